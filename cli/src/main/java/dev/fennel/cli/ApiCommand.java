@@ -1,0 +1,28 @@
+package dev.fennel.cli;
+
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.protocol.TopicLayout;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code fennel api}: serves results over HTTP. */
+@Command(name = "api", mixinStandardHelpOptions = true,
+    description = "Run the results API: GET /tasks/{id}, /health/live, /health/ready, /metrics.")
+final class ApiCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+  @Mixin ApiOptions api;
+
+  @Override
+  public Integer call() {
+    ApiConfig config = api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
+    PrometheusMeterRegistry registry = Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
+    ResultsServer server = ResultsServer.start(config, registry);
+    System.out.println("results API on http://" + config.host() + ":" + server.port() + " reading "
+        + config.topics().results() + " from " + config.bootstrapServers() + "; Ctrl-C stops it");
+    Shutdown.awaitAndClose(server);
+    return 0;
+  }
+}

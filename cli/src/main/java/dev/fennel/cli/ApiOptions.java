@@ -1,0 +1,37 @@
+package dev.fennel.cli;
+
+import dev.fennel.api.ApiConfig;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** How the results API listens and caches: shared by {@code api} and {@code dev}. */
+final class ApiOptions {
+  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "${env:FENNEL_API_HOST:-127.0.0.1}",
+      description = "Address the API listens on (env FENNEL_API_HOST; default ${DEFAULT-VALUE}: this machine only).")
+  String host;
+
+  @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "${env:FENNEL_API_PORT:-8080}",
+      description = "HTTP port of the API (env FENNEL_API_PORT; default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:FENNEL_API_STATE_DIR}",
+      description = "Where the API keeps its results store (env FENNEL_API_STATE_DIR; default: a temporary directory, restored from Kafka).")
+  Path stateDir;
+
+  @Option(names = "--cache-size", paramLabel = "N", defaultValue = "${env:FENNEL_CACHE_SIZE:-100000}",
+      description = "Finished results kept in memory (env FENNEL_CACHE_SIZE; default ${DEFAULT-VALUE}).")
+  long cacheSize;
+
+  @Option(names = "--max-wait", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_MAX_WAIT:-60}",
+      description = "The longest ?wait= a request may hold, in seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
+  long maxWaitSeconds;
+
+  ApiConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka, TopicLayout layout, Path defaultStateDir) {
+    return new ApiConfig(bootstrap, topics, host, port, stateDir != null ? stateDir : defaultStateDir, cacheSize,
+        Duration.ofSeconds(maxWaitSeconds), layout, kafka);
+  }
+}

@@ -1,0 +1,83 @@
+package dev.fennel.cli;
+
+import dev.fennel.api.ResultsServer;
+import dev.fennel.processor.Worker;
+import dev.fennel.processor.WorkerConfig;
+import dev.fennel.testkit.EmbeddedKafka;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fennel dev}: an embedded Kafka broker, a worker and the API in one process. */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+    description = {"Run everything in one process: a real Kafka broker (embedded, KRaft), a worker for",
+        "every queue and the results API. Nothing to install but a JDK."})
+final class DevCommand implements Callable<Integer> {
+  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+      description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:FENNEL_DEV_DATA:-.fennel/dev}",
+      description = "Where the broker and the API keep their data (env FENNEL_DEV_DATA; default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "fennel.",
+      description = "Prefix of every topic name (default ${DEFAULT-VALUE}).")
+  String topicPrefix;
+
+  @Mixin WorkerOptions worker;
+  @Mixin ApiOptions api;
+
+  @Override
+  public Integer call() {
+    Path data = dataDir.toAbsolutePath().normalize();
+    System.out.println("fennel dev: starting Kafka (data in " + data + ")");
+    EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
+    Worker running = null;
+    ResultsServer server = null;
+    try {
+      KafkaOptions kafkaOptions = new KafkaOptions();
+      kafkaOptions.bootstrap = kafka.bootstrapServers();
+      kafkaOptions.topicPrefix = topicPrefix;
+      if (worker.name == null) {
+        worker.name = "dev";
+      }
+      WorkerConfig config = worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
+      PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
+      running = Worker.start(config, registry);
+      server = ResultsServer.start(api.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka(),
+          config.layout(), data.resolve("api")), registry);
+      String apiUrl = "http://" + api.host + ":" + server.port();
+      System.out.println();
+      System.out.println("  Kafka      " + kafka.bootstrapServers() + "   topics " + kafkaOptions.topics().queue("high")
+          + ", .default, .low, " + kafkaOptions.topics().results());
+      System.out.println("  worker     '" + config.name() + "' serving " + config.queues() + " (queue=threads)");
+      System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
+      System.out.println("  data       " + data);
+      System.out.println();
+      System.out.println("  try:  ./fennel submit fib 20 --wait");
+      System.out.println("        curl " + apiUrl + "/tasks/<id>");
+      System.out.println("  Ctrl-C stops everything.");
+    } catch (RuntimeException e) {
+      closeQuietly(server);
+      closeQuietly(running);
+      kafka.close();
+      throw e;
+    }
+    Shutdown.awaitAndClose(server, running, kafka);
+    return 0;
+  }
+
+  private static void closeQuietly(AutoCloseable resource) {
+    if (resource != null) {
+      try {
+        resource.close();
+      } catch (Exception ignored) {
+        // already failing; the original error is what the user needs to see
+      }
+    }
+  }
+}

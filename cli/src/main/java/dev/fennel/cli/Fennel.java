@@ -1,0 +1,41 @@
+package dev.fennel.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fennel} command: one entry point for every process and tool. */
+@Command(
+    name = "fennel",
+    mixinStandardHelpOptions = true,
+    version = "fennel 0.1.0",
+    description = "A distributed task queue for the JVM, built on Apache Kafka.",
+    subcommands = {DevCommand.class, WorkerCommand.class, ApiCommand.class, SubmitCommand.class,
+        CommandLine.HelpCommand.class},
+    footer = {"", "Start here: ./fennel dev    then, in another shell: ./fennel submit fib 20 --wait"})
+public final class Fennel {
+  private Fennel() {}
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit status. */
+  static int run(String... args) {
+    CommandLine cli = new CommandLine(new Fennel());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      Throwable cause = e;
+      while (cause.getCause() != null && cause.getMessage() == null) {
+        cause = cause.getCause();
+      }
+      err.println("fennel: " + cause.getMessage());
+      if (System.getenv("FENNEL_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      return e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    return cli.execute(args);
+  }
+}

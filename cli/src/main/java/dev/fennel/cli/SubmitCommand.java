@@ -1,0 +1,140 @@
+package dev.fennel.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.TaskResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code fennel submit}: publishes one task and prints its id. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = {"Publish one task and print its id (alone, on the last line).",
+        "Each ARG is read as JSON when it is valid JSON (20, 1.5, true, \"text\", [1,2], {\"a\":1}),",
+        "otherwise as a string. Example: ./fennel submit fib 20 --wait"})
+final class SubmitCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Parameters(index = "0", paramLabel = "TASK", description = "Task name, e.g. fib, echo, sleep, fail.")
+  String task;
+
+  @Parameters(index = "1..*", paramLabel = "ARG", description = "Positional arguments.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = {"-q", "--queue"}, paramLabel = "QUEUE", description = "Queue to publish to (default: routed by task name, else 'default').")
+  String queue;
+
+  @Option(names = "--id", paramLabel = "ID", description = "Use this task id instead of a new UUIDv7 (resubmitting an id overwrites its result).")
+  String id;
+
+  @Option(names = "--kwarg", paramLabel = "NAME=JSON", description = "A named argument; repeatable.")
+  Map<String, String> kwargs = new LinkedHashMap<>();
+
+  @Option(names = "--countdown", paramLabel = "SECONDS", description = "Run no sooner than this many seconds from now.")
+  Double countdown;
+
+  @Option(names = "--eta", paramLabel = "INSTANT", description = "Run no sooner than this ISO-8601 UTC instant, e.g. 2026-01-31T12:00:00Z.")
+  String eta;
+
+  @Option(names = "--expires", paramLabel = "INSTANT", description = "Do not run after this ISO-8601 UTC instant.")
+  String expires;
+
+  @Option(names = "--max-retries", paramLabel = "N", description = "Retry a failing task up to N times.")
+  Integer maxRetries;
+
+  @Option(names = "--time-limit", paramLabel = "SECONDS", description = "Seconds one attempt may run.")
+  Double timeLimit;
+
+  @Option(names = "--route", paramLabel = "TASK=QUEUE", split = ",",
+      defaultValue = "${env:FENNEL_ROUTES}", description = "Routing table entries, e.g. --route fib=high (env FENNEL_ROUTES).")
+  Map<String, String> routes = new LinkedHashMap<>();
+
+  @Option(names = {"-w", "--wait"}, description = "Wait for the result and print it (JSON) after the id.")
+  boolean waitForResult;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+      description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
+      description = "Results API for --wait (env FENNEL_API; default ${DEFAULT-VALUE}).")
+  String api;
+
+  @Override
+  public Integer call() throws Exception {
+    ArrayNode positional = JsonNodeFactory.instance.arrayNode();
+    args.forEach(arg -> positional.add(parseArg(arg)));
+    ObjectNode named = null;
+    if (!kwargs.isEmpty()) {
+      named = JsonNodeFactory.instance.objectNode();
+      for (Map.Entry<String, String> entry : kwargs.entrySet()) {
+        named.set(entry.getKey(), parseArg(entry.getValue()));
+      }
+    }
+    TaskClient.Options options = new TaskClient.Options(id, queue, named, instant("--eta", eta),
+        countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)), instant("--expires", expires),
+        maxRetries, timeLimit);
+    TaskClient.Config config = TaskClient.Config.of(kafka.bootstrap).withTopics(kafka.topics()).withRoutes(routes);
+    config = new TaskClient.Config(config.bootstrapServers(), config.topics(), config.routes(), config.maxBlock(), kafka.kafka());
+    String taskId;
+    try (TaskClient client = TaskClient.connect(config)) {
+      TaskClient.Submission submission = client.submitJson(task, positional, options);
+      try {
+        submission.acknowledged().get(config.maxBlock().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not acknowledge the task in time");
+      }
+      taskId = submission.id();
+    }
+    System.out.println(taskId);
+    if (waitForResult) {
+      Optional<TaskResult> result = new ResultsClient(api).await(taskId, Duration.ofSeconds(timeoutSeconds));
+      if (result.isEmpty()) {
+        System.err.println("fennel: no result for " + taskId + " within " + timeoutSeconds + " s (still pending)");
+        return 3;
+      }
+      System.out.println(Json.toString(result.get()));
+      return result.get().status() == dev.fennel.protocol.Status.SUCCESS ? 0 : 4;
+    }
+    return 0;
+  }
+
+  private static JsonNode parseArg(String arg) {
+    try {
+      JsonNode node = Json.MAPPER.readTree(arg);
+      return node == null || node.isMissingNode() ? JsonNodeFactory.instance.textNode(arg) : node;
+    } catch (Exception e) {
+      return JsonNodeFactory.instance.textNode(arg);
+    }
+  }
+
+  private static Instant instant(String option, String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(option + " must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '" + text + "'");
+    }
+  }
+}

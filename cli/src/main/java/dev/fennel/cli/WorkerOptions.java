@@ -1,0 +1,69 @@
+package dev.fennel.cli;
+
+import dev.fennel.processor.WorkerConfig;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** What a worker serves and how: shared by {@code worker} and {@code dev}. */
+final class WorkerOptions {
+  @Option(names = {"-Q", "--queues"}, split = ",", paramLabel = "QUEUE",
+      defaultValue = "${env:FENNEL_QUEUES:-high,default,low}",
+      description = "Queues to serve, comma-separated (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
+  List<String> queues;
+
+  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", defaultValue = "${env:FENNEL_CONCURRENCY:-0}",
+      description = "Threads per queue (env FENNEL_CONCURRENCY; default: one per CPU core).")
+  int concurrency;
+
+  @Option(names = "--queue-threads", paramLabel = "QUEUE=N", split = ",",
+      description = "Threads of one queue, overriding --concurrency, e.g. --queue-threads high=4,low=1.")
+  Map<String, Integer> queueThreads = new LinkedHashMap<>();
+
+  @Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "${env:FENNEL_WORKER_NAME}",
+      description = "This worker's name in results and metrics (env FENNEL_WORKER_NAME; default: the host name).")
+  String name;
+
+  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "${env:FENNEL_GUARANTEE:-at_least_once}",
+      description = "at_least_once or exactly_once_v2 (env FENNEL_GUARANTEE; default ${DEFAULT-VALUE}).")
+  String guarantee;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "${env:FENNEL_PARTITIONS:-12}",
+      description = "Partitions of each topic created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "${env:FENNEL_REPLICATION_FACTOR:--1}",
+      description = "Replicas of each topic created at start (env FENNEL_REPLICATION_FACTOR; default: the broker's default).")
+  short replicationFactor;
+
+  WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
+    for (String queue : queueThreads.keySet()) {
+      if (!queues.contains(queue)) {
+        throw new IllegalArgumentException("--queue-threads names queue '" + queue + "', which --queues " + queues + " does not serve");
+      }
+    }
+    int threads = concurrency > 0 ? concurrency : Runtime.getRuntime().availableProcessors();
+    if (concurrency < 0) {
+      throw new IllegalArgumentException("--concurrency must be 1 or more, was " + concurrency);
+    }
+    Map<String, Integer> map = new LinkedHashMap<>();
+    queues.forEach(queue -> map.put(queue.trim(), queueThreads.getOrDefault(queue.trim(), threads)));
+    TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
+    return new WorkerConfig(bootstrap, topics, map, name != null ? name : hostName(), guarantee, layout,
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, 1, kafka, List.of());
+  }
+
+  static String hostName() {
+    try {
+      String host = InetAddress.getLocalHost().getHostName();
+      return host.replaceAll("[^A-Za-z0-9._@-]", "-");
+    } catch (UnknownHostException e) {
+      return "worker";
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.fennel.processor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The tasks every worker has: {@code fib}, {@code echo}, {@code sleep} and {@code fail}. */
+final class BuiltinTasks {
+  /** The largest n whose Fibonacci number fits in a signed 64-bit integer. */
+  static final int FIB_MAX_N = 92;
+
+  private BuiltinTasks() {}
+
+  static List<TaskHandler> all() {
+    return List.of(new Fib(), new Echo(), new Sleep(), new Fail());
+  }
+
+  /** {@code fib(n)}, computed recursively as in the reference workload: a CPU-bound task. */
+  static final class Fib implements TaskHandler {
+    @Override
+    public String name() {
+      return "fib";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      int n = (int) args.requireLong(0, "n", 0, FIB_MAX_N);
+      return LongNode.valueOf(fib(n));
+    }
+
+    static long fib(int n) {
+      if ((n & 0xF) == 0 && Thread.currentThread().isInterrupted()) {
+        throw new CancelledException();
+      }
+      return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+  }
+
+  /** Returns its arguments: the first positional one alone, else all of them, else the kwargs. */
+  static final class Echo implements TaskHandler {
+    @Override
+    public String name() {
+      return "echo";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      if (args.args().size() == 1) {
+        return args.args().get(0);
+      }
+      if (!args.args().isEmpty()) {
+        return args.args();
+      }
+      return args.kwargs().isEmpty() ? JsonNodeFactory.instance.nullNode() : args.kwargs();
+    }
+  }
+
+  /** Sleeps for {@code seconds} (up to a day) and returns them: an I/O-like task. */
+  static final class Sleep implements TaskHandler {
+    @Override
+    public String name() {
+      return "sleep";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) throws InterruptedException {
+      double seconds = args.requireDouble(0, "seconds", 0, TimeUnit.DAYS.toSeconds(1));
+      TimeUnit.NANOSECONDS.sleep((long) (seconds * 1e9));
+      return JsonNodeFactory.instance.numberNode(seconds);
+    }
+  }
+
+  /** Always fails with {@code TaskFailed} and the given message: for tests and demos. */
+  static final class Fail implements TaskHandler {
+    @Override
+    public String name() {
+      return "fail";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      JsonNode message = args.get(0, "message");
+      throw new TaskFailedException(message == null || message.isNull() ? "failed on purpose" : message.asText());
+    }
+  }
+
+  /** What {@code fail} throws. */
+  static final class TaskFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TaskFailedException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Thrown by a built-in that noticed its thread was interrupted. */
+  static final class CancelledException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CancelledException() {
+      super("the task was asked to stop", null, false, false);
+    }
+  }
+}

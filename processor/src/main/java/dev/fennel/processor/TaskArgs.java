@@ -1,0 +1,106 @@
+package dev.fennel.processor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The arguments of one task run, with helpers that fail the task with a clear message when an
+ * argument is missing or of the wrong type.
+ *
+ * <p>An argument is looked up by position in {@code args} first, then by name in {@code kwargs}, so
+ * {@code fib(20)} may be sent as {@code "args": [20]} or {@code "kwargs": {"n": 20}}.
+ */
+public final class TaskArgs {
+  private final String task;
+  private final ArrayNode args;
+  private final ObjectNode kwargs;
+
+  /** Arguments of a run of {@code task}. */
+  public TaskArgs(String task, ArrayNode args, ObjectNode kwargs) {
+    this.task = task;
+    this.args = args;
+    this.kwargs = kwargs;
+  }
+
+  /** The task name. */
+  public String task() {
+    return task;
+  }
+
+  /** The positional arguments as sent. */
+  public ArrayNode args() {
+    return args;
+  }
+
+  /** The named arguments as sent. */
+  public ObjectNode kwargs() {
+    return kwargs;
+  }
+
+  /** The argument at {@code index} (or named {@code name}), or null when absent. */
+  public JsonNode get(int index, String name) {
+    if (index < args.size()) {
+      return args.get(index);
+    }
+    JsonNode named = kwargs.get(name);
+    return named == null || named.isMissingNode() ? null : named;
+  }
+
+  /** A whole number argument in {@code [min, max]}; fails the task with a clear message otherwise. */
+  public long requireLong(int index, String name, long min, long max) {
+    JsonNode node = require(index, name);
+    if (!node.isIntegralNumber() && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
+      throw new BadArgumentsException(
+          describe(index, name) + " must be a whole number, got " + show(node));
+    }
+    if (!node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
+      throw new BadArgumentsException(
+          describe(index, name) + " must be between " + min + " and " + max + ", got " + show(node));
+    }
+    return node.asLong();
+  }
+
+  /** A number argument in {@code [min, max]}; fails the task with a clear message otherwise. */
+  public double requireDouble(int index, String name, double min, double max) {
+    JsonNode node = require(index, name);
+    if (!node.isNumber()) {
+      throw new BadArgumentsException(describe(index, name) + " must be a number, got " + show(node));
+    }
+    double value = node.asDouble();
+    if (!(value >= min && value <= max)) {
+      throw new BadArgumentsException(
+          describe(index, name) + " must be between " + min + " and " + max + ", got " + show(node));
+    }
+    return value;
+  }
+
+  /** The argument, failing the task when it is missing. */
+  public JsonNode require(int index, String name) {
+    JsonNode node = get(index, name);
+    if (node == null || node.isNull()) {
+      throw new BadArgumentsException(
+          task + " needs " + describe(index, name) + " (args[" + index + "] or kwargs." + name + ")");
+    }
+    return node;
+  }
+
+  private static String describe(int index, String name) {
+    return "argument '" + name + "'";
+  }
+
+  private static String show(JsonNode node) {
+    String text = node.toString();
+    return text.length() <= 60 ? text : text.substring(0, 60) + "…";
+  }
+
+  /** The arguments of a task are wrong: the task fails with type {@code BadArguments}. */
+  public static final class BadArgumentsException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    /** A failure with a message the user of the task reads. */
+    public BadArgumentsException(String message) {
+      super(message);
+    }
+  }
+}

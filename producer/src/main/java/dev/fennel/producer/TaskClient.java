@@ -1,0 +1,227 @@
+package dev.fennel.producer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.TaskIds;
+import dev.fennel.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Publishes tasks to Fennel's queues. Thread-safe: share one client across threads.
+ *
+ * <pre>{@code
+ * try (TaskClient client = TaskClient.connect(TaskClient.Config.of("localhost:9092"))) {
+ *   String id = client.submit("fib", 20).id();
+ * }
+ * }</pre>
+ */
+public final class TaskClient implements AutoCloseable {
+  private final Config config;
+  private final Producer<byte[], byte[]> producer;
+  private final Clock clock;
+
+  /**
+   * How a client connects and routes.
+   *
+   * @param bootstrapServers Kafka's address
+   * @param topics topic names (prefix)
+   * @param routes task name → queue, like Celery's {@code task_routes}; unlisted tasks go to {@code default}
+   * @param maxBlock how long {@code submit} may block when Kafka cannot be reached or the buffer is full
+   * @param kafka extra producer settings (security, tuning), passed through as they are
+   */
+  public record Config(String bootstrapServers, Topics topics, Map<String, String> routes, Duration maxBlock,
+      Map<String, String> kafka) {
+    public Config {
+      if (bootstrapServers == null || bootstrapServers.isBlank()) {
+        throw new IllegalArgumentException("bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
+      }
+      Objects.requireNonNull(topics, "topics");
+      routes = Map.copyOf(routes == null ? Map.of() : routes);
+      routes.values().forEach(Topics::requireQueueName);
+      Objects.requireNonNull(maxBlock, "maxBlock");
+      kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+    }
+
+    /** Default topics, no routes, 10 s to reach Kafka. */
+    public static Config of(String bootstrapServers) {
+      return new Config(bootstrapServers, Topics.defaults(), Map.of(), Duration.ofSeconds(10), Map.of());
+    }
+
+    /** This configuration with another topic prefix. */
+    public Config withTopics(Topics newTopics) {
+      return new Config(bootstrapServers, newTopics, routes, maxBlock, kafka);
+    }
+
+    /** This configuration with a routing table. */
+    public Config withRoutes(Map<String, String> newRoutes) {
+      return new Config(bootstrapServers, topics, newRoutes, maxBlock, kafka);
+    }
+
+    /** The queue {@code task} goes to when a submit does not name one. */
+    public String route(String task) {
+      return routes.getOrDefault(task, Topics.DEFAULT_QUEUE);
+    }
+  }
+
+  /**
+   * Per-submit options; every field may be null (the default).
+   *
+   * @param id the task id to use (idempotent resubmission); null for a new UUIDv7
+   * @param queue overrides the routing table
+   * @param kwargs named arguments
+   * @param eta do not run before this instant
+   * @param countdown do not run before now plus this (turned into {@code eta})
+   * @param expires do not run after this instant
+   * @param maxRetries retries after a failure
+   * @param timeLimit seconds one attempt may run
+   */
+  public record Options(String id, String queue, ObjectNode kwargs, Instant eta, Duration countdown, Instant expires,
+      Integer maxRetries, Double timeLimit) {
+    /** No options. */
+    public static final Options NONE = new Options(null, null, null, null, null, null, null, null);
+
+    public Options {
+      if (id != null) {
+        TaskIds.requireValid(id);
+      }
+      if (queue != null) {
+        Topics.requireQueueName(queue);
+      }
+      if (eta != null && countdown != null) {
+        throw new IllegalArgumentException("give eta or countdown, not both");
+      }
+      if (countdown != null && countdown.isNegative()) {
+        throw new IllegalArgumentException("countdown must not be negative, was " + countdown);
+      }
+    }
+
+    /** These options with a caller-chosen id. */
+    public Options withId(String newId) {
+      return new Options(newId, queue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+    }
+
+    /** These options with a queue override. */
+    public Options withQueue(String newQueue) {
+      return new Options(id, newQueue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+    }
+  }
+
+  /**
+   * A published task.
+   *
+   * @param id the task id: fetch the result with it
+   * @param queue the queue it went to
+   * @param acknowledged completes when Kafka has the task (all in-sync replicas), or fails
+   */
+  public record Submission(String id, String queue, CompletableFuture<RecordMetadata> acknowledged) {}
+
+  private TaskClient(Config config, Producer<byte[], byte[]> producer, Clock clock) {
+    this.config = config;
+    this.producer = producer;
+    this.clock = clock;
+  }
+
+  /** A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there. */
+  public static TaskClient connect(Config config) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.putAll(config.kafka());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.maxBlock().toMillis());
+    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fennel-client");
+    return new TaskClient(config, new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
+        Clock.systemUTC());
+  }
+
+  /** Publishes {@code task} with positional {@code args} (numbers, strings, booleans, JsonNodes…). */
+  public Submission submit(String task, Object... args) {
+    return submit(task, Options.NONE, args);
+  }
+
+  /** Publishes {@code task} with {@code options} and positional {@code args}. */
+  public Submission submit(String task, Options options, Object... args) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (Object arg : args) {
+      array.add(arg instanceof JsonNode node ? node : Json.MAPPER.valueToTree(arg));
+    }
+    return submitJson(task, array, options);
+  }
+
+  /** Publishes {@code task} with its positional arguments as a JSON array. */
+  public Submission submitJson(String task, ArrayNode args, Options options) {
+    Objects.requireNonNull(task, "task");
+    Options opts = options == null ? Options.NONE : options;
+    String id = opts.id() != null ? opts.id() : TaskIds.newId();
+    String queue = opts.queue() != null ? opts.queue() : config.route(task);
+    Instant now = clock.instant();
+    Instant eta = opts.countdown() != null ? now.plus(opts.countdown()) : opts.eta();
+    Task message = new Task(Task.FORMAT_VERSION, id, task, args, opts.kwargs(), queue, now, 1, eta, opts.expires(),
+        opts.maxRetries() == null ? 0 : opts.maxRetries(), opts.timeLimit());
+    return publish(message);
+  }
+
+  /** Publishes a ready-made task message to its queue (or the routed one when it names none). */
+  public Submission publish(Task task) {
+    String queue = task.queue() != null ? task.queue() : config.route(task.task());
+    Task routed = task.queue() != null ? task : task.withQueue(queue);
+    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().queue(queue),
+        routed.id().getBytes(StandardCharsets.UTF_8), TaskCodec.encode(routed));
+    try {
+      producer.send(record, (metadata, error) -> {
+        if (error == null) {
+          ack.complete(metadata);
+        } else {
+          ack.completeExceptionally(explain(error, queue));
+        }
+      });
+    } catch (KafkaException e) {
+      throw explain(e, queue);
+    }
+    return new Submission(routed.id(), queue, ack);
+  }
+
+  private KafkaException explain(Exception error, String queue) {
+    if (error instanceof TimeoutException) {
+      return new KafkaException("Kafka at " + config.bootstrapServers() + " did not take the task for queue '" + queue
+          + "' within " + config.maxBlock().toSeconds() + " s: is the broker running and reachable, and does topic "
+          + config.topics().queue(queue) + " exist? (./fennel dev starts a broker and creates the topics)", error);
+    }
+    return error instanceof KafkaException ke ? ke : new KafkaException(error.getMessage(), error);
+  }
+
+  /** Sends everything buffered and waits for the acknowledgements. */
+  public void flush() {
+    producer.flush();
+  }
+
+  /** Flushes and closes the client. */
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(30));
+  }
+}

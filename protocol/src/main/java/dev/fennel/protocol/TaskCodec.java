@@ -1,0 +1,208 @@
+package dev.fennel.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Reads and writes task messages. Reading never throws: every input is one of the {@link Decoded}
+ * cases, so a worker can turn each into a result or a dead letter.
+ */
+public final class TaskCodec {
+  private TaskCodec() {}
+
+  /** What a task message turned out to be. */
+  public sealed interface Decoded permits Valid, Invalid, Undecodable {}
+
+  /** A well-formed task. */
+  public record Valid(Task task) implements Decoded {}
+
+  /**
+   * A message with a usable id whose other fields are wrong: the task is failed with {@code reason}
+   * under its id.
+   */
+  public record Invalid(String id, String task, String queue, Instant submittedAt, String reason)
+      implements Decoded {}
+
+  /** A message without a usable id (not JSON, not an object, empty, no id): a dead letter. */
+  public record Undecodable(String reason) implements Decoded {}
+
+  /** {@code task} as the UTF-8 JSON value of a queue message. */
+  public static byte[] encode(Task task) {
+    return Json.write(task);
+  }
+
+  /**
+   * Decodes a queue message. {@code key} (may be null) is the message key; it stands in for the id
+   * when the value has none.
+   */
+  public static Decoded decode(byte[] key, byte[] value) {
+    if (value == null || value.length == 0) {
+      return new Undecodable("empty value: a task message is a JSON object");
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(value);
+    } catch (JsonProcessingException e) {
+      return new Undecodable("value is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      return new Undecodable("value is not JSON: " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode()) {
+      return new Undecodable("value is blank: a task message is a JSON object");
+    }
+    if (!root.isObject()) {
+      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase() + ", not an object");
+    }
+    JsonNode idNode = root.get("id");
+    String id;
+    if (idNode == null || idNode.isNull()) {
+      String keyText = key == null ? null : new String(key, StandardCharsets.UTF_8);
+      if (!TaskIds.isValid(keyText)) {
+        return new Undecodable("no 'id' field, and the message key is not a usable id ("
+            + TaskIds.describeInvalid(keyText) + ")");
+      }
+      id = keyText;
+    } else if (!idNode.isTextual()) {
+      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase());
+    } else if (!TaskIds.isValid(idNode.textValue())) {
+      return new Undecodable(TaskIds.describeInvalid(idNode.textValue()));
+    } else {
+      id = idNode.textValue();
+    }
+    return new Fields(id, (ObjectNode) root).decode();
+  }
+
+  /** Decodes a queue message, throwing for anything but a valid task. For tests and tools. */
+  public static Task decodeValid(byte[] key, byte[] value) {
+    return switch (decode(key, value)) {
+      case Valid valid -> valid.task();
+      case Invalid invalid -> throw new IllegalArgumentException(invalid.reason());
+      case Undecodable bad -> throw new IllegalArgumentException(bad.reason());
+    };
+  }
+
+  /** Field-by-field validation once the id is known, collecting the first problem. */
+  private static final class Fields {
+    private final String id;
+    private final ObjectNode root;
+    private String problem;
+
+    Fields(String id, ObjectNode root) {
+      this.id = id;
+      this.root = root;
+    }
+
+    Decoded decode() {
+      String taskName = text("task");
+      String queue = text("queue");
+      Instant submittedAt = instant("submittedAt");
+      if (problem == null && taskName == null) {
+        problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
+      }
+      if (problem == null && taskName.isBlank()) {
+        problem = "'task' is blank";
+      }
+      if (problem == null && queue != null) {
+        try {
+          Topics.requireQueueName(queue);
+        } catch (IllegalArgumentException e) {
+          problem = e.getMessage();
+        }
+      }
+      int v = integer("v", Task.FORMAT_VERSION);
+      if (problem == null && v > Task.FORMAT_VERSION) {
+        problem = "format version " + v + " is newer than this worker understands (" + Task.FORMAT_VERSION
+            + "); upgrade the worker";
+      }
+      ArrayNode args = null;
+      JsonNode argsNode = root.get("args");
+      if (argsNode != null && !argsNode.isNull()) {
+        if (argsNode.isArray()) {
+          args = (ArrayNode) argsNode;
+        } else if (problem == null) {
+          problem = "'args' must be a JSON array of positional arguments, e.g. [20]";
+        }
+      }
+      ObjectNode kwargs = null;
+      JsonNode kwargsNode = root.get("kwargs");
+      if (kwargsNode != null && !kwargsNode.isNull()) {
+        if (kwargsNode.isObject()) {
+          kwargs = (ObjectNode) kwargsNode;
+        } else if (problem == null) {
+          problem = "'kwargs' must be a JSON object of named arguments";
+        }
+      }
+      int attempt = integer("attempt", 1);
+      Instant eta = instant("eta");
+      Instant expires = instant("expires");
+      int maxRetries = integer("maxRetries", 0);
+      Double timeLimit = null;
+      JsonNode limitNode = root.get("timeLimit");
+      if (limitNode != null && !limitNode.isNull()) {
+        if (limitNode.isNumber()) {
+          timeLimit = limitNode.doubleValue();
+        } else if (problem == null) {
+          problem = "'timeLimit' must be a number of seconds";
+        }
+      }
+      if (problem == null) {
+        try {
+          return new Valid(new Task(v, id, taskName, args, kwargs, queue, submittedAt, attempt, eta, expires,
+              maxRetries, timeLimit));
+        } catch (IllegalArgumentException e) {
+          problem = e.getMessage();
+        }
+      }
+      return new Invalid(id, taskName, queue, submittedAt, problem);
+    }
+
+    private String text(String field) {
+      JsonNode node = root.get(field);
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (!node.isTextual()) {
+        if (problem == null) {
+          problem = "'" + field + "' must be a string";
+        }
+        return null;
+      }
+      return node.textValue();
+    }
+
+    private int integer(String field, int absent) {
+      JsonNode node = root.get(field);
+      if (node == null || node.isNull()) {
+        return absent;
+      }
+      if (!node.canConvertToInt() || !node.isIntegralNumber()) {
+        if (problem == null) {
+          problem = "'" + field + "' must be a whole number";
+        }
+        return absent;
+      }
+      return node.intValue();
+    }
+
+    private Instant instant(String field) {
+      String text = text(field);
+      if (text == null) {
+        return null;
+      }
+      try {
+        return Instant.parse(text);
+      } catch (DateTimeParseException e) {
+        if (problem == null) {
+          problem = "'" + field + "' must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '" + text + "'";
+        }
+        return null;
+      }
+    }
+  }
+}

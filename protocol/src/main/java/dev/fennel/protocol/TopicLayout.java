@@ -1,0 +1,73 @@
+package dev.fennel.protocol;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * How Fennel's topics are created when missing: partition counts and replication.
+ *
+ * @param queuePartitions partitions of each queue topic: the most consumers one queue can use
+ * @param resultPartitions partitions of the results topic
+ * @param replicationFactor replicas per partition, or -1 for the broker's default
+ */
+public record TopicLayout(int queuePartitions, int resultPartitions, short replicationFactor) {
+  /** 12 partitions per queue and for results, the broker's replication default. */
+  public static final TopicLayout DEFAULT = new TopicLayout(12, 12, (short) -1);
+
+  public TopicLayout {
+    if (queuePartitions < 1) {
+      throw new IllegalArgumentException("queue partitions must be 1 or more, was " + queuePartitions);
+    }
+    if (resultPartitions < 1) {
+      throw new IllegalArgumentException("result partitions must be 1 or more, was " + resultPartitions);
+    }
+    if (replicationFactor < 1 && replicationFactor != -1) {
+      throw new IllegalArgumentException("replication factor must be 1 or more (or -1 for the broker default), was " + replicationFactor);
+    }
+  }
+
+  /** The topics of {@code queues} plus results and dead letters, as they should be created. */
+  public List<NewTopic> newTopics(Topics topics, Collection<String> queues) {
+    Optional<Short> replication = replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor);
+    List<NewTopic> wanted = new ArrayList<>();
+    for (String queue : queues) {
+      wanted.add(new NewTopic(topics.queue(queue), Optional.of(queuePartitions), replication));
+    }
+    wanted.add(new NewTopic(topics.results(), Optional.of(resultPartitions), replication)
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
+    return wanted;
+  }
+
+  /** Creates whichever of {@link #newTopics} are missing; existing topics are left as they are. */
+  public void ensure(Admin admin, Topics topics, Collection<String> queues, Duration timeout) {
+    List<NewTopic> wanted = newTopics(topics, queues);
+    var futures = admin.createTopics(wanted).values();
+    for (NewTopic topic : wanted) {
+      try {
+        futures.get(topic.name()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("Kafka did not answer within " + timeout.toSeconds()
+            + " s while creating topic " + topic.name() + ": is the bootstrap address right and the broker up?", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating topics", e);
+      }
+    }
+  }
+}

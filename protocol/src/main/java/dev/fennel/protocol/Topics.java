@@ -1,0 +1,64 @@
+package dev.fennel.protocol;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Topic names and application ids, all under one configurable prefix ({@code fennel.} by default).
+ *
+ * @param prefix prepended to every topic name; ends with a dot, e.g. {@code fennel.}
+ */
+public record Topics(String prefix) {
+  /** The default prefix. */
+  public static final String DEFAULT_PREFIX = "fennel.";
+
+  /** The queues every Fennel installation has, highest priority first. */
+  public static final List<String> STANDARD_QUEUES = List.of("high", "default", "low");
+
+  /** The queue a task goes to when neither the publisher nor the routing table names one. */
+  public static final String DEFAULT_QUEUE = "default";
+
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.");
+  private static final Pattern QUEUE = Pattern.compile("[a-z0-9_-]{1,64}");
+
+  public Topics {
+    if (prefix == null || !PREFIX.matcher(prefix).matches()) {
+      throw new IllegalArgumentException(
+          "topic prefix '" + prefix + "' must be letters, digits, '_' or '-' in dot-separated parts, ending with a dot (e.g. 'fennel.')");
+    }
+  }
+
+  /** The standard topics under the default prefix. */
+  public static Topics defaults() {
+    return new Topics(DEFAULT_PREFIX);
+  }
+
+  /** Returns {@code queue} if it can name a queue, otherwise throws naming the rule. */
+  public static String requireQueueName(String queue) {
+    if (queue == null || !QUEUE.matcher(queue).matches()) {
+      throw new IllegalArgumentException(
+          "queue name '" + queue + "' must be 1 to 64 of a-z 0-9 _ - (e.g. high, default, low)");
+    }
+    return queue;
+  }
+
+  /** The topic of one queue, e.g. {@code fennel.tasks.high}. */
+  public String queue(String queue) {
+    return prefix + "tasks." + requireQueueName(queue);
+  }
+
+  /** The compacted results topic, {@code fennel.results}. */
+  public String results() {
+    return prefix + "results";
+  }
+
+  /** Undecodable task messages, with the original bytes: {@code fennel.dead-letters}. */
+  public String deadLetters() {
+    return prefix + "dead-letters";
+  }
+
+  /** A Kafka Streams {@code application.id} for a role, e.g. {@code fennel-worker-high}. */
+  public String applicationId(String role) {
+    return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;
+  }
+}

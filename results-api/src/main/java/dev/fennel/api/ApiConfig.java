@@ -1,0 +1,68 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a results-API process is told at start-up, validated here.
+ *
+ * @param bootstrapServers Kafka's address
+ * @param topics topic names (prefix)
+ * @param host the address to listen on ({@code 127.0.0.1} unless told otherwise)
+ * @param port the HTTP port, or 0 for a free one
+ * @param stateDir where the results store lives (restored from Kafka when missing), or null for a
+ *     temporary directory
+ * @param cacheSize how many finished results the in-memory cache holds at most
+ * @param maxWait the longest {@code ?wait=} a request may ask for
+ * @param layout partitions and replication of the results topic if it has to be created
+ * @param kafka extra Kafka client settings (security, tuning), passed through as they are
+ */
+public record ApiConfig(
+    String bootstrapServers,
+    Topics topics,
+    String host,
+    int port,
+    Path stateDir,
+    long cacheSize,
+    Duration maxWait,
+    TopicLayout layout,
+    Map<String, String> kafka) {
+
+  /** The default cache bound: 100,000 results. */
+  public static final long DEFAULT_CACHE_SIZE = 100_000;
+
+  /** The default longest wait: 60 s. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(60);
+
+  public ApiConfig {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
+    }
+    Objects.requireNonNull(topics, "topics");
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("the API host is blank: give an address such as 127.0.0.1");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("the API port must be 0 to 65535, was " + port);
+    }
+    if (cacheSize < 0) {
+      throw new IllegalArgumentException("the cache size must be 0 or more, was " + cacheSize);
+    }
+    Objects.requireNonNull(maxWait, "maxWait");
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("the maximum wait must not be negative, was " + maxWait);
+    }
+    Objects.requireNonNull(layout, "layout");
+    kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+  }
+
+  /** An API on loopback at {@code port} with defaults for the rest. */
+  public static ApiConfig of(String bootstrapServers, Topics topics, int port) {
+    return new ApiConfig(bootstrapServers, topics, "127.0.0.1", port, null, DEFAULT_CACHE_SIZE, DEFAULT_MAX_WAIT,
+        TopicLayout.DEFAULT, Map.of());
+  }
+}

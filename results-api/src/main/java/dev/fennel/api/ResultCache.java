@@ -1,0 +1,47 @@
+package dev.fennel.api;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.fennel.protocol.TaskResult;
+import java.util.function.Function;
+
+/**
+ * Finished results by task id, in front of the store. The results stream keeps it coherent: every
+ * record for an id replaces (or, when not final, removes) the cached entry, so it is never stale.
+ */
+final class ResultCache {
+  private final Cache<String, TaskResult> cache;
+
+  ResultCache(long maximumSize) {
+    this.cache = Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
+  }
+
+  /** The Caffeine cache, for its metrics. */
+  Cache<String, TaskResult> caffeine() {
+    return cache;
+  }
+
+  /**
+   * The result of {@code id}: from the cache, else from {@code store} (caching it when final).
+   * Returns null when the store does not know the id.
+   */
+  TaskResult get(String id, Function<String, TaskResult> store) {
+    TaskResult[] loaded = new TaskResult[1];
+    // A concurrent update() of the same id waits for this load, then replaces what it cached.
+    TaskResult cached = cache.get(id, key -> {
+      TaskResult result = store.apply(key);
+      loaded[0] = result;
+      return result != null && result.status().isFinal() ? result : null;
+    });
+    return cached != null ? cached : loaded[0];
+  }
+
+  /** A new record for {@code id} arrived (null: deleted). */
+  void update(String id, TaskResult result) {
+    if (result != null && result.status().isFinal()) {
+      cache.put(id, result);
+    } else {
+      cache.invalidate(id);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.fennel.testkit;
+
+import java.util.UUID;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
+
+/**
+ * JUnit 5 extension that hands a test a real Kafka broker, one per test JVM.
+ *
+ * <p>Which broker: an external cluster when {@code FENNEL_TEST_BOOTSTRAP} (or the system property
+ * {@code fennel.test.bootstrap}) is set; Testcontainers' {@code apache/kafka} container when Docker is
+ * available and {@code FENNEL_TEST_DOCKER} is not {@code false}; otherwise the in-process
+ * {@link EmbeddedKafka}. Tests keep apart by using {@link #uniquePrefix()} for their topics.
+ *
+ * <p>Use it as {@code @ExtendWith(KafkaTestBroker.class)} with a {@link Broker} parameter.
+ */
+public final class KafkaTestBroker implements ParameterResolver {
+  private static final Logger log = LoggerFactory.getLogger(KafkaTestBroker.class);
+  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaTestBroker.class);
+
+  /** The {@code apache/kafka} image used when Docker is available. */
+  public static final String IMAGE = "apache/kafka:4.1.1";
+
+  /**
+   * A broker a test can use.
+   *
+   * @param bootstrapServers the address clients connect to
+   * @param kind {@code external}, {@code testcontainers} or {@code embedded}
+   */
+  public record Broker(String bootstrapServers, String kind) {}
+
+  /** A topic prefix no other test uses, e.g. {@code t3f9a1c2.}. */
+  public static String uniquePrefix() {
+    return "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == Broker.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return context.getRoot().getStore(NAMESPACE).computeIfAbsent(Holder.class, key -> Holder.start(), Holder.class).broker;
+  }
+
+  /** The JVM-wide broker; the root store closes it when the test run ends. */
+  private record Holder(Broker broker, AutoCloseable resource) implements AutoCloseable {
+    static Holder start() {
+      String external = System.getProperty("fennel.test.bootstrap", System.getenv("FENNEL_TEST_BOOTSTRAP"));
+      if (external != null && !external.isBlank()) {
+        log.info("tests use the external Kafka cluster at {}", external);
+        return new Holder(new Broker(external, "external"), () -> {});
+      }
+      if (!"false".equalsIgnoreCase(System.getenv("FENNEL_TEST_DOCKER")) && dockerAvailable()) {
+        KafkaContainer container = new KafkaContainer(IMAGE);
+        container.start();
+        log.info("tests use a Kafka container at {}", container.getBootstrapServers());
+        return new Holder(new Broker(container.getBootstrapServers(), "testcontainers"), container::stop);
+      }
+      EmbeddedKafka kafka = EmbeddedKafka.start();
+      log.info("tests use the embedded Kafka broker at {}", kafka.bootstrapServers());
+      return new Holder(new Broker(kafka.bootstrapServers(), "embedded"), kafka);
+    }
+
+    private static boolean dockerAvailable() {
+      try {
+        return DockerClientFactory.instance().isDockerAvailable();
+      } catch (RuntimeException | LinkageError e) {
+        return false;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      resource.close();
+    }
+  }
+}
