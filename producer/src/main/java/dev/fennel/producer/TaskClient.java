@@ -143,6 +143,11 @@ public final class TaskClient implements AutoCloseable {
 
   /** A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there. */
   public static TaskClient connect(Config config) {
+    String maxBlock = config.kafka().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
+    if (maxBlock != null) {
+      config = new Config(config.bootstrapServers(), config.topics(), config.routes(),
+          Duration.ofMillis(Long.parseLong(maxBlock.trim())), config.kafka());
+    }
     Properties props = new Properties();
     props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
@@ -151,7 +156,7 @@ public final class TaskClient implements AutoCloseable {
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.maxBlock().toMillis());
+    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.maxBlock().toMillis()));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fennel-client");
     return new TaskClient(config, new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
         Clock.systemUTC());
@@ -208,7 +213,7 @@ public final class TaskClient implements AutoCloseable {
   private KafkaException explain(Exception error, String queue) {
     if (error instanceof TimeoutException) {
       return new KafkaException("Kafka at " + config.bootstrapServers() + " did not take the task for queue '" + queue
-          + "' within " + config.maxBlock().toSeconds() + " s: is the broker running and reachable, and does topic "
+          + "' within " + config.maxBlock().toMillis() / 1000.0 + " s: is the broker running and reachable, and does topic "
           + config.topics().queue(queue) + " exist? (./fennel dev starts a broker and creates the topics)", error);
     }
     return error instanceof KafkaException ke ? ke : new KafkaException(error.getMessage(), error);

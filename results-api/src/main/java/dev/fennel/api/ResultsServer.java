@@ -208,7 +208,17 @@ public final class ResultsServer implements AutoCloseable {
 
   /** The result of {@code id} known to this instance, or null. */
   TaskResult lookup(String id) {
-    return cache.get(id, key -> store().get(key));
+    try {
+      return cache.get(id, key -> store().get(key));
+    } catch (InvalidStateStoreException e) {
+      store = null;
+      throw notReady();
+    }
+  }
+
+  private ApiException notReady() {
+    return new ApiException(503, "not_ready", "the results store is not ready (" + streams.state()
+        + "); retry shortly or watch /health/ready");
   }
 
   private ReadOnlyKeyValueStore<String, TaskResult> store() {
@@ -218,8 +228,7 @@ public final class ResultsServer implements AutoCloseable {
         current = streams.store(StoreQueryParameters.fromNameAndType(ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
         store = current;
       } catch (InvalidStateStoreException e) {
-        throw new ApiException(503, "not_ready", "the results store is not ready yet (" + streams.state()
-            + "); retry shortly or watch /health/ready");
+        throw notReady();
       }
     }
     return current;

@@ -1,0 +1,125 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.processor.Worker;
+import dev.fennel.processor.WorkerConfig;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** One task's whole way: published, run by a worker, written to results, served over HTTP. */
+@ExtendWith(KafkaTestBroker.class)
+class EndToEndIT {
+  private static final int TASKS = 10_000;
+
+  private static long fib(int n) {
+    long a = 0;
+    long b = 1;
+    for (int i = 0; i < n; i++) {
+      long next = a + b;
+      a = b;
+      b = next;
+    }
+    return a;
+  }
+
+  /** A worker for all three queues and an API on a free port, under a prefix of the test's own. */
+  private record Pipeline(Topics topics, Worker worker, ResultsServer api) implements AutoCloseable {
+    static Pipeline start(KafkaTestBroker.Broker broker, String guarantee) {
+      Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
+          .withProcessingGuarantee(guarantee);
+      Worker worker = Worker.start(config, registry);
+      ResultsServer api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
+      await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
+      return new Pipeline(topics, worker, api);
+    }
+
+    String apiUrl() {
+      return "http://127.0.0.1:" + api.port();
+    }
+
+    @Override
+    public void close() {
+      api.close();
+      worker.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2})
+  void tenThousandFibTasksOverThreeQueuesAllCorrect(String guarantee, KafkaTestBroker.Broker broker) throws Exception {
+    try (Pipeline pipeline = Pipeline.start(broker, guarantee)) {
+      Map<String, Integer> expectedN = new HashMap<>();
+      Map<String, String> queueOf = new HashMap<>();
+      TaskClient.Config config = TaskClient.Config.of(broker.bootstrapServers()).withTopics(pipeline.topics());
+      try (TaskClient client = TaskClient.connect(config)) {
+        List<TaskClient.Submission> submissions = new ArrayList<>();
+        for (int i = 0; i < TASKS; i++) {
+          int n = i % 25;
+          String queue = Topics.STANDARD_QUEUES.get(i % 3);
+          TaskClient.Submission submission = client.submit("fib", TaskClient.Options.NONE.withQueue(queue), n);
+          submissions.add(submission);
+          expectedN.put(submission.id(), n);
+          queueOf.put(submission.id(), queue);
+        }
+        for (TaskClient.Submission submission : submissions) {
+          submission.acknowledged().get(60, TimeUnit.SECONDS);
+        }
+      }
+      assertThat(expectedN).hasSize(TASKS);
+
+      ResultsClient results = new ResultsClient(pipeline.apiUrl());
+      for (Map.Entry<String, Integer> entry : expectedN.entrySet()) {
+        TaskResult result = results.await(entry.getKey(), Duration.ofSeconds(120)).orElseThrow(
+            () -> new AssertionError("no result for " + entry.getKey()));
+        assertThat(result.status()).as(entry.getKey()).isEqualTo(Status.SUCCESS);
+        assertThat(result.result().asLong()).as(entry.getKey()).isEqualTo(fib(entry.getValue()));
+        assertThat(result.queue()).isEqualTo(queueOf.get(entry.getKey()));
+        assertThat(result.attempts()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void aTaskPublishedAsRawJsonByAnotherClientGetsItsResult(KafkaTestBroker.Broker broker) throws Exception {
+    try (Pipeline pipeline = Pipeline.start(broker, StreamsConfig.AT_LEAST_ONCE);
+        KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+      String json = "{\"v\":1,\"id\":\"kcat-1\",\"task\":\"fib\",\"args\":[20]}";
+      raw.send(new ProducerRecord<>(pipeline.topics().queue("default"), null, json.getBytes(StandardCharsets.UTF_8))).get();
+
+      TaskResult result = new ResultsClient(pipeline.apiUrl()).await("kcat-1", Duration.ofSeconds(60)).orElseThrow();
+
+      assertThat(result.status()).isEqualTo(Status.SUCCESS);
+      assertThat(result.result().asLong()).isEqualTo(6765);
+      assertThat(result.queue()).isEqualTo("default");
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.fennel.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BuiltinTasksTest {
+  private static TaskArgs args(Object... values) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (Object value : values) {
+      array.add(dev.fennel.protocol.Json.MAPPER.<JsonNode>valueToTree(value));
+    }
+    return new TaskArgs("t", array, JsonNodeFactory.instance.objectNode());
+  }
+
+  @Test
+  void fibMatchesTheSequence() {
+    long[] expected = {0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55};
+    for (int n = 0; n < expected.length; n++) {
+      assertThat(BuiltinTasks.Fib.fib(n)).isEqualTo(expected[n]);
+    }
+    assertThat(BuiltinTasks.Fib.fib(30)).isEqualTo(832040);
+  }
+
+  @Test
+  void echoReturnsItsArgument() throws Exception {
+    assertThat(new BuiltinTasks.Echo().run(args("hi")).asText()).isEqualTo("hi");
+    assertThat(new BuiltinTasks.Echo().run(args(1, 2)).size()).isEqualTo(2);
+  }
+
+  @Test
+  void sleepSleepsAndReturnsTheSeconds() throws Exception {
+    assertThat(new BuiltinTasks.Sleep().run(args(0.01)).asDouble()).isEqualTo(0.01);
+    assertThatThrownBy(() -> new BuiltinTasks.Sleep().run(args("soon"))).hasMessageContaining("must be a number");
+  }
+
+  @Test
+  void interruptedFibStops() {
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> BuiltinTasks.Fib.fib(40)).isInstanceOf(BuiltinTasks.CancelledException.class);
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
+  void aNameRegisteredTwiceIsRejected() {
+    assertThatThrownBy(() -> Handlers.discover(List.of(new BuiltinTasks.Fib())))
+        .hasMessageContaining("task 'fib' is registered twice");
+  }
+}

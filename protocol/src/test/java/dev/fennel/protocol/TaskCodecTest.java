@@ -1,0 +1,102 @@
+package dev.fennel.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TaskCodecTest {
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void roundTripKeepsEveryField() {
+    Task task = new Task(1, "abc-1", "fib", null, null, "high", Instant.parse("2026-01-31T12:00:00.123456Z"), 2,
+        Instant.parse("2026-01-31T12:00:05Z"), Instant.parse("2026-01-31T13:00:00Z"), 3, 1.5);
+    task.args().add(20);
+    task.kwargs().put("verbose", true);
+
+    Task back = TaskCodec.decodeValid(null, TaskCodec.encode(task));
+
+    assertThat(back).isEqualTo(task);
+  }
+
+  @Test
+  void readsAMessageAsANonJavaClientWritesIt() {
+    String json = """
+        {"v": 1, "id": "py-42", "task": "fib", "args": [30], "kwargs": {}, "queue": "low",
+         "submittedAt": "2026-01-31T12:00:00Z", "somethingNew": {"ignored": true}}""";
+
+    Task task = TaskCodec.decodeValid(utf8("py-42"), utf8(json));
+
+    assertThat(task.id()).isEqualTo("py-42");
+    assertThat(task.task()).isEqualTo("fib");
+    assertThat(task.args()).containsExactly(IntNode.valueOf(30));
+    assertThat(task.queue()).isEqualTo("low");
+    assertThat(task.attempt()).isEqualTo(1);
+    assertThat(task.submittedAt()).isEqualTo(Instant.parse("2026-01-31T12:00:00Z"));
+  }
+
+  @Test
+  void minimalMessageNeedsOnlyIdAndTask() {
+    Task task = TaskCodec.decodeValid(null, utf8("{\"id\":\"x1\",\"task\":\"echo\"}"));
+
+    assertThat(task.args()).isEmpty();
+    assertThat(task.kwargs()).isEmpty();
+    assertThat(task.queue()).isNull();
+    assertThat(task.v()).isEqualTo(Task.FORMAT_VERSION);
+  }
+
+  @Test
+  void keyStandsInForAMissingId() {
+    Task task = TaskCodec.decodeValid(utf8("from-key"), utf8("{\"task\":\"fib\",\"args\":[1]}"));
+
+    assertThat(task.id()).isEqualTo("from-key");
+  }
+
+  @Test
+  void idInTheValueWorksWithoutAKey() {
+    assertThat(TaskCodec.decodeValid(null, utf8("{\"id\":\"no-key\",\"task\":\"fib\"}")).id()).isEqualTo("no-key");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "   ", "not json", "[1,2]", "42", "\"text\"", "null", "{\"task\":\"fib\"}",
+      "{\"id\":7,\"task\":\"fib\"}", "{\"id\":\"\",\"task\":\"fib\"}", "{\"id\":\"has space\",\"task\":\"fib\"}"})
+  void messagesWithoutAUsableIdAreUndecodable(String value) {
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8(value));
+
+    assertThat(decoded).isInstanceOf(TaskCodec.Undecodable.class);
+    assertThat(((TaskCodec.Undecodable) decoded).reason()).isNotBlank();
+  }
+
+  @Test
+  void nullValueIsUndecodable() {
+    assertThat(TaskCodec.decode(utf8("k"), null)).isInstanceOf(TaskCodec.Undecodable.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"id\":\"a\"}",
+      "{\"id\":\"a\",\"task\":5}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"args\":5}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"kwargs\":[1]}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"eta\":\"tomorrow\"}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"attempt\":0}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"maxRetries\":-1}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"timeLimit\":\"x\"}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"queue\":\"Not A Queue\"}",
+      "{\"id\":\"a\",\"task\":\"fib\",\"v\":99}"})
+  void badFieldsWithAUsableIdAreInvalidUnderThatId(String value) {
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8(value));
+
+    assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
+      assertThat(invalid.id()).isEqualTo("a");
+      assertThat(invalid.reason()).isNotBlank();
+    });
+  }
+}

@@ -1,0 +1,44 @@
+package dev.fennel.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+  @Test
+  void defaultNamesAreTheDocumentedOnes() {
+    Topics topics = Topics.defaults();
+
+    assertThat(Topics.STANDARD_QUEUES.stream().map(topics::queue))
+        .containsExactly("fennel.tasks.high", "fennel.tasks.default", "fennel.tasks.low");
+    assertThat(topics.results()).isEqualTo("fennel.results");
+    assertThat(topics.deadLetters()).isEqualTo("fennel.dead-letters");
+    assertThat(topics.applicationId("worker-high")).isEqualTo("fennel-worker-high");
+  }
+
+  @Test
+  void prefixIsConfigurable() {
+    Topics topics = new Topics("acme.prod.");
+
+    assertThat(topics.queue("low")).isEqualTo("acme.prod.tasks.low");
+    assertThat(topics.applicationId("results-api")).isEqualTo("acme-prod-results-api");
+  }
+
+  @Test
+  void badNamesAreRejectedWithTheRule() {
+    assertThatThrownBy(() -> new Topics("fennel")).hasMessageContaining("ending with a dot");
+    assertThatThrownBy(() -> Topics.defaults().queue("High Priority")).hasMessageContaining("a-z 0-9");
+  }
+
+  @Test
+  void resultsTopicIsCompacted() {
+    List<NewTopic> topics = TopicLayout.DEFAULT.newTopics(Topics.defaults(), Topics.STANDARD_QUEUES);
+
+    NewTopic results = topics.stream().filter(t -> t.name().equals("fennel.results")).findFirst().orElseThrow();
+    assertThat(results.configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(topics).extracting(NewTopic::name).contains("fennel.tasks.high", "fennel.dead-letters");
+  }
+}

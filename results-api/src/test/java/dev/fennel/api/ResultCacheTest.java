@@ -1,0 +1,77 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskError;
+import dev.fennel.protocol.TaskResult;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ResultCacheTest {
+  private final Map<String, TaskResult> store = new HashMap<>();
+  private final ResultCache cache = new ResultCache(100);
+
+  private static TaskResult result(String id, Status status) {
+    return new TaskResult(1, id, "fib", status, status == Status.SUCCESS ? IntNode.valueOf(1) : null,
+        status == Status.SUCCESS ? null : new TaskError("X", "x"), "default", "w", 1, null, null, Instant.EPOCH);
+  }
+
+  /** What the results stream does: the store first, then the cache. */
+  private void arrive(TaskResult result) {
+    store.put(result.id(), result);
+    cache.update(result.id(), result);
+  }
+
+  @Test
+  void finalResultsAreServedFromTheCacheAfterTheFirstLookup() {
+    arrive(result("a", Status.SUCCESS));
+    store.clear();
+
+    assertThat(cache.get("a", store::get).status()).isEqualTo(Status.SUCCESS);
+    assertThat(cache.caffeine().stats().hitCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aRetryIsNeverCachedSoItsSuccessIsSeenAtOnce() {
+    arrive(result("r", Status.RETRY));
+    assertThat(cache.get("r", store::get).status()).isEqualTo(Status.RETRY);
+
+    arrive(result("r", Status.SUCCESS));
+
+    assertThat(cache.get("r", store::get).status()).isEqualTo(Status.SUCCESS);
+  }
+
+  @Test
+  void aNewRecordReplacesACachedOne() {
+    arrive(result("f", Status.FAILURE));
+    assertThat(cache.get("f", store::get).status()).isEqualTo(Status.FAILURE);
+
+    arrive(result("f", Status.SUCCESS));
+    store.clear();
+
+    assertThat(cache.get("f", store::get).status()).isEqualTo(Status.SUCCESS);
+  }
+
+  @Test
+  void unknownIdsAreNotCached() {
+    assertThat(cache.get("nobody", store::get)).isNull();
+    arrive(result("nobody", Status.SUCCESS));
+
+    assertThat(cache.get("nobody", id -> null)).isNotNull();
+  }
+
+  @Test
+  void aTombstoneRemovesTheEntry() {
+    arrive(result("t", Status.SUCCESS));
+    cache.get("t", store::get);
+
+    store.remove("t");
+    cache.update("t", null);
+
+    assertThat(cache.get("t", store::get)).isNull();
+  }
+}
