@@ -128,6 +128,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private static void format(String logDir, KafkaConfig config) {
+    if (Files.exists(Path.of(logDir, "meta.properties"))) {
+      return;
+    }
     try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
       new Formatter()
           .setPrintStream(quiet)
@@ -138,7 +141,6 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
           .setControllerListenerName("CONTROLLER")
-          .setIgnoreFormatted(true)
           .run();
     } catch (Exception e) {
       throw new IllegalStateException("cannot format the Kafka data directory " + logDir + ": " + e.getMessage(), e);
