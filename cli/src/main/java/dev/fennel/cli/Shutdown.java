@@ -2,7 +2,7 @@ package dev.fennel.cli;
 
 import java.util.concurrent.CountDownLatch;
 
-/** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes resources in reverse order. */
+/** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), closes resources in order, exits 0. */
 final class Shutdown {
   private Shutdown() {}
 
@@ -20,6 +20,8 @@ final class Shutdown {
       }
       System.err.println("fennel: stopped");
       closed.countDown();
+      // Everything is closed and committed: report a clean stop (0) rather than the JVM's 143 for SIGTERM.
+      Runtime.getRuntime().halt(0);
     }, "fennel-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code fennel worker}: runs tasks from the queues it serves. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -15,14 +16,35 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin WorkerOptions worker;
 
+  @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "${env:FENNEL_METRICS_HOST:-127.0.0.1}",
+      description = "Address of the worker's /metrics and /health endpoint (env FENNEL_METRICS_HOST; default ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:FENNEL_METRICS_PORT:-9464}",
+      description = "Port of the worker's /metrics and /health endpoint; 0 picks a free one, -1 turns it off "
+          + "(env FENNEL_METRICS_PORT; default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Override
   public Integer call() {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
     Worker running = Worker.start(config, registry);
+    MetricsServer metrics = null;
+    if (metricsPort >= 0) {
+      try {
+        metrics = MetricsServer.start(metricsHost, metricsPort, registry, running::isRunning);
+      } catch (RuntimeException e) {
+        running.close();
+        throw new IllegalStateException("cannot serve metrics on " + metricsHost + ":" + metricsPort
+            + " (" + e.getMessage() + "); choose another --metrics-port, or -1 for none", e);
+      }
+    }
     System.out.println("worker " + config.name() + " serving " + config.queues() + " from " + config.bootstrapServers()
-        + " (" + config.processingGuarantee() + "); Ctrl-C stops it");
-    Shutdown.awaitAndClose(running);
+        + " (" + config.processingGuarantee() + ")"
+        + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
+        + "; Ctrl-C stops it");
+    Shutdown.awaitAndClose(metrics == null ? () -> {} : metrics, running);
     return 0;
   }
 }

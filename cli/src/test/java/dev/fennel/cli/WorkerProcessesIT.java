@@ -1,0 +1,150 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. */
+@ExtendWith(KafkaTestBroker.class)
+class WorkerProcessesIT {
+  private KafkaTestBroker.Broker broker;
+  private Topics topics;
+  private ResultsServer api;
+  private final List<FennelProcess> processes = new ArrayList<>();
+
+  @BeforeEach
+  void start(KafkaTestBroker.Broker broker) throws Exception {
+    this.broker = broker;
+    topics = new Topics(KafkaTestBroker.uniquePrefix());
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      TopicLayout.DEFAULT.ensure(admin, topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(30));
+    }
+    api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await().atMost(Duration.ofSeconds(60)).until(api::isReady);
+  }
+
+  @AfterEach
+  void stop() {
+    processes.forEach(FennelProcess::close);
+    api.close();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private FennelProcess worker(String name, int metricsPort, String queues) {
+    FennelProcess process = FennelProcess.start("worker", "--bootstrap", broker.bootstrapServers(),
+        "--topic-prefix", topics.prefix(), "--queues", queues, "--concurrency", "1", "--name", name,
+        "--metrics-port", Integer.toString(metricsPort),
+        // A killed member's partitions move after its session times out: keep that short here.
+        "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000");
+    processes.add(process);
+    return process;
+  }
+
+  /** Publishes fib(i % 25) for i below {@code count}, spread over {@code queues}; returns id → n. */
+  private Map<String, Integer> publishFib(int count, List<String> queues) throws Exception {
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    try (TaskClient client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+      List<TaskClient.Submission> submissions = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        TaskClient.Submission submission = client.submit("fib", TaskClient.Options.NONE.withQueue(queues.get(i % queues.size())), i % 25);
+        submissions.add(submission);
+        expected.put(submission.id(), i % 25);
+      }
+      for (TaskClient.Submission submission : submissions) {
+        submission.acknowledged().get(60, TimeUnit.SECONDS);
+      }
+    }
+    return expected;
+  }
+
+  private static long fib(int n) {
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+  }
+
+  /** Every task has its correct SUCCESS result through the API; returns the workers that ran them. */
+  private Set<String> assertAllCorrect(Map<String, Integer> expected) {
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    Set<String> workers = new HashSet<>();
+    for (Map.Entry<String, Integer> entry : expected.entrySet()) {
+      TaskResult result = results.await(entry.getKey(), Duration.ofSeconds(180))
+          .orElseThrow(() -> new AssertionError("lost: no result for task " + entry.getKey()));
+      assertThat(result.status()).as(entry.getKey()).isEqualTo(Status.SUCCESS);
+      assertThat(result.result().asLong()).as(entry.getKey()).isEqualTo(fib(entry.getValue()));
+      workers.add(result.worker().substring(0, result.worker().indexOf('/')));
+    }
+    return workers;
+  }
+
+  @Test
+  void aWorkerKilledMidRunAndRestartedLosesNothing() throws Exception {
+    Map<String, Integer> expected = publishFib(50_000, Topics.STANDARD_QUEUES);
+    int port = freePort();
+
+    FennelProcess first = worker("w1", port, "high,default,low");
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_finished_total") >= 5_000);
+    double before = FennelProcess.scrapeSum(port, "fennel_tasks_finished_total");
+    first.kill();
+    assertThat(before).as("killed mid-run").isLessThan(50_000);
+
+    FennelProcess second = worker("w1", port, "high,default,low");
+    Set<String> workers = assertAllCorrect(expected);
+
+    assertThat(workers).containsExactly("w1");
+    assertThat(second.isAlive()).as(second.output()).isTrue();
+    assertThat(second.stop()).as(second.output()).isZero();
+  }
+
+  @Test
+  void twoWorkersShareAQueueAndOneFinishesWhenTheOtherStops() throws Exception {
+    int port1 = freePort();
+    int port2 = freePort();
+    FennelProcess w1 = worker("w1", port1, "default");
+    FennelProcess w2 = worker("w2", port2, "default");
+    await().atMost(Duration.ofSeconds(120)).until(() ->
+        FennelProcess.scrapeSum(port1, "kafka_consumer_coordinator_assigned_partitions") > 0
+            && FennelProcess.scrapeSum(port2, "kafka_consumer_coordinator_assigned_partitions") > 0);
+
+    Set<String> firstBatch = assertAllCorrect(publishFib(3_000, List.of("default")));
+    assertThat(firstBatch).as("both workers did work").containsExactlyInAnyOrder("w1", "w2");
+
+    Map<String, Integer> secondBatch = publishFib(20_000, List.of("default"));
+    assertThat(w2.stop()).as(w2.output()).isZero();
+
+    Set<String> workers = assertAllCorrect(secondBatch);
+    assertThat(workers).contains("w1");
+    assertThat(w1.isAlive()).isTrue();
+  }
+}
