@@ -1,6 +1,8 @@
 package dev.fennel.cli;
 
+import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
+import java.time.Duration;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.net.InetAddress;
@@ -41,6 +43,40 @@ final class WorkerOptions {
       description = "Replicas of each topic created at start (env FENNEL_REPLICATION_FACTOR; default: the broker's default).")
   short replicationFactor;
 
+  @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_TIME_LIMIT:-300}",
+      description = "Time limit of a task that names none (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  double timeLimit;
+
+  @Option(names = "--max-time-limit", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-1800}",
+      description = "The most a task may ask for (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  double maxTimeLimit;
+
+  @Option(names = "--time-limit-grace", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2}",
+      description = "How long a task past its limit has to stop once interrupted before its thread is abandoned "
+          + "(env FENNEL_TIME_LIMIT_GRACE; default ${DEFAULT-VALUE}).")
+  double grace;
+
+  @Option(names = "--retry-backoff", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1}",
+      description = "Wait before the first retry; doubles per attempt, with jitter (env FENNEL_RETRY_BACKOFF; default ${DEFAULT-VALUE}).")
+  double retryBackoff;
+
+  @Option(names = "--retry-backoff-max", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-600}",
+      description = "Longest wait between attempts (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
+  double retryBackoffMax;
+
+  private static Duration seconds(String option, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(option + " must be a number of seconds, was " + value);
+    }
+    return Duration.ofNanos((long) (value * 1e9));
+  }
+
+  TaskPolicy policy() {
+    return new TaskPolicy(seconds("--time-limit", timeLimit), seconds("--max-time-limit", maxTimeLimit),
+        seconds("--time-limit-grace", grace), seconds("--retry-backoff", retryBackoff),
+        seconds("--retry-backoff-max", retryBackoffMax));
+  }
+
   WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
     for (String queue : queueThreads.keySet()) {
       if (!queues.contains(queue)) {
@@ -55,7 +91,7 @@ final class WorkerOptions {
     queues.forEach(queue -> map.put(queue.trim(), queueThreads.getOrDefault(queue.trim(), threads)));
     TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
     return new WorkerConfig(bootstrap, topics, map, name != null ? name : hostName(), guarantee, layout,
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, 1, kafka, List.of());
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, 1, policy(), kafka, List.of());
   }
 
   static String hostName() {

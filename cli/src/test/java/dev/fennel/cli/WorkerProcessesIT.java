@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -125,6 +126,35 @@ class WorkerProcessesIT {
     assertThat(workers).containsExactly("w1");
     assertThat(second.isAlive()).as(second.output()).isTrue();
     assertThat(second.stop()).as(second.output()).isZero();
+  }
+
+  @Test
+  void aTaskWithAnEtaSurvivesAWorkerKilledBeforeItAndRunsOnce() throws Exception {
+    int port = freePort();
+    FennelProcess first = worker("w1", port, "default");
+    await().atMost(Duration.ofSeconds(120)).until(() -> FennelProcess.scrapeSum(port, "kafka_consumer_coordinator_assigned_partitions") > 0);
+    Instant eta = Instant.now().plusSeconds(5);
+    String id;
+    try (TaskClient client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+      TaskClient.Submission submission = client.submit("echo",
+          new TaskClient.Options(null, null, null, eta, null, null, null, null), "on time");
+      submission.acknowledged().get(30, TimeUnit.SECONDS);
+      id = submission.id();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_scheduled_total") >= 1);
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    assertThat(results.result(id)).as("pending before its eta").isEmpty();
+
+    first.kill();
+    FennelProcess second = worker("w1", port, "default");
+
+    TaskResult result = results.await(id, Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("lost: " + id));
+    assertThat(result.status()).isEqualTo(Status.SUCCESS);
+    assertThat(result.result().asText()).isEqualTo("on time");
+    assertThat(result.startedAt()).isAfterOrEqualTo(eta);
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(FennelProcess.scrapeSum(port, "fennel_tasks_started_total")).as("ran once").isEqualTo(1);
+    assertThat(second.stop()).isZero();
   }
 
   @Test

@@ -18,13 +18,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import io.micrometer.core.instrument.Tag;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A worker process: one Kafka Streams instance per queue it serves, each with its own threads and
- * consumer group, so a flood in one queue never takes the threads of another.
+ * consumer group, so a flood in one queue never takes the threads of another; plus the scheduler
+ * that releases delayed tasks.
  *
  * <p>Workers with the same queues share the queues' partitions: start more of them, on any host, to
  * spread the work.
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final String SCHEDULER = "scheduler";
 
   private final WorkerConfig config;
   private final Map<String, KafkaStreams> streams = new LinkedHashMap<>();
@@ -68,31 +72,44 @@ public final class Worker implements AutoCloseable {
       config.layout().ensure(admin, config.topics(), config.queues().keySet(), ADMIN_TIMEOUT);
     }
     config.queues().forEach((queue, threads) -> {
-      KafkaStreams instance = new KafkaStreams(WorkerTopology.build(config, queue, registry), streamsProperties(queue, threads));
-      instance.setUncaughtExceptionHandler(exception -> {
-        log.error("stream thread of queue {} died; replacing it", queue, exception);
-        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-      });
-      KafkaStreamsMetrics binder = new KafkaStreamsMetrics(instance, List.of(
-          io.micrometer.core.instrument.Tag.of("queue", queue)));
-      binder.bindTo(registry);
-      binders.add(binder);
-      streams.put(queue, instance);
-      instance.start();
+      Properties props = streamsProperties("worker-" + queue, queue, threads, config.processingGuarantee());
+      start(queue, WorkerTopology.build(config, queue, registry), props, registry);
       log.info("worker {} serves queue {} ({}) with {} thread(s)", config.name(), queue, config.topics().queue(queue), threads);
     });
+    // Delayed tasks (eta, retries) are released exactly once, whatever the workers' own guarantee.
+    start(SCHEDULER, SchedulerTopology.build(config.topics(), registry),
+        streamsProperties(SCHEDULER, SCHEDULER, 1, StreamsConfig.EXACTLY_ONCE_V2), registry);
   }
 
-  private Properties streamsProperties(String queue, int threads) {
+  private void start(String name, Topology topology, Properties props, MeterRegistry registry) {
+    KafkaStreams instance = new KafkaStreams(topology, props);
+    instance.setUncaughtExceptionHandler(exception -> {
+      log.error("stream thread of {} died; replacing it", name, exception);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    KafkaStreamsMetrics binder = new KafkaStreamsMetrics(instance, List.of(Tag.of("queue", name)));
+    binder.bindTo(registry);
+    binders.add(binder);
+    streams.put(name, instance);
+    instance.start();
+  }
+
+  private Properties streamsProperties(String role, String dir, int threads, String guarantee) {
     Properties props = new Properties();
     props.putAll(config.kafka());
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId("worker-" + queue));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(role));
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(queue).toString());
-    props.put(StreamsConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(dir).toString());
+    props.put(StreamsConfig.CLIENT_ID_CONFIG, config.name() + "-" + dir);
+    // A stream thread waits for one task at most its time limit plus grace: stay in the group meanwhile.
+    long pollInterval = Math.max(300_000L, config.policy().longestWait().plusMinutes(1).toMillis());
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int) Math.min(Integer.MAX_VALUE, pollInterval));
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), pollInterval + 60_000L);
+    // The scheduler writes transactionally: never run a task from an aborted transaction.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     // Results should leave as soon as they exist; Streams' own default would hold them 100 ms.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
     props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
@@ -111,7 +128,7 @@ public final class Worker implements AutoCloseable {
     return !streams.isEmpty() && streams.values().stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING);
   }
 
-  /** Each served queue's Kafka Streams state. */
+  /** Each served queue's (and the scheduler's) Kafka Streams state. */
   public Map<String, KafkaStreams.State> states() {
     Map<String, KafkaStreams.State> states = new LinkedHashMap<>();
     streams.forEach((queue, instance) -> states.put(queue, instance.state()));

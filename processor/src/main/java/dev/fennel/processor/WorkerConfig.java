@@ -19,6 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param layout partitions and replication of topics created at start
  * @param maxResultBytes the largest encoded result written; a larger one becomes a FAILURE
  * @param lingerMs how long the results producer waits to fill a batch
+ * @param policy time limits and retry backoff
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
  * @param handlers tasks registered in code, in addition to built-ins and {@code ServiceLoader} finds
  */
@@ -31,6 +32,7 @@ public record WorkerConfig(
     TopicLayout layout,
     int maxResultBytes,
     int lingerMs,
+    TaskPolicy policy,
     Map<String, String> kafka,
     List<TaskHandler> handlers) {
 
@@ -64,6 +66,7 @@ public record WorkerConfig(
     if (lingerMs < 0) {
       throw new IllegalArgumentException("linger ms must be 0 or more, was " + lingerMs);
     }
+    Objects.requireNonNull(policy, "policy");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
   }
@@ -73,7 +76,7 @@ public record WorkerConfig(
     Map<String, Integer> map = new LinkedHashMap<>();
     queues.forEach(queue -> map.put(queue, threads));
     return new WorkerConfig(bootstrapServers, topics, map, name, StreamsConfig.AT_LEAST_ONCE, TopicLayout.DEFAULT,
-        DEFAULT_MAX_RESULT_BYTES, 1, Map.of(), List.of());
+        DEFAULT_MAX_RESULT_BYTES, 1, TaskPolicy.DEFAULT, Map.of(), List.of());
   }
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
@@ -81,16 +84,21 @@ public record WorkerConfig(
 
   /** This configuration with another processing guarantee. */
   public WorkerConfig withProcessingGuarantee(String guarantee) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, guarantee, layout, maxResultBytes, lingerMs, kafka, handlers);
+    return new WorkerConfig(bootstrapServers, topics, queues, name, guarantee, layout, maxResultBytes, lingerMs, policy, kafka, handlers);
   }
 
   /** This configuration with more handlers registered in code. */
   public WorkerConfig withHandlers(List<TaskHandler> extra) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, kafka, extra);
+    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, policy, kafka, extra);
+  }
+
+  /** This configuration with other time limits and retry backoff. */
+  public WorkerConfig withPolicy(TaskPolicy newPolicy) {
+    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, newPolicy, kafka, handlers);
   }
 
   /** This configuration with another topic layout. */
   public WorkerConfig withLayout(TopicLayout newLayout) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, newLayout, maxResultBytes, lingerMs, kafka, handlers);
+    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, newLayout, maxResultBytes, lingerMs, policy, kafka, handlers);
   }
 }

@@ -19,8 +19,11 @@ final class WorkerMetrics {
   private final Map<String, Counter> started = new ConcurrentHashMap<>();
   private final Map<String, Counter> finished = new ConcurrentHashMap<>();
   private final Map<String, Timer> execution = new ConcurrentHashMap<>();
+  private final Map<String, Counter> retried = new ConcurrentHashMap<>();
+  private final Map<String, Counter> expired = new ConcurrentHashMap<>();
   private final Timer latency;
   private final Counter deadLetters;
+  private final Counter scheduled;
 
   WorkerMetrics(MeterRegistry registry, String queue, String worker, Set<String> knownTasks) {
     this.registry = registry;
@@ -37,6 +40,36 @@ final class WorkerMetrics {
         .description("Task messages that could not be read and went to the dead-letter topic")
         .tags("queue", queue, "worker", worker)
         .register(registry);
+    this.scheduled = Counter.builder("fennel.tasks.scheduled")
+        .description("Tasks handed to the scheduler to wait for their eta or their retry's backoff")
+        .tags("queue", queue, "worker", worker)
+        .register(registry);
+  }
+
+  /** Reports how many abandoned task threads (runaways past their time limit) still run. */
+  void watchRunaways(TaskExecutor executor) {
+    io.micrometer.core.instrument.Gauge.builder("fennel.tasks.runaway.threads", executor, TaskExecutor::runaways)
+        .description("Task threads abandoned after ignoring their time limit that are still running")
+        .tags("queue", queue, "worker", worker)
+        .register(registry);
+  }
+
+  void retried(String task) {
+    retried.computeIfAbsent(tag(task), t -> Counter.builder("fennel.tasks.retried")
+        .description("Failed attempts that will be tried again")
+        .tags("queue", queue, "task", t, "worker", worker)
+        .register(registry)).increment();
+  }
+
+  void expired(String task) {
+    expired.computeIfAbsent(tag(task), t -> Counter.builder("fennel.tasks.expired")
+        .description("Tasks whose expiry passed before they could run")
+        .tags("queue", queue, "task", t, "worker", worker)
+        .register(registry)).increment();
+  }
+
+  void scheduled() {
+    scheduled.increment();
   }
 
   void started(String task) {

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.Topology;
  *
  * <pre>
  * fennel.tasks.&lt;queue&gt; ─► run task ─┬─► fennel.results       (key = task id)
+ *                                  ├─► fennel.scheduled     (not due yet; retries)
  *                                  └─► fennel.dead-letters  (undecodable input, original bytes)
  * </pre>
  */
@@ -20,6 +21,7 @@ public final class WorkerTopology {
   static final String PROCESSOR = "run-task";
   static final String RESULTS_SINK = "results";
   static final String DEAD_LETTER_SINK = "dead-letters";
+  static final String SCHEDULED_SINK = "scheduled";
 
   private WorkerTopology() {}
 
@@ -30,14 +32,18 @@ public final class WorkerTopology {
 
   static Topology build(WorkerConfig config, String queue, Handlers handlers, Clock clock, MeterRegistry registry) {
     Topics topics = config.topics();
-    TaskRunner runner = new TaskRunner(handlers, clock);
+    TaskExecutor executor = new TaskExecutor(queue);
+    TaskRunner runner = new TaskRunner(handlers, executor, config.policy(), clock);
     WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
+    metrics.watchRunaways(executor);
     Topology topology = new Topology();
     topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.queue(queue));
     topology.addProcessor(PROCESSOR,
-        () -> new TaskProcessor(queue, config.name(), runner, metrics, clock, config.maxResultBytes()), SOURCE);
+        () -> new TaskProcessor(queue, config.name(), runner, metrics, clock, config.maxResultBytes(), config.policy()),
+        SOURCE);
     topology.addSink(RESULTS_SINK, topics.results(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
     topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+    topology.addSink(SCHEDULED_SINK, topics.scheduled(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
     return topology;
   }
 }

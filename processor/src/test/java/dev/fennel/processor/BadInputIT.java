@@ -69,6 +69,7 @@ class BadInputIT {
     try (Worker worker = Worker.start(config, registry);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+      await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
       String queue = topics.queue("default");
       for (String value : deadLetters) {
         producer.send(new ProducerRecord<>(queue, value.getBytes(StandardCharsets.UTF_8))).get();

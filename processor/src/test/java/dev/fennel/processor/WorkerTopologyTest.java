@@ -14,6 +14,7 @@ import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -41,11 +42,15 @@ class WorkerTopologyTest {
   private TestInputTopic<byte[], byte[]> tasks;
   private TestOutputTopic<byte[], byte[]> results;
   private TestOutputTopic<byte[], byte[]> deadLetters;
+  private TestOutputTopic<byte[], byte[]> scheduled;
+  static final TaskPolicy POLICY = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMillis(300),
+      Duration.ofSeconds(1), Duration.ofMinutes(10));
 
   @BeforeEach
   void start() {
     WorkerConfig config = WorkerConfig.of("unused:9092", TOPICS, List.of("default"), 1, "w1")
-        .withHandlers(List.of(new Shout()))
+        .withHandlers(List.of(new Shout(), new Stubborn()))
+        .withPolicy(POLICY)
         .withLayout(dev.fennel.protocol.TopicLayout.DEFAULT);
     var topology = WorkerTopology.build(config, "default", Handlers.discover(config.handlers()),
         Clock.fixed(NOW, ZoneOffset.UTC), registry);
@@ -55,6 +60,7 @@ class WorkerTopologyTest {
     tasks = driver.createInputTopic(TOPICS.queue("default"), new ByteArraySerializer(), new ByteArraySerializer());
     results = driver.createOutputTopic(TOPICS.results(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     deadLetters = driver.createOutputTopic(TOPICS.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    scheduled = driver.createOutputTopic(TOPICS.scheduled(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   @AfterEach
@@ -198,6 +204,109 @@ class WorkerTopologyTest {
     assertThat(registry.get("fennel.tasks.finished").tag("status", "success").tag("task", "fib").counter().count()).isEqualTo(1);
     assertThat(registry.get("fennel.tasks.finished").tag("status", "failure").tag("task", "fail").counter().count()).isEqualTo(1);
     assertThat(registry.get("fennel.tasks.finished").tag("status", "failure").tag("task", "unknown").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskNotDueYetIsScheduledNotRun() {
+    send("later", "{\"id\":\"later\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.plusSeconds(5) + "\"}");
+
+    assertThat(results.isEmpty()).isTrue();
+    Task held = TaskCodec.decodeValid(null, scheduled.readValue());
+    assertThat(held.id()).isEqualTo("later");
+    assertThat(held.eta()).isEqualTo(NOW.plusSeconds(5));
+    assertThat(held.queue()).isEqualTo("default");
+  }
+
+  @Test
+  void aTaskWhoseEtaHasPassedRunsAtOnce() {
+    send("due", "{\"id\":\"due\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.minusSeconds(1) + "\"}");
+
+    assertThat(onlyResult().status()).isEqualTo(Status.SUCCESS);
+    assertThat(scheduled.isEmpty()).isTrue();
+  }
+
+  @Test
+  void anExpiredTaskIsNeverRun() {
+    send("old", "{\"id\":\"old\",\"task\":\"fail\",\"expires\":\"" + NOW.minusSeconds(1) + "\"}");
+
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.EXPIRED);
+    assertThat(result.attempts()).isZero();
+    assertThat(result.startedAt()).isNull();
+    assertThat(registry.find("fennel.tasks.started").counters()).isEmpty();
+  }
+
+  @Test
+  void aFailureWithRetriesLeftIsARetryAndTheNextAttemptIsScheduledWithBackoff() {
+    send("r", "{\"id\":\"r\",\"task\":\"fail\",\"maxRetries\":2}");
+
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.RETRY);
+    assertThat(result.error().type()).isEqualTo("TaskFailed");
+    assertThat(result.attempts()).isEqualTo(1);
+    Task next = TaskCodec.decodeValid(null, scheduled.readValue());
+    assertThat(next.attempt()).isEqualTo(2);
+    assertThat(next.eta()).isBetween(NOW.plusMillis(750), NOW.plusMillis(1000));
+  }
+
+  @Test
+  void theLastAttemptFailsForGood() {
+    send("r", "{\"id\":\"r\",\"task\":\"fail\",\"maxRetries\":2,\"attempt\":3}");
+
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.attempts()).isEqualTo(3);
+    assertThat(scheduled.isEmpty()).isTrue();
+  }
+
+  @Test
+  void badArgumentsAreNotRetried() {
+    send("b", "{\"id\":\"b\",\"task\":\"fib\",\"args\":[-1],\"maxRetries\":5}");
+
+    assertThat(onlyResult().status()).isEqualTo(Status.FAILURE);
+    assertThat(scheduled.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aTaskPastItsTimeLimitIsStoppedAndFailed() {
+    send("slow", "{\"id\":\"slow\",\"task\":\"sleep\",\"args\":[30],\"timeLimit\":0.2}");
+    send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
+
+    List<TaskResult> all = results.readValuesToList().stream().map(ResultCodec::decode).toList();
+    assertThat(all.get(0).status()).isEqualTo(Status.FAILURE);
+    assertThat(all.get(0).error().type()).isEqualTo("TimeLimitExceeded");
+    assertThat(all.get(0).error().message()).contains("0.2 s", "was stopped");
+    assertThat(all.get(1).status()).isEqualTo(Status.SUCCESS);
+  }
+
+  @Test
+  void aTaskThatIgnoresItsTimeLimitIsAbandonedAndTheWorkerGoesOn() {
+    send("stuck", "{\"id\":\"stuck\",\"task\":\"stubborn\",\"args\":[3],\"timeLimit\":0.1}");
+    send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
+
+    List<TaskResult> all = results.readValuesToList().stream().map(ResultCodec::decode).toList();
+    assertThat(all.get(0).error().type()).isEqualTo("TimeLimitExceeded");
+    assertThat(all.get(0).error().message()).contains("abandoned");
+    assertThat(all.get(1).result().asInt()).isEqualTo(55);
+    assertThat(registry.get("fennel.tasks.runaway.threads").gauge().value()).isEqualTo(1);
+  }
+
+  /** Ignores interrupts for n seconds: a task a time limit cannot stop. */
+  static final class Stubborn implements TaskHandler {
+    @Override
+    public String name() {
+      return "stubborn";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      long end = System.nanoTime() + (long) (args.requireDouble(0, "seconds", 0, 60) * 1e9);
+      while (System.nanoTime() < end) {
+        Thread.interrupted();
+        Thread.onSpinWait();
+      }
+      return TextNode.valueOf("done");
+    }
   }
 
   /** A task registered in code: returns a string of n characters. */

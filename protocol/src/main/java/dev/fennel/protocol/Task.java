@@ -70,6 +70,11 @@ public record Task(
     return new Task(FORMAT_VERSION, id, task, array, null, queue, submittedAt, 1, null, null, 0, null);
   }
 
+  /** The next attempt of this task, not to run before {@code eta}. */
+  public Task nextAttempt(Instant eta) {
+    return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt + 1, eta, expires, maxRetries, timeLimit);
+  }
+
   /** This task routed to {@code queue}. */
   public Task withQueue(String queue) {
     return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt, eta, expires, maxRetries, timeLimit);

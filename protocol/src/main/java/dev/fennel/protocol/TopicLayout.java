@@ -37,7 +37,7 @@ public record TopicLayout(int queuePartitions, int resultPartitions, short repli
     }
   }
 
-  /** The topics of {@code queues} plus results and dead letters, as they should be created. */
+  /** The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as they should be created. */
   public List<NewTopic> newTopics(Topics topics, Collection<String> queues) {
     Optional<Short> replication = replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor);
     List<NewTopic> wanted = new ArrayList<>();
@@ -47,6 +47,9 @@ public record TopicLayout(int queuePartitions, int resultPartitions, short repli
     wanted.add(new NewTopic(topics.results(), Optional.of(resultPartitions), replication)
         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
+    if (!queues.isEmpty()) {
+      wanted.add(new NewTopic(topics.scheduled(), Optional.of(queuePartitions), replication));
+    }
     return wanted;
   }
 

@@ -57,6 +57,11 @@ public record Topics(String prefix) {
     return prefix + "dead-letters";
   }
 
+  /** Tasks waiting for their time (an eta, a retry's backoff): {@code fennel.scheduled}. */
+  public String scheduled() {
+    return prefix + "scheduled";
+  }
+
   /** A Kafka Streams {@code application.id} for a role, e.g. {@code fennel-worker-high}. */
   public String applicationId(String role) {
     return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;

@@ -1,0 +1,121 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The scheduler: holds tasks that are not due yet (an eta, a retry's backoff) in a state store
+ * backed by a compacted changelog, and releases each to its queue when its time comes. Nothing
+ * waits in memory or in a sleeping thread, so a restart loses nothing.
+ *
+ * <pre>
+ * fennel.scheduled ─► store (due|queue|id → task) ─ every 100 ms: due ones ─► fennel.tasks.&lt;queue&gt;
+ * </pre>
+ */
+public final class SchedulerTopology {
+  static final String SOURCE = "scheduled";
+  static final String PROCESSOR = "hold-until-due";
+  static final String STORE = "scheduled-tasks";
+  static final String RELEASE_SINK = "release";
+  static final String DEAD_LETTER_SINK = "dead-letters";
+  /** Carries the queue topic of a released task to the sink. */
+  static final String QUEUE_HEADER = "fennel.queue";
+
+  /** How often due tasks are looked for. */
+  static final Duration TICK = Duration.ofMillis(100);
+  /** The most tasks released per tick, so a backlog of due tasks does not stall the thread. */
+  static final int MAX_RELEASE_PER_TICK = 10_000;
+
+  private SchedulerTopology() {}
+
+  /** The scheduler topology for {@code topics}. */
+  public static Topology build(Topics topics, MeterRegistry registry) {
+    var released = io.micrometer.core.instrument.Counter.builder("fennel.tasks.released")
+        .description("Scheduled tasks released to their queue when due").register(registry);
+    Topology topology = new Topology();
+    topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.scheduled());
+    topology.addProcessor(PROCESSOR, () -> new Hold(topics, released::increment), SOURCE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+        Serdes.ByteArray()), PROCESSOR);
+    topology.addSink(RELEASE_SINK, (key, value, context) -> new String(
+        context.headers().lastHeader(QUEUE_HEADER).value(), StandardCharsets.UTF_8),
+        new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+    topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+    return topology;
+  }
+
+  /** The store key: due time (zero-padded epoch millis, so keys sort by time), queue, id. */
+  static String key(long dueMillis, String queue, String id) {
+    return String.format("%015d|%s|%s", Math.max(0, dueMillis), queue, id);
+  }
+
+  private static final class Hold implements Processor<byte[], byte[], byte[], byte[]> {
+    private final Topics topics;
+    private final Runnable onRelease;
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, byte[]> store;
+
+    Hold(Topics topics, Runnable onRelease) {
+      this.topics = topics;
+      this.onRelease = onRelease;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+      this.context = context;
+      this.store = context.getStateStore(STORE);
+      context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::release);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+      switch (TaskCodec.decode(record.key(), record.value())) {
+        case TaskCodec.Valid valid -> {
+          Task task = valid.task();
+          String queue = task.queue() == null ? Topics.DEFAULT_QUEUE : task.queue();
+          long due = task.eta() == null ? 0 : task.eta().toEpochMilli();
+          store.put(key(due, queue, task.id()), record.value());
+        }
+        case TaskCodec.Invalid invalid -> deadLetter(record, invalid.reason());
+        case TaskCodec.Undecodable bad -> deadLetter(record, bad.reason());
+      }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason) {
+      record.headers().add("fennel.dlq.reason", ("scheduled task: " + reason).getBytes(StandardCharsets.UTF_8));
+      context.forward(record, DEAD_LETTER_SINK);
+    }
+
+    private void release(long now) {
+      int released = 0;
+      try (KeyValueIterator<String, byte[]> due = store.range(null, key(now, "~", "~"))) {
+        while (due.hasNext() && released < MAX_RELEASE_PER_TICK) {
+          KeyValue<String, byte[]> entry = due.next();
+          String[] parts = entry.key.split("\\|", 3);
+          Record<byte[], byte[]> record = new Record<>(parts[2].getBytes(StandardCharsets.UTF_8), entry.value, now);
+          record.headers().add(QUEUE_HEADER, topics.queue(parts[1]).getBytes(StandardCharsets.UTF_8));
+          context.forward(record, RELEASE_SINK);
+          store.delete(entry.key);
+          onRelease.run();
+          released++;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.fennel.processor;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How long tasks may run and how failed ones are retried.
+ *
+ * @param defaultTimeLimit the limit of a task that names none
+ * @param maxTimeLimit the most a task may ask for; larger requests are cut to this
+ * @param grace how long a task past its limit has to stop after it is interrupted; after that its
+ *     thread is abandoned (counted as a runaway) and the worker goes on
+ * @param retryBackoff the wait before the first retry; it doubles with every attempt
+ * @param retryBackoffMax the longest wait between attempts
+ */
+public record TaskPolicy(Duration defaultTimeLimit, Duration maxTimeLimit, Duration grace, Duration retryBackoff,
+    Duration retryBackoffMax) {
+  /** 5 minutes by default, at most 30 minutes, 2 s grace; retries after 1 s, 2 s, 4 s … up to 10 minutes. */
+  public static final TaskPolicy DEFAULT = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30),
+      Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(10));
+
+  public TaskPolicy {
+    requirePositive("default time limit", defaultTimeLimit);
+    requirePositive("max time limit", maxTimeLimit);
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("time-limit grace must not be negative, was " + grace);
+    }
+    requirePositive("retry backoff", retryBackoff);
+    requirePositive("max retry backoff", retryBackoffMax);
+    if (defaultTimeLimit.compareTo(maxTimeLimit) > 0) {
+      throw new IllegalArgumentException("default time limit " + defaultTimeLimit.toSeconds()
+          + " s is above the max time limit " + maxTimeLimit.toSeconds() + " s");
+    }
+  }
+
+  private static void requirePositive(String name, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, was " + value);
+    }
+  }
+
+  /** The limit for a task asking for {@code seconds} (null: the default). */
+  Duration limitFor(Double seconds) {
+    if (seconds == null) {
+      return defaultTimeLimit;
+    }
+    Duration asked = Duration.ofNanos((long) Math.min(seconds * 1e9, Long.MAX_VALUE));
+    return asked.compareTo(maxTimeLimit) > 0 ? maxTimeLimit : asked;
+  }
+
+  /**
+   * The wait before attempt {@code attempt + 1}: the backoff doubled per attempt, capped, times a
+   * jitter in [0.75, 1] derived from the task id, so replaying the same failure schedules the same
+   * retry and gaps still grow.
+   */
+  Duration backoff(String id, int attempt) {
+    long base = retryBackoff.toMillis();
+    long exponential = attempt >= 62 ? Long.MAX_VALUE : base << Math.min(attempt - 1, 40);
+    long capped = Math.min(exponential < 0 ? Long.MAX_VALUE : exponential, retryBackoffMax.toMillis());
+    double jitter = 0.75 + 0.25 * ((id.hashCode() * 31L + attempt) & 0xFFFF) / 65535.0;
+    return Duration.ofMillis((long) (capped * jitter));
+  }
+
+  /** The longest a stream thread may wait on one task: the largest limit plus grace. */
+  Duration longestWait() {
+    return maxTimeLimit.plus(grace);
+  }
+}

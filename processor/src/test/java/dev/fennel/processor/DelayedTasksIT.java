@@ -1,0 +1,139 @@
+package dev.fennel.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Time limits, retries, eta and expiry on a real broker, with the scheduler in the loop. */
+@ExtendWith(KafkaTestBroker.class)
+class DelayedTasksIT {
+  private static final TaskPolicy POLICY = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30),
+      Duration.ofSeconds(1), Duration.ofMillis(400), Duration.ofMinutes(1));
+
+  private Worker worker;
+  private TaskClient client;
+  private KafkaConsumer<String, byte[]> consumer;
+  /** Every result record seen, in order, by task id. */
+  private final Map<String, List<TaskResult>> history = new ConcurrentHashMap<>();
+
+  @BeforeEach
+  void start(KafkaTestBroker.Broker broker) {
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    worker = Worker.start(WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "delay")
+        .withPolicy(POLICY), new SimpleMeterRegistry());
+    await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
+    client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+    consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(Set.of(topics.results()));
+  }
+
+  @AfterEach
+  void stop() {
+    consumer.close();
+    client.close();
+    worker.close();
+  }
+
+  private void poll() {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+      history.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(ResultCodec.decode(record.value()));
+    }
+  }
+
+  private TaskResult awaitFinal(String id, Duration atMost) {
+    await().atMost(atMost).pollDelay(Duration.ZERO).until(() -> {
+      poll();
+      List<TaskResult> seen = history.get(id);
+      return seen != null && seen.getLast().status().isFinal();
+    });
+    return history.get(id).getLast();
+  }
+
+  @Test
+  void aFailingTaskWithTwoRetriesRunsThreeTimesWithGrowingGaps() {
+    String id = client.submit("fail", new TaskClient.Options(null, null, null, null, null, null, 2, null)).id();
+
+    TaskResult last = awaitFinal(id, Duration.ofSeconds(60));
+
+    assertThat(last.status()).isEqualTo(Status.FAILURE);
+    assertThat(last.attempts()).isEqualTo(3);
+    List<TaskResult> all = history.get(id);
+    assertThat(all).extracting(TaskResult::status).containsExactly(Status.RETRY, Status.RETRY, Status.FAILURE);
+    assertThat(all).extracting(TaskResult::attempts).containsExactly(1, 2, 3);
+    Duration first = Duration.between(all.get(0).finishedAt(), all.get(1).startedAt());
+    Duration second = Duration.between(all.get(1).finishedAt(), all.get(2).startedAt());
+    assertThat(first).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(second).isGreaterThan(first);
+  }
+
+  @Test
+  void aTaskPastItsTimeLimitFailsAndTheQueueGoesOn() {
+    String slow = client.submit("sleep", new TaskClient.Options(null, null, null, null, null, null, null, 1.0), 30).id();
+    List<String> quick = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      quick.add(client.submit("fib", 15).id());
+    }
+
+    TaskResult limited = awaitFinal(slow, Duration.ofSeconds(20));
+
+    assertThat(limited.status()).isEqualTo(Status.FAILURE);
+    assertThat(limited.error().type()).isEqualTo("TimeLimitExceeded");
+    for (String id : quick) {
+      assertThat(awaitFinal(id, Duration.ofSeconds(20)).result().asInt()).isEqualTo(610);
+    }
+  }
+
+  @Test
+  void aTaskWithAnEtaWaitsForItThenRuns() {
+    Instant eta = Instant.now().plusSeconds(3);
+    String id = client.submit("echo", new TaskClient.Options(null, null, null, eta, null, null, null, null), "later").id();
+
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> {
+      poll();
+      return !history.containsKey(id);
+    });
+    TaskResult result = awaitFinal(id, Duration.ofSeconds(30));
+
+    assertThat(result.status()).isEqualTo(Status.SUCCESS);
+    assertThat(result.result().asText()).isEqualTo("later");
+    assertThat(result.startedAt()).isAfterOrEqualTo(eta);
+  }
+
+  @Test
+  void aTaskWhoseExpiryHasPassedEndsExpiredWithoutRunning() {
+    String id = client.submit("fail", new TaskClient.Options(null, null, null, null, null,
+        Instant.now().minusSeconds(1), null, null)).id();
+
+    TaskResult result = awaitFinal(id, Duration.ofSeconds(30));
+
+    assertThat(result.status()).isEqualTo(Status.EXPIRED);
+    assertThat(result.attempts()).isZero();
+    assertThat(result.startedAt()).isNull();
+  }
+}
