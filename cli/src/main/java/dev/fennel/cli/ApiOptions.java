@@ -30,8 +30,39 @@ final class ApiOptions {
       description = "The longest ?wait= a request may hold, in seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
   long maxWaitSeconds;
 
+  @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = "${env:FENNEL_API_ADVERTISED_HOST}",
+      description = "Host other API instances reach this one at (env FENNEL_API_ADVERTISED_HOST; default: --host, or this machine's name for 0.0.0.0).")
+  String advertisedHost;
+
+  @Option(names = "--standby-replicas", paramLabel = "N", defaultValue = "${env:FENNEL_API_STANDBY_REPLICAS:-0}",
+      description = "Warm copies of each results-store partition on other API instances (env FENNEL_API_STANDBY_REPLICAS; default ${DEFAULT-VALUE}).")
+  int standbyReplicas;
+
+  @Option(names = "--max-batch-ids", paramLabel = "N", defaultValue = "${env:FENNEL_MAX_BATCH_IDS:-100000}",
+      description = "Most ids one POST /tasks/batch may ask for (env FENNEL_MAX_BATCH_IDS; default ${DEFAULT-VALUE}).")
+  int maxBatchIds;
+
+  @Option(names = "--max-request-bytes", paramLabel = "N", defaultValue = "${env:FENNEL_MAX_REQUEST_BYTES:-16777216}",
+      description = "Largest request body (env FENNEL_MAX_REQUEST_BYTES; default ${DEFAULT-VALUE}).")
+  long maxRequestBytes;
+
+  @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:FENNEL_API_TOKEN_FILE}",
+      description = "A file holding a bearer token every endpoint but /health/* then requires (env FENNEL_API_TOKEN_FILE, or the token itself in FENNEL_API_TOKEN).")
+  Path tokenFile;
+
+  private String token() {
+    if (tokenFile != null) {
+      try {
+        return java.nio.file.Files.readString(tokenFile).strip();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+      }
+    }
+    return System.getenv("FENNEL_API_TOKEN");
+  }
+
   ApiConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka, TopicLayout layout, Path defaultStateDir) {
-    return new ApiConfig(bootstrap, topics, host, port, stateDir != null ? stateDir : defaultStateDir, cacheSize,
-        Duration.ofSeconds(maxWaitSeconds), layout, kafka);
+    return new ApiConfig(bootstrap, topics, host, port, advertisedHost, stateDir != null ? stateDir : defaultStateDir,
+        cacheSize, Duration.ofSeconds(maxWaitSeconds), maxBatchIds, maxRequestBytes, standbyReplicas, token(), layout, kafka);
   }
 }

@@ -104,7 +104,28 @@ class EndToEndIT {
         assertThat(result.queue()).isEqualTo(queueOf.get(entry.getKey()));
         assertThat(result.attempts()).isEqualTo(1);
       }
+      assertOverviewShowsTheWorkDone(pipeline);
     }
+  }
+
+  /** GET /queues: every queue drained, consumed by the worker, with the results it saw. */
+  private static void assertOverviewShowsTheWorkDone(Pipeline pipeline) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline.apiUrl() + "/queues")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      var queues = dev.fennel.protocol.Json.parse(response.body()).get("queues");
+      assertThat(queues).hasSize(3);
+      long seen = 0;
+      for (var queue : queues) {
+        assertThat(queue.get("partitions").asInt()).isEqualTo(12);
+        assertThat(queue.get("backlog").asLong()).as(queue.toString()).isZero();
+        assertThat(queue.get("workers")).extracting(w -> w.get("worker").asText()).containsOnly("it");
+        seen += queue.path("resultsSeen").path("success").asLong();
+      }
+      assertThat(seen).isEqualTo(TASKS);
+    });
   }
 
   @Test

@@ -1,0 +1,158 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions, the
+ * worker threads consuming it, and the results this instance has seen. Computed from Kafka's admin
+ * API at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
+ */
+final class QueuesOverview implements AutoCloseable {
+  static final Duration MAX_AGE = Duration.ofSeconds(2);
+  private static final long TIMEOUT_MS = 10_000;
+
+  private final Admin admin;
+  private final Topics topics;
+  private final Clock clock;
+  private final Instant since;
+  private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
+  private volatile Snapshot last;
+
+  private record Snapshot(Instant at, Map<String, Object> body) {}
+
+  QueuesOverview(ApiConfig config, Clock clock) {
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
+    this.admin = Admin.create(props);
+    this.topics = config.topics();
+    this.clock = clock;
+    this.since = clock.instant();
+  }
+
+  /** Counts a result record this instance saw arrive. */
+  void count(String queue, String status) {
+    seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
+        .computeIfAbsent(status.toLowerCase(), s -> new AtomicLong()).incrementAndGet();
+  }
+
+  /** The overview, at most {@link #MAX_AGE} old. */
+  synchronized Map<String, Object> get() throws Exception {
+    Snapshot current = last;
+    if (current == null || current.at().plus(MAX_AGE).isBefore(clock.instant())) {
+      current = new Snapshot(clock.instant(), compute());
+      last = current;
+    }
+    return current.body();
+  }
+
+  private Map<String, Object> compute() throws Exception {
+    String queuePrefix = topics.queue("x").substring(0, topics.queue("x").length() - 1);
+    Set<String> queueTopics = new TreeSet<>();
+    for (String name : admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      if (name.startsWith(queuePrefix)) {
+        queueTopics.add(name);
+      }
+    }
+    Map<String, TopicDescription> described = admin.describeTopics(queueTopics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    described.values().forEach(d -> d.partitions().forEach(p -> ends.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> endOffsets =
+        ends.isEmpty() ? Map.of() : admin.listOffsets(ends).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<TopicPartition, OffsetSpec> starts = new HashMap<>();
+    ends.keySet().forEach(tp -> starts.put(tp, OffsetSpec.earliest()));
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> startOffsets =
+        starts.isEmpty() ? Map.of() : admin.listOffsets(starts).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+
+    List<String> groupIds = new ArrayList<>();
+    for (String topic : queueTopics) {
+      groupIds.add(topics.applicationId("worker-" + topic.substring(queuePrefix.length())));
+    }
+    Map<String, ConsumerGroupDescription> groups = groupIds.isEmpty() ? Map.of()
+        : admin.describeConsumerGroups(groupIds).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+
+    List<Map<String, Object>> queues = new ArrayList<>();
+    for (String topic : queueTopics) {
+      String queue = topic.substring(queuePrefix.length());
+      String groupId = topics.applicationId("worker-" + queue);
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      long backlog = 0;
+      long total = 0;
+      for (var partition : described.get(topic).partitions()) {
+        TopicPartition tp = new TopicPartition(topic, partition.partition());
+        long end = endOffsets.get(tp).offset();
+        OffsetAndMetadata done = committed.get(tp);
+        long from = done != null ? done.offset() : startOffsets.get(tp).offset();
+        backlog += Math.max(0, end - from);
+        total += end;
+      }
+      List<Map<String, Object>> workers = new ArrayList<>();
+      ConsumerGroupDescription group = groups.get(groupId);
+      if (group != null) {
+        for (MemberDescription member : group.members()) {
+          Map<String, Object> worker = new LinkedHashMap<>();
+          worker.put("worker", workerName(member.clientId(), queue));
+          worker.put("clientId", member.clientId());
+          worker.put("host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
+          worker.put("partitions", member.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(topic)).count());
+          workers.add(worker);
+        }
+      }
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("queue", queue);
+      entry.put("topic", topic);
+      entry.put("partitions", described.get(topic).partitions().size());
+      entry.put("backlog", backlog);
+      entry.put("published", total);
+      entry.put("consumerGroup", groupId);
+      entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
+      entry.put("workers", workers);
+      Map<String, Long> counts = new LinkedHashMap<>();
+      seen.getOrDefault(queue, Map.of()).forEach((status, count) -> counts.put(status, count.get()));
+      entry.put("resultsSeen", counts);
+      queues.add(entry);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("queues", queues);
+    body.put("resultsSeenSince", since.toString());
+    body.put("at", clock.instant().toString());
+    return body;
+  }
+
+  /** {@code w1} from a Streams consumer client id such as {@code w1-default-StreamThread-1-consumer}. */
+  static String workerName(String clientId, String queue) {
+    int at = clientId.indexOf("-" + queue + "-StreamThread-");
+    return at > 0 ? clientId.substring(0, at) : clientId;
+  }
+
+  @Override
+  public void close() {
+    admin.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,264 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.TaskResult;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The results of this API instance's share of {@code fennel.results}: a Kafka Streams store (one
+ * partition each per instance, restored from the compacted topic), the cache in front of it, and the
+ * requests waiting for a result. Knows which instance owns any id.
+ */
+final class ResultsStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Serializer<String> KEYS = new StringSerializer();
+
+  /** Where the result of an id lives. */
+  sealed interface Owner permits Local, Remote, Unknown {}
+
+  /** On this instance. */
+  record Local() implements Owner {}
+
+  /** On another instance, reachable at {@code host}. */
+  record Remote(HostInfo host) implements Owner {}
+
+  /** Nobody knows yet (starting or rebalancing). */
+  record Unknown() implements Owner {}
+
+  private static final Owner LOCAL = new Local();
+  private static final Owner UNKNOWN = new Unknown();
+
+  private final ResultCache cache;
+  private final Waiters waiters = new Waiters();
+  private final Path stateDir;
+  private final boolean temporaryState;
+  private final HostInfo self;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final BiConsumer<String, String> onStatus;
+  private final Admin admin;
+  private final String applicationId;
+  private volatile ReadOnlyKeyValueStore<String, TaskResult> store;
+  private final Map<TopicPartition, Long> catchUpTargets = new ConcurrentHashMap<>();
+  private volatile boolean caughtUp;
+
+  ResultsStore(ApiConfig config, HostInfo self, MeterRegistry registry, BiConsumer<String, String> onStatus) {
+    this.self = self;
+    this.onStatus = onStatus;
+    this.cache = new ResultCache(config.cacheSize());
+    this.temporaryState = config.stateDir() == null;
+    try {
+      this.stateDir = temporaryState ? Files.createTempDirectory("fennel-api-") : Files.createDirectories(config.stateDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the API state directory: " + e.getMessage(), e);
+    }
+    Properties adminProps = new Properties();
+    adminProps.putAll(config.kafka());
+    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    this.admin = Admin.create(adminProps);
+    config.layout().ensure(admin, config.topics(), List.of(), ADMIN_TIMEOUT);
+    Properties props = new Properties();
+    props.putAll(config.kafka());
+    this.applicationId = config.topics().applicationId("results-api");
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
+    props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    // Readiness follows committed offsets; a 1 s commit keeps it (and a restart's replay) short.
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // Workers may run with exactly_once_v2: never serve a result from an aborted transaction.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
+    streams.setUncaughtExceptionHandler(exception -> {
+      log.error("results stream thread died; replacing it", exception);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    CaffeineCacheMetrics.monitor(registry, cache.caffeine(), "results");
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    registry.gauge("fennel.api.waiting.requests", waiters, Waiters::size);
+    registry.gauge("fennel.api.store.results", this, ResultsStore::approximateSize);
+    streams.start();
+  }
+
+  private void onResult(String id, TaskResult result) {
+    cache.update(id, result);
+    if (result != null) {
+      onStatus.accept(result.queue(), result.status().name());
+    }
+    if (result != null && result.status().isFinal()) {
+      waiters.complete(id, result);
+    }
+  }
+
+  /** Which instance holds the result of {@code id}. */
+  Owner ownerOf(String id) {
+    KeyQueryMetadata metadata = streams.queryMetadataForKey(ResultsTopology.STORE, id, KEYS);
+    if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata) || metadata.activeHost() == null
+        || metadata.activeHost().equals(HostInfo.unavailable())) {
+      return isRunning() ? LOCAL : UNKNOWN;
+    }
+    return metadata.activeHost().equals(self) ? LOCAL : new Remote(metadata.activeHost());
+  }
+
+  /** The result of {@code id} from this instance's partitions, or null. */
+  TaskResult get(String id) {
+    try {
+      return cache.get(id, key -> store().get(key));
+    } catch (InvalidStateStoreException e) {
+      store = null;
+      throw notReady();
+    }
+  }
+
+  /** Completes with the final result of {@code id} when it arrives here, or with null after {@code wait}. */
+  CompletableFuture<TaskResult> await(String id, Duration wait) {
+    CompletableFuture<TaskResult> arrival = waiters.await(id, wait);
+    TaskResult now = get(id);
+    if (now != null && now.status().isFinal()) {
+      arrival.complete(now);
+    }
+    return arrival;
+  }
+
+  private ReadOnlyKeyValueStore<String, TaskResult> store() {
+    ReadOnlyKeyValueStore<String, TaskResult> current = store;
+    if (current == null) {
+      try {
+        current = streams.store(StoreQueryParameters.fromNameAndType(ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
+        store = current;
+      } catch (InvalidStateStoreException e) {
+        throw notReady();
+      }
+    }
+    return current;
+  }
+
+  ApiException notReady() {
+    return new ApiException(503, "not_ready", "the results store is not ready (" + streams.state()
+        + "); retry shortly or watch /health/ready");
+  }
+
+  private double approximateSize() {
+    try {
+      return isRunning() ? store().approximateNumEntries() : Double.NaN;
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /**
+   * Whether the store is serving and has caught up with every result that existed when it started:
+   * the group's committed offset of each active partition has reached the partition's end offset as
+   * first seen, so a busy topic cannot keep the instance from ever being ready. Once caught up it
+   * stays so while Kafka Streams runs.
+   */
+  boolean isReady() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return false;
+    }
+    if (caughtUp) {
+      return true;
+    }
+    try {
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> groupOffsets = admin
+          .listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
+          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, Long> committed = new HashMap<>();
+      for (var thread : streams.metadataForLocalThreads()) {
+        for (var task : thread.activeTasks()) {
+          for (TopicPartition tp : task.topicPartitions()) {
+            var offset = groupOffsets.get(tp);
+            committed.put(tp, offset == null ? -1L : offset.offset());
+          }
+        }
+      }
+      Map<TopicPartition, OffsetSpec> missing = new HashMap<>();
+      committed.keySet().stream().filter(tp -> !catchUpTargets.containsKey(tp)).forEach(tp -> missing.put(tp, OffsetSpec.latest()));
+      if (!missing.isEmpty()) {
+        admin.listOffsets(missing).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .forEach((tp, info) -> catchUpTargets.put(tp, info.offset()));
+      }
+      // An empty partition has nothing to catch up with (and no committed offset to show).
+      caughtUp = committed.entrySet().stream().allMatch(e -> {
+        long target = catchUpTargets.get(e.getKey());
+        return target == 0 || e.getValue() >= target;
+      });
+      return caughtUp;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("cannot tell yet whether the store has caught up", e);
+      return false;
+    }
+  }
+
+  /** The store answers lookups (maybe not yet caught up). */
+  private boolean isRunning() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  String state() {
+    return streams.state().name();
+  }
+
+  int waiting() {
+    return waiters.size();
+  }
+
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+    admin.close(Duration.ofSeconds(5));
+    if (temporaryState) {
+      try (var paths = Files.walk(stateDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      } catch (IOException e) {
+        log.debug("could not delete {}", stateDir, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,244 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API on a real broker: a restart over 100,000 results, two instances, batch limits, tokens. */
+@ExtendWith(KafkaTestBroker.class)
+class ResultsApiScaleIT {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private KafkaTestBroker.Broker broker;
+  private Topics topics;
+
+  @BeforeEach
+  void topics(KafkaTestBroker.Broker broker) {
+    this.broker = broker;
+    topics = new Topics(KafkaTestBroker.uniquePrefix());
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      TopicLayout.DEFAULT.ensure(admin, topics, List.of(), Duration.ofSeconds(30));
+    }
+  }
+
+  private ResultsServer start(ApiConfig config) {
+    ResultsServer server = ResultsServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await().atMost(Duration.ofSeconds(120)).until(server::isReady);
+    return server;
+  }
+
+  private static TaskResult result(String id, Status status, int value) {
+    return new TaskResult(1, id, "fib", status, status == Status.SUCCESS ? IntNode.valueOf(value) : null,
+        status == Status.SUCCESS ? null : new dev.fennel.protocol.TaskError("TaskFailed", "again"), "default",
+        "w1/thread-1", 1, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
+  }
+
+  private Map<String, Integer> writeResults(int count) throws Exception {
+    Map<String, Integer> written = new HashMap<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5),
+        new StringSerializer(), new ByteArraySerializer())) {
+      List<java.util.concurrent.Future<?>> sends = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        String id = "r-" + i;
+        sends.add(producer.send(new ProducerRecord<>(topics.results(), id, ResultCodec.encode(result(id, Status.SUCCESS, i)))));
+        written.put(id, i);
+      }
+      for (var send : sends) {
+        send.get();
+      }
+    }
+    return written;
+  }
+
+  private HttpResponse<String> get(ResultsServer server, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(ResultsServer server, String path, String body, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String idsJson(List<String> ids) {
+    return Json.toString(Map.of("ids", ids));
+  }
+
+  /** Every written result comes back from the batch endpoint (50,000 ids a request), correct, and nothing else. */
+  private void assertBatchServesAll(ResultsServer server, Map<String, Integer> written) throws Exception {
+    List<String> ids = new ArrayList<>(written.keySet());
+    ids.add("never-written");
+    Set<String> served = new HashSet<>();
+    List<String> unknown = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += 50_000) {
+      HttpResponse<String> response = post(server, "/tasks/batch", idsJson(ids.subList(from, Math.min(ids.size(), from + 50_000))), null);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode body = Json.parse(response.body());
+      for (JsonNode result : body.get("results")) {
+        assertThat(result.get("result").asInt()).isEqualTo(written.get(result.get("id").asText()));
+        served.add(result.get("id").asText());
+      }
+      body.get("unknown").forEach(id -> unknown.add(id.asText()));
+    }
+    assertThat(served).hasSize(written.size());
+    assertThat(unknown).containsExactly("never-written");
+  }
+
+  @Test
+  void aHundredThousandResultsAreServedCorrectlyAfterARestart(@TempDir Path state) throws Exception {
+    Map<String, Integer> written = writeResults(100_000);
+    ApiConfig config = ApiConfig.of(broker.bootstrapServers(), topics, 0).withStateDir(state);
+    try (ResultsServer first = start(config)) {
+      assertBatchServesAll(first, written);
+    }
+
+    try (ResultsServer restarted = start(config)) {
+      assertBatchServesAll(restarted, written);
+      assertThat(get(restarted, "/tasks/r-99999").body()).contains("\"result\":99999");
+    }
+
+    try (ResultsServer fresh = start(ApiConfig.of(broker.bootstrapServers(), topics, 0))) {
+      assertBatchServesAll(fresh, written);
+    }
+  }
+
+  @Test
+  void twoInstancesAnswerForEachOthersIdsAndWaitThroughEither() throws Exception {
+    Map<String, Integer> written = writeResults(2_000);
+    try (ResultsServer a = start(ApiConfig.of(broker.bootstrapServers(), topics, 0));
+        ResultsServer b = start(ApiConfig.of(broker.bootstrapServers(), topics, 0))) {
+      await().atMost(Duration.ofSeconds(120)).until(() -> a.isReady() && b.isReady()
+          && servedBy(a, written.keySet()).size() == 2 && servedBy(b, written.keySet()).size() == 2);
+
+      for (ResultsServer server : List.of(a, b)) {
+        for (Map.Entry<String, Integer> entry : written.entrySet()) {
+          HttpResponse<String> response = get(server, "/tasks/" + entry.getKey());
+          assertThat(response.statusCode()).isEqualTo(200);
+          assertThat(Json.parse(response.body()).get("result").asInt()).isEqualTo(entry.getValue());
+        }
+        assertBatchServesAll(server, written);
+      }
+
+      List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+      List<String> waitedIds = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        String id = "late-" + i;
+        waitedIds.add(id);
+        ResultsServer via = i % 2 == 0 ? a : b;
+        waiting.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.port() + "/tasks/" + id + "?wait=30s")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> waiting(a) + waiting(b) == 20);
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+        for (int i = 0; i < waitedIds.size(); i++) {
+          producer.send(new ProducerRecord<>(topics.results(), waitedIds.get(i), ResultCodec.encode(result(waitedIds.get(i), Status.SUCCESS, i))));
+        }
+      }
+      for (int i = 0; i < waiting.size(); i++) {
+        HttpResponse<String> response = waiting.get(i).get();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Json.parse(response.body()).get("result").asInt()).isEqualTo(i);
+      }
+    }
+  }
+
+  private static double waiting(ResultsServer server) {
+    return server.registry().find("fennel.api.waiting.requests").gauge().value();
+  }
+
+  /** The instances whose stores answered GETs of {@code ids} sent to {@code server}. */
+  private Set<String> servedBy(ResultsServer server, Set<String> ids) throws Exception {
+    Set<String> by = new HashSet<>();
+    for (String id : ids.stream().limit(200).toList()) {
+      HttpResponse<String> response = get(server, "/tasks/" + id);
+      if (response.statusCode() != 200) {
+        return Set.of();
+      }
+      response.headers().firstValue(ResultsServer.SERVED_BY).ifPresent(by::add);
+    }
+    return by;
+  }
+
+  @Test
+  void batchLimitsAndBadBodiesAre4xxWithAJsonError() throws Exception {
+    try (ResultsServer server = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withMaxBatchIds(10_000))) {
+      List<String> tenThousand = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        tenThousand.add("id-" + i);
+      }
+      HttpResponse<String> ok = post(server, "/tasks/batch", idsJson(tenThousand), null);
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(Json.parse(ok.body()).get("unknown")).hasSize(10_000);
+
+      tenThousand.add("one-too-many");
+      assertError(post(server, "/tasks/batch", idsJson(tenThousand), null), 413);
+      assertError(post(server, "/tasks/batch", "{\"ids\": [", null), 400);
+      assertError(post(server, "/tasks/batch", "[1,2]", null), 400);
+      assertError(post(server, "/tasks/batch", "{\"ids\": [\"ok\", 7]}", null), 400);
+      assertError(post(server, "/tasks/batch", "{\"ids\": [\"has space\"]}", null), 400);
+      assertError(post(server, "/tasks/batch", "x".repeat((int) ApiConfig.DEFAULT_MAX_REQUEST_BYTES + 10), null), 413);
+      assertError(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/tasks/batch"))
+          .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()), 405);
+    }
+  }
+
+  private static void assertError(HttpResponse<String> response, int status) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonNode body = Json.parse(response.body());
+    assertThat(body.get("error").asText()).isNotBlank();
+    assertThat(body.get("message").asText()).isNotBlank();
+  }
+
+  @Test
+  void aTokenGuardsEverythingButHealth() throws Exception {
+    try (ResultsServer server = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken("s3cret"))) {
+      assertError(get(server, "/tasks/x"), 401);
+      assertError(get(server, "/metrics"), 401);
+      assertError(post(server, "/tasks/batch", idsJson(List.of("x")), "wrong"), 401);
+      assertThat(post(server, "/tasks/batch", idsJson(List.of("x")), "s3cret").statusCode()).isEqualTo(200);
+      assertThat(get(server, "/health/ready").statusCode()).isEqualTo(200);
+      assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+    }
+  }
+}
