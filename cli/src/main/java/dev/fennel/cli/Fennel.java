@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fennel 0.1.0",
     description = "A distributed task queue for the JVM, built on Apache Kafka.",
-    subcommands = {DevCommand.class, WorkerCommand.class, ApiCommand.class, SubmitCommand.class,
+    subcommands = {DevCommand.class, WorkerCommand.class, ApiCommand.class, SubmitCommand.class, StatusCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Start here: ./fennel dev    then, in another shell: ./fennel submit fib 20 --wait"})
 public final class Fennel {

@@ -13,6 +13,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 
 /** Fetches results from the results API, so a Java user never writes HTTP by hand. Thread-safe. */
 public final class ResultsClient {
@@ -46,6 +52,71 @@ public final class ResultsClient {
     }
   }
 
+  /**
+   * The results of many ids in one request (at most the API's batch limit, 100,000 by default).
+   *
+   * @param results the known results, in no particular order
+   * @param unknown the ids without a result yet
+   */
+  public record Batch(List<TaskResult> results, List<String> unknown) {}
+
+  /** Looks up {@code ids} in one request. */
+  public Batch batch(Collection<String> ids) {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve("tasks/batch"))
+        .timeout(Duration.ofMinutes(2))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))))
+        .build();
+    HttpResponse<byte[]> response = send(request, "a batch of " + ids.size() + " ids");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("the results API answered " + response.statusCode() + " for a batch of "
+          + ids.size() + " ids: " + message(response));
+    }
+    try {
+      JsonNode body = Json.MAPPER.readTree(response.body());
+      List<TaskResult> results = new ArrayList<>(body.get("results").size());
+      for (JsonNode result : body.get("results")) {
+        results.add(Json.MAPPER.treeToValue(result, TaskResult.class));
+      }
+      List<String> unknown = new ArrayList<>(body.get("unknown").size());
+      body.get("unknown").forEach(id -> unknown.add(id.asText()));
+      return new Batch(results, unknown);
+    } catch (IOException e) {
+      throw new IllegalStateException("the results API sent a batch answer that is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /** The queues/workers overview ({@code GET /queues}) as JSON. */
+  public JsonNode queues() {
+    HttpResponse<byte[]> response = send(HttpRequest.newBuilder(base.resolve("queues")).timeout(Duration.ofSeconds(30)).GET().build(),
+        "the queues overview");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("the results API answered " + response.statusCode() + " for /queues: " + message(response));
+    }
+    return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request, String what) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach the results API at " + base + " for " + what + ": " + e.getMessage()
+          + " (is it running? ./fennel dev starts one)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking for " + what, e);
+    }
+  }
+
+  private static String message(HttpResponse<byte[]> response) {
+    String text = new String(response.body(), StandardCharsets.UTF_8);
+    try {
+      return Json.parse(text).path("message").asText(text);
+    } catch (RuntimeException e) {
+      return text;
+    }
+  }
+
   private Optional<TaskResult> get(String id, Duration wait) {
     TaskIds.requireValid(id);
     String query = wait.isZero() ? "" : "?wait=" + Math.max(1, wait.toMillis()) + "ms";
@@ -53,21 +124,12 @@ public final class ResultsClient {
         .timeout(wait.plusSeconds(30))
         .GET()
         .build();
-    HttpResponse<byte[]> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reach the results API at " + base + ": " + e.getMessage()
-          + " (is it running? ./fennel dev starts one)", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for task " + id, e);
-    }
+    HttpResponse<byte[]> response = send(request, "task " + id);
     return switch (response.statusCode()) {
       case 200 -> Optional.of(ResultCodec.decode(response.body()));
       case 404 -> Optional.empty();
       default -> throw new IllegalStateException("the results API answered " + response.statusCode() + " for task " + id
-          + ": " + Json.parse(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)).path("message").asText());
+          + ": " + message(response));
     };
   }
 }

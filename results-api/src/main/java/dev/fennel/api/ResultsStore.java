@@ -250,7 +250,8 @@ final class ResultsStore implements AutoCloseable {
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    // Leave the group so the partitions move now, not after the session times out.
+    streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
     streamsMetrics.close();
     admin.close(Duration.ofSeconds(5));
     if (temporaryState) {

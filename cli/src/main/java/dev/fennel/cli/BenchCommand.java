@@ -1,0 +1,206 @@
+package dev.fennel.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fennel bench}: the reference workload, measured end to end. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Measure Fennel end to end against ./fennel dev or any cluster.",
+        "  throughput  N tasks from T threads over a queue mix; every result fetched by id and verified (the seed run)",
+        "  latency     one task at a time: submit, wait for the result; client-observed round trip",
+        "  cpu         large fib tasks through the pipeline vs the same work in a tight loop on all cores here",
+        "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
+        "The last line is a JSON object with --json."})
+final class BenchCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--mode", defaultValue = "throughput", description = "throughput, latency, cpu or priority (default ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = {"-n", "--tasks"}, paramLabel = "N", description = "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood).")
+  Integer tasks;
+
+  @Option(names = {"-t", "--threads"}, paramLabel = "T", defaultValue = "10", description = "Publishing threads (default ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--task", defaultValue = "fib", description = "Task to run (default ${DEFAULT-VALUE}).")
+  String task;
+
+  @Option(names = "--args", paramLabel = "JSON", description = "Its arguments as a JSON array (default [10]; [27] in cpu mode).")
+  String args;
+
+  @Option(names = "--mix", paramLabel = "QUEUE=WEIGHT", split = ",", defaultValue = "high=1,default=1,low=1",
+      description = "Queue mix of the published tasks (default ${DEFAULT-VALUE}).")
+  Map<String, Integer> mix = new LinkedHashMap<>();
+
+  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
+      description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
+  String api;
+
+  @Option(names = "--ids-file", paramLabel = "FILE", description = "Write every task id here, one per line (as the seed run stored them).")
+  Path idsFile;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up after this long (default ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Option(names = "--json", description = "Print the figures as one JSON object on the last line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be 1 or more, was " + threads);
+    }
+    ArrayNode taskArgs = parseArgs(args != null ? args : mode.equals("cpu") ? "[27]" : "[10]");
+    String[] queues = queueMix();
+    boolean terminal = System.console() != null && !json;
+    Duration timeout = Duration.ofSeconds(timeoutSeconds);
+    TaskClient.Config config = new TaskClient.Config(kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
+    ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode);
+    try (TaskClient client = TaskClient.connect(config)) {
+      ResultsClient results = new ResultsClient(api);
+      BenchRun bench = new BenchRun(client, results, System.out, terminal);
+      switch (mode) {
+        case "throughput" -> {
+          int n = tasks != null ? tasks : 1_000_000;
+          System.out.printf("throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
+          BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
+          put(report, outcome);
+        }
+        case "latency" -> {
+          int n = tasks != null ? tasks : 2_000;
+          System.out.printf("latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
+          bench.oneAtATime(200, task, taskArgs, queues[0], timeout);
+          long start = System.nanoTime();
+          Histogram roundTrip = bench.oneAtATime(n, task, taskArgs, queues[0], timeout);
+          double seconds = (System.nanoTime() - start) / 1e9;
+          report.put("tasks", roundTrip.getTotalCount()).put("errors", n - roundTrip.getTotalCount())
+              .put("tasks_per_second", roundTrip.getTotalCount() / seconds).put("publish_per_second", roundTrip.getTotalCount() / seconds);
+          report.set("latency_ms", BenchRun.percentiles(roundTrip));
+        }
+        case "cpu" -> {
+          int n = tasks != null ? tasks : 200;
+          System.out.printf("cpu: %,d × %s %s through the pipeline, then the same in a tight loop on %d cores%n",
+              n, task, taskArgs, Runtime.getRuntime().availableProcessors());
+          BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
+          double loop = tightLoopSeconds(n, taskArgs.get(0).asInt());
+          put(report, outcome);
+          report.put("tight_loop_seconds", loop).put("pipeline_seconds", outcome.endToEndSeconds())
+              .put("efficiency", loop / outcome.endToEndSeconds());
+        }
+        case "priority" -> priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
+        default -> throw new IllegalArgumentException("--mode must be throughput, latency, cpu or priority, was '" + mode + "'");
+      }
+    }
+    printHuman(report);
+    if (json) {
+      System.out.println(Json.toString(report));
+    }
+    return report.path("errors").asLong() == 0 ? 0 : 1;
+  }
+
+  private void priority(BenchRun bench, int flood, ArrayNode taskArgs, Duration timeout, ObjectNode report) throws Exception {
+    int trickle = 200;
+    System.out.printf("priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n", trickle, flood);
+    bench.oneAtATime(50, task, taskArgs, "high", timeout);
+    Histogram unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    ExecutorService background = Executors.newSingleThreadExecutor();
+    Future<BenchRun.Outcome> flooding = background.submit(() ->
+        bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
+    Histogram loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    BenchRun.Outcome outcome = flooding.get();
+    background.shutdown();
+    put(report, outcome);
+    report.set("high_unloaded_ms", BenchRun.percentiles(unloaded));
+    report.set("high_loaded_ms", BenchRun.percentiles(loaded));
+  }
+
+  private static double tightLoopSeconds(int n, int fibN) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    ExecutorService pool = Executors.newFixedThreadPool(cores);
+    try {
+      pool.submit(() -> fib(fibN)).get();
+      long start = System.nanoTime();
+      List<Future<Long>> runs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        runs.add(pool.submit(() -> fib(fibN)));
+      }
+      for (Future<Long> run : runs) {
+        run.get();
+      }
+      return (System.nanoTime() - start) / 1e9;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static long fib(int n) {
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+  }
+
+  private static void put(ObjectNode report, BenchRun.Outcome outcome) {
+    report.put("tasks", outcome.tasks()).put("errors", outcome.errors())
+        .put("tasks_per_second", outcome.throughput()).put("publish_per_second", outcome.publishRate())
+        .put("publish_seconds", outcome.publishSeconds()).put("end_to_end_seconds", outcome.endToEndSeconds());
+    report.set("latency_ms", BenchRun.percentiles(outcome.latencyMicros()));
+  }
+
+  private static void printHuman(ObjectNode report) {
+    System.out.println();
+    report.fields().forEachRemaining(field -> {
+      JsonNode value = field.getValue();
+      String text = value.isDouble() ? String.format("%,.2f", value.asDouble())
+          : value.isNumber() ? String.format("%,d", value.asLong()) : value.toString();
+      System.out.printf("  %-20s %s%n", field.getKey(), text);
+    });
+  }
+
+  private String[] queueMix() {
+    List<String> slots = new ArrayList<>();
+    mix.forEach((queue, weight) -> {
+      Topics.requireQueueName(queue);
+      if (weight == null || weight < 0) {
+        throw new IllegalArgumentException("--mix weight of '" + queue + "' must be 0 or more");
+      }
+      for (int i = 0; i < weight; i++) {
+        slots.add(queue);
+      }
+    });
+    if (slots.isEmpty()) {
+      throw new IllegalArgumentException("--mix gives every queue weight 0: nothing to publish");
+    }
+    return slots.toArray(String[]::new);
+  }
+
+  private static ArrayNode parseArgs(String text) {
+    JsonNode node;
+    try {
+      node = Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("--args must be a JSON array such as [10], was '" + text + "'");
+    }
+    if (node == null || !node.isArray()) {
+      throw new IllegalArgumentException("--args must be a JSON array such as [10], was '" + text + "'");
+    }
+    return (ArrayNode) node;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.fennel.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+
+/** One benchmark pass: publish tasks from many threads, then fetch and verify every result by id. */
+final class BenchRun {
+  /** Ids per batch request when fetching results. */
+  static final int FETCH_BATCH = 50_000;
+
+  private final TaskClient client;
+  private final ResultsClient results;
+  private final PrintStream out;
+  private final boolean terminal;
+
+  /**
+   * What a pass measured.
+   *
+   * @param tasks tasks published
+   * @param errors failed acknowledgements, failed or wrong results, and results missing at the deadline
+   * @param publishSeconds first publish to the last acknowledgement
+   * @param endToEndSeconds first publish to the last verified result
+   * @param latencyMicros submit-to-result times from the results' own timestamps
+   */
+  record Outcome(long tasks, long errors, double publishSeconds, double endToEndSeconds, Histogram latencyMicros) {
+    double publishRate() {
+      return tasks / publishSeconds;
+    }
+
+    double throughput() {
+      return tasks / endToEndSeconds;
+    }
+  }
+
+  BenchRun(TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
+    this.client = client;
+    this.results = results;
+    this.out = out;
+    this.terminal = terminal;
+  }
+
+  /** The value {@code fib n} must return, or null when the task's results are not checked by value. */
+  static Long expected(String task, ArrayNode args) {
+    if (!task.equals("fib") || args.isEmpty() || !args.get(0).canConvertToInt()) {
+      return null;
+    }
+    long a = 0;
+    long b = 1;
+    for (int i = 0; i < args.get(0).asInt(); i++) {
+      long next = a + b;
+      a = b;
+      b = next;
+    }
+    return a;
+  }
+
+  /**
+   * Publishes {@code count} tasks from {@code threads} threads over {@code queues} (one per task,
+   * chosen by index), then fetches every result by id through the batch endpoint and verifies it.
+   */
+  Outcome run(int count, int threads, String task, ArrayNode args, String[] queues, Duration timeout, Path idsFile)
+      throws Exception {
+    String[] ids = new String[count];
+    LongAdder published = new LongAdder();
+    LongAdder failedAcks = new LongAdder();
+    AtomicLong verified = new AtomicLong();
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "bench-progress");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ticker.scheduleAtFixedRate(() -> progress(count, published.sum(), verified.get(), start), 500,
+        terminal ? 500 : 5_000, TimeUnit.MILLISECONDS);
+    try {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<?>> publishers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t;
+        publishers.add(pool.submit(() -> {
+          for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
+            TaskClient.Submission submission = client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
+            ids[i] = submission.id();
+            submission.acknowledged().whenComplete((metadata, error) -> {
+              if (error != null) {
+                failedAcks.increment();
+              }
+            });
+            published.increment();
+          }
+        }));
+      }
+      for (Future<?> publisher : publishers) {
+        publisher.get();
+      }
+      pool.shutdown();
+      client.flush();
+      double publishSeconds = (System.nanoTime() - start) / 1e9;
+      if (idsFile != null) {
+        writeIds(idsFile, ids);
+      }
+
+      Long expected = expected(task, args);
+      Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
+      long errors = failedAcks.sum();
+      Map<String, Integer> pending = new HashMap<>(count * 2);
+      for (int i = 0; i < count; i++) {
+        if (ids[i] != null) {
+          pending.put(ids[i], i);
+        }
+      }
+      errors += count - pending.size();
+      String[] order = Arrays.copyOf(ids, count);
+      int newest = count - 1;
+      while (!pending.isEmpty() && System.nanoTime() < deadline) {
+        while (newest >= 0 && (order[newest] == null || !pending.containsKey(order[newest]))) {
+          newest--;
+        }
+        if (newest >= 0) {
+          // Block (in the API, not here) until the newest pending task is done: most others are then too.
+          long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+          results.await(order[newest], Duration.ofMillis(Math.min(left, 30_000)));
+        }
+        List<String> chunk = new ArrayList<>(FETCH_BATCH);
+        List<String> all = new ArrayList<>(pending.keySet());
+        for (int from = 0; from < all.size(); from += FETCH_BATCH) {
+          chunk.clear();
+          chunk.addAll(all.subList(from, Math.min(all.size(), from + FETCH_BATCH)));
+          for (TaskResult result : results.batch(chunk).results()) {
+            if (!result.status().isFinal()) {
+              continue;
+            }
+            pending.remove(result.id());
+            verified.incrementAndGet();
+            boolean correct = result.status() == Status.SUCCESS
+                && (expected == null || (result.result() != null && result.result().asLong() == expected));
+            if (!correct) {
+              errors++;
+            }
+            if (result.submittedAt() != null && result.finishedAt() != null) {
+              long micros = Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
+              latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+            }
+          }
+        }
+      }
+      double endToEnd = (System.nanoTime() - start) / 1e9;
+      errors += pending.size();
+      progress(count, published.sum(), verified.get(), start);
+      if (terminal) {
+        out.println();
+      }
+      return new Outcome(count, errors, publishSeconds, endToEnd, latency);
+    } finally {
+      ticker.shutdownNow();
+    }
+  }
+
+  private void progress(int count, long published, long verified, long start) {
+    double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+    double rate = verified / seconds;
+    String eta = verified == 0 ? "?" : String.format("%.0fs", (count - verified) / Math.max(rate, 1e-9));
+    int width = 30;
+    int filled = (int) (width * verified / Math.max(1, count));
+    String line = String.format("[%s%s] published %,d (%,.0f/s)  verified %,d/%,d (%,.0f/s)  eta %s",
+        "#".repeat(filled), ".".repeat(width - filled), published, published / seconds, verified, count, rate, eta);
+    if (terminal) {
+      out.print("\r" + line);
+    } else {
+      out.println(line);
+    }
+    out.flush();
+  }
+
+  private static void writeIds(Path file, String[] ids) {
+    try (var writer = Files.newBufferedWriter(file)) {
+      for (String id : ids) {
+        if (id != null) {
+          writer.write(id);
+          writer.newLine();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the ids to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Submits one task at a time and waits for its result: the client-observed round trip. */
+  Histogram oneAtATime(int count, String task, ArrayNode args, String queue, Duration timeout) {
+    Histogram roundTrip = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
+      long start = System.nanoTime();
+      TaskClient.Submission submission = client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
+      TaskResult result = results.await(submission.id(), Duration.ofSeconds(30))
+          .orElseThrow(() -> new IllegalStateException("no result for " + submission.id() + " within 30 s"));
+      if (result.status() != Status.SUCCESS) {
+        throw new IllegalStateException("task " + result.id() + " ended " + result.status() + ": " + result.error());
+      }
+      roundTrip.recordValue(Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
+    }
+    return roundTrip;
+  }
+
+  static JsonNode percentiles(Histogram micros) {
+    var node = dev.fennel.protocol.Json.MAPPER.createObjectNode();
+    node.put("p50", micros.getValueAtPercentile(50) / 1000.0);
+    node.put("p90", micros.getValueAtPercentile(90) / 1000.0);
+    node.put("p99", micros.getValueAtPercentile(99) / 1000.0);
+    node.put("max", micros.getMaxValue() / 1000.0);
+    return node;
+  }
+}
