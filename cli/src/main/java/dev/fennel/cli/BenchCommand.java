@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--task", defaultValue = "fib", description = "Task to run (default ${DEFAULT-VALUE}).")
   String task;
 
-  @Option(names = "--args", paramLabel = "JSON", description = "Its arguments as a JSON array (default [10]; [27] in cpu mode).")
+  @Option(names = "--args", paramLabel = "JSON", description = "Its arguments as a JSON array (default [10]; [32] in cpu mode).")
   String args;
 
   @Option(names = "--mix", paramLabel = "QUEUE=WEIGHT", split = ",", defaultValue = "high=1,default=1,low=1",
@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     if (threads < 1) {
       throw new IllegalArgumentException("--threads must be 1 or more, was " + threads);
     }
-    ArrayNode taskArgs = parseArgs(args != null ? args : mode.equals("cpu") ? "[27]" : "[10]");
+    ArrayNode taskArgs = parseArgs(args != null ? args : mode.equals("cpu") ? "[32]" : "[10]");
     String[] queues = queueMix();
     boolean terminal = System.console() != null && !json;
     Duration timeout = Duration.ofSeconds(timeoutSeconds);

@@ -129,6 +129,31 @@ class EndToEndIT {
   }
 
   @Test
+  void benchVerifiesEveryResultAndEndsWithJson(KafkaTestBroker.Broker broker) throws Exception {
+    try (Pipeline pipeline = Pipeline.start(broker, StreamsConfig.AT_LEAST_ONCE)) {
+      java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream out = System.out;
+      int status;
+      try {
+        System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        status = Fennel.run("bench", "-n", "3000", "-t", "4", "--json", "--bootstrap", broker.bootstrapServers(),
+            "--topic-prefix", pipeline.topics().prefix(), "--api", pipeline.apiUrl());
+      } finally {
+        System.setOut(out);
+      }
+      String output = captured.toString(StandardCharsets.UTF_8);
+      var report = dev.fennel.protocol.Json.parse(output.lines().reduce((a, b) -> b).orElseThrow());
+
+      assertThat(status).as(output).isZero();
+      assertThat(report.get("tasks").asLong()).isEqualTo(3000);
+      assertThat(report.get("errors").asLong()).isZero();
+      assertThat(report.get("tasks_per_second").asDouble()).isPositive();
+      assertThat(report.get("publish_per_second").asDouble()).isPositive();
+      assertThat(report.get("latency_ms").fieldNames()).toIterable().contains("p50", "p90", "p99", "max");
+    }
+  }
+
+  @Test
   void aTaskPublishedAsRawJsonByAnotherClientGetsItsResult(KafkaTestBroker.Broker broker) throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, StreamsConfig.AT_LEAST_ONCE);
         KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(

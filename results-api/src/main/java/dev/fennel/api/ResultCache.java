@@ -2,7 +2,6 @@ package dev.fennel.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.fennel.protocol.TaskResult;
 import java.util.function.Function;
 
 /**
@@ -10,14 +9,14 @@ import java.util.function.Function;
  * record for an id replaces (or, when not final, removes) the cached entry, so it is never stale.
  */
 final class ResultCache {
-  private final Cache<String, TaskResult> cache;
+  private final Cache<String, StoredResult> cache;
 
   ResultCache(long maximumSize) {
     this.cache = Caffeine.newBuilder().maximumSize(maximumSize).recordStats().build();
   }
 
   /** The Caffeine cache, for its metrics. */
-  Cache<String, TaskResult> caffeine() {
+  Cache<String, StoredResult> caffeine() {
     return cache;
   }
 
@@ -25,11 +24,11 @@ final class ResultCache {
    * The result of {@code id}: from the cache, else from {@code store} (caching it when final).
    * Returns null when the store does not know the id.
    */
-  TaskResult get(String id, Function<String, TaskResult> store) {
-    TaskResult[] loaded = new TaskResult[1];
+  StoredResult get(String id, Function<String, StoredResult> store) {
+    StoredResult[] loaded = new StoredResult[1];
     // A concurrent update() of the same id waits for this load, then replaces what it cached.
-    TaskResult cached = cache.get(id, key -> {
-      TaskResult result = store.apply(key);
+    StoredResult cached = cache.get(id, key -> {
+      StoredResult result = store.apply(key);
       loaded[0] = result;
       return result != null && result.status().isFinal() ? result : null;
     });
@@ -37,7 +36,7 @@ final class ResultCache {
   }
 
   /** A new record for {@code id} arrived (null: deleted). */
-  void update(String id, TaskResult result) {
+  void update(String id, StoredResult result) {
     if (result != null && result.status().isFinal()) {
       cache.put(id, result);
     } else {

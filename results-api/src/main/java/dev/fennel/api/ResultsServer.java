@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskIds;
-import dev.fennel.protocol.TaskResult;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -189,7 +188,7 @@ public final class ResultsServer implements AutoCloseable {
             .thenAccept(response -> relay(ctx, response)));
       }
       case ResultsStore.Local local -> {
-        TaskResult result = store.get(id);
+        StoredResult result = store.get(id);
         if (wait.isZero() || (result != null && result.status().isFinal())) {
           respond(ctx, id, result);
         } else {
@@ -204,7 +203,7 @@ public final class ResultsServer implements AutoCloseable {
     ctx.status(response.statusCode()).contentType("application/json").result(response.body());
   }
 
-  private void respond(Context ctx, String id, TaskResult result) {
+  private void respond(Context ctx, String id, StoredResult result) {
     ctx.header(SERVED_BY, self);
     if (result == null) {
       Map<String, String> pending = new LinkedHashMap<>();
@@ -212,7 +211,7 @@ public final class ResultsServer implements AutoCloseable {
       pending.put("status", Status.PENDING.name());
       ctx.status(404).json(pending);
     } else {
-      ctx.status(200).json(result);
+      ctx.status(200).contentType("application/json").result(result.json());
     }
   }
 
@@ -228,10 +227,10 @@ public final class ResultsServer implements AutoCloseable {
         case ResultsStore.Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
       }
     }
-    List<TaskResult> found = new ArrayList<>();
+    List<StoredResult> found = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String id : local) {
-      TaskResult result = store.get(id);
+      StoredResult result = store.get(id);
       if (result == null) {
         unknown.add(id);
       } else {
@@ -291,13 +290,13 @@ public final class ResultsServer implements AutoCloseable {
     return new ArrayList<>(unique);
   }
 
-  private static byte[] batchBody(List<TaskResult> found, List<JsonNode> remoteFound, List<String> unknown) {
+  private static byte[] batchBody(List<StoredResult> found, List<JsonNode> remoteFound, List<String> unknown) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + found.size() * 320);
     try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
       json.writeStartObject();
       json.writeArrayFieldStart("results");
-      for (TaskResult result : found) {
-        Json.MAPPER.writeValue(json, result);
+      for (StoredResult result : found) {
+        json.writeRawValue(new String(result.json(), StandardCharsets.UTF_8));
       }
       for (JsonNode result : remoteFound) {
         json.writeTree(result);

@@ -1,6 +1,5 @@
 package dev.fennel.api;
 
-import dev.fennel.protocol.TaskResult;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -73,7 +72,7 @@ final class ResultsStore implements AutoCloseable {
   private final BiConsumer<String, String> onStatus;
   private final Admin admin;
   private final String applicationId;
-  private volatile ReadOnlyKeyValueStore<String, TaskResult> store;
+  private volatile ReadOnlyKeyValueStore<String, byte[]> store;
   private final Map<TopicPartition, Long> catchUpTargets = new ConcurrentHashMap<>();
   private volatile boolean caughtUp;
 
@@ -122,7 +121,8 @@ final class ResultsStore implements AutoCloseable {
     streams.start();
   }
 
-  private void onResult(String id, TaskResult result) {
+  private void onResult(String id, byte[] json) {
+    StoredResult result = StoredResult.of(json);
     cache.update(id, result);
     if (result != null) {
       onStatus.accept(result.queue(), result.status().name());
@@ -143,9 +143,9 @@ final class ResultsStore implements AutoCloseable {
   }
 
   /** The result of {@code id} from this instance's partitions, or null. */
-  TaskResult get(String id) {
+  StoredResult get(String id) {
     try {
-      return cache.get(id, key -> store().get(key));
+      return cache.get(id, key -> StoredResult.of(store().get(key)));
     } catch (InvalidStateStoreException e) {
       store = null;
       throw notReady();
@@ -153,17 +153,17 @@ final class ResultsStore implements AutoCloseable {
   }
 
   /** Completes with the final result of {@code id} when it arrives here, or with null after {@code wait}. */
-  CompletableFuture<TaskResult> await(String id, Duration wait) {
-    CompletableFuture<TaskResult> arrival = waiters.await(id, wait);
-    TaskResult now = get(id);
+  CompletableFuture<StoredResult> await(String id, Duration wait) {
+    CompletableFuture<StoredResult> arrival = waiters.await(id, wait);
+    StoredResult now = get(id);
     if (now != null && now.status().isFinal()) {
       arrival.complete(now);
     }
     return arrival;
   }
 
-  private ReadOnlyKeyValueStore<String, TaskResult> store() {
-    ReadOnlyKeyValueStore<String, TaskResult> current = store;
+  private ReadOnlyKeyValueStore<String, byte[]> store() {
+    ReadOnlyKeyValueStore<String, byte[]> current = store;
     if (current == null) {
       try {
         current = streams.store(StoreQueryParameters.fromNameAndType(ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));

@@ -1,7 +1,5 @@
 package dev.fennel.api;
 
-import dev.fennel.protocol.FennelSerdes;
-import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import java.util.Properties;
 import java.util.function.BiConsumer;
@@ -25,11 +23,12 @@ final class ResultsTopology {
   private ResultsTopology() {}
 
   /** Builds the topology; {@code onUpdate} sees every record after the store has it (null for a tombstone). */
-  static Topology build(Topics topics, BiConsumer<String, TaskResult> onUpdate) {
+  static Topology build(Topics topics, BiConsumer<String, byte[]> onUpdate) {
     StreamsBuilder builder = new StreamsBuilder();
+    // Values stay bytes: the API serves the JSON as the workers wrote it, and reads only its status.
     builder
-        .table(topics.results(), Consumed.with(Serdes.String(), FennelSerdes.result()),
-            Materialized.<String, TaskResult, KeyValueStore<Bytes, byte[]>>as(STORE).withCachingDisabled())
+        .table(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()),
+            Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(STORE).withCachingDisabled())
         .toStream()
         .foreach(onUpdate::accept);
     Properties props = new Properties();

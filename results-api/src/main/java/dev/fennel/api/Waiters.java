@@ -1,6 +1,5 @@
 package dev.fennel.api;
 
-import dev.fennel.protocol.TaskResult;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Requests waiting for a result, woken by the arriving record: no thread is held while they wait.
  */
 final class Waiters {
-  private final ConcurrentHashMap<String, Set<CompletableFuture<TaskResult>>> byId = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<CompletableFuture<StoredResult>>> byId = new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
 
   /**
@@ -20,8 +19,8 @@ final class Waiters {
    * {@code timeout}. Call {@code recheck} after registering to close the race with a record that
    * arrived just before.
    */
-  CompletableFuture<TaskResult> await(String id, Duration timeout) {
-    CompletableFuture<TaskResult> future = new CompletableFuture<>();
+  CompletableFuture<StoredResult> await(String id, Duration timeout) {
+    CompletableFuture<StoredResult> future = new CompletableFuture<>();
     byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
     waiting.incrementAndGet();
     future.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -36,10 +35,10 @@ final class Waiters {
   }
 
   /** Wakes every request waiting for {@code id}. */
-  void complete(String id, TaskResult result) {
-    Set<CompletableFuture<TaskResult>> futures = byId.get(id);
+  void complete(String id, StoredResult result) {
+    Set<CompletableFuture<StoredResult>> futures = byId.get(id);
     if (futures != null) {
-      for (CompletableFuture<TaskResult> future : futures) {
+      for (CompletableFuture<StoredResult> future : futures) {
         future.complete(result);
       }
     }

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
@@ -12,23 +13,24 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResultCacheTest {
-  private final Map<String, TaskResult> store = new HashMap<>();
+  private final Map<String, StoredResult> store = new HashMap<>();
   private final ResultCache cache = new ResultCache(100);
 
-  private static TaskResult result(String id, Status status) {
-    return new TaskResult(1, id, "fib", status, status == Status.SUCCESS ? IntNode.valueOf(1) : null,
-        status == Status.SUCCESS ? null : new TaskError("X", "x"), "default", "w", 1, null, null, Instant.EPOCH);
+  private static StoredResult result(String id, Status status) {
+    return StoredResult.of(ResultCodec.encode(new TaskResult(1, id, "fib", status,
+        status == Status.SUCCESS ? IntNode.valueOf(1) : null, status == Status.SUCCESS ? null : new TaskError("X", "x"),
+        "default", "w", 1, null, null, Instant.EPOCH)));
   }
 
   /** What the results stream does: the store first, then the cache. */
-  private void arrive(TaskResult result) {
-    store.put(result.id(), result);
-    cache.update(result.id(), result);
+  private void arrive(String id, StoredResult result) {
+    store.put(id, result);
+    cache.update(id, result);
   }
 
   @Test
   void finalResultsAreServedFromTheCacheAfterTheFirstLookup() {
-    arrive(result("a", Status.SUCCESS));
+    arrive("a", result("a", Status.SUCCESS));
     store.clear();
 
     assertThat(cache.get("a", store::get).status()).isEqualTo(Status.SUCCESS);
@@ -37,36 +39,46 @@ class ResultCacheTest {
 
   @Test
   void aRetryIsNeverCachedSoItsSuccessIsSeenAtOnce() {
-    arrive(result("r", Status.RETRY));
+    arrive("r", result("r", Status.RETRY));
     assertThat(cache.get("r", store::get).status()).isEqualTo(Status.RETRY);
 
-    arrive(result("r", Status.SUCCESS));
+    arrive("r", result("r", Status.SUCCESS));
 
     assertThat(cache.get("r", store::get).status()).isEqualTo(Status.SUCCESS);
   }
 
   @Test
   void aNewRecordReplacesACachedOne() {
-    arrive(result("f", Status.FAILURE));
+    arrive("f", result("f", Status.FAILURE));
     assertThat(cache.get("f", store::get).status()).isEqualTo(Status.FAILURE);
 
-    arrive(result("f", Status.SUCCESS));
+    arrive("f", result("f", Status.SUCCESS));
     store.clear();
 
     assertThat(cache.get("f", store::get).status()).isEqualTo(Status.SUCCESS);
   }
 
   @Test
+  void theStatusAndQueueAreReadFromTheBytesAndGarbageIsNoResult() {
+    StoredResult stored = result("s", Status.RETRY);
+    assertThat(stored.status()).isEqualTo(Status.RETRY);
+    assertThat(stored.queue()).isEqualTo("default");
+    assertThat(StoredResult.of("not json".getBytes())).isNull();
+    assertThat(StoredResult.of("{\"status\":\"NOPE\"}".getBytes())).isNull();
+    assertThat(StoredResult.of("[1]".getBytes())).isNull();
+  }
+
+  @Test
   void unknownIdsAreNotCached() {
     assertThat(cache.get("nobody", store::get)).isNull();
-    arrive(result("nobody", Status.SUCCESS));
+    arrive("nobody", result("nobody", Status.SUCCESS));
 
     assertThat(cache.get("nobody", id -> null)).isNotNull();
   }
 
   @Test
   void aTombstoneRemovesTheEntry() {
-    arrive(result("t", Status.SUCCESS));
+    arrive("t", result("t", Status.SUCCESS));
     cache.get("t", store::get);
 
     store.remove("t");
