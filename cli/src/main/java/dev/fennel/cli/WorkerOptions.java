@@ -64,6 +64,11 @@ final class WorkerOptions {
       description = "Longest wait between attempts (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
   double retryBackoffMax;
 
+  @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "${env:FENNEL_LINGER_MS:-1}",
+      description = "How long the results producer waits to fill a batch: more batches fewer requests, at that much latency "
+          + "(env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
+  int lingerMs;
+
   private static Duration seconds(String option, double value) {
     if (!(value >= 0) || Double.isInfinite(value)) {
       throw new IllegalArgumentException(option + " must be a number of seconds, was " + value);
@@ -91,7 +96,7 @@ final class WorkerOptions {
     queues.forEach(queue -> map.put(queue.trim(), queueThreads.getOrDefault(queue.trim(), threads)));
     TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
     return new WorkerConfig(bootstrap, topics, map, name != null ? name : hostName(), guarantee, layout,
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, 1, policy(), kafka, List.of());
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, lingerMs, policy(), kafka, List.of());
   }
 
   static String hostName() {
