@@ -39,6 +39,7 @@ final class TaskExecutor {
 
   private final ExecutorService pool;
   private final AtomicInteger runaways = new AtomicInteger();
+  private final AtomicInteger running = new AtomicInteger();
 
   TaskExecutor(String name) {
     AtomicInteger count = new AtomicInteger();
@@ -54,9 +55,11 @@ final class TaskExecutor {
     CountDownLatch exited = new CountDownLatch(1);
     AtomicInteger state = new AtomicInteger(RUNNING);
     Future<JsonNode> future = pool.submit(() -> {
+      running.incrementAndGet();
       try {
         return task.call();
       } finally {
+        running.decrementAndGet();
         if (state.getAndSet(EXITED) == ABANDONED) {
           runaways.decrementAndGet();
         }
@@ -91,6 +94,11 @@ final class TaskExecutor {
     int now = runaways.incrementAndGet();
     log.warn("a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running", now);
     return false;
+  }
+
+  /** Tasks running now (abandoned ones included). */
+  int running() {
+    return running.get();
   }
 
   /** Abandoned task threads still running. */

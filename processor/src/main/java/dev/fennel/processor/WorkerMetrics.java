@@ -46,8 +46,12 @@ final class WorkerMetrics {
         .register(registry);
   }
 
-  /** Reports how many abandoned task threads (runaways past their time limit) still run. */
+  /** Reports how many tasks run now, and how many abandoned task threads (runaways past their time limit) still run. */
   void watchRunaways(TaskExecutor executor) {
+    io.micrometer.core.instrument.Gauge.builder("fennel.tasks.running", executor, TaskExecutor::running)
+        .description("Tasks running now")
+        .tags("queue", queue, "worker", worker)
+        .register(registry);
     io.micrometer.core.instrument.Gauge.builder("fennel.tasks.runaway.threads", executor, TaskExecutor::runaways)
         .description("Task threads abandoned after ignoring their time limit that are still running")
         .tags("queue", queue, "worker", worker)

@@ -17,6 +17,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,6 +44,9 @@ public final class TaskClient implements AutoCloseable {
   private final Config config;
   private final Producer<byte[], byte[]> producer;
   private final Clock clock;
+  private final MeterRegistry registry;
+  private final KafkaClientMetrics clientMetrics;
+  private final Map<String, Counter> published = new ConcurrentHashMap<>();
 
   /**
    * How a client connects and routes.
@@ -135,14 +143,22 @@ public final class TaskClient implements AutoCloseable {
    */
   public record Submission(String id, String queue, CompletableFuture<RecordMetadata> acknowledged) {}
 
-  private TaskClient(Config config, Producer<byte[], byte[]> producer, Clock clock) {
+  private TaskClient(Config config, Producer<byte[], byte[]> producer, Clock clock, MeterRegistry registry) {
     this.config = config;
     this.producer = producer;
     this.clock = clock;
+    this.registry = registry;
+    this.clientMetrics = new KafkaClientMetrics(producer);
+    clientMetrics.bindTo(registry);
   }
 
   /** A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there. */
   public static TaskClient connect(Config config) {
+    return connect(config, new SimpleMeterRegistry());
+  }
+
+  /** A client that counts what it publishes ({@code fennel.tasks.published}) and its producer's metrics in {@code registry}. */
+  public static TaskClient connect(Config config, MeterRegistry registry) {
     String maxBlock = config.kafka().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
     if (maxBlock != null) {
       config = new Config(config.bootstrapServers(), config.topics(), config.routes(),
@@ -159,7 +175,7 @@ public final class TaskClient implements AutoCloseable {
     props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.maxBlock().toMillis()));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fennel-client");
     return new TaskClient(config, new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
-        Clock.systemUTC());
+        Clock.systemUTC(), registry);
   }
 
   /** Publishes {@code task} with positional {@code args} (numbers, strings, booleans, JsonNodes…). */
@@ -199,6 +215,9 @@ public final class TaskClient implements AutoCloseable {
     try {
       producer.send(record, (metadata, error) -> {
         if (error == null) {
+          published.computeIfAbsent(queue + '\u0000' + routed.task(), key -> Counter.builder("fennel.tasks.published")
+              .description("Tasks Kafka acknowledged, by queue and task").tags("queue", queue, "task", routed.task())
+              .register(registry)).increment();
           ack.complete(metadata);
         } else {
           ack.completeExceptionally(explain(error, queue));
@@ -228,5 +247,6 @@ public final class TaskClient implements AutoCloseable {
   @Override
   public void close() {
     producer.close(Duration.ofSeconds(30));
+    clientMetrics.close();
   }
 }

@@ -55,6 +55,30 @@ final class QueuesOverview implements AutoCloseable {
     this.since = clock.instant();
   }
 
+  /** Exports each standard queue's backlog as {@code fennel.queue.backlog}, read from the (cached) overview. */
+  void bindBacklogGauges(io.micrometer.core.instrument.MeterRegistry registry) {
+    for (String queue : Topics.STANDARD_QUEUES) {
+      io.micrometer.core.instrument.Gauge.builder("fennel.queue.backlog", this, overview -> overview.backlog(queue))
+          .description("Tasks published to a queue and not yet taken by its workers (consumer lag)")
+          .tags("queue", queue)
+          .register(registry);
+    }
+  }
+
+  private double backlog(String queue) {
+    try {
+      for (Object entry : (List<?>) get().get("queues")) {
+        Map<?, ?> map = (Map<?, ?>) entry;
+        if (queue.equals(map.get("queue"))) {
+          return ((Number) map.get("backlog")).doubleValue();
+        }
+      }
+      return Double.NaN;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
   /** Counts a result record this instance saw arrive. */
   void count(String queue, String status) {
     seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())

@@ -67,6 +67,7 @@ public final class ResultsServer implements AutoCloseable {
     try {
       server.startHttp();
       server.overview = new QueuesOverview(config, Clock.systemUTC());
+      server.overview.bindBacklogGauges(registry);
       HostInfo self = new HostInfo(advertisedHost(config), server.http.port());
       server.self = self.host() + ":" + self.port();
       server.store = new ResultsStore(config, self, registry, server.overview::count);
@@ -93,7 +94,8 @@ public final class ResultsServer implements AutoCloseable {
   }
 
   private void startHttp() {
-    Timer.Builder requests = Timer.builder("fennel.http.requests").description("HTTP requests served by the results API");
+    Timer.Builder requests = Timer.builder("fennel.http.requests").description("HTTP requests served by the results API")
+        .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2));
     http = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;

@@ -1,0 +1,224 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.processor.TaskPolicy;
+import dev.fennel.processor.Worker;
+import dev.fennel.processor.WorkerConfig;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboards and rules are real: a worker and the API run a small workload with every outcome,
+ * Debian's Prometheus scrapes them on loopback, and every panel query and recording rule must return
+ * series (every alert must at least be valid PromQL). Needs {@code prometheus} and {@code promtool}
+ * on the PATH; {@code .ci/run} installs them.
+ */
+@ExtendWith(KafkaTestBroker.class)
+class DashboardsIT {
+  private static final Path OPS = Path.of("..", "ops");
+  private static final Pattern VARIABLE = Pattern.compile("\\$(\\w+)");
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static int run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return process.exitValue();
+  }
+
+  private static List<Path> dashboards() throws IOException {
+    try (Stream<Path> files = Files.list(OPS.resolve("grafana/dashboards"))) {
+      return files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+    }
+  }
+
+  @Test
+  void promtoolAcceptsTheConfigurationAndRules() throws Exception {
+    assertThat(run("promtool", "check", "config", OPS.resolve("prometheus/prometheus.yml").toString())).isZero();
+    assertThat(run("promtool", "check", "config", OPS.resolve("prometheus/prometheus-dev.yml").toString())).isZero();
+    assertThat(run("promtool", "check", "rules", OPS.resolve("prometheus/rules.yml").toString())).isZero();
+  }
+
+  @Test
+  void dashboardJsonIsConsistent() throws Exception {
+    String datasourceUid = Json.MAPPER.readTree(Files.readString(
+        OPS.resolve("grafana/provisioning/datasources/prometheus.yml")).replaceAll("(?s).*uid: (\\S+).*", "\"$1\"")).asText();
+    Set<String> uids = new HashSet<>();
+    for (Path file : dashboards()) {
+      JsonNode board = Json.MAPPER.readTree(file.toFile());
+      assertThat(uids.add(board.get("uid").asText())).as("unique uid " + file).isTrue();
+      Set<String> variables = new HashSet<>();
+      board.at("/templating/list").forEach(v -> variables.add(v.get("name").asText()));
+      Set<Integer> ids = new HashSet<>();
+      for (JsonNode panel : board.get("panels")) {
+        assertThat(ids.add(panel.get("id").asInt())).as("unique panel id in " + file).isTrue();
+        assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText()).isEqualTo(datasourceUid);
+        for (JsonNode target : panel.get("targets")) {
+          assertThat(target.at("/datasource/uid").asText()).isEqualTo(datasourceUid);
+          Matcher used = VARIABLE.matcher(target.get("expr").asText());
+          while (used.find()) {
+            assertThat(variables).as("variable $" + used.group(1) + " of " + panel.get("title").asText() + " in " + file)
+                .contains(used.group(1));
+          }
+        }
+      }
+    }
+    assertThat(uids).containsExactlyInAnyOrder("fennel-overview", "fennel-workers", "fennel-results-api");
+  }
+
+  @Test
+  void everyPanelAndRuleReturnsSeriesFromALivePrometheus(KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    PrometheusMeterRegistry registry = Metrics.registry("dev", "dashboards-it");
+    WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
+        .withPolicy(new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofSeconds(1),
+            Duration.ofMillis(200), Duration.ofSeconds(1)));
+    try (Worker worker = Worker.start(config, registry);
+        ResultsServer api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
+      await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
+      String apiUrl = "http://127.0.0.1:" + api.port();
+      workload(broker, topics, apiUrl);
+
+      int port = freePort();
+      Files.copy(OPS.resolve("prometheus/rules.yml"), dir.resolve("rules.yml"));
+      Files.writeString(dir.resolve("prometheus.yml"), """
+          global: {scrape_interval: 1s, evaluation_interval: 1s}
+          rule_files: [rules.yml]
+          scrape_configs:
+            - job_name: fennel-dev
+              static_configs: [{targets: ["127.0.0.1:%d"]}]
+          """.formatted(api.port()));
+      Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
+          "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+          .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+      try {
+        String base = "http://127.0.0.1:" + port;
+        // Keep a trickle of work going so rates over 1m windows have samples to compare.
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+          workload(broker, topics, apiUrl);
+          return !series(base, "rate(fennel_tasks_finished_total[1m])").isEmpty()
+              && !series(base, "fennel:dead_letters:increase10m").isEmpty();
+        });
+        List<String> empty = new ArrayList<>();
+        for (Path file : dashboards()) {
+          for (JsonNode panel : Json.MAPPER.readTree(file.toFile()).get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+              String expr = target.get("expr").asText().replace("$queue", ".*").replace("$worker", ".*");
+              if (series(base, expr).isEmpty()) {
+                empty.add(file.getFileName() + " / " + panel.get("title").asText() + ": " + expr);
+              }
+            }
+          }
+        }
+        JsonNode rules = Json.MAPPER.readTree(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
+            .createParser(OPS.resolve("prometheus/rules.yml").toFile()));
+        for (JsonNode group : rules.get("groups")) {
+          for (JsonNode rule : group.get("rules")) {
+            if (rule.has("record")) {
+              if (series(base, rule.get("record").asText()).isEmpty()) {
+                empty.add("recording rule " + rule.get("record").asText());
+              }
+            } else {
+              query(base, rule.get("expr").asText());
+            }
+          }
+        }
+        assertThat(empty).as("queries that returned no series (Prometheus log: " + dir.resolve("prometheus.log") + ")").isEmpty();
+      } finally {
+        prometheus.destroy();
+        prometheus.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Every outcome once: successes, a retried failure, an expired task, a delayed one, a dead letter, lookups. */
+  private static void workload(KafkaTestBroker.Broker broker, Topics topics, String apiUrl) throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (TaskClient client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+        KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (String queue : Topics.STANDARD_QUEUES) {
+        for (int i = 0; i < 20; i++) {
+          ids.add(client.submit("fib", TaskClient.Options.NONE.withQueue(queue), 15).id());
+        }
+        ids.add(client.submit("fail", new TaskClient.Options(null, queue, null, null, null, null, 1, null)).id());
+        ids.add(client.submit("echo", new TaskClient.Options(null, queue, null, null, null, Instant.now().minusSeconds(1), null, null), 1).id());
+        ids.add(client.submit("echo", new TaskClient.Options(null, queue, null, null, Duration.ofMillis(300), null, null, null), 2).id());
+        raw.send(new ProducerRecord<>(topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8))).get();
+      }
+      client.flush();
+    }
+    ResultsClient results = new ResultsClient(apiUrl);
+    for (String id : ids) {
+      results.await(id, Duration.ofSeconds(30));
+      results.result(id);
+    }
+    results.batch(ids);
+    results.queues();
+  }
+
+  private JsonNode query(String base, String expr) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query="
+        + URLEncoder.encode(expr, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = Json.parse(response.body());
+    assertThat(body.path("status").asText()).as(expr + " → " + response.body()).isEqualTo("success");
+    return body.at("/data/result");
+  }
+
+  private List<JsonNode> series(String base, String expr) {
+    try {
+      List<JsonNode> list = new ArrayList<>();
+      query(base, expr).forEach(list::add);
+      return list;
+    } catch (IOException e) {
+      return List.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
