@@ -1,0 +1,23 @@
+# One image for every Fennel process: `docker run fennel worker …`, `docker run fennel api …`.
+# Configuration comes from FENNEL_* environment variables (docs/configuration.md).
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY protocol protocol
+COPY testkit testkit
+COPY producer producer
+COPY processor processor
+COPY results-api results-api
+COPY cli cli
+RUN mvn -B -ntp -q -DskipTests -DskipITs package
+
+FROM eclipse-temurin:21-jre
+RUN groupadd --system fennel && useradd --system --gid fennel --home-dir /app fennel
+WORKDIR /app
+COPY --from=build /src/cli/target/fennel.jar /app/fennel.jar
+COPY --from=build /src/cli/target/lib /app/lib
+USER fennel
+ENV FENNEL_API_HOST=0.0.0.0 FENNEL_METRICS_HOST=0.0.0.0
+EXPOSE 8080 9464
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/fennel.jar", "dev.fennel.cli.Fennel"]
+CMD ["--help"]
