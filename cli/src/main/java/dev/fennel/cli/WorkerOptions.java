@@ -23,8 +23,8 @@ final class WorkerOptions {
       description = "Threads per queue (env FENNEL_CONCURRENCY; default: one per CPU core).")
   int concurrency;
 
-  @Option(names = "--queue-threads", paramLabel = "QUEUE=N", split = ",",
-      description = "Threads of one queue, overriding --concurrency, e.g. --queue-threads high=4,low=1.")
+  @Option(names = "--queue-threads", paramLabel = "QUEUE=N", split = ",", defaultValue = "${env:FENNEL_QUEUE_THREADS}",
+      description = "Threads of one queue, overriding --concurrency, e.g. --queue-threads high=4,low=1 (env FENNEL_QUEUE_THREADS).")
   Map<String, Integer> queueThreads = new LinkedHashMap<>();
 
   @Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "${env:FENNEL_WORKER_NAME}",

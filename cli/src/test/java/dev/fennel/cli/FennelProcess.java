@@ -24,13 +24,18 @@ final class FennelProcess implements AutoCloseable {
 
   /** Starts {@code fennel args…} with the test class path; output goes to a log file. */
   static FennelProcess start(String... args) {
+    return startMain(Fennel.class.getName(), args);
+  }
+
+  /** Starts {@code mainClass args…} in a JVM of its own with the test class path. */
+  static FennelProcess startMain(String mainClass, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Fennel.class.getName());
+    command.add(mainClass);
     command.addAll(List.of(args));
     try {
       Path log = Files.createTempFile("fennel-process-", ".log");

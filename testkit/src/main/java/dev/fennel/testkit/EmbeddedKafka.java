@@ -46,8 +46,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param port the client port, or 0 for a free one
    * @param dataDir where the log lives, or null for a temporary directory removed on close
    * @param partitions the default partition count of topics created without one
+   * @param nodeId this node's id in the cluster
+   * @param controllerPort the controller listener's port, or 0 for a free one
+   * @param voters the controller quorum ({@code id@host:port,…}), or null for this node alone
+   * @param clusterId the cluster id every node of one cluster shares, or null for a new one
+   * @param replication replicas of internal and default topics (3 also sets min.insync.replicas 2)
    */
-  public record Options(String host, int port, Path dataDir, int partitions) {
+  public record Options(String host, int port, Path dataDir, int partitions, int nodeId, int controllerPort,
+      String voters, String clusterId, int replication) {
     public Options {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
@@ -55,6 +61,14 @@ public final class EmbeddedKafka implements AutoCloseable {
       if (partitions < 1) {
         throw new IllegalArgumentException("partitions must be 1 or more, was " + partitions);
       }
+      if (replication < 1) {
+        throw new IllegalArgumentException("replication must be 1 or more, was " + replication);
+      }
+    }
+
+    /** A single-node cluster. */
+    public Options(String host, int port, Path dataDir, int partitions) {
+      this(host, port, dataDir, partitions, 1, 0, null, null, 1);
     }
 
     /** Loopback, a free port, a temporary directory: what a test wants. */
@@ -85,13 +99,16 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new UncheckedIOException("cannot create the Kafka data directory: " + e.getMessage(), e);
     }
     int port = options.port() == 0 ? freePort() : options.port();
-    int controllerPort = freePort();
+    int controllerPort = options.controllerPort() == 0 ? freePort() : options.controllerPort();
+    String voters = options.voters() != null ? options.voters() : options.nodeId() + "@127.0.0.1:" + controllerPort;
+    String replication = Integer.toString(options.replication());
+    String minIsr = options.replication() >= 3 ? "2" : "1";
     String logDir = dataDir.resolve("kraft").toAbsolutePath().toString();
 
     Map<String, Object> props = new HashMap<>();
     props.put("process.roles", "broker,controller");
-    props.put("node.id", "1");
-    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put("node.id", Integer.toString(options.nodeId()));
+    props.put("controller.quorum.voters", voters);
     props.put("listeners", "PLAINTEXT://" + options.host() + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + options.host() + ":" + port);
     props.put("controller.listener.names", "CONTROLLER");
@@ -100,19 +117,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("log.dirs", logDir);
     props.put("num.partitions", String.valueOf(options.partitions()));
     props.put("auto.create.topics.enable", "false");
-    // A single node: every internal topic has one replica, or consumer groups never form.
-    props.put("offsets.topic.replication.factor", "1");
+    // Internal topics must not ask for more replicas than there are nodes, or consumer groups never form.
+    props.put("default.replication.factor", replication);
+    props.put("min.insync.replicas", minIsr);
+    props.put("offsets.topic.replication.factor", replication);
     props.put("offsets.topic.num.partitions", "10");
-    props.put("transaction.state.log.replication.factor", "1");
-    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.replication.factor", replication);
+    props.put("transaction.state.log.min.isr", minIsr);
     props.put("transaction.state.log.num.partitions", "10");
-    props.put("share.coordinator.state.topic.replication.factor", "1");
-    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("share.coordinator.state.topic.replication.factor", replication);
+    props.put("share.coordinator.state.topic.min.isr", minIsr);
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("log.cleaner.backoff.ms", "1000");
 
     KafkaConfig config = new KafkaConfig(props, false);
-    format(logDir, config);
+    format(logDir, config, options.clusterId() != null ? options.clusterId() : Uuid.randomUuid().toString());
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     String bootstrap = options.host() + ":" + port;
     EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir, temporary);
@@ -127,14 +146,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     return kafka;
   }
 
-  private static void format(String logDir, KafkaConfig config) {
+  private static void format(String logDir, KafkaConfig config, String clusterId) {
     if (Files.exists(Path.of(logDir, "meta.properties"))) {
       return;
     }
     try (PrintStream quiet = new PrintStream(OutputStream.nullOutputStream())) {
       new Formatter()
           .setPrintStream(quiet)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setClusterId(clusterId)
           .setNodeId(config.nodeId())
           .addDirectory(logDir)
           .setMetadataLogDirectory(logDir)
