@@ -91,8 +91,7 @@ final class SubmitCommand implements Callable<Integer> {
     TaskClient.Options options = new TaskClient.Options(id, queue, named, instant("--eta", eta),
         countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)), instant("--expires", expires),
         maxRetries, timeLimit);
-    TaskClient.Config config = TaskClient.Config.of(kafka.bootstrap).withTopics(kafka.topics()).withRoutes(routes);
-    config = new TaskClient.Config(config.bootstrapServers(), config.topics(), config.routes(), config.maxBlock(), kafka.kafka());
+    TaskClient.Config config = new TaskClient.Config(kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);

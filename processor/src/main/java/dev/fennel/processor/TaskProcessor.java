@@ -36,6 +36,8 @@ final class TaskProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   private final int maxResultBytes;
   private final TaskPolicy policy;
   private ProcessorContext<byte[], byte[]> context;
+  /** {@code name/thread-N} of the stream thread running this processor (a task may move between threads). */
+  private final ThreadLocal<String> workerLabel;
 
   /** A task due this soon runs now rather than taking a trip through the scheduler. */
   private static final Duration EARLY_ENOUGH = Duration.ofMillis(10);
@@ -43,6 +45,7 @@ final class TaskProcessor implements Processor<byte[], byte[], byte[], byte[]> {
   TaskProcessor(String queue, String workerName, TaskRunner runner, WorkerMetrics metrics, Clock clock,
       int maxResultBytes, TaskPolicy policy) {
     this.policy = policy;
+    this.workerLabel = ThreadLocal.withInitial(() -> workerName + "/" + threadLabel());
     this.queue = queue;
     this.workerName = workerName;
     this.runner = runner;
@@ -58,7 +61,7 @@ final class TaskProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    String worker = workerName + "/" + threadLabel();
+    String worker = workerLabel.get();
     TaskResult result = switch (TaskCodec.decode(record.key(), record.value())) {
       case TaskCodec.Valid valid -> handle(valid.task().queue() == null ? valid.task().withQueue(queue) : valid.task(), worker);
       case TaskCodec.Invalid invalid -> runner.invalid(invalid.id(), invalid.task(),

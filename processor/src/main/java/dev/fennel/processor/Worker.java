@@ -123,21 +123,9 @@ public final class Worker implements AutoCloseable {
     return props;
   }
 
-  /** The configuration this worker runs with. */
-  public WorkerConfig config() {
-    return config;
-  }
-
   /** Whether every queue's instance is running (not starting, rebalancing or failed). */
   public boolean isRunning() {
     return !streams.isEmpty() && streams.values().stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING);
-  }
-
-  /** Each served queue's (and the scheduler's) Kafka Streams state. */
-  public Map<String, KafkaStreams.State> states() {
-    Map<String, KafkaStreams.State> states = new LinkedHashMap<>();
-    streams.forEach((queue, instance) -> states.put(queue, instance.state()));
-    return states;
   }
 
   /** Finishes in-flight tasks, commits, leaves the consumer groups and stops. */

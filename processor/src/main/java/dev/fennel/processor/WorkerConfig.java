@@ -97,8 +97,4 @@ public record WorkerConfig(
     return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, newPolicy, kafka, handlers);
   }
 
-  /** This configuration with another topic layout. */
-  public WorkerConfig withLayout(TopicLayout newLayout) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, newLayout, maxResultBytes, lingerMs, policy, kafka, handlers);
-  }
 }

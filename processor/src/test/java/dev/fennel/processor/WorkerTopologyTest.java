@@ -50,8 +50,7 @@ class WorkerTopologyTest {
   void start() {
     WorkerConfig config = WorkerConfig.of("unused:9092", TOPICS, List.of("default"), 1, "w1")
         .withHandlers(List.of(new Shout(), new Stubborn()))
-        .withPolicy(POLICY)
-        .withLayout(dev.fennel.protocol.TopicLayout.DEFAULT);
+        .withPolicy(POLICY);
     var topology = WorkerTopology.build(config, "default", Handlers.discover(config.handlers()),
         Clock.fixed(NOW, ZoneOffset.UTC), registry);
     Properties props = new Properties();

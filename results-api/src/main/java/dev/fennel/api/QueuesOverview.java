@@ -41,7 +41,7 @@ final class QueuesOverview implements AutoCloseable {
   private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
   private volatile Snapshot last;
 
-  private record Snapshot(Instant at, Map<String, Object> body) {}
+  private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
   QueuesOverview(ApiConfig config, Clock clock) {
     Properties props = new Properties();
@@ -67,13 +67,8 @@ final class QueuesOverview implements AutoCloseable {
 
   private double backlog(String queue) {
     try {
-      for (Object entry : (List<?>) get().get("queues")) {
-        Map<?, ?> map = (Map<?, ?>) entry;
-        if (queue.equals(map.get("queue"))) {
-          return ((Number) map.get("backlog")).doubleValue();
-        }
-      }
-      return Double.NaN;
+      Long backlog = snapshot().backlogs().get(queue);
+      return backlog == null ? Double.NaN : backlog;
     } catch (Exception e) {
       return Double.NaN;
     }
@@ -86,16 +81,20 @@ final class QueuesOverview implements AutoCloseable {
   }
 
   /** The overview, at most {@link #MAX_AGE} old. */
-  synchronized Map<String, Object> get() throws Exception {
-    Snapshot current = last;
-    if (current == null || current.at().plus(MAX_AGE).isBefore(clock.instant())) {
-      current = new Snapshot(clock.instant(), compute());
-      last = current;
-    }
-    return current.body();
+  Map<String, Object> get() throws Exception {
+    return snapshot().body();
   }
 
-  private Map<String, Object> compute() throws Exception {
+  private synchronized Snapshot snapshot() throws Exception {
+    Snapshot current = last;
+    if (current == null || current.at().plus(MAX_AGE).isBefore(clock.instant())) {
+      current = compute();
+      last = current;
+    }
+    return current;
+  }
+
+  private Snapshot compute() throws Exception {
     String queuePrefix = topics.queue("x").substring(0, topics.queue("x").length() - 1);
     Set<String> queueTopics = new TreeSet<>();
     for (String name : admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
@@ -121,6 +120,7 @@ final class QueuesOverview implements AutoCloseable {
         : admin.describeConsumerGroups(groupIds).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
 
     List<Map<String, Object>> queues = new ArrayList<>();
+    Map<String, Long> backlogs = new HashMap<>();
     for (String topic : queueTopics) {
       String queue = topic.substring(queuePrefix.length());
       String groupId = topics.applicationId("worker-" + queue);
@@ -153,6 +153,7 @@ final class QueuesOverview implements AutoCloseable {
       entry.put("topic", topic);
       entry.put("partitions", described.get(topic).partitions().size());
       entry.put("backlog", backlog);
+      backlogs.put(queue, backlog);
       entry.put("published", total);
       entry.put("consumerGroup", groupId);
       entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
@@ -166,7 +167,7 @@ final class QueuesOverview implements AutoCloseable {
     body.put("queues", queues);
     body.put("resultsSeenSince", since.toString());
     body.put("at", clock.instant().toString());
-    return body;
+    return new Snapshot(clock.instant(), body, backlogs);
   }
 
   /** {@code w1} from a Streams consumer client id such as {@code w1-default-StreamThread-1-consumer}. */
