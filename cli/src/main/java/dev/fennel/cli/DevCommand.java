@@ -54,7 +54,8 @@ final class DevCommand implements Callable<Integer> {
       System.out.println();
       System.out.println("  Kafka      " + kafka.bootstrapServers() + "   topics " + kafkaOptions.topics().queue("high")
           + ", .default, .low, " + kafkaOptions.topics().results());
-      System.out.println("  worker     '" + config.name() + "' serving " + config.queues() + " (queue=threads)");
+      System.out.println("  worker     '" + config.name() + "' serving " + config.queues() + " with " + config.concurrency()
+          + " " + config.pool().name().toLowerCase(java.util.Locale.ROOT) + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
       System.out.println("  data       " + data);
       System.out.println();

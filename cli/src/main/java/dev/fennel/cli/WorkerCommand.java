@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code fennel worker}: runs tasks from the queues it serves. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-    description = {"Run a worker: one Kafka Streams instance per queue, each with its own threads.",
+    description = {"Run a worker: a poll loop per queue feeds one pool of -c slots shared by the queues in priority order.",
         "Start more workers with the same queues, on this or other hosts, to share the work."})
 final class WorkerCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
@@ -41,9 +41,13 @@ final class WorkerCommand implements Callable<Integer> {
       }
     }
     System.out.println("worker " + config.name() + " serving " + config.queues() + " from " + config.bootstrapServers()
-        + " (" + config.processingGuarantee() + ")"
+        + " with " + config.concurrency() + " " + config.pool().name().toLowerCase(java.util.Locale.ROOT) + " slot(s)"
         + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
         + "; Ctrl-C stops it");
+    running.failure().thenAccept(error -> {
+      System.err.println("fennel worker: stopping: " + error.getMessage());
+      System.exit(70);
+    });
     Shutdown.awaitAndClose(metrics == null ? () -> {} : metrics, running);
     return 0;
   }

@@ -7,7 +7,7 @@ import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -16,24 +16,28 @@ import picocli.CommandLine.Option;
 final class WorkerOptions {
   @Option(names = {"-Q", "--queues"}, split = ",", paramLabel = "QUEUE",
       defaultValue = "${env:FENNEL_QUEUES:-high,default,low}",
-      description = "Queues to serve, comma-separated (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
+      description = "Queues to serve, comma-separated, highest priority first: a free slot takes the next task from the "
+          + "first queue that has one (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
   List<String> queues;
 
   @Option(names = {"-c", "--concurrency"}, paramLabel = "N", defaultValue = "${env:FENNEL_CONCURRENCY:-0}",
-      description = "Threads per queue (env FENNEL_CONCURRENCY; default: one per CPU core).")
+      description = "Tasks this worker runs at once, over all its queues (env FENNEL_CONCURRENCY; default: one per CPU "
+          + "core with --pool threads, 100 with --pool virtual).")
   int concurrency;
 
-  @Option(names = "--queue-threads", paramLabel = "QUEUE=N", split = ",", defaultValue = "${env:FENNEL_QUEUE_THREADS}",
-      description = "Threads of one queue, overriding --concurrency, e.g. --queue-threads high=4,low=1 (env FENNEL_QUEUE_THREADS).")
-  Map<String, Integer> queueThreads = new LinkedHashMap<>();
+  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:FENNEL_POOL:-threads}",
+      description = "What runs tasks: threads (platform threads, for CPU-bound tasks) or virtual (virtual threads, for "
+          + "I/O-bound tasks; -c in the hundreds or thousands is fine) (env FENNEL_POOL; default ${DEFAULT-VALUE}).")
+  String pool;
+
+  @Option(names = "--buffer", paramLabel = "N", defaultValue = "${env:FENNEL_BUFFER:-1000}",
+      description = "Task messages taken from Kafka per partition and not yet finished, at most; a full partition is "
+          + "paused (env FENNEL_BUFFER; default ${DEFAULT-VALUE}).")
+  int buffer;
 
   @Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "${env:FENNEL_WORKER_NAME}",
       description = "This worker's name in results and metrics (env FENNEL_WORKER_NAME; default: the host name).")
   String name;
-
-  @Option(names = "--guarantee", paramLabel = "G", defaultValue = "${env:FENNEL_GUARANTEE:-at_least_once}",
-      description = "at_least_once or exactly_once_v2 (env FENNEL_GUARANTEE; default ${DEFAULT-VALUE}).")
-  String guarantee;
 
   @Option(names = "--partitions", paramLabel = "N", defaultValue = "${env:FENNEL_PARTITIONS:-12}",
       description = "Partitions of each topic created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
@@ -83,19 +87,19 @@ final class WorkerOptions {
   }
 
   WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
-    for (String queue : queueThreads.keySet()) {
-      if (!queues.contains(queue)) {
-        throw new IllegalArgumentException("--queue-threads names queue '" + queue + "', which --queues " + queues + " does not serve");
-      }
-    }
-    int threads = concurrency > 0 ? concurrency : Runtime.getRuntime().availableProcessors();
+    WorkerConfig.Pool chosen = switch (pool.trim().toLowerCase(Locale.ROOT)) {
+      case "threads" -> WorkerConfig.Pool.THREADS;
+      case "virtual" -> WorkerConfig.Pool.VIRTUAL;
+      default -> throw new IllegalArgumentException("--pool must be threads or virtual, was '" + pool + "'");
+    };
     if (concurrency < 0) {
       throw new IllegalArgumentException("--concurrency must be 1 or more, was " + concurrency);
     }
-    Map<String, Integer> map = new LinkedHashMap<>();
-    queues.forEach(queue -> map.put(queue.trim(), queueThreads.getOrDefault(queue.trim(), threads)));
+    int slots = concurrency > 0 ? concurrency
+        : chosen == WorkerConfig.Pool.VIRTUAL ? 100 : Runtime.getRuntime().availableProcessors();
+    List<String> served = queues.stream().map(String::trim).toList();
     TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
-    return new WorkerConfig(bootstrap, topics, map, name != null ? name : hostName(), guarantee, layout,
+    return new WorkerConfig(bootstrap, topics, served, slots, chosen, buffer, name != null ? name : hostName(), layout,
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES, lingerMs, policy(), kafka, List.of());
   }
 

@@ -26,11 +26,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** One task's whole way: published, run by a worker, written to results, served over HTTP. */
 @ExtendWith(KafkaTestBroker.class)
@@ -50,11 +49,11 @@ class EndToEndIT {
 
   /** A worker for all three queues and an API on a free port, under a prefix of the test's own. */
   private record Pipeline(Topics topics, Worker worker, ResultsServer api) implements AutoCloseable {
-    static Pipeline start(KafkaTestBroker.Broker broker, String guarantee) {
+    static Pipeline start(KafkaTestBroker.Broker broker, WorkerConfig.Pool pool) {
       Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
-          .withProcessingGuarantee(guarantee);
+          .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
       Worker worker = Worker.start(config, registry);
       ResultsServer api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
@@ -73,9 +72,9 @@ class EndToEndIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2})
-  void tenThousandFibTasksOverThreeQueuesAllCorrect(String guarantee, KafkaTestBroker.Broker broker) throws Exception {
-    try (Pipeline pipeline = Pipeline.start(broker, guarantee)) {
+  @EnumSource(WorkerConfig.Pool.class)
+  void tenThousandFibTasksOverThreeQueuesAllCorrect(WorkerConfig.Pool pool, KafkaTestBroker.Broker broker) throws Exception {
+    try (Pipeline pipeline = Pipeline.start(broker, pool)) {
       Map<String, Integer> expectedN = new HashMap<>();
       Map<String, String> queueOf = new HashMap<>();
       TaskClient.Config config = TaskClient.Config.of(broker.bootstrapServers()).withTopics(pipeline.topics());
@@ -130,7 +129,7 @@ class EndToEndIT {
 
   @Test
   void benchVerifiesEveryResultAndEndsWithJson(KafkaTestBroker.Broker broker) throws Exception {
-    try (Pipeline pipeline = Pipeline.start(broker, StreamsConfig.AT_LEAST_ONCE)) {
+    try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS)) {
       java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
       java.io.PrintStream out = System.out;
       int status;
@@ -155,7 +154,7 @@ class EndToEndIT {
 
   @Test
   void aTaskPublishedAsRawJsonByAnotherClientGetsItsResult(KafkaTestBroker.Broker broker) throws Exception {
-    try (Pipeline pipeline = Pipeline.start(broker, StreamsConfig.AT_LEAST_ONCE);
+    try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS);
         KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
       String json = "{\"v\":1,\"id\":\"kcat-1\",\"task\":\"fib\",\"args\":[20]}";

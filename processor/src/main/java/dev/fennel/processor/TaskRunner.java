@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
@@ -9,13 +10,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Runs one task through its handler, within its time limit, and turns every outcome into a result. */
+/**
+ * Runs one task through its handler on the calling thread (a slot), within its time limit, and
+ * turns every outcome into a result.
+ *
+ * <p>At the limit the thread is interrupted; a handler that ignores that for the grace period is
+ * abandoned: its result is written as a time-limit failure and its slot is freed, while the thread
+ * runs on, counted as a runaway, until the handler returns. This is the JVM's answer to Celery's
+ * hard time limit, which replaces the whole worker process.
+ */
 final class TaskRunner {
-  private final Handlers handlers;
-  private final TaskExecutor executor;
-  private final TaskPolicy policy;
-  private final Clock clock;
+  private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
 
   /**
    * What running a task produced.
@@ -25,52 +35,88 @@ final class TaskRunner {
    */
   record Ran(TaskResult result, boolean retryable) {}
 
-  TaskRunner(Handlers handlers, TaskExecutor executor, TaskPolicy policy, Clock clock) {
+  private static final int RUNNING = 0;
+  private static final int INTERRUPTED = 1;
+  private static final int DONE = 2;
+  private static final int ABANDONED = 3;
+
+  private final Handlers handlers;
+  private final TaskPolicy policy;
+  private final Clock clock;
+  private final Deadlines deadlines;
+  private final AtomicInteger runaways = new AtomicInteger();
+
+  TaskRunner(Handlers handlers, TaskPolicy policy, Clock clock, Deadlines deadlines) {
     this.handlers = handlers;
-    this.executor = executor;
     this.policy = policy;
     this.clock = clock;
+    this.deadlines = deadlines;
   }
 
-  /** Runs {@code task}; {@code worker} names who ran it. Never throws for a handler's failure. */
-  Ran run(Task task, String worker) {
+  /**
+   * Runs {@code task} on this thread and calls {@code done} exactly once: when the handler returns,
+   * or, for a handler that ignores its time limit, when its grace ends (from another thread).
+   */
+  void run(Task task, String worker, Consumer<Ran> done) {
     Instant started = clock.instant();
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
-      return new Ran(failure(task, worker, started, new TaskError("UnknownTask",
+      done.accept(new Ran(failure(task, worker, started, new TaskError("UnknownTask",
           "no task named '" + task.task() + "' is registered on this worker; known tasks: "
-              + new TreeSet<>(handlers.names()))), false);
+              + new TreeSet<>(handlers.names()))), false));
+      return;
     }
     Duration limit = policy.limitFor(task.timeLimit());
-    TaskArgs args = new TaskArgs(task.task(), task.args(), task.kwargs());
-    return switch (executor.run(() -> handler.run(args), limit, policy.grace())) {
-      case TaskExecutor.Returned returned -> new Ran(new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(),
-          Status.SUCCESS, returned.value() == null ? NullNode.getInstance() : returned.value(), null, task.queue(),
-          worker, task.attempt(), task.submittedAt(), started, clock.instant()), false);
-      case TaskExecutor.Threw threw when threw.error() instanceof TaskArgs.BadArgumentsException bad ->
-          new Ran(failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
-      case TaskExecutor.Threw threw when threw.error() instanceof InterruptedException ->
-          new Ran(failure(task, worker, started, new TaskError("Interrupted", "the worker stopped while the task ran")), true);
-      case TaskExecutor.Threw threw -> new Ran(failure(task, worker, started, errorOf(threw.error())), true);
-      case TaskExecutor.TimedOut timedOut -> new Ran(failure(task, worker, started, new TaskError("TimeLimitExceeded",
-          "the task ran longer than its time limit of " + seconds(timedOut.limit())
-              + (timedOut.stopped() ? " and was stopped"
-                  : "; it did not stop when interrupted, so its thread was abandoned (check the task for a loop that ignores interrupts)"))),
-          true);
-    };
+    Attempt attempt = new Attempt(Thread.currentThread(),
+        () -> done.accept(timedOut(task, worker, started, limit, false)));
+    Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
+    JsonNode value = null;
+    Throwable error = null;
+    try {
+      value = handler.run(new TaskArgs(task.task(), task.args(), task.kwargs()));
+    } catch (Throwable e) {
+      error = e;
+    } finally {
+      stop.cancel();
+    }
+    int state = attempt.finish();
+    switch (state) {
+      case RUNNING -> done.accept(returned(task, worker, started, value, error));
+      case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
+      default -> {
+        int left = runaways.decrementAndGet();
+        log.warn("an abandoned task ({} {}) returned at last; {} abandoned task thread(s) still running",
+            task.task(), task.id(), left);
+      }
+    }
   }
 
-  /** A failure for a message that had an id but could not be read as a task. */
-  TaskResult invalid(String id, String taskName, String queue, Instant submittedAt, String reason, String worker) {
-    return new TaskResult(Task.FORMAT_VERSION, id, taskName, Status.FAILURE, null,
-        new TaskError("InvalidTask", reason), queue, worker, 0, submittedAt, null, clock.instant());
+  /** Abandoned task threads still running. */
+  int runaways() {
+    return runaways.get();
   }
 
-  /** The task's expiry passed before it could run. */
-  TaskResult expired(Task task, String worker) {
-    return new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.EXPIRED, null,
-        new TaskError("Expired", "the task expired at " + task.expires() + " before it could run"), task.queue(),
-        worker, task.attempt() - 1, task.submittedAt(), null, clock.instant());
+  private Ran returned(Task task, String worker, Instant started, JsonNode value, Throwable error) {
+    if (error == null) {
+      return new Ran(new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.SUCCESS,
+          value == null ? NullNode.getInstance() : value, null, task.queue(), worker, task.attempt(),
+          task.submittedAt(), started, clock.instant()), false);
+    }
+    if (error instanceof TaskArgs.BadArgumentsException bad) {
+      return new Ran(failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
+    }
+    if (error instanceof InterruptedException) {
+      return new Ran(failure(task, worker, started, new TaskError("Interrupted", "the worker stopped while the task ran")), true);
+    }
+    return new Ran(failure(task, worker, started, errorOf(error)), true);
+  }
+
+  private Ran timedOut(Task task, String worker, Instant started, Duration limit, boolean stopped) {
+    return new Ran(failure(task, worker, started, new TaskError("TimeLimitExceeded",
+        "the task ran longer than its time limit of " + seconds(limit)
+            + (stopped ? " and was stopped"
+                : "; it did not stop when interrupted, so its thread was abandoned (check the task for a loop that ignores interrupts)"))),
+        true);
   }
 
   private TaskResult failure(Task task, String worker, Instant started, TaskError error) {
@@ -89,5 +135,56 @@ final class TaskRunner {
       message = message.substring(0, 2000) + "…";
     }
     return new TaskError(type, message);
+  }
+
+  /** One run's state, shared by the slot thread and the deadline that may interrupt or abandon it. */
+  private final class Attempt {
+    private final Thread thread;
+    private final Runnable onAbandon;
+    private int state = RUNNING;
+    private Deadlines.Pending grace;
+
+    Attempt(Thread thread, Runnable onAbandon) {
+      this.thread = thread;
+      this.onAbandon = onAbandon;
+    }
+
+    /** At the time limit: ask the handler to stop, and give it the grace period. */
+    synchronized void interrupt() {
+      if (state == RUNNING) {
+        state = INTERRUPTED;
+        thread.interrupt();
+        grace = deadlines.after(policy.grace(), this::abandon);
+      }
+    }
+
+    private void abandon() {
+      synchronized (this) {
+        if (state != INTERRUPTED) {
+          return;
+        }
+        state = ABANDONED;
+      }
+      int now = runaways.incrementAndGet();
+      log.warn("a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running", now);
+      onAbandon.run();
+    }
+
+    /** Called by the slot thread when the handler returned: the state it found, and the thread is clean for the next task. */
+    int finish() {
+      int found;
+      synchronized (this) {
+        found = state;
+        if (state != ABANDONED) {
+          state = DONE;
+        }
+        if (grace != null) {
+          grace.cancel();
+        }
+      }
+      // An interrupt meant for this run must not reach the next task on this thread.
+      Thread.interrupted();
+      return found;
+    }
   }
 }

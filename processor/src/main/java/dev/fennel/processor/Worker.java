@@ -1,33 +1,50 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
-import io.micrometer.core.instrument.Tag;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker process: one Kafka Streams instance per queue it serves, each with its own threads and
- * consumer group, so a flood in one queue never takes the threads of another; plus the scheduler
- * that releases delayed tasks.
+ * A worker process. One poll loop per queue (a plain consumer in the queue's group) takes task
+ * messages and never runs one; the worker's slots, shared by all its queues in priority order, run
+ * them concurrently and out of order; each partition is committed up to its lowest unfinished task.
+ * The scheduler, a Kafka Streams app, releases delayed tasks.
  *
  * <p>Workers with the same queues share the queues' partitions: start more of them, on any host, to
  * spread the work.
@@ -38,15 +55,23 @@ public final class Worker implements AutoCloseable {
   private static final String SCHEDULER = "scheduler";
 
   private final WorkerConfig config;
-  private final Map<String, KafkaStreams> streams = new LinkedHashMap<>();
-  private final List<KafkaStreamsMetrics> binders = new ArrayList<>();
+  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private final List<QueueConsumer> loops = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final List<AutoCloseable> binders = new ArrayList<>();
+  private final Map<String, QueueConsumer> byQueue = new LinkedHashMap<>();
   private final Path stateDir;
+  private final ScheduledThreadPoolExecutor timers;
+  private final ExecutorService slots;
+  private Producer<byte[], byte[]> producer;
+  private Dispatcher dispatcher;
+  private KafkaStreams scheduler;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
     Worker worker = new Worker(config);
     try {
-      worker.startStreams(registry);
+      worker.startAll(registry);
     } catch (RuntimeException e) {
       worker.close();
       throw e;
@@ -61,85 +86,222 @@ public final class Worker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a state directory for the worker", e);
     }
+    this.timers = new ScheduledThreadPoolExecutor(1, daemon("fennel-deadlines-"));
+    timers.setRemoveOnCancelPolicy(true);
+    this.slots = switch (config.pool()) {
+      case THREADS -> Executors.newCachedThreadPool(daemon("fennel-slot-"));
+      case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fennel-slot-", 1).factory());
+    };
   }
 
-  private void startStreams(MeterRegistry registry) {
-    Properties adminProps = new Properties();
-    adminProps.putAll(config.kafka());
-    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
-    try (Admin admin = Admin.create(adminProps)) {
-      config.layout().ensure(admin, config.topics(), config.queues().keySet(), ADMIN_TIMEOUT);
+  private void startAll(MeterRegistry registry) {
+    try (Admin admin = Admin.create(adminProperties())) {
+      config.layout().ensure(admin, config.topics(), config.queues(), ADMIN_TIMEOUT);
     }
-    config.queues().forEach((queue, threads) -> {
-      Properties props = streamsProperties("worker-" + queue, queue, threads, config.processingGuarantee());
-      start(queue, WorkerTopology.build(config, queue, registry), props, registry);
-      log.info("worker {} serves queue {} ({}) with {} thread(s)", config.name(), queue, config.topics().queue(queue), threads);
+    Clock clock = Clock.systemUTC();
+    Handlers handlers = Handlers.discover(config.handlers());
+    TaskRunner runner = new TaskRunner(handlers, config.policy(), clock, Deadlines.on(timers));
+    TaskDecisions decisions = new TaskDecisions(config.policy());
+    KafkaProducer<byte[], byte[]> kafkaProducer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(),
+        new ByteArraySerializer());
+    producer = kafkaProducer;
+    bind(new KafkaClientMetrics(kafkaProducer), registry);
+    TaskPipeline.Emitter emitter = (record, acknowledged) -> producer.send(record, (metadata, error) -> {
+      if (error == null) {
+        acknowledged.run();
+      } else {
+        fail(new IllegalStateException("cannot write to " + record.topic() + ": " + error.getMessage()
+            + "; the task is not committed and runs again after a restart", error));
+      }
     });
-    // Delayed tasks (eta, retries) are released exactly once, whatever the workers' own guarantee.
-    start(SCHEDULER, SchedulerTopology.build(config.topics(), registry),
-        streamsProperties(SCHEDULER, SCHEDULER, 1, StreamsConfig.EXACTLY_ONCE_V2), registry);
+    dispatcher = new Dispatcher(config.queues(), config.concurrency(), slots,
+        (job, release) -> byQueue.get(job.queue()).run(job, release));
+    WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
+    for (String queue : config.queues()) {
+      WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
+      metrics.watch(registry, queue, dispatcher);
+      TaskPipeline pipeline = new TaskPipeline(queue, config.name(), config.topics(), decisions, runner, emitter, metrics,
+          clock, config.maxResultBytes());
+      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(queue), new ByteArrayDeserializer(),
+          new ByteArrayDeserializer());
+      bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
+      QueueConsumer loop = new QueueConsumer(queue, config.topics().queue(queue), consumer, pipeline, dispatcher,
+          config.buffer(), config.policy().grace(), producer::flush, this::fail);
+      byQueue.put(queue, loop);
+      loops.add(loop);
+    }
+    byQueue.forEach((queue, loop) -> {
+      Thread thread = new Thread(loop, "fennel-poll-" + queue);
+      threads.add(thread);
+      thread.start();
+    });
+    log.info("worker {} serves {} with {} {} slot(s)", config.name(), config.queues(), config.concurrency(),
+        config.pool().name().toLowerCase(java.util.Locale.ROOT));
+    startScheduler(registry);
   }
 
-  private void start(String name, Topology topology, Properties props, MeterRegistry registry) {
-    KafkaStreams instance = new KafkaStreams(topology, props);
-    instance.setUncaughtExceptionHandler(exception -> {
-      log.error("stream thread of {} died; replacing it", name, exception);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+  private void startScheduler(MeterRegistry registry) {
+    scheduler = new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
+    scheduler.setUncaughtExceptionHandler(exception -> {
+      if (recoverable(exception)) {
+        log.warn("a scheduler thread died on a recoverable error; replacing it", exception);
+        return StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
+      fail(new IllegalStateException("the scheduler stopped: " + exception.getMessage(), exception));
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
-    KafkaStreamsMetrics binder = new KafkaStreamsMetrics(instance, List.of(Tag.of("queue", name)));
+    KafkaStreamsMetrics binder = new KafkaStreamsMetrics(scheduler, List.of(Tag.of("queue", SCHEDULER)));
     binder.bindTo(registry);
     binders.add(binder);
-    streams.put(name, instance);
-    instance.start();
+    scheduler.start();
   }
 
-  private Properties streamsProperties(String role, String dir, int threads, String guarantee) {
+  private static boolean recoverable(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause()) {
+      if (e instanceof RetriableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void bind(KafkaClientMetrics binder, MeterRegistry registry) {
+    binder.bindTo(registry);
+    binders.add(binder);
+  }
+
+  private void fail(Throwable error) {
+    if (failure.complete(error)) {
+      log.error("worker {} cannot go on: {}", config.name(), error.getMessage(), error);
+    }
+  }
+
+  /** Completes with the error when the worker hits one it cannot recover from (it then stops serving). */
+  public CompletableFuture<Throwable> failure() {
+    return failure;
+  }
+
+  /** Whether every poll loop and the scheduler run, and nothing failed. */
+  public boolean isRunning() {
+    return !failure.isDone() && !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive)
+        && scheduler != null && scheduler.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /**
+   * Takes no more tasks, lets the running ones finish (each within its time limit), writes their
+   * results, commits, leaves the consumer groups and stops. Tasks taken but not started run again on
+   * whichever worker takes their partition.
+   */
+  @Override
+  public void close() {
+    loops.forEach(QueueConsumer::drain);
+    if (dispatcher != null) {
+      dispatcher.close();
+      try {
+        if (!dispatcher.awaitIdle(config.policy().longestWait())) {
+          log.warn("tasks still running at shutdown; they run again elsewhere");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (producer != null) {
+      producer.flush();
+    }
+    loops.forEach(QueueConsumer::stop);
+    for (Thread thread : threads) {
+      try {
+        thread.join(Duration.ofSeconds(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (scheduler != null) {
+      scheduler.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(30));
+    }
+    for (AutoCloseable binder : binders) {
+      try {
+        binder.close();
+      } catch (Exception e) {
+        log.debug("closing a metrics binder failed", e);
+      }
+    }
+    timers.shutdownNow();
+    slots.shutdownNow();
+    deleteRecursively(stateDir);
+  }
+
+  private Properties common() {
     Properties props = new Properties();
     props.putAll(config.kafka());
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(role));
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-    if (StreamsConfig.AT_LEAST_ONCE.equals(guarantee)) {
-      // Streams' 30 s default would make the backlog (committed offsets) look 30 s stale and redo up
-      // to 30 s of tasks after a crash; a second costs one offset commit per second.
-      props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-    }
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(dir).toString());
-    props.put(StreamsConfig.CLIENT_ID_CONFIG, config.name() + "-" + dir);
-    // A stream thread waits for one task at most its time limit plus grace: stay in the group meanwhile.
-    long pollInterval = Math.max(300_000L, config.policy().longestWait().plusMinutes(1).toMillis());
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int) Math.min(Integer.MAX_VALUE, pollInterval));
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), pollInterval + 60_000L);
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    return props;
+  }
+
+  private Properties adminProperties() {
+    Properties props = common();
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+    return props;
+  }
+
+  private Properties producerProperties() {
+    Properties props = common();
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-results");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
+    return props;
+  }
+
+  private Properties consumerProperties(String queue) {
+    Properties props = common();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config.topics(), queue));
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
+    // Incremental rebalances: a worker joining or leaving moves only the partitions that change owner,
+    // so running tasks elsewhere are not disturbed.
+    props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // The scheduler writes transactionally: never run a task from an aborted transaction.
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return props;
+  }
+
+  /** The consumer group of a queue's workers, e.g. {@code fennel-worker-high}. */
+  static String groupId(Topics topics, String queue) {
+    return topics.applicationId("worker-" + queue);
+  }
+
+  private Properties schedulerProperties() {
+    Properties props = common();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(SCHEDULER));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(SCHEDULER).toString());
+    props.put(StreamsConfig.CLIENT_ID_CONFIG, config.name() + "-" + SCHEDULER);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-    // Results should leave as soon as they exist; Streams' own default would hold them 100 ms.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
-    props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
-    props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), true);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return props;
   }
 
-  /** Whether every queue's instance is running (not starting, rebalancing or failed). */
-  public boolean isRunning() {
-    return !streams.isEmpty() && streams.values().stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING);
-  }
-
-  /** Finishes in-flight tasks, commits, leaves the consumer groups and stops. */
-  @Override
-  public void close() {
-    streams.values().parallelStream().forEach(instance ->
-        instance.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true)));
-    binders.forEach(KafkaStreamsMetrics::close);
-    deleteRecursively(stateDir);
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   private static void deleteRecursively(Path dir) {
     try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {
       log.debug("could not delete {}", dir, e);
     }

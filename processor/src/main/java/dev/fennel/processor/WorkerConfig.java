@@ -2,20 +2,23 @@ package dev.fennel.processor;
 
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Everything a worker process is told at start-up, validated here.
  *
  * @param bootstrapServers Kafka's address, {@code host:port[,host:port…]}
  * @param topics topic names (prefix)
- * @param queues the queues served, in priority order, each with its number of threads
+ * @param queues the queues served, highest priority first: a free slot takes the next task from the
+ *     first queue that has one
+ * @param concurrency at most this many tasks run at once in this worker, over all its queues
+ * @param pool what runs a task: platform threads (CPU-bound work) or virtual threads (I/O-bound work)
+ * @param buffer task messages taken from Kafka per partition and not yet finished, at most; a full
+ *     partition is paused until half of them are done
  * @param name this worker's name in results and metrics (like Celery's {@code -n}), e.g. {@code w1}
- * @param processingGuarantee {@code at_least_once} or {@code exactly_once_v2}
  * @param layout partitions and replication of topics created at start
  * @param maxResultBytes the largest encoded result written; a larger one becomes a FAILURE
  * @param lingerMs how long the results producer waits to fill a batch
@@ -26,15 +29,34 @@ import org.apache.kafka.streams.StreamsConfig;
 public record WorkerConfig(
     String bootstrapServers,
     Topics topics,
-    Map<String, Integer> queues,
+    List<String> queues,
+    int concurrency,
+    Pool pool,
+    int buffer,
     String name,
-    String processingGuarantee,
     TopicLayout layout,
     int maxResultBytes,
     int lingerMs,
     TaskPolicy policy,
     Map<String, String> kafka,
     List<TaskHandler> handlers) {
+
+  /** What runs tasks. */
+  public enum Pool {
+    /** Platform threads: for CPU-bound tasks; {@code concurrency} about the number of cores. */
+    THREADS,
+    /** Virtual threads: for I/O-bound tasks (HTTP calls, databases); {@code concurrency} in the hundreds or thousands. */
+    VIRTUAL
+  }
+
+  /** The most tasks one worker may run at once. */
+  public static final int MAX_CONCURRENCY = 100_000;
+
+  /** Task messages buffered per partition by default. */
+  public static final int DEFAULT_BUFFER = 1_000;
+
+  /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
+  public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
 
   public WorkerConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -44,20 +66,20 @@ public record WorkerConfig(
     if (queues == null || queues.isEmpty()) {
       throw new IllegalArgumentException("a worker needs at least one queue to serve");
     }
-    queues.forEach((queue, threads) -> {
-      Topics.requireQueueName(queue);
-      if (threads == null || threads < 1) {
-        throw new IllegalArgumentException("queue '" + queue + "' needs 1 or more threads, was " + threads);
-      }
-    });
-    queues = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(queues));
+    queues = List.copyOf(queues);
+    queues.forEach(Topics::requireQueueName);
+    if (new HashSet<>(queues).size() != queues.size()) {
+      throw new IllegalArgumentException("queues " + queues + " name a queue twice");
+    }
+    if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+      throw new IllegalArgumentException("concurrency must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
+    }
+    Objects.requireNonNull(pool, "pool");
+    if (buffer < 1) {
+      throw new IllegalArgumentException("buffer must be 1 or more task messages per partition, was " + buffer);
+    }
     if (name == null || !name.matches("[A-Za-z0-9._@-]{1,64}")) {
       throw new IllegalArgumentException("worker name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ @ -");
-    }
-    if (!StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)
-        && !StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
-      throw new IllegalArgumentException("processing guarantee '" + processingGuarantee + "' must be "
-          + StreamsConfig.AT_LEAST_ONCE + " or " + StreamsConfig.EXACTLY_ONCE_V2);
     }
     Objects.requireNonNull(layout, "layout");
     if (maxResultBytes < 1024) {
@@ -71,30 +93,33 @@ public record WorkerConfig(
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
   }
 
-  /** A worker serving {@code queues} with {@code threads} threads each, with defaults for the rest. */
-  public static WorkerConfig of(String bootstrapServers, Topics topics, List<String> queues, int threads, String name) {
-    Map<String, Integer> map = new LinkedHashMap<>();
-    queues.forEach(queue -> map.put(queue, threads));
-    return new WorkerConfig(bootstrapServers, topics, map, name, StreamsConfig.AT_LEAST_ONCE, TopicLayout.DEFAULT,
-        DEFAULT_MAX_RESULT_BYTES, 1, TaskPolicy.DEFAULT, Map.of(), List.of());
-  }
-
-  /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
-  public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
-
-  /** This configuration with another processing guarantee. */
-  public WorkerConfig withProcessingGuarantee(String guarantee) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, guarantee, layout, maxResultBytes, lingerMs, policy, kafka, handlers);
+  /** A worker serving {@code queues} (highest priority first) with {@code concurrency} threads, defaults for the rest. */
+  public static WorkerConfig of(String bootstrapServers, Topics topics, List<String> queues, int concurrency, String name) {
+    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, Pool.THREADS, DEFAULT_BUFFER, name,
+        TopicLayout.DEFAULT, DEFAULT_MAX_RESULT_BYTES, 1, TaskPolicy.DEFAULT, Map.of(), List.of());
   }
 
   /** This configuration with more handlers registered in code. */
   public WorkerConfig withHandlers(List<TaskHandler> extra) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, policy, kafka, extra);
+    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, buffer, name, layout, maxResultBytes,
+        lingerMs, policy, kafka, extra);
   }
 
   /** This configuration with other time limits and retry backoff. */
   public WorkerConfig withPolicy(TaskPolicy newPolicy) {
-    return new WorkerConfig(bootstrapServers, topics, queues, name, processingGuarantee, layout, maxResultBytes, lingerMs, newPolicy, kafka, handlers);
+    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, buffer, name, layout, maxResultBytes,
+        lingerMs, newPolicy, kafka, handlers);
   }
 
+  /** This configuration with another pool and concurrency. */
+  public WorkerConfig withPool(Pool newPool, int newConcurrency) {
+    return new WorkerConfig(bootstrapServers, topics, queues, newConcurrency, newPool, buffer, name, layout,
+        maxResultBytes, lingerMs, policy, kafka, handlers);
+  }
+
+  /** This configuration with another per-partition buffer. */
+  public WorkerConfig withBuffer(int newBuffer) {
+    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, newBuffer, name, layout,
+        maxResultBytes, lingerMs, policy, kafka, handlers);
+  }
 }

@@ -2,74 +2,75 @@ package dev.fennel.processor;
 
 import dev.fennel.protocol.TaskResult;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}. */
 final class WorkerMetrics {
-  private final MeterRegistry registry;
-  private final String queue;
-  private final String worker;
   private final Set<String> knownTasks;
-  private final Map<String, Counter> started = new ConcurrentHashMap<>();
-  private final Map<String, Counter> finished = new ConcurrentHashMap<>();
-  private final Map<String, Timer> execution = new ConcurrentHashMap<>();
-  private final Map<String, Counter> retried = new ConcurrentHashMap<>();
-  private final Map<String, Counter> expired = new ConcurrentHashMap<>();
+  private final Tags base;
+  private final Meter.MeterProvider<Counter> started;
+  private final Meter.MeterProvider<Counter> finished;
+  private final Meter.MeterProvider<Timer> execution;
+  private final Meter.MeterProvider<Counter> retried;
+  private final Meter.MeterProvider<Counter> expired;
   private final Timer latency;
   private final Counter deadLetters;
   private final Counter scheduled;
 
   WorkerMetrics(MeterRegistry registry, String queue, String worker, Set<String> knownTasks) {
-    this.registry = registry;
-    this.queue = queue;
-    this.worker = worker;
     this.knownTasks = knownTasks;
-    this.latency = Timer.builder("fennel.task.latency")
-        .description("Time from submit to result, per queue")
-        .tags("queue", queue, "worker", worker)
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry);
+    this.base = Tags.of("queue", queue, "worker", worker);
+    this.started = Counter.builder("fennel.tasks.started").description("Tasks a worker began to run")
+        .tags(base).withRegistry(registry);
+    this.finished = Counter.builder("fennel.tasks.finished").description("Result records written, by status")
+        .tags(base).withRegistry(registry);
+    this.execution = Timer.builder("fennel.task.execution").description("Time a task's handler ran")
+        .tags(base).publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(10)).withRegistry(registry);
+    this.retried = Counter.builder("fennel.tasks.retried").description("Failed attempts that will be tried again")
+        .tags(base).withRegistry(registry);
+    this.expired = Counter.builder("fennel.tasks.expired").description("Tasks whose expiry passed before they could run")
+        .tags(base).withRegistry(registry);
+    this.latency = Timer.builder("fennel.task.latency").description("Time from submit to result, per queue")
+        .tags(base).publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
     this.deadLetters = Counter.builder("fennel.tasks.dead.letters")
-        .description("Task messages that could not be read and went to the dead-letter topic")
-        .tags("queue", queue, "worker", worker)
-        .register(registry);
+        .description("Task messages that could not be read and went to the dead-letter topic").tags(base).register(registry);
     this.scheduled = Counter.builder("fennel.tasks.scheduled")
-        .description("Tasks handed to the scheduler to wait for their eta or their retry's backoff")
-        .tags("queue", queue, "worker", worker)
-        .register(registry);
+        .description("Tasks handed to the scheduler to wait for their eta or their retry's backoff").tags(base).register(registry);
   }
 
-  /** Reports how many tasks run now, and how many abandoned task threads (runaways past their time limit) still run. */
-  void watchRunaways(TaskExecutor executor) {
-    io.micrometer.core.instrument.Gauge.builder("fennel.tasks.running", executor, TaskExecutor::running)
-        .description("Tasks running now")
-        .tags("queue", queue, "worker", worker)
-        .register(registry);
-    io.micrometer.core.instrument.Gauge.builder("fennel.tasks.runaway.threads", executor, TaskExecutor::runaways)
+  /** Reports this queue's tasks running now and those waiting in the worker for a slot. */
+  void watch(MeterRegistry registry, String queue, Dispatcher dispatcher) {
+    Gauge.builder("fennel.tasks.running", dispatcher, d -> d.running(queue)).description("Tasks running now")
+        .tags(base).register(registry);
+    Gauge.builder("fennel.tasks.buffered", dispatcher, d -> d.waiting(queue))
+        .description("Tasks taken from Kafka that wait in the worker for a free slot").tags(base).register(registry);
+  }
+
+  /** Reports the worker's slots, how many are busy, and abandoned task threads still running. */
+  static void watchWorker(MeterRegistry registry, String worker, Dispatcher dispatcher, TaskRunner runner) {
+    Gauge.builder("fennel.worker.slots", dispatcher, Dispatcher::slots)
+        .description("Tasks this worker may run at once (-c)").tags("worker", worker).register(registry);
+    Gauge.builder("fennel.worker.slots.busy", dispatcher, Dispatcher::busy)
+        .description("Slots running a task now").tags("worker", worker).register(registry);
+    Gauge.builder("fennel.tasks.runaway.threads", runner, TaskRunner::runaways)
         .description("Task threads abandoned after ignoring their time limit that are still running")
-        .tags("queue", queue, "worker", worker)
-        .register(registry);
+        .tags("worker", worker).register(registry);
   }
 
   void retried(String task) {
-    retried.computeIfAbsent(tag(task), t -> Counter.builder("fennel.tasks.retried")
-        .description("Failed attempts that will be tried again")
-        .tags("queue", queue, "task", t, "worker", worker)
-        .register(registry)).increment();
+    retried.withTag("task", tag(task)).increment();
   }
 
   void expired(String task) {
-    expired.computeIfAbsent(tag(task), t -> Counter.builder("fennel.tasks.expired")
-        .description("Tasks whose expiry passed before they could run")
-        .tags("queue", queue, "task", t, "worker", worker)
-        .register(registry)).increment();
+    expired.withTag("task", tag(task)).increment();
   }
 
   void scheduled() {
@@ -77,29 +78,15 @@ final class WorkerMetrics {
   }
 
   void started(String task) {
-    String tag = tag(task);
-    started.computeIfAbsent(tag, t -> Counter.builder("fennel.tasks.started")
-        .description("Tasks a worker began to run")
-        .tags("queue", queue, "task", t, "worker", worker)
-        .register(registry)).increment();
+    started.withTag("task", tag(task)).increment();
   }
 
   void executed(String task, Duration took) {
-    execution.computeIfAbsent(tag(task), t -> Timer.builder("fennel.task.execution")
-        .description("Time a task's handler ran")
-        .tags("queue", queue, "task", t, "worker", worker)
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry)).record(took);
+    execution.withTag("task", tag(task)).record(took);
   }
 
   void finished(TaskResult result) {
-    String task = tag(result.task());
-    String status = result.status().name().toLowerCase();
-    finished.computeIfAbsent(task + '\u0000' + status, key -> Counter.builder("fennel.tasks.finished")
-        .description("Result records written, by status")
-        .tags("queue", queue, "task", task, "status", status, "worker", worker)
-        .register(registry)).increment();
+    finished.withTags("task", tag(result.task()), "status", result.status().name().toLowerCase(Locale.ROOT)).increment();
     Instant submitted = result.submittedAt();
     if (submitted != null && result.finishedAt() != null) {
       Duration elapsed = Duration.between(submitted, result.finishedAt());

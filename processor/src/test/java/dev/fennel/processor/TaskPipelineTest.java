@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -17,76 +18,109 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class WorkerTopologyTest {
+/** A queue's whole path through a worker, without Kafka: messages in, outcome records out, time turned by hand. */
+class TaskPipelineTest {
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
   private static final Topics TOPICS = Topics.defaults();
-
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private TopologyTestDriver driver;
-  private TestInputTopic<byte[], byte[]> tasks;
-  private TestOutputTopic<byte[], byte[]> results;
-  private TestOutputTopic<byte[], byte[]> deadLetters;
-  private TestOutputTopic<byte[], byte[]> scheduled;
   static final TaskPolicy POLICY = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMillis(300),
       Duration.ofSeconds(1), Duration.ofMinutes(10));
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final ManualDeadlines deadlines = new ManualDeadlines();
+  private final List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+  private final Stubborn stubborn = new Stubborn();
+  private final AtomicInteger finished = new AtomicInteger();
+  private final AtomicInteger released = new AtomicInteger();
+  private TaskRunner runner;
+  private TaskPipeline pipeline;
+  private long offset;
+
   @BeforeEach
   void start() {
-    WorkerConfig config = WorkerConfig.of("unused:9092", TOPICS, List.of("default"), 1, "w1")
-        .withHandlers(List.of(new Shout(), new Stubborn()))
-        .withPolicy(POLICY);
-    var topology = WorkerTopology.build(config, "default", Handlers.discover(config.handlers()),
-        Clock.fixed(NOW, ZoneOffset.UTC), registry);
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
-    driver = new TopologyTestDriver(topology, props);
-    tasks = driver.createInputTopic(TOPICS.queue("default"), new ByteArraySerializer(), new ByteArraySerializer());
-    results = driver.createOutputTopic(TOPICS.results(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    deadLetters = driver.createOutputTopic(TOPICS.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    scheduled = driver.createOutputTopic(TOPICS.scheduled(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Handlers handlers = Handlers.discover(List.of(new Shout(), stubborn));
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    runner = new TaskRunner(handlers, POLICY, clock, deadlines);
+    WorkerMetrics metrics = new WorkerMetrics(registry, "default", "w1", handlers.names());
+    WorkerMetrics.watchWorker(registry, "w1", new Dispatcher(List.of("default"), 1, Runnable::run, (job, release) -> {}), runner);
+    pipeline = new TaskPipeline("default", "w1", TOPICS, new TaskDecisions(POLICY), runner,
+        (record, acknowledged) -> {
+          sent.add(record);
+          acknowledged.run();
+        }, metrics, clock, WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    stubborn.release.countDown();
   }
 
   private static byte[] utf8(String s) {
     return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
   }
 
+  private ConsumerRecord<byte[], byte[]> record(String key, byte[] value) {
+    return new ConsumerRecord<>(TOPICS.queue("default"), 0, offset++, utf8(key), value);
+  }
+
+  /** Takes a message as the poll loop does and, when it needs a slot, runs it on this thread. */
+  private void send(String key, byte[] value) {
+    Task task = pipeline.intake(record(key, value), finished::incrementAndGet);
+    if (task != null) {
+      pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+    }
+  }
+
   private void send(String key, String json) {
-    tasks.pipeInput(utf8(key), utf8(json));
+    send(key, utf8(json));
+  }
+
+  private List<ProducerRecord<byte[], byte[]>> to(String topic) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (ProducerRecord<byte[], byte[]> record : sent) {
+      if (record.topic().equals(topic)) {
+        records.add(record);
+      }
+    }
+    return records;
+  }
+
+  private List<TaskResult> results() {
+    return to(TOPICS.results()).stream().map(r -> ResultCodec.decode(r.value())).toList();
   }
 
   private TaskResult onlyResult() {
-    List<TestRecord<byte[], byte[]>> records = results.readRecordsToList();
+    List<ProducerRecord<byte[], byte[]>> records = to(TOPICS.results());
     assertThat(records).hasSize(1);
+    sent.removeAll(records);
     TaskResult result = ResultCodec.decode(records.get(0).value());
     assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo(result.id());
     return result;
   }
 
+  private Task onlyScheduled() {
+    List<ProducerRecord<byte[], byte[]>> records = to(TOPICS.scheduled());
+    assertThat(records).hasSize(1);
+    return TaskCodec.decodeValid(null, records.get(0).value());
+  }
+
   @Test
   void fibSucceedsWithItsValueAndTheStory() {
     Task task = Task.of("t-1", "fib", "default", NOW.minusSeconds(1), JsonNodeFactory.instance.numberNode(20));
-    tasks.pipeInput(utf8("t-1"), TaskCodec.encode(task));
+    send("t-1", TaskCodec.encode(task));
 
     TaskResult result = onlyResult();
 
@@ -94,12 +128,14 @@ class WorkerTopologyTest {
     assertThat(result.result().asLong()).isEqualTo(6765);
     assertThat(result.task()).isEqualTo("fib");
     assertThat(result.queue()).isEqualTo("default");
-    assertThat(result.worker()).startsWith("w1/");
+    assertThat(result.worker()).isEqualTo("w1");
     assertThat(result.attempts()).isEqualTo(1);
     assertThat(result.submittedAt()).isEqualTo(NOW.minusSeconds(1));
     assertThat(result.startedAt()).isEqualTo(NOW);
     assertThat(result.finishedAt()).isEqualTo(NOW);
-    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(to(TOPICS.deadLetters())).isEmpty();
+    assertThat(finished).hasValue(1);
+    assertThat(released).hasValue(1);
   }
 
   @Test
@@ -172,13 +208,13 @@ class WorkerTopologyTest {
     bad.forEach(value -> send(null, value));
     send("ok", "{\"id\":\"ok\",\"task\":\"fib\",\"args\":[3]}");
 
-    List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+    List<ProducerRecord<byte[], byte[]>> letters = to(TOPICS.deadLetters());
     assertThat(letters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactlyElementsOf(bad);
-    for (TestRecord<byte[], byte[]> letter : letters) {
+    for (ProducerRecord<byte[], byte[]> letter : letters) {
       Map<String, String> headers = java.util.Arrays.stream(letter.headers().toArray())
           .collect(Collectors.toMap(Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
-      assertThat(headers).containsKeys(TaskProcessor.HEADER_REASON, TaskProcessor.HEADER_PARTITION, TaskProcessor.HEADER_OFFSET)
-          .containsEntry(TaskProcessor.HEADER_TOPIC, "fennel.tasks.default");
+      assertThat(headers).containsKeys(TaskPipeline.HEADER_REASON, TaskPipeline.HEADER_PARTITION, TaskPipeline.HEADER_OFFSET)
+          .containsEntry(TaskPipeline.HEADER_TOPIC, "fennel.tasks.default");
     }
     assertThat(onlyResult().result().asInt()).isEqualTo(2);
     assertThat(registry.get("fennel.tasks.dead.letters").counter().count()).isEqualTo(4);
@@ -209,8 +245,8 @@ class WorkerTopologyTest {
   void aTaskNotDueYetIsScheduledNotRun() {
     send("later", "{\"id\":\"later\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.plusSeconds(5) + "\"}");
 
-    assertThat(results.isEmpty()).isTrue();
-    Task held = TaskCodec.decodeValid(null, scheduled.readValue());
+    assertThat(results()).isEmpty();
+    Task held = onlyScheduled();
     assertThat(held.id()).isEqualTo("later");
     assertThat(held.eta()).isEqualTo(NOW.plusSeconds(5));
     assertThat(held.queue()).isEqualTo("default");
@@ -221,7 +257,7 @@ class WorkerTopologyTest {
     send("due", "{\"id\":\"due\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.minusSeconds(1) + "\"}");
 
     assertThat(onlyResult().status()).isEqualTo(Status.SUCCESS);
-    assertThat(scheduled.isEmpty()).isTrue();
+    assertThat(to(TOPICS.scheduled())).isEmpty();
   }
 
   @Test
@@ -243,7 +279,7 @@ class WorkerTopologyTest {
     assertThat(result.status()).isEqualTo(Status.RETRY);
     assertThat(result.error().type()).isEqualTo("TaskFailed");
     assertThat(result.attempts()).isEqualTo(1);
-    Task next = TaskCodec.decodeValid(null, scheduled.readValue());
+    Task next = onlyScheduled();
     assertThat(next.attempt()).isEqualTo(2);
     assertThat(next.eta()).isBetween(NOW.plusMillis(750), NOW.plusMillis(1000));
   }
@@ -255,7 +291,7 @@ class WorkerTopologyTest {
     TaskResult result = onlyResult();
     assertThat(result.status()).isEqualTo(Status.FAILURE);
     assertThat(result.attempts()).isEqualTo(3);
-    assertThat(scheduled.isEmpty()).isTrue();
+    assertThat(to(TOPICS.scheduled())).isEmpty();
   }
 
   @Test
@@ -263,35 +299,70 @@ class WorkerTopologyTest {
     send("b", "{\"id\":\"b\",\"task\":\"fib\",\"args\":[-1],\"maxRetries\":5}");
 
     assertThat(onlyResult().status()).isEqualTo(Status.FAILURE);
-    assertThat(scheduled.isEmpty()).isTrue();
+    assertThat(to(TOPICS.scheduled())).isEmpty();
   }
 
   @Test
-  void aTaskPastItsTimeLimitIsStoppedAndFailed() {
-    send("slow", "{\"id\":\"slow\",\"task\":\"sleep\",\"args\":[30],\"timeLimit\":0.2}");
-    send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
+  void aTaskPastItsTimeLimitIsInterruptedAndFailed() throws Exception {
+    Thread slot = Thread.ofPlatform().start(() ->
+        send("slow", "{\"id\":\"slow\",\"task\":\"sleep\",\"args\":[30],\"timeLimit\":0.2}"));
+    await().until(() -> deadlines.waiting() == 1);
+    assertThat(deadlines.nextDelay()).isEqualTo(Duration.ofMillis(200));
 
-    List<TaskResult> all = results.readValuesToList().stream().map(ResultCodec::decode).toList();
-    assertThat(all.get(0).status()).isEqualTo(Status.FAILURE);
-    assertThat(all.get(0).error().type()).isEqualTo("TimeLimitExceeded");
-    assertThat(all.get(0).error().message()).contains("0.2 s", "was stopped");
-    assertThat(all.get(1).status()).isEqualTo(Status.SUCCESS);
+    deadlines.fireNext();
+    slot.join();
+
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.error().type()).isEqualTo("TimeLimitExceeded");
+    assertThat(result.error().message()).contains("0.2 s", "was stopped");
+    assertThat(released).hasValue(1);
+    send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
+    assertThat(onlyResult().result().asInt()).as("the slot's thread is not left interrupted").isEqualTo(55);
   }
 
   @Test
-  void aTaskThatIgnoresItsTimeLimitIsAbandonedAndTheWorkerGoesOn() {
-    send("stuck", "{\"id\":\"stuck\",\"task\":\"stubborn\",\"args\":[3],\"timeLimit\":0.1}");
-    send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
+  void aTaskThatIgnoresItsTimeLimitIsAbandonedItsSlotFreedAndCountedUntilItReturns() throws Exception {
+    Thread slot = Thread.ofPlatform().start(() ->
+        send("stuck", "{\"id\":\"stuck\",\"task\":\"stubborn\",\"timeLimit\":0.1}"));
+    await().until(() -> deadlines.waiting() == 1);
+    deadlines.fireNext();
+    await().until(() -> deadlines.waiting() == 1);
+    assertThat(deadlines.nextDelay()).as("the grace").isEqualTo(POLICY.grace());
+    assertThat(released).hasValue(0);
 
-    List<TaskResult> all = results.readValuesToList().stream().map(ResultCodec::decode).toList();
-    assertThat(all.get(0).error().type()).isEqualTo("TimeLimitExceeded");
-    assertThat(all.get(0).error().message()).contains("abandoned");
-    assertThat(all.get(1).result().asInt()).isEqualTo(55);
+    deadlines.fireNext();
+
+    TaskResult result = onlyResult();
+    assertThat(result.error().type()).isEqualTo("TimeLimitExceeded");
+    assertThat(result.error().message()).contains("abandoned");
+    assertThat(released).hasValue(1);
+    assertThat(finished).hasValue(1);
     assertThat(registry.get("fennel.tasks.runaway.threads").gauge().value()).isEqualTo(1);
+
+    stubborn.release.countDown();
+    slot.join();
+    assertThat(registry.get("fennel.tasks.runaway.threads").gauge().value()).isZero();
+    assertThat(results()).as("no second result when the runaway returns").isEmpty();
+    assertThat(released).hasValue(1);
   }
 
-  /** Ignores interrupts for n seconds: a task a time limit cannot stop. */
+  @Test
+  void aTaskThatExpiredWhileWaitingForASlotIsNotRun() {
+    Task task = TaskCodec.decodeValid(null, utf8("{\"id\":\"w\",\"task\":\"fib\",\"args\":[5],\"expires\":\""
+        + NOW.minusMillis(1) + "\"}"));
+
+    pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+
+    assertThat(onlyResult().status()).isEqualTo(Status.EXPIRED);
+    assertThat(released).hasValue(1);
+    assertThat(registry.find("fennel.tasks.started").counters()).isEmpty();
+  }
+
+  /** Ignores interrupts until the test lets it go: a task a time limit cannot stop. */
   static final class Stubborn implements TaskHandler {
+    final CountDownLatch release = new CountDownLatch(1);
+
     @Override
     public String name() {
       return "stubborn";
@@ -299,12 +370,14 @@ class WorkerTopologyTest {
 
     @Override
     public JsonNode run(TaskArgs args) {
-      long end = System.nanoTime() + (long) (args.requireDouble(0, "seconds", 0, 60) * 1e9);
-      while (System.nanoTime() < end) {
-        Thread.interrupted();
-        Thread.onSpinWait();
+      while (true) {
+        try {
+          release.await();
+          return TextNode.valueOf("done");
+        } catch (InterruptedException ignored) {
+          // this task ignores its time limit on purpose
+        }
       }
-      return TextNode.valueOf("done");
     }
   }
 

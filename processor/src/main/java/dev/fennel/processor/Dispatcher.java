@@ -1,0 +1,183 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.Task;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Decides which task a free slot runs next. The worker's queues share its slots; a free slot takes
+ * the oldest task of the highest-priority queue that has one, so {@code high} wins the slots while
+ * {@code low} floods, and {@code low} waits until {@code high} has nothing ready.
+ *
+ * <p>Tasks wait here between their poll and their start; the poll loops bound how many (per
+ * partition) by pausing partitions.
+ */
+final class Dispatcher {
+  /**
+   * A task ready to run.
+   *
+   * @param queue the queue it came from
+   * @param partition where its message is
+   * @param offset its message's offset
+   * @param task the task
+   */
+  record Job(String queue, TopicPartition partition, long offset, Task task) {}
+
+  private final Map<String, ArrayDeque<Job>> waiting = new LinkedHashMap<>();
+  private final Map<TopicPartition, Integer> runningByPartition = new HashMap<>();
+  private final Map<String, Integer> runningByQueue = new HashMap<>();
+  private final int slots;
+  private final Executor executor;
+  private final BiConsumer<Job, Runnable> work;
+  private int busy;
+  private boolean closed;
+
+  /**
+   * @param queues the queues, highest priority first
+   * @param slots how many tasks may run at once
+   * @param executor runs each task (a thread or a virtual thread per slot)
+   * @param work runs a job and calls the given {@link Runnable} once, when its slot is free again
+   */
+  Dispatcher(List<String> queues, int slots, Executor executor, BiConsumer<Job, Runnable> work) {
+    queues.forEach(queue -> waiting.put(queue, new ArrayDeque<>()));
+    this.slots = slots;
+    this.executor = executor;
+    this.work = work;
+  }
+
+  /** Queues {@code job}; it starts as soon as a slot is free and no higher-priority task waits. */
+  void offer(Job job) {
+    synchronized (this) {
+      ArrayDeque<Job> queue = waiting.get(job.queue());
+      if (queue == null) {
+        throw new IllegalArgumentException("queue '" + job.queue() + "' is not served by this dispatcher");
+      }
+      if (closed) {
+        return;
+      }
+      queue.addLast(job);
+    }
+    pump();
+  }
+
+  /** Starts jobs while slots are free. Runs them outside the lock, so a direct executor cannot deadlock. */
+  private void pump() {
+    while (true) {
+      Job next;
+      synchronized (this) {
+        if (closed || busy >= slots || (next = pollHighest()) == null) {
+          return;
+        }
+        busy++;
+        runningByPartition.merge(next.partition(), 1, Integer::sum);
+        runningByQueue.merge(next.queue(), 1, Integer::sum);
+      }
+      Job job = next;
+      AtomicBoolean released = new AtomicBoolean();
+      executor.execute(() -> work.accept(job, () -> {
+        if (released.compareAndSet(false, true)) {
+          release(job);
+        }
+      }));
+    }
+  }
+
+  private Job pollHighest() {
+    for (ArrayDeque<Job> queue : waiting.values()) {
+      Job job = queue.pollFirst();
+      if (job != null) {
+        return job;
+      }
+    }
+    return null;
+  }
+
+  private void release(Job job) {
+    synchronized (this) {
+      busy--;
+      runningByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
+      runningByQueue.computeIfPresent(job.queue(), (queue, n) -> n == 1 ? null : n - 1);
+      notifyAll();
+    }
+    pump();
+  }
+
+  /** Takes back the jobs of {@code partitions} that have not started (their partitions moved to another worker). */
+  synchronized List<Job> drop(Collection<TopicPartition> partitions) {
+    List<Job> dropped = new ArrayList<>();
+    for (ArrayDeque<Job> queue : waiting.values()) {
+      for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
+        Job job = it.next();
+        if (partitions.contains(job.partition())) {
+          it.remove();
+          dropped.add(job);
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /** Waits until no job of {@code partitions} runs, at most {@code timeout}; whether none does. */
+  synchronized boolean awaitIdle(Collection<TopicPartition> partitions, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (partitions.stream().anyMatch(runningByPartition::containsKey)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+
+  /** Waits until no job runs at all, at most {@code timeout}; whether none does. */
+  synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (busy > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+
+  /** Starts nothing more and forgets the waiting jobs (their messages are not committed: they run again elsewhere). */
+  synchronized void close() {
+    closed = true;
+    waiting.values().forEach(ArrayDeque::clear);
+  }
+
+  /** The slots. */
+  int slots() {
+    return slots;
+  }
+
+  /** Slots running a task now. */
+  synchronized int busy() {
+    return busy;
+  }
+
+  /** Tasks of {@code queue} waiting for a slot. */
+  synchronized int waiting(String queue) {
+    ArrayDeque<Job> jobs = waiting.get(queue);
+    return jobs == null ? 0 : jobs.size();
+  }
+
+  /** Tasks of {@code queue} running now. */
+  synchronized int running(String queue) {
+    return runningByQueue.getOrDefault(queue, 0);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.Task;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll loop of one queue: it never runs a task. It takes messages, hands tasks to the
+ * {@link Dispatcher}, pauses a partition whose buffer is full, and commits each partition up to its
+ * lowest unfinished task. It keeps polling while tasks run, so a long task never costs the group
+ * membership.
+ */
+final class QueueConsumer implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+  static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+
+  private final String queue;
+  private final String topic;
+  private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
+  private final TaskPipeline pipeline;
+  private final Dispatcher dispatcher;
+  private final OffsetTracker tracker = new OffsetTracker();
+  private final int buffer;
+  private final Duration revokeGrace;
+  private final Runnable flush;
+  private final Consumer<Throwable> onFatal;
+  private final Set<TopicPartition> paused = new HashSet<>();
+  private volatile boolean draining;
+  private volatile boolean stopped;
+  private long lastCommit = System.nanoTime();
+
+  /**
+   * @param buffer messages per partition taken and not finished, at most, before it is paused
+   * @param revokeGrace how long a revoked partition's running tasks have to finish before the new owner takes over
+   * @param flush sends every outcome record still in the producer's buffers, and waits for their acknowledgements
+   * @param onFatal told when the loop ends on an error it cannot recover from
+   */
+  QueueConsumer(String queue, String topic, org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+      TaskPipeline pipeline, Dispatcher dispatcher, int buffer, Duration revokeGrace, Runnable flush,
+      Consumer<Throwable> onFatal) {
+    this.queue = queue;
+    this.topic = topic;
+    this.consumer = consumer;
+    this.pipeline = pipeline;
+    this.dispatcher = dispatcher;
+    this.buffer = buffer;
+    this.revokeGrace = revokeGrace;
+    this.flush = flush;
+    this.onFatal = onFatal;
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Rebalance());
+      while (!stopped) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+          take(record);
+        }
+        flowControl();
+        if (System.nanoTime() - lastCommit >= COMMIT_INTERVAL.toNanos()) {
+          commitAsync();
+        }
+      }
+      Map<TopicPartition, OffsetAndMetadata> last = tracker.toCommit();
+      if (!last.isEmpty()) {
+        consumer.commitSync(last);
+      }
+    } catch (RuntimeException e) {
+      log.error("the poll loop of queue {} stopped: {}", queue, e.toString(), e);
+      onFatal.accept(e);
+    } finally {
+      consumer.close(Duration.ofSeconds(30));
+    }
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    long offset = record.offset();
+    tracker.track(partition, offset);
+    Runnable finished = () -> tracker.done(partition, offset);
+    Task task = pipeline.intake(record, finished);
+    if (task != null) {
+      dispatcher.offer(new Dispatcher.Job(queue, partition, offset, task));
+    }
+  }
+
+  /** Pauses partitions whose buffer is full and resumes those that drained to half; all of them while draining. */
+  private void flowControl() {
+    List<TopicPartition> pause = new ArrayList<>();
+    List<TopicPartition> resume = new ArrayList<>();
+    for (TopicPartition partition : consumer.assignment()) {
+      int inFlight = tracker.inFlight(partition);
+      if (!paused.contains(partition) && (draining || inFlight >= buffer)) {
+        pause.add(partition);
+      } else if (paused.contains(partition) && !draining && inFlight <= buffer / 2) {
+        resume.add(partition);
+      }
+    }
+    if (!pause.isEmpty()) {
+      consumer.pause(pause);
+      paused.addAll(pause);
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+      resume.forEach(paused::remove);
+    }
+  }
+
+  private void commitAsync() {
+    lastCommit = System.nanoTime();
+    Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit();
+    if (offsets.isEmpty()) {
+      return;
+    }
+    consumer.commitAsync(offsets, (committed, error) -> {
+      if (error == null) {
+        tracker.committed(committed);
+      } else {
+        log.warn("commit of queue {} failed, retried with the next one: {}", queue, error.toString());
+      }
+    });
+  }
+
+  /** Runs {@code job} on this thread (a slot) and marks its message finished once its outcome is acknowledged. */
+  void run(Dispatcher.Job job, Runnable release) {
+    pipeline.run(job.task(), release, () -> tracker.done(job.partition(), job.offset()));
+  }
+
+  /** Takes no more messages (pauses every partition) but keeps the group membership and commits. */
+  void drain() {
+    draining = true;
+  }
+
+  /** Ends the loop within one poll: it commits what is finished and leaves the group. */
+  void stop() {
+    stopped = true;
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      dispatcher.drop(partitions);
+      try {
+        if (!dispatcher.awaitIdle(partitions, revokeGrace)) {
+          log.info("queue {}: tasks of revoked partitions still run after {} ms; their new owner runs them again",
+              queue, revokeGrace.toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      flush.run();
+      Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit(partitions);
+      try {
+        if (!offsets.isEmpty()) {
+          consumer.commitSync(offsets);
+        }
+      } catch (RuntimeException e) {
+        log.warn("queue {}: last commit of revoked partitions failed ({}); their new owner repeats some tasks", queue, e.toString());
+      }
+      tracker.forget(partitions);
+      paused.removeAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      dispatcher.drop(partitions);
+      tracker.forget(partitions);
+      paused.removeAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      paused.removeAll(partitions);
+    }
+  }
+}

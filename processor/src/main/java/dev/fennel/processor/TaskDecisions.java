@@ -1,0 +1,95 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.TaskError;
+import dev.fennel.protocol.TaskResult;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * What happens to a task, decided from the message, the outcome of a run and the time alone: no
+ * I/O here, so every rule (run, schedule, expire, retry, fail, dead-letter) is a unit test away.
+ */
+final class TaskDecisions {
+  /** A task due this soon runs now rather than taking a trip through the scheduler. */
+  static final Duration EARLY_ENOUGH = Duration.ofMillis(10);
+
+  /** What to do with a task message when it is taken from its queue. */
+  sealed interface Intake permits Run, Schedule, Settle, DeadLetter {}
+
+  /** Give it a slot. */
+  record Run(Task task) implements Intake {}
+
+  /** Not due yet: hand it to the scheduler. */
+  record Schedule(Task task) implements Intake {}
+
+  /** It ends here without a run (expired, or readable but invalid): write this result. */
+  record Settle(TaskResult result) implements Intake {}
+
+  /** Not a task at all: keep the original bytes in the dead-letter topic. */
+  record DeadLetter(String reason) implements Intake {}
+
+  /** What a run leads to. */
+  sealed interface AfterRun permits Done, Retry {}
+
+  /** The final result. */
+  record Done(TaskResult result) implements AfterRun {}
+
+  /** A failure with attempts left: write {@code result} (status RETRY) and schedule {@code next}. */
+  record Retry(TaskResult result, Task next) implements AfterRun {}
+
+  private final TaskPolicy policy;
+
+  TaskDecisions(TaskPolicy policy) {
+    this.policy = policy;
+  }
+
+  /** The decision for a message taken from {@code queue} at {@code now}. */
+  Intake intake(TaskCodec.Decoded decoded, String queue, String worker, Instant now) {
+    return switch (decoded) {
+      case TaskCodec.Valid valid -> {
+        Task task = valid.task().queue() == null ? valid.task().withQueue(queue) : valid.task();
+        if (task.eta() != null && task.eta().isAfter(now.plus(EARLY_ENOUGH))) {
+          yield new Schedule(task);
+        }
+        yield start(task, worker, now);
+      }
+      case TaskCodec.Invalid invalid -> new Settle(new TaskResult(Task.FORMAT_VERSION, invalid.id(), invalid.task(),
+          Status.FAILURE, null, new TaskError("InvalidTask", invalid.reason()),
+          invalid.queue() == null ? queue : invalid.queue(), worker, 0, invalid.submittedAt(), null, now));
+      case TaskCodec.Undecodable bad -> new DeadLetter(bad.reason());
+    };
+  }
+
+  /** Whether a task may start now: it may have expired while it waited for a slot. */
+  Intake start(Task task, String worker, Instant now) {
+    if (task.expires() != null && now.isAfter(task.expires())) {
+      return new Settle(new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.EXPIRED, null,
+          new TaskError("Expired", "the task expired at " + task.expires() + " before it could run"), task.queue(),
+          worker, task.attempt() - 1, task.submittedAt(), null, now));
+    }
+    return new Run(task);
+  }
+
+  /** The decision after {@code task} ran, at {@code now}. */
+  AfterRun afterRun(Task task, TaskRunner.Ran ran, Instant now) {
+    TaskResult result = ran.result();
+    if (result.status() == Status.FAILURE && ran.retryable() && task.attempt() <= task.maxRetries()) {
+      Duration backoff = policy.backoff(task.id(), task.attempt());
+      return new Retry(new TaskResult(result.v(), result.id(), result.task(), Status.RETRY, null, result.error(),
+          result.queue(), result.worker(), result.attempts(), result.submittedAt(), result.startedAt(),
+          result.finishedAt()), task.nextAttempt(now.plus(backoff)));
+    }
+    return new Done(result);
+  }
+
+  /** {@code result} replaced by a failure when its encoding of {@code size} bytes is over {@code limit}. */
+  static TaskResult tooLarge(TaskResult result, int size, int limit) {
+    return new TaskResult(result.v(), result.id(), result.task(), Status.FAILURE, null,
+        new TaskError("ResultTooLarge", "the result is " + size + " bytes encoded; the limit is " + limit
+            + " bytes: return less, or store the data elsewhere and return a reference"),
+        result.queue(), result.worker(), result.attempts(), result.submittedAt(), result.startedAt(), result.finishedAt());
+  }
+}

@@ -1,0 +1,157 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The path of one queue's task messages through a worker: intake on the poll loop (decode, then
+ * settle at once or hand over for a slot), the run on a slot, and the records that follow (result,
+ * scheduled retry, dead letter). Decisions come from {@link TaskDecisions}; the records go to an
+ * {@link Emitter}, which is Kafka in a worker and a list in a test.
+ */
+final class TaskPipeline {
+  /** Header names on a dead letter. */
+  static final String HEADER_REASON = "fennel.dlq.reason";
+  static final String HEADER_TOPIC = "fennel.dlq.topic";
+  static final String HEADER_PARTITION = "fennel.dlq.partition";
+  static final String HEADER_OFFSET = "fennel.dlq.offset";
+  static final String HEADER_WORKER = "fennel.dlq.worker";
+
+  /** Where outcome records go. */
+  interface Emitter {
+    /** Sends {@code record}; calls {@code acknowledged} once the broker has it. */
+    void send(ProducerRecord<byte[], byte[]> record, Runnable acknowledged);
+  }
+
+  private final String queue;
+  private final String worker;
+  private final Topics topics;
+  private final TaskDecisions decisions;
+  private final TaskRunner runner;
+  private final Emitter emitter;
+  private final WorkerMetrics metrics;
+  private final Clock clock;
+  private final int maxResultBytes;
+
+  TaskPipeline(String queue, String worker, Topics topics, TaskDecisions decisions, TaskRunner runner, Emitter emitter,
+      WorkerMetrics metrics, Clock clock, int maxResultBytes) {
+    this.queue = queue;
+    this.worker = worker;
+    this.topics = topics;
+    this.decisions = decisions;
+    this.runner = runner;
+    this.emitter = emitter;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.maxResultBytes = maxResultBytes;
+  }
+
+  /**
+   * Takes a message from the queue. Returns the task when it needs a slot; otherwise settles it here
+   * (scheduled, expired, invalid, dead letter), calls {@code finished} once that is acknowledged, and
+   * returns null.
+   */
+  Task intake(ConsumerRecord<byte[], byte[]> record, Runnable finished) {
+    return switch (decisions.intake(TaskCodec.decode(record.key(), record.value()), queue, worker, clock.instant())) {
+      case TaskDecisions.Run run -> run.task();
+      case TaskDecisions.Schedule schedule -> {
+        schedule(schedule.task(), finished);
+        yield null;
+      }
+      case TaskDecisions.Settle settle -> {
+        settle(settle.result(), finished);
+        yield null;
+      }
+      case TaskDecisions.DeadLetter dead -> {
+        deadLetter(record, dead.reason(), finished);
+        yield null;
+      }
+    };
+  }
+
+  /**
+   * Runs {@code task} on this thread (a slot): calls {@code release} once when the slot is free again,
+   * and {@code finished} once every record of its outcome is acknowledged.
+   */
+  void run(Task task, Runnable release, Runnable finished) {
+    if (decisions.start(task, worker, clock.instant()) instanceof TaskDecisions.Settle settle) {
+      settle(settle.result(), finished);
+      release.run();
+      return;
+    }
+    metrics.started(task.task());
+    long start = System.nanoTime();
+    runner.run(task, worker, ran -> {
+      metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
+      switch (decisions.afterRun(task, ran, clock.instant())) {
+        case TaskDecisions.Done done -> emitResult(done.result(), finished);
+        case TaskDecisions.Retry retry -> {
+          metrics.retried(task.task());
+          Runnable both = countdown(2, finished);
+          schedule(retry.next(), both);
+          emitResult(retry.result(), both);
+        }
+      }
+      release.run();
+    });
+  }
+
+  private void settle(TaskResult result, Runnable finished) {
+    if (result.status() == dev.fennel.protocol.Status.EXPIRED) {
+      metrics.expired(result.task());
+    }
+    emitResult(result, finished);
+  }
+
+  private void schedule(Task task, Runnable acknowledged) {
+    metrics.scheduled();
+    emitter.send(new ProducerRecord<>(topics.scheduled(), null, clock.millis(), utf8(task.id()), TaskCodec.encode(task)),
+        acknowledged);
+  }
+
+  private void emitResult(TaskResult result, Runnable acknowledged) {
+    byte[] value = ResultCodec.encode(result);
+    if (value.length > maxResultBytes) {
+      result = TaskDecisions.tooLarge(result, value.length, maxResultBytes);
+      value = ResultCodec.encode(result);
+    }
+    metrics.finished(result);
+    emitter.send(new ProducerRecord<>(topics.results(), null, clock.millis(), utf8(result.id()), value), acknowledged);
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Runnable acknowledged) {
+    Headers headers = new RecordHeaders(record.headers().toArray());
+    headers.add(HEADER_REASON, utf8(reason));
+    headers.add(HEADER_WORKER, utf8(worker));
+    headers.add(HEADER_TOPIC, utf8(record.topic()));
+    headers.add(HEADER_PARTITION, utf8(Integer.toString(record.partition())));
+    headers.add(HEADER_OFFSET, utf8(Long.toString(record.offset())));
+    metrics.deadLettered();
+    emitter.send(new ProducerRecord<>(topics.deadLetters(), null, clock.millis(), record.key(), record.value(), headers),
+        acknowledged);
+  }
+
+  private static Runnable countdown(int count, Runnable then) {
+    AtomicInteger left = new AtomicInteger(count);
+    return () -> {
+      if (left.decrementAndGet() == 0) {
+        then.run();
+      }
+    };
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
