@@ -82,6 +82,11 @@ workers = dashboard("fennel-workers", "Fennel / Workers",
           f'sum by (worker, queue) (rate(fennel_tasks_started_total{{{W}, {Q}}}[1m]))', legend=["{{worker}} {{queue}}"]),
     panel(6, "Runaway task threads", "short",
           f'sum by (worker) (fennel_tasks_runaway_threads{{{W}}})', legend=["{{worker}}"]),
+    panel(7, "Slots busy of total (-c) per worker", "short",
+          f'sum by (worker) (fennel_worker_slots_busy{{{W}}})', f'sum by (worker) (fennel_worker_slots{{{W}}})',
+          legend=["busy {{worker}}", "slots {{worker}}"]),
+    panel(8, "Tasks buffered in the worker, waiting for a slot", "short",
+          f'sum by (worker, queue) (fennel_tasks_buffered{{{W}, {Q}}})', legend=["{{worker}} {{queue}}"]),
 ]))
 
 api = dashboard("fennel-results-api", "Fennel / Results API", [], grid([

@@ -29,15 +29,31 @@ import picocli.CommandLine.Option;
         "  latency     one task at a time: submit, wait for the result; client-observed round trip",
         "  cpu         large fib tasks through the pipeline vs the same work in a tight loop on all cores here",
         "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
+        "  hol         one long task (sleep --long), then N short ones into the same queue: time until every short one is done",
+        "  io          N sleep tasks (--sleep seconds each) into one queue: wall time until all are done",
         "The last line is a JSON object with --json."})
 final class BenchCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--mode", defaultValue = "throughput", description = "throughput, latency, cpu or priority (default ${DEFAULT-VALUE}).")
+  @Option(names = "--mode", defaultValue = "throughput",
+      description = "throughput, latency, cpu, priority, hol or io (default ${DEFAULT-VALUE}).")
   String mode;
 
-  @Option(names = {"-n", "--tasks"}, paramLabel = "N", description = "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood).")
+  @Option(names = {"-n", "--tasks"}, paramLabel = "N",
+      description = "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood; 200 hol; 400 io).")
   Integer tasks;
+
+  @Option(names = "--long", paramLabel = "SECONDS", defaultValue = "10",
+      description = "hol: how long the long task sleeps (default ${DEFAULT-VALUE}).")
+  double longSeconds;
+
+  @Option(names = "--sleep", paramLabel = "SECONDS", defaultValue = "0.25",
+      description = "io: how long each task sleeps (default ${DEFAULT-VALUE}).")
+  double sleepSeconds;
+
+  @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "default",
+      description = "hol and io: the queue every task goes to (default ${DEFAULT-VALUE}).")
+  String queue;
 
   @Option(names = {"-t", "--threads"}, paramLabel = "T", defaultValue = "10", description = "Publishing threads (default ${DEFAULT-VALUE}).")
   int threads;
@@ -108,7 +124,21 @@ final class BenchCommand implements Callable<Integer> {
               .put("efficiency", loop / outcome.endToEndSeconds());
         }
         case "priority" -> priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
-        default -> throw new IllegalArgumentException("--mode must be throughput, latency, cpu or priority, was '" + mode + "'");
+        case "hol" -> {
+          int n = tasks != null ? tasks : 200;
+          System.out.printf("hol: one sleep %s s, then %,d × %s %s into queue %s%n", longSeconds, n, task, taskArgs, queue);
+          BenchRun.Burst burst = bench.headOfLine(longSeconds, n, task, taskArgs, Topics.requireQueueName(queue), timeout);
+          putBurst(report, burst);
+          report.put("long_still_running", burst.longStillRunning());
+        }
+        case "io" -> {
+          int n = tasks != null ? tasks : 400;
+          System.out.printf("io: %,d × sleep %s s into queue %s%n", n, sleepSeconds, queue);
+          putBurst(report, bench.burst(n, "sleep", Json.MAPPER.createArrayNode().add(sleepSeconds),
+              Topics.requireQueueName(queue), timeout));
+        }
+        default -> throw new IllegalArgumentException(
+            "--mode must be throughput, latency, cpu, priority, hol or io, was '" + mode + "'");
       }
     }
     printHuman(report);
@@ -162,6 +192,11 @@ final class BenchCommand implements Callable<Integer> {
         .put("tasks_per_second", outcome.throughput()).put("publish_per_second", outcome.publishRate())
         .put("publish_seconds", outcome.publishSeconds()).put("end_to_end_seconds", outcome.endToEndSeconds());
     report.set("latency_ms", BenchRun.percentiles(outcome.latencyMicros()));
+  }
+
+  private static void putBurst(ObjectNode report, BenchRun.Burst burst) {
+    report.put("tasks", burst.tasks()).put("errors", burst.errors()).put("done_seconds", burst.doneSeconds());
+    report.set("latency_ms", BenchRun.percentiles(burst.latencyMicros()));
   }
 
   private static void printHuman(ObjectNode report) {

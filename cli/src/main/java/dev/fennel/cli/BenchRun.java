@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -54,6 +55,19 @@ final class BenchRun {
       return tasks / endToEndSeconds;
     }
   }
+
+  /**
+   * What a burst measured.
+   *
+   * @param tasks tasks published
+   * @param errors tasks without a SUCCESS result at the deadline
+   * @param doneSeconds from the first publish to the last result's finish
+   * @param latencyMicros submit-to-result times from the results' own timestamps
+   * @param lastFinished when the last task finished
+   * @param longStillRunning for the head-of-line run: the long task had no result when the last short one finished
+   */
+  record Burst(long tasks, long errors, double doneSeconds, Histogram latencyMicros, Instant lastFinished,
+      boolean longStillRunning) {}
 
   BenchRun(TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
     this.client = client;
@@ -207,6 +221,58 @@ final class BenchRun {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the ids to " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Publishes one task that sleeps {@code longSeconds}, then a burst of short ones into the same queue. */
+  Burst headOfLine(double longSeconds, int count, String task, ArrayNode args, String queue, Duration timeout) throws Exception {
+    TaskClient.Submission slow = client.submitJson("sleep", dev.fennel.protocol.Json.MAPPER.createArrayNode().add(longSeconds),
+        TaskClient.Options.NONE.withQueue(queue));
+    slow.acknowledged().get(30, TimeUnit.SECONDS);
+    Burst burst = burst(count, task, args, queue, timeout);
+    boolean stillRunning = results.result(slow.id()).map(r -> r.finishedAt().isAfter(burst.lastFinished())).orElse(true);
+    return new Burst(burst.tasks(), burst.errors(), burst.doneSeconds(), burst.latencyMicros(), burst.lastFinished(),
+        stillRunning);
+  }
+
+  /**
+   * Publishes {@code count} tasks into {@code queue} at once and waits for all of them: the time from
+   * the first publish to the last finish, from the results' own timestamps (this machine's clock).
+   */
+  Burst burst(int count, String task, ArrayNode args, String queue, Duration timeout) throws Exception {
+    Instant start = Instant.now();
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ids.add(client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue)).id());
+    }
+    client.flush();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, TaskResult> done = new HashMap<>();
+    while (done.size() < count && System.nanoTime() < deadline) {
+      List<String> pending = ids.stream().filter(id -> !done.containsKey(id)).toList();
+      long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+      results.await(pending.get(pending.size() - 1), Duration.ofMillis(Math.min(left, 30_000)));
+      for (TaskResult result : results.batch(pending).results()) {
+        if (result.status().isFinal()) {
+          done.put(result.id(), result);
+        }
+      }
+    }
+    Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
+    Instant last = start;
+    long errors = count - done.size();
+    for (TaskResult result : done.values()) {
+      if (result.status() != Status.SUCCESS) {
+        errors++;
+      }
+      if (result.finishedAt() != null && result.finishedAt().isAfter(last)) {
+        last = result.finishedAt();
+      }
+      if (result.submittedAt() != null && result.finishedAt() != null) {
+        long micros = Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
+        latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+      }
+    }
+    return new Burst(count, errors, Duration.between(start, last).toNanos() / 1e9, latency, last, false);
   }
 
   /** Submits one task at a time and waits for its result: the client-observed round trip. */

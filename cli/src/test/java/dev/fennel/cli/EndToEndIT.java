@@ -127,28 +127,48 @@ class EndToEndIT {
     });
   }
 
+  /** Runs {@code fennel bench args… --json} against {@code pipeline}; returns the exit status and the JSON report. */
+  private static Map.Entry<Integer, com.fasterxml.jackson.databind.JsonNode> bench(KafkaTestBroker.Broker broker,
+      Pipeline pipeline, String... args) {
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = System.out;
+    int status;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+      List<String> all = new ArrayList<>(List.of(args));
+      all.addAll(List.of("--json", "--bootstrap", broker.bootstrapServers(), "--topic-prefix", pipeline.topics().prefix(),
+          "--api", pipeline.apiUrl()));
+      status = Fennel.run(all.toArray(String[]::new));
+    } finally {
+      System.setOut(out);
+    }
+    String output = captured.toString(StandardCharsets.UTF_8);
+    var report = dev.fennel.protocol.Json.parse(output.lines().reduce((a, b) -> b).orElseThrow());
+    assertThat(status).as(output).isZero();
+    return Map.entry(status, report);
+  }
+
   @Test
   void benchVerifiesEveryResultAndEndsWithJson(KafkaTestBroker.Broker broker) throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS)) {
-      java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream out = System.out;
-      int status;
-      try {
-        System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
-        status = Fennel.run("bench", "-n", "3000", "-t", "4", "--json", "--bootstrap", broker.bootstrapServers(),
-            "--topic-prefix", pipeline.topics().prefix(), "--api", pipeline.apiUrl());
-      } finally {
-        System.setOut(out);
-      }
-      String output = captured.toString(StandardCharsets.UTF_8);
-      var report = dev.fennel.protocol.Json.parse(output.lines().reduce((a, b) -> b).orElseThrow());
+      var report = bench(broker, pipeline, "bench", "-n", "3000", "-t", "4").getValue();
 
-      assertThat(status).as(output).isZero();
       assertThat(report.get("tasks").asLong()).isEqualTo(3000);
       assertThat(report.get("errors").asLong()).isZero();
       assertThat(report.get("tasks_per_second").asDouble()).isPositive();
       assertThat(report.get("publish_per_second").asDouble()).isPositive();
       assertThat(report.get("latency_ms").fieldNames()).toIterable().contains("p50", "p90", "p99", "max");
+
+      var hol = bench(broker, pipeline, "bench", "--mode", "hol", "-n", "50", "--long", "4").getValue();
+      assertThat(hol.get("tasks").asLong()).isEqualTo(50);
+      assertThat(hol.get("errors").asLong()).isZero();
+      assertThat(hol.get("long_still_running").asBoolean()).as("short tasks do not wait behind the long one").isTrue();
+      assertThat(hol.get("done_seconds").asDouble()).isPositive();
+
+      var io = bench(broker, pipeline, "bench", "--mode", "io", "-n", "40", "--sleep", "0.1").getValue();
+      assertThat(io.get("tasks").asLong()).isEqualTo(40);
+      assertThat(io.get("errors").asLong()).isZero();
+      assertThat(io.get("done_seconds").asDouble()).isPositive();
     }
   }
 

@@ -64,11 +64,17 @@ class WorkerProcessesIT {
   }
 
   private FennelProcess worker(String name, int metricsPort, String queues) {
-    FennelProcess process = FennelProcess.start("worker", "--bootstrap", broker.bootstrapServers(),
-        "--topic-prefix", topics.prefix(), "--queues", queues, "--concurrency", "1", "--name", name,
+    return worker(name, metricsPort, queues, "--concurrency", "1");
+  }
+
+  private FennelProcess worker(String name, int metricsPort, String queues, String... pool) {
+    List<String> args = new ArrayList<>(List.of("worker", "--bootstrap", broker.bootstrapServers(),
+        "--topic-prefix", topics.prefix(), "--queues", queues, "--name", name,
         "--metrics-port", Integer.toString(metricsPort),
         // A killed member's partitions move after its session times out: keep that short here.
-        "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000");
+        "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000"));
+    args.addAll(List.of(pool));
+    FennelProcess process = FennelProcess.start(args.toArray(String[]::new));
     processes.add(process);
     return process;
   }
@@ -103,7 +109,7 @@ class WorkerProcessesIT {
           .orElseThrow(() -> new AssertionError("lost: no result for task " + entry.getKey()));
       assertThat(result.status()).as(entry.getKey()).isEqualTo(Status.SUCCESS);
       assertThat(result.result().asLong()).as(entry.getKey()).isEqualTo(fib(entry.getValue()));
-      workers.add(result.worker().substring(0, result.worker().indexOf('/')));
+      workers.add(result.worker());
     }
     return workers;
   }
@@ -125,6 +131,34 @@ class WorkerProcessesIT {
 
     assertThat(workers).containsExactly("w1");
     assertThat(second.isAlive()).as(second.output()).isTrue();
+    assertThat(second.stop()).as(second.output()).isZero();
+  }
+
+  @Test
+  void aVirtualPoolKilledWithHundredsOfTasksRunningLosesNothingWhenRestarted() throws Exception {
+    int port = freePort();
+    FennelProcess first = worker("w1", port, "default", "--pool", "virtual", "--concurrency", "500");
+    List<String> ids = new ArrayList<>();
+    try (TaskClient client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+      for (int i = 0; i < 1_000; i++) {
+        ids.add(client.submit("sleep", TaskClient.Options.NONE, 2).id());
+      }
+      client.flush();
+    }
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_running") >= 300);
+
+    first.kill();
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    long finishedAtKill = results.batch(ids).results().stream().filter(r -> r.status().isFinal()).count();
+    assertThat(finishedAtKill).as("killed with hundreds of tasks running, so not all had results").isLessThan(1_000);
+
+    FennelProcess second = worker("w1", port, "default", "--pool", "virtual", "--concurrency", "500");
+    for (String id : ids) {
+      TaskResult result = results.await(id, Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("lost: " + id));
+      assertThat(result.status()).as(id).isEqualTo(Status.SUCCESS);
+      assertThat(result.result().asDouble()).as(id).isEqualTo(2.0);
+    }
     assertThat(second.stop()).as(second.output()).isZero();
   }
 

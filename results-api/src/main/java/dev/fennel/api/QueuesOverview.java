@@ -27,7 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions, the
- * worker threads consuming it, and the results this instance has seen. Computed from Kafka's admin
+ * workers consuming it, and the results this instance has seen. Computed from Kafka's admin
  * API at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
  */
 final class QueuesOverview implements AutoCloseable {
@@ -170,10 +170,11 @@ final class QueuesOverview implements AutoCloseable {
     return new Snapshot(clock.instant(), body, backlogs);
   }
 
-  /** {@code w1} from a Streams consumer client id such as {@code w1-default-StreamThread-1-consumer}. */
+  /** {@code w1} from a worker's consumer client id, {@code w1-default}; any other client id as it is. */
   static String workerName(String clientId, String queue) {
-    int at = clientId.indexOf("-" + queue + "-StreamThread-");
-    return at > 0 ? clientId.substring(0, at) : clientId;
+    String suffix = "-" + queue;
+    return clientId.endsWith(suffix) && clientId.length() > suffix.length()
+        ? clientId.substring(0, clientId.length() - suffix.length()) : clientId;
   }
 
   @Override
