@@ -99,4 +99,30 @@ class TaskCodecTest {
       assertThat(invalid.reason()).isNotBlank();
     });
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "\"priority\": 9",
+      "\"trace\": {\"id\": \"abc\", \"spans\": [{\"name\": \"x\"}]}",
+      "\"tags\": [\"a\", \"b\"]",
+      "\"chord\": null",
+      "\"retryJitter\": 0.25, \"replyTo\": \"fennel.results\", \"canary\": true"})
+  void aTaskWithFieldsFromANewerClientRunsAsIfTheyWereAbsent(String extra) {
+    String known = "\"v\": 1, \"id\": \"new-1\", \"task\": \"fib\", \"args\": [10], \"queue\": \"low\", \"maxRetries\": 2";
+
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{" + extra + ", " + known + "}"));
+
+    assertThat(decoded).isInstanceOf(TaskCodec.Valid.class);
+    assertThat(((TaskCodec.Valid) decoded).task()).isEqualTo(TaskCodec.decodeValid(null, utf8("{" + known + "}")));
+  }
+
+  @Test
+  void aNewerFormatVersionIsInvalidWithAnUpgradeHint() {
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{\"v\": 2, \"id\": \"a\", \"task\": \"fib\", \"queue\": \"high\"}"));
+
+    assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
+      assertThat(invalid.reason()).contains("format version 2", "upgrade the worker");
+      assertThat(invalid.queue()).isEqualTo("high");
+    });
+  }
 }
