@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,9 +46,11 @@ class SchemaExamplesTest {
   }
 
   @Test
-  void theSchemasPointToTheVersioningPolicy() {
+  void theSchemasAndTheReadmePointToTheVersioningPolicy() throws Exception {
     assertThat(WireSchemas.TASK.document().get("description").asText()).contains("docs/versioning.md");
     assertThat(WireSchemas.RESULT.document().get("description").asText()).contains("docs/versioning.md");
+    assertThat(Files.readString(Path.of("..", "README.md"))).contains("(docs/versioning.md)");
+    assertThat(Files.readString(Path.of("..", "docs", "versioning.md"))).contains("## Breaking changes: bump `v`");
   }
 
   @Test
