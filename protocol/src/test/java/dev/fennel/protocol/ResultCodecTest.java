@@ -11,17 +11,23 @@ import org.junit.jupiter.api.Test;
 class ResultCodecTest {
   @Test
   void successRoundTrips() {
-    TaskResult result = new TaskResult(1, "id-1", "fib", Status.SUCCESS, IntNode.valueOf(6765), null, "default",
-        "w1/thread-1", 1, Instant.parse("2026-01-31T12:00:00Z"), Instant.parse("2026-01-31T12:00:00.5Z"),
-        Instant.parse("2026-01-31T12:00:00.6Z"));
+    Task task = Task.of("id-1", "fib", "default", Instant.parse("2026-01-31T12:00:00Z"), IntNode.valueOf(20));
+    TaskResult result = TaskResult.success(task, IntNode.valueOf(6765), "w1/thread-1",
+        Instant.parse("2026-01-31T12:00:00.5Z"), Instant.parse("2026-01-31T12:00:00.6Z"));
 
     assertThat(ResultCodec.decode(ResultCodec.encode(result))).isEqualTo(result);
   }
 
   @Test
   void failureRoundTripsWithItsError() {
-    TaskResult result = new TaskResult(1, "id-2", "fail", Status.FAILURE, null, new TaskError("TaskFailed", "boom"),
-        "low", "w2/thread-3", 1, null, null, Instant.parse("2026-01-31T12:00:00Z"));
+    TaskResult result = TaskResult.builder("id-2", Status.FAILURE)
+        .task("fail")
+        .error(new TaskError("TaskFailed", "boom"))
+        .queue("low")
+        .worker("w2/thread-3")
+        .attempts(1)
+        .finishedAt(Instant.parse("2026-01-31T12:00:00Z"))
+        .build();
 
     TaskResult back = ResultCodec.decode(ResultCodec.encode(result));
 

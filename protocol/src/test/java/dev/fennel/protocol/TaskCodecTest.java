@@ -16,8 +16,15 @@ class TaskCodecTest {
 
   @Test
   void roundTripKeepsEveryField() {
-    Task task = new Task(1, "abc-1", "fib", null, null, "high", Instant.parse("2026-01-31T12:00:00.123456Z"), 2,
-        Instant.parse("2026-01-31T12:00:05Z"), Instant.parse("2026-01-31T13:00:00Z"), 3, 1.5);
+    Task task = Task.builder("abc-1", "fib")
+        .queue("high")
+        .submittedAt(Instant.parse("2026-01-31T12:00:00.123456Z"))
+        .attempt(2)
+        .eta(Instant.parse("2026-01-31T12:00:05Z"))
+        .expires(Instant.parse("2026-01-31T13:00:00Z"))
+        .maxRetries(3)
+        .timeLimit(1.5)
+        .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
 
