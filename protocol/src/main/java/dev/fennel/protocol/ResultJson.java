@@ -48,9 +48,9 @@ final class ResultJson {
     if (status == null) {
       throw new IllegalArgumentException("'status' is missing");
     }
-    return TaskResult.builder(id, Status.FAILURE)
-        .v(v)
+    return TaskResult.builder(id, Status.fromWire(status))
         .status(status)
+        .v(v)
         .task(text(node, "task"))
         .result(node.get("result"))
         .error(error(node.get("error")))
