@@ -200,8 +200,16 @@ public final class TaskClient implements AutoCloseable {
     String queue = opts.queue() != null ? opts.queue() : config.route(task);
     Instant now = clock.instant();
     Instant eta = opts.countdown() != null ? now.plus(opts.countdown()) : opts.eta();
-    Task message = new Task(Task.FORMAT_VERSION, id, task, args, opts.kwargs(), queue, now, 1, eta, opts.expires(),
-        opts.maxRetries() == null ? 0 : opts.maxRetries(), opts.timeLimit());
+    Task message = Task.builder(id, task)
+        .args(args)
+        .kwargs(opts.kwargs())
+        .queue(queue)
+        .submittedAt(now)
+        .eta(eta)
+        .expires(opts.expires())
+        .maxRetries(opts.maxRetries() == null ? 0 : opts.maxRetries())
+        .timeLimit(opts.timeLimit())
+        .build();
     return publish(message);
   }
 

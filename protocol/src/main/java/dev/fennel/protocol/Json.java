@@ -10,12 +10,16 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** The one Jackson configuration Fennel uses on the wire: ISO-8601 times, nulls left out. */
+/**
+ * The one Jackson configuration Fennel uses on the wire: ISO-8601 times, nulls left out, unknown
+ * fields ignored (a newer writer may add fields; see {@code docs/versioning.md}).
+ */
 public final class Json {
   /** Shared, thread-safe mapper. Configure nothing on it after start-up. */
   public static final ObjectMapper MAPPER =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
+          .registerModule(ResultJson.module())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)

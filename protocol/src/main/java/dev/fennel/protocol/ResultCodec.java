@@ -1,5 +1,6 @@
 package dev.fennel.protocol;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /** Reads and writes result messages. */
@@ -11,18 +12,27 @@ public final class ResultCodec {
     return Json.write(result);
   }
 
-  /** Decodes a results message; throws {@link IllegalArgumentException} naming what is wrong. */
+  /**
+   * Decodes a results message; throws {@link IllegalArgumentException} naming what is wrong. Unknown
+   * fields are ignored, a status this version does not know decodes as {@link Status#UNKNOWN} (its
+   * text kept in {@link TaskResult#statusText()}), and a newer format version is refused.
+   */
   public static TaskResult decode(byte[] value) {
     if (value == null || value.length == 0) {
       throw new IllegalArgumentException("empty result value");
     }
+    JsonNode node;
     try {
-      TaskResult result = Json.MAPPER.readValue(value, TaskResult.class);
-      if (result == null) {
-        throw new IllegalArgumentException("result value is JSON null");
-      }
-      return result;
+      node = Json.MAPPER.readTree(value);
     } catch (IOException e) {
+      throw new IllegalArgumentException("result value is not a valid result record: not JSON (" + e.getMessage() + ")", e);
+    }
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      throw new IllegalArgumentException("result value is JSON null or blank");
+    }
+    try {
+      return ResultJson.read(node);
+    } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException("result value is not a valid result record: " + e.getMessage(), e);
     }
   }

@@ -10,14 +10,18 @@ import java.util.Objects;
 /**
  * A task request: the value of a message on a queue topic (the key is {@link #id()}).
  *
- * <p>The JSON form is described by {@code docs/schemas/task.schema.json}.
+ * <p>The JSON form is described by {@code docs/schemas/task.schema.json}; {@code docs/versioning.md}
+ * says how it may change. Build one with {@link #builder}, change one field with a {@code with…}
+ * method, or several with {@link #toBuilder()}.
  *
  * @param v format version, {@link #FORMAT_VERSION}
  * @param id task id, chosen by the client (a UUIDv7 by default); one id, one result record
  * @param task registered task name, e.g. {@code fib}
  * @param args positional arguments (a JSON array, possibly empty)
  * @param kwargs keyword arguments (a JSON object, possibly empty)
- * @param queue the queue it was routed to, or null when the publisher did not say
+ * @param queue the queue it belongs to: workers send its retries and delayed runs back to this
+ *     queue and report it in the result; null when the publisher did not say (the worker then uses
+ *     the queue it read the task from)
  * @param submittedAt when the client published it, or null when unknown
  * @param attempt 1 for the first run, 2 for the first retry, …
  * @param eta do not run before this instant, or null
@@ -67,16 +71,179 @@ public record Task(
     for (JsonNode arg : args) {
       array.add(arg);
     }
-    return new Task(FORMAT_VERSION, id, task, array, null, queue, submittedAt, 1, null, null, 0, null);
+    return builder(id, task).args(array).queue(queue).submittedAt(submittedAt).build();
+  }
+
+  /** A builder for a first attempt of {@code task} under {@code id}, in this version's format, with no options. */
+  public static Builder builder(String id, String task) {
+    return new Builder(id, task);
+  }
+
+  /** A builder holding every field of this task, to change several at once. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** The next attempt of this task, not to run before {@code eta}. */
   public Task nextAttempt(Instant eta) {
-    return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt + 1, eta, expires, maxRetries, timeLimit);
+    return toBuilder().attempt(attempt + 1).eta(eta).build();
   }
 
   /** This task routed to {@code queue}. */
   public Task withQueue(String queue) {
-    return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt, eta, expires, maxRetries, timeLimit);
+    return toBuilder().queue(queue).build();
+  }
+
+  /** This task with other positional arguments. */
+  public Task withArgs(ArrayNode newArgs) {
+    return toBuilder().args(newArgs).build();
+  }
+
+  /** This task with other named arguments. */
+  public Task withKwargs(ObjectNode newKwargs) {
+    return toBuilder().kwargs(newKwargs).build();
+  }
+
+  /** This task as submitted at another instant. */
+  public Task withSubmittedAt(Instant newSubmittedAt) {
+    return toBuilder().submittedAt(newSubmittedAt).build();
+  }
+
+  /** This task as another attempt. */
+  public Task withAttempt(int newAttempt) {
+    return toBuilder().attempt(newAttempt).build();
+  }
+
+  /** This task not to run before {@code newEta} (null: as soon as possible). */
+  public Task withEta(Instant newEta) {
+    return toBuilder().eta(newEta).build();
+  }
+
+  /** This task not to run after {@code newExpires} (null: never expires). */
+  public Task withExpires(Instant newExpires) {
+    return toBuilder().expires(newExpires).build();
+  }
+
+  /** This task with another retry budget. */
+  public Task withMaxRetries(int newMaxRetries) {
+    return toBuilder().maxRetries(newMaxRetries).build();
+  }
+
+  /** This task with another time limit in seconds (null: the worker's default). */
+  public Task withTimeLimit(Double newTimeLimit) {
+    return toBuilder().timeLimit(newTimeLimit).build();
+  }
+
+  /** Collects the fields of a task; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private int v = FORMAT_VERSION;
+    private String id;
+    private String task;
+    private ArrayNode args;
+    private ObjectNode kwargs;
+    private String queue;
+    private Instant submittedAt;
+    private int attempt = 1;
+    private Instant eta;
+    private Instant expires;
+    private int maxRetries;
+    private Double timeLimit;
+
+    private Builder(String id, String task) {
+      this.id = id;
+      this.task = task;
+    }
+
+    private Builder(Task from) {
+      v = from.v;
+      id = from.id;
+      task = from.task;
+      args = from.args;
+      kwargs = from.kwargs;
+      queue = from.queue;
+      submittedAt = from.submittedAt;
+      attempt = from.attempt;
+      eta = from.eta;
+      expires = from.expires;
+      maxRetries = from.maxRetries;
+      timeLimit = from.timeLimit;
+    }
+
+    /** Sets the format version. */
+    public Builder v(int newV) {
+      v = newV;
+      return this;
+    }
+
+    /** Sets the task id. */
+    public Builder id(String newId) {
+      id = newId;
+      return this;
+    }
+
+    /** Sets the task name. */
+    public Builder task(String newTask) {
+      task = newTask;
+      return this;
+    }
+
+    /** Sets the positional arguments (null: none). */
+    public Builder args(ArrayNode newArgs) {
+      args = newArgs;
+      return this;
+    }
+
+    /** Sets the named arguments (null: none). */
+    public Builder kwargs(ObjectNode newKwargs) {
+      kwargs = newKwargs;
+      return this;
+    }
+
+    /** Sets the queue (null: the publisher's routing decides). */
+    public Builder queue(String newQueue) {
+      queue = newQueue;
+      return this;
+    }
+
+    /** Sets when the task was submitted. */
+    public Builder submittedAt(Instant newSubmittedAt) {
+      submittedAt = newSubmittedAt;
+      return this;
+    }
+
+    /** Sets the attempt number (1 for the first run). */
+    public Builder attempt(int newAttempt) {
+      attempt = newAttempt;
+      return this;
+    }
+
+    /** Sets the instant before which the task does not run. */
+    public Builder eta(Instant newEta) {
+      eta = newEta;
+      return this;
+    }
+
+    /** Sets the instant after which the task does not run. */
+    public Builder expires(Instant newExpires) {
+      expires = newExpires;
+      return this;
+    }
+
+    /** Sets how many times a failing run is tried again. */
+    public Builder maxRetries(int newMaxRetries) {
+      maxRetries = newMaxRetries;
+      return this;
+    }
+
+    /** Sets the seconds one attempt may run (null: the worker's default). */
+    public Builder timeLimit(Double newTimeLimit) {
+      timeLimit = newTimeLimit;
+      return this;
+    }
+
+    /** The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the constructor does. */
+    public Task build() {
+      return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt, eta, expires, maxRetries, timeLimit);
+    }
   }
 }

@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 
 /**
  * Reads and writes task messages. Reading never throws: every input is one of the {@link Decoded}
- * cases, so a worker can turn each into a result or a dead letter.
+ * cases, so a worker can turn each into a result or a dead letter. Fields this version does not
+ * know are ignored, so a newer or non-Java client's task with extra fields still runs; a newer
+ * format version is {@link Invalid} (see {@code docs/versioning.md}).
  */
 public final class TaskCodec {
   private TaskCodec() {}
@@ -57,7 +60,7 @@ public final class TaskCodec {
       return new Undecodable("value is blank: a task message is a JSON object");
     }
     if (!root.isObject()) {
-      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase() + ", not an object");
+      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object");
     }
     JsonNode idNode = root.get("id");
     String id;
@@ -69,7 +72,7 @@ public final class TaskCodec {
       }
       id = keyText;
     } else if (!idNode.isTextual()) {
-      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase());
+      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase(Locale.ROOT));
     } else if (!TaskIds.isValid(idNode.textValue())) {
       return new Undecodable(TaskIds.describeInvalid(idNode.textValue()));
     } else {
@@ -153,8 +156,9 @@ public final class TaskCodec {
       }
       if (problem == null) {
         try {
-          return new Valid(new Task(v, id, taskName, args, kwargs, queue, submittedAt, attempt, eta, expires,
-              maxRetries, timeLimit));
+          return new Valid(Task.builder(id, taskName).v(v).args(args).kwargs(kwargs).queue(queue)
+              .submittedAt(submittedAt).attempt(attempt).eta(eta).expires(expires).maxRetries(maxRetries)
+              .timeLimit(timeLimit).build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }

@@ -7,13 +7,16 @@ import java.util.Objects;
 /**
  * The outcome of a task: the value of a message on the results topic (the key is {@link #id()}).
  *
- * <p>The JSON form is described by {@code docs/schemas/result.schema.json}. Exactly one of
- * {@link #result()} and {@link #error()} is set for {@code SUCCESS} and {@code FAILURE}.
+ * <p>The JSON form is described by {@code docs/schemas/result.schema.json}; {@code docs/versioning.md}
+ * says how it may change. A {@code FAILURE} carries an error and a {@code SUCCESS} carries none.
+ * Build one from the task it answers ({@link #success}, {@link #failure}, {@link #expired}), change
+ * one field with a {@code with…} method, or several with {@link #toBuilder()}.
  *
  * @param v format version, {@link Task#FORMAT_VERSION}
  * @param id the task id
  * @param task the task name
- * @param status where the task stands
+ * @param status where the task stands; {@link Status#UNKNOWN} when a newer version wrote a status
+ *     this one does not know
  * @param result the returned value (any JSON) when {@code SUCCESS}
  * @param error why it failed, for {@code FAILURE} and {@code RETRY}
  * @param queue the queue it ran from
@@ -22,6 +25,8 @@ import java.util.Objects;
  * @param submittedAt when the client published it, or null when unknown
  * @param startedAt when the last attempt started, or null when it never ran
  * @param finishedAt when this record was made
+ * @param statusText the status as written on the wire: {@code status.name()}, except for
+ *     {@link Status#UNKNOWN}, where it keeps the text that was read (and is written back)
  */
 public record TaskResult(
     int v,
@@ -35,7 +40,8 @@ public record TaskResult(
     int attempts,
     Instant submittedAt,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    String statusText) {
 
   public TaskResult {
     Objects.requireNonNull(id, "id");
@@ -43,11 +49,247 @@ public record TaskResult(
     if (status == Status.PENDING) {
       throw new IllegalArgumentException("PENDING is never written as a result record");
     }
+    if (status == Status.UNKNOWN) {
+      if (statusText == null || Status.fromWire(statusText) != Status.UNKNOWN) {
+        throw new IllegalArgumentException("an UNKNOWN status keeps the text it was read as, and that text must not "
+            + "name a known status; was " + (statusText == null ? "null" : "'" + statusText + "'"));
+      }
+    } else if (statusText == null) {
+      statusText = status.name();
+    } else if (!statusText.equals(status.name())) {
+      throw new IllegalArgumentException("status " + status + " is written as '" + status.name() + "', not '"
+          + statusText + "'");
+    }
     if (status == Status.SUCCESS && error != null) {
       throw new IllegalArgumentException("a SUCCESS result carries no error");
     }
     if (status == Status.FAILURE && error == null) {
       throw new IllegalArgumentException("a FAILURE result needs an error");
+    }
+  }
+
+  /** A result with a status this version knows; its wire text is the status name. */
+  public TaskResult(int v, String id, String task, Status status, JsonNode result, TaskError error, String queue,
+      String worker, int attempts, Instant submittedAt, Instant startedAt, Instant finishedAt) {
+    this(v, id, task, status, result, error, queue, worker, attempts, submittedAt, startedAt, finishedAt, null);
+  }
+
+  /** {@code task} ran from {@code startedAt} to {@code finishedAt} on {@code worker} and returned {@code value}. */
+  public static TaskResult success(Task task, JsonNode value, String worker, Instant startedAt, Instant finishedAt) {
+    return of(task, Status.SUCCESS, worker, finishedAt).result(value).startedAt(startedAt).build();
+  }
+
+  /** {@code task} ran (or could not start at {@code startedAt}) on {@code worker} and failed with {@code error}. */
+  public static TaskResult failure(Task task, TaskError error, String worker, Instant startedAt, Instant finishedAt) {
+    return of(task, Status.FAILURE, worker, finishedAt).error(error).startedAt(startedAt).build();
+  }
+
+  /** {@code task}'s expiry passed before it could run; the attempts count the runs before this one. */
+  public static TaskResult expired(Task task, TaskError error, String worker, Instant finishedAt) {
+    return of(task, Status.EXPIRED, worker, finishedAt).error(error).attempts(task.attempt() - 1).build();
+  }
+
+  /**
+   * A {@code FAILURE} of type {@code InvalidTask} for a message with a usable id that is not a valid
+   * task; it never ran. {@code queue} stands in when the message names none.
+   */
+  public static TaskResult invalid(TaskCodec.Invalid invalid, String queue, String worker, Instant finishedAt) {
+    return builder(invalid.id(), Status.FAILURE)
+        .task(invalid.task())
+        .error(new TaskError("InvalidTask", invalid.reason()))
+        .queue(invalid.queue() == null ? queue : invalid.queue())
+        .worker(worker)
+        .submittedAt(invalid.submittedAt())
+        .finishedAt(finishedAt)
+        .build();
+  }
+
+  private static Builder of(Task task, Status status, String worker, Instant finishedAt) {
+    return builder(task.id(), status)
+        .task(task.task())
+        .queue(task.queue())
+        .worker(worker)
+        .attempts(task.attempt())
+        .submittedAt(task.submittedAt())
+        .finishedAt(finishedAt);
+  }
+
+  /** A builder for a result of task {@code id} in this version's format, every other field empty. */
+  public static Builder builder(String id, Status status) {
+    return new Builder(id, status);
+  }
+
+  /** A builder holding every field of this result, to change several at once. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** This result with another status (its wire text follows the status). */
+  public TaskResult withStatus(Status newStatus) {
+    return toBuilder().status(newStatus).build();
+  }
+
+  /** This result with another returned value. */
+  public TaskResult withResult(JsonNode newResult) {
+    return toBuilder().result(newResult).build();
+  }
+
+  /** This result with another error. */
+  public TaskResult withError(TaskError newError) {
+    return toBuilder().error(newError).build();
+  }
+
+  /** This result turned into a {@code FAILURE} with {@code newError} and no value. */
+  public TaskResult asFailure(TaskError newError) {
+    return toBuilder().status(Status.FAILURE).result(null).error(newError).build();
+  }
+
+  /** This result reported under another queue. */
+  public TaskResult withQueue(String newQueue) {
+    return toBuilder().queue(newQueue).build();
+  }
+
+  /** This result as run by another worker. */
+  public TaskResult withWorker(String newWorker) {
+    return toBuilder().worker(newWorker).build();
+  }
+
+  /** This result with another attempt count. */
+  public TaskResult withAttempts(int newAttempts) {
+    return toBuilder().attempts(newAttempts).build();
+  }
+
+  /** This result with another start time. */
+  public TaskResult withStartedAt(Instant newStartedAt) {
+    return toBuilder().startedAt(newStartedAt).build();
+  }
+
+  /** This result with another finish time. */
+  public TaskResult withFinishedAt(Instant newFinishedAt) {
+    return toBuilder().finishedAt(newFinishedAt).build();
+  }
+
+  /** Collects the fields of a result; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private int v = Task.FORMAT_VERSION;
+    private String id;
+    private String task;
+    private Status status;
+    private JsonNode result;
+    private TaskError error;
+    private String queue;
+    private String worker;
+    private int attempts;
+    private Instant submittedAt;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private String statusText;
+
+    private Builder(String id, Status status) {
+      this.id = id;
+      this.status = status;
+    }
+
+    private Builder(TaskResult from) {
+      v = from.v;
+      id = from.id;
+      task = from.task;
+      status = from.status;
+      result = from.result;
+      error = from.error;
+      queue = from.queue;
+      worker = from.worker;
+      attempts = from.attempts;
+      submittedAt = from.submittedAt;
+      startedAt = from.startedAt;
+      finishedAt = from.finishedAt;
+      statusText = from.statusText;
+    }
+
+    /** Sets the format version. */
+    public Builder v(int newV) {
+      v = newV;
+      return this;
+    }
+
+    /** Sets the task id. */
+    public Builder id(String newId) {
+      id = newId;
+      return this;
+    }
+
+    /** Sets the task name. */
+    public Builder task(String newTask) {
+      task = newTask;
+      return this;
+    }
+
+    /** Sets the status; a known status is written under its own name. */
+    public Builder status(Status newStatus) {
+      status = newStatus;
+      statusText = null;
+      return this;
+    }
+
+    /** Sets the status from its wire text, keeping a text this version does not know as {@link Status#UNKNOWN}. */
+    public Builder status(String text) {
+      status = Status.fromWire(text);
+      statusText = text;
+      return this;
+    }
+
+    /** Sets the returned value. */
+    public Builder result(JsonNode newResult) {
+      result = newResult;
+      return this;
+    }
+
+    /** Sets the error. */
+    public Builder error(TaskError newError) {
+      error = newError;
+      return this;
+    }
+
+    /** Sets the queue. */
+    public Builder queue(String newQueue) {
+      queue = newQueue;
+      return this;
+    }
+
+    /** Sets the worker. */
+    public Builder worker(String newWorker) {
+      worker = newWorker;
+      return this;
+    }
+
+    /** Sets the attempt count. */
+    public Builder attempts(int newAttempts) {
+      attempts = newAttempts;
+      return this;
+    }
+
+    /** Sets when the task was submitted. */
+    public Builder submittedAt(Instant newSubmittedAt) {
+      submittedAt = newSubmittedAt;
+      return this;
+    }
+
+    /** Sets when the last attempt started. */
+    public Builder startedAt(Instant newStartedAt) {
+      startedAt = newStartedAt;
+      return this;
+    }
+
+    /** Sets when the record was made. */
+    public Builder finishedAt(Instant newFinishedAt) {
+      finishedAt = newFinishedAt;
+      return this;
+    }
+
+    /** The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the constructor does. */
+    public TaskResult build() {
+      return new TaskResult(v, id, task, status, result, error, queue, worker, attempts, submittedAt, startedAt,
+          finishedAt, statusText);
     }
   }
 }

@@ -16,8 +16,15 @@ class TaskCodecTest {
 
   @Test
   void roundTripKeepsEveryField() {
-    Task task = new Task(1, "abc-1", "fib", null, null, "high", Instant.parse("2026-01-31T12:00:00.123456Z"), 2,
-        Instant.parse("2026-01-31T12:00:05Z"), Instant.parse("2026-01-31T13:00:00Z"), 3, 1.5);
+    Task task = Task.builder("abc-1", "fib")
+        .queue("high")
+        .submittedAt(Instant.parse("2026-01-31T12:00:00.123456Z"))
+        .attempt(2)
+        .eta(Instant.parse("2026-01-31T12:00:05Z"))
+        .expires(Instant.parse("2026-01-31T13:00:00Z"))
+        .maxRetries(3)
+        .timeLimit(1.5)
+        .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
 
@@ -97,6 +104,32 @@ class TaskCodecTest {
     assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
       assertThat(invalid.id()).isEqualTo("a");
       assertThat(invalid.reason()).isNotBlank();
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "\"priority\": 9",
+      "\"trace\": {\"id\": \"abc\", \"spans\": [{\"name\": \"x\"}]}",
+      "\"tags\": [\"a\", \"b\"]",
+      "\"chord\": null",
+      "\"retryJitter\": 0.25, \"replyTo\": \"fennel.results\", \"canary\": true"})
+  void aTaskWithFieldsFromANewerClientRunsAsIfTheyWereAbsent(String extra) {
+    String known = "\"v\": 1, \"id\": \"new-1\", \"task\": \"fib\", \"args\": [10], \"queue\": \"low\", \"maxRetries\": 2";
+
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{" + extra + ", " + known + "}"));
+
+    assertThat(decoded).isInstanceOf(TaskCodec.Valid.class);
+    assertThat(((TaskCodec.Valid) decoded).task()).isEqualTo(TaskCodec.decodeValid(null, utf8("{" + known + "}")));
+  }
+
+  @Test
+  void aNewerFormatVersionIsInvalidWithAnUpgradeHint() {
+    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{\"v\": 2, \"id\": \"a\", \"task\": \"fib\", \"queue\": \"high\"}"));
+
+    assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
+      assertThat(invalid.reason()).contains("format version 2", "upgrade the worker");
+      assertThat(invalid.queue()).isEqualTo("high");
     });
   }
 }
