@@ -110,7 +110,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
         .description("Kafka Streams threads that died of a recoverable error and were replaced")
         .tag("app", APP).register(registry);
     invalidRecords = Counter.builder("fennel.api.results.invalid")
-        .description("Records in the results topic that are no result (not a JSON object with a status); served as pending")
+        .description("Records in the results topic that are no result (no JSON object with a status, or PENDING); answered as pending")
         .register(registry);
     streams.setUncaughtExceptionHandler(this::onThreadDeath);
     CaffeineCacheMetrics.monitor(registry, cache.caffeine(), "results");
@@ -143,7 +143,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     if (result == null) {
       if (json != null) {
         invalidRecords.increment();
-        log.warn("the record for {} in the results topic is no result (not a JSON object with a status); it stays pending", id);
+        log.debug("the record for {} in the results topic is no result (not a JSON object with a status); it stays pending", id);
       }
       return;
     }
@@ -155,7 +155,17 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public Owner ownerOf(String id) {
-    KeyQueryMetadata metadata = streams.queryMetadataForKey(ResultsTopology.STORE, id, KEYS);
+    KafkaStreams.State state = streams.state();
+    if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+      return UNKNOWN;
+    }
+    KeyQueryMetadata metadata;
+    try {
+      metadata = streams.queryMetadataForKey(ResultsTopology.STORE, id, KEYS);
+    } catch (IllegalStateException e) {
+      // The client left RUNNING/REBALANCING since the check above (stopping or failed).
+      return UNKNOWN;
+    }
     if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata) || metadata.activeHost() == null
         || metadata.activeHost().equals(HostInfo.unavailable())) {
       return isRunning() ? LOCAL : UNKNOWN;
