@@ -205,10 +205,12 @@ public final class ResultsServer implements AutoCloseable {
     };
   }
 
+  /** The route template of the request, or {@code unmatched}: a tag value for every path would grow without bound. */
   private static String endpointOf(Context ctx) {
     try {
       var endpoint = ctx.endpoint();
-      return endpoint == null ? "unmatched" : endpoint.path;
+      // Javalin answers a path of no route through its catch-all "*" endpoint.
+      return endpoint == null || endpoint.path.equals("*") ? "unmatched" : endpoint.path;
     } catch (RuntimeException e) {
       return "unmatched";
     }

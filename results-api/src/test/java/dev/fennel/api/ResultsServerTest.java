@@ -401,6 +401,18 @@ class ResultsServerTest {
         "POST /tasks/batch 200", (long) each));
   }
 
+  @Test
+  void pathsOfNoEndpointShareOneTagSoTheyCannotCreateSeries() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(server, "/probe-" + i).statusCode()).isEqualTo(404);
+    }
+    assertThat(send(request(server, "/tasks/probe").DELETE()).statusCode()).isEqualTo(405);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(requestCounts(server)).isEqualTo(Map.of("GET unmatched 404", 5L, "DELETE unmatched 405", 1L)));
+  }
+
   private static Map<String, Long> requestCounts(ResultsServer server) {
     return server.registry().find("fennel.http.requests").timers().stream().collect(Collectors.toMap(
         timer -> timer.getId().getTag("method") + " " + timer.getId().getTag("endpoint") + " " + timer.getId().getTag("status"),
