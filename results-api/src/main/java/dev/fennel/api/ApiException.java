@@ -1,20 +1,35 @@
 package dev.fennel.api;
 
-/** A request the API answers with a 4xx or 503 and a JSON error body. */
+import java.time.Duration;
+
+/** A request the API answers with a 4xx or 5xx status and a JSON error body. */
 final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  /** How long a client waits before it asks again an instance that is starting or restoring. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final int status;
   private final String error;
+  private final Duration retryAfter;
 
   ApiException(int status, String error, String message) {
+    this(status, error, message, null);
+  }
+
+  private ApiException(int status, String error, String message, Duration retryAfter) {
     super(message, null, false, false);
     this.status = status;
     this.error = error;
+    this.retryAfter = retryAfter;
   }
 
   static ApiException badRequest(String message) {
     return new ApiException(400, "bad_request", message);
+  }
+
+  /** A 503 that tells the client, with {@code Retry-After}, to ask again shortly. */
+  static ApiException unavailable(String error, String message) {
+    return new ApiException(503, error, message, RETRY_AFTER);
   }
 
   int status() {
@@ -23,5 +38,10 @@ final class ApiException extends RuntimeException {
 
   String error() {
     return error;
+  }
+
+  /** The {@code Retry-After} to send with the answer, or null for none. */
+  Duration retryAfter() {
+    return retryAfter;
   }
 }

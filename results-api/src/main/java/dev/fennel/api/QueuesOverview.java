@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -30,7 +31,7 @@ import org.apache.kafka.common.TopicPartition;
  * workers consuming it, and the results this instance has seen. Computed from Kafka's admin
  * API at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
  */
-final class QueuesOverview implements AutoCloseable {
+final class QueuesOverview implements Overview, AutoCloseable {
   static final Duration MAX_AGE = Duration.ofSeconds(2);
   private static final long TIMEOUT_MS = 10_000;
 
@@ -77,11 +78,12 @@ final class QueuesOverview implements AutoCloseable {
   /** Counts a result record this instance saw arrive. */
   void count(String queue, String status) {
     seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
-        .computeIfAbsent(status.toLowerCase(), s -> new AtomicLong()).incrementAndGet();
+        .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong()).incrementAndGet();
   }
 
   /** The overview, at most {@link #MAX_AGE} old. */
-  Map<String, Object> get() throws Exception {
+  @Override
+  public Map<String, Object> queues() throws Exception {
     return snapshot().body();
   }
 

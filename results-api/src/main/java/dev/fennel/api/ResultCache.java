@@ -30,14 +30,14 @@ final class ResultCache {
     StoredResult cached = cache.get(id, key -> {
       StoredResult result = store.apply(key);
       loaded[0] = result;
-      return result != null && result.status().isFinal() ? result : null;
+      return result != null && result.isFinal() ? result : null;
     });
     return cached != null ? cached : loaded[0];
   }
 
   /** A new record for {@code id} arrived (null: deleted). */
   void update(String id, StoredResult result) {
-    if (result != null && result.status().isFinal()) {
+    if (result != null && result.isFinal()) {
       cache.put(id, result);
     } else {
       cache.invalidate(id);

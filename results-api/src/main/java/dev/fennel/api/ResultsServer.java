@@ -10,6 +10,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,12 +23,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -43,39 +47,60 @@ public final class ResultsServer implements AutoCloseable {
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
   /** Names the instance whose store answered a lookup. */
   static final String SERVED_BY = "X-Fennel-Served-By";
+  private static final String RETRY_AFTER = "Retry-After";
 
   private final ApiConfig config;
   private final PrometheusMeterRegistry registry;
   private final Peers peers;
-  private Javalin http;
-  private String self;
-  private ResultsStore store;
-  private QueuesOverview overview;
+  private final Javalin http;
+  private final HostInfo self;
+  private final Deque<AutoCloseable> owned = new ConcurrentLinkedDeque<>();
+  private volatile ResultLookup lookup;
+  private volatile Overview overview;
 
-  private ResultsServer(ApiConfig config, PrometheusMeterRegistry registry) {
+  /**
+   * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
+   * {@code starting}, and {@code /health/live} and {@code /metrics} already answer.
+   */
+  ResultsServer(ApiConfig config, PrometheusMeterRegistry registry) {
     this.config = config;
     this.registry = registry;
     this.peers = new Peers(config.token());
+    String host = advertisedHost(config);
+    this.http = createHttp();
+    http.start();
+    this.self = new HostInfo(host, http.port());
+    log.info("results API listening on http://{}:{}", config.host(), http.port());
   }
 
   /**
-   * Starts the HTTP server and the store. It answers at once; {@code /health/ready} turns 200 when
-   * the store is restored. {@code registry} is what {@code /metrics} serves.
+   * Starts the HTTP server and the store. It answers at once (503 while the store is being set up);
+   * {@code /health/ready} turns 200 when the store is restored. {@code registry} is what {@code /metrics} serves.
    */
   public static ResultsServer start(ApiConfig config, PrometheusMeterRegistry registry) {
     ResultsServer server = new ResultsServer(config, registry);
     try {
-      server.startHttp();
-      server.overview = new QueuesOverview(config, Clock.systemUTC());
-      server.overview.bindBacklogGauges(registry);
-      HostInfo self = new HostInfo(advertisedHost(config), server.http.port());
-      server.self = self.host() + ":" + self.port();
-      server.store = new ResultsStore(config, self, registry, server.overview::count);
+      QueuesOverview queues = server.own(new QueuesOverview(config, Clock.systemUTC()));
+      queues.bindBacklogGauges(registry);
+      server.overview = queues;
+      ResultsStore store = server.own(new ResultsStore(config, server.self, registry, queues::count));
+      server.serve(store, queues);
     } catch (RuntimeException e) {
       server.close();
       throw e;
     }
     return server;
+  }
+
+  /** From now on lookups go to {@code store} and {@code /queues} to {@code queues}. */
+  void serve(ResultLookup store, Overview queues) {
+    this.overview = queues;
+    this.lookup = store;
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    owned.push(resource);
+    return resource;
   }
 
   private static String advertisedHost(ApiConfig config) {
@@ -93,10 +118,11 @@ public final class ResultsServer implements AutoCloseable {
     }
   }
 
-  private void startHttp() {
-    Timer.Builder requests = Timer.builder("fennel.http.requests").description("HTTP requests served by the results API")
-        .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2));
-    http = Javalin.create(cfg -> {
+  private Javalin createHttp() {
+    // A provider, not a shared Timer.Builder: each request gets its own tags, whatever thread records it.
+    Meter.MeterProvider<Timer> requests = Timer.builder("fennel.http.requests").description("HTTP requests served by the results API")
+        .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2)).withRegistry(registry);
+    return Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
       cfg.http.prefer405over404 = true;
@@ -106,30 +132,56 @@ public final class ResultsServer implements AutoCloseable {
       cfg.jetty.host = config.host();
       cfg.jetty.port = config.port();
       cfg.requestLogger.http((ctx, ms) -> requests
-          .tags("method", ctx.method().name(), "endpoint", endpointOf(ctx), "status", Integer.toString(ctx.statusCode()))
-          .register(registry)
+          .withTags("method", ctx.method().name(), "endpoint", endpointOf(ctx), "status", Integer.toString(ctx.statusCode()))
           .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
       cfg.routes.before(this::authorize);
       cfg.routes.get("/tasks/{id}", this::getTask);
       cfg.routes.post("/tasks/batch", this::batch);
-      cfg.routes.get("/queues", ctx -> ctx.json(overview.get()));
-      cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+      cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
+      cfg.routes.get("/health/live", this::live);
       cfg.routes.get("/health/ready", this::ready);
       cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
-      cfg.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.status()).json(errorBody(e.error(), e.getMessage())));
+      cfg.routes.exception(ApiException.class, ResultsServer::answer);
       cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
           ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
       cfg.routes.exception(Exception.class, (e, ctx) -> {
         if (e.getCause() instanceof ApiException api) {
-          ctx.status(api.status()).json(errorBody(api.error(), api.getMessage()));
+          answer(api, ctx);
           return;
         }
         log.error("request {} {} failed", ctx.method(), ctx.path(), e);
         ctx.status(500).json(errorBody("internal", "the API failed to answer: " + e.getMessage()));
       });
     });
-    http.start();
-    log.info("results API listening on http://{}:{}", config.host(), http.port());
+  }
+
+  /** The one place an {@link ApiException} becomes an answer. */
+  private static void answer(ApiException e, Context ctx) {
+    if (e.retryAfter() != null) {
+      ctx.header(RETRY_AFTER, Long.toString(e.retryAfter().toSeconds()));
+    }
+    ctx.status(e.status()).json(errorBody(e.error(), e.getMessage()));
+  }
+
+  private static ApiException starting() {
+    return ApiException.unavailable("starting", "the results API is starting (creating topics, opening the results store); "
+        + "retry shortly or watch /health/ready");
+  }
+
+  private ResultLookup lookup() {
+    ResultLookup current = lookup;
+    if (current == null) {
+      throw starting();
+    }
+    return current;
+  }
+
+  private Overview overview() {
+    Overview current = overview;
+    if (current == null) {
+      throw starting();
+    }
+    return current;
   }
 
   private void authorize(Context ctx) {
@@ -153,10 +205,12 @@ public final class ResultsServer implements AutoCloseable {
     };
   }
 
+  /** The route template of the request, or {@code unmatched}: a tag value for every path would grow without bound. */
   private static String endpointOf(Context ctx) {
     try {
       var endpoint = ctx.endpoint();
-      return endpoint == null ? "unmatched" : endpoint.path;
+      // Javalin answers a path of no route through its catch-all "*" endpoint.
+      return endpoint == null || endpoint.path.equals("*") ? "unmatched" : endpoint.path;
     } catch (RuntimeException e) {
       return "unmatched";
     }
@@ -181,17 +235,18 @@ public final class ResultsServer implements AutoCloseable {
     String waitParam = ctx.queryParam("wait");
     Duration asked = waitParam == null ? Duration.ZERO : Durations.parse("wait", waitParam);
     Duration wait = asked.compareTo(config.maxWait()) > 0 ? config.maxWait() : asked;
-    ResultsStore.Owner owner = forwarded(ctx) ? new ResultsStore.Local() : store.ownerOf(id);
+    ResultLookup store = lookup();
+    ResultLookup.Owner owner = forwarded(ctx) ? new ResultLookup.Local() : store.ownerOf(id);
     switch (owner) {
-      case ResultsStore.Unknown unknown -> throw store.notReady();
-      case ResultsStore.Remote remote -> {
+      case ResultLookup.Unknown unknown -> throw store.notServing();
+      case ResultLookup.Remote remote -> {
         String query = wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms";
         ctx.future(() -> peers.get(remote.host(), "/tasks/" + id + query, wait.plus(PEER_TIMEOUT))
             .thenAccept(response -> relay(ctx, response)));
       }
-      case ResultsStore.Local local -> {
+      case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
-        if (wait.isZero() || (result != null && result.status().isFinal())) {
+        if (wait.isZero() || (result != null && result.isFinal())) {
           respond(ctx, id, result);
         } else {
           ctx.future(() -> store.await(id, wait).thenAccept(arrived -> respond(ctx, id, arrived != null ? arrived : store.get(id))));
@@ -202,11 +257,12 @@ public final class ResultsServer implements AutoCloseable {
 
   private static void relay(Context ctx, HttpResponse<byte[]> response) {
     response.headers().firstValue(SERVED_BY).ifPresent(by -> ctx.header(SERVED_BY, by));
+    response.headers().firstValue(RETRY_AFTER).ifPresent(after -> ctx.header(RETRY_AFTER, after));
     ctx.status(response.statusCode()).contentType("application/json").result(response.body());
   }
 
   private void respond(Context ctx, String id, StoredResult result) {
-    ctx.header(SERVED_BY, self);
+    ctx.header(SERVED_BY, self.host() + ":" + self.port());
     if (result == null) {
       Map<String, String> pending = new LinkedHashMap<>();
       pending.put("id", id);
@@ -219,14 +275,15 @@ public final class ResultsServer implements AutoCloseable {
 
   private void batch(Context ctx) {
     List<String> ids = batchIds(ctx);
+    ResultLookup store = lookup();
     List<String> local = new ArrayList<>();
     Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
     for (String id : ids) {
-      ResultsStore.Owner owner = forwarded(ctx) ? new ResultsStore.Local() : store.ownerOf(id);
+      ResultLookup.Owner owner = forwarded(ctx) ? new ResultLookup.Local() : store.ownerOf(id);
       switch (owner) {
-        case ResultsStore.Unknown unknown -> throw store.notReady();
-        case ResultsStore.Local here -> local.add(id);
-        case ResultsStore.Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
+        case ResultLookup.Unknown unknown -> throw store.notServing();
+        case ResultLookup.Local here -> local.add(id);
+        case ResultLookup.Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
       }
     }
     List<StoredResult> found = new ArrayList<>();
@@ -285,7 +342,7 @@ public final class ResultsServer implements AutoCloseable {
       JsonNode id = ids.get(i);
       if (!id.isTextual() || !TaskIds.isValid(id.textValue())) {
         throw ApiException.badRequest("ids[" + i + "]: " + (id.isTextual() ? TaskIds.describeInvalid(id.textValue())
-            : "must be a string, was " + id.getNodeType().name().toLowerCase()));
+            : "must be a string, was " + id.getNodeType().name().toLowerCase(Locale.ROOT)));
       }
       unique.add(id.textValue());
     }
@@ -317,13 +374,48 @@ public final class ResultsServer implements AutoCloseable {
   }
 
   private void ready(Context ctx) {
-    boolean ready = isReady();
-    ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "READY" : "RESTORING", "streams", store.state()));
+    ResultLookup current = lookup;
+    Map<String, String> body = new LinkedHashMap<>();
+    if (current == null) {
+      body.put("status", "STARTING");
+      body.put("message", starting().getMessage());
+      ctx.header(RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds())).status(503).json(body);
+      return;
+    }
+    switch (current.health()) {
+      case ResultLookup.Ready ready -> body.put("status", "READY");
+      case ResultLookup.Restoring restoring -> {
+        body.put("status", "RESTORING");
+        body.put("streams", restoring.state());
+        ctx.header(RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds())).status(503);
+      }
+      case ResultLookup.Failed failed -> {
+        body.put("status", "FAILED");
+        body.put("reason", failed.reason());
+        ctx.status(503);
+      }
+    }
+    ctx.json(body);
+  }
+
+  /** Alive unless the store has stopped for good: then an orchestrator should restart the process. */
+  private void live(Context ctx) {
+    ResultLookup current = lookup;
+    String failure = current == null ? null : current.failure();
+    if (failure == null) {
+      ctx.json(Map.of("status", "UP"));
+    } else {
+      Map<String, String> body = new LinkedHashMap<>();
+      body.put("status", "DOWN");
+      body.put("reason", failure);
+      ctx.status(503).json(body);
+    }
   }
 
   /** Whether the store is restored and serving. */
   public boolean isReady() {
-    return store != null && store.isReady();
+    ResultLookup current = lookup;
+    return current != null && current.health() instanceof ResultLookup.Ready;
   }
 
   /** The HTTP port this server listens on. */
@@ -338,14 +430,13 @@ public final class ResultsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (http != null) {
-      http.stop();
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (overview != null) {
-      overview.close();
+    http.stop();
+    for (AutoCloseable resource = owned.poll(); resource != null; resource = owned.poll()) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("could not close {}", resource.getClass().getSimpleName(), e);
+      }
     }
   }
 }

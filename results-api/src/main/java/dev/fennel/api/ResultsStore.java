@@ -1,5 +1,6 @@
 package dev.fennel.api;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -30,7 +32,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -42,22 +44,12 @@ import org.slf4j.LoggerFactory;
  * partition each per instance, restored from the compacted topic), the cache in front of it, and the
  * requests waiting for a result. Knows which instance owns any id.
  */
-final class ResultsStore implements AutoCloseable {
+final class ResultsStore implements ResultLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Serializer<String> KEYS = new StringSerializer();
-
-  /** Where the result of an id lives. */
-  sealed interface Owner permits Local, Remote, Unknown {}
-
-  /** On this instance. */
-  record Local() implements Owner {}
-
-  /** On another instance, reachable at {@code host}. */
-  record Remote(HostInfo host) implements Owner {}
-
-  /** Nobody knows yet (starting or rebalancing). */
-  record Unknown() implements Owner {}
+  /** The {@code app} tag of this process's Kafka Streams meters. */
+  private static final String APP = "results-api";
 
   private static final Owner LOCAL = new Local();
   private static final Owner UNKNOWN = new Unknown();
@@ -75,6 +67,11 @@ final class ResultsStore implements AutoCloseable {
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
   private final Map<TopicPartition, Long> catchUpTargets = new ConcurrentHashMap<>();
   private volatile boolean caughtUp;
+  private final StreamThreadFailures failures = new StreamThreadFailures(Clock.systemUTC(),
+      StreamThreadFailures.MAX_REPLACEMENTS, StreamThreadFailures.WINDOW);
+  private final Counter threadsReplaced;
+  private final Counter invalidRecords;
+  private volatile String fatal;
 
   ResultsStore(ApiConfig config, HostInfo self, MeterRegistry registry, BiConsumer<String, String> onStatus) {
     this.self = self;
@@ -109,10 +106,13 @@ final class ResultsStore implements AutoCloseable {
     // Workers may run with exactly_once_v2: never serve a result from an aborted transaction.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
-    streams.setUncaughtExceptionHandler(exception -> {
-      log.error("results stream thread died; replacing it", exception);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    threadsReplaced = Counter.builder("fennel.streams.thread.replaced")
+        .description("Kafka Streams threads that died of a recoverable error and were replaced")
+        .tag("app", APP).register(registry);
+    invalidRecords = Counter.builder("fennel.api.results.invalid")
+        .description("Records in the results topic that are no result (no JSON object with a status, or PENDING); answered as pending")
+        .register(registry);
+    streams.setUncaughtExceptionHandler(this::onThreadDeath);
     CaffeineCacheMetrics.monitor(registry, cache.caffeine(), "results");
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
@@ -121,20 +121,51 @@ final class ResultsStore implements AutoCloseable {
     streams.start();
   }
 
+  private StreamThreadExceptionResponse onThreadDeath(Throwable error) {
+    return switch (failures.decide(error)) {
+      case StreamThreadFailures.Replace replace -> {
+        threadsReplaced.increment();
+        log.warn("a results stream thread died of {}; starting a new one", replace.reason(), error);
+        yield StreamThreadExceptionResponse.REPLACE_THREAD;
+      }
+      case StreamThreadFailures.ShutDown shutDown -> {
+        fatal = shutDown.reason();
+        log.error("the results store stops for good: {}. This API instance answers 503 from now on and /health/live "
+            + "fails; restart it once the cause is fixed", shutDown.reason(), error);
+        yield StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+    };
+  }
+
   private void onResult(String id, byte[] json) {
     StoredResult result = StoredResult.of(json);
     cache.update(id, result);
-    if (result != null) {
-      onStatus.accept(result.queue(), result.status().name());
+    if (result == null) {
+      if (json != null) {
+        invalidRecords.increment();
+        log.debug("the record for {} in the results topic is no result (not a JSON object with a status); it stays pending", id);
+      }
+      return;
     }
-    if (result != null && result.status().isFinal()) {
+    onStatus.accept(result.queue(), result.status());
+    if (result.isFinal()) {
       waiters.complete(id, result);
     }
   }
 
-  /** Which instance holds the result of {@code id}. */
-  Owner ownerOf(String id) {
-    KeyQueryMetadata metadata = streams.queryMetadataForKey(ResultsTopology.STORE, id, KEYS);
+  @Override
+  public Owner ownerOf(String id) {
+    KafkaStreams.State state = streams.state();
+    if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+      return UNKNOWN;
+    }
+    KeyQueryMetadata metadata;
+    try {
+      metadata = streams.queryMetadataForKey(ResultsTopology.STORE, id, KEYS);
+    } catch (IllegalStateException e) {
+      // The client left RUNNING/REBALANCING since the check above (stopping or failed).
+      return UNKNOWN;
+    }
     if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata) || metadata.activeHost() == null
         || metadata.activeHost().equals(HostInfo.unavailable())) {
       return isRunning() ? LOCAL : UNKNOWN;
@@ -142,21 +173,21 @@ final class ResultsStore implements AutoCloseable {
     return metadata.activeHost().equals(self) ? LOCAL : new Remote(metadata.activeHost());
   }
 
-  /** The result of {@code id} from this instance's partitions, or null. */
-  StoredResult get(String id) {
+  @Override
+  public StoredResult get(String id) {
     try {
       return cache.get(id, key -> StoredResult.of(store().get(key)));
     } catch (InvalidStateStoreException e) {
       store = null;
-      throw notReady();
+      throw notServing();
     }
   }
 
-  /** Completes with the final result of {@code id} when it arrives here, or with null after {@code wait}. */
-  CompletableFuture<StoredResult> await(String id, Duration wait) {
+  @Override
+  public CompletableFuture<StoredResult> await(String id, Duration wait) {
     CompletableFuture<StoredResult> arrival = waiters.await(id, wait);
     StoredResult now = get(id);
-    if (now != null && now.status().isFinal()) {
+    if (now != null && now.isFinal()) {
       arrival.complete(now);
     }
     return arrival;
@@ -169,15 +200,32 @@ final class ResultsStore implements AutoCloseable {
         current = streams.store(StoreQueryParameters.fromNameAndType(ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
         store = current;
       } catch (InvalidStateStoreException e) {
-        throw notReady();
+        throw notServing();
       }
     }
     return current;
   }
 
-  ApiException notReady() {
-    return new ApiException(503, "not_ready", "the results store is not ready (" + streams.state()
-        + "); retry shortly or watch /health/ready");
+  @Override
+  public Health health() {
+    String failure = failure();
+    if (failure != null) {
+      return new Failed(failure);
+    }
+    return isReady() ? new Ready() : new Restoring(streams.state().name());
+  }
+
+  @Override
+  public String failure() {
+    String failed = fatal;
+    if (failed != null) {
+      return failed;
+    }
+    KafkaStreams.State state = streams.state();
+    return switch (state) {
+      case ERROR, PENDING_ERROR, NOT_RUNNING, PENDING_SHUTDOWN -> "Kafka Streams is " + state;
+      default -> null;
+    };
   }
 
   private double approximateSize() {
@@ -194,7 +242,7 @@ final class ResultsStore implements AutoCloseable {
    * first seen, so a busy topic cannot keep the instance from ever being ready. Once caught up it
    * stays so while Kafka Streams runs.
    */
-  boolean isReady() {
+  private boolean isReady() {
     if (streams.state() != KafkaStreams.State.RUNNING) {
       return false;
     }
@@ -238,14 +286,6 @@ final class ResultsStore implements AutoCloseable {
   /** The store answers lookups (maybe not yet caught up). */
   private boolean isRunning() {
     return streams.state() == KafkaStreams.State.RUNNING;
-  }
-
-  String state() {
-    return streams.state().name();
-  }
-
-  int waiting() {
-    return waiters.size();
   }
 
   @Override

@@ -5,13 +5,26 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A result as the results topic holds it: the JSON bytes, served as they are, and the status and
- * queue read from them with a streaming scan (the API never needs the rest of the record).
+ * queue read from them with a streaming scan (the API never needs the rest of the record). The
+ * status is kept as written: a status this version does not know (from a newer worker) is still a
+ * result, served like any other, and only never counted as final.
  */
-record StoredResult(byte[] json, Status status, String queue) {
-  /** The record in {@code json}, or null when it is not a result object with a known status. */
+record StoredResult(byte[] json, String status, String queue) {
+  private static final Map<String, Status> KNOWN =
+      Arrays.stream(Status.values()).collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
+
+  /**
+   * The record in {@code json}, or null when it is no result: not one well-formed JSON object, no
+   * textual {@code status}, or {@code PENDING} (which only the API answers). Fields other than
+   * {@code status} and {@code queue} are skipped, whatever they hold.
+   */
   static StoredResult of(byte[] json) {
     if (json == null || json.length == 0) {
       return null;
@@ -20,22 +33,38 @@ record StoredResult(byte[] json, Status status, String queue) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
-      Status status = null;
+      String status = null;
       String queue = null;
-      while (parser.nextToken() == JsonToken.FIELD_NAME && (status == null || queue == null)) {
+      JsonToken token;
+      // Read to the end, so that a truncated record is never served (the batch answer embeds it raw).
+      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
         if ("status".equals(field) && value == JsonToken.VALUE_STRING) {
-          status = Status.valueOf(parser.getText());
+          status = parser.getText();
         } else if ("queue".equals(field) && value == JsonToken.VALUE_STRING) {
           queue = parser.getText();
         } else {
           parser.skipChildren();
         }
       }
-      return status == null || status == Status.PENDING ? null : new StoredResult(json, status, queue);
-    } catch (IOException | IllegalArgumentException e) {
+      if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        return null;
+      }
+      return status == null || status.isBlank() || status.equals(Status.PENDING.name()) ? null : new StoredResult(json, status, queue);
+    } catch (IOException e) {
       return null;
     }
+  }
+
+  /** The status as this version knows it, or null for one it does not. */
+  Status known() {
+    return KNOWN.get(status);
+  }
+
+  /** Whether no later record for this task is expected; a status this version does not know is not final. */
+  boolean isFinal() {
+    Status known = known();
+    return known != null && known.isFinal();
   }
 }

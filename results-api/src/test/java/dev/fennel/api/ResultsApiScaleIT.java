@@ -40,12 +40,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The API on a real broker: a restart over 100,000 results, two instances, batch limits, tokens. */
+/**
+ * The API on a real broker: a restart over 100,000 results, and two instances that forward to each
+ * other with the token. The HTTP answers that need no Kafka (limits, bad bodies, tokens) are in
+ * {@link ResultsServerTest}.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class ResultsApiScaleIT {
   private final HttpClient http = HttpClient.newHttpClient();
   private KafkaTestBroker.Broker broker;
   private Topics topics;
+  /** The bearer token the requests of a test send, or null for none. */
+  private String token;
 
   @BeforeEach
   void topics(KafkaTestBroker.Broker broker) {
@@ -86,18 +92,21 @@ class ResultsApiScaleIT {
     return written;
   }
 
-  private HttpResponse<String> get(ResultsServer server, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> post(ResultsServer server, String path, String body, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+  private HttpRequest.Builder request(ResultsServer server, String path) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return request;
+  }
+
+  private HttpResponse<String> get(ResultsServer server, String path) throws Exception {
+    return http.send(request(server, path).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(ResultsServer server, String path, String body) throws Exception {
+    return http.send(request(server, path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String idsJson(List<String> ids) {
@@ -111,7 +120,7 @@ class ResultsApiScaleIT {
     Set<String> served = new HashSet<>();
     List<String> unknown = new ArrayList<>();
     for (int from = 0; from < ids.size(); from += 50_000) {
-      HttpResponse<String> response = post(server, "/tasks/batch", idsJson(ids.subList(from, Math.min(ids.size(), from + 50_000))), null);
+      HttpResponse<String> response = post(server, "/tasks/batch", idsJson(ids.subList(from, Math.min(ids.size(), from + 50_000))));
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       JsonNode body = Json.parse(response.body());
       for (JsonNode result : body.get("results")) {
@@ -145,8 +154,9 @@ class ResultsApiScaleIT {
   @Test
   void twoInstancesAnswerForEachOthersIdsAndWaitThroughEither() throws Exception {
     Map<String, Integer> written = writeResults(2_000);
-    try (ResultsServer a = start(ApiConfig.of(broker.bootstrapServers(), topics, 0));
-        ResultsServer b = start(ApiConfig.of(broker.bootstrapServers(), topics, 0))) {
+    token = "s3cret";
+    try (ResultsServer a = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token));
+        ResultsServer b = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token))) {
       await().atMost(Duration.ofSeconds(120)).until(() -> a.isReady() && b.isReady()
           && servedBy(a, written.keySet()).size() == 2 && servedBy(b, written.keySet()).size() == 2);
 
@@ -165,8 +175,7 @@ class ResultsApiScaleIT {
         String id = "late-" + i;
         waitedIds.add(id);
         ResultsServer via = i % 2 == 0 ? a : b;
-        waiting.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.port() + "/tasks/" + id + "?wait=30s")).build(),
-            HttpResponse.BodyHandlers.ofString()));
+        waiting.add(http.sendAsync(request(via, "/tasks/" + id + "?wait=30s").build(), HttpResponse.BodyHandlers.ofString()));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> waiting(a) + waiting(b) == 20);
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -198,47 +207,5 @@ class ResultsApiScaleIT {
       response.headers().firstValue(ResultsServer.SERVED_BY).ifPresent(by::add);
     }
     return by;
-  }
-
-  @Test
-  void batchLimitsAndBadBodiesAre4xxWithAJsonError() throws Exception {
-    try (ResultsServer server = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withMaxBatchIds(10_000))) {
-      List<String> tenThousand = new ArrayList<>();
-      for (int i = 0; i < 10_000; i++) {
-        tenThousand.add("id-" + i);
-      }
-      HttpResponse<String> ok = post(server, "/tasks/batch", idsJson(tenThousand), null);
-      assertThat(ok.statusCode()).isEqualTo(200);
-      assertThat(Json.parse(ok.body()).get("unknown")).hasSize(10_000);
-
-      tenThousand.add("one-too-many");
-      assertError(post(server, "/tasks/batch", idsJson(tenThousand), null), 413);
-      assertError(post(server, "/tasks/batch", "{\"ids\": [", null), 400);
-      assertError(post(server, "/tasks/batch", "[1,2]", null), 400);
-      assertError(post(server, "/tasks/batch", "{\"ids\": [\"ok\", 7]}", null), 400);
-      assertError(post(server, "/tasks/batch", "{\"ids\": [\"has space\"]}", null), 400);
-      assertError(post(server, "/tasks/batch", "x".repeat((int) ApiConfig.DEFAULT_MAX_REQUEST_BYTES + 10), null), 413);
-      assertError(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/tasks/batch"))
-          .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()), 405);
-    }
-  }
-
-  private static void assertError(HttpResponse<String> response, int status) {
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    JsonNode body = Json.parse(response.body());
-    assertThat(body.get("error").asText()).isNotBlank();
-    assertThat(body.get("message").asText()).isNotBlank();
-  }
-
-  @Test
-  void aTokenGuardsEverythingButHealth() throws Exception {
-    try (ResultsServer server = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken("s3cret"))) {
-      assertError(get(server, "/tasks/x"), 401);
-      assertError(get(server, "/metrics"), 401);
-      assertError(post(server, "/tasks/batch", idsJson(List.of("x")), "wrong"), 401);
-      assertThat(post(server, "/tasks/batch", idsJson(List.of("x")), "s3cret").statusCode()).isEqualTo(200);
-      assertThat(get(server, "/health/ready").statusCode()).isEqualTo(200);
-      assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
-    }
   }
 }

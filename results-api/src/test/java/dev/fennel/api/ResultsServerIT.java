@@ -18,10 +18,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+/** What needs a real store: results written to Kafka served, waits woken by the stream, Kafka's meters, a fatal error. */
 @ExtendWith(KafkaTestBroker.class)
 class ResultsServerIT {
   private final HttpClient http = HttpClient.newHttpClient();
@@ -83,14 +88,16 @@ class ResultsServerIT {
     JsonNode body = Json.parse(get("/tasks/r-1").body());
     assertThat(body.get("status").asText()).isEqualTo("SUCCESS");
     assertThat(body.get("result").asInt()).isEqualTo(55);
+    assertThat(get("/tasks/never-sent").statusCode()).isEqualTo(404);
   }
 
   @Test
-  void unknownIdIsPending() throws Exception {
-    HttpResponse<String> response = get("/tasks/never-sent");
+  void aResultFromANewerWriterIsServedAsWritten() throws Exception {
+    String partial = "{\"v\":2,\"id\":\"p-1\",\"task\":\"fib\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":{\"done\":3}}";
+    producer.send(new ProducerRecord<>(topics.results(), "p-1", partial.getBytes(StandardCharsets.UTF_8))).get();
 
-    assertThat(response.statusCode()).isEqualTo(404);
-    assertThat(Json.parse(response.body()).get("status").asText()).isEqualTo("PENDING");
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("/tasks/p-1").statusCode() == 200);
+    assertThat(get("/tasks/p-1").body()).isEqualTo(partial);
   }
 
   @Test
@@ -122,31 +129,29 @@ class ResultsServerIT {
   }
 
   @Test
-  void aWaitThatEndsWithoutAResultIsPending() throws Exception {
-    HttpResponse<String> response = get("/tasks/never?wait=200ms");
-
-    assertThat(response.statusCode()).isEqualTo(404);
-    assertThat(Json.parse(response.body()).get("status").asText()).isEqualTo("PENDING");
-  }
-
-  @Test
-  void badRequestsGetA4xxWithAJsonError() throws Exception {
-    for (String path : new String[] {"/tasks/bad%20id", "/tasks/" + "x".repeat(300), "/tasks/ok?wait=soon"}) {
-      HttpResponse<String> response = get(path);
-      assertThat(response.statusCode()).as(path).isEqualTo(400);
-      assertThat(Json.parse(response.body()).get("error").asText()).as(path).isEqualTo("bad_request");
-    }
-    HttpResponse<String> wrongMethod = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + server.port() + "/tasks/x")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(wrongMethod.statusCode()).isEqualTo(405);
-  }
-
-  @Test
   void healthAndMetricsAnswer() throws Exception {
     assertThat(get("/health/live").statusCode()).isEqualTo(200);
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
     get("/tasks/some-id");
     String metrics = get("/metrics").body();
-    assertThat(metrics).contains("cache_gets_total", "fennel_http_requests_seconds_count", "fennel_api_waiting_requests");
+    assertThat(metrics).contains("cache_gets_total", "fennel_http_requests_seconds_count", "fennel_api_waiting_requests",
+        "fennel_streams_thread_replaced_total{app=\"results-api\"}", "fennel_api_results_invalid_total");
+  }
+
+  @Test
+  void aDeletedResultsTopicStopsTheStoreAndFailsLiveness(KafkaTestBroker.Broker broker) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin.deleteTopics(List.of(topics.results())).all().get();
+    }
+
+    await().atMost(Duration.ofSeconds(120)).until(() -> get("/health/live").statusCode() == 503);
+    assertThat(Json.parse(get("/health/live").body()).get("reason").asText()).contains("missing");
+    HttpResponse<String> ready = get("/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(Json.parse(ready.body()).get("status").asText()).isEqualTo("FAILED");
+    HttpResponse<String> lookup = get("/tasks/r-1");
+    assertThat(lookup.statusCode()).isEqualTo(503);
+    assertThat(Json.parse(lookup.body()).get("error").asText()).isEqualTo("failed");
+    assertThat(server.isReady()).isFalse();
   }
 }

@@ -1,0 +1,65 @@
+package dev.fennel.api;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * What the HTTP layer asks of the results store: where an id's result lives, the result itself, a
+ * wait for it, and the store's health. The Kafka Streams store implements it; a test fakes it with
+ * a map, so the HTTP answers are tested without Kafka.
+ */
+interface ResultLookup {
+
+  /** Which instance holds the result of {@code id}. */
+  Owner ownerOf(String id);
+
+  /**
+   * The result of {@code id} from this instance's partitions, or null while none is known.
+   *
+   * @throws ApiException (503) when the store cannot answer now
+   */
+  StoredResult get(String id);
+
+  /** Completes with the final result of {@code id} when it arrives here, or with null after {@code wait}. */
+  CompletableFuture<StoredResult> await(String id, Duration wait);
+
+  /** Whether the store serves, is still restoring, or has failed for good; may ask Kafka, so it can take a moment. */
+  Health health();
+
+  /** Why the store has stopped for good, or null while it runs; answers at once (liveness asks it). */
+  String failure();
+
+  /** The 503 for a lookup the store cannot answer now: not ready yet, or failed for good. */
+  default ApiException notServing() {
+    String failure = failure();
+    return failure != null
+        ? ApiException.unavailable("failed", "the results store has stopped for good (" + failure + "); this instance needs a restart")
+        : ApiException.unavailable("not_ready", "the results store is not ready (restoring, or the instances are rebalancing); "
+            + "retry shortly or watch /health/ready");
+  }
+
+  /** Where the result of an id lives. */
+  sealed interface Owner permits Local, Remote, Unknown {}
+
+  /** On this instance. */
+  record Local() implements Owner {}
+
+  /** On another instance, reachable at {@code host}. */
+  record Remote(HostInfo host) implements Owner {}
+
+  /** Nobody knows yet (starting or rebalancing). */
+  record Unknown() implements Owner {}
+
+  /** The store's health, as {@code /health/*} report it. */
+  sealed interface Health permits Restoring, Ready, Failed {}
+
+  /** Not serving yet, or not caught up with the results topic; {@code state} says where it is. */
+  record Restoring(String state) implements Health {}
+
+  /** Restored and serving. */
+  record Ready() implements Health {}
+
+  /** Stopped for good ({@code reason}): the process needs a restart. */
+  record Failed(String reason) implements Health {}
+}

@@ -1,0 +1,478 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.state.HostInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP layer on port 0 over a map-backed store: every answer but those that need Kafka. */
+class ResultsServerTest {
+  private static final String SUCCESS = "{\"v\":1,\"id\":\"done\",\"task\":\"fib\",\"status\":\"SUCCESS\",\"result\":55,\"queue\":\"default\"}";
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<ResultsServer> servers = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    servers.forEach(ResultsServer::close);
+  }
+
+  private static ApiConfig config() {
+    return ApiConfig.of("kafka.invalid:9092", new Topics("test."), 0);
+  }
+
+  private static ApiConfig config(int maxBatchIds, long maxRequestBytes, String token) {
+    return new ApiConfig("kafka.invalid:9092", new Topics("test."), "127.0.0.1", 0, null, null, 100, Duration.ofSeconds(60),
+        maxBatchIds, maxRequestBytes, 0, token, TopicLayout.DEFAULT, Map.of());
+  }
+
+  /** A server whose store has not been given yet: what the API is while topics are created. */
+  private ResultsServer starting(ApiConfig config) {
+    ResultsServer server = new ResultsServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    servers.add(server);
+    return server;
+  }
+
+  private ResultsServer serving(ApiConfig config, FakeLookup lookup) {
+    ResultsServer server = starting(config);
+    server.serve(lookup, () -> Map.of("queues", List.of(Map.of("queue", "default", "backlog", 3))));
+    return server;
+  }
+
+  private ResultsServer serving(FakeLookup lookup) {
+    return serving(config(), lookup);
+  }
+
+  private static StoredResult stored(String json) {
+    return StoredResult.of(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static HttpRequest.Builder request(ResultsServer server, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(ResultsServer server, String path) throws Exception {
+    return send(request(server, path));
+  }
+
+  private HttpResponse<String> post(ResultsServer server, String path, String body) throws Exception {
+    return send(request(server, path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private static JsonNode assertError(HttpResponse<String> response, int status, String error) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    JsonNode body = Json.parse(response.body());
+    if (error != null) {
+      assertThat(body.get("error").asText()).as(response.body()).isEqualTo(error);
+    }
+    assertThat(body.get("message").asText()).isNotBlank();
+    return body;
+  }
+
+  private static String idsJson(List<String> ids) {
+    return Json.toString(Map.of("ids", ids));
+  }
+
+  @Test
+  void whileStartingLookupsAnswer503WithRetryAfterAndLivenessAndMetricsAnswer() throws Exception {
+    ResultsServer server = starting(config());
+
+    for (HttpResponse<String> response : List.of(get(server, "/tasks/some-id"), get(server, "/tasks/some-id?wait=5s"),
+        post(server, "/tasks/batch", idsJson(List.of("a", "b"))), get(server, "/queues"))) {
+      assertError(response, 503, "starting");
+      assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+    }
+    HttpResponse<String> ready = get(server, "/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(Json.parse(ready.body()).get("status").asText()).isEqualTo("STARTING");
+    assertThat(server.isReady()).isFalse();
+    assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+    assertThat(get(server, "/metrics").statusCode()).isEqualTo(200);
+
+    server.serve(new FakeLookup(), Map::of);
+
+    assertThat(get(server, "/tasks/some-id").statusCode()).isEqualTo(404);
+    assertThat(get(server, "/health/ready").statusCode()).isEqualTo(200);
+    assertThat(server.isReady()).isTrue();
+  }
+
+  @Test
+  void aStoredResultIsServedAsItWasWritten() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<String> response = get(server, "/tasks/done");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(SUCCESS);
+    assertThat(response.headers().firstValue(ResultsServer.SERVED_BY)).hasValue("127.0.0.1:" + server.port());
+  }
+
+  @Test
+  void anUnknownIdIsPending() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    HttpResponse<String> response = get(server, "/tasks/never-sent");
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    JsonNode body = Json.parse(response.body());
+    assertThat(body.get("id").asText()).isEqualTo("never-sent");
+    assertThat(body.get("status").asText()).isEqualTo("PENDING");
+  }
+
+  @Test
+  void aStatusThisVersionDoesNotKnowIsServedAsAResultNotAsPending() throws Exception {
+    String partial = "{\"v\":2,\"id\":\"p-1\",\"status\":\"PARTIAL\",\"progress\":{\"done\":3,\"of\":7},\"queue\":\"default\"}";
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("p-1", stored(partial));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<String> one = get(server, "/tasks/p-1");
+    HttpResponse<String> waited = get(server, "/tasks/p-1?wait=50ms");
+    HttpResponse<String> batch = post(server, "/tasks/batch", idsJson(List.of("p-1")));
+
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(one.body()).isEqualTo(partial);
+    assertThat(waited.statusCode()).isEqualTo(200);
+    assertThat(waited.body()).isEqualTo(partial);
+    assertThat(Json.parse(batch.body()).get("results").get(0)).isEqualTo(Json.parse(partial));
+    assertThat(Json.parse(batch.body()).get("unknown")).isEmpty();
+  }
+
+  @Test
+  void aWaitingRequestIsWokenByTheResult() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("late", stored("{\"id\":\"late\",\"status\":\"RETRY\"}"));
+    ResultsServer server = serving(lookup);
+
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(request(server, "/tasks/late?wait=60s").build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> lookup.waiters.size() == 1);
+    assertThat(waiting).isNotDone();
+
+    lookup.arrive("late", stored(SUCCESS.replace("done", "late")));
+
+    HttpResponse<String> response = waiting.get();
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(response.body()).get("result").asInt()).isEqualTo(55);
+  }
+
+  @Test
+  void aWaitThatEndsWithoutAFinalResultAnswersWhatIsKnown() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("retrying", stored("{\"id\":\"retrying\",\"status\":\"RETRY\"}"));
+    ResultsServer server = serving(lookup);
+
+    assertThat(get(server, "/tasks/never?wait=100ms").statusCode()).isEqualTo(404);
+    HttpResponse<String> retrying = get(server, "/tasks/retrying?wait=100ms");
+    assertThat(retrying.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(retrying.body()).get("status").asText()).isEqualTo("RETRY");
+    assertThat(lookup.waiters.size()).isZero();
+  }
+
+  @Test
+  void badIdsAndWaitsAre400() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    for (String path : List.of("/tasks/bad%20id", "/tasks/" + "x".repeat(300), "/tasks/ok?wait=soon", "/tasks/ok?wait=-1s")) {
+      assertError(get(server, path), 400, "bad_request");
+    }
+  }
+
+  @Test
+  void aBatchAnswersFoundAndUnknownIdsOnce() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<String> response = post(server, "/tasks/batch", idsJson(List.of("done", "missing", "done")));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode body = Json.parse(response.body());
+    assertThat(body.get("results")).hasSize(1);
+    assertThat(body.get("results").get(0).get("result").asInt()).isEqualTo(55);
+    assertThat(body.get("unknown")).extracting(JsonNode::asText).containsExactly("missing");
+  }
+
+  @Test
+  void badBatchBodiesAre400AndOversizedOnes413() throws Exception {
+    ResultsServer server = serving(config(3, 1024, null), new FakeLookup());
+
+    assertThat(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c"))).statusCode()).isEqualTo(200);
+    assertError(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c", "d"))), 413, "too_many_ids");
+    assertError(post(server, "/tasks/batch", "x".repeat(2048)), 413, null);
+    assertError(post(server, "/tasks/batch", "{\"ids\": ["), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", "[1,2]"), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", "{}"), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", ""), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", "{\"ids\": [\"ok\", 7]}"), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", "{\"ids\": [\"has space\"]}"), 400, "bad_request");
+  }
+
+  @Test
+  void aWrongMethodIs405() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    assertError(send(request(server, "/tasks/x").DELETE()), 405, "method_not_allowed");
+    assertError(send(request(server, "/tasks/batch").PUT(HttpRequest.BodyPublishers.noBody())), 405, "method_not_allowed");
+  }
+
+  @Test
+  void aTokenGuardsEverythingButHealth() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(config(10, 1024 * 1024, "s3cret"), lookup);
+
+    for (HttpRequest.Builder request : List.of(request(server, "/tasks/done"), request(server, "/metrics"), request(server, "/queues"),
+        request(server, "/tasks/done").header("Authorization", "Bearer wrong"),
+        request(server, "/tasks/done").header("Authorization", "s3cret"),
+        request(server, "/tasks/batch").header("Authorization", "Bearer s3cre").POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("x")))))) {
+      HttpResponse<String> response = send(request);
+      assertError(response, 401, "unauthorized");
+      assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+      assertThat(response.body()).doesNotContain("s3cret");
+    }
+    assertThat(send(request(server, "/tasks/done").header("Authorization", "Bearer s3cret")).statusCode()).isEqualTo(200);
+    assertThat(send(request(server, "/queues").header("Authorization", "Bearer s3cret")).statusCode()).isEqualTo(200);
+    assertThat(get(server, "/health/ready").statusCode()).isEqualTo(200);
+    assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void exceptionsMapToOneStatusEach() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    ResultsServer server = serving(lookup);
+
+    lookup.owners.put("rebalancing", new ResultLookup.Unknown());
+    HttpResponse<String> notReady = get(server, "/tasks/rebalancing");
+    assertError(notReady, 503, "not_ready");
+    assertThat(notReady.headers().firstValue("Retry-After")).hasValue("1");
+    assertError(post(server, "/tasks/batch", idsJson(List.of("ok", "rebalancing"))), 503, "not_ready");
+
+    lookup.getFails = new IllegalStateException("the store broke");
+    JsonNode internal = assertError(get(server, "/tasks/any"), 500, "internal");
+    assertThat(internal.get("message").asText()).contains("the store broke");
+
+    lookup.getFails = new ApiException(502, "peer_failed", "a peer answered 500");
+    assertError(get(server, "/tasks/any"), 502, "peer_failed");
+    lookup.getFails = null;
+
+    lookup.awaitFails = new ApiException(502, "peer_unreachable", "no route");
+    assertError(get(server, "/tasks/any?wait=1s"), 502, "peer_unreachable");
+    lookup.awaitFails = new IllegalStateException("waiting broke");
+    assertError(get(server, "/tasks/any?wait=1s"), 500, "internal");
+
+    assertError(get(server, "/no-such-endpoint"), 404, "not_found");
+
+    lookup.failure = "Kafka refused access";
+    assertError(get(server, "/tasks/rebalancing"), 503, "failed");
+  }
+
+  @Test
+  void readinessAndLivenessFollowTheStore() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    ResultsServer server = serving(lookup);
+
+    lookup.health = new ResultLookup.Restoring("REBALANCING");
+    HttpResponse<String> restoring = get(server, "/health/ready");
+    assertThat(restoring.statusCode()).isEqualTo(503);
+    assertThat(Json.parse(restoring.body()).get("status").asText()).isEqualTo("RESTORING");
+    assertThat(Json.parse(restoring.body()).get("streams").asText()).isEqualTo("REBALANCING");
+    assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+
+    lookup.health = new ResultLookup.Failed("a topic the results store reads is missing");
+    lookup.failure = "a topic the results store reads is missing";
+    HttpResponse<String> failed = get(server, "/health/ready");
+    assertThat(failed.statusCode()).isEqualTo(503);
+    assertThat(Json.parse(failed.body()).get("status").asText()).isEqualTo("FAILED");
+    assertThat(Json.parse(failed.body()).get("reason").asText()).contains("missing");
+    HttpResponse<String> live = get(server, "/health/live");
+    assertThat(live.statusCode()).isEqualTo(503);
+    assertThat(Json.parse(live.body()).get("status").asText()).isEqualTo("DOWN");
+  }
+
+  @Test
+  void theQueuesOverviewIsServed() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    HttpResponse<String> response = get(server, "/queues");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(response.body()).get("queues").get(0).get("backlog").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void anIdOwnedByAnotherInstanceIsForwardedWithTheToken() throws Exception {
+    ApiConfig config = config(100, 1024 * 1024, "s3cret");
+    FakeLookup there = new FakeLookup();
+    there.arrive("far", stored(SUCCESS.replace("done", "far")));
+    ResultsServer owner = serving(config, there);
+    FakeLookup here = new FakeLookup();
+    here.arrive("near", stored(SUCCESS.replace("done", "near")));
+    here.owners.put("far", new ResultLookup.Remote(new HostInfo("127.0.0.1", owner.port())));
+    here.owners.put("gone", new ResultLookup.Remote(new HostInfo("127.0.0.1", owner.port())));
+    ResultsServer entry = serving(config, here);
+
+    HttpResponse<String> one = send(request(entry, "/tasks/far").header("Authorization", "Bearer s3cret"));
+    HttpResponse<String> batch = send(request(entry, "/tasks/batch").header("Authorization", "Bearer s3cret")
+        .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("near", "far", "gone")))));
+
+    assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+    assertThat(Json.parse(one.body()).get("id").asText()).isEqualTo("far");
+    assertThat(one.headers().firstValue(ResultsServer.SERVED_BY)).hasValue("127.0.0.1:" + owner.port());
+    assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
+    assertThat(Json.parse(batch.body()).get("results")).extracting(r -> r.get("id").asText()).containsExactlyInAnyOrder("near", "far");
+    assertThat(Json.parse(batch.body()).get("unknown")).extracting(JsonNode::asText).containsExactly("gone");
+  }
+
+  @Test
+  void concurrentRequestsAreTimedUnderTheirOwnEndpointAndStatus() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+    List<String> kinds = List.of("200", "404", "400", "batch");
+    int threads = 8;
+    int perThread = 100;
+
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int offset = t;
+        runs.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            HttpResponse<String> response = switch (kinds.get((i + offset) % kinds.size())) {
+              case "200" -> get(server, "/tasks/done");
+              case "404" -> get(server, "/tasks/missing");
+              case "400" -> get(server, "/tasks/bad%20id");
+              default -> post(server, "/tasks/batch", idsJson(List.of("done")));
+            };
+            assertThat(response.statusCode()).isIn(200, 404, 400);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> run : runs) {
+        run.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    int each = threads * perThread / kinds.size();
+    // The request log runs after the answer is sent, so the last few may be recorded a moment later.
+    await().atMost(Duration.ofSeconds(10)).until(() -> requestCounts(server).values().stream().mapToLong(Long::longValue).sum()
+        == (long) threads * perThread);
+    assertThat(requestCounts(server)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "GET /tasks/{id} 200", (long) each,
+        "GET /tasks/{id} 404", (long) each,
+        "GET /tasks/{id} 400", (long) each,
+        "POST /tasks/batch 200", (long) each));
+  }
+
+  @Test
+  void pathsOfNoEndpointShareOneTagSoTheyCannotCreateSeries() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(server, "/probe-" + i).statusCode()).isEqualTo(404);
+    }
+    assertThat(send(request(server, "/tasks/probe").DELETE()).statusCode()).isEqualTo(405);
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(requestCounts(server)).isEqualTo(Map.of("GET unmatched 404", 5L, "DELETE unmatched 405", 1L)));
+  }
+
+  private static Map<String, Long> requestCounts(ResultsServer server) {
+    return server.registry().find("fennel.http.requests").timers().stream().collect(Collectors.toMap(
+        timer -> timer.getId().getTag("method") + " " + timer.getId().getTag("endpoint") + " " + timer.getId().getTag("status"),
+        Timer::count));
+  }
+
+  /** A store in a map: results arrive when a test says so, and every failure mode can be switched on. */
+  static final class FakeLookup implements ResultLookup {
+    final Map<String, StoredResult> results = new ConcurrentHashMap<>();
+    final Map<String, Owner> owners = new ConcurrentHashMap<>();
+    final Waiters waiters = new Waiters();
+    volatile Health health = new Ready();
+    volatile String failure;
+    volatile RuntimeException getFails;
+    volatile RuntimeException awaitFails;
+
+    /** What the results stream does: the store first, then wake the waiting requests. */
+    void arrive(String id, StoredResult result) {
+      results.put(id, result);
+      if (result.isFinal()) {
+        waiters.complete(id, result);
+      }
+    }
+
+    @Override
+    public Owner ownerOf(String id) {
+      return failure != null ? new Unknown() : owners.getOrDefault(id, new Local());
+    }
+
+    @Override
+    public StoredResult get(String id) {
+      RuntimeException fail = getFails;
+      if (fail != null) {
+        throw fail;
+      }
+      return results.get(id);
+    }
+
+    @Override
+    public CompletableFuture<StoredResult> await(String id, Duration wait) {
+      RuntimeException fail = awaitFails;
+      if (fail != null) {
+        return CompletableFuture.failedFuture(fail);
+      }
+      CompletableFuture<StoredResult> arrival = waiters.await(id, wait);
+      StoredResult now = get(id);
+      if (now != null && now.isFinal()) {
+        arrival.complete(now);
+      }
+      return arrival;
+    }
+
+    @Override
+    public Health health() {
+      return health;
+    }
+
+    @Override
+    public String failure() {
+      return failure;
+    }
+  }
+}

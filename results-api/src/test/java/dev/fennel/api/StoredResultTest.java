@@ -1,0 +1,70 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class StoredResultTest {
+
+  private static StoredResult of(String json) {
+    return StoredResult.of(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void theStatusAndQueueAreReadFromWhatTheCodecWrites() {
+    StoredResult stored = StoredResult.of(ResultCodec.encode(new TaskResult(1, "s", "fib", Status.SUCCESS, IntNode.valueOf(5),
+        null, "high", "w1", 1, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH)));
+
+    assertThat(stored.status()).isEqualTo("SUCCESS");
+    assertThat(stored.known()).isEqualTo(Status.SUCCESS);
+    assertThat(stored.queue()).isEqualTo("high");
+    assertThat(stored.isFinal()).isTrue();
+  }
+
+  @Test
+  void aStatusThisVersionDoesNotKnowIsStillAResultButNotFinal() {
+    String json = "{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":0.5}";
+    StoredResult stored = of(json);
+
+    assertThat(stored).isNotNull();
+    assertThat(stored.status()).isEqualTo("PARTIAL");
+    assertThat(stored.known()).isNull();
+    assertThat(stored.isFinal()).isFalse();
+    assertThat(new String(stored.json(), StandardCharsets.UTF_8)).isEqualTo(json);
+  }
+
+  @Test
+  void unknownFieldsOfAnyShapeAreSkippedAndNestedStatusesIgnored() {
+    StoredResult stored = of("{\"extra\":{\"status\":\"RETRY\",\"queue\":\"nested\",\"deep\":[1,{\"a\":null}]},"
+        + "\"result\":{\"status\":\"FAILURE\"},\"list\":[\"status\"],\"status\":\"SUCCESS\",\"later\":true,\"queue\":\"low\"}");
+
+    assertThat(stored.status()).isEqualTo("SUCCESS");
+    assertThat(stored.queue()).isEqualTo("low");
+  }
+
+  @Test
+  void aResultWithoutAQueueIsStillAResult() {
+    assertThat(of("{\"status\":\"FAILURE\"}").queue()).isNull();
+    assertThat(of("{\"status\":\"FAILURE\"}").isFinal()).isTrue();
+  }
+
+  @Test
+  void whatIsNoResultIsNull() {
+    assertThat(StoredResult.of(null)).isNull();
+    assertThat(StoredResult.of(new byte[0])).isNull();
+    assertThat(of("not json")).isNull();
+    assertThat(of("[1]")).isNull();
+    assertThat(of("{\"id\":\"x\"}")).as("no status").isNull();
+    assertThat(of("{\"status\":7}")).as("a status that is no string").isNull();
+    assertThat(of("{\"status\":\"\"}")).as("a blank status").isNull();
+    assertThat(of("{\"status\":\"PENDING\"}")).as("only the API answers PENDING").isNull();
+    assertThat(of("{\"status\":\"SUCCESS\",\"result\":{\"a\":")).as("truncated").isNull();
+    assertThat(of("{\"status\":\"SUCCESS\"} {}")).as("trailing content").isNull();
+  }
+}
