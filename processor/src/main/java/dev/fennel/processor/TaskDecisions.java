@@ -56,9 +56,7 @@ final class TaskDecisions {
         }
         yield start(task, worker, now);
       }
-      case TaskCodec.Invalid invalid -> new Settle(new TaskResult(Task.FORMAT_VERSION, invalid.id(), invalid.task(),
-          Status.FAILURE, null, new TaskError("InvalidTask", invalid.reason()),
-          invalid.queue() == null ? queue : invalid.queue(), worker, 0, invalid.submittedAt(), null, now));
+      case TaskCodec.Invalid invalid -> new Settle(TaskResult.invalid(invalid, queue, worker, now));
       case TaskCodec.Undecodable bad -> new DeadLetter(bad.reason());
     };
   }
@@ -66,9 +64,8 @@ final class TaskDecisions {
   /** Whether a task may start now: it may have expired while it waited for a slot. */
   Intake start(Task task, String worker, Instant now) {
     if (task.expires() != null && now.isAfter(task.expires())) {
-      return new Settle(new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.EXPIRED, null,
-          new TaskError("Expired", "the task expired at " + task.expires() + " before it could run"), task.queue(),
-          worker, task.attempt() - 1, task.submittedAt(), null, now));
+      return new Settle(TaskResult.expired(task,
+          new TaskError("Expired", "the task expired at " + task.expires() + " before it could run"), worker, now));
     }
     return new Run(task);
   }
@@ -78,18 +75,14 @@ final class TaskDecisions {
     TaskResult result = ran.result();
     if (result.status() == Status.FAILURE && ran.retryable() && task.attempt() <= task.maxRetries()) {
       Duration backoff = policy.backoff(task.id(), task.attempt());
-      return new Retry(new TaskResult(result.v(), result.id(), result.task(), Status.RETRY, null, result.error(),
-          result.queue(), result.worker(), result.attempts(), result.submittedAt(), result.startedAt(),
-          result.finishedAt()), task.nextAttempt(now.plus(backoff)));
+      return new Retry(result.withStatus(Status.RETRY), task.nextAttempt(now.plus(backoff)));
     }
     return new Done(result);
   }
 
   /** {@code result} replaced by a failure when its encoding of {@code size} bytes is over {@code limit}. */
   static TaskResult tooLarge(TaskResult result, int size, int limit) {
-    return new TaskResult(result.v(), result.id(), result.task(), Status.FAILURE, null,
-        new TaskError("ResultTooLarge", "the result is " + size + " bytes encoded; the limit is " + limit
-            + " bytes: return less, or store the data elsewhere and return a reference"),
-        result.queue(), result.worker(), result.attempts(), result.submittedAt(), result.startedAt(), result.finishedAt());
+    return result.asFailure(new TaskError("ResultTooLarge", "the result is " + size + " bytes encoded; the limit is "
+        + limit + " bytes: return less, or store the data elsewhere and return a reference"));
   }
 }

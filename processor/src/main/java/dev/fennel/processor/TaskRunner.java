@@ -2,7 +2,6 @@ package dev.fennel.processor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
@@ -98,9 +97,8 @@ final class TaskRunner {
 
   private Ran returned(Task task, String worker, Instant started, JsonNode value, Throwable error) {
     if (error == null) {
-      return new Ran(new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.SUCCESS,
-          value == null ? NullNode.getInstance() : value, null, task.queue(), worker, task.attempt(),
-          task.submittedAt(), started, clock.instant()), false);
+      return new Ran(TaskResult.success(task, value == null ? NullNode.getInstance() : value, worker, started,
+          clock.instant()), false);
     }
     if (error instanceof TaskArgs.BadArgumentsException bad) {
       return new Ran(failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
@@ -120,8 +118,7 @@ final class TaskRunner {
   }
 
   private TaskResult failure(Task task, String worker, Instant started, TaskError error) {
-    return new TaskResult(Task.FORMAT_VERSION, task.id(), task.task(), Status.FAILURE, null, error,
-        task.queue(), worker, task.attempt(), task.submittedAt(), started, clock.instant());
+    return TaskResult.failure(task, error, worker, started, clock.instant());
   }
 
   private static String seconds(Duration limit) {

@@ -47,7 +47,7 @@ class SchedulerTopologyTest {
   }
 
   private void hold(String id, String queue, Instant eta) {
-    Task task = new Task(1, id, "fib", null, null, queue, NOW, 1, eta, null, 0, null);
+    Task task = Task.builder(id, "fib").queue(queue).submittedAt(NOW).eta(eta).build();
     task.args().add(IntNode.valueOf(5));
     scheduled.pipeInput(id.getBytes(StandardCharsets.UTF_8), TaskCodec.encode(task));
   }

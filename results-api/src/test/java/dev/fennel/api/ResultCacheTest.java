@@ -18,9 +18,10 @@ class ResultCacheTest {
   private final ResultCache cache = new ResultCache(100);
 
   private static StoredResult result(String id, Status status) {
-    return StoredResult.of(ResultCodec.encode(new TaskResult(1, id, "fib", status,
-        status == Status.SUCCESS ? IntNode.valueOf(1) : null, status == Status.SUCCESS ? null : new TaskError("X", "x"),
-        "default", "w", 1, null, null, Instant.EPOCH)));
+    return StoredResult.of(ResultCodec.encode(TaskResult.builder(id, status).task("fib")
+        .result(status == Status.SUCCESS ? IntNode.valueOf(1) : null)
+        .error(status == Status.SUCCESS ? null : new TaskError("X", "x"))
+        .queue("default").worker("w").attempts(1).finishedAt(Instant.EPOCH).build()));
   }
 
   /** What the results stream does: the store first, then the cache. */

@@ -69,9 +69,11 @@ class ResultsApiScaleIT {
   }
 
   private static TaskResult result(String id, Status status, int value) {
-    return new TaskResult(1, id, "fib", status, status == Status.SUCCESS ? IntNode.valueOf(value) : null,
-        status == Status.SUCCESS ? null : new dev.fennel.protocol.TaskError("TaskFailed", "again"), "default",
-        "w1/thread-1", 1, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
+    return TaskResult.builder(id, status).task("fib")
+        .result(status == Status.SUCCESS ? IntNode.valueOf(value) : null)
+        .error(status == Status.SUCCESS ? null : new dev.fennel.protocol.TaskError("TaskFailed", "again"))
+        .queue("default").worker("w1").attempts(1)
+        .submittedAt(Instant.EPOCH).startedAt(Instant.EPOCH).finishedAt(Instant.EPOCH).build();
   }
 
   private Map<String, Integer> writeResults(int count) throws Exception {

@@ -65,9 +65,11 @@ class ResultsServerIT {
   }
 
   private static TaskResult result(String id, Status status) {
-    return new TaskResult(1, id, "fib", status, status == Status.SUCCESS ? IntNode.valueOf(55) : null,
-        status == Status.SUCCESS ? null : new TaskError("TaskFailed", "try again"), "default", "w1/thread-1", 1,
-        Instant.now(), Instant.now(), Instant.now());
+    return TaskResult.builder(id, status).task("fib")
+        .result(status == Status.SUCCESS ? IntNode.valueOf(55) : null)
+        .error(status == Status.SUCCESS ? null : new TaskError("TaskFailed", "try again"))
+        .queue("default").worker("w1").attempts(1)
+        .submittedAt(Instant.now()).startedAt(Instant.now()).finishedAt(Instant.now()).build();
   }
 
   private HttpResponse<String> get(String path) throws Exception {

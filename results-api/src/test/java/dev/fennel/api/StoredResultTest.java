@@ -18,8 +18,9 @@ class StoredResultTest {
 
   @Test
   void theStatusAndQueueAreReadFromWhatTheCodecWrites() {
-    StoredResult stored = StoredResult.of(ResultCodec.encode(new TaskResult(1, "s", "fib", Status.SUCCESS, IntNode.valueOf(5),
-        null, "high", "w1", 1, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH)));
+    StoredResult stored = StoredResult.of(ResultCodec.encode(TaskResult.builder("s", Status.SUCCESS).task("fib")
+        .result(IntNode.valueOf(5)).queue("high").worker("w1").attempts(1)
+        .submittedAt(Instant.EPOCH).startedAt(Instant.EPOCH).finishedAt(Instant.EPOCH).build()));
 
     assertThat(stored.status()).isEqualTo("SUCCESS");
     assertThat(stored.known()).isEqualTo(Status.SUCCESS);
