@@ -195,7 +195,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static void putBurst(ObjectNode report, BenchRun.Burst burst) {
-    report.put("tasks", burst.tasks()).put("errors", burst.errors()).put("done_seconds", burst.doneSeconds());
+    report.put("tasks", burst.tasks()).put("errors", burst.errors()).put("publish_seconds", burst.publishSeconds())
+        .put("done_seconds", burst.doneSeconds());
     report.set("latency_ms", BenchRun.percentiles(burst.latencyMicros()));
   }
 

@@ -61,13 +61,14 @@ final class BenchRun {
    *
    * @param tasks tasks published
    * @param errors tasks without a SUCCESS result at the deadline
+   * @param publishSeconds from the first publish to the last acknowledgement
    * @param doneSeconds from the first publish to the last result's finish
    * @param latencyMicros submit-to-result times from the results' own timestamps
    * @param lastFinished when the last task finished
    * @param longStillRunning for the head-of-line run: the long task had no result when the last short one finished
    */
-  record Burst(long tasks, long errors, double doneSeconds, Histogram latencyMicros, Instant lastFinished,
-      boolean longStillRunning) {}
+  record Burst(long tasks, long errors, double publishSeconds, double doneSeconds, Histogram latencyMicros,
+      Instant lastFinished, boolean longStillRunning) {}
 
   BenchRun(TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
     this.client = client;
@@ -230,8 +231,8 @@ final class BenchRun {
     slow.acknowledged().get(30, TimeUnit.SECONDS);
     Burst burst = burst(count, task, args, queue, timeout);
     boolean stillRunning = results.result(slow.id()).map(r -> r.finishedAt().isAfter(burst.lastFinished())).orElse(true);
-    return new Burst(burst.tasks(), burst.errors(), burst.doneSeconds(), burst.latencyMicros(), burst.lastFinished(),
-        stillRunning);
+    return new Burst(burst.tasks(), burst.errors(), burst.publishSeconds(), burst.doneSeconds(), burst.latencyMicros(),
+        burst.lastFinished(), stillRunning);
   }
 
   /**
@@ -239,12 +240,16 @@ final class BenchRun {
    * the first publish to the last finish, from the results' own timestamps (this machine's clock).
    */
   Burst burst(int count, String task, ArrayNode args, String queue, Duration timeout) throws Exception {
+    // The client's connection and metadata are ready before the clock starts (as a long-lived publisher's are).
+    client.submitJson("echo", dev.fennel.protocol.Json.MAPPER.createArrayNode().add("warm-up"),
+        TaskClient.Options.NONE.withQueue(queue)).acknowledged().get(30, TimeUnit.SECONDS);
     Instant start = Instant.now();
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       ids.add(client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue)).id());
     }
     client.flush();
+    double publishSeconds = Duration.between(start, Instant.now()).toNanos() / 1e9;
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, TaskResult> done = new HashMap<>();
     while (done.size() < count && System.nanoTime() < deadline) {
@@ -272,7 +277,7 @@ final class BenchRun {
         latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
       }
     }
-    return new Burst(count, errors, Duration.between(start, last).toNanos() / 1e9, latency, last, false);
+    return new Burst(count, errors, publishSeconds, Duration.between(start, last).toNanos() / 1e9, latency, last, false);
   }
 
   /** Submits one task at a time and waits for its result: the client-observed round trip. */
