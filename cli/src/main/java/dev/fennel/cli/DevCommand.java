@@ -1,9 +1,9 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
+import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
-import dev.fennel.testkit.EmbeddedKafka;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -31,8 +31,12 @@ final class DevCommand implements Callable<Integer> {
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
 
+  /** The embedded broker's class, looked up by name so that its absence is a message, not a stack trace. */
+  static final String BROKER_CLASS = "dev.fennel.devbroker.EmbeddedKafka";
+
   @Override
   public Integer call() {
+    requireDevBroker(DevCommand.class.getClassLoader());
     Path data = dataDir.toAbsolutePath().normalize();
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
     EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
@@ -69,6 +73,21 @@ final class DevCommand implements Callable<Integer> {
     }
     Shutdown.awaitAndClose(server, running, kafka);
     return 0;
+  }
+
+  /**
+   * Fails with what to do when the dev broker is not on the class path: it is left out of
+   * {@code fennel.jar}'s own libraries (and so of every worker or API image) on purpose.
+   */
+  static void requireDevBroker(ClassLoader loader) {
+    try {
+      Class.forName(BROKER_CLASS, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalStateException("fennel dev needs the embedded Kafka broker, which is not on the class path here "
+          + "(worker and API images leave it out). Run ./fennel dev from a source checkout (it builds and adds "
+          + "dev-broker/target/fennel-dev-broker.jar), or add that jar with FENNEL_CLASSPATH; "
+          + "to use a Kafka you already run, start ./fennel worker and ./fennel api with --bootstrap instead.", e);
+    }
   }
 
   private static void closeQuietly(AutoCloseable resource) {

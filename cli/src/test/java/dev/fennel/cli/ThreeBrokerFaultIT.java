@@ -3,15 +3,16 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
+import dev.fennel.devbroker.KafkaNode;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
-import dev.fennel.testkit.KafkaNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -23,8 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,9 +65,7 @@ class ThreeBrokerFaultIT {
       }
       await().atMost(Duration.ofSeconds(120)).until(() -> brokers.stream().allMatch(b -> b.output().contains("READY")));
       Topics topics = Topics.defaults();
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-        new TopicLayout(6, 6, (short) 3).ensure(admin, topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(60));
-      }
+      TopicAdmin.ensure(bootstrap, Map.of(), new TopicLayout(6, 6, (short) 3), topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(60));
       int[] metricPorts = {freePort(), freePort()};
       for (int w = 0; w < 2; w++) {
         processes.add(FennelProcess.start("worker", "--bootstrap", bootstrap, "--name", "w" + (w + 1), "-c", "1",

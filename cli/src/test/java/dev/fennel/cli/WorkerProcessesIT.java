@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
 import dev.fennel.producer.ResultsClient;
@@ -25,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,9 +43,7 @@ class WorkerProcessesIT {
   void start(KafkaTestBroker.Broker broker) throws Exception {
     this.broker = broker;
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      TopicLayout.DEFAULT.ensure(admin, topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(30));
-    }
+    TopicAdmin.ensure(broker.bootstrapServers(), Map.of(), TopicLayout.DEFAULT, topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(30));
     api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(60)).until(api::isReady);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TopicLayout;
@@ -24,8 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,9 +43,7 @@ class TaskClientIT {
   void topics(KafkaTestBroker.Broker broker) {
     this.broker = broker;
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      new TopicLayout(3, 3, (short) -1).ensure(admin, topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(30));
-    }
+    TopicAdmin.ensure(broker.bootstrapServers(), Map.of(), new TopicLayout(3, 3, (short) -1), topics, Topics.STANDARD_QUEUES, Duration.ofSeconds(30));
   }
 
   private TaskClient client(Map<String, String> routes) {

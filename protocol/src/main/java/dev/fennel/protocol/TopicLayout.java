@@ -21,7 +21,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * How Fennel's topics are created when missing: partition counts and replication.
+ * How Fennel's topics are created when missing: partition counts and replication. Creating them is
+ * {@code dev.fennel.admin.TopicAdmin}'s job (module {@code kafka-admin}).
  *
  * @param queuePartitions partitions of each queue topic: the most consumers one queue can use
  * @param resultPartitions partitions of the results topic
@@ -43,7 +44,13 @@ public record TopicLayout(int queuePartitions, int resultPartitions, short repli
     }
   }
 
-  /** The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as they should be created. */
+  /**
+   * The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as they should be created.
+   *
+   * @deprecated topic administration lives in {@code dev.fennel.admin.TopicAdmin#newTopics}; this
+   *     copy stays only until the worker calls that, then goes with protocol's kafka-clients dependency
+   */
+  @Deprecated(forRemoval = true)
   public List<NewTopic> newTopics(Topics topics, Collection<String> queues) {
     Optional<Short> replication = replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor);
     List<NewTopic> wanted = new ArrayList<>();
@@ -62,7 +69,11 @@ public record TopicLayout(int queuePartitions, int resultPartitions, short repli
   /**
    * Creates whichever of {@link #newTopics} are missing, and waits until every partition of the
    * created ones has a leader; existing topics are left as they are.
+   *
+   * @deprecated use {@code dev.fennel.admin.TopicAdmin#ensure(Admin, TopicLayout, Topics, Collection, Duration)};
+   *     this copy stays only until the worker calls that
    */
+  @Deprecated(forRemoval = true)
   public void ensure(Admin admin, Topics topics, Collection<String> queues, Duration timeout) {
     List<NewTopic> wanted = newTopics(topics, queues);
     var futures = admin.createTopics(wanted).values();

@@ -1,5 +1,6 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,14 +10,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -44,12 +43,7 @@ final class QueuesOverview implements AutoCloseable {
   private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
   QueuesOverview(ApiConfig config, Clock clock) {
-    Properties props = new Properties();
-    props.putAll(config.kafka());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
-    this.admin = Admin.create(props);
+    this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), Duration.ofMillis(TIMEOUT_MS));
     this.topics = config.topics();
     this.clock = clock;
     this.since = clock.instant();

@@ -1,5 +1,7 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -18,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -86,17 +87,11 @@ final class ResultsStore implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the API state directory: " + e.getMessage(), e);
     }
-    Properties adminProps = new Properties();
-    adminProps.putAll(config.kafka());
-    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
-    this.admin = Admin.create(adminProps);
-    config.layout().ensure(admin, config.topics(), List.of(), ADMIN_TIMEOUT);
-    Properties props = new Properties();
-    props.putAll(config.kafka());
+    this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
+    TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
+    Properties props = KafkaClients.common(config.bootstrapServers(), config.kafka(), null);
     this.applicationId = config.topics().applicationId("results-api");
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());

@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -51,9 +50,7 @@ class ResultsApiScaleIT {
   void topics(KafkaTestBroker.Broker broker) {
     this.broker = broker;
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      TopicLayout.DEFAULT.ensure(admin, topics, List.of(), Duration.ofSeconds(30));
-    }
+    TopicAdmin.ensure(broker.bootstrapServers(), Map.of(), TopicLayout.DEFAULT, topics, List.of(), Duration.ofSeconds(30));
   }
 
   private ResultsServer start(ApiConfig config) {

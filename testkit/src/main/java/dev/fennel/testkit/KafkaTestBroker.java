@@ -1,5 +1,6 @@
 package dev.fennel.testkit;
 
+import dev.fennel.devbroker.EmbeddedKafka;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

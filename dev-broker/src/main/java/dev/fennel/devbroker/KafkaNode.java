@@ -1,11 +1,11 @@
-package dev.fennel.testkit;
+package dev.fennel.devbroker;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * One node of a multi-node KRaft cluster as a process of its own, so a test can kill it:
- * {@code java -cp … dev.fennel.testkit.KafkaNode <nodeId> <port> <controllerPort> <voters> <dataDir> <clusterId> <replication>}.
+ * {@code java -cp … dev.fennel.devbroker.KafkaNode <nodeId> <port> <controllerPort> <voters> <dataDir> <clusterId> <replication>}.
  * Prints {@code READY host:port} once it serves clients; stops cleanly on SIGTERM.
  */
 public final class KafkaNode {

@@ -1,4 +1,4 @@
-package dev.fennel.testkit;
+package dev.fennel.devbroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.fennel.testkit;
+package dev.fennel.devbroker;
 
 import java.io.IOException;
 import java.io.OutputStream;
