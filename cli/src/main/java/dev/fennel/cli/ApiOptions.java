@@ -50,19 +50,9 @@ final class ApiOptions {
       description = "A file holding a bearer token every endpoint but /health/* then requires (env FENNEL_API_TOKEN_FILE, or the token itself in FENNEL_API_TOKEN).")
   Path tokenFile;
 
-  private String token() {
-    if (tokenFile != null) {
-      try {
-        return java.nio.file.Files.readString(tokenFile).strip();
-      } catch (java.io.IOException e) {
-        throw new IllegalArgumentException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
-      }
-    }
-    return System.getenv("FENNEL_API_TOKEN");
-  }
-
   ApiConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka, TopicLayout layout, Path defaultStateDir) {
     return new ApiConfig(bootstrap, topics, host, port, advertisedHost, stateDir != null ? stateDir : defaultStateDir,
-        cacheSize, Duration.ofSeconds(maxWaitSeconds), maxBatchIds, maxRequestBytes, standbyReplicas, token(), layout, kafka);
+        cacheSize, Duration.ofSeconds(maxWaitSeconds), maxBatchIds, maxRequestBytes, standbyReplicas,
+        ApiClientOptions.token(tokenFile, System::getenv), layout, kafka);
   }
 }

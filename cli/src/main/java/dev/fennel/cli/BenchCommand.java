@@ -52,9 +52,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "Queue mix of the published tasks (default ${DEFAULT-VALUE}).")
   Map<String, Integer> mix = new LinkedHashMap<>();
 
-  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
-      description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
-  String api;
+  @Mixin ApiClientOptions api;
 
   @Option(names = "--ids-file", paramLabel = "FILE", description = "Write every task id here, one per line (as the seed run stored them).")
   Path idsFile;
@@ -77,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
     TaskClient.Config config = new TaskClient.Config(kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
     ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode);
     try (TaskClient client = TaskClient.connect(config)) {
-      ResultsClient results = new ResultsClient(api);
+      ResultsClient results = api.client();
       BenchRun bench = new BenchRun(client, results, System.out, terminal);
       switch (mode) {
         case "throughput" -> {

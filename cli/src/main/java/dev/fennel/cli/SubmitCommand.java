@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TaskResult;
@@ -73,9 +72,7 @@ final class SubmitCommand implements Callable<Integer> {
       description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
-  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
-      description = "Results API for --wait (env FENNEL_API; default ${DEFAULT-VALUE}).")
-  String api;
+  @Mixin ApiClientOptions api;
 
   @Override
   public Integer call() throws Exception {
@@ -106,7 +103,7 @@ final class SubmitCommand implements Callable<Integer> {
     }
     System.out.println(taskId);
     if (waitForResult) {
-      Optional<TaskResult> result = new ResultsClient(api).await(taskId, Duration.ofSeconds(timeoutSeconds));
+      Optional<TaskResult> result = api.client().await(taskId, Duration.ofSeconds(timeoutSeconds));
       if (result.isEmpty()) {
         System.err.println("fennel: no result for " + taskId + " within " + timeoutSeconds + " s (still pending)");
         return 3;

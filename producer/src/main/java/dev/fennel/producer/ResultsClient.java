@@ -1,5 +1,6 @@
 package dev.fennel.producer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.TaskIds;
@@ -7,31 +8,70 @@ import dev.fennel.protocol.TaskResult;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
-import java.util.Optional;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** Fetches results from the results API, so a Java user never writes HTTP by hand. Thread-safe. */
+/**
+ * Fetches results from the results API, so a Java user never writes HTTP by hand. Thread-safe.
+ *
+ * <p>With a token, every request carries {@code Authorization: Bearer <token>}, as an API started
+ * with {@code --token-file} or {@code FENNEL_API_TOKEN} requires. A request that cannot reach the
+ * API (connection refused or reset, connect timeout) is tried {@value #ATTEMPTS} times in all, with a
+ * pause of 250 ms and then 500 ms between tries, so an API that is restarting is waited for briefly;
+ * every request is a read, so a repeat is safe. A request that reached the API and timed out waiting
+ * for its answer, and every HTTP answer, are not retried.
+ */
 public final class ResultsClient {
+  /** How many times one request is tried when the API cannot be reached. */
+  public static final int ATTEMPTS = 3;
+
   private static final Duration MAX_WAIT_PER_REQUEST = Duration.ofSeconds(30);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+
+  /** Waits between two tries; a test passes one that does not wait. */
+  @FunctionalInterface
+  interface Sleeper {
+    void sleep(Duration pause) throws InterruptedException;
+  }
 
   private final URI base;
   private final HttpClient http;
+  private final @Nullable String token;
+  private final int attempts;
+  private final Sleeper sleeper;
 
-  /** A client of the API at {@code baseUrl}, e.g. {@code http://127.0.0.1:8080}. */
+  /** A client of the API at {@code baseUrl}, e.g. {@code http://127.0.0.1:8080}, that sends no token. */
   public ResultsClient(String baseUrl) {
+    this(baseUrl, null);
+  }
+
+  /** A client of the API at {@code baseUrl} that sends {@code token} (when not null or blank) as a bearer token. */
+  public ResultsClient(String baseUrl, @Nullable String token) {
+    this(baseUrl, token, ATTEMPTS, pause -> Thread.sleep(pause.toMillis()));
+  }
+
+  ResultsClient(String baseUrl, @Nullable String token, int attempts, Sleeper sleeper) {
     Objects.requireNonNull(baseUrl, "baseUrl");
+    if (attempts < 1) {
+      throw new IllegalArgumentException("attempts must be 1 or more, was " + attempts);
+    }
     this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.token = token == null || token.isBlank() ? null : token.strip();
+    this.attempts = attempts;
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
   }
 
   /** The result of {@code id} if the API knows it now. */
@@ -62,7 +102,7 @@ public final class ResultsClient {
 
   /** Looks up {@code ids} in one request. */
   public Batch batch(Collection<String> ids) {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("tasks/batch"))
+    HttpRequest request = request("tasks/batch")
         .timeout(Duration.ofMinutes(2))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))))
@@ -88,7 +128,7 @@ public final class ResultsClient {
 
   /** The queues/workers overview ({@code GET /queues}) as JSON. */
   public JsonNode queues() {
-    HttpResponse<byte[]> response = send(HttpRequest.newBuilder(base.resolve("queues")).timeout(Duration.ofSeconds(30)).GET().build(),
+    HttpResponse<byte[]> response = send(request("queues").timeout(Duration.ofSeconds(30)).GET().build(),
         "the queues overview");
     if (response.statusCode() != 200) {
       throw new IllegalStateException("the results API answered " + response.statusCode() + " for /queues: " + message(response));
@@ -96,12 +136,34 @@ public final class ResultsClient {
     return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
   }
 
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder;
+  }
+
   private HttpResponse<byte[]> send(HttpRequest request, String what) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reach the results API at " + base + " for " + what + ": " + e.getMessage()
-          + " (is it running? ./fennel dev starts one)", e);
+      for (int attempt = 1; ; attempt++) {
+        try {
+          HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+          if (response.statusCode() == 401) {
+            throw new IllegalStateException("the results API at " + base + " refused " + what + " (401): "
+                + (token == null ? "it needs a token; set FENNEL_API_TOKEN or give --token-file" : "the token is not the one it expects"));
+          }
+          return response;
+        } catch (IOException e) {
+          boolean reached = e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException);
+          if (reached || attempt >= attempts) {
+            throw new IllegalStateException("cannot reach the results API at " + base + " for " + what
+                + (reached ? "" : " after " + attempt + (attempt == 1 ? " try" : " tries")) + ": " + e
+                + " (is it running? ./fennel dev starts one)", e);
+          }
+          sleeper.sleep(FIRST_BACKOFF.multipliedBy(1L << (attempt - 1)));
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while asking for " + what, e);
@@ -120,7 +182,7 @@ public final class ResultsClient {
   private Optional<TaskResult> get(String id, Duration wait) {
     TaskIds.requireValid(id);
     String query = wait.isZero() ? "" : "?wait=" + Math.max(1, wait.toMillis()) + "ms";
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("tasks/" + id + query))
+    HttpRequest request = request("tasks/" + id + query)
         .timeout(wait.plusSeconds(30))
         .GET()
         .build();
