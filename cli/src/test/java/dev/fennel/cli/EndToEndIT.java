@@ -95,10 +95,10 @@ class EndToEndIT {
       }
       assertThat(expectedN).hasSize(TASKS);
 
-      ResultsClient results = new ResultsClient(pipeline.apiUrl());
+      Map<String, TaskResult> found = new ResultsClient(pipeline.apiUrl()).awaitAll(expectedN.keySet(), Duration.ofSeconds(120));
+      assertThat(expectedN.keySet()).as("tasks without a result").allMatch(found::containsKey);
       for (Map.Entry<String, Integer> entry : expectedN.entrySet()) {
-        TaskResult result = results.await(entry.getKey(), Duration.ofSeconds(120)).orElseThrow(
-            () -> new AssertionError("no result for " + entry.getKey()));
+        TaskResult result = found.get(entry.getKey());
         assertThat(result.status()).as(entry.getKey()).isEqualTo(Status.SUCCESS);
         assertThat(result.result().asLong()).as(entry.getKey()).isEqualTo(fib(entry.getValue()));
         assertThat(result.queue()).isEqualTo(queueOf.get(entry.getKey()));

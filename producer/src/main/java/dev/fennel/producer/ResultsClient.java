@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +41,10 @@ public final class ResultsClient {
 
   private static final Duration MAX_WAIT_PER_REQUEST = Duration.ofSeconds(30);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+
+  /** The most ids {@link #awaitAll} puts in one batch request (the API takes 100,000 by default). */
+  public static final int IDS_PER_BATCH = 50_000;
 
   /** Waits between two tries; a test passes one that does not wait. */
   @FunctionalInterface
@@ -123,6 +129,38 @@ public final class ResultsClient {
       return new Batch(results, unknown);
     } catch (IOException e) {
       throw new IllegalStateException("the results API sent a batch answer that is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for a final result of every one of {@code ids}, asking with batch
+   * requests (at most {@value #IDS_PER_BATCH} ids each) and pausing 200 ms between rounds: the way to
+   * fetch many results, instead of one request per id.
+   *
+   * @return the final results that came, by id; an id without one by the deadline is absent
+   */
+  public Map<String, TaskResult> awaitAll(Collection<String> ids, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    Map<String, TaskResult> found = new HashMap<>();
+    List<String> pending = new ArrayList<>(new LinkedHashSet<>(ids));
+    try {
+      while (true) {
+        for (int from = 0; from < pending.size(); from += IDS_PER_BATCH) {
+          for (TaskResult result : batch(pending.subList(from, Math.min(pending.size(), from + IDS_PER_BATCH))).results()) {
+            if (result.status().isFinal()) {
+              found.put(result.id(), result);
+            }
+          }
+        }
+        pending.removeIf(found::containsKey);
+        if (pending.isEmpty() || !Instant.now().isBefore(deadline)) {
+          return found;
+        }
+        sleeper.sleep(POLL_INTERVAL);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + pending.size() + " results", e);
     }
   }
 
