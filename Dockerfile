@@ -3,6 +3,8 @@
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
 COPY pom.xml .
+COPY .mvn .mvn
+COPY build build
 COPY protocol protocol
 COPY kafka-admin kafka-admin
 COPY dev-broker dev-broker

@@ -6,6 +6,7 @@ import dev.fennel.protocol.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** How the results API listens and caches: shared by {@code api} and {@code dev}. */
@@ -20,7 +21,7 @@ final class ApiOptions {
 
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:FENNEL_API_STATE_DIR}",
       description = "Where the API keeps its results store (env FENNEL_API_STATE_DIR; default: a temporary directory, restored from Kafka).")
-  Path stateDir;
+  @Nullable Path stateDir;
 
   @Option(names = "--cache-size", paramLabel = "N", defaultValue = "${env:FENNEL_CACHE_SIZE:-100000}",
       description = "Finished results kept in memory (env FENNEL_CACHE_SIZE; default ${DEFAULT-VALUE}).")
@@ -32,7 +33,7 @@ final class ApiOptions {
 
   @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = "${env:FENNEL_API_ADVERTISED_HOST}",
       description = "Host other API instances reach this one at (env FENNEL_API_ADVERTISED_HOST; default: --host, or this machine's name for 0.0.0.0).")
-  String advertisedHost;
+  @Nullable String advertisedHost;
 
   @Option(names = "--standby-replicas", paramLabel = "N", defaultValue = "${env:FENNEL_API_STANDBY_REPLICAS:-0}",
       description = "Warm copies of each results-store partition on other API instances (env FENNEL_API_STANDBY_REPLICAS; default ${DEFAULT-VALUE}).")
@@ -48,7 +49,7 @@ final class ApiOptions {
 
   @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:FENNEL_API_TOKEN_FILE}",
       description = "A file holding a bearer token every endpoint but /health/* then requires (env FENNEL_API_TOKEN_FILE, or the token itself in FENNEL_API_TOKEN).")
-  Path tokenFile;
+  @Nullable Path tokenFile;
 
   ApiConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka, TopicLayout layout, Path defaultStateDir) {
     return new ApiConfig(bootstrap, topics, host, port, advertisedHost, stateDir != null ? stateDir : defaultStateDir,

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
   String mode;
 
   @Option(names = {"-n", "--tasks"}, paramLabel = "N", description = "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood).")
-  Integer tasks;
+  @Nullable Integer tasks;
 
   @Option(names = {"-t", "--threads"}, paramLabel = "T", defaultValue = "10", description = "Publishing threads (default ${DEFAULT-VALUE}).")
   int threads;
@@ -46,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
   String task;
 
   @Option(names = "--args", paramLabel = "JSON", description = "Its arguments as a JSON array (default [10]; [32] in cpu mode).")
-  String args;
+  @Nullable String args;
 
   @Option(names = "--mix", paramLabel = "QUEUE=WEIGHT", split = ",", defaultValue = "high=1,default=1,low=1",
       description = "Queue mix of the published tasks (default ${DEFAULT-VALUE}).")
@@ -55,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin ApiClientOptions api;
 
   @Option(names = "--ids-file", paramLabel = "FILE", description = "Write every task id here, one per line (as the seed run stored them).")
-  Path idsFile;
+  @Nullable Path idsFile;
 
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up after this long (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;

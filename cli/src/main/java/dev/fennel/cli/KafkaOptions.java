@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka shares. */
@@ -24,7 +25,7 @@ final class KafkaOptions {
 
   @Option(names = "--kafka-config", paramLabel = "FILE", defaultValue = "${env:FENNEL_KAFKA_CONFIG}",
       description = "A Kafka client properties file (TLS, SASL, tuning) passed to every client (env FENNEL_KAFKA_CONFIG).")
-  Path kafkaConfig;
+  @Nullable Path kafkaConfig;
 
   @Option(names = "-X", paramLabel = "KEY=VALUE",
       description = "One Kafka client property, e.g. -X security.protocol=SSL; repeatable, wins over --kafka-config.")

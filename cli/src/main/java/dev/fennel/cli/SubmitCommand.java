@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,28 +39,28 @@ final class SubmitCommand implements Callable<Integer> {
   List<String> args = new ArrayList<>();
 
   @Option(names = {"-q", "--queue"}, paramLabel = "QUEUE", description = "Queue to publish to (default: routed by task name, else 'default').")
-  String queue;
+  @Nullable String queue;
 
   @Option(names = "--id", paramLabel = "ID", description = "Use this task id instead of a new UUIDv7 (resubmitting an id overwrites its result).")
-  String id;
+  @Nullable String id;
 
   @Option(names = "--kwarg", paramLabel = "NAME=JSON", description = "A named argument; repeatable.")
   Map<String, String> kwargs = new LinkedHashMap<>();
 
   @Option(names = "--countdown", paramLabel = "SECONDS", description = "Run no sooner than this many seconds from now.")
-  Double countdown;
+  @Nullable Double countdown;
 
   @Option(names = "--eta", paramLabel = "INSTANT", description = "Run no sooner than this ISO-8601 UTC instant, e.g. 2026-01-31T12:00:00Z.")
-  String eta;
+  @Nullable String eta;
 
   @Option(names = "--expires", paramLabel = "INSTANT", description = "Do not run after this ISO-8601 UTC instant.")
-  String expires;
+  @Nullable String expires;
 
   @Option(names = "--max-retries", paramLabel = "N", description = "Retry a failing task up to N times.")
-  Integer maxRetries;
+  @Nullable Integer maxRetries;
 
   @Option(names = "--time-limit", paramLabel = "SECONDS", description = "Seconds one attempt may run.")
-  Double timeLimit;
+  @Nullable Double timeLimit;
 
   @Option(names = "--route", paramLabel = "TASK=QUEUE", split = ",",
       defaultValue = "${env:FENNEL_ROUTES}", description = "Routing table entries, e.g. --route fib=high (env FENNEL_ROUTES).")

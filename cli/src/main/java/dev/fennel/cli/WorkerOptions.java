@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** What a worker serves and how: shared by {@code worker} and {@code dev}. */
@@ -29,7 +30,7 @@ final class WorkerOptions {
 
   @Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "${env:FENNEL_WORKER_NAME}",
       description = "This worker's name in results and metrics (env FENNEL_WORKER_NAME; default: the host name).")
-  String name;
+  @Nullable String name;
 
   @Option(names = "--guarantee", paramLabel = "G", defaultValue = "${env:FENNEL_GUARANTEE:-at_least_once}",
       description = "at_least_once or exactly_once_v2 (env FENNEL_GUARANTEE; default ${DEFAULT-VALUE}).")

@@ -25,6 +25,7 @@ import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) running in this JVM.
@@ -52,8 +53,8 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param clusterId the cluster id every node of one cluster shares, or null for a new one
    * @param replication replicas of internal and default topics (3 also sets min.insync.replicas 2)
    */
-  public record Options(String host, int port, Path dataDir, int partitions, int nodeId, int controllerPort,
-      String voters, String clusterId, int replication) {
+  public record Options(String host, int port, @Nullable Path dataDir, int partitions, int nodeId, int controllerPort,
+      @Nullable String voters, @Nullable String clusterId, int replication) {
     public Options {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
@@ -67,7 +68,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** A single-node cluster. */
-    public Options(String host, int port, Path dataDir, int partitions) {
+    public Options(String host, int port, @Nullable Path dataDir, int partitions) {
       this(host, port, dataDir, partitions, 1, 0, null, null, 1);
     }
 

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes tasks to Fennel's queues. Thread-safe: share one client across threads.
@@ -103,8 +104,8 @@ public final class TaskClient implements AutoCloseable {
    * @param maxRetries retries after a failure
    * @param timeLimit seconds one attempt may run
    */
-  public record Options(String id, String queue, ObjectNode kwargs, Instant eta, Duration countdown, Instant expires,
-      Integer maxRetries, Double timeLimit) {
+  public record Options(@Nullable String id, @Nullable String queue, @Nullable ObjectNode kwargs, @Nullable Instant eta,
+      @Nullable Duration countdown, @Nullable Instant expires, @Nullable Integer maxRetries, @Nullable Double timeLimit) {
     /** No options. */
     public static final Options NONE = new Options(null, null, null, null, null, null, null, null);
 

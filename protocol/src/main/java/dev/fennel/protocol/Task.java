@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A task request: the value of a message on a queue topic (the key is {@link #id()}).
@@ -31,13 +32,13 @@ public record Task(
     String task,
     ArrayNode args,
     ObjectNode kwargs,
-    String queue,
-    Instant submittedAt,
+    @Nullable String queue,
+    @Nullable Instant submittedAt,
     int attempt,
-    Instant eta,
-    Instant expires,
+    @Nullable Instant eta,
+    @Nullable Instant expires,
     int maxRetries,
-    Double timeLimit) {
+    @Nullable Double timeLimit) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;

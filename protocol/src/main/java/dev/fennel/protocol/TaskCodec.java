@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads and writes task messages. Reading never throws: every input is one of the {@link Decoded}
@@ -26,7 +28,7 @@ public final class TaskCodec {
    * A message with a usable id whose other fields are wrong: the task is failed with {@code reason}
    * under its id.
    */
-  public record Invalid(String id, String task, String queue, Instant submittedAt, String reason)
+  public record Invalid(String id, @Nullable String task, @Nullable String queue, @Nullable Instant submittedAt, String reason)
       implements Decoded {}
 
   /** A message without a usable id (not JSON, not an object, empty, no id): a dead letter. */
@@ -57,7 +59,7 @@ public final class TaskCodec {
       return new Undecodable("value is blank: a task message is a JSON object");
     }
     if (!root.isObject()) {
-      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase() + ", not an object");
+      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object");
     }
     JsonNode idNode = root.get("id");
     String id;
@@ -69,7 +71,7 @@ public final class TaskCodec {
       }
       id = keyText;
     } else if (!idNode.isTextual()) {
-      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase());
+      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase(Locale.ROOT));
     } else if (!TaskIds.isValid(idNode.textValue())) {
       return new Undecodable(TaskIds.describeInvalid(idNode.textValue()));
     } else {

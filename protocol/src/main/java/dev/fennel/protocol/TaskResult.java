@@ -3,6 +3,7 @@ package dev.fennel.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of a task: the value of a message on the results topic (the key is {@link #id()}).
@@ -26,15 +27,15 @@ import java.util.Objects;
 public record TaskResult(
     int v,
     String id,
-    String task,
+    @Nullable String task,
     Status status,
-    JsonNode result,
-    TaskError error,
-    String queue,
-    String worker,
+    @Nullable JsonNode result,
+    @Nullable TaskError error,
+    @Nullable String queue,
+    @Nullable String worker,
     int attempts,
-    Instant submittedAt,
-    Instant startedAt,
+    @Nullable Instant submittedAt,
+    @Nullable Instant startedAt,
     Instant finishedAt) {
 
   public TaskResult {

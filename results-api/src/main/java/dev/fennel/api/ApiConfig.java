@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a results-API process is told at start-up, validated here.
@@ -32,14 +33,14 @@ public record ApiConfig(
     Topics topics,
     String host,
     int port,
-    String advertisedHost,
-    Path stateDir,
+    @Nullable String advertisedHost,
+    @Nullable Path stateDir,
     long cacheSize,
     Duration maxWait,
     int maxBatchIds,
     long maxRequestBytes,
     int standbyReplicas,
-    String token,
+    @Nullable String token,
     TopicLayout layout,
     Map<String, String> kafka) {
 

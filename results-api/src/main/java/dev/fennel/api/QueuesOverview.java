@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -71,7 +72,7 @@ final class QueuesOverview implements AutoCloseable {
   /** Counts a result record this instance saw arrive. */
   void count(String queue, String status) {
     seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
-        .computeIfAbsent(status.toLowerCase(), s -> new AtomicLong()).incrementAndGet();
+        .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong()).incrementAndGet();
   }
 
   /** The overview, at most {@link #MAX_AGE} old. */

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -285,7 +286,7 @@ public final class ResultsServer implements AutoCloseable {
       JsonNode id = ids.get(i);
       if (!id.isTextual() || !TaskIds.isValid(id.textValue())) {
         throw ApiException.badRequest("ids[" + i + "]: " + (id.isTextual() ? TaskIds.describeInvalid(id.textValue())
-            : "must be a string, was " + id.getNodeType().name().toLowerCase()));
+            : "must be a string, was " + id.getNodeType().name().toLowerCase(Locale.ROOT)));
       }
       unique.add(id.textValue());
     }
