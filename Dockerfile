@@ -3,7 +3,11 @@
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
 COPY pom.xml .
+COPY .mvn .mvn
+COPY build build
 COPY protocol protocol
+COPY kafka-admin kafka-admin
+COPY dev-broker dev-broker
 COPY testkit testkit
 COPY producer producer
 COPY processor processor
@@ -15,6 +19,7 @@ FROM eclipse-temurin:21-jre
 RUN groupadd --system fennel && useradd --system --gid fennel --home-dir /app fennel
 WORKDIR /app
 COPY --from=build /src/cli/target/fennel.jar /app/fennel.jar
+# Only what a worker or the API runs: cli/target/lib leaves out the dev broker (Kafka server, Scala).
 COPY --from=build /src/cli/target/lib /app/lib
 USER fennel
 ENV FENNEL_API_HOST=0.0.0.0 FENNEL_METRICS_HOST=0.0.0.0

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code fennel api}: serves results over HTTP. */
-@Command(name = "api", mixinStandardHelpOptions = true,
+@Command(
+    name = "api",
+    mixinStandardHelpOptions = true,
     description = "Run the results API: GET /tasks/{id}, /health/live, /health/ready, /metrics.")
 final class ApiCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
@@ -17,11 +19,21 @@ final class ApiCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ApiConfig config = api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
-    PrometheusMeterRegistry registry = Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
+    ApiConfig config =
+        api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
+    PrometheusMeterRegistry registry =
+        Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
     ResultsServer server = ResultsServer.start(config, registry);
-    System.out.println("results API on http://" + config.host() + ":" + server.port() + " reading "
-        + config.topics().results() + " from " + config.bootstrapServers() + "; Ctrl-C stops it");
+    System.out.println(
+        "results API on http://"
+            + config.host()
+            + ":"
+            + server.port()
+            + " reading "
+            + config.topics().results()
+            + " from "
+            + config.bootstrapServers()
+            + "; Ctrl-C stops it");
     Shutdown.awaitAndClose(server);
     return 0;
   }

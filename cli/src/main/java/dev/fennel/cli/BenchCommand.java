@@ -18,64 +18,102 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code fennel bench}: the reference workload, measured end to end. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Measure Fennel end to end against ./fennel dev or any cluster.",
-        "  throughput  N tasks from T threads over a queue mix; every result fetched by id and verified (the seed run)",
-        "  latency     one task at a time: submit, wait for the result; client-observed round trip",
-        "  cpu         large fib tasks through the pipeline vs the same work in a tight loop on all cores here",
-        "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
-        "  hol         one long task (sleep --long), then N short ones into the same queue: time until every short one is done",
-        "  io          N sleep tasks (--sleep seconds each) into one queue: wall time until all are done",
-        "The last line is a JSON object with --json."})
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure Fennel end to end against ./fennel dev or any cluster.",
+      "  throughput  N tasks from T threads over a queue mix; every result fetched by id and verified (the seed run)",
+      "  latency     one task at a time: submit, wait for the result; client-observed round trip",
+      "  cpu         large fib tasks through the pipeline vs the same work in a tight loop on all cores here",
+      "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
+      "  hol         one long task (sleep --long), then N short ones into the same queue: time until every short one is done",
+      "  io          N sleep tasks (--sleep seconds each) into one queue: wall time until all are done",
+      "The last line is a JSON object with --json."
+    })
 final class BenchCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--mode", defaultValue = "throughput",
+  @Option(
+      names = "--mode",
+      defaultValue = "throughput",
       description = "throughput, latency, cpu, priority, hol or io (default ${DEFAULT-VALUE}).")
   String mode;
 
-  @Option(names = {"-n", "--tasks"}, paramLabel = "N",
-      description = "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood; 200 hol; 400 io).")
-  Integer tasks;
+  @Option(
+      names = {"-n", "--tasks"},
+      paramLabel = "N",
+      description =
+          "Tasks (default: 1,000,000 throughput; 2,000 latency; 200 cpu; 100,000 priority flood; 200 hol; 400 io).")
+  @Nullable Integer tasks;
 
-  @Option(names = "--long", paramLabel = "SECONDS", defaultValue = "10",
+  @Option(
+      names = "--long",
+      paramLabel = "SECONDS",
+      defaultValue = "10",
       description = "hol: how long the long task sleeps (default ${DEFAULT-VALUE}).")
   double longSeconds;
 
-  @Option(names = "--sleep", paramLabel = "SECONDS", defaultValue = "0.25",
+  @Option(
+      names = "--sleep",
+      paramLabel = "SECONDS",
+      defaultValue = "0.25",
       description = "io: how long each task sleeps (default ${DEFAULT-VALUE}).")
   double sleepSeconds;
 
-  @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "default",
+  @Option(
+      names = "--queue",
+      paramLabel = "QUEUE",
+      defaultValue = "default",
       description = "hol and io: the queue every task goes to (default ${DEFAULT-VALUE}).")
   String queue;
 
-  @Option(names = {"-t", "--threads"}, paramLabel = "T", defaultValue = "10", description = "Publishing threads (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-t", "--threads"},
+      paramLabel = "T",
+      defaultValue = "10",
+      description = "Publishing threads (default ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--task", defaultValue = "fib", description = "Task to run (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--task",
+      defaultValue = "fib",
+      description = "Task to run (default ${DEFAULT-VALUE}).")
   String task;
 
-  @Option(names = "--args", paramLabel = "JSON", description = "Its arguments as a JSON array (default [10]; [32] in cpu mode).")
-  String args;
+  @Option(
+      names = "--args",
+      paramLabel = "JSON",
+      description = "Its arguments as a JSON array (default [10]; [32] in cpu mode).")
+  @Nullable String args;
 
-  @Option(names = "--mix", paramLabel = "QUEUE=WEIGHT", split = ",", defaultValue = "high=1,default=1,low=1",
+  @Option(
+      names = "--mix",
+      paramLabel = "QUEUE=WEIGHT",
+      split = ",",
+      defaultValue = "high=1,default=1,low=1",
       description = "Queue mix of the published tasks (default ${DEFAULT-VALUE}).")
   Map<String, Integer> mix = new LinkedHashMap<>();
 
-  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
-      description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
-  String api;
+  @Mixin ApiClientOptions api;
 
-  @Option(names = "--ids-file", paramLabel = "FILE", description = "Write every task id here, one per line (as the seed run stored them).")
-  Path idsFile;
+  @Option(
+      names = "--ids-file",
+      paramLabel = "FILE",
+      description = "Write every task id here, one per line (as the seed run stored them).")
+  @Nullable Path idsFile;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "1800", description = "Give up after this long (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "1800",
+      description = "Give up after this long (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
   @Option(names = "--json", description = "Print the figures as one JSON object on the last line.")
@@ -90,55 +128,79 @@ final class BenchCommand implements Callable<Integer> {
     String[] queues = queueMix();
     boolean terminal = System.console() != null && !json;
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    TaskClient.Config config = new TaskClient.Config(kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Config config =
+        new TaskClient.Config(
+            kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
     ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode);
     try (TaskClient client = TaskClient.connect(config)) {
-      ResultsClient results = new ResultsClient(api);
+      ResultsClient results = api.client();
       BenchRun bench = new BenchRun(client, results, System.out, terminal);
       switch (mode) {
         case "throughput" -> {
           int n = tasks != null ? tasks : 1_000_000;
-          System.out.printf("throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
-          BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
+          System.out.printf(
+              "throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
+          BenchRun.Outcome outcome =
+              bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
           put(report, outcome);
         }
         case "latency" -> {
           int n = tasks != null ? tasks : 2_000;
-          System.out.printf("latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
+          System.out.printf(
+              "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
           bench.oneAtATime(200, task, taskArgs, queues[0], timeout);
           long start = System.nanoTime();
           Histogram roundTrip = bench.oneAtATime(n, task, taskArgs, queues[0], timeout);
           double seconds = (System.nanoTime() - start) / 1e9;
-          report.put("tasks", roundTrip.getTotalCount()).put("errors", n - roundTrip.getTotalCount())
-              .put("tasks_per_second", roundTrip.getTotalCount() / seconds).put("publish_per_second", roundTrip.getTotalCount() / seconds);
+          report
+              .put("tasks", roundTrip.getTotalCount())
+              .put("errors", n - roundTrip.getTotalCount())
+              .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
+              .put("publish_per_second", roundTrip.getTotalCount() / seconds);
           report.set("latency_ms", BenchRun.percentiles(roundTrip));
         }
         case "cpu" -> {
           int n = tasks != null ? tasks : 200;
-          System.out.printf("cpu: %,d × %s %s through the pipeline, then the same in a tight loop on %d cores%n",
+          System.out.printf(
+              "cpu: %,d × %s %s through the pipeline, then the same in a tight loop on %d cores%n",
               n, task, taskArgs, Runtime.getRuntime().availableProcessors());
-          BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
+          BenchRun.Outcome outcome =
+              bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
           double loop = tightLoopSeconds(n, taskArgs.get(0).asInt());
           put(report, outcome);
-          report.put("tight_loop_seconds", loop).put("pipeline_seconds", outcome.endToEndSeconds())
+          report
+              .put("tight_loop_seconds", loop)
+              .put("pipeline_seconds", outcome.endToEndSeconds())
               .put("efficiency", loop / outcome.endToEndSeconds());
         }
-        case "priority" -> priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
+        case "priority" ->
+            priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
         case "hol" -> {
           int n = tasks != null ? tasks : 200;
-          System.out.printf("hol: one sleep %s s, then %,d × %s %s into queue %s%n", longSeconds, n, task, taskArgs, queue);
-          BenchRun.Burst burst = bench.headOfLine(longSeconds, n, task, taskArgs, Topics.requireQueueName(queue), timeout);
+          System.out.printf(
+              "hol: one sleep %s s, then %,d × %s %s into queue %s%n",
+              longSeconds, n, task, taskArgs, queue);
+          BenchRun.Burst burst =
+              bench.headOfLine(
+                  longSeconds, n, task, taskArgs, Topics.requireQueueName(queue), timeout);
           putBurst(report, burst);
           report.put("long_still_running", burst.longStillRunning());
         }
         case "io" -> {
           int n = tasks != null ? tasks : 400;
           System.out.printf("io: %,d × sleep %s s into queue %s%n", n, sleepSeconds, queue);
-          putBurst(report, bench.burst(n, "sleep", Json.MAPPER.createArrayNode().add(sleepSeconds),
-              Topics.requireQueueName(queue), timeout));
+          putBurst(
+              report,
+              bench.burst(
+                  n,
+                  "sleep",
+                  Json.MAPPER.createArrayNode().add(sleepSeconds),
+                  Topics.requireQueueName(queue),
+                  timeout));
         }
-        default -> throw new IllegalArgumentException(
-            "--mode must be throughput, latency, cpu, priority, hol or io, was '" + mode + "'");
+        default ->
+            throw new IllegalArgumentException(
+                "--mode must be throughput, latency, cpu, priority, hol or io, was '" + mode + "'");
       }
     }
     printHuman(report);
@@ -148,14 +210,19 @@ final class BenchCommand implements Callable<Integer> {
     return report.path("errors").asLong() == 0 ? 0 : 1;
   }
 
-  private void priority(BenchRun bench, int flood, ArrayNode taskArgs, Duration timeout, ObjectNode report) throws Exception {
+  private void priority(
+      BenchRun bench, int flood, ArrayNode taskArgs, Duration timeout, ObjectNode report)
+      throws Exception {
     int trickle = 200;
-    System.out.printf("priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n", trickle, flood);
+    System.out.printf(
+        "priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n",
+        trickle, flood);
     bench.oneAtATime(50, task, taskArgs, "high", timeout);
     Histogram unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
     ExecutorService background = Executors.newSingleThreadExecutor();
-    Future<BenchRun.Outcome> flooding = background.submit(() ->
-        bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
+    Future<BenchRun.Outcome> flooding =
+        background.submit(
+            () -> bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
     Histogram loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
     BenchRun.Outcome outcome = flooding.get();
     background.shutdown();
@@ -188,39 +255,52 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static void put(ObjectNode report, BenchRun.Outcome outcome) {
-    report.put("tasks", outcome.tasks()).put("errors", outcome.errors())
-        .put("tasks_per_second", outcome.throughput()).put("publish_per_second", outcome.publishRate())
-        .put("publish_seconds", outcome.publishSeconds()).put("end_to_end_seconds", outcome.endToEndSeconds());
+    report
+        .put("tasks", outcome.tasks())
+        .put("errors", outcome.errors())
+        .put("tasks_per_second", outcome.throughput())
+        .put("publish_per_second", outcome.publishRate())
+        .put("publish_seconds", outcome.publishSeconds())
+        .put("end_to_end_seconds", outcome.endToEndSeconds());
     report.set("latency_ms", BenchRun.percentiles(outcome.latencyMicros()));
   }
 
   private static void putBurst(ObjectNode report, BenchRun.Burst burst) {
-    report.put("tasks", burst.tasks()).put("errors", burst.errors()).put("publish_seconds", burst.publishSeconds())
+    report
+        .put("tasks", burst.tasks())
+        .put("errors", burst.errors())
+        .put("publish_seconds", burst.publishSeconds())
         .put("done_seconds", burst.doneSeconds());
     report.set("latency_ms", BenchRun.percentiles(burst.latencyMicros()));
   }
 
   private static void printHuman(ObjectNode report) {
     System.out.println();
-    report.fields().forEachRemaining(field -> {
-      JsonNode value = field.getValue();
-      String text = value.isDouble() ? String.format("%,.2f", value.asDouble())
-          : value.isNumber() ? String.format("%,d", value.asLong()) : value.toString();
-      System.out.printf("  %-20s %s%n", field.getKey(), text);
-    });
+    report
+        .fields()
+        .forEachRemaining(
+            field -> {
+              JsonNode value = field.getValue();
+              String text =
+                  value.isDouble()
+                      ? String.format("%,.2f", value.asDouble())
+                      : value.isNumber() ? String.format("%,d", value.asLong()) : value.toString();
+              System.out.printf("  %-20s %s%n", field.getKey(), text);
+            });
   }
 
   private String[] queueMix() {
     List<String> slots = new ArrayList<>();
-    mix.forEach((queue, weight) -> {
-      Topics.requireQueueName(queue);
-      if (weight == null || weight < 0) {
-        throw new IllegalArgumentException("--mix weight of '" + queue + "' must be 0 or more");
-      }
-      for (int i = 0; i < weight; i++) {
-        slots.add(queue);
-      }
-    });
+    mix.forEach(
+        (queue, weight) -> {
+          Topics.requireQueueName(queue);
+          if (weight == null || weight < 0) {
+            throw new IllegalArgumentException("--mix weight of '" + queue + "' must be 0 or more");
+          }
+          for (int i = 0; i < weight; i++) {
+            slots.add(queue);
+          }
+        });
     if (slots.isEmpty()) {
       throw new IllegalArgumentException("--mix gives every queue weight 0: nothing to publish");
     }
@@ -232,10 +312,12 @@ final class BenchCommand implements Callable<Integer> {
     try {
       node = Json.MAPPER.readTree(text);
     } catch (Exception e) {
-      throw new IllegalArgumentException("--args must be a JSON array such as [10], was '" + text + "'");
+      throw new IllegalArgumentException(
+          "--args must be a JSON array such as [10], was '" + text + "'");
     }
     if (node == null || !node.isArray()) {
-      throw new IllegalArgumentException("--args must be a JSON array such as [10], was '" + text + "'");
+      throw new IllegalArgumentException(
+          "--args must be a JSON array such as [10], was '" + text + "'");
     }
     return (ArrayNode) node;
   }

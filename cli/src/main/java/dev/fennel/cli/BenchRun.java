@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
-/** One benchmark pass: publish tasks from many threads, then fetch and verify every result by id. */
+/**
+ * One benchmark pass: publish tasks from many threads, then fetch and verify every result by id.
+ */
 final class BenchRun {
   /** Ids per batch request when fetching results. */
   static final int FETCH_BATCH = 50_000;
@@ -41,12 +43,18 @@ final class BenchRun {
    * What a pass measured.
    *
    * @param tasks tasks published
-   * @param errors failed acknowledgements, failed or wrong results, and results missing at the deadline
+   * @param errors failed acknowledgements, failed or wrong results, and results missing at the
+   *     deadline
    * @param publishSeconds first publish to the last acknowledgement
    * @param endToEndSeconds first publish to the last verified result
    * @param latencyMicros submit-to-result times from the results' own timestamps
    */
-  record Outcome(long tasks, long errors, double publishSeconds, double endToEndSeconds, Histogram latencyMicros) {
+  record Outcome(
+      long tasks,
+      long errors,
+      double publishSeconds,
+      double endToEndSeconds,
+      Histogram latencyMicros) {
     double publishRate() {
       return tasks / publishSeconds;
     }
@@ -65,10 +73,17 @@ final class BenchRun {
    * @param doneSeconds from the first publish to the last result's finish
    * @param latencyMicros submit-to-result times from the results' own timestamps
    * @param lastFinished when the last task finished
-   * @param longStillRunning for the head-of-line run: the long task had no result when the last short one finished
+   * @param longStillRunning for the head-of-line run: the long task had no result when the last
+   *     short one finished
    */
-  record Burst(long tasks, long errors, double publishSeconds, double doneSeconds, Histogram latencyMicros,
-      Instant lastFinished, boolean longStillRunning) {}
+  record Burst(
+      long tasks,
+      long errors,
+      double publishSeconds,
+      double doneSeconds,
+      Histogram latencyMicros,
+      Instant lastFinished,
+      boolean longStillRunning) {}
 
   BenchRun(TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
     this.client = client;
@@ -77,7 +92,9 @@ final class BenchRun {
     this.terminal = terminal;
   }
 
-  /** The value {@code fib n} must return, or null when the task's results are not checked by value. */
+  /**
+   * The value {@code fib n} must return, or null when the task's results are not checked by value.
+   */
   static Long expected(String task, ArrayNode args) {
     if (!task.equals("fib") || args.isEmpty() || !args.get(0).canConvertToInt()) {
       return null;
@@ -96,7 +113,14 @@ final class BenchRun {
    * Publishes {@code count} tasks from {@code threads} threads over {@code queues} (one per task,
    * chosen by index), then fetches every result by id through the batch endpoint and verifies it.
    */
-  Outcome run(int count, int threads, String task, ArrayNode args, String[] queues, Duration timeout, Path idsFile)
+  Outcome run(
+      int count,
+      int threads,
+      String task,
+      ArrayNode args,
+      String[] queues,
+      Duration timeout,
+      Path idsFile)
       throws Exception {
     String[] ids = new String[count];
     LongAdder published = new LongAdder();
@@ -104,30 +128,44 @@ final class BenchRun {
     AtomicLong verified = new AtomicLong();
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "bench-progress");
-      thread.setDaemon(true);
-      return thread;
-    });
-    ticker.scheduleAtFixedRate(() -> progress(count, published.sum(), verified.get(), start), 500,
-        terminal ? 500 : 5_000, TimeUnit.MILLISECONDS);
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "bench-progress");
+              thread.setDaemon(true);
+              return thread;
+            });
+    ticker.scheduleAtFixedRate(
+        () -> progress(count, published.sum(), verified.get(), start),
+        500,
+        terminal ? 500 : 5_000,
+        TimeUnit.MILLISECONDS);
     try {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<?>> publishers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int first = t;
-        publishers.add(pool.submit(() -> {
-          for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
-            TaskClient.Submission submission = client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
-            ids[i] = submission.id();
-            submission.acknowledged().whenComplete((metadata, error) -> {
-              if (error != null) {
-                failedAcks.increment();
-              }
-            });
-            published.increment();
-          }
-        }));
+        publishers.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
+                    TaskClient.Submission submission =
+                        client.submitJson(
+                            task,
+                            args,
+                            TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
+                    ids[i] = submission.id();
+                    submission
+                        .acknowledged()
+                        .whenComplete(
+                            (metadata, error) -> {
+                              if (error != null) {
+                                failedAcks.increment();
+                              }
+                            });
+                    published.increment();
+                  }
+                }));
       }
       for (Future<?> publisher : publishers) {
         publisher.get();
@@ -156,7 +194,8 @@ final class BenchRun {
           newest--;
         }
         if (newest >= 0) {
-          // Block (in the API, not here) until the newest pending task is done: most others are then too.
+          // Block (in the API, not here) until the newest pending task is done: most others are
+          // then too.
           long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
           results.await(order[newest], Duration.ofMillis(Math.min(left, 30_000)));
         }
@@ -171,14 +210,18 @@ final class BenchRun {
             }
             pending.remove(result.id());
             verified.incrementAndGet();
-            boolean correct = result.status() == Status.SUCCESS
-                && (expected == null || (result.result() != null && result.result().asLong() == expected));
+            boolean correct =
+                result.status() == Status.SUCCESS
+                    && (expected == null
+                        || (result.result() != null && result.result().asLong() == expected));
             if (!correct) {
               errors++;
             }
             if (result.submittedAt() != null && result.finishedAt() != null) {
-              long micros = Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
-              latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+              long micros =
+                  Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
+              latency.recordValue(
+                  Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
             }
           }
         }
@@ -198,11 +241,21 @@ final class BenchRun {
   private void progress(int count, long published, long verified, long start) {
     double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
     double rate = verified / seconds;
-    String eta = verified == 0 ? "?" : String.format("%.0fs", (count - verified) / Math.max(rate, 1e-9));
+    String eta =
+        verified == 0 ? "?" : String.format("%.0fs", (count - verified) / Math.max(rate, 1e-9));
     int width = 30;
     int filled = (int) (width * verified / Math.max(1, count));
-    String line = String.format("[%s%s] published %,d (%,.0f/s)  verified %,d/%,d (%,.0f/s)  eta %s",
-        "#".repeat(filled), ".".repeat(width - filled), published, published / seconds, verified, count, rate, eta);
+    String line =
+        String.format(
+            "[%s%s] published %,d (%,.0f/s)  verified %,d/%,d (%,.0f/s)  eta %s",
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            published,
+            published / seconds,
+            verified,
+            count,
+            rate,
+            eta);
     if (terminal) {
       out.print("\r" + line);
     } else {
@@ -224,25 +277,51 @@ final class BenchRun {
     }
   }
 
-  /** Publishes one task that sleeps {@code longSeconds}, then a burst of short ones into the same queue. */
-  Burst headOfLine(double longSeconds, int count, String task, ArrayNode args, String queue, Duration timeout) throws Exception {
-    TaskClient.Submission slow = client.submitJson("sleep", dev.fennel.protocol.Json.MAPPER.createArrayNode().add(longSeconds),
-        TaskClient.Options.NONE.withQueue(queue));
+  /**
+   * Publishes one task that sleeps {@code longSeconds}, then a burst of short ones into the same
+   * queue.
+   */
+  Burst headOfLine(
+      double longSeconds, int count, String task, ArrayNode args, String queue, Duration timeout)
+      throws Exception {
+    TaskClient.Submission slow =
+        client.submitJson(
+            "sleep",
+            dev.fennel.protocol.Json.MAPPER.createArrayNode().add(longSeconds),
+            TaskClient.Options.NONE.withQueue(queue));
     slow.acknowledged().get(30, TimeUnit.SECONDS);
     Burst burst = burst(count, task, args, queue, timeout);
-    boolean stillRunning = results.result(slow.id()).map(r -> r.finishedAt().isAfter(burst.lastFinished())).orElse(true);
-    return new Burst(burst.tasks(), burst.errors(), burst.publishSeconds(), burst.doneSeconds(), burst.latencyMicros(),
-        burst.lastFinished(), stillRunning);
+    boolean stillRunning =
+        results
+            .result(slow.id())
+            .map(r -> r.finishedAt().isAfter(burst.lastFinished()))
+            .orElse(true);
+    return new Burst(
+        burst.tasks(),
+        burst.errors(),
+        burst.publishSeconds(),
+        burst.doneSeconds(),
+        burst.latencyMicros(),
+        burst.lastFinished(),
+        stillRunning);
   }
 
   /**
-   * Publishes {@code count} tasks into {@code queue} at once and waits for all of them: the time from
-   * the first publish to the last finish, from the results' own timestamps (this machine's clock).
+   * Publishes {@code count} tasks into {@code queue} at once and waits for all of them: the time
+   * from the first publish to the last finish, from the results' own timestamps (this machine's
+   * clock).
    */
-  Burst burst(int count, String task, ArrayNode args, String queue, Duration timeout) throws Exception {
-    // The client's connection and metadata are ready before the clock starts (as a long-lived publisher's are).
-    client.submitJson("echo", dev.fennel.protocol.Json.MAPPER.createArrayNode().add("warm-up"),
-        TaskClient.Options.NONE.withQueue(queue)).acknowledged().get(30, TimeUnit.SECONDS);
+  Burst burst(int count, String task, ArrayNode args, String queue, Duration timeout)
+      throws Exception {
+    // The client's connection and metadata are ready before the clock starts (as a long-lived
+    // publisher's are).
+    client
+        .submitJson(
+            "echo",
+            dev.fennel.protocol.Json.MAPPER.createArrayNode().add("warm-up"),
+            TaskClient.Options.NONE.withQueue(queue))
+        .acknowledged()
+        .get(30, TimeUnit.SECONDS);
     Instant start = Instant.now();
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -277,7 +356,14 @@ final class BenchRun {
         latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
       }
     }
-    return new Burst(count, errors, publishSeconds, Duration.between(start, last).toNanos() / 1e9, latency, last, false);
+    return new Burst(
+        count,
+        errors,
+        publishSeconds,
+        Duration.between(start, last).toNanos() / 1e9,
+        latency,
+        last,
+        false);
   }
 
   /** Submits one task at a time and waits for its result: the client-observed round trip. */
@@ -286,13 +372,21 @@ final class BenchRun {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
       long start = System.nanoTime();
-      TaskClient.Submission submission = client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
-      TaskResult result = results.await(submission.id(), Duration.ofSeconds(30))
-          .orElseThrow(() -> new IllegalStateException("no result for " + submission.id() + " within 30 s"));
+      TaskClient.Submission submission =
+          client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
+      TaskResult result =
+          results
+              .await(submission.id(), Duration.ofSeconds(30))
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "no result for " + submission.id() + " within 30 s"));
       if (result.status() != Status.SUCCESS) {
-        throw new IllegalStateException("task " + result.id() + " ended " + result.status() + ": " + result.error());
+        throw new IllegalStateException(
+            "task " + result.id() + " ended " + result.status() + ": " + result.error());
       }
-      roundTrip.recordValue(Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
+      roundTrip.recordValue(
+          Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
     }
     return roundTrip;
   }

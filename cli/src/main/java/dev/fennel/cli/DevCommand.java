@@ -1,9 +1,9 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
+import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
-import dev.fennel.testkit.EmbeddedKafka;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,30 +12,53 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code fennel dev}: an embedded Kafka broker, a worker and the API in one process. */
-@Command(name = "dev", mixinStandardHelpOptions = true,
-    description = {"Run everything in one process: a real Kafka broker (embedded, KRaft), a worker for",
-        "every queue and the results API. Nothing to install but a JDK."})
+@Command(
+    name = "dev",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run everything in one process: a real Kafka broker (embedded, KRaft), a worker for",
+      "every queue and the results API. Nothing to install but a JDK."
+    })
 final class DevCommand implements Callable<Integer> {
-  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092",
+  @Option(
+      names = "--kafka-port",
+      paramLabel = "PORT",
+      defaultValue = "9092",
       description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
   int kafkaPort;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:FENNEL_DEV_DATA:-.fennel/dev}",
-      description = "Where the broker and the API keep their data (env FENNEL_DEV_DATA; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = "${env:FENNEL_DEV_DATA:-.fennel/dev}",
+      description =
+          "Where the broker and the API keep their data (env FENNEL_DEV_DATA; default ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "fennel.",
+  @Option(
+      names = "--topic-prefix",
+      paramLabel = "PREFIX",
+      defaultValue = "fennel.",
       description = "Prefix of every topic name (default ${DEFAULT-VALUE}).")
   String topicPrefix;
 
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
 
+  /**
+   * The embedded broker's class, looked up by name so that its absence is a message, not a stack
+   * trace.
+   */
+  static final String BROKER_CLASS = "dev.fennel.devbroker.EmbeddedKafka";
+
   @Override
   public Integer call() {
+    requireDevBroker(DevCommand.class.getClassLoader());
     Path data = dataDir.toAbsolutePath().normalize();
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
-    EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
+    EmbeddedKafka kafka =
+        EmbeddedKafka.start(
+            new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
     ResultsServer server = null;
     try {
@@ -45,17 +68,38 @@ final class DevCommand implements Callable<Integer> {
       if (worker.name == null) {
         worker.name = "dev";
       }
-      WorkerConfig config = worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
+      WorkerConfig config =
+          worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
       running = Worker.start(config, registry);
-      server = ResultsServer.start(api.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka(),
-          config.layout(), data.resolve("api")), registry);
+      server =
+          ResultsServer.start(
+              api.toConfig(
+                  kafka.bootstrapServers(),
+                  kafkaOptions.topics(),
+                  kafkaOptions.kafka(),
+                  config.layout(),
+                  data.resolve("api")),
+              registry);
       String apiUrl = "http://" + api.host + ":" + server.port();
       System.out.println();
-      System.out.println("  Kafka      " + kafka.bootstrapServers() + "   topics " + kafkaOptions.topics().queue("high")
-          + ", .default, .low, " + kafkaOptions.topics().results());
-      System.out.println("  worker     '" + config.name() + "' serving " + config.queues() + " with " + config.concurrency()
-          + " " + config.pool().name().toLowerCase(java.util.Locale.ROOT) + " slot(s)");
+      System.out.println(
+          "  Kafka      "
+              + kafka.bootstrapServers()
+              + "   topics "
+              + kafkaOptions.topics().queue("high")
+              + ", .default, .low, "
+              + kafkaOptions.topics().results());
+      System.out.println(
+          "  worker     '"
+              + config.name()
+              + "' serving "
+              + config.queues()
+              + " with "
+              + config.concurrency()
+              + " "
+              + config.pool().name().toLowerCase(java.util.Locale.ROOT)
+              + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
       System.out.println("  data       " + data);
       System.out.println();
@@ -70,6 +114,23 @@ final class DevCommand implements Callable<Integer> {
     }
     Shutdown.awaitAndClose(server, running, kafka);
     return 0;
+  }
+
+  /**
+   * Fails with what to do when the dev broker is not on the class path: it is left out of {@code
+   * fennel.jar}'s own libraries (and so of every worker or API image) on purpose.
+   */
+  static void requireDevBroker(ClassLoader loader) {
+    try {
+      Class.forName(BROKER_CLASS, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalStateException(
+          "fennel dev needs the embedded Kafka broker, which is not on the class path here "
+              + "(worker and API images leave it out). Run ./fennel dev from a source checkout (it builds and adds "
+              + "dev-broker/target/fennel-dev-broker.jar), or add that jar with FENNEL_CLASSPATH; "
+              + "to use a Kafka you already run, start ./fennel worker and ./fennel api with --bootstrap instead.",
+          e);
+    }
   }
 
   private static void closeQuietly(AutoCloseable resource) {

@@ -10,10 +10,19 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "fennel 0.1.0",
     description = "A distributed task queue for the JVM, built on Apache Kafka.",
-    subcommands = {DevCommand.class, WorkerCommand.class, ApiCommand.class, SubmitCommand.class, StatusCommand.class,
-        BenchCommand.class,
-        CommandLine.HelpCommand.class},
-    footer = {"", "Start here: ./fennel dev    then, in another shell: ./fennel submit fib 20 --wait"})
+    subcommands = {
+      DevCommand.class,
+      WorkerCommand.class,
+      ApiCommand.class,
+      SubmitCommand.class,
+      StatusCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {
+      "",
+      "Start here: ./fennel dev    then, in another shell: ./fennel submit fib 20 --wait"
+    })
 public final class Fennel {
   private Fennel() {}
 
@@ -25,18 +34,19 @@ public final class Fennel {
   /** Runs the command line and returns its exit status. */
   static int run(String... args) {
     CommandLine cli = new CommandLine(new Fennel());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      Throwable cause = e;
-      while (cause.getCause() != null && cause.getMessage() == null) {
-        cause = cause.getCause();
-      }
-      err.println("fennel: " + cause.getMessage());
-      if (System.getenv("FENNEL_DEBUG") != null) {
-        e.printStackTrace(err);
-      }
-      return e instanceof IllegalArgumentException ? 2 : 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          Throwable cause = e;
+          while (cause.getCause() != null && cause.getMessage() == null) {
+            cause = cause.getCause();
+          }
+          err.println("fennel: " + cause.getMessage());
+          if (System.getenv("FENNEL_DEBUG") != null) {
+            e.printStackTrace(err);
+          }
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        });
     return cli.execute(args);
   }
 }

@@ -8,26 +8,39 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka shares. */
 final class KafkaOptions {
-  @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--bootstrap",
+      paramLabel = "HOST:PORT",
       defaultValue = "${env:FENNEL_BOOTSTRAP:-localhost:9092}",
       description = "Kafka bootstrap servers (env FENNEL_BOOTSTRAP; default ${DEFAULT-VALUE}).")
   String bootstrap;
 
-  @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+  @Option(
+      names = "--topic-prefix",
+      paramLabel = "PREFIX",
       defaultValue = "${env:FENNEL_TOPIC_PREFIX:-fennel.}",
-      description = "Prefix of every topic name (env FENNEL_TOPIC_PREFIX; default ${DEFAULT-VALUE}).")
+      description =
+          "Prefix of every topic name (env FENNEL_TOPIC_PREFIX; default ${DEFAULT-VALUE}).")
   String topicPrefix;
 
-  @Option(names = "--kafka-config", paramLabel = "FILE", defaultValue = "${env:FENNEL_KAFKA_CONFIG}",
-      description = "A Kafka client properties file (TLS, SASL, tuning) passed to every client (env FENNEL_KAFKA_CONFIG).")
-  Path kafkaConfig;
+  @Option(
+      names = "--kafka-config",
+      paramLabel = "FILE",
+      defaultValue = "${env:FENNEL_KAFKA_CONFIG}",
+      description =
+          "A Kafka client properties file (TLS, SASL, tuning) passed to every client (env FENNEL_KAFKA_CONFIG).")
+  @Nullable Path kafkaConfig;
 
-  @Option(names = "-X", paramLabel = "KEY=VALUE",
-      description = "One Kafka client property, e.g. -X security.protocol=SSL; repeatable, wins over --kafka-config.")
+  @Option(
+      names = "-X",
+      paramLabel = "KEY=VALUE",
+      description =
+          "One Kafka client property, e.g. -X security.protocol=SSL; repeatable, wins over --kafka-config.")
   Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
   Topics topics() {
@@ -41,7 +54,8 @@ final class KafkaOptions {
       try (Reader reader = Files.newBufferedReader(kafkaConfig)) {
         props.load(reader);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read --kafka-config " + kafkaConfig + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read --kafka-config " + kafkaConfig + ": " + e.getMessage(), e);
       }
       props.stringPropertyNames().forEach(name -> merged.put(name, props.getProperty(name)));
     }

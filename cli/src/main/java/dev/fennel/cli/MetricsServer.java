@@ -13,19 +13,28 @@ final class MetricsServer implements AutoCloseable {
     this.http = http;
   }
 
-  static MetricsServer start(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
-    Javalin http = Javalin.create(cfg -> {
-      cfg.startup.showJavalinBanner = false;
-      cfg.startup.showOldJavalinVersionWarning = false;
-      cfg.jetty.host = host;
-      cfg.jetty.port = port;
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
-      cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
-      cfg.routes.get("/health/ready", ctx -> {
-        boolean ok = ready.getAsBoolean();
-        ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "READY" : "STARTING"));
-      });
-    });
+  static MetricsServer start(
+      String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    Javalin http =
+        Javalin.create(
+            cfg -> {
+              cfg.startup.showJavalinBanner = false;
+              cfg.startup.showOldJavalinVersionWarning = false;
+              cfg.jetty.host = host;
+              cfg.jetty.port = port;
+              cfg.routes.get(
+                  "/metrics",
+                  ctx ->
+                      ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                          .result(registry.scrape()));
+              cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+              cfg.routes.get(
+                  "/health/ready",
+                  ctx -> {
+                    boolean ok = ready.getAsBoolean();
+                    ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "READY" : "STARTING"));
+                  });
+            });
     http.start();
     return new MetricsServer(http);
   }

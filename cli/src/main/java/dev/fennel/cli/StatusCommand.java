@@ -1,26 +1,37 @@
 package dev.fennel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fennel.producer.ResultsClient;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-/** {@code fennel status}: the queues and workers at a glance, like {@code celery inspect} and Flower. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show each queue's backlog, partitions and workers, and the results seen, from the results API.")
+/**
+ * {@code fennel status}: the queues and workers at a glance, like {@code celery inspect} and
+ * Flower.
+ */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show each queue's backlog, partitions and workers, and the results seen, from the results API.")
 final class StatusCommand implements Callable<Integer> {
-  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
-      description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
-  String api;
+  @Mixin ApiClientOptions api;
 
   @Override
   public Integer call() {
-    JsonNode overview = new ResultsClient(api).queues();
+    JsonNode overview = api.client().queues();
     String format = "%-12s %10s %12s %12s %10s %10s  %s%n";
-    System.out.printf(format, "QUEUE", "PARTITIONS", "BACKLOG", "PUBLISHED", "SUCCESS", "FAILURE", "WORKERS (threads/partitions)");
+    System.out.printf(
+        format,
+        "QUEUE",
+        "PARTITIONS",
+        "BACKLOG",
+        "PUBLISHED",
+        "SUCCESS",
+        "FAILURE",
+        "WORKERS (threads/partitions)");
     for (JsonNode queue : overview.get("queues")) {
       Map<String, int[]> workers = new TreeMap<>();
       for (JsonNode worker : queue.get("workers")) {
@@ -29,15 +40,32 @@ final class StatusCommand implements Callable<Integer> {
         counts[1] += worker.get("partitions").asInt();
       }
       StringBuilder names = new StringBuilder();
-      workers.forEach((name, counts) -> names.append(names.isEmpty() ? "" : ", ").append(name)
-          .append(" (").append(counts[0]).append('/').append(counts[1]).append(')'));
+      workers.forEach(
+          (name, counts) ->
+              names
+                  .append(names.isEmpty() ? "" : ", ")
+                  .append(name)
+                  .append(" (")
+                  .append(counts[0])
+                  .append('/')
+                  .append(counts[1])
+                  .append(')'));
       JsonNode seen = queue.path("resultsSeen");
-      System.out.printf(format, queue.get("queue").asText(), queue.get("partitions").asText(), queue.get("backlog").asText(),
-          queue.get("published").asText(), seen.path("success").asText("0"), seen.path("failure").asText("0"),
-          names.isEmpty() ? "none: start one with ./fennel worker -Q " + queue.get("queue").asText() : names);
+      System.out.printf(
+          format,
+          queue.get("queue").asText(),
+          queue.get("partitions").asText(),
+          queue.get("backlog").asText(),
+          queue.get("published").asText(),
+          seen.path("success").asText("0"),
+          seen.path("failure").asText("0"),
+          names.isEmpty()
+              ? "none: start one with ./fennel worker -Q " + queue.get("queue").asText()
+              : names);
     }
     System.out.println();
-    System.out.println("results counted by this API instance since " + overview.get("resultsSeenSince").asText());
+    System.out.println(
+        "results counted by this API instance since " + overview.get("resultsSeenSince").asText());
     return 0;
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TaskResult;
@@ -19,63 +18,103 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code fennel submit}: publishes one task and prints its id. */
-@Command(name = "submit", mixinStandardHelpOptions = true,
-    description = {"Publish one task and print its id (alone, on the last line).",
-        "Each ARG is read as JSON when it is valid JSON (20, 1.5, true, \"text\", [1,2], {\"a\":1}),",
-        "otherwise as a string. Example: ./fennel submit fib 20 --wait"})
+@Command(
+    name = "submit",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Publish one task and print its id (alone, on the last line).",
+      "Each ARG is read as JSON when it is valid JSON (20, 1.5, true, \"text\", [1,2], {\"a\":1}),",
+      "otherwise as a string. Example: ./fennel submit fib 20 --wait"
+    })
 final class SubmitCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
-  @Parameters(index = "0", paramLabel = "TASK", description = "Task name, e.g. fib, echo, sleep, fail.")
+  @Parameters(
+      index = "0",
+      paramLabel = "TASK",
+      description = "Task name, e.g. fib, echo, sleep, fail.")
   String task;
 
   @Parameters(index = "1..*", paramLabel = "ARG", description = "Positional arguments.")
   List<String> args = new ArrayList<>();
 
-  @Option(names = {"-q", "--queue"}, paramLabel = "QUEUE", description = "Queue to publish to (default: routed by task name, else 'default').")
-  String queue;
+  @Option(
+      names = {"-q", "--queue"},
+      paramLabel = "QUEUE",
+      description = "Queue to publish to (default: routed by task name, else 'default').")
+  @Nullable String queue;
 
-  @Option(names = "--id", paramLabel = "ID", description = "Use this task id instead of a new UUIDv7 (resubmitting an id overwrites its result).")
-  String id;
+  @Option(
+      names = "--id",
+      paramLabel = "ID",
+      description =
+          "Use this task id instead of a new UUIDv7 (resubmitting an id overwrites its result).")
+  @Nullable String id;
 
-  @Option(names = "--kwarg", paramLabel = "NAME=JSON", description = "A named argument; repeatable.")
+  @Option(
+      names = "--kwarg",
+      paramLabel = "NAME=JSON",
+      description = "A named argument; repeatable.")
   Map<String, String> kwargs = new LinkedHashMap<>();
 
-  @Option(names = "--countdown", paramLabel = "SECONDS", description = "Run no sooner than this many seconds from now.")
-  Double countdown;
+  @Option(
+      names = "--countdown",
+      paramLabel = "SECONDS",
+      description = "Run no sooner than this many seconds from now.")
+  @Nullable Double countdown;
 
-  @Option(names = "--eta", paramLabel = "INSTANT", description = "Run no sooner than this ISO-8601 UTC instant, e.g. 2026-01-31T12:00:00Z.")
-  String eta;
+  @Option(
+      names = "--eta",
+      paramLabel = "INSTANT",
+      description = "Run no sooner than this ISO-8601 UTC instant, e.g. 2026-01-31T12:00:00Z.")
+  @Nullable String eta;
 
-  @Option(names = "--expires", paramLabel = "INSTANT", description = "Do not run after this ISO-8601 UTC instant.")
-  String expires;
+  @Option(
+      names = "--expires",
+      paramLabel = "INSTANT",
+      description = "Do not run after this ISO-8601 UTC instant.")
+  @Nullable String expires;
 
-  @Option(names = "--max-retries", paramLabel = "N", description = "Retry a failing task up to N times.")
-  Integer maxRetries;
+  @Option(
+      names = "--max-retries",
+      paramLabel = "N",
+      description = "Retry a failing task up to N times.")
+  @Nullable Integer maxRetries;
 
-  @Option(names = "--time-limit", paramLabel = "SECONDS", description = "Seconds one attempt may run.")
-  Double timeLimit;
+  @Option(
+      names = "--time-limit",
+      paramLabel = "SECONDS",
+      description = "Seconds one attempt may run.")
+  @Nullable Double timeLimit;
 
-  @Option(names = "--route", paramLabel = "TASK=QUEUE", split = ",",
-      defaultValue = "${env:FENNEL_ROUTES}", description = "Routing table entries, e.g. --route fib=high (env FENNEL_ROUTES).")
+  @Option(
+      names = "--route",
+      paramLabel = "TASK=QUEUE",
+      split = ",",
+      defaultValue = "${env:FENNEL_ROUTES}",
+      description = "Routing table entries, e.g. --route fib=high (env FENNEL_ROUTES).")
   Map<String, String> routes = new LinkedHashMap<>();
 
-  @Option(names = {"-w", "--wait"}, description = "Wait for the result and print it (JSON) after the id.")
+  @Option(
+      names = {"-w", "--wait"},
+      description = "Wait for the result and print it (JSON) after the id.")
   boolean waitForResult;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
       description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
-  @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
-      description = "Results API for --wait (env FENNEL_API; default ${DEFAULT-VALUE}).")
-  String api;
+  @Mixin ApiClientOptions api;
 
   @Override
   public Integer call() throws Exception {
@@ -88,10 +127,19 @@ final class SubmitCommand implements Callable<Integer> {
         named.set(entry.getKey(), parseArg(entry.getValue()));
       }
     }
-    TaskClient.Options options = new TaskClient.Options(id, queue, named, instant("--eta", eta),
-        countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)), instant("--expires", expires),
-        maxRetries, timeLimit);
-    TaskClient.Config config = new TaskClient.Config(kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Options options =
+        new TaskClient.Options(
+            id,
+            queue,
+            named,
+            instant("--eta", eta),
+            countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)),
+            instant("--expires", expires),
+            maxRetries,
+            timeLimit);
+    TaskClient.Config config =
+        new TaskClient.Config(
+            kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);
@@ -100,15 +148,17 @@ final class SubmitCommand implements Callable<Integer> {
       } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
       } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not acknowledge the task in time");
+        throw new IllegalStateException(
+            "Kafka at " + config.bootstrapServers() + " did not acknowledge the task in time");
       }
       taskId = submission.id();
     }
     System.out.println(taskId);
     if (waitForResult) {
-      Optional<TaskResult> result = new ResultsClient(api).await(taskId, Duration.ofSeconds(timeoutSeconds));
+      Optional<TaskResult> result = api.client().await(taskId, Duration.ofSeconds(timeoutSeconds));
       if (result.isEmpty()) {
-        System.err.println("fennel: no result for " + taskId + " within " + timeoutSeconds + " s (still pending)");
+        System.err.println(
+            "fennel: no result for " + taskId + " within " + timeoutSeconds + " s (still pending)");
         return 3;
       }
       System.out.println(Json.toString(result.get()));
@@ -133,7 +183,11 @@ final class SubmitCommand implements Callable<Integer> {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(option + " must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '" + text + "'");
+      throw new IllegalArgumentException(
+          option
+              + " must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '"
+              + text
+              + "'");
     }
   }
 }

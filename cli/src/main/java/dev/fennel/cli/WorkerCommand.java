@@ -9,20 +9,32 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code fennel worker}: runs tasks from the queues it serves. */
-@Command(name = "worker", mixinStandardHelpOptions = true,
-    description = {"Run a worker: a poll loop per queue feeds one pool of -c slots shared by the queues in priority order.",
-        "Start more workers with the same queues, on this or other hosts, to share the work."})
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a worker: a poll loop per queue feeds one pool of -c slots shared by the queues in priority order.",
+      "Start more workers with the same queues, on this or other hosts, to share the work."
+    })
 final class WorkerCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin WorkerOptions worker;
 
-  @Option(names = "--metrics-host", paramLabel = "ADDRESS", defaultValue = "${env:FENNEL_METRICS_HOST:-127.0.0.1}",
-      description = "Address of the worker's /metrics and /health endpoint (env FENNEL_METRICS_HOST; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "${env:FENNEL_METRICS_HOST:-127.0.0.1}",
+      description =
+          "Address of the worker's /metrics and /health endpoint (env FENNEL_METRICS_HOST; default ${DEFAULT-VALUE}).")
   String metricsHost;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:FENNEL_METRICS_PORT:-9464}",
-      description = "Port of the worker's /metrics and /health endpoint; 0 picks a free one, -1 turns it off "
-          + "(env FENNEL_METRICS_PORT; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      defaultValue = "${env:FENNEL_METRICS_PORT:-9464}",
+      description =
+          "Port of the worker's /metrics and /health endpoint; 0 picks a free one, -1 turns it off "
+              + "(env FENNEL_METRICS_PORT; default ${DEFAULT-VALUE}).")
   int metricsPort;
 
   @Override
@@ -36,18 +48,40 @@ final class WorkerCommand implements Callable<Integer> {
         metrics = MetricsServer.start(metricsHost, metricsPort, registry, running::isRunning);
       } catch (RuntimeException e) {
         running.close();
-        throw new IllegalStateException("cannot serve metrics on " + metricsHost + ":" + metricsPort
-            + " (" + e.getMessage() + "); choose another --metrics-port, or -1 for none", e);
+        throw new IllegalStateException(
+            "cannot serve metrics on "
+                + metricsHost
+                + ":"
+                + metricsPort
+                + " ("
+                + e.getMessage()
+                + "); choose another --metrics-port, or -1 for none",
+            e);
       }
     }
-    System.out.println("worker " + config.name() + " serving " + config.queues() + " from " + config.bootstrapServers()
-        + " with " + config.concurrency() + " " + config.pool().name().toLowerCase(java.util.Locale.ROOT) + " slot(s)"
-        + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
-        + "; Ctrl-C stops it");
-    running.failure().thenAccept(error -> {
-      System.err.println("fennel worker: stopping: " + error.getMessage());
-      System.exit(70);
-    });
+    System.out.println(
+        "worker "
+            + config.name()
+            + " serving "
+            + config.queues()
+            + " from "
+            + config.bootstrapServers()
+            + " with "
+            + config.concurrency()
+            + " "
+            + config.pool().name().toLowerCase(java.util.Locale.ROOT)
+            + " slot(s)"
+            + (metrics == null
+                ? ""
+                : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
+            + "; Ctrl-C stops it");
+    running
+        .failure()
+        .thenAccept(
+            error -> {
+              System.err.println("fennel worker: stopping: " + error.getMessage());
+              System.exit(70);
+            });
     Shutdown.awaitAndClose(metrics == null ? () -> {} : metrics, running);
     return 0;
   }

@@ -2,75 +2,128 @@ package dev.fennel.cli;
 
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
-import java.time.Duration;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Locale;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** What a worker serves and how: shared by {@code worker} and {@code dev}. */
 final class WorkerOptions {
-  @Option(names = {"-Q", "--queues"}, split = ",", paramLabel = "QUEUE",
+  @Option(
+      names = {"-Q", "--queues"},
+      split = ",",
+      paramLabel = "QUEUE",
       defaultValue = "${env:FENNEL_QUEUES:-high,default,low}",
-      description = "Queues to serve, comma-separated, highest priority first: a free slot takes the next task from the "
-          + "first queue that has one (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
+      description =
+          "Queues to serve, comma-separated, highest priority first: a free slot takes the next task from the "
+              + "first queue that has one (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
   List<String> queues;
 
-  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", defaultValue = "${env:FENNEL_CONCURRENCY:-0}",
-      description = "Tasks this worker runs at once, over all its queues (env FENNEL_CONCURRENCY; default: one per CPU "
-          + "core with --pool threads, 100 with --pool virtual).")
+  @Option(
+      names = {"-c", "--concurrency"},
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_CONCURRENCY:-0}",
+      description =
+          "Tasks this worker runs at once, over all its queues (env FENNEL_CONCURRENCY; default: one per CPU "
+              + "core with --pool threads, 100 with --pool virtual).")
   int concurrency;
 
-  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:FENNEL_POOL:-threads}",
-      description = "What runs tasks: threads (platform threads, for CPU-bound tasks) or virtual (virtual threads, for "
-          + "I/O-bound tasks; -c in the hundreds or thousands is fine) (env FENNEL_POOL; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pool",
+      paramLabel = "POOL",
+      defaultValue = "${env:FENNEL_POOL:-threads}",
+      description =
+          "What runs tasks: threads (platform threads, for CPU-bound tasks) or virtual (virtual threads, for "
+              + "I/O-bound tasks; -c in the hundreds or thousands is fine) (env FENNEL_POOL; default ${DEFAULT-VALUE}).")
   String pool;
 
-  @Option(names = "--buffer", paramLabel = "N", defaultValue = "${env:FENNEL_BUFFER:-1000}",
-      description = "Task messages taken from Kafka per partition and not yet finished, at most; a full partition is "
-          + "paused (env FENNEL_BUFFER; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--buffer",
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_BUFFER:-1000}",
+      description =
+          "Task messages taken from Kafka per partition and not yet finished, at most; a full partition is "
+              + "paused (env FENNEL_BUFFER; default ${DEFAULT-VALUE}).")
   int buffer;
 
-  @Option(names = {"-n", "--name"}, paramLabel = "NAME", defaultValue = "${env:FENNEL_WORKER_NAME}",
-      description = "This worker's name in results and metrics (env FENNEL_WORKER_NAME; default: the host name).")
-  String name;
+  @Option(
+      names = {"-n", "--name"},
+      paramLabel = "NAME",
+      defaultValue = "${env:FENNEL_WORKER_NAME}",
+      description =
+          "This worker's name in results and metrics (env FENNEL_WORKER_NAME; default: the host name).")
+  @Nullable String name;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "${env:FENNEL_PARTITIONS:-12}",
-      description = "Partitions of each topic created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_PARTITIONS:-12}",
+      description =
+          "Partitions of each topic created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "${env:FENNEL_REPLICATION_FACTOR:--1}",
-      description = "Replicas of each topic created at start (env FENNEL_REPLICATION_FACTOR; default: the broker's default).")
+  @Option(
+      names = "--replication-factor",
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_REPLICATION_FACTOR:--1}",
+      description =
+          "Replicas of each topic created at start (env FENNEL_REPLICATION_FACTOR; default: the broker's default).")
   short replicationFactor;
 
-  @Option(names = "--time-limit", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_TIME_LIMIT:-300}",
-      description = "Time limit of a task that names none (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--time-limit",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_TIME_LIMIT:-300}",
+      description =
+          "Time limit of a task that names none (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
   double timeLimit;
 
-  @Option(names = "--max-time-limit", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-1800}",
-      description = "The most a task may ask for (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-time-limit",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-1800}",
+      description =
+          "The most a task may ask for (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
   double maxTimeLimit;
 
-  @Option(names = "--time-limit-grace", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2}",
-      description = "How long a task past its limit has to stop once interrupted before its thread is abandoned "
-          + "(env FENNEL_TIME_LIMIT_GRACE; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--time-limit-grace",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2}",
+      description =
+          "How long a task past its limit has to stop once interrupted before its thread is abandoned "
+              + "(env FENNEL_TIME_LIMIT_GRACE; default ${DEFAULT-VALUE}).")
   double grace;
 
-  @Option(names = "--retry-backoff", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1}",
-      description = "Wait before the first retry; doubles per attempt, with jitter (env FENNEL_RETRY_BACKOFF; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--retry-backoff",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1}",
+      description =
+          "Wait before the first retry; doubles per attempt, with jitter (env FENNEL_RETRY_BACKOFF; default ${DEFAULT-VALUE}).")
   double retryBackoff;
 
-  @Option(names = "--retry-backoff-max", paramLabel = "SECONDS", defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-600}",
-      description = "Longest wait between attempts (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--retry-backoff-max",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-600}",
+      description =
+          "Longest wait between attempts (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
   double retryBackoffMax;
 
-  @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "${env:FENNEL_LINGER_MS:-1}",
-      description = "How long the results producer waits to fill a batch: more batches fewer requests, at that much latency "
-          + "(env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--linger-ms",
+      paramLabel = "MS",
+      defaultValue = "${env:FENNEL_LINGER_MS:-1}",
+      description =
+          "How long the results producer waits to fill a batch: more batches fewer requests, at that much latency "
+              + "(env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
   int lingerMs;
 
   private static Duration seconds(String option, double value) {
@@ -81,26 +134,48 @@ final class WorkerOptions {
   }
 
   TaskPolicy policy() {
-    return new TaskPolicy(seconds("--time-limit", timeLimit), seconds("--max-time-limit", maxTimeLimit),
-        seconds("--time-limit-grace", grace), seconds("--retry-backoff", retryBackoff),
+    return new TaskPolicy(
+        seconds("--time-limit", timeLimit),
+        seconds("--max-time-limit", maxTimeLimit),
+        seconds("--time-limit-grace", grace),
+        seconds("--retry-backoff", retryBackoff),
         seconds("--retry-backoff-max", retryBackoffMax));
   }
 
   WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
-    WorkerConfig.Pool chosen = switch (pool.trim().toLowerCase(Locale.ROOT)) {
-      case "threads" -> WorkerConfig.Pool.THREADS;
-      case "virtual" -> WorkerConfig.Pool.VIRTUAL;
-      default -> throw new IllegalArgumentException("--pool must be threads or virtual, was '" + pool + "'");
-    };
+    WorkerConfig.Pool chosen =
+        switch (pool.trim().toLowerCase(Locale.ROOT)) {
+          case "threads" -> WorkerConfig.Pool.THREADS;
+          case "virtual" -> WorkerConfig.Pool.VIRTUAL;
+          default ->
+              throw new IllegalArgumentException(
+                  "--pool must be threads or virtual, was '" + pool + "'");
+        };
     if (concurrency < 0) {
       throw new IllegalArgumentException("--concurrency must be 1 or more, was " + concurrency);
     }
-    int slots = concurrency > 0 ? concurrency
-        : chosen == WorkerConfig.Pool.VIRTUAL ? 100 : Runtime.getRuntime().availableProcessors();
+    int slots =
+        concurrency > 0
+            ? concurrency
+            : chosen == WorkerConfig.Pool.VIRTUAL
+                ? 100
+                : Runtime.getRuntime().availableProcessors();
     List<String> served = queues.stream().map(String::trim).toList();
     TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
-    return new WorkerConfig(bootstrap, topics, served, slots, chosen, buffer, name != null ? name : hostName(), layout,
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, lingerMs, policy(), kafka, List.of());
+    return new WorkerConfig(
+        bootstrap,
+        topics,
+        served,
+        slots,
+        chosen,
+        buffer,
+        name != null ? name : hostName(),
+        layout,
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+        lingerMs,
+        policy(),
+        kafka,
+        List.of());
   }
 
   static String hostName() {

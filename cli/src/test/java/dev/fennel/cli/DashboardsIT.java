@@ -46,9 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboards and rules are real: a worker and the API run a small workload with every outcome,
- * Debian's Prometheus scrapes them on loopback, and every panel query and recording rule must return
- * series (every alert must at least be valid PromQL). Needs {@code prometheus} and {@code promtool}
- * on the PATH; {@code .ci/run} installs them.
+ * Debian's Prometheus scrapes them on loopback, and every panel query and recording rule must
+ * return series (every alert must at least be valid PromQL). Needs {@code prometheus} and {@code
+ * promtool} on the PATH; {@code .ci/run} installs them.
  */
 @ExtendWith(KafkaTestBroker.class)
 class DashboardsIT {
@@ -76,15 +76,28 @@ class DashboardsIT {
 
   @Test
   void promtoolAcceptsTheConfigurationAndRules() throws Exception {
-    assertThat(run("promtool", "check", "config", OPS.resolve("prometheus/prometheus.yml").toString())).isZero();
-    assertThat(run("promtool", "check", "config", OPS.resolve("prometheus/prometheus-dev.yml").toString())).isZero();
-    assertThat(run("promtool", "check", "rules", OPS.resolve("prometheus/rules.yml").toString())).isZero();
+    assertThat(
+            run("promtool", "check", "config", OPS.resolve("prometheus/prometheus.yml").toString()))
+        .isZero();
+    assertThat(
+            run(
+                "promtool",
+                "check",
+                "config",
+                OPS.resolve("prometheus/prometheus-dev.yml").toString()))
+        .isZero();
+    assertThat(run("promtool", "check", "rules", OPS.resolve("prometheus/rules.yml").toString()))
+        .isZero();
   }
 
   @Test
   void dashboardJsonIsConsistent() throws Exception {
-    String datasourceUid = Json.MAPPER.readTree(Files.readString(
-        OPS.resolve("grafana/provisioning/datasources/prometheus.yml")).replaceAll("(?s).*uid: (\\S+).*", "\"$1\"")).asText();
+    String datasourceUid =
+        Json.MAPPER
+            .readTree(
+                Files.readString(OPS.resolve("grafana/provisioning/datasources/prometheus.yml"))
+                    .replaceAll("(?s).*uid: (\\S+).*", "\"$1\""))
+            .asText();
     Set<String> uids = new HashSet<>();
     for (Path file : dashboards()) {
       JsonNode board = Json.MAPPER.readTree(file.toFile());
@@ -94,66 +107,100 @@ class DashboardsIT {
       Set<Integer> ids = new HashSet<>();
       for (JsonNode panel : board.get("panels")) {
         assertThat(ids.add(panel.get("id").asInt())).as("unique panel id in " + file).isTrue();
-        assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText()).isEqualTo(datasourceUid);
+        assertThat(panel.at("/datasource/uid").asText())
+            .as(panel.get("title").asText())
+            .isEqualTo(datasourceUid);
         for (JsonNode target : panel.get("targets")) {
           assertThat(target.at("/datasource/uid").asText()).isEqualTo(datasourceUid);
           Matcher used = VARIABLE.matcher(target.get("expr").asText());
           while (used.find()) {
-            assertThat(variables).as("variable $" + used.group(1) + " of " + panel.get("title").asText() + " in " + file)
+            assertThat(variables)
+                .as(
+                    "variable $"
+                        + used.group(1)
+                        + " of "
+                        + panel.get("title").asText()
+                        + " in "
+                        + file)
                 .contains(used.group(1));
           }
         }
       }
     }
-    assertThat(uids).containsExactlyInAnyOrder("fennel-overview", "fennel-workers", "fennel-results-api");
+    assertThat(uids)
+        .containsExactlyInAnyOrder("fennel-overview", "fennel-workers", "fennel-results-api");
   }
 
   @Test
-  void everyPanelAndRuleReturnsSeriesFromALivePrometheus(KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
+  void everyPanelAndRuleReturnsSeriesFromALivePrometheus(
+      KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     PrometheusMeterRegistry registry = Metrics.registry("dev", "dashboards-it");
-    WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
-        .withPolicy(new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofSeconds(1),
-            Duration.ofMillis(200), Duration.ofSeconds(1)));
+    WorkerConfig config =
+        WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
+            .withPolicy(
+                new TaskPolicy(
+                    Duration.ofMinutes(5),
+                    Duration.ofMinutes(30),
+                    Duration.ofSeconds(1),
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(1)));
     try (Worker worker = Worker.start(config, registry);
-        ResultsServer api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
+        ResultsServer api =
+            ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
       String apiUrl = "http://127.0.0.1:" + api.port();
       workload(broker, topics, apiUrl);
 
       int port = freePort();
       Files.copy(OPS.resolve("prometheus/rules.yml"), dir.resolve("rules.yml"));
-      Files.writeString(dir.resolve("prometheus.yml"), """
+      Files.writeString(
+          dir.resolve("prometheus.yml"),
+          """
           global: {scrape_interval: 1s, evaluation_interval: 1s}
           rule_files: [rules.yml]
           scrape_configs:
             - job_name: fennel-dev
               static_configs: [{targets: ["127.0.0.1:%d"]}]
-          """.formatted(api.port()));
-      Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
-          "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-          .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+          """
+              .formatted(api.port()));
+      Process prometheus =
+          new ProcessBuilder(
+                  "prometheus",
+                  "--config.file=" + dir.resolve("prometheus.yml"),
+                  "--storage.tsdb.path=" + dir.resolve("data"),
+                  "--web.listen-address=127.0.0.1:" + port)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("prometheus.log").toFile())
+              .start();
       try {
         String base = "http://127.0.0.1:" + port;
         // Keep a trickle of work going so rates over 1m windows have samples to compare.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-          workload(broker, topics, apiUrl);
-          return !series(base, "rate(fennel_tasks_finished_total[1m])").isEmpty()
-              && !series(base, "fennel:dead_letters:increase10m").isEmpty();
-        });
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(
+                () -> {
+                  workload(broker, topics, apiUrl);
+                  return !series(base, "rate(fennel_tasks_finished_total[1m])").isEmpty()
+                      && !series(base, "fennel:dead_letters:increase10m").isEmpty();
+                });
         List<String> empty = new ArrayList<>();
         for (Path file : dashboards()) {
           for (JsonNode panel : Json.MAPPER.readTree(file.toFile()).get("panels")) {
             for (JsonNode target : panel.get("targets")) {
-              String expr = target.get("expr").asText().replace("$queue", ".*").replace("$worker", ".*");
+              String expr =
+                  target.get("expr").asText().replace("$queue", ".*").replace("$worker", ".*");
               if (series(base, expr).isEmpty()) {
                 empty.add(file.getFileName() + " / " + panel.get("title").asText() + ": " + expr);
               }
             }
           }
         }
-        JsonNode rules = Json.MAPPER.readTree(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
-            .createParser(OPS.resolve("prometheus/rules.yml").toFile()));
+        JsonNode rules =
+            Json.MAPPER.readTree(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
+                    .createParser(OPS.resolve("prometheus/rules.yml").toFile()));
         for (JsonNode group : rules.get("groups")) {
           for (JsonNode rule : group.get("rules")) {
             if (rule.has("record")) {
@@ -165,7 +212,12 @@ class DashboardsIT {
             }
           }
         }
-        assertThat(empty).as("queries that returned no series (Prometheus log: " + dir.resolve("prometheus.log") + ")").isEmpty();
+        assertThat(empty)
+            .as(
+                "queries that returned no series (Prometheus log: "
+                    + dir.resolve("prometheus.log")
+                    + ")")
+            .isEmpty();
       } finally {
         prometheus.destroy();
         prometheus.waitFor(30, TimeUnit.SECONDS);
@@ -173,20 +225,49 @@ class DashboardsIT {
     }
   }
 
-  /** Every outcome once: successes, a retried failure, an expired task, a delayed one, a dead letter, lookups. */
-  private static void workload(KafkaTestBroker.Broker broker, Topics topics, String apiUrl) throws Exception {
+  /**
+   * Every outcome once: successes, a retried failure, an expired task, a delayed one, a dead
+   * letter, lookups.
+   */
+  private static void workload(KafkaTestBroker.Broker broker, Topics topics, String apiUrl)
+      throws Exception {
     List<String> ids = new ArrayList<>();
-    try (TaskClient client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
-        KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (TaskClient client =
+            TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+        KafkaProducer<byte[], byte[]> raw =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
       for (String queue : Topics.STANDARD_QUEUES) {
         for (int i = 0; i < 20; i++) {
           ids.add(client.submit("fib", TaskClient.Options.NONE.withQueue(queue), 15).id());
         }
-        ids.add(client.submit("fail", new TaskClient.Options(null, queue, null, null, null, null, 1, null)).id());
-        ids.add(client.submit("echo", new TaskClient.Options(null, queue, null, null, null, Instant.now().minusSeconds(1), null, null), 1).id());
-        ids.add(client.submit("echo", new TaskClient.Options(null, queue, null, null, Duration.ofMillis(300), null, null, null), 2).id());
-        raw.send(new ProducerRecord<>(topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8))).get();
+        ids.add(
+            client
+                .submit(
+                    "fail", new TaskClient.Options(null, queue, null, null, null, null, 1, null))
+                .id());
+        ids.add(
+            client
+                .submit(
+                    "echo",
+                    new TaskClient.Options(
+                        null, queue, null, null, null, Instant.now().minusSeconds(1), null, null),
+                    1)
+                .id());
+        ids.add(
+            client
+                .submit(
+                    "echo",
+                    new TaskClient.Options(
+                        null, queue, null, null, Duration.ofMillis(300), null, null, null),
+                    2)
+                .id());
+        raw.send(
+                new ProducerRecord<>(
+                    topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8)))
+            .get();
       }
       client.flush();
     }
@@ -200,10 +281,19 @@ class DashboardsIT {
   }
 
   private JsonNode query(String base, String expr) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query="
-        + URLEncoder.encode(expr, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        base
+                            + "/api/v1/query?query="
+                            + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     JsonNode body = Json.parse(response.body());
-    assertThat(body.path("status").asText()).as(expr + " → " + response.body()).isEqualTo("success");
+    assertThat(body.path("status").asText())
+        .as(expr + " → " + response.body())
+        .isEqualTo("success");
     return body.at("/data/result");
   }
 

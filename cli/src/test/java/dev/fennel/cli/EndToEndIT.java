@@ -48,14 +48,17 @@ class EndToEndIT {
   }
 
   /** A worker for all three queues and an API on a free port, under a prefix of the test's own. */
-  private record Pipeline(Topics topics, Worker worker, ResultsServer api) implements AutoCloseable {
+  private record Pipeline(Topics topics, Worker worker, ResultsServer api)
+      implements AutoCloseable {
     static Pipeline start(KafkaTestBroker.Broker broker, WorkerConfig.Pool pool) {
       Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
-          .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
+      WorkerConfig config =
+          WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
+              .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
       Worker worker = Worker.start(config, registry);
-      ResultsServer api = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
+      ResultsServer api =
+          ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
       return new Pipeline(topics, worker, api);
     }
@@ -73,17 +76,20 @@ class EndToEndIT {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(WorkerConfig.Pool.class)
-  void tenThousandFibTasksOverThreeQueuesAllCorrect(WorkerConfig.Pool pool, KafkaTestBroker.Broker broker) throws Exception {
+  void tenThousandFibTasksOverThreeQueuesAllCorrect(
+      WorkerConfig.Pool pool, KafkaTestBroker.Broker broker) throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, pool)) {
       Map<String, Integer> expectedN = new HashMap<>();
       Map<String, String> queueOf = new HashMap<>();
-      TaskClient.Config config = TaskClient.Config.of(broker.bootstrapServers()).withTopics(pipeline.topics());
+      TaskClient.Config config =
+          TaskClient.Config.of(broker.bootstrapServers()).withTopics(pipeline.topics());
       try (TaskClient client = TaskClient.connect(config)) {
         List<TaskClient.Submission> submissions = new ArrayList<>();
         for (int i = 0; i < TASKS; i++) {
           int n = i % 25;
           String queue = Topics.STANDARD_QUEUES.get(i % 3);
-          TaskClient.Submission submission = client.submit("fib", TaskClient.Options.NONE.withQueue(queue), n);
+          TaskClient.Submission submission =
+              client.submit("fib", TaskClient.Options.NONE.withQueue(queue), n);
           submissions.add(submission);
           expectedN.put(submission.id(), n);
           queueOf.put(submission.id(), queue);
@@ -94,10 +100,12 @@ class EndToEndIT {
       }
       assertThat(expectedN).hasSize(TASKS);
 
-      ResultsClient results = new ResultsClient(pipeline.apiUrl());
+      Map<String, TaskResult> found =
+          new ResultsClient(pipeline.apiUrl())
+              .awaitAll(expectedN.keySet(), Duration.ofSeconds(120));
+      assertThat(expectedN.keySet()).as("tasks without a result").allMatch(found::containsKey);
       for (Map.Entry<String, Integer> entry : expectedN.entrySet()) {
-        TaskResult result = results.await(entry.getKey(), Duration.ofSeconds(120)).orElseThrow(
-            () -> new AssertionError("no result for " + entry.getKey()));
+        TaskResult result = found.get(entry.getKey());
         assertThat(result.status()).as(entry.getKey()).isEqualTo(Status.SUCCESS);
         assertThat(result.result().asLong()).as(entry.getKey()).isEqualTo(fib(entry.getValue()));
         assertThat(result.queue()).isEqualTo(queueOf.get(entry.getKey()));
@@ -110,34 +118,53 @@ class EndToEndIT {
   /** GET /queues: every queue drained, consumed by the worker, with the results it saw. */
   private static void assertOverviewShowsTheWorkDone(Pipeline pipeline) throws Exception {
     var http = java.net.http.HttpClient.newHttpClient();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(pipeline.apiUrl() + "/queues")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
-      var queues = dev.fennel.protocol.Json.parse(response.body()).get("queues");
-      assertThat(queues).hasSize(3);
-      long seen = 0;
-      for (var queue : queues) {
-        assertThat(queue.get("partitions").asInt()).isEqualTo(12);
-        assertThat(queue.get("backlog").asLong()).as(queue.toString()).isZero();
-        assertThat(queue.get("workers")).extracting(w -> w.get("worker").asText()).containsOnly("it");
-        seen += queue.path("resultsSeen").path("success").asLong();
-      }
-      assertThat(seen).isEqualTo(TASKS);
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              var response =
+                  http.send(
+                      java.net.http.HttpRequest.newBuilder(
+                              java.net.URI.create(pipeline.apiUrl() + "/queues"))
+                          .build(),
+                      java.net.http.HttpResponse.BodyHandlers.ofString());
+              assertThat(response.statusCode()).isEqualTo(200);
+              var queues = dev.fennel.protocol.Json.parse(response.body()).get("queues");
+              assertThat(queues).hasSize(3);
+              long seen = 0;
+              for (var queue : queues) {
+                assertThat(queue.get("partitions").asInt()).isEqualTo(12);
+                assertThat(queue.get("backlog").asLong()).as(queue.toString()).isZero();
+                assertThat(queue.get("workers"))
+                    .extracting(w -> w.get("worker").asText())
+                    .containsOnly("it");
+                seen += queue.path("resultsSeen").path("success").asLong();
+              }
+              assertThat(seen).isEqualTo(TASKS);
+            });
   }
 
-  /** Runs {@code fennel bench args… --json} against {@code pipeline}; returns the exit status and the JSON report. */
-  private static Map.Entry<Integer, com.fasterxml.jackson.databind.JsonNode> bench(KafkaTestBroker.Broker broker,
-      Pipeline pipeline, String... args) {
+  /**
+   * Runs {@code fennel bench args… --json} against {@code pipeline}; returns the exit status and
+   * the JSON report.
+   */
+  private static Map.Entry<Integer, com.fasterxml.jackson.databind.JsonNode> bench(
+      KafkaTestBroker.Broker broker, Pipeline pipeline, String... args) {
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     java.io.PrintStream out = System.out;
     int status;
     try {
       System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
       List<String> all = new ArrayList<>(List.of(args));
-      all.addAll(List.of("--json", "--bootstrap", broker.bootstrapServers(), "--topic-prefix", pipeline.topics().prefix(),
-          "--api", pipeline.apiUrl()));
+      all.addAll(
+          List.of(
+              "--json",
+              "--bootstrap",
+              broker.bootstrapServers(),
+              "--topic-prefix",
+              pipeline.topics().prefix(),
+              "--api",
+              pipeline.apiUrl()));
       status = Fennel.run(all.toArray(String[]::new));
     } finally {
       System.setOut(out);
@@ -157,15 +184,21 @@ class EndToEndIT {
       assertThat(report.get("errors").asLong()).isZero();
       assertThat(report.get("tasks_per_second").asDouble()).isPositive();
       assertThat(report.get("publish_per_second").asDouble()).isPositive();
-      assertThat(report.get("latency_ms").fieldNames()).toIterable().contains("p50", "p90", "p99", "max");
+      assertThat(report.get("latency_ms").fieldNames())
+          .toIterable()
+          .contains("p50", "p90", "p99", "max");
 
-      var hol = bench(broker, pipeline, "bench", "--mode", "hol", "-n", "50", "--long", "4").getValue();
+      var hol =
+          bench(broker, pipeline, "bench", "--mode", "hol", "-n", "50", "--long", "4").getValue();
       assertThat(hol.get("tasks").asLong()).isEqualTo(50);
       assertThat(hol.get("errors").asLong()).isZero();
-      assertThat(hol.get("long_still_running").asBoolean()).as("short tasks do not wait behind the long one").isTrue();
+      assertThat(hol.get("long_still_running").asBoolean())
+          .as("short tasks do not wait behind the long one")
+          .isTrue();
       assertThat(hol.get("done_seconds").asDouble()).isPositive();
 
-      var io = bench(broker, pipeline, "bench", "--mode", "io", "-n", "40", "--sleep", "0.1").getValue();
+      var io =
+          bench(broker, pipeline, "bench", "--mode", "io", "-n", "40", "--sleep", "0.1").getValue();
       assertThat(io.get("tasks").asLong()).isEqualTo(40);
       assertThat(io.get("errors").asLong()).isZero();
       assertThat(io.get("done_seconds").asDouble()).isPositive();
@@ -173,14 +206,24 @@ class EndToEndIT {
   }
 
   @Test
-  void aTaskPublishedAsRawJsonByAnotherClientGetsItsResult(KafkaTestBroker.Broker broker) throws Exception {
+  void aTaskPublishedAsRawJsonByAnotherClientGetsItsResult(KafkaTestBroker.Broker broker)
+      throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS);
-        KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+        KafkaProducer<byte[], byte[]> raw =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
       String json = "{\"v\":1,\"id\":\"kcat-1\",\"task\":\"fib\",\"args\":[20]}";
-      raw.send(new ProducerRecord<>(pipeline.topics().queue("default"), null, json.getBytes(StandardCharsets.UTF_8))).get();
+      raw.send(
+              new ProducerRecord<>(
+                  pipeline.topics().queue("default"), null, json.getBytes(StandardCharsets.UTF_8)))
+          .get();
 
-      TaskResult result = new ResultsClient(pipeline.apiUrl()).await("kcat-1", Duration.ofSeconds(60)).orElseThrow();
+      TaskResult result =
+          new ResultsClient(pipeline.apiUrl())
+              .await("kcat-1", Duration.ofSeconds(60))
+              .orElseThrow();
 
       assertThat(result.status()).isEqualTo(Status.SUCCESS);
       assertThat(result.result().asLong()).isEqualTo(6765);

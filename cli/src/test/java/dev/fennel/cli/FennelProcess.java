@@ -39,7 +39,11 @@ final class FennelProcess implements AutoCloseable {
     command.addAll(List.of(args));
     try {
       Path log = Files.createTempFile("fennel-process-", ".log");
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       return new FennelProcess(process, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -77,10 +81,15 @@ final class FennelProcess implements AutoCloseable {
   /** The sum of all samples of a Prometheus metric on {@code port}, or -1 when not reachable. */
   static double scrapeSum(int port, String metric) {
     try {
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return response.body().lines()
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      return response
+          .body()
+          .lines()
           .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
           .sum();

@@ -34,7 +34,10 @@ class SubmitCommandIT {
       System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
       int status = Fennel.run(args);
-      return new Run(status, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+      return new Run(
+          status,
+          outBytes.toString(StandardCharsets.UTF_8),
+          errBytes.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -44,11 +47,21 @@ class SubmitCommandIT {
   @Test
   void submitPrintsTheIdAloneOnTheLastLine(KafkaTestBroker.Broker broker) {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Worker worker = Worker.start(WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "cli"),
-        new SimpleMeterRegistry())) {
+    try (Worker worker =
+        Worker.start(
+            WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "cli"),
+            new SimpleMeterRegistry())) {
       await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
 
-      Run run = fennel("submit", "fib", "20", "--bootstrap", broker.bootstrapServers(), "--topic-prefix", topics.prefix());
+      Run run =
+          fennel(
+              "submit",
+              "fib",
+              "20",
+              "--bootstrap",
+              broker.bootstrapServers(),
+              "--topic-prefix",
+              topics.prefix());
 
       assertThat(run.status()).as(run.err()).isZero();
       assertThat(TaskIds.isValid(run.lines().getLast())).as(run.out()).isTrue();
@@ -57,7 +70,8 @@ class SubmitCommandIT {
 
   @Test
   void anUnreachableBrokerGivesAClearErrorInBoundedTime() {
-    Run run = fennel("submit", "fib", "20", "--bootstrap", "127.0.0.1:1", "-X", "max.block.ms=2000");
+    Run run =
+        fennel("submit", "fib", "20", "--bootstrap", "127.0.0.1:1", "-X", "max.block.ms=2000");
 
     assertThat(run.status()).isNotZero();
     assertThat(run.err()).contains("did not take the task", "127.0.0.1:1");

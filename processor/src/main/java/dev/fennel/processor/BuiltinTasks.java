@@ -82,7 +82,8 @@ final class BuiltinTasks {
     @Override
     public JsonNode run(TaskArgs args) {
       JsonNode message = args.get(0, "message");
-      throw new TaskFailedException(message == null || message.isNull() ? "failed on purpose" : message.asText());
+      throw new TaskFailedException(
+          message == null || message.isNull() ? "failed on purpose" : message.asText());
     }
   }
 

@@ -5,7 +5,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs an action after a delay unless cancelled first: how time limits are enforced, injected so tests turn the clock by hand. */
+/**
+ * Runs an action after a delay unless cancelled first: how time limits are enforced, injected so
+ * tests turn the clock by hand.
+ */
 interface Deadlines {
   /** A scheduled action that can still be called off. */
   interface Pending {

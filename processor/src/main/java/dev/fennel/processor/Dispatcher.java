@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides which task a free slot runs next. The worker's queues share its slots; a free slot takes
@@ -61,7 +62,8 @@ final class Dispatcher {
     synchronized (this) {
       ArrayDeque<Job> queue = waiting.get(job.queue());
       if (queue == null) {
-        throw new IllegalArgumentException("queue '" + job.queue() + "' is not served by this dispatcher");
+        throw new IllegalArgumentException(
+            "queue '" + job.queue() + "' is not served by this dispatcher");
       }
       if (closed) {
         return;
@@ -71,7 +73,10 @@ final class Dispatcher {
     pump();
   }
 
-  /** Starts jobs while slots are free. Runs them outside the lock, so a direct executor cannot deadlock. */
+  /**
+   * Starts jobs while slots are free. Runs them outside the lock, so a direct executor cannot
+   * deadlock.
+   */
   private void pump() {
     while (true) {
       Job next;
@@ -85,15 +90,19 @@ final class Dispatcher {
       }
       Job job = next;
       AtomicBoolean released = new AtomicBoolean();
-      executor.execute(() -> work.accept(job, () -> {
-        if (released.compareAndSet(false, true)) {
-          release(job);
-        }
-      }));
+      executor.execute(
+          () ->
+              work.accept(
+                  job,
+                  () -> {
+                    if (released.compareAndSet(false, true)) {
+                      release(job);
+                    }
+                  }));
     }
   }
 
-  private Job pollHighest() {
+  private @Nullable Job pollHighest() {
     for (ArrayDeque<Job> queue : waiting.values()) {
       Job job = queue.pollFirst();
       if (job != null) {
@@ -113,7 +122,10 @@ final class Dispatcher {
     pump();
   }
 
-  /** Takes back the jobs of {@code partitions} that have not started (their partitions moved to another worker). */
+  /**
+   * Takes back the jobs of {@code partitions} that have not started (their partitions moved to
+   * another worker).
+   */
   synchronized List<Job> drop(Collection<TopicPartition> partitions) {
     List<Job> dropped = new ArrayList<>();
     for (ArrayDeque<Job> queue : waiting.values()) {
@@ -129,7 +141,8 @@ final class Dispatcher {
   }
 
   /** Waits until no job of {@code partitions} runs, at most {@code timeout}; whether none does. */
-  synchronized boolean awaitIdle(Collection<TopicPartition> partitions, Duration timeout) throws InterruptedException {
+  synchronized boolean awaitIdle(Collection<TopicPartition> partitions, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (partitions.stream().anyMatch(runningByPartition::containsKey)) {
       long left = deadline - System.nanoTime();
@@ -154,7 +167,10 @@ final class Dispatcher {
     return true;
   }
 
-  /** Starts nothing more and forgets the waiting jobs (their messages are not committed: they run again elsewhere). */
+  /**
+   * Starts nothing more and forgets the waiting jobs (their messages are not committed: they run
+   * again elsewhere).
+   */
   synchronized void close() {
     closed = true;
     waiting.values().forEach(ArrayDeque::clear);

@@ -11,10 +11,11 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which offsets of each partition may be committed while tasks finish out of order: per partition,
- * the lowest offset whose task is not finished yet (finished: its outcome record acknowledged by the
- * broker), or the next offset to read when every task taken is finished.
+ * the lowest offset whose task is not finished yet (finished: its outcome record acknowledged by
+ * the broker), or the next offset to read when every task taken is finished.
  *
- * <p>{@link #track} and the commit methods are called by the poll loop; {@link #done} from any thread.
+ * <p>{@link #track} and the commit methods are called by the poll loop; {@link #done} from any
+ * thread.
  */
 final class OffsetTracker {
   private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -25,7 +26,10 @@ final class OffsetTracker {
     volatile long next = -1;
     long committed = -1;
 
-    /** Read {@code next} before {@code pending}: an offset is added to pending before next passes it. */
+    /**
+     * Read {@code next} before {@code pending}: an offset is added to pending before next passes
+     * it.
+     */
     long position() {
       long upTo = next;
       Long lowest = pending.ceiling(Long.MIN_VALUE);
@@ -41,7 +45,10 @@ final class OffsetTracker {
     state.next = offset + 1;
   }
 
-  /** The task of the message at {@code offset} is finished. A partition no longer tracked is ignored. */
+  /**
+   * The task of the message at {@code offset} is finished. A partition no longer tracked is
+   * ignored.
+   */
   void done(TopicPartition partition, long offset) {
     Partition state = partitions.get(partition);
     if (state != null && state.pending.remove(offset)) {
@@ -55,7 +62,10 @@ final class OffsetTracker {
     return state == null ? 0 : state.inFlight.get();
   }
 
-  /** The positions that moved past the last commit acknowledged by {@link #committed}, across all partitions. */
+  /**
+   * The positions that moved past the last commit acknowledged by {@link #committed}, across all
+   * partitions.
+   */
   Map<TopicPartition, OffsetAndMetadata> toCommit() {
     return toCommit(partitions.keySet());
   }
@@ -78,12 +88,13 @@ final class OffsetTracker {
 
   /** Kafka acknowledged the commit of {@code offsets}. */
   void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    offsets.forEach((partition, offset) -> {
-      Partition state = partitions.get(partition);
-      if (state != null && offset.offset() > state.committed) {
-        state.committed = offset.offset();
-      }
-    });
+    offsets.forEach(
+        (partition, offset) -> {
+          Partition state = partitions.get(partition);
+          if (state != null && offset.offset() > state.committed) {
+            state.committed = offset.offset();
+          }
+        });
   }
 
   /** Stops tracking {@code gone} (revoked or lost partitions). */

@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The poll loop of one queue: it never runs a task. It takes messages, hands tasks to the
- * {@link Dispatcher}, pauses a partition whose buffer is full, and commits each partition up to its
- * lowest unfinished task. It keeps polling while tasks run, so a long task never costs the group
+ * The poll loop of one queue: it never runs a task. It takes messages, hands tasks to the {@link
+ * Dispatcher}, pauses a partition whose buffer is full, and commits each partition up to its lowest
+ * unfinished task. It keeps polling while tasks run, so a long task never costs the group
  * membership.
  */
 final class QueueConsumer implements Runnable {
@@ -45,12 +45,21 @@ final class QueueConsumer implements Runnable {
 
   /**
    * @param buffer messages per partition taken and not finished, at most, before it is paused
-   * @param revokeGrace how long a revoked partition's running tasks have to finish before the new owner takes over
-   * @param flush sends every outcome record still in the producer's buffers, and waits for their acknowledgements
+   * @param revokeGrace how long a revoked partition's running tasks have to finish before the new
+   *     owner takes over
+   * @param flush sends every outcome record still in the producer's buffers, and waits for their
+   *     acknowledgements
    * @param onFatal told when the loop ends on an error it cannot recover from
    */
-  QueueConsumer(String queue, String topic, org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
-      TaskPipeline pipeline, Dispatcher dispatcher, int buffer, Duration revokeGrace, Runnable flush,
+  QueueConsumer(
+      String queue,
+      String topic,
+      org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+      TaskPipeline pipeline,
+      Dispatcher dispatcher,
+      int buffer,
+      Duration revokeGrace,
+      Runnable flush,
       Consumer<Throwable> onFatal) {
     this.queue = queue;
     this.topic = topic;
@@ -100,7 +109,10 @@ final class QueueConsumer implements Runnable {
     }
   }
 
-  /** Pauses partitions whose buffer is full and resumes those that drained to half; all of them while draining. */
+  /**
+   * Pauses partitions whose buffer is full and resumes those that drained to half; all of them
+   * while draining.
+   */
   private void flowControl() {
     List<TopicPartition> pause = new ArrayList<>();
     List<TopicPartition> resume = new ArrayList<>();
@@ -128,16 +140,24 @@ final class QueueConsumer implements Runnable {
     if (offsets.isEmpty()) {
       return;
     }
-    consumer.commitAsync(offsets, (committed, error) -> {
-      if (error == null) {
-        tracker.committed(committed);
-      } else {
-        log.warn("commit of queue {} failed, retried with the next one: {}", queue, error.toString());
-      }
-    });
+    consumer.commitAsync(
+        offsets,
+        (committed, error) -> {
+          if (error == null) {
+            tracker.committed(committed);
+          } else {
+            log.warn(
+                "commit of queue {} failed, retried with the next one: {}",
+                queue,
+                error.toString());
+          }
+        });
   }
 
-  /** Runs {@code job} on this thread (a slot) and marks its message finished once its outcome is acknowledged. */
+  /**
+   * Runs {@code job} on this thread (a slot) and marks its message finished once its outcome is
+   * acknowledged.
+   */
   void run(Dispatcher.Job job, Runnable release) {
     pipeline.run(job.task(), release, () -> tracker.done(job.partition(), job.offset()));
   }
@@ -161,8 +181,10 @@ final class QueueConsumer implements Runnable {
       dispatcher.drop(partitions);
       try {
         if (!dispatcher.awaitIdle(partitions, revokeGrace)) {
-          log.info("queue {}: tasks of revoked partitions still run after {} ms; their new owner runs them again",
-              queue, revokeGrace.toMillis());
+          log.info(
+              "queue {}: tasks of revoked partitions still run after {} ms; their new owner runs them again",
+              queue,
+              revokeGrace.toMillis());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -174,7 +196,10 @@ final class QueueConsumer implements Runnable {
           consumer.commitSync(offsets);
         }
       } catch (RuntimeException e) {
-        log.warn("queue {}: last commit of revoked partitions failed ({}); their new owner repeats some tasks", queue, e.toString());
+        log.warn(
+            "queue {}: last commit of revoked partitions failed ({}); their new owner repeats some tasks",
+            queue,
+            e.toString());
       }
       tracker.forget(partitions);
       paused.removeAll(partitions);

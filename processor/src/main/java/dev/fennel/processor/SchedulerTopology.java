@@ -34,11 +34,13 @@ public final class SchedulerTopology {
   static final String STORE = "scheduled-tasks";
   static final String RELEASE_SINK = "release";
   static final String DEAD_LETTER_SINK = "dead-letters";
+
   /** Carries the queue topic of a released task to the sink. */
   static final String QUEUE_HEADER = "fennel.queue";
 
   /** How often due tasks are looked for. */
   static final Duration TICK = Duration.ofMillis(100);
+
   /** The most tasks released per tick, so a backlog of due tasks does not stall the thread. */
   static final int MAX_RELEASE_PER_TICK = 10_000;
 
@@ -46,17 +48,31 @@ public final class SchedulerTopology {
 
   /** The scheduler topology for {@code topics}. */
   public static Topology build(Topics topics, MeterRegistry registry) {
-    var released = io.micrometer.core.instrument.Counter.builder("fennel.tasks.released")
-        .description("Scheduled tasks released to their queue when due").register(registry);
+    var released =
+        io.micrometer.core.instrument.Counter.builder("fennel.tasks.released")
+            .description("Scheduled tasks released to their queue when due")
+            .register(registry);
     Topology topology = new Topology();
-    topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.scheduled());
+    topology.addSource(
+        SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.scheduled());
     topology.addProcessor(PROCESSOR, () -> new Hold(topics, released::increment), SOURCE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-        Serdes.ByteArray()), PROCESSOR);
-    topology.addSink(RELEASE_SINK, (key, value, context) -> new String(
-        context.headers().lastHeader(QUEUE_HEADER).value(), StandardCharsets.UTF_8),
-        new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
-    topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()),
+        PROCESSOR);
+    topology.addSink(
+        RELEASE_SINK,
+        (key, value, context) ->
+            new String(context.headers().lastHeader(QUEUE_HEADER).value(), StandardCharsets.UTF_8),
+        new ByteArraySerializer(),
+        new ByteArraySerializer(),
+        PROCESSOR);
+    topology.addSink(
+        DEAD_LETTER_SINK,
+        topics.deadLetters(),
+        new ByteArraySerializer(),
+        new ByteArraySerializer(),
+        PROCESSOR);
     return topology;
   }
 
@@ -98,7 +114,9 @@ public final class SchedulerTopology {
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String reason) {
-      record.headers().add("fennel.dlq.reason", ("scheduled task: " + reason).getBytes(StandardCharsets.UTF_8));
+      record
+          .headers()
+          .add("fennel.dlq.reason", ("scheduled task: " + reason).getBytes(StandardCharsets.UTF_8));
       context.forward(record, DEAD_LETTER_SINK);
     }
 
@@ -108,8 +126,11 @@ public final class SchedulerTopology {
         while (due.hasNext() && released < MAX_RELEASE_PER_TICK) {
           KeyValue<String, byte[]> entry = due.next();
           String[] parts = entry.key.split("\\|", 3);
-          Record<byte[], byte[]> record = new Record<>(parts[2].getBytes(StandardCharsets.UTF_8), entry.value, now);
-          record.headers().add(QUEUE_HEADER, topics.queue(parts[1]).getBytes(StandardCharsets.UTF_8));
+          Record<byte[], byte[]> record =
+              new Record<>(parts[2].getBytes(StandardCharsets.UTF_8), entry.value, now);
+          record
+              .headers()
+              .add(QUEUE_HEADER, topics.queue(parts[1]).getBytes(StandardCharsets.UTF_8));
           context.forward(record, RELEASE_SINK);
           store.delete(entry.key);
           onRelease.run();

@@ -47,16 +47,25 @@ public final class TaskArgs {
     return named == null || named.isMissingNode() ? null : named;
   }
 
-  /** A whole number argument in {@code [min, max]}; fails the task with a clear message otherwise. */
+  /**
+   * A whole number argument in {@code [min, max]}; fails the task with a clear message otherwise.
+   */
   public long requireLong(int index, String name, long min, long max) {
     JsonNode node = require(index, name);
-    if (!node.isIntegralNumber() && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
+    if (!node.isIntegralNumber()
+        && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
       throw new BadArgumentsException(
           describe(index, name) + " must be a whole number, got " + show(node));
     }
     if (!node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
       throw new BadArgumentsException(
-          describe(index, name) + " must be between " + min + " and " + max + ", got " + show(node));
+          describe(index, name)
+              + " must be between "
+              + min
+              + " and "
+              + max
+              + ", got "
+              + show(node));
     }
     return node.asLong();
   }
@@ -65,12 +74,19 @@ public final class TaskArgs {
   public double requireDouble(int index, String name, double min, double max) {
     JsonNode node = require(index, name);
     if (!node.isNumber()) {
-      throw new BadArgumentsException(describe(index, name) + " must be a number, got " + show(node));
+      throw new BadArgumentsException(
+          describe(index, name) + " must be a number, got " + show(node));
     }
     double value = node.asDouble();
     if (!(value >= min && value <= max)) {
       throw new BadArgumentsException(
-          describe(index, name) + " must be between " + min + " and " + max + ", got " + show(node));
+          describe(index, name)
+              + " must be between "
+              + min
+              + " and "
+              + max
+              + ", got "
+              + show(node));
     }
     return value;
   }
@@ -80,7 +96,14 @@ public final class TaskArgs {
     JsonNode node = get(index, name);
     if (node == null || node.isNull()) {
       throw new BadArgumentsException(
-          task + " needs " + describe(index, name) + " (args[" + index + "] or kwargs." + name + ")");
+          task
+              + " needs "
+              + describe(index, name)
+              + " (args["
+              + index
+              + "] or kwargs."
+              + name
+              + ")");
     }
     return node;
   }

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * What happens to a task, decided from the message, the outcome of a run and the time alone: no
- * I/O here, so every rule (run, schedule, expire, retry, fail, dead-letter) is a unit test away.
+ * What happens to a task, decided from the message, the outcome of a run and the time alone: no I/O
+ * here, so every rule (run, schedule, expire, retry, fail, dead-letter) is a unit test away.
  */
 final class TaskDecisions {
   /** A task due this soon runs now rather than taking a trip through the scheduler. */
@@ -37,7 +37,9 @@ final class TaskDecisions {
   /** The final result. */
   record Done(TaskResult result) implements AfterRun {}
 
-  /** A failure with attempts left: write {@code result} (status RETRY) and schedule {@code next}. */
+  /**
+   * A failure with attempts left: write {@code result} (status RETRY) and schedule {@code next}.
+   */
   record Retry(TaskResult result, Task next) implements AfterRun {}
 
   private final TaskPolicy policy;
@@ -64,8 +66,13 @@ final class TaskDecisions {
   /** Whether a task may start now: it may have expired while it waited for a slot. */
   Intake start(Task task, String worker, Instant now) {
     if (task.expires() != null && now.isAfter(task.expires())) {
-      return new Settle(TaskResult.expired(task,
-          new TaskError("Expired", "the task expired at " + task.expires() + " before it could run"), worker, now));
+      return new Settle(
+          TaskResult.expired(
+              task,
+              new TaskError(
+                  "Expired", "the task expired at " + task.expires() + " before it could run"),
+              worker,
+              now));
     }
     return new Run(task);
   }
@@ -73,16 +80,27 @@ final class TaskDecisions {
   /** The decision after {@code task} ran, at {@code now}. */
   AfterRun afterRun(Task task, TaskRunner.Ran ran, Instant now) {
     TaskResult result = ran.result();
-    if (result.status() == Status.FAILURE && ran.retryable() && task.attempt() <= task.maxRetries()) {
+    if (result.status() == Status.FAILURE
+        && ran.retryable()
+        && task.attempt() <= task.maxRetries()) {
       Duration backoff = policy.backoff(task.id(), task.attempt());
       return new Retry(result.withStatus(Status.RETRY), task.nextAttempt(now.plus(backoff)));
     }
     return new Done(result);
   }
 
-  /** {@code result} replaced by a failure when its encoding of {@code size} bytes is over {@code limit}. */
+  /**
+   * {@code result} replaced by a failure when its encoding of {@code size} bytes is over {@code
+   * limit}.
+   */
   static TaskResult tooLarge(TaskResult result, int size, int limit) {
-    return result.asFailure(new TaskError("ResultTooLarge", "the result is " + size + " bytes encoded; the limit is "
-        + limit + " bytes: return less, or store the data elsewhere and return a reference"));
+    return result.asFailure(
+        new TaskError(
+            "ResultTooLarge",
+            "the result is "
+                + size
+                + " bytes encoded; the limit is "
+                + limit
+                + " bytes: return less, or store the data elsewhere and return a reference"));
   }
 }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The path of one queue's task messages through a worker: intake on the poll loop (decode, then
@@ -23,6 +24,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 final class TaskPipeline {
   /** Header names on a dead letter. */
   static final String HEADER_REASON = "fennel.dlq.reason";
+
   static final String HEADER_TOPIC = "fennel.dlq.topic";
   static final String HEADER_PARTITION = "fennel.dlq.partition";
   static final String HEADER_OFFSET = "fennel.dlq.offset";
@@ -44,8 +46,16 @@ final class TaskPipeline {
   private final Clock clock;
   private final int maxResultBytes;
 
-  TaskPipeline(String queue, String worker, Topics topics, TaskDecisions decisions, TaskRunner runner, Emitter emitter,
-      WorkerMetrics metrics, Clock clock, int maxResultBytes) {
+  TaskPipeline(
+      String queue,
+      String worker,
+      Topics topics,
+      TaskDecisions decisions,
+      TaskRunner runner,
+      Emitter emitter,
+      WorkerMetrics metrics,
+      Clock clock,
+      int maxResultBytes) {
     this.queue = queue;
     this.worker = worker;
     this.topics = topics;
@@ -58,12 +68,13 @@ final class TaskPipeline {
   }
 
   /**
-   * Takes a message from the queue. Returns the task when it needs a slot; otherwise settles it here
-   * (scheduled, expired, invalid, dead letter), calls {@code finished} once that is acknowledged, and
-   * returns null.
+   * Takes a message from the queue. Returns the task when it needs a slot; otherwise settles it
+   * here (scheduled, expired, invalid, dead letter), calls {@code finished} once that is
+   * acknowledged, and returns null.
    */
-  Task intake(ConsumerRecord<byte[], byte[]> record, Runnable finished) {
-    return switch (decisions.intake(TaskCodec.decode(record.key(), record.value()), queue, worker, clock.instant())) {
+  @Nullable Task intake(ConsumerRecord<byte[], byte[]> record, Runnable finished) {
+    return switch (decisions.intake(
+        TaskCodec.decode(record.key(), record.value()), queue, worker, clock.instant())) {
       case TaskDecisions.Run run -> run.task();
       case TaskDecisions.Schedule schedule -> {
         schedule(schedule.task(), finished);
@@ -81,8 +92,8 @@ final class TaskPipeline {
   }
 
   /**
-   * Runs {@code task} on this thread (a slot): calls {@code release} once when the slot is free again,
-   * and {@code finished} once every record of its outcome is acknowledged.
+   * Runs {@code task} on this thread (a slot): calls {@code release} once when the slot is free
+   * again, and {@code finished} once every record of its outcome is acknowledged.
    */
   void run(Task task, Runnable release, Runnable finished) {
     if (decisions.start(task, worker, clock.instant()) instanceof TaskDecisions.Settle settle) {
@@ -92,19 +103,22 @@ final class TaskPipeline {
     }
     metrics.started(task.task());
     long start = System.nanoTime();
-    runner.run(task, worker, ran -> {
-      metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
-      switch (decisions.afterRun(task, ran, clock.instant())) {
-        case TaskDecisions.Done done -> emitResult(done.result(), finished);
-        case TaskDecisions.Retry retry -> {
-          metrics.retried(task.task());
-          Runnable both = countdown(2, finished);
-          schedule(retry.next(), both);
-          emitResult(retry.result(), both);
-        }
-      }
-      release.run();
-    });
+    runner.run(
+        task,
+        worker,
+        ran -> {
+          metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
+          switch (decisions.afterRun(task, ran, clock.instant())) {
+            case TaskDecisions.Done done -> emitResult(done.result(), finished);
+            case TaskDecisions.Retry retry -> {
+              metrics.retried(task.task());
+              Runnable both = countdown(2, finished);
+              schedule(retry.next(), both);
+              emitResult(retry.result(), both);
+            }
+          }
+          release.run();
+        });
   }
 
   private void settle(TaskResult result, Runnable finished) {
@@ -116,7 +130,9 @@ final class TaskPipeline {
 
   private void schedule(Task task, Runnable acknowledged) {
     metrics.scheduled();
-    emitter.send(new ProducerRecord<>(topics.scheduled(), null, clock.millis(), utf8(task.id()), TaskCodec.encode(task)),
+    emitter.send(
+        new ProducerRecord<>(
+            topics.scheduled(), null, clock.millis(), utf8(task.id()), TaskCodec.encode(task)),
         acknowledged);
   }
 
@@ -127,10 +143,13 @@ final class TaskPipeline {
       value = ResultCodec.encode(result);
     }
     metrics.finished(result);
-    emitter.send(new ProducerRecord<>(topics.results(), null, clock.millis(), utf8(result.id()), value), acknowledged);
+    emitter.send(
+        new ProducerRecord<>(topics.results(), null, clock.millis(), utf8(result.id()), value),
+        acknowledged);
   }
 
-  private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Runnable acknowledged) {
+  private void deadLetter(
+      ConsumerRecord<byte[], byte[]> record, String reason, Runnable acknowledged) {
     Headers headers = new RecordHeaders(record.headers().toArray());
     headers.add(HEADER_REASON, utf8(reason));
     headers.add(HEADER_WORKER, utf8(worker));
@@ -138,7 +157,9 @@ final class TaskPipeline {
     headers.add(HEADER_PARTITION, utf8(Integer.toString(record.partition())));
     headers.add(HEADER_OFFSET, utf8(Long.toString(record.offset())));
     metrics.deadLettered();
-    emitter.send(new ProducerRecord<>(topics.deadLetters(), null, clock.millis(), record.key(), record.value(), headers),
+    emitter.send(
+        new ProducerRecord<>(
+            topics.deadLetters(), null, clock.millis(), record.key(), record.value(), headers),
         acknowledged);
   }
 

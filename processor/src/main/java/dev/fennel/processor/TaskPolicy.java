@@ -13,11 +13,23 @@ import java.util.Objects;
  * @param retryBackoff the wait before the first retry; it doubles with every attempt
  * @param retryBackoffMax the longest wait between attempts
  */
-public record TaskPolicy(Duration defaultTimeLimit, Duration maxTimeLimit, Duration grace, Duration retryBackoff,
+public record TaskPolicy(
+    Duration defaultTimeLimit,
+    Duration maxTimeLimit,
+    Duration grace,
+    Duration retryBackoff,
     Duration retryBackoffMax) {
-  /** 5 minutes by default, at most 30 minutes, 2 s grace; retries after 1 s, 2 s, 4 s … up to 10 minutes. */
-  public static final TaskPolicy DEFAULT = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30),
-      Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(10));
+  /**
+   * 5 minutes by default, at most 30 minutes, 2 s grace; retries after 1 s, 2 s, 4 s … up to 10
+   * minutes.
+   */
+  public static final TaskPolicy DEFAULT =
+      new TaskPolicy(
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(30),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(10));
 
   public TaskPolicy {
     requirePositive("default time limit", defaultTimeLimit);
@@ -29,8 +41,12 @@ public record TaskPolicy(Duration defaultTimeLimit, Duration maxTimeLimit, Durat
     requirePositive("retry backoff", retryBackoff);
     requirePositive("max retry backoff", retryBackoffMax);
     if (defaultTimeLimit.compareTo(maxTimeLimit) > 0) {
-      throw new IllegalArgumentException("default time limit " + defaultTimeLimit.toSeconds()
-          + " s is above the max time limit " + maxTimeLimit.toSeconds() + " s");
+      throw new IllegalArgumentException(
+          "default time limit "
+              + defaultTimeLimit.toSeconds()
+              + " s is above the max time limit "
+              + maxTimeLimit.toSeconds()
+              + " s");
     }
   }
 
@@ -57,7 +73,8 @@ public record TaskPolicy(Duration defaultTimeLimit, Duration maxTimeLimit, Durat
   Duration backoff(String id, int attempt) {
     long base = retryBackoff.toMillis();
     long exponential = attempt >= 62 ? Long.MAX_VALUE : base << Math.min(attempt - 1, 40);
-    long capped = Math.min(exponential < 0 ? Long.MAX_VALUE : exponential, retryBackoffMax.toMillis());
+    long capped =
+        Math.min(exponential < 0 ? Long.MAX_VALUE : exponential, retryBackoffMax.toMillis());
     double jitter = 0.75 + 0.25 * ((id.hashCode() * 31L + attempt) & 0xFFFF) / 65535.0;
     return Duration.ofMillis((long) (capped * jitter));
   }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,17 +61,29 @@ final class TaskRunner {
     Instant started = clock.instant();
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
-      done.accept(new Ran(failure(task, worker, started, new TaskError("UnknownTask",
-          "no task named '" + task.task() + "' is registered on this worker; known tasks: "
-              + new TreeSet<>(handlers.names()))), false));
+      done.accept(
+          new Ran(
+              failure(
+                  task,
+                  worker,
+                  started,
+                  new TaskError(
+                      "UnknownTask",
+                      "no task named '"
+                          + task.task()
+                          + "' is registered on this worker; known tasks: "
+                          + new TreeSet<>(handlers.names()))),
+              false));
       return;
     }
     Duration limit = policy.limitFor(task.timeLimit());
-    Attempt attempt = new Attempt(Thread.currentThread(),
-        () -> done.accept(timedOut(task, worker, started, limit, false)));
+    Attempt attempt =
+        new Attempt(
+            Thread.currentThread(),
+            () -> done.accept(timedOut(task, worker, started, limit, false)));
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
-    JsonNode value = null;
-    Throwable error = null;
+    @Nullable JsonNode value = null;
+    @Nullable Throwable error = null;
     try {
       value = handler.run(new TaskArgs(task.task(), task.args(), task.kwargs()));
     } catch (Throwable e) {
@@ -84,8 +97,11 @@ final class TaskRunner {
       case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
       default -> {
         int left = runaways.decrementAndGet();
-        log.warn("an abandoned task ({} {}) returned at last; {} abandoned task thread(s) still running",
-            task.task(), task.id(), left);
+        log.warn(
+            "an abandoned task ({} {}) returned at last; {} abandoned task thread(s) still running",
+            task.task(),
+            task.id(),
+            left);
       }
     }
   }
@@ -95,25 +111,51 @@ final class TaskRunner {
     return runaways.get();
   }
 
-  private Ran returned(Task task, String worker, Instant started, JsonNode value, Throwable error) {
+  private Ran returned(
+      Task task,
+      String worker,
+      Instant started,
+      @Nullable JsonNode value,
+      @Nullable Throwable error) {
     if (error == null) {
-      return new Ran(TaskResult.success(task, value == null ? NullNode.getInstance() : value, worker, started,
-          clock.instant()), false);
+      return new Ran(
+          TaskResult.success(
+              task,
+              value == null ? NullNode.getInstance() : value,
+              worker,
+              started,
+              clock.instant()),
+          false);
     }
     if (error instanceof TaskArgs.BadArgumentsException bad) {
-      return new Ran(failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
+      return new Ran(
+          failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
     }
     if (error instanceof InterruptedException) {
-      return new Ran(failure(task, worker, started, new TaskError("Interrupted", "the worker stopped while the task ran")), true);
+      return new Ran(
+          failure(
+              task,
+              worker,
+              started,
+              new TaskError("Interrupted", "the worker stopped while the task ran")),
+          true);
     }
     return new Ran(failure(task, worker, started, errorOf(error)), true);
   }
 
   private Ran timedOut(Task task, String worker, Instant started, Duration limit, boolean stopped) {
-    return new Ran(failure(task, worker, started, new TaskError("TimeLimitExceeded",
-        "the task ran longer than its time limit of " + seconds(limit)
-            + (stopped ? " and was stopped"
-                : "; it did not stop when interrupted, so its thread was abandoned (check the task for a loop that ignores interrupts)"))),
+    return new Ran(
+        failure(
+            task,
+            worker,
+            started,
+            new TaskError(
+                "TimeLimitExceeded",
+                "the task ran longer than its time limit of "
+                    + seconds(limit)
+                    + (stopped
+                        ? " and was stopped"
+                        : "; it did not stop when interrupted, so its thread was abandoned (check the task for a loop that ignores interrupts)"))),
         true);
   }
 
@@ -122,11 +164,14 @@ final class TaskRunner {
   }
 
   private static String seconds(Duration limit) {
-    return limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() / 1000.0 + " s";
+    return limit.toMillis() % 1000 == 0
+        ? limit.toSeconds() + " s"
+        : limit.toMillis() / 1000.0 + " s";
   }
 
   static TaskError errorOf(Throwable e) {
-    String type = e instanceof BuiltinTasks.TaskFailedException ? "TaskFailed" : e.getClass().getSimpleName();
+    String type =
+        e instanceof BuiltinTasks.TaskFailedException ? "TaskFailed" : e.getClass().getSimpleName();
     String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     if (message.length() > 2000) {
       message = message.substring(0, 2000) + "…";
@@ -134,12 +179,14 @@ final class TaskRunner {
     return new TaskError(type, message);
   }
 
-  /** One run's state, shared by the slot thread and the deadline that may interrupt or abandon it. */
+  /**
+   * One run's state, shared by the slot thread and the deadline that may interrupt or abandon it.
+   */
   private final class Attempt {
     private final Thread thread;
     private final Runnable onAbandon;
     private int state = RUNNING;
-    private Deadlines.Pending grace;
+    private Deadlines.@Nullable Pending grace;
 
     Attempt(Thread thread, Runnable onAbandon) {
       this.thread = thread;
@@ -163,11 +210,16 @@ final class TaskRunner {
         state = ABANDONED;
       }
       int now = runaways.incrementAndGet();
-      log.warn("a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running", now);
+      log.warn(
+          "a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running",
+          now);
       onAbandon.run();
     }
 
-    /** Called by the slot thread when the handler returned: the state it found, and the thread is clean for the next task. */
+    /**
+     * Called by the slot thread when the handler returned: the state it found, and the thread is
+     * clean for the next task.
+     */
     int finish() {
       int found;
       synchronized (this) {

@@ -1,5 +1,7 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -23,8 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +37,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +64,9 @@ public final class Worker implements AutoCloseable {
   private final Path stateDir;
   private final ScheduledThreadPoolExecutor timers;
   private final ExecutorService slots;
-  private Producer<byte[], byte[]> producer;
-  private Dispatcher dispatcher;
-  private KafkaStreams scheduler;
+  private @Nullable Producer<byte[], byte[]> producer;
+  private @Nullable Dispatcher dispatcher;
+  private @Nullable KafkaStreams scheduler;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -88,69 +89,120 @@ public final class Worker implements AutoCloseable {
     }
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("fennel-deadlines-"));
     timers.setRemoveOnCancelPolicy(true);
-    this.slots = switch (config.pool()) {
-      case THREADS -> Executors.newCachedThreadPool(daemon("fennel-slot-"));
-      case VIRTUAL -> Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fennel-slot-", 1).factory());
-    };
+    this.slots =
+        switch (config.pool()) {
+          case THREADS -> Executors.newCachedThreadPool(daemon("fennel-slot-"));
+          case VIRTUAL ->
+              Executors.newThreadPerTaskExecutor(
+                  Thread.ofVirtual().name("fennel-slot-", 1).factory());
+        };
   }
 
   private void startAll(MeterRegistry registry) {
-    try (Admin admin = Admin.create(adminProperties())) {
-      config.layout().ensure(admin, config.topics(), config.queues(), ADMIN_TIMEOUT);
-    }
+    TopicAdmin.ensure(
+        config.bootstrapServers(),
+        config.kafka(),
+        config.layout(),
+        config.topics(),
+        config.queues(),
+        ADMIN_TIMEOUT);
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner = new TaskRunner(handlers, config.policy(), clock, Deadlines.on(timers));
     TaskDecisions decisions = new TaskDecisions(config.policy());
-    KafkaProducer<byte[], byte[]> kafkaProducer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(),
-        new ByteArraySerializer());
+    KafkaProducer<byte[], byte[]> kafkaProducer =
+        new KafkaProducer<>(
+            producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     producer = kafkaProducer;
     bind(new KafkaClientMetrics(kafkaProducer), registry);
-    TaskPipeline.Emitter emitter = (record, acknowledged) -> producer.send(record, (metadata, error) -> {
-      if (error == null) {
-        acknowledged.run();
-      } else {
-        fail(new IllegalStateException("cannot write to " + record.topic() + ": " + error.getMessage()
-            + "; the task is not committed and runs again after a restart", error));
-      }
-    });
-    dispatcher = new Dispatcher(config.queues(), config.concurrency(), slots,
-        (job, release) -> byQueue.get(job.queue()).run(job, release));
+    TaskPipeline.Emitter emitter =
+        (record, acknowledged) ->
+            kafkaProducer.send(
+                record,
+                (metadata, error) -> {
+                  if (error == null) {
+                    acknowledged.run();
+                  } else {
+                    fail(
+                        new IllegalStateException(
+                            "cannot write to "
+                                + record.topic()
+                                + ": "
+                                + error.getMessage()
+                                + "; the task is not committed and runs again after a restart",
+                            error));
+                  }
+                });
+    dispatcher =
+        new Dispatcher(
+            config.queues(),
+            config.concurrency(),
+            slots,
+            (job, release) -> byQueue.get(job.queue()).run(job, release));
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
-      TaskPipeline pipeline = new TaskPipeline(queue, config.name(), config.topics(), decisions, runner, emitter, metrics,
-          clock, config.maxResultBytes());
-      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(queue), new ByteArrayDeserializer(),
-          new ByteArrayDeserializer());
+      TaskPipeline pipeline =
+          new TaskPipeline(
+              queue,
+              config.name(),
+              config.topics(),
+              decisions,
+              runner,
+              emitter,
+              metrics,
+              clock,
+              config.maxResultBytes());
+      KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(
+              consumerProperties(queue), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
-      QueueConsumer loop = new QueueConsumer(queue, config.topics().queue(queue), consumer, pipeline, dispatcher,
-          config.buffer(), config.policy().grace(), producer::flush, this::fail);
+      QueueConsumer loop =
+          new QueueConsumer(
+              queue,
+              config.topics().queue(queue),
+              consumer,
+              pipeline,
+              dispatcher,
+              config.buffer(),
+              config.policy().grace(),
+              kafkaProducer::flush,
+              this::fail);
       byQueue.put(queue, loop);
       loops.add(loop);
     }
-    byQueue.forEach((queue, loop) -> {
-      Thread thread = new Thread(loop, "fennel-poll-" + queue);
-      threads.add(thread);
-      thread.start();
-    });
-    log.info("worker {} serves {} with {} {} slot(s)", config.name(), config.queues(), config.concurrency(),
+    byQueue.forEach(
+        (queue, loop) -> {
+          Thread thread = new Thread(loop, "fennel-poll-" + queue);
+          threads.add(thread);
+          thread.start();
+        });
+    log.info(
+        "worker {} serves {} with {} {} slot(s)",
+        config.name(),
+        config.queues(),
+        config.concurrency(),
         config.pool().name().toLowerCase(java.util.Locale.ROOT));
     startScheduler(registry);
   }
 
   private void startScheduler(MeterRegistry registry) {
-    scheduler = new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
-    scheduler.setUncaughtExceptionHandler(exception -> {
-      if (recoverable(exception)) {
-        log.warn("a scheduler thread died on a recoverable error; replacing it", exception);
-        return StreamThreadExceptionResponse.REPLACE_THREAD;
-      }
-      fail(new IllegalStateException("the scheduler stopped: " + exception.getMessage(), exception));
-      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    });
-    KafkaStreamsMetrics binder = new KafkaStreamsMetrics(scheduler, List.of(Tag.of("queue", SCHEDULER)));
+    scheduler =
+        new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
+    scheduler.setUncaughtExceptionHandler(
+        exception -> {
+          if (recoverable(exception)) {
+            log.warn("a scheduler thread died on a recoverable error; replacing it", exception);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+          }
+          fail(
+              new IllegalStateException(
+                  "the scheduler stopped: " + exception.getMessage(), exception));
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    KafkaStreamsMetrics binder =
+        new KafkaStreamsMetrics(scheduler, List.of(Tag.of("queue", SCHEDULER)));
     binder.bindTo(registry);
     binders.add(binder);
     scheduler.start();
@@ -176,21 +228,27 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Completes with the error when the worker hits one it cannot recover from (it then stops serving). */
+  /**
+   * Completes with the error when the worker hits one it cannot recover from (it then stops
+   * serving).
+   */
   public CompletableFuture<Throwable> failure() {
     return failure;
   }
 
   /** Whether every poll loop and the scheduler run, and nothing failed. */
   public boolean isRunning() {
-    return !failure.isDone() && !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive)
-        && scheduler != null && scheduler.state() == KafkaStreams.State.RUNNING;
+    return !failure.isDone()
+        && !threads.isEmpty()
+        && threads.stream().allMatch(Thread::isAlive)
+        && scheduler != null
+        && scheduler.state() == KafkaStreams.State.RUNNING;
   }
 
   /**
    * Takes no more tasks, lets the running ones finish (each within its time limit), writes their
-   * results, commits, leaves the consumer groups and stops. Tasks taken but not started run again on
-   * whichever worker takes their partition.
+   * results, commits, leaves the consumer groups and stops. Tasks taken but not started run again
+   * on whichever worker takes their partition.
    */
   @Override
   public void close() {
@@ -217,7 +275,8 @@ public final class Worker implements AutoCloseable {
       }
     }
     if (scheduler != null) {
-      scheduler.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
+      scheduler.close(
+          new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
     }
     if (producer != null) {
       producer.close(Duration.ofSeconds(30));
@@ -234,22 +293,12 @@ public final class Worker implements AutoCloseable {
     deleteRecursively(stateDir);
   }
 
-  private Properties common() {
-    Properties props = new Properties();
-    props.putAll(config.kafka());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    return props;
-  }
-
-  private Properties adminProperties() {
-    Properties props = common();
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
-    return props;
+  private Properties common(String clientId) {
+    return KafkaClients.common(config.bootstrapServers(), config.kafka(), clientId);
   }
 
   private Properties producerProperties() {
-    Properties props = common();
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.name() + "-results");
+    Properties props = common(config.name() + "-results");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
@@ -257,12 +306,16 @@ public final class Worker implements AutoCloseable {
   }
 
   private Properties consumerProperties(String queue) {
-    Properties props = common();
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config.topics(), queue));
+    // The client id names the worker in GET /queues: "<worker>-<queue>".
+    Properties props = common(config.name() + "-" + queue);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
-    // Incremental rebalances: a worker joining or leaving moves only the partitions that change owner,
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config.topics(), queue));
+    // Incremental rebalances: a worker joining or leaving moves only the partitions that change
+    // owner,
     // so running tasks elsewhere are not disturbed.
-    props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    props.putIfAbsent(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // The scheduler writes transactionally: never run a task from an aborted transaction.
@@ -276,15 +329,15 @@ public final class Worker implements AutoCloseable {
   }
 
   private Properties schedulerProperties() {
-    Properties props = common();
+    Properties props = common(config.name() + "-" + SCHEDULER);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(SCHEDULER));
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(SCHEDULER).toString());
-    props.put(StreamsConfig.CLIENT_ID_CONFIG, config.name() + "-" + SCHEDULER);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return props;

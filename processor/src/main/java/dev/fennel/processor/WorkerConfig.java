@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param queues the queues served, highest priority first: a free slot takes the next task from the
  *     first queue that has one
  * @param concurrency at most this many tasks run at once in this worker, over all its queues
- * @param pool what runs a task: platform threads (CPU-bound work) or virtual threads (I/O-bound work)
+ * @param pool what runs a task: platform threads (CPU-bound work) or virtual threads (I/O-bound
+ *     work)
  * @param buffer task messages taken from Kafka per partition and not yet finished, at most; a full
  *     partition is paused until half of them are done
  * @param name this worker's name in results and metrics (like Celery's {@code -n}), e.g. {@code w1}
@@ -24,7 +25,8 @@ import java.util.Objects;
  * @param lingerMs how long the results producer waits to fill a batch
  * @param policy time limits and retry backoff
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
- * @param handlers tasks registered in code, in addition to built-ins and {@code ServiceLoader} finds
+ * @param handlers tasks registered in code, in addition to built-ins and {@code ServiceLoader}
+ *     finds
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -45,7 +47,10 @@ public record WorkerConfig(
   public enum Pool {
     /** Platform threads: for CPU-bound tasks; {@code concurrency} about the number of cores. */
     THREADS,
-    /** Virtual threads: for I/O-bound tasks (HTTP calls, databases); {@code concurrency} in the hundreds or thousands. */
+    /**
+     * Virtual threads: for I/O-bound tasks (HTTP calls, databases); {@code concurrency} in the
+     * hundreds or thousands.
+     */
     VIRTUAL
   }
 
@@ -60,7 +65,8 @@ public record WorkerConfig(
 
   public WorkerConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
+      throw new IllegalArgumentException(
+          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
     }
     Objects.requireNonNull(topics, "topics");
     if (queues == null || queues.isEmpty()) {
@@ -72,18 +78,22 @@ public record WorkerConfig(
       throw new IllegalArgumentException("queues " + queues + " name a queue twice");
     }
     if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-      throw new IllegalArgumentException("concurrency must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
+      throw new IllegalArgumentException(
+          "concurrency must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
     }
     Objects.requireNonNull(pool, "pool");
     if (buffer < 1) {
-      throw new IllegalArgumentException("buffer must be 1 or more task messages per partition, was " + buffer);
+      throw new IllegalArgumentException(
+          "buffer must be 1 or more task messages per partition, was " + buffer);
     }
     if (name == null || !name.matches("[A-Za-z0-9._@-]{1,64}")) {
-      throw new IllegalArgumentException("worker name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ @ -");
+      throw new IllegalArgumentException(
+          "worker name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ @ -");
     }
     Objects.requireNonNull(layout, "layout");
     if (maxResultBytes < 1024) {
-      throw new IllegalArgumentException("max result bytes must be at least 1024, was " + maxResultBytes);
+      throw new IllegalArgumentException(
+          "max result bytes must be at least 1024, was " + maxResultBytes);
     }
     if (lingerMs < 0) {
       throw new IllegalArgumentException("linger ms must be 0 or more, was " + lingerMs);
@@ -93,33 +103,97 @@ public record WorkerConfig(
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
   }
 
-  /** A worker serving {@code queues} (highest priority first) with {@code concurrency} threads, defaults for the rest. */
-  public static WorkerConfig of(String bootstrapServers, Topics topics, List<String> queues, int concurrency, String name) {
-    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, Pool.THREADS, DEFAULT_BUFFER, name,
-        TopicLayout.DEFAULT, DEFAULT_MAX_RESULT_BYTES, 1, TaskPolicy.DEFAULT, Map.of(), List.of());
+  /**
+   * A worker serving {@code queues} (highest priority first) with {@code concurrency} threads,
+   * defaults for the rest.
+   */
+  public static WorkerConfig of(
+      String bootstrapServers, Topics topics, List<String> queues, int concurrency, String name) {
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        Pool.THREADS,
+        DEFAULT_BUFFER,
+        name,
+        TopicLayout.DEFAULT,
+        DEFAULT_MAX_RESULT_BYTES,
+        1,
+        TaskPolicy.DEFAULT,
+        Map.of(),
+        List.of());
   }
 
   /** This configuration with more handlers registered in code. */
   public WorkerConfig withHandlers(List<TaskHandler> extra) {
-    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, buffer, name, layout, maxResultBytes,
-        lingerMs, policy, kafka, extra);
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        pool,
+        buffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        policy,
+        kafka,
+        extra);
   }
 
   /** This configuration with other time limits and retry backoff. */
   public WorkerConfig withPolicy(TaskPolicy newPolicy) {
-    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, buffer, name, layout, maxResultBytes,
-        lingerMs, newPolicy, kafka, handlers);
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        pool,
+        buffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        newPolicy,
+        kafka,
+        handlers);
   }
 
   /** This configuration with another pool and concurrency. */
   public WorkerConfig withPool(Pool newPool, int newConcurrency) {
-    return new WorkerConfig(bootstrapServers, topics, queues, newConcurrency, newPool, buffer, name, layout,
-        maxResultBytes, lingerMs, policy, kafka, handlers);
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        newConcurrency,
+        newPool,
+        buffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        policy,
+        kafka,
+        handlers);
   }
 
   /** This configuration with another per-partition buffer. */
   public WorkerConfig withBuffer(int newBuffer) {
-    return new WorkerConfig(bootstrapServers, topics, queues, concurrency, pool, newBuffer, name, layout,
-        maxResultBytes, lingerMs, policy, kafka, handlers);
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        pool,
+        newBuffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        policy,
+        kafka,
+        handlers);
   }
 }

@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
 
-/** The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}. */
+/**
+ * The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}.
+ */
 final class WorkerMetrics {
   private final Set<String> knownTasks;
   private final Tags base;
@@ -28,41 +30,81 @@ final class WorkerMetrics {
   WorkerMetrics(MeterRegistry registry, String queue, String worker, Set<String> knownTasks) {
     this.knownTasks = knownTasks;
     this.base = Tags.of("queue", queue, "worker", worker);
-    this.started = Counter.builder("fennel.tasks.started").description("Tasks a worker began to run")
-        .tags(base).withRegistry(registry);
-    this.finished = Counter.builder("fennel.tasks.finished").description("Result records written, by status")
-        .tags(base).withRegistry(registry);
-    this.execution = Timer.builder("fennel.task.execution").description("Time a task's handler ran")
-        .tags(base).publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(10)).withRegistry(registry);
-    this.retried = Counter.builder("fennel.tasks.retried").description("Failed attempts that will be tried again")
-        .tags(base).withRegistry(registry);
-    this.expired = Counter.builder("fennel.tasks.expired").description("Tasks whose expiry passed before they could run")
-        .tags(base).withRegistry(registry);
-    this.latency = Timer.builder("fennel.task.latency").description("Time from submit to result, per queue")
-        .tags(base).publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
-    this.deadLetters = Counter.builder("fennel.tasks.dead.letters")
-        .description("Task messages that could not be read and went to the dead-letter topic").tags(base).register(registry);
-    this.scheduled = Counter.builder("fennel.tasks.scheduled")
-        .description("Tasks handed to the scheduler to wait for their eta or their retry's backoff").tags(base).register(registry);
+    this.started =
+        Counter.builder("fennel.tasks.started")
+            .description("Tasks a worker began to run")
+            .tags(base)
+            .withRegistry(registry);
+    this.finished =
+        Counter.builder("fennel.tasks.finished")
+            .description("Result records written, by status")
+            .tags(base)
+            .withRegistry(registry);
+    this.execution =
+        Timer.builder("fennel.task.execution")
+            .description("Time a task's handler ran")
+            .tags(base)
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .withRegistry(registry);
+    this.retried =
+        Counter.builder("fennel.tasks.retried")
+            .description("Failed attempts that will be tried again")
+            .tags(base)
+            .withRegistry(registry);
+    this.expired =
+        Counter.builder("fennel.tasks.expired")
+            .description("Tasks whose expiry passed before they could run")
+            .tags(base)
+            .withRegistry(registry);
+    this.latency =
+        Timer.builder("fennel.task.latency")
+            .description("Time from submit to result, per queue")
+            .tags(base)
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofMinutes(10))
+            .register(registry);
+    this.deadLetters =
+        Counter.builder("fennel.tasks.dead.letters")
+            .description("Task messages that could not be read and went to the dead-letter topic")
+            .tags(base)
+            .register(registry);
+    this.scheduled =
+        Counter.builder("fennel.tasks.scheduled")
+            .description(
+                "Tasks handed to the scheduler to wait for their eta or their retry's backoff")
+            .tags(base)
+            .register(registry);
   }
 
   /** Reports this queue's tasks running now and those waiting in the worker for a slot. */
   void watch(MeterRegistry registry, String queue, Dispatcher dispatcher) {
-    Gauge.builder("fennel.tasks.running", dispatcher, d -> d.running(queue)).description("Tasks running now")
-        .tags(base).register(registry);
+    Gauge.builder("fennel.tasks.running", dispatcher, d -> d.running(queue))
+        .description("Tasks running now")
+        .tags(base)
+        .register(registry);
     Gauge.builder("fennel.tasks.buffered", dispatcher, d -> d.waiting(queue))
-        .description("Tasks taken from Kafka that wait in the worker for a free slot").tags(base).register(registry);
+        .description("Tasks taken from Kafka that wait in the worker for a free slot")
+        .tags(base)
+        .register(registry);
   }
 
   /** Reports the worker's slots, how many are busy, and abandoned task threads still running. */
-  static void watchWorker(MeterRegistry registry, String worker, Dispatcher dispatcher, TaskRunner runner) {
+  static void watchWorker(
+      MeterRegistry registry, String worker, Dispatcher dispatcher, TaskRunner runner) {
     Gauge.builder("fennel.worker.slots", dispatcher, Dispatcher::slots)
-        .description("Tasks this worker may run at once (-c)").tags("worker", worker).register(registry);
+        .description("Tasks this worker may run at once (-c)")
+        .tags("worker", worker)
+        .register(registry);
     Gauge.builder("fennel.worker.slots.busy", dispatcher, Dispatcher::busy)
-        .description("Slots running a task now").tags("worker", worker).register(registry);
+        .description("Slots running a task now")
+        .tags("worker", worker)
+        .register(registry);
     Gauge.builder("fennel.tasks.runaway.threads", runner, TaskRunner::runaways)
-        .description("Task threads abandoned after ignoring their time limit that are still running")
-        .tags("worker", worker).register(registry);
+        .description(
+            "Task threads abandoned after ignoring their time limit that are still running")
+        .tags("worker", worker)
+        .register(registry);
   }
 
   void retried(String task) {
@@ -86,7 +128,10 @@ final class WorkerMetrics {
   }
 
   void finished(TaskResult result) {
-    finished.withTags("task", tag(result.task()), "status", result.status().name().toLowerCase(Locale.ROOT)).increment();
+    finished
+        .withTags(
+            "task", tag(result.task()), "status", result.status().name().toLowerCase(Locale.ROOT))
+        .increment();
     Instant submitted = result.submittedAt();
     if (submitted != null && result.finishedAt() != null) {
       Duration elapsed = Duration.between(submitted, result.finishedAt());

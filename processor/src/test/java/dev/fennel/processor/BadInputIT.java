@@ -31,7 +31,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Every kind of bad input, published as raw bytes: each is a dead letter or a FAILURE, the worker goes on. */
+/**
+ * Every kind of bad input, published as raw bytes: each is a dead letter or a FAILURE, the worker
+ * goes on.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class BadInputIT {
   /** Returns a string of n characters: a result as large as asked. */
@@ -51,11 +54,19 @@ class BadInputIT {
   void badInputNeverStopsTheWorker(KafkaTestBroker.Broker broker) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "bad")
-        .withHandlers(List.of(new Blowup()));
+    WorkerConfig config =
+        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "bad")
+            .withHandlers(List.of(new Blowup()));
 
-    List<String> deadLetters = List.of("this is not json", "[1,2,3]", "", "   ", "{\"task\":\"fib\",\"args\":[1]}",
-        "{\"id\":42,\"task\":\"fib\"}", "{\"id\":\"has spaces\",\"task\":\"fib\"}");
+    List<String> deadLetters =
+        List.of(
+            "this is not json",
+            "[1,2,3]",
+            "",
+            "   ",
+            "{\"task\":\"fib\",\"args\":[1]}",
+            "{\"id\":42,\"task\":\"fib\"}",
+            "{\"id\":\"has spaces\",\"task\":\"fib\"}");
     Map<String, String> failures = new LinkedHashMap<>();
     failures.put("{\"id\":\"unknown\",\"task\":\"no-such-task\"}", "UnknownTask");
     failures.put("{\"id\":\"neg\",\"task\":\"fib\",\"args\":[-1]}", "BadArguments");
@@ -67,8 +78,11 @@ class BadInputIT {
     failures.put("{\"id\":\"toolarge\",\"task\":\"blowup\",\"args\":[2000000]}", "ResultTooLarge");
 
     try (Worker worker = Worker.start(config, registry);
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+        KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
       await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
       String queue = topics.queue("default");
       for (String value : deadLetters) {
@@ -77,43 +91,65 @@ class BadInputIT {
       for (String value : failures.keySet()) {
         producer.send(new ProducerRecord<>(queue, value.getBytes(StandardCharsets.UTF_8))).get();
       }
-      producer.send(new ProducerRecord<>(queue, "ok".getBytes(StandardCharsets.UTF_8),
-          "{\"id\":\"ok\",\"task\":\"fib\",\"args\":[20]}".getBytes(StandardCharsets.UTF_8))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  queue,
+                  "ok".getBytes(StandardCharsets.UTF_8),
+                  "{\"id\":\"ok\",\"task\":\"fib\",\"args\":[20]}"
+                      .getBytes(StandardCharsets.UTF_8)))
+          .get();
 
       Map<String, TaskResult> results = new HashMap<>();
       List<String> letters = new ArrayList<>();
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-          ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  broker.bootstrapServers(),
+                  ConsumerConfig.GROUP_ID_CONFIG,
+                  "check-" + UUID.randomUUID(),
+                  ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                  "earliest"),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer())) {
         consumer.subscribe(Set.of(topics.results(), topics.deadLetters()));
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            if (record.topic().equals(topics.deadLetters())) {
-              letters.add(new String(record.value(), StandardCharsets.UTF_8));
-              assertThat(record.headers().lastHeader("fennel.dlq.reason")).isNotNull();
-            } else {
-              TaskResult result = ResultCodec.decode(record.value());
-              results.put(result.id(), result);
-            }
-          }
-          return letters.size() >= deadLetters.size() && results.size() >= failures.size() + 1;
-        });
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  for (ConsumerRecord<byte[], byte[]> record :
+                      consumer.poll(Duration.ofMillis(200))) {
+                    if (record.topic().equals(topics.deadLetters())) {
+                      letters.add(new String(record.value(), StandardCharsets.UTF_8));
+                      assertThat(record.headers().lastHeader("fennel.dlq.reason")).isNotNull();
+                    } else {
+                      TaskResult result = ResultCodec.decode(record.value());
+                      results.put(result.id(), result);
+                    }
+                  }
+                  return letters.size() >= deadLetters.size()
+                      && results.size() >= failures.size() + 1;
+                });
       }
 
       assertThat(letters).containsExactlyInAnyOrderElementsOf(deadLetters);
-      failures.forEach((value, type) -> {
-        String id = value.substring(7, value.indexOf('"', 7));
-        assertThat(results.get(id).status()).as(id).isEqualTo(Status.FAILURE);
-        assertThat(results.get(id).error().type()).as(id).isEqualTo(type);
-        assertThat(results.get(id).error().message()).as(id).isNotBlank();
-      });
+      failures.forEach(
+          (value, type) -> {
+            String id = value.substring(7, value.indexOf('"', 7));
+            assertThat(results.get(id).status()).as(id).isEqualTo(Status.FAILURE);
+            assertThat(results.get(id).error().type()).as(id).isEqualTo(type);
+            assertThat(results.get(id).error().message()).as(id).isNotBlank();
+          });
       assertThat(results.get("ok").status()).isEqualTo(Status.SUCCESS);
       assertThat(results.get("ok").result().asInt()).isEqualTo(6765);
       assertThat(worker.isRunning()).isTrue();
-      assertThat(registry.get("fennel.tasks.dead.letters").counter().count()).isEqualTo(deadLetters.size());
-      double failed = registry.find("fennel.tasks.finished").tag("status", "failure").counters().stream()
-          .mapToDouble(c -> c.count()).sum();
+      assertThat(registry.get("fennel.tasks.dead.letters").counter().count())
+          .isEqualTo(deadLetters.size());
+      double failed =
+          registry.find("fennel.tasks.finished").tag("status", "failure").counters().stream()
+              .mapToDouble(c -> c.count())
+              .sum();
       assertThat(failed).isEqualTo(failures.size());
     }
   }

@@ -36,14 +36,16 @@ class BuiltinTasksTest {
   @Test
   void sleepSleepsAndReturnsTheSeconds() throws Exception {
     assertThat(new BuiltinTasks.Sleep().run(args(0.01)).asDouble()).isEqualTo(0.01);
-    assertThatThrownBy(() -> new BuiltinTasks.Sleep().run(args("soon"))).hasMessageContaining("must be a number");
+    assertThatThrownBy(() -> new BuiltinTasks.Sleep().run(args("soon")))
+        .hasMessageContaining("must be a number");
   }
 
   @Test
   void interruptedFibStops() {
     Thread.currentThread().interrupt();
     try {
-      assertThatThrownBy(() -> BuiltinTasks.Fib.fib(40)).isInstanceOf(BuiltinTasks.CancelledException.class);
+      assertThatThrownBy(() -> BuiltinTasks.Fib.fib(40))
+          .isInstanceOf(BuiltinTasks.CancelledException.class);
     } finally {
       Thread.interrupted();
     }

@@ -31,25 +31,42 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Time limits, retries, eta and expiry on a real broker, with the scheduler in the loop. */
 @ExtendWith(KafkaTestBroker.class)
 class DelayedTasksIT {
-  private static final TaskPolicy POLICY = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30),
-      Duration.ofSeconds(1), Duration.ofMillis(400), Duration.ofMinutes(1));
+  private static final TaskPolicy POLICY =
+      new TaskPolicy(
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(30),
+          Duration.ofSeconds(1),
+          Duration.ofMillis(400),
+          Duration.ofMinutes(1));
 
   private Worker worker;
   private TaskClient client;
   private KafkaConsumer<String, byte[]> consumer;
+
   /** Every result record seen, in order, by task id. */
   private final Map<String, List<TaskResult>> history = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    worker = Worker.start(WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "delay")
-        .withPolicy(POLICY), new SimpleMeterRegistry());
+    worker =
+        Worker.start(
+            WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "delay")
+                .withPolicy(POLICY),
+            new SimpleMeterRegistry());
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
     client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
-    consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+    consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
     consumer.subscribe(Set.of(topics.results()));
   }
 
@@ -62,29 +79,40 @@ class DelayedTasksIT {
 
   private void poll() {
     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-      history.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(ResultCodec.decode(record.value()));
+      history
+          .computeIfAbsent(record.key(), k -> new ArrayList<>())
+          .add(ResultCodec.decode(record.value()));
     }
   }
 
   private TaskResult awaitFinal(String id, Duration atMost) {
-    await().atMost(atMost).pollDelay(Duration.ZERO).until(() -> {
-      poll();
-      List<TaskResult> seen = history.get(id);
-      return seen != null && seen.getLast().status().isFinal();
-    });
+    await()
+        .atMost(atMost)
+        .pollDelay(Duration.ZERO)
+        .until(
+            () -> {
+              poll();
+              List<TaskResult> seen = history.get(id);
+              return seen != null && seen.getLast().status().isFinal();
+            });
     return history.get(id).getLast();
   }
 
   @Test
   void aFailingTaskWithTwoRetriesRunsThreeTimesWithGrowingGaps() {
-    String id = client.submit("fail", new TaskClient.Options(null, null, null, null, null, null, 2, null)).id();
+    String id =
+        client
+            .submit("fail", new TaskClient.Options(null, null, null, null, null, null, 2, null))
+            .id();
 
     TaskResult last = awaitFinal(id, Duration.ofSeconds(60));
 
     assertThat(last.status()).isEqualTo(Status.FAILURE);
     assertThat(last.attempts()).isEqualTo(3);
     List<TaskResult> all = history.get(id);
-    assertThat(all).extracting(TaskResult::status).containsExactly(Status.RETRY, Status.RETRY, Status.FAILURE);
+    assertThat(all)
+        .extracting(TaskResult::status)
+        .containsExactly(Status.RETRY, Status.RETRY, Status.FAILURE);
     assertThat(all).extracting(TaskResult::attempts).containsExactly(1, 2, 3);
     Duration first = Duration.between(all.get(0).finishedAt(), all.get(1).startedAt());
     Duration second = Duration.between(all.get(1).finishedAt(), all.get(2).startedAt());
@@ -94,7 +122,11 @@ class DelayedTasksIT {
 
   @Test
   void aTaskPastItsTimeLimitFailsAndTheQueueGoesOn() {
-    String slow = client.submit("sleep", new TaskClient.Options(null, null, null, null, null, null, null, 1.0), 30).id();
+    String slow =
+        client
+            .submit(
+                "sleep", new TaskClient.Options(null, null, null, null, null, null, null, 1.0), 30)
+            .id();
     List<String> quick = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       quick.add(client.submit("fib", 15).id());
@@ -112,12 +144,22 @@ class DelayedTasksIT {
   @Test
   void aTaskWithAnEtaWaitsForItThenRuns() {
     Instant eta = Instant.now().plusSeconds(3);
-    String id = client.submit("echo", new TaskClient.Options(null, null, null, eta, null, null, null, null), "later").id();
+    String id =
+        client
+            .submit(
+                "echo",
+                new TaskClient.Options(null, null, null, eta, null, null, null, null),
+                "later")
+            .id();
 
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> {
-      poll();
-      return !history.containsKey(id);
-    });
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(2))
+        .until(
+            () -> {
+              poll();
+              return !history.containsKey(id);
+            });
     TaskResult result = awaitFinal(id, Duration.ofSeconds(30));
 
     assertThat(result.status()).isEqualTo(Status.SUCCESS);
@@ -127,8 +169,13 @@ class DelayedTasksIT {
 
   @Test
   void aTaskWhoseExpiryHasPassedEndsExpiredWithoutRunning() {
-    String id = client.submit("fail", new TaskClient.Options(null, null, null, null, null,
-        Instant.now().minusSeconds(1), null, null)).id();
+    String id =
+        client
+            .submit(
+                "fail",
+                new TaskClient.Options(
+                    null, null, null, null, null, Instant.now().minusSeconds(1), null, null))
+            .id();
 
     TaskResult result = awaitFinal(id, Duration.ofSeconds(30));
 

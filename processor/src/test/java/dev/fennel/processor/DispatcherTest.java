@@ -14,18 +14,26 @@ import org.junit.jupiter.api.Test;
 class DispatcherTest {
   /** Jobs started and not yet released, by task id, with what frees their slot. */
   private final Map<String, Runnable> running = new ConcurrentHashMap<>();
+
   private final List<String> started = new ArrayList<>();
 
   private Dispatcher dispatcher(int slots) {
-    return new Dispatcher(List.of("high", "default", "low"), slots, Runnable::run, (job, release) -> {
-      started.add(job.task().id());
-      running.put(job.task().id(), release);
-    });
+    return new Dispatcher(
+        List.of("high", "default", "low"),
+        slots,
+        Runnable::run,
+        (job, release) -> {
+          started.add(job.task().id());
+          running.put(job.task().id(), release);
+        });
   }
 
   private static Dispatcher.Job job(String queue, int partition, long offset) {
     String id = queue + "-" + partition + "-" + offset;
-    return new Dispatcher.Job(queue, new TopicPartition("fennel.tasks." + queue, partition), offset,
+    return new Dispatcher.Job(
+        queue,
+        new TopicPartition("fennel.tasks." + queue, partition),
+        offset,
         Task.of(id, "fib", queue, null));
   }
 
@@ -65,7 +73,8 @@ class DispatcherTest {
     finish("high-0-1");
     finish("default-0-0");
 
-    assertThat(started).containsExactly("low-0-0", "high-0-0", "high-0-1", "default-0-0", "low-0-1");
+    assertThat(started)
+        .containsExactly("low-0-0", "high-0-0", "high-0-1", "default-0-0", "low-0-1");
   }
 
   @Test
@@ -89,7 +98,8 @@ class DispatcherTest {
     dispatcher.offer(job("default", 1, 0));
     dispatcher.offer(job("default", 0, 1));
 
-    List<Dispatcher.Job> dropped = dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
+    List<Dispatcher.Job> dropped =
+        dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
 
     assertThat(dropped).extracting(j -> j.task().id()).containsExactly("default-0-1");
     TopicPartition p0 = new TopicPartition("fennel.tasks.default", 0);

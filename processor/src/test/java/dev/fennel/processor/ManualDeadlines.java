@@ -42,7 +42,9 @@ final class ManualDeadlines implements Deadlines {
   }
 
   private Entry next() {
-    return entries.stream().filter(e -> !e.cancelled()[0]).findFirst()
+    return entries.stream()
+        .filter(e -> !e.cancelled()[0])
+        .findFirst()
         .orElseThrow(() -> new IllegalStateException("no deadline is waiting"));
   }
 }

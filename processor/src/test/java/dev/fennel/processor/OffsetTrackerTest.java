@@ -44,7 +44,9 @@ class OffsetTrackerTest {
     tracker.track(P0, 0);
     tracker.done(P0, 0);
     assertThat(tracker.toCommit()).containsEntry(P0, new OffsetAndMetadata(1));
-    assertThat(tracker.toCommit()).as("a failed commit is retried").containsEntry(P0, new OffsetAndMetadata(1));
+    assertThat(tracker.toCommit())
+        .as("a failed commit is retried")
+        .containsEntry(P0, new OffsetAndMetadata(1));
 
     tracker.committed(Map.of(P0, new OffsetAndMetadata(1)));
 
@@ -60,7 +62,9 @@ class OffsetTrackerTest {
 
     assertThat(tracker.inFlight(P0)).isEqualTo(2);
     assertThat(tracker.inFlight(P1)).isZero();
-    assertThat(tracker.toCommit()).containsEntry(P0, new OffsetAndMetadata(0)).containsEntry(P1, new OffsetAndMetadata(8));
+    assertThat(tracker.toCommit())
+        .containsEntry(P0, new OffsetAndMetadata(0))
+        .containsEntry(P1, new OffsetAndMetadata(8));
   }
 
   @Test

@@ -33,8 +33,12 @@ class SchedulerTopologyTest {
   void start() {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scheduler-test");
-    driver = new TopologyTestDriver(SchedulerTopology.build(TOPICS, new SimpleMeterRegistry()), props, NOW);
-    scheduled = driver.createInputTopic(TOPICS.scheduled(), new ByteArraySerializer(), new ByteArraySerializer());
+    driver =
+        new TopologyTestDriver(
+            SchedulerTopology.build(TOPICS, new SimpleMeterRegistry()), props, NOW);
+    scheduled =
+        driver.createInputTopic(
+            TOPICS.scheduled(), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   @AfterEach
@@ -43,7 +47,8 @@ class SchedulerTopologyTest {
   }
 
   private TestOutputTopic<byte[], byte[]> queue(String name) {
-    return driver.createOutputTopic(TOPICS.queue(name), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return driver.createOutputTopic(
+        TOPICS.queue(name), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private void hold(String id, String queue, Instant eta) {
@@ -86,6 +91,7 @@ class SchedulerTopologyTest {
 
   @Test
   void keysSortByDueTime() {
-    assertThat(SchedulerTopology.key(999, "low", "x")).isLessThan(SchedulerTopology.key(1000, "high", "a"));
+    assertThat(SchedulerTopology.key(999, "low", "x"))
+        .isLessThan(SchedulerTopology.key(1000, "high", "a"));
   }
 }

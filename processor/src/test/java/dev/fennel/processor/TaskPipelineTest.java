@@ -32,12 +32,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A queue's whole path through a worker, without Kafka: messages in, outcome records out, time turned by hand. */
+/**
+ * A queue's whole path through a worker, without Kafka: messages in, outcome records out, time
+ * turned by hand.
+ */
 class TaskPipelineTest {
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
   private static final Topics TOPICS = Topics.defaults();
-  static final TaskPolicy POLICY = new TaskPolicy(Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMillis(300),
-      Duration.ofSeconds(1), Duration.ofMinutes(10));
+  static final TaskPolicy POLICY =
+      new TaskPolicy(
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(30),
+          Duration.ofMillis(300),
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(10));
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ManualDeadlines deadlines = new ManualDeadlines();
@@ -55,12 +63,25 @@ class TaskPipelineTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     runner = new TaskRunner(handlers, POLICY, clock, deadlines);
     WorkerMetrics metrics = new WorkerMetrics(registry, "default", "w1", handlers.names());
-    WorkerMetrics.watchWorker(registry, "w1", new Dispatcher(List.of("default"), 1, Runnable::run, (job, release) -> {}), runner);
-    pipeline = new TaskPipeline("default", "w1", TOPICS, new TaskDecisions(POLICY), runner,
-        (record, acknowledged) -> {
-          sent.add(record);
-          acknowledged.run();
-        }, metrics, clock, WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+    WorkerMetrics.watchWorker(
+        registry,
+        "w1",
+        new Dispatcher(List.of("default"), 1, Runnable::run, (job, release) -> {}),
+        runner);
+    pipeline =
+        new TaskPipeline(
+            "default",
+            "w1",
+            TOPICS,
+            new TaskDecisions(POLICY),
+            runner,
+            (record, acknowledged) -> {
+              sent.add(record);
+              acknowledged.run();
+            },
+            metrics,
+            clock,
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
   }
 
   @AfterEach
@@ -119,7 +140,9 @@ class TaskPipelineTest {
 
   @Test
   void fibSucceedsWithItsValueAndTheStory() {
-    Task task = Task.of("t-1", "fib", "default", NOW.minusSeconds(1), JsonNodeFactory.instance.numberNode(20));
+    Task task =
+        Task.of(
+            "t-1", "fib", "default", NOW.minusSeconds(1), JsonNodeFactory.instance.numberNode(20));
     send("t-1", TaskCodec.encode(task));
 
     TaskResult result = onlyResult();
@@ -166,19 +189,21 @@ class TaskPipelineTest {
 
   @Test
   void badFibArgumentsFailWithAClearMessage() {
-    Map<String, String> cases = Map.of(
-        "[]", "needs argument 'n'",
-        "[-1]", "between 0 and 92",
-        "[\"x\"]", "must be a whole number",
-        "[1000000000]", "between 0 and 92",
-        "[2.5]", "must be a whole number");
-    cases.forEach((args, expected) -> {
-      send("f", "{\"id\":\"f\",\"task\":\"fib\",\"args\":" + args + "}");
-      TaskResult result = onlyResult();
-      assertThat(result.status()).as(args).isEqualTo(Status.FAILURE);
-      assertThat(result.error().type()).as(args).isEqualTo("BadArguments");
-      assertThat(result.error().message()).as(args).contains(expected);
-    });
+    Map<String, String> cases =
+        Map.of(
+            "[]", "needs argument 'n'",
+            "[-1]", "between 0 and 92",
+            "[\"x\"]", "must be a whole number",
+            "[1000000000]", "between 0 and 92",
+            "[2.5]", "must be a whole number");
+    cases.forEach(
+        (args, expected) -> {
+          send("f", "{\"id\":\"f\",\"task\":\"fib\",\"args\":" + args + "}");
+          TaskResult result = onlyResult();
+          assertThat(result.status()).as(args).isEqualTo(Status.FAILURE);
+          assertThat(result.error().type()).as(args).isEqualTo("BadArguments");
+          assertThat(result.error().message()).as(args).contains(expected);
+        });
   }
 
   @Test
@@ -209,11 +234,18 @@ class TaskPipelineTest {
     send("ok", "{\"id\":\"ok\",\"task\":\"fib\",\"args\":[3]}");
 
     List<ProducerRecord<byte[], byte[]>> letters = to(TOPICS.deadLetters());
-    assertThat(letters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactlyElementsOf(bad);
+    assertThat(letters)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactlyElementsOf(bad);
     for (ProducerRecord<byte[], byte[]> letter : letters) {
-      Map<String, String> headers = java.util.Arrays.stream(letter.headers().toArray())
-          .collect(Collectors.toMap(Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
-      assertThat(headers).containsKeys(TaskPipeline.HEADER_REASON, TaskPipeline.HEADER_PARTITION, TaskPipeline.HEADER_OFFSET)
+      Map<String, String> headers =
+          java.util.Arrays.stream(letter.headers().toArray())
+              .collect(
+                  Collectors.toMap(
+                      Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
+      assertThat(headers)
+          .containsKeys(
+              TaskPipeline.HEADER_REASON, TaskPipeline.HEADER_PARTITION, TaskPipeline.HEADER_OFFSET)
           .containsEntry(TaskPipeline.HEADER_TOPIC, "fennel.tasks.default");
     }
     assertThat(onlyResult().result().asInt()).isEqualTo(2);
@@ -227,7 +259,8 @@ class TaskPipelineTest {
     TaskResult result = onlyResult();
     assertThat(result.status()).isEqualTo(Status.FAILURE);
     assertThat(result.error().type()).isEqualTo("ResultTooLarge");
-    assertThat(result.error().message()).contains("limit is " + WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+    assertThat(result.error().message())
+        .contains("limit is " + WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
   }
 
   @Test
@@ -236,14 +269,37 @@ class TaskPipelineTest {
     send("b", "{\"id\":\"b\",\"task\":\"fail\"}");
     send("c", "{\"id\":\"c\",\"task\":\"no-such-task\"}");
 
-    assertThat(registry.get("fennel.tasks.finished").tag("status", "success").tag("task", "fib").counter().count()).isEqualTo(1);
-    assertThat(registry.get("fennel.tasks.finished").tag("status", "failure").tag("task", "fail").counter().count()).isEqualTo(1);
-    assertThat(registry.get("fennel.tasks.finished").tag("status", "failure").tag("task", "unknown").counter().count()).isEqualTo(1);
+    assertThat(
+            registry
+                .get("fennel.tasks.finished")
+                .tag("status", "success")
+                .tag("task", "fib")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("fennel.tasks.finished")
+                .tag("status", "failure")
+                .tag("task", "fail")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("fennel.tasks.finished")
+                .tag("status", "failure")
+                .tag("task", "unknown")
+                .counter()
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
   void aTaskNotDueYetIsScheduledNotRun() {
-    send("later", "{\"id\":\"later\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.plusSeconds(5) + "\"}");
+    send(
+        "later",
+        "{\"id\":\"later\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.plusSeconds(5) + "\"}");
 
     assertThat(results()).isEmpty();
     Task held = onlyScheduled();
@@ -254,7 +310,9 @@ class TaskPipelineTest {
 
   @Test
   void aTaskWhoseEtaHasPassedRunsAtOnce() {
-    send("due", "{\"id\":\"due\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.minusSeconds(1) + "\"}");
+    send(
+        "due",
+        "{\"id\":\"due\",\"task\":\"fib\",\"args\":[5],\"eta\":\"" + NOW.minusSeconds(1) + "\"}");
 
     assertThat(onlyResult().status()).isEqualTo(Status.SUCCESS);
     assertThat(to(TOPICS.scheduled())).isEmpty();
@@ -304,8 +362,13 @@ class TaskPipelineTest {
 
   @Test
   void aTaskPastItsTimeLimitIsInterruptedAndFailed() throws Exception {
-    Thread slot = Thread.ofPlatform().start(() ->
-        send("slow", "{\"id\":\"slow\",\"task\":\"sleep\",\"args\":[30],\"timeLimit\":0.2}"));
+    Thread slot =
+        Thread.ofPlatform()
+            .start(
+                () ->
+                    send(
+                        "slow",
+                        "{\"id\":\"slow\",\"task\":\"sleep\",\"args\":[30],\"timeLimit\":0.2}"));
     await().until(() -> deadlines.waiting() == 1);
     assertThat(deadlines.nextDelay()).isEqualTo(Duration.ofMillis(200));
 
@@ -318,13 +381,18 @@ class TaskPipelineTest {
     assertThat(result.error().message()).contains("0.2 s", "was stopped");
     assertThat(released).hasValue(1);
     send("next", "{\"id\":\"next\",\"task\":\"fib\",\"args\":[10]}");
-    assertThat(onlyResult().result().asInt()).as("the slot's thread is not left interrupted").isEqualTo(55);
+    assertThat(onlyResult().result().asInt())
+        .as("the slot's thread is not left interrupted")
+        .isEqualTo(55);
   }
 
   @Test
-  void aTaskThatIgnoresItsTimeLimitIsAbandonedItsSlotFreedAndCountedUntilItReturns() throws Exception {
-    Thread slot = Thread.ofPlatform().start(() ->
-        send("stuck", "{\"id\":\"stuck\",\"task\":\"stubborn\",\"timeLimit\":0.1}"));
+  void aTaskThatIgnoresItsTimeLimitIsAbandonedItsSlotFreedAndCountedUntilItReturns()
+      throws Exception {
+    Thread slot =
+        Thread.ofPlatform()
+            .start(
+                () -> send("stuck", "{\"id\":\"stuck\",\"task\":\"stubborn\",\"timeLimit\":0.1}"));
     await().until(() -> deadlines.waiting() == 1);
     deadlines.fireNext();
     await().until(() -> deadlines.waiting() == 1);
@@ -349,8 +417,13 @@ class TaskPipelineTest {
 
   @Test
   void aTaskThatExpiredWhileWaitingForASlotIsNotRun() {
-    Task task = TaskCodec.decodeValid(null, utf8("{\"id\":\"w\",\"task\":\"fib\",\"args\":[5],\"expires\":\""
-        + NOW.minusMillis(1) + "\"}"));
+    Task task =
+        TaskCodec.decodeValid(
+            null,
+            utf8(
+                "{\"id\":\"w\",\"task\":\"fib\",\"args\":[5],\"expires\":\""
+                    + NOW.minusMillis(1)
+                    + "\"}"));
 
     pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
 

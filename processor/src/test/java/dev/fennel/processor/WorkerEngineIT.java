@@ -33,7 +33,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The execution engine on a real broker: no head-of-line blocking, priority across queues, out-of-order commits. */
+/**
+ * The execution engine on a real broker: no head-of-line blocking, priority across queues,
+ * out-of-order commits.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class WorkerEngineIT {
   private final Map<String, TaskResult> results = new ConcurrentHashMap<>();
@@ -55,11 +58,22 @@ class WorkerEngineIT {
   private TaskClient start(KafkaTestBroker.Broker broker, WorkerConfig config) {
     Worker worker = closing(Worker.start(config, new SimpleMeterRegistry()));
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
-    consumer = closing(new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer()));
+    consumer =
+        closing(
+            new KafkaConsumer<>(
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG,
+                    "check-" + UUID.randomUUID(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                    "earliest"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer()));
     consumer.subscribe(Set.of(config.topics().results()));
-    return closing(TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(config.topics())));
+    return closing(
+        TaskClient.connect(
+            TaskClient.Config.of(broker.bootstrapServers()).withTopics(config.topics())));
   }
 
   private boolean finished(String id) {
@@ -72,17 +86,30 @@ class WorkerEngineIT {
 
   private boolean allFinished(List<String> ids) {
     finished(ids.get(0));
-    return ids.stream().allMatch(id -> results.containsKey(id) && results.get(id).status().isFinal());
+    return ids.stream()
+        .allMatch(id -> results.containsKey(id) && results.get(id).status().isFinal());
   }
 
   @Test
-  void shortTasksBehindALongOneInTheSamePartitionFinishWhileItRunsAndCommitsWaitForIt(KafkaTestBroker.Broker broker)
-      throws Exception {
+  void shortTasksBehindALongOneInTheSamePartitionFinishWhileItRunsAndCommitsWaitForIt(
+      KafkaTestBroker.Broker broker) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     TopicLayout onePartition = new TopicLayout(1, 3, (short) -1);
-    WorkerConfig config = new WorkerConfig(broker.bootstrapServers(), topics, List.of("default"), 4,
-        WorkerConfig.Pool.THREADS, WorkerConfig.DEFAULT_BUFFER, "engine", onePartition,
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES, 1, TaskPolicy.DEFAULT, Map.of(), List.of());
+    WorkerConfig config =
+        new WorkerConfig(
+            broker.bootstrapServers(),
+            topics,
+            List.of("default"),
+            4,
+            WorkerConfig.Pool.THREADS,
+            WorkerConfig.DEFAULT_BUFFER,
+            "engine",
+            onePartition,
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+            1,
+            TaskPolicy.DEFAULT,
+            Map.of(),
+            List.of());
     TaskClient client = start(broker, config);
 
     String slow = client.submit("sleep", TaskClient.Options.NONE, 6).id();
@@ -93,21 +120,28 @@ class WorkerEngineIT {
     client.flush();
 
     await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).until(() -> allFinished(fast));
-    assertThat(finished(slow)).as("every short task finished while the long one still runs").isFalse();
+    assertThat(finished(slow))
+        .as("every short task finished while the long one still runs")
+        .isFalse();
     assertThat(fast).allSatisfy(id -> assertThat(results.get(id).result().asInt()).isEqualTo(55));
     TopicPartition partition = new TopicPartition(topics.queue("default"), 0);
     assertThat(committed(broker, Worker.groupId(topics, "default"), partition))
-        .as("the partition is committed no further than the unfinished long task (offset 0)").isIn(-1L, 0L);
+        .as("the partition is committed no further than the unfinished long task (offset 0)")
+        .isIn(-1L, 0L);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> finished(slow));
     assertThat(results.get(slow).status()).isEqualTo(Status.SUCCESS);
-    await().atMost(Duration.ofSeconds(30)).until(() -> committed(broker, Worker.groupId(topics, "default"), partition) == 201);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> committed(broker, Worker.groupId(topics, "default"), partition) == 201);
   }
 
   @Test
-  void highTakesEverySlotWhileItHasTasksAndLowRunsWhenHighIsEmpty(KafkaTestBroker.Broker broker) throws Exception {
+  void highTakesEverySlotWhileItHasTasksAndLowRunsWhenHighIsEmpty(KafkaTestBroker.Broker broker)
+      throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    WorkerConfig config = WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "low"), 1, "prio");
+    WorkerConfig config =
+        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "low"), 1, "prio");
     TaskClient client = start(broker, config);
     // Both queues' consumers are in their groups and polling before the test starts.
     String warmHigh = client.submit("echo", TaskClient.Options.NONE.withQueue("high"), 1).id();
@@ -128,18 +162,32 @@ class WorkerEngineIT {
     List<String> all = new ArrayList<>(low);
     all.addAll(high);
     await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).until(() -> allFinished(all));
-    var lastHighStart = high.stream().map(id -> results.get(id).startedAt()).max(Comparator.naturalOrder()).orElseThrow();
-    long lowBeforeHighWasDone = low.stream().filter(id -> results.get(id).startedAt().isBefore(lastHighStart)).count();
+    var lastHighStart =
+        high.stream()
+            .map(id -> results.get(id).startedAt())
+            .max(Comparator.naturalOrder())
+            .orElseThrow();
+    long lowBeforeHighWasDone =
+        low.stream().filter(id -> results.get(id).startedAt().isBefore(lastHighStart)).count();
     assertThat(lowBeforeHighWasDone)
-        .as("with the one slot busy, only the low task running when high's tasks came may start before them")
+        .as(
+            "with the one slot busy, only the low task running when high's tasks came may start before them")
         .isLessThanOrEqualTo(1);
-    assertThat(all).allSatisfy(id -> assertThat(results.get(id).status()).isEqualTo(Status.SUCCESS));
+    assertThat(all)
+        .allSatisfy(id -> assertThat(results.get(id).status()).isEqualTo(Status.SUCCESS));
   }
 
-  private static long committed(KafkaTestBroker.Broker broker, String group, TopicPartition partition) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-          .get(30, TimeUnit.SECONDS).get(partition);
+  private static long committed(
+      KafkaTestBroker.Broker broker, String group, TopicPartition partition) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      OffsetAndMetadata offset =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS)
+              .get(partition);
       return offset == null ? -1 : offset.offset();
     }
   }

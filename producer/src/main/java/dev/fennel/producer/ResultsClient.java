@@ -1,5 +1,6 @@
 package dev.fennel.producer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.TaskIds;
@@ -7,31 +8,84 @@ import dev.fennel.protocol.TaskResult;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
-import java.util.Optional;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** Fetches results from the results API, so a Java user never writes HTTP by hand. Thread-safe. */
+/**
+ * Fetches results from the results API, so a Java user never writes HTTP by hand. Thread-safe.
+ *
+ * <p>With a token, every request carries {@code Authorization: Bearer <token>}, as an API started
+ * with {@code --token-file} or {@code FENNEL_API_TOKEN} requires. A request that cannot reach the
+ * API (connection refused or reset, connect timeout) is tried {@value #ATTEMPTS} times in all, with
+ * a pause of 250 ms and then 500 ms between tries, so an API that is restarting is waited for
+ * briefly; every request is a read, so a repeat is safe. A request that reached the API and timed
+ * out waiting for its answer, and every HTTP answer, are not retried.
+ */
 public final class ResultsClient {
+  /** How many times one request is tried when the API cannot be reached. */
+  public static final int ATTEMPTS = 3;
+
   private static final Duration MAX_WAIT_PER_REQUEST = Duration.ofSeconds(30);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+
+  /**
+   * The most ids {@link #awaitAll} puts in one batch request (the API takes 100,000 by default).
+   */
+  public static final int IDS_PER_BATCH = 50_000;
+
+  /** Waits between two tries; a test passes one that does not wait. */
+  @FunctionalInterface
+  interface Sleeper {
+    void sleep(Duration pause) throws InterruptedException;
+  }
 
   private final URI base;
   private final HttpClient http;
+  private final @Nullable String token;
+  private final int attempts;
+  private final Sleeper sleeper;
 
-  /** A client of the API at {@code baseUrl}, e.g. {@code http://127.0.0.1:8080}. */
+  /**
+   * A client of the API at {@code baseUrl}, e.g. {@code http://127.0.0.1:8080}, that sends no
+   * token.
+   */
   public ResultsClient(String baseUrl) {
+    this(baseUrl, null);
+  }
+
+  /**
+   * A client of the API at {@code baseUrl} that sends {@code token} (when not null or blank) as a
+   * bearer token.
+   */
+  public ResultsClient(String baseUrl, @Nullable String token) {
+    this(baseUrl, token, ATTEMPTS, pause -> Thread.sleep(pause.toMillis()));
+  }
+
+  ResultsClient(String baseUrl, @Nullable String token, int attempts, Sleeper sleeper) {
     Objects.requireNonNull(baseUrl, "baseUrl");
+    if (attempts < 1) {
+      throw new IllegalArgumentException("attempts must be 1 or more, was " + attempts);
+    }
     this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.token = token == null || token.isBlank() ? null : token.strip();
+    this.attempts = attempts;
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
   }
 
   /** The result of {@code id} if the API knows it now. */
@@ -46,7 +100,8 @@ public final class ResultsClient {
       Duration left = Duration.between(Instant.now(), deadline);
       Duration wait = left.compareTo(MAX_WAIT_PER_REQUEST) > 0 ? MAX_WAIT_PER_REQUEST : left;
       Optional<TaskResult> result = get(id, wait.isNegative() ? Duration.ZERO : wait);
-      if (result.isPresent() && result.get().status().isFinal() || !Instant.now().isBefore(deadline)) {
+      if (result.isPresent() && result.get().status().isFinal()
+          || !Instant.now().isBefore(deadline)) {
         return result;
       }
     }
@@ -62,15 +117,21 @@ public final class ResultsClient {
 
   /** Looks up {@code ids} in one request. */
   public Batch batch(Collection<String> ids) {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("tasks/batch"))
-        .timeout(Duration.ofMinutes(2))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))))
-        .build();
+    HttpRequest request =
+        request("tasks/batch")
+            .timeout(Duration.ofMinutes(2))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))))
+            .build();
     HttpResponse<byte[]> response = send(request, "a batch of " + ids.size() + " ids");
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("the results API answered " + response.statusCode() + " for a batch of "
-          + ids.size() + " ids: " + message(response));
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " for a batch of "
+              + ids.size()
+              + " ids: "
+              + message(response));
     }
     try {
       JsonNode body = Json.MAPPER.readTree(response.body());
@@ -82,26 +143,105 @@ public final class ResultsClient {
       body.get("unknown").forEach(id -> unknown.add(id.asText()));
       return new Batch(results, unknown);
     } catch (IOException e) {
-      throw new IllegalStateException("the results API sent a batch answer that is not valid: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the results API sent a batch answer that is not valid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for a final result of every one of {@code ids}, asking with batch
+   * requests (at most {@value #IDS_PER_BATCH} ids each) and pausing 200 ms between rounds: the way
+   * to fetch many results, instead of one request per id.
+   *
+   * @return the final results that came, by id; an id without one by the deadline is absent
+   */
+  public Map<String, TaskResult> awaitAll(Collection<String> ids, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    Map<String, TaskResult> found = new HashMap<>();
+    List<String> pending = new ArrayList<>(new LinkedHashSet<>(ids));
+    try {
+      while (true) {
+        for (int from = 0; from < pending.size(); from += IDS_PER_BATCH) {
+          for (TaskResult result :
+              batch(pending.subList(from, Math.min(pending.size(), from + IDS_PER_BATCH)))
+                  .results()) {
+            if (result.status().isFinal()) {
+              found.put(result.id(), result);
+            }
+          }
+        }
+        pending.removeIf(found::containsKey);
+        if (pending.isEmpty() || !Instant.now().isBefore(deadline)) {
+          return found;
+        }
+        sleeper.sleep(POLL_INTERVAL);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(
+          "interrupted while waiting for " + pending.size() + " results", e);
     }
   }
 
   /** The queues/workers overview ({@code GET /queues}) as JSON. */
   public JsonNode queues() {
-    HttpResponse<byte[]> response = send(HttpRequest.newBuilder(base.resolve("queues")).timeout(Duration.ofSeconds(30)).GET().build(),
-        "the queues overview");
+    HttpResponse<byte[]> response =
+        send(
+            request("queues").timeout(Duration.ofSeconds(30)).GET().build(), "the queues overview");
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("the results API answered " + response.statusCode() + " for /queues: " + message(response));
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " for /queues: "
+              + message(response));
     }
     return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
   }
 
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder;
+  }
+
   private HttpResponse<byte[]> send(HttpRequest request, String what) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot reach the results API at " + base + " for " + what + ": " + e.getMessage()
-          + " (is it running? ./fennel dev starts one)", e);
+      for (int attempt = 1; ; attempt++) {
+        try {
+          HttpResponse<byte[]> response =
+              http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+          if (response.statusCode() == 401) {
+            throw new IllegalStateException(
+                "the results API at "
+                    + base
+                    + " refused "
+                    + what
+                    + " (401): "
+                    + (token == null
+                        ? "it needs a token; set FENNEL_API_TOKEN or give --token-file"
+                        : "the token is not the one it expects"));
+          }
+          return response;
+        } catch (IOException e) {
+          boolean reached =
+              e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException);
+          if (reached || attempt >= attempts) {
+            throw new IllegalStateException(
+                "cannot reach the results API at "
+                    + base
+                    + " for "
+                    + what
+                    + (reached ? "" : " after " + attempt + (attempt == 1 ? " try" : " tries"))
+                    + ": "
+                    + e
+                    + " (is it running? ./fennel dev starts one)",
+                e);
+          }
+          sleeper.sleep(FIRST_BACKOFF.multipliedBy(1L << (attempt - 1)));
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while asking for " + what, e);
@@ -120,16 +260,20 @@ public final class ResultsClient {
   private Optional<TaskResult> get(String id, Duration wait) {
     TaskIds.requireValid(id);
     String query = wait.isZero() ? "" : "?wait=" + Math.max(1, wait.toMillis()) + "ms";
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("tasks/" + id + query))
-        .timeout(wait.plusSeconds(30))
-        .GET()
-        .build();
+    HttpRequest request =
+        request("tasks/" + id + query).timeout(wait.plusSeconds(30)).GET().build();
     HttpResponse<byte[]> response = send(request, "task " + id);
     return switch (response.statusCode()) {
       case 200 -> Optional.of(ResultCodec.decode(response.body()));
       case 404 -> Optional.empty();
-      default -> throw new IllegalStateException("the results API answered " + response.statusCode() + " for task " + id
-          + ": " + message(response));
+      default ->
+          throw new IllegalStateException(
+              "the results API answered "
+                  + response.statusCode()
+                  + " for task "
+                  + id
+                  + ": "
+                  + message(response));
     };
   }
 }

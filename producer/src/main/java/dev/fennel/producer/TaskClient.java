@@ -9,6 +9,10 @@ import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,10 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes tasks to Fennel's queues. Thread-safe: share one client across threads.
@@ -53,15 +54,22 @@ public final class TaskClient implements AutoCloseable {
    *
    * @param bootstrapServers Kafka's address
    * @param topics topic names (prefix)
-   * @param routes task name → queue, like Celery's {@code task_routes}; unlisted tasks go to {@code default}
-   * @param maxBlock how long {@code submit} may block when Kafka cannot be reached or the buffer is full
+   * @param routes task name → queue, like Celery's {@code task_routes}; unlisted tasks go to {@code
+   *     default}
+   * @param maxBlock how long {@code submit} may block when Kafka cannot be reached or the buffer is
+   *     full
    * @param kafka extra producer settings (security, tuning), passed through as they are
    */
-  public record Config(String bootstrapServers, Topics topics, Map<String, String> routes, Duration maxBlock,
+  public record Config(
+      String bootstrapServers,
+      Topics topics,
+      Map<String, String> routes,
+      Duration maxBlock,
       Map<String, String> kafka) {
     public Config {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException("bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
+        throw new IllegalArgumentException(
+            "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
       }
       Objects.requireNonNull(topics, "topics");
       routes = Map.copyOf(routes == null ? Map.of() : routes);
@@ -72,7 +80,8 @@ public final class TaskClient implements AutoCloseable {
 
     /** Default topics, no routes, 10 s to reach Kafka. */
     public static Config of(String bootstrapServers) {
-      return new Config(bootstrapServers, Topics.defaults(), Map.of(), Duration.ofSeconds(10), Map.of());
+      return new Config(
+          bootstrapServers, Topics.defaults(), Map.of(), Duration.ofSeconds(10), Map.of());
     }
 
     /** This configuration with another topic prefix. */
@@ -103,8 +112,15 @@ public final class TaskClient implements AutoCloseable {
    * @param maxRetries retries after a failure
    * @param timeLimit seconds one attempt may run
    */
-  public record Options(String id, String queue, ObjectNode kwargs, Instant eta, Duration countdown, Instant expires,
-      Integer maxRetries, Double timeLimit) {
+  public record Options(
+      @Nullable String id,
+      @Nullable String queue,
+      @Nullable ObjectNode kwargs,
+      @Nullable Instant eta,
+      @Nullable Duration countdown,
+      @Nullable Instant expires,
+      @Nullable Integer maxRetries,
+      @Nullable Double timeLimit) {
     /** No options. */
     public static final Options NONE = new Options(null, null, null, null, null, null, null, null);
 
@@ -141,9 +157,11 @@ public final class TaskClient implements AutoCloseable {
    * @param queue the queue it went to
    * @param acknowledged completes when Kafka has the task (all in-sync replicas), or fails
    */
-  public record Submission(String id, String queue, CompletableFuture<RecordMetadata> acknowledged) {}
+  public record Submission(
+      String id, String queue, CompletableFuture<RecordMetadata> acknowledged) {}
 
-  private TaskClient(Config config, Producer<byte[], byte[]> producer, Clock clock, MeterRegistry registry) {
+  private TaskClient(
+      Config config, Producer<byte[], byte[]> producer, Clock clock, MeterRegistry registry) {
     this.config = config;
     this.producer = producer;
     this.clock = clock;
@@ -152,17 +170,27 @@ public final class TaskClient implements AutoCloseable {
     clientMetrics.bindTo(registry);
   }
 
-  /** A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there. */
+  /**
+   * A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there.
+   */
   public static TaskClient connect(Config config) {
     return connect(config, new SimpleMeterRegistry());
   }
 
-  /** A client that counts what it publishes ({@code fennel.tasks.published}) and its producer's metrics in {@code registry}. */
+  /**
+   * A client that counts what it publishes ({@code fennel.tasks.published}) and its producer's
+   * metrics in {@code registry}.
+   */
   public static TaskClient connect(Config config, MeterRegistry registry) {
     String maxBlock = config.kafka().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
     if (maxBlock != null) {
-      config = new Config(config.bootstrapServers(), config.topics(), config.routes(),
-          Duration.ofMillis(Long.parseLong(maxBlock.trim())), config.kafka());
+      config =
+          new Config(
+              config.bootstrapServers(),
+              config.topics(),
+              config.routes(),
+              Duration.ofMillis(Long.parseLong(maxBlock.trim())),
+              config.kafka());
     }
     Properties props = new Properties();
     props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -172,13 +200,19 @@ public final class TaskClient implements AutoCloseable {
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.maxBlock().toMillis()));
+    props.putIfAbsent(
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(config.maxBlock().toMillis()));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fennel-client");
-    return new TaskClient(config, new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
-        Clock.systemUTC(), registry);
+    return new TaskClient(
+        config,
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()),
+        Clock.systemUTC(),
+        registry);
   }
 
-  /** Publishes {@code task} with positional {@code args} (numbers, strings, booleans, JsonNodes…). */
+  /**
+   * Publishes {@code task} with positional {@code args} (numbers, strings, booleans, JsonNodes…).
+   */
   public Submission submit(String task, Object... args) {
     return submit(task, Options.NONE, args);
   }
@@ -200,16 +234,17 @@ public final class TaskClient implements AutoCloseable {
     String queue = opts.queue() != null ? opts.queue() : config.route(task);
     Instant now = clock.instant();
     Instant eta = opts.countdown() != null ? now.plus(opts.countdown()) : opts.eta();
-    Task message = Task.builder(id, task)
-        .args(args)
-        .kwargs(opts.kwargs())
-        .queue(queue)
-        .submittedAt(now)
-        .eta(eta)
-        .expires(opts.expires())
-        .maxRetries(opts.maxRetries() == null ? 0 : opts.maxRetries())
-        .timeLimit(opts.timeLimit())
-        .build();
+    Task message =
+        Task.builder(id, task)
+            .args(args)
+            .kwargs(opts.kwargs())
+            .queue(queue)
+            .submittedAt(now)
+            .eta(eta)
+            .expires(opts.expires())
+            .maxRetries(opts.maxRetries() == null ? 0 : opts.maxRetries())
+            .timeLimit(opts.timeLimit())
+            .build();
     return publish(message);
   }
 
@@ -218,19 +253,30 @@ public final class TaskClient implements AutoCloseable {
     String queue = task.queue() != null ? task.queue() : config.route(task.task());
     Task routed = task.queue() != null ? task : task.withQueue(queue);
     CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topics().queue(queue),
-        routed.id().getBytes(StandardCharsets.UTF_8), TaskCodec.encode(routed));
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(
+            config.topics().queue(queue),
+            routed.id().getBytes(StandardCharsets.UTF_8),
+            TaskCodec.encode(routed));
     try {
-      producer.send(record, (metadata, error) -> {
-        if (error == null) {
-          published.computeIfAbsent(queue + '\u0000' + routed.task(), key -> Counter.builder("fennel.tasks.published")
-              .description("Tasks Kafka acknowledged, by queue and task").tags("queue", queue, "task", routed.task())
-              .register(registry)).increment();
-          ack.complete(metadata);
-        } else {
-          ack.completeExceptionally(explain(error, queue));
-        }
-      });
+      producer.send(
+          record,
+          (metadata, error) -> {
+            if (error == null) {
+              published
+                  .computeIfAbsent(
+                      queue + '\u0000' + routed.task(),
+                      key ->
+                          Counter.builder("fennel.tasks.published")
+                              .description("Tasks Kafka acknowledged, by queue and task")
+                              .tags("queue", queue, "task", routed.task())
+                              .register(registry))
+                  .increment();
+              ack.complete(metadata);
+            } else {
+              ack.completeExceptionally(explain(error, queue));
+            }
+          });
     } catch (KafkaException e) {
       throw explain(e, queue);
     }
@@ -239,9 +285,17 @@ public final class TaskClient implements AutoCloseable {
 
   private KafkaException explain(Exception error, String queue) {
     if (error instanceof TimeoutException) {
-      return new KafkaException("Kafka at " + config.bootstrapServers() + " did not take the task for queue '" + queue
-          + "' within " + config.maxBlock().toMillis() / 1000.0 + " s: is the broker running and reachable, and does topic "
-          + config.topics().queue(queue) + " exist? (./fennel dev starts a broker and creates the topics)", error);
+      return new KafkaException(
+          "Kafka at "
+              + config.bootstrapServers()
+              + " did not take the task for queue '"
+              + queue
+              + "' within "
+              + config.maxBlock().toMillis() / 1000.0
+              + " s: is the broker running and reachable, and does topic "
+              + config.topics().queue(queue)
+              + " exist? (./fennel dev starts a broker and creates the topics)",
+          error);
     }
     return error instanceof KafkaException ke ? ke : new KafkaException(error.getMessage(), error);
   }

@@ -13,9 +13,10 @@ public final class ResultCodec {
   }
 
   /**
-   * Decodes a results message; throws {@link IllegalArgumentException} naming what is wrong. Unknown
-   * fields are ignored, a status this version does not know decodes as {@link Status#UNKNOWN} (its
-   * text kept in {@link TaskResult#statusText()}), and a newer format version is refused.
+   * Decodes a results message; throws {@link IllegalArgumentException} naming what is wrong.
+   * Unknown fields are ignored, a status this version does not know decodes as {@link
+   * Status#UNKNOWN} (its text kept in {@link TaskResult#statusText()}), and a newer format version
+   * is refused.
    */
   public static TaskResult decode(byte[] value) {
     if (value == null || value.length == 0) {
@@ -25,7 +26,8 @@ public final class ResultCodec {
     try {
       node = Json.MAPPER.readTree(value);
     } catch (IOException e) {
-      throw new IllegalArgumentException("result value is not a valid result record: not JSON (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(
+          "result value is not a valid result record: not JSON (" + e.getMessage() + ")", e);
     }
     if (node == null || node.isMissingNode() || node.isNull()) {
       throw new IllegalArgumentException("result value is JSON null or blank");
@@ -33,7 +35,8 @@ public final class ResultCodec {
     try {
       return ResultJson.read(node);
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("result value is not a valid result record: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "result value is not a valid result record: " + e.getMessage(), e);
     }
   }
 }

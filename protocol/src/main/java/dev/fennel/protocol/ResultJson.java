@@ -15,9 +15,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /**
- * The JSON form of {@link TaskResult}, written out by hand so that every path through {@link Json#MAPPER}
- * reads the same way: unknown fields are ignored, an unknown status is kept as {@link Status#UNKNOWN}
- * with its text (and written back as that text), and a newer format version is refused.
+ * The JSON form of {@link TaskResult}, written out by hand so that every path through {@link
+ * Json#MAPPER} reads the same way: unknown fields are ignored, an unknown status is kept as {@link
+ * Status#UNKNOWN} with its text (and written back as that text), and a newer format version is
+ * refused.
  */
 final class ResultJson {
   private ResultJson() {}
@@ -29,16 +30,24 @@ final class ResultJson {
         .addDeserializer(TaskResult.class, new Reader());
   }
 
-  /** Reads a result from a parsed JSON value; throws {@link IllegalArgumentException} naming what is wrong. */
+  /**
+   * Reads a result from a parsed JSON value; throws {@link IllegalArgumentException} naming what is
+   * wrong.
+   */
   static TaskResult read(JsonNode node) {
     if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("a result is a JSON object, was "
-          + (node == null ? "nothing" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
+      throw new IllegalArgumentException(
+          "a result is a JSON object, was "
+              + (node == null ? "nothing" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
     }
     int v = integer(node, "v", Task.FORMAT_VERSION);
     if (v > Task.FORMAT_VERSION) {
-      throw new IllegalArgumentException("result format version " + v + " is newer than this reader understands ("
-          + Task.FORMAT_VERSION + "); upgrade the reader");
+      throw new IllegalArgumentException(
+          "result format version "
+              + v
+              + " is newer than this reader understands ("
+              + Task.FORMAT_VERSION
+              + "); upgrade the reader");
     }
     String id = text(node, "id");
     if (id == null) {
@@ -104,7 +113,8 @@ final class ResultJson {
     try {
       return text == null ? null : Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("'" + field + "' must be an ISO-8601 UTC instant, was '" + text + "'", e);
+      throw new IllegalArgumentException(
+          "'" + field + "' must be an ISO-8601 UTC instant, was '" + text + "'", e);
     }
   }
 
@@ -114,7 +124,8 @@ final class ResultJson {
     }
 
     @Override
-    public void serialize(TaskResult r, JsonGenerator gen, SerializerProvider provider) throws IOException {
+    public void serialize(TaskResult r, JsonGenerator gen, SerializerProvider provider)
+        throws IOException {
       gen.writeStartObject();
       gen.writeNumberField("v", r.v());
       gen.writeStringField("id", r.id());
@@ -151,7 +162,8 @@ final class ResultJson {
     }
 
     @Override
-    public TaskResult deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+    public TaskResult deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
       JsonNode node = context.readTree(parser);
       try {
         return read(node);

@@ -16,9 +16,9 @@ public enum Status {
   /** Its expiry passed before it could run; it never ran. */
   EXPIRED,
   /**
-   * A status this version does not know, written by a newer version: never written by this one.
-   * It counts as final, so that nobody waits forever on a status they cannot recognise; the text
-   * as written is {@link TaskResult#statusText()}.
+   * A status this version does not know, written by a newer version: never written by this one. It
+   * counts as final, so that nobody waits forever on a status they cannot recognise; the text as
+   * written is {@link TaskResult#statusText()}.
    */
   UNKNOWN;
 

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A task request: the value of a message on a queue topic (the key is {@link #id()}).
  *
- * <p>The JSON form is described by {@code docs/schemas/task.schema.json}; {@code docs/versioning.md}
- * says how it may change. Build one with {@link #builder}, change one field with a {@code with…}
- * method, or several with {@link #toBuilder()}.
+ * <p>The JSON form is described by {@code docs/schemas/task.schema.json}; {@code
+ * docs/versioning.md} says how it may change. Build one with {@link #builder}, change one field
+ * with a {@code with…} method, or several with {@link #toBuilder()}.
  *
  * @param v format version, {@link #FORMAT_VERSION}
  * @param id task id, chosen by the client (a UUIDv7 by default); one id, one result record
@@ -35,13 +36,13 @@ public record Task(
     String task,
     ArrayNode args,
     ObjectNode kwargs,
-    String queue,
-    Instant submittedAt,
+    @Nullable String queue,
+    @Nullable Instant submittedAt,
     int attempt,
-    Instant eta,
-    Instant expires,
+    @Nullable Instant eta,
+    @Nullable Instant expires,
     int maxRetries,
-    Double timeLimit) {
+    @Nullable Double timeLimit) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -61,12 +62,14 @@ public record Task(
       throw new IllegalArgumentException("maxRetries must be 0 or more, was " + maxRetries);
     }
     if (timeLimit != null && !(timeLimit > 0)) {
-      throw new IllegalArgumentException("timeLimit must be a positive number of seconds, was " + timeLimit);
+      throw new IllegalArgumentException(
+          "timeLimit must be a positive number of seconds, was " + timeLimit);
     }
   }
 
   /** A first attempt of {@code task} with positional arguments and no options. */
-  public static Task of(String id, String task, String queue, Instant submittedAt, JsonNode... args) {
+  public static Task of(
+      String id, String task, String queue, Instant submittedAt, JsonNode... args) {
     ArrayNode array = JsonNodeFactory.instance.arrayNode();
     for (JsonNode arg : args) {
       array.add(arg);
@@ -74,7 +77,10 @@ public record Task(
     return builder(id, task).args(array).queue(queue).submittedAt(submittedAt).build();
   }
 
-  /** A builder for a first attempt of {@code task} under {@code id}, in this version's format, with no options. */
+  /**
+   * A builder for a first attempt of {@code task} under {@code id}, in this version's format, with
+   * no options.
+   */
   public static Builder builder(String id, String task) {
     return new Builder(id, task);
   }
@@ -241,9 +247,24 @@ public record Task(
       return this;
     }
 
-    /** The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the constructor does. */
+    /**
+     * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
+     * constructor does.
+     */
     public Task build() {
-      return new Task(v, id, task, args, kwargs, queue, submittedAt, attempt, eta, expires, maxRetries, timeLimit);
+      return new Task(
+          v,
+          id,
+          task,
+          args,
+          kwargs,
+          queue,
+          submittedAt,
+          attempt,
+          eta,
+          expires,
+          maxRetries,
+          timeLimit);
     }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads and writes task messages. Reading never throws: every input is one of the {@link Decoded}
@@ -29,7 +30,12 @@ public final class TaskCodec {
    * A message with a usable id whose other fields are wrong: the task is failed with {@code reason}
    * under its id.
    */
-  public record Invalid(String id, String task, String queue, Instant submittedAt, String reason)
+  public record Invalid(
+      String id,
+      @Nullable String task,
+      @Nullable String queue,
+      @Nullable Instant submittedAt,
+      String reason)
       implements Decoded {}
 
   /** A message without a usable id (not JSON, not an object, empty, no id): a dead letter. */
@@ -60,19 +66,25 @@ public final class TaskCodec {
       return new Undecodable("value is blank: a task message is a JSON object");
     }
     if (!root.isObject()) {
-      return new Undecodable("value is JSON " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object");
+      return new Undecodable(
+          "value is JSON "
+              + root.getNodeType().name().toLowerCase(Locale.ROOT)
+              + ", not an object");
     }
     JsonNode idNode = root.get("id");
     String id;
     if (idNode == null || idNode.isNull()) {
       String keyText = key == null ? null : new String(key, StandardCharsets.UTF_8);
       if (!TaskIds.isValid(keyText)) {
-        return new Undecodable("no 'id' field, and the message key is not a usable id ("
-            + TaskIds.describeInvalid(keyText) + ")");
+        return new Undecodable(
+            "no 'id' field, and the message key is not a usable id ("
+                + TaskIds.describeInvalid(keyText)
+                + ")");
       }
       id = keyText;
     } else if (!idNode.isTextual()) {
-      return new Undecodable("'id' must be a string, was " + idNode.getNodeType().name().toLowerCase(Locale.ROOT));
+      return new Undecodable(
+          "'id' must be a string, was " + idNode.getNodeType().name().toLowerCase(Locale.ROOT));
     } else if (!TaskIds.isValid(idNode.textValue())) {
       return new Undecodable(TaskIds.describeInvalid(idNode.textValue()));
     } else {
@@ -120,8 +132,12 @@ public final class TaskCodec {
       }
       int v = integer("v", Task.FORMAT_VERSION);
       if (problem == null && v > Task.FORMAT_VERSION) {
-        problem = "format version " + v + " is newer than this worker understands (" + Task.FORMAT_VERSION
-            + "); upgrade the worker";
+        problem =
+            "format version "
+                + v
+                + " is newer than this worker understands ("
+                + Task.FORMAT_VERSION
+                + "); upgrade the worker";
       }
       ArrayNode args = null;
       JsonNode argsNode = root.get("args");
@@ -156,9 +172,19 @@ public final class TaskCodec {
       }
       if (problem == null) {
         try {
-          return new Valid(Task.builder(id, taskName).v(v).args(args).kwargs(kwargs).queue(queue)
-              .submittedAt(submittedAt).attempt(attempt).eta(eta).expires(expires).maxRetries(maxRetries)
-              .timeLimit(timeLimit).build());
+          return new Valid(
+              Task.builder(id, taskName)
+                  .v(v)
+                  .args(args)
+                  .kwargs(kwargs)
+                  .queue(queue)
+                  .submittedAt(submittedAt)
+                  .attempt(attempt)
+                  .eta(eta)
+                  .expires(expires)
+                  .maxRetries(maxRetries)
+                  .timeLimit(timeLimit)
+                  .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }
@@ -203,7 +229,12 @@ public final class TaskCodec {
         return Instant.parse(text);
       } catch (DateTimeParseException e) {
         if (problem == null) {
-          problem = "'" + field + "' must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '" + text + "'";
+          problem =
+              "'"
+                  + field
+                  + "' must be an ISO-8601 UTC instant such as 2026-01-31T12:00:00Z, was '"
+                  + text
+                  + "'";
         }
         return null;
       }

@@ -3,14 +3,16 @@ package dev.fennel.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of a task: the value of a message on the results topic (the key is {@link #id()}).
  *
- * <p>The JSON form is described by {@code docs/schemas/result.schema.json}; {@code docs/versioning.md}
- * says how it may change. A {@code FAILURE} carries an error and a {@code SUCCESS} carries none.
- * Build one from the task it answers ({@link #success}, {@link #failure}, {@link #expired}), change
- * one field with a {@code with…} method, or several with {@link #toBuilder()}.
+ * <p>The JSON form is described by {@code docs/schemas/result.schema.json}; {@code
+ * docs/versioning.md} says how it may change. A {@code FAILURE} carries an error and a {@code
+ * SUCCESS} carries none. Build one from the task it answers ({@link #success}, {@link #failure},
+ * {@link #expired}), change one field with a {@code with…} method, or several with {@link
+ * #toBuilder()}.
  *
  * @param v format version, {@link Task#FORMAT_VERSION}
  * @param id the task id
@@ -25,23 +27,23 @@ import java.util.Objects;
  * @param submittedAt when the client published it, or null when unknown
  * @param startedAt when the last attempt started, or null when it never ran
  * @param finishedAt when this record was made
- * @param statusText the status as written on the wire: {@code status.name()}, except for
- *     {@link Status#UNKNOWN}, where it keeps the text that was read (and is written back)
+ * @param statusText the status as written on the wire: {@code status.name()}, except for {@link
+ *     Status#UNKNOWN}, where it keeps the text that was read (and is written back)
  */
 public record TaskResult(
     int v,
     String id,
-    String task,
+    @Nullable String task,
     Status status,
-    JsonNode result,
-    TaskError error,
-    String queue,
-    String worker,
+    @Nullable JsonNode result,
+    @Nullable TaskError error,
+    @Nullable String queue,
+    @Nullable String worker,
     int attempts,
-    Instant submittedAt,
-    Instant startedAt,
+    @Nullable Instant submittedAt,
+    @Nullable Instant startedAt,
     Instant finishedAt,
-    String statusText) {
+    @Nullable String statusText) {
 
   public TaskResult {
     Objects.requireNonNull(id, "id");
@@ -51,14 +53,16 @@ public record TaskResult(
     }
     if (status == Status.UNKNOWN) {
       if (statusText == null || Status.fromWire(statusText) != Status.UNKNOWN) {
-        throw new IllegalArgumentException("an UNKNOWN status keeps the text it was read as, and that text must not "
-            + "name a known status; was " + (statusText == null ? "null" : "'" + statusText + "'"));
+        throw new IllegalArgumentException(
+            "an UNKNOWN status keeps the text it was read as, and that text must not "
+                + "name a known status; was "
+                + (statusText == null ? "null" : "'" + statusText + "'"));
       }
     } else if (statusText == null) {
       statusText = status.name();
     } else if (!statusText.equals(status.name())) {
-      throw new IllegalArgumentException("status " + status + " is written as '" + status.name() + "', not '"
-          + statusText + "'");
+      throw new IllegalArgumentException(
+          "status " + status + " is written as '" + status.name() + "', not '" + statusText + "'");
     }
     if (status == Status.SUCCESS && error != null) {
       throw new IllegalArgumentException("a SUCCESS result carries no error");
@@ -69,31 +73,69 @@ public record TaskResult(
   }
 
   /** A result with a status this version knows; its wire text is the status name. */
-  public TaskResult(int v, String id, String task, Status status, JsonNode result, TaskError error, String queue,
-      String worker, int attempts, Instant submittedAt, Instant startedAt, Instant finishedAt) {
-    this(v, id, task, status, result, error, queue, worker, attempts, submittedAt, startedAt, finishedAt, null);
-  }
-
-  /** {@code task} ran from {@code startedAt} to {@code finishedAt} on {@code worker} and returned {@code value}. */
-  public static TaskResult success(Task task, JsonNode value, String worker, Instant startedAt, Instant finishedAt) {
-    return of(task, Status.SUCCESS, worker, finishedAt).result(value).startedAt(startedAt).build();
-  }
-
-  /** {@code task} ran (or could not start at {@code startedAt}) on {@code worker} and failed with {@code error}. */
-  public static TaskResult failure(Task task, TaskError error, String worker, Instant startedAt, Instant finishedAt) {
-    return of(task, Status.FAILURE, worker, finishedAt).error(error).startedAt(startedAt).build();
-  }
-
-  /** {@code task}'s expiry passed before it could run; the attempts count the runs before this one. */
-  public static TaskResult expired(Task task, TaskError error, String worker, Instant finishedAt) {
-    return of(task, Status.EXPIRED, worker, finishedAt).error(error).attempts(task.attempt() - 1).build();
+  public TaskResult(
+      int v,
+      String id,
+      String task,
+      Status status,
+      JsonNode result,
+      TaskError error,
+      String queue,
+      String worker,
+      int attempts,
+      Instant submittedAt,
+      Instant startedAt,
+      Instant finishedAt) {
+    this(
+        v,
+        id,
+        task,
+        status,
+        result,
+        error,
+        queue,
+        worker,
+        attempts,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        null);
   }
 
   /**
-   * A {@code FAILURE} of type {@code InvalidTask} for a message with a usable id that is not a valid
-   * task; it never ran. {@code queue} stands in when the message names none.
+   * {@code task} ran from {@code startedAt} to {@code finishedAt} on {@code worker} and returned
+   * {@code value}.
    */
-  public static TaskResult invalid(TaskCodec.Invalid invalid, String queue, String worker, Instant finishedAt) {
+  public static TaskResult success(
+      Task task, JsonNode value, String worker, Instant startedAt, Instant finishedAt) {
+    return of(task, Status.SUCCESS, worker, finishedAt).result(value).startedAt(startedAt).build();
+  }
+
+  /**
+   * {@code task} ran (or could not start at {@code startedAt}) on {@code worker} and failed with
+   * {@code error}.
+   */
+  public static TaskResult failure(
+      Task task, TaskError error, String worker, Instant startedAt, Instant finishedAt) {
+    return of(task, Status.FAILURE, worker, finishedAt).error(error).startedAt(startedAt).build();
+  }
+
+  /**
+   * {@code task}'s expiry passed before it could run; the attempts count the runs before this one.
+   */
+  public static TaskResult expired(Task task, TaskError error, String worker, Instant finishedAt) {
+    return of(task, Status.EXPIRED, worker, finishedAt)
+        .error(error)
+        .attempts(task.attempt() - 1)
+        .build();
+  }
+
+  /**
+   * A {@code FAILURE} of type {@code InvalidTask} for a message with a usable id that is not a
+   * valid task; it never ran. {@code queue} stands in when the message names none.
+   */
+  public static TaskResult invalid(
+      TaskCodec.Invalid invalid, String queue, String worker, Instant finishedAt) {
     return builder(invalid.id(), Status.FAILURE)
         .task(invalid.task())
         .error(new TaskError("InvalidTask", invalid.reason()))
@@ -114,7 +156,9 @@ public record TaskResult(
         .finishedAt(finishedAt);
   }
 
-  /** A builder for a result of task {@code id} in this version's format, every other field empty. */
+  /**
+   * A builder for a result of task {@code id} in this version's format, every other field empty.
+   */
   public static Builder builder(String id, Status status) {
     return new Builder(id, status);
   }
@@ -231,7 +275,10 @@ public record TaskResult(
       return this;
     }
 
-    /** Sets the status from its wire text, keeping a text this version does not know as {@link Status#UNKNOWN}. */
+    /**
+     * Sets the status from its wire text, keeping a text this version does not know as {@link
+     * Status#UNKNOWN}.
+     */
     public Builder status(String text) {
       status = Status.fromWire(text);
       statusText = text;
@@ -286,10 +333,25 @@ public record TaskResult(
       return this;
     }
 
-    /** The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the constructor does. */
+    /**
+     * The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
+     * constructor does.
+     */
     public TaskResult build() {
-      return new TaskResult(v, id, task, status, result, error, queue, worker, attempts, submittedAt, startedAt,
-          finishedAt, statusText);
+      return new TaskResult(
+          v,
+          id,
+          task,
+          status,
+          result,
+          error,
+          queue,
+          worker,
+          attempts,
+          submittedAt,
+          startedAt,
+          finishedAt,
+          statusText);
     }
   }
 }

@@ -1,27 +1,8 @@
 package dev.fennel.protocol;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicPartition;
-import java.util.HashMap;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import java.util.concurrent.locks.LockSupport;
-
 /**
- * How Fennel's topics are created when missing: partition counts and replication.
+ * How Fennel's topics are created when missing: partition counts and replication. Creating them is
+ * {@code dev.fennel.admin.TopicAdmin}'s job (module {@code kafka-admin}).
  *
  * @param queuePartitions partitions of each queue topic: the most consumers one queue can use
  * @param resultPartitions partitions of the results topic
@@ -33,100 +14,17 @@ public record TopicLayout(int queuePartitions, int resultPartitions, short repli
 
   public TopicLayout {
     if (queuePartitions < 1) {
-      throw new IllegalArgumentException("queue partitions must be 1 or more, was " + queuePartitions);
+      throw new IllegalArgumentException(
+          "queue partitions must be 1 or more, was " + queuePartitions);
     }
     if (resultPartitions < 1) {
-      throw new IllegalArgumentException("result partitions must be 1 or more, was " + resultPartitions);
+      throw new IllegalArgumentException(
+          "result partitions must be 1 or more, was " + resultPartitions);
     }
     if (replicationFactor < 1 && replicationFactor != -1) {
-      throw new IllegalArgumentException("replication factor must be 1 or more (or -1 for the broker default), was " + replicationFactor);
-    }
-  }
-
-  /** The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as they should be created. */
-  public List<NewTopic> newTopics(Topics topics, Collection<String> queues) {
-    Optional<Short> replication = replicationFactor == -1 ? Optional.empty() : Optional.of(replicationFactor);
-    List<NewTopic> wanted = new ArrayList<>();
-    for (String queue : queues) {
-      wanted.add(new NewTopic(topics.queue(queue), Optional.of(queuePartitions), replication));
-    }
-    wanted.add(new NewTopic(topics.results(), Optional.of(resultPartitions), replication)
-        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-    wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
-    if (!queues.isEmpty()) {
-      wanted.add(new NewTopic(topics.scheduled(), Optional.of(queuePartitions), replication));
-    }
-    return wanted;
-  }
-
-  /**
-   * Creates whichever of {@link #newTopics} are missing, and waits until every partition of the
-   * created ones has a leader; existing topics are left as they are.
-   */
-  public void ensure(Admin admin, Topics topics, Collection<String> queues, Duration timeout) {
-    List<NewTopic> wanted = newTopics(topics, queues);
-    var futures = admin.createTopics(wanted).values();
-    List<String> created = new ArrayList<>();
-    for (NewTopic topic : wanted) {
-      try {
-        futures.get(topic.name()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        created.add(topic.name());
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
-        }
-      } catch (TimeoutException e) {
-        throw new IllegalStateException("Kafka did not answer within " + timeout.toSeconds()
-            + " s while creating topic " + topic.name() + ": is the bootstrap address right and the broker up?", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while creating topics", e);
-      }
-    }
-    awaitLeaders(admin, created, timeout);
-  }
-
-  /**
-   * Waits until the leader of every partition of the new topics serves requests. A producer that
-   * writes to a partition the broker has not applied yet gets NOT_LEADER for its first batch while
-   * a later pipelined batch may be appended; every retry of the first is then refused as out of
-   * sequence until it expires, and its records are lost (KAFKA-15591, open in Kafka 4.4.0).
-   * ListOffsets is answered by the partition leader itself, so once it succeeds for every partition,
-   * producing is safe.
-   */
-  private static void awaitLeaders(Admin admin, List<String> names, Duration timeout) {
-    if (names.isEmpty()) {
-      return;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try {
-        Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
-            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        boolean allLed = described.values().stream()
-            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-        if (allLed && described.size() == names.size()) {
-          Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-          described.values().forEach(d -> d.partitions().forEach(
-              p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-          admin.listOffsets(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-          return;
-        }
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-          throw new IllegalStateException("cannot describe topics " + names + ": " + e.getCause().getMessage(), e.getCause());
-        }
-      } catch (TimeoutException e) {
-        throw new IllegalStateException("Kafka did not describe the new topics " + names + " in time", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for topic leaders", e);
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the new topics " + names + " have partitions without a leader after "
-            + timeout.toSeconds() + " s: are enough brokers up?");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      throw new IllegalArgumentException(
+          "replication factor must be 1 or more (or -1 for the broker default), was "
+              + replicationFactor);
     }
   }
 }

@@ -24,7 +24,9 @@ public record Topics(String prefix) {
   public Topics {
     if (prefix == null || !PREFIX.matcher(prefix).matches()) {
       throw new IllegalArgumentException(
-          "topic prefix '" + prefix + "' must be letters, digits, '_' or '-' in dot-separated parts, ending with a dot (e.g. 'fennel.')");
+          "topic prefix '"
+              + prefix
+              + "' must be letters, digits, '_' or '-' in dot-separated parts, ending with a dot (e.g. 'fennel.')");
     }
   }
 

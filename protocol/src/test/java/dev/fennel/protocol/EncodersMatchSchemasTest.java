@@ -17,7 +17,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** What the Java encoders write is what docs/schemas describe, for a spread of tasks and results. */
+/**
+ * What the Java encoders write is what docs/schemas describe, for a spread of tasks and results.
+ */
 class EncodersMatchSchemasTest {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final Instant T0 = Instant.parse("2026-01-31T12:00:00Z");
@@ -27,7 +29,8 @@ class EncodersMatchSchemasTest {
     kwargs.putObject("nested").putArray("list").add(1).add("two").addNull();
     ArrayNode mixedArgs = NODES.arrayNode().add(20).add("text").add(1.5).add(false).addNull();
     mixedArgs.addObject().put("k", "v");
-    Task first = Task.of("01a21f59-ee7c-768c-9a53-f5e6e3f698b9", "fib", "default", T0, NODES.numberNode(20));
+    Task first =
+        Task.of("01a21f59-ee7c-768c-9a53-f5e6e3f698b9", "fib", "default", T0, NODES.numberNode(20));
     return Stream.of(
         first,
         Task.builder("minimal", "echo").build(),
@@ -36,31 +39,56 @@ class EncodersMatchSchemasTest {
         first.withQueue("high").withEta(T0.plusSeconds(5)),
         first.withExpires(T0.plusSeconds(3600)).withMaxRetries(3).withTimeLimit(0.25),
         first.withTimeLimit(30.0).nextAttempt(T0.plusMillis(1500)),
-        Task.builder("order-123:retry@2", "sleep").queue("low_priority-2").submittedAt(T0.plusNanos(123_456_789))
-            .attempt(4).eta(T0).expires(T0.plusSeconds(1)).maxRetries(5).timeLimit(120.0).build());
+        Task.builder("order-123:retry@2", "sleep")
+            .queue("low_priority-2")
+            .submittedAt(T0.plusNanos(123_456_789))
+            .attempt(4)
+            .eta(T0)
+            .expires(T0.plusSeconds(1))
+            .maxRetries(5)
+            .timeLimit(120.0)
+            .build());
   }
 
   static Stream<TaskResult> results() {
     Task task = Task.of("r-1", "fib", "default", T0, NODES.numberNode(20)).withMaxRetries(2);
     TaskError error = new TaskError("TaskFailed", "boom");
-    List<TaskResult> results = new ArrayList<>(List.of(
-        TaskResult.success(task, NODES.numberNode(6765), "w1/thread-1", T0, T0.plusMillis(5)),
-        TaskResult.success(task, NullNode.getInstance(), "w1/thread-1", T0, T0.plusMillis(5)),
-        TaskResult.success(task, NODES.objectNode().set("list", NODES.arrayNode().add(1).add("x")), "w", T0, T0),
-        TaskResult.success(task, TextNode.valueOf("text"), "w", null, T0).withQueue(null).withWorker(null),
-        TaskResult.failure(task, error, "w2/thread-3", T0, T0.plusSeconds(1)),
-        TaskResult.failure(task, new TaskError("BadArguments", null), "w", T0, T0),
-        TaskResult.failure(task, error, "w", T0, T0).withStatus(Status.RETRY),
-        TaskResult.expired(task.nextAttempt(T0), new TaskError("Expired", "too late"), "w", T0),
-        TaskResult.invalid(new TaskCodec.Invalid("bad-1", null, null, null, "'task' is missing"), "low", "w", T0),
-        TaskResult.success(task, NODES.numberNode(1), "w", T0, T0).asFailure(new TaskError("ResultTooLarge", "big")),
-        TaskResult.builder("bare", Status.RETRY).finishedAt(T0).build()));
+    List<TaskResult> results =
+        new ArrayList<>(
+            List.of(
+                TaskResult.success(
+                    task, NODES.numberNode(6765), "w1/thread-1", T0, T0.plusMillis(5)),
+                TaskResult.success(
+                    task, NullNode.getInstance(), "w1/thread-1", T0, T0.plusMillis(5)),
+                TaskResult.success(
+                    task,
+                    NODES.objectNode().set("list", NODES.arrayNode().add(1).add("x")),
+                    "w",
+                    T0,
+                    T0),
+                TaskResult.success(task, TextNode.valueOf("text"), "w", null, T0)
+                    .withQueue(null)
+                    .withWorker(null),
+                TaskResult.failure(task, error, "w2/thread-3", T0, T0.plusSeconds(1)),
+                TaskResult.failure(task, new TaskError("BadArguments", null), "w", T0, T0),
+                TaskResult.failure(task, error, "w", T0, T0).withStatus(Status.RETRY),
+                TaskResult.expired(
+                    task.nextAttempt(T0), new TaskError("Expired", "too late"), "w", T0),
+                TaskResult.invalid(
+                    new TaskCodec.Invalid("bad-1", null, null, null, "'task' is missing"),
+                    "low",
+                    "w",
+                    T0),
+                TaskResult.success(task, NODES.numberNode(1), "w", T0, T0)
+                    .asFailure(new TaskError("ResultTooLarge", "big")),
+                TaskResult.builder("bare", Status.RETRY).finishedAt(T0).build()));
     for (Status status : Status.values()) {
       if (status.isWritten()) {
-        results.add(TaskResult.builder("every-" + status.name().toLowerCase(Locale.ROOT), status)
-            .error(status == Status.SUCCESS ? null : error)
-            .finishedAt(T0)
-            .build());
+        results.add(
+            TaskResult.builder("every-" + status.name().toLowerCase(Locale.ROOT), status)
+                .error(status == Status.SUCCESS ? null : error)
+                .finishedAt(T0)
+                .build());
       }
     }
     return results.stream();
@@ -89,7 +117,8 @@ class EncodersMatchSchemasTest {
   void everyPathThroughTheSharedMapperWritesTheSameJson(TaskResult result) throws Exception {
     JsonNode tree = Json.MAPPER.valueToTree(result);
 
-    assertThat(Json.toString(result)).isEqualTo(new String(ResultCodec.encode(result), StandardCharsets.UTF_8));
+    assertThat(Json.toString(result))
+        .isEqualTo(new String(ResultCodec.encode(result), StandardCharsets.UTF_8));
     assertThat(Json.MAPPER.treeToValue(tree, TaskResult.class)).isEqualTo(result);
   }
 }

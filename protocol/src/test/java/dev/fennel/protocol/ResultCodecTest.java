@@ -11,35 +11,45 @@ import org.junit.jupiter.api.Test;
 class ResultCodecTest {
   @Test
   void successRoundTrips() {
-    Task task = Task.of("id-1", "fib", "default", Instant.parse("2026-01-31T12:00:00Z"), IntNode.valueOf(20));
-    TaskResult result = TaskResult.success(task, IntNode.valueOf(6765), "w1/thread-1",
-        Instant.parse("2026-01-31T12:00:00.5Z"), Instant.parse("2026-01-31T12:00:00.6Z"));
+    Task task =
+        Task.of(
+            "id-1", "fib", "default", Instant.parse("2026-01-31T12:00:00Z"), IntNode.valueOf(20));
+    TaskResult result =
+        TaskResult.success(
+            task,
+            IntNode.valueOf(6765),
+            "w1/thread-1",
+            Instant.parse("2026-01-31T12:00:00.5Z"),
+            Instant.parse("2026-01-31T12:00:00.6Z"));
 
     assertThat(ResultCodec.decode(ResultCodec.encode(result))).isEqualTo(result);
   }
 
   @Test
   void failureRoundTripsWithItsError() {
-    TaskResult result = TaskResult.builder("id-2", Status.FAILURE)
-        .task("fail")
-        .error(new TaskError("TaskFailed", "boom"))
-        .queue("low")
-        .worker("w2/thread-3")
-        .attempts(1)
-        .finishedAt(Instant.parse("2026-01-31T12:00:00Z"))
-        .build();
+    TaskResult result =
+        TaskResult.builder("id-2", Status.FAILURE)
+            .task("fail")
+            .error(new TaskError("TaskFailed", "boom"))
+            .queue("low")
+            .worker("w2/thread-3")
+            .attempts(1)
+            .finishedAt(Instant.parse("2026-01-31T12:00:00Z"))
+            .build();
 
     TaskResult back = ResultCodec.decode(ResultCodec.encode(result));
 
     assertThat(back).isEqualTo(result);
     assertThat(new String(ResultCodec.encode(result), StandardCharsets.UTF_8))
-        .contains("\"status\":\"FAILURE\"", "\"error\":{\"type\":\"TaskFailed\",\"message\":\"boom\"}")
+        .contains(
+            "\"status\":\"FAILURE\"", "\"error\":{\"type\":\"TaskFailed\",\"message\":\"boom\"}")
         .doesNotContain("\"result\"");
   }
 
   @Test
   void readsAResultAsANonJavaClientWouldWriteIt() {
-    String json = """
+    String json =
+        """
         {"v":1,"id":"x","task":"echo","status":"SUCCESS","result":{"a":[1,2]},"worker":"py","attempts":1,
          "finishedAt":"2026-01-31T12:00:00Z"}""";
 
@@ -58,7 +68,8 @@ class ResultCodecTest {
 
   @Test
   void aStatusFromANewerVersionIsServedAsAnUnknownFinalStatusWithItsText() {
-    String json = """
+    String json =
+        """
         {"v":1,"id":"new-1","task":"fib","status":"REVOKED","queue":"high","attempts":0,
          "finishedAt":"2026-01-31T12:00:00Z"}""";
 
@@ -75,7 +86,8 @@ class ResultCodecTest {
 
   @Test
   void anUnknownStatusReadsTheSameThroughTheSharedMapper() throws Exception {
-    String json = "{\"v\":1,\"id\":\"b-1\",\"status\":\"CANCELLED\",\"attempts\":1,\"finishedAt\":\"2026-01-31T12:00:00Z\"}";
+    String json =
+        "{\"v\":1,\"id\":\"b-1\",\"status\":\"CANCELLED\",\"attempts\":1,\"finishedAt\":\"2026-01-31T12:00:00Z\"}";
 
     TaskResult result = Json.MAPPER.treeToValue(Json.parse(json), TaskResult.class);
 
@@ -86,7 +98,8 @@ class ResultCodecTest {
 
   @Test
   void fieldsFromANewerWriterAreIgnoredAtTheTopAndInsideTheError() {
-    String json = """
+    String json =
+        """
         {"v":1,"id":"x","task":"echo","status":"FAILURE","attempts":2,"finishedAt":"2026-01-31T12:00:00Z",
          "error":{"type":"TaskFailed","message":"boom","stack":["a","b"],"cause":{"type":"IO"}},
          "host":"h-7","trace":{"id":"abc","spans":[1,2]},"durationMs":12.5,"tags":null}""";
@@ -100,7 +113,8 @@ class ResultCodecTest {
 
   @Test
   void aNewerFormatVersionIsRefusedWithAMessageNotMisread() {
-    String json = "{\"v\":2,\"id\":\"x\",\"status\":\"SUCCESS\",\"attempts\":1,\"finishedAt\":\"2026-01-31T12:00:00Z\"}";
+    String json =
+        "{\"v\":2,\"id\":\"x\",\"status\":\"SUCCESS\",\"attempts\":1,\"finishedAt\":\"2026-01-31T12:00:00Z\"}";
 
     assertThatThrownBy(() -> ResultCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -111,8 +125,10 @@ class ResultCodecTest {
   void pendingIsNeverARecordAndAMissingStatusIsNamed() {
     assertThatThrownBy(() -> ResultCodec.decode(utf8("{\"id\":\"x\",\"status\":\"PENDING\"}")))
         .hasMessageContaining("PENDING");
-    assertThatThrownBy(() -> ResultCodec.decode(utf8("{\"id\":\"x\"}"))).hasMessageContaining("'status' is missing");
-    assertThatThrownBy(() -> ResultCodec.decode(utf8("null"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{\"id\":\"x\"}")))
+        .hasMessageContaining("'status' is missing");
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("null")))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ResultCodec.decode(utf8("[1]"))).hasMessageContaining("object");
   }
 

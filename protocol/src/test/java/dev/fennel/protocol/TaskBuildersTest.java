@@ -8,41 +8,81 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** Withers, builders and factories change what they name and keep the rest, with the constructors' checks. */
+/**
+ * Withers, builders and factories change what they name and keep the rest, with the constructors'
+ * checks.
+ */
 class TaskBuildersTest {
   private static final Instant T0 = Instant.parse("2026-01-31T12:00:00Z");
-  private static final Task TASK = Task.builder("t-1", "fib")
-      .args(JsonNodeFactory.instance.arrayNode().add(20))
-      .queue("high")
-      .submittedAt(T0)
-      .expires(T0.plusSeconds(60))
-      .maxRetries(3)
-      .timeLimit(2.5)
-      .build();
+  private static final Task TASK =
+      Task.builder("t-1", "fib")
+          .args(JsonNodeFactory.instance.arrayNode().add(20))
+          .queue("high")
+          .submittedAt(T0)
+          .expires(T0.plusSeconds(60))
+          .maxRetries(3)
+          .timeLimit(2.5)
+          .build();
 
   @Test
   void aBuilderStartsAsAFirstAttemptWithNoOptions() {
     Task task = Task.builder("t-2", "echo").build();
 
-    assertThat(task).isEqualTo(new Task(Task.FORMAT_VERSION, "t-2", "echo", null, null, null, null, 1, null, null, 0,
-        null));
+    assertThat(task)
+        .isEqualTo(
+            new Task(
+                Task.FORMAT_VERSION,
+                "t-2",
+                "echo",
+                null,
+                null,
+                null,
+                null,
+                1,
+                null,
+                null,
+                0,
+                null));
     assertThat(Task.of("t-3", "fib", "low", T0, IntNode.valueOf(5)))
-        .isEqualTo(Task.builder("t-3", "fib").args(JsonNodeFactory.instance.arrayNode().add(5)).queue("low")
-            .submittedAt(T0).build());
+        .isEqualTo(
+            Task.builder("t-3", "fib")
+                .args(JsonNodeFactory.instance.arrayNode().add(5))
+                .queue("low")
+                .submittedAt(T0)
+                .build());
   }
 
   @Test
   void taskWithersChangeOneField() {
-    assertThat(TASK.withAttempt(2)).isEqualTo(new Task(1, "t-1", "fib", TASK.args(), null, "high", T0, 2, null,
-        T0.plusSeconds(60), 3, 2.5));
+    assertThat(TASK.withAttempt(2))
+        .isEqualTo(
+            new Task(
+                1,
+                "t-1",
+                "fib",
+                TASK.args(),
+                null,
+                "high",
+                T0,
+                2,
+                null,
+                T0.plusSeconds(60),
+                3,
+                2.5));
     assertThat(TASK.withQueue("low").queue()).isEqualTo("low");
     assertThat(TASK.withEta(T0).eta()).isEqualTo(T0);
     assertThat(TASK.withExpires(null).expires()).isNull();
     assertThat(TASK.withMaxRetries(0).maxRetries()).isZero();
     assertThat(TASK.withTimeLimit(null).timeLimit()).isNull();
     assertThat(TASK.withSubmittedAt(null).submittedAt()).isNull();
-    assertThat(TASK.withKwargs(JsonNodeFactory.instance.objectNode().put("n", 1)).kwargs().get("n").asInt()).isEqualTo(1);
-    assertThat(TASK.nextAttempt(T0.plusSeconds(1))).isEqualTo(TASK.toBuilder().attempt(2).eta(T0.plusSeconds(1)).build());
+    assertThat(
+            TASK.withKwargs(JsonNodeFactory.instance.objectNode().put("n", 1))
+                .kwargs()
+                .get("n")
+                .asInt())
+        .isEqualTo(1);
+    assertThat(TASK.nextAttempt(T0.plusSeconds(1)))
+        .isEqualTo(TASK.toBuilder().attempt(2).eta(T0.plusSeconds(1)).build());
     assertThat(TASK.toBuilder().build()).isEqualTo(TASK);
   }
 
@@ -50,19 +90,36 @@ class TaskBuildersTest {
   void taskBuildersKeepTheConstructorsChecks() {
     assertThatThrownBy(() -> TASK.withAttempt(0)).hasMessageContaining("attempt must be 1 or more");
     assertThatThrownBy(() -> TASK.withTimeLimit(-1.0)).hasMessageContaining("timeLimit");
-    assertThatThrownBy(() -> Task.builder("has space", "fib").build()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Task.builder("has space", "fib").build())
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void resultFactoriesCopyWhatTheTaskSays() {
-    TaskResult success = TaskResult.success(TASK, IntNode.valueOf(6765), "w1/thread-1", T0, T0.plusSeconds(1));
+    TaskResult success =
+        TaskResult.success(TASK, IntNode.valueOf(6765), "w1/thread-1", T0, T0.plusSeconds(1));
 
-    assertThat(success).isEqualTo(new TaskResult(Task.FORMAT_VERSION, "t-1", "fib", Status.SUCCESS, IntNode.valueOf(6765),
-        null, "high", "w1/thread-1", 1, T0, T0, T0.plusSeconds(1)));
-    TaskResult expired = TaskResult.expired(TASK.nextAttempt(null), new TaskError("Expired", "late"), "w", T0);
+    assertThat(success)
+        .isEqualTo(
+            new TaskResult(
+                Task.FORMAT_VERSION,
+                "t-1",
+                "fib",
+                Status.SUCCESS,
+                IntNode.valueOf(6765),
+                null,
+                "high",
+                "w1/thread-1",
+                1,
+                T0,
+                T0,
+                T0.plusSeconds(1)));
+    TaskResult expired =
+        TaskResult.expired(TASK.nextAttempt(null), new TaskError("Expired", "late"), "w", T0);
     assertThat(expired.attempts()).isEqualTo(1);
     assertThat(expired.startedAt()).isNull();
-    TaskResult invalid = TaskResult.invalid(new TaskCodec.Invalid("i-1", "fib", null, T0, "bad"), "low", "w", T0);
+    TaskResult invalid =
+        TaskResult.invalid(new TaskCodec.Invalid("i-1", "fib", null, T0, "bad"), "low", "w", T0);
     assertThat(invalid.error()).isEqualTo(new TaskError("InvalidTask", "bad"));
     assertThat(invalid.queue()).isEqualTo("low");
     assertThat(invalid.attempts()).isZero();
@@ -88,21 +145,55 @@ class TaskBuildersTest {
     TaskResult tooLarge = success.asFailure(boom);
     assertThat(tooLarge.status()).isEqualTo(Status.FAILURE);
     assertThat(tooLarge.result()).isNull();
-    assertThatThrownBy(() -> success.withError(boom)).hasMessageContaining("SUCCESS result carries no error");
-    assertThatThrownBy(() -> failure.withError(null)).hasMessageContaining("FAILURE result needs an error");
+    assertThatThrownBy(() -> success.withError(boom))
+        .hasMessageContaining("SUCCESS result carries no error");
+    assertThatThrownBy(() -> failure.withError(null))
+        .hasMessageContaining("FAILURE result needs an error");
   }
 
   @Test
   void anUnknownStatusNeedsTheTextItWasReadAs() {
-    TaskResult unknown = TaskResult.builder("u-1", Status.FAILURE).status("REVOKED").finishedAt(T0).build();
+    TaskResult unknown =
+        TaskResult.builder("u-1", Status.FAILURE).status("REVOKED").finishedAt(T0).build();
 
     assertThat(unknown.status()).isEqualTo(Status.UNKNOWN);
     assertThat(unknown.withWorker("w").statusText()).isEqualTo("REVOKED");
     assertThat(unknown.withStatus(Status.EXPIRED).statusText()).isEqualTo("EXPIRED");
-    assertThatThrownBy(() -> TaskResult.builder("u-2", Status.UNKNOWN).build()).hasMessageContaining("UNKNOWN");
-    assertThatThrownBy(() -> new TaskResult(1, "u-3", null, Status.UNKNOWN, null, null, null, null, 0, null, null, T0,
-        "SUCCESS")).hasMessageContaining("must not name a known status");
-    assertThatThrownBy(() -> new TaskResult(1, "u-4", null, Status.RETRY, null, null, null, null, 0, null, null, T0,
-        "SUCCESS")).hasMessageContaining("written as 'RETRY'");
+    assertThatThrownBy(() -> TaskResult.builder("u-2", Status.UNKNOWN).build())
+        .hasMessageContaining("UNKNOWN");
+    assertThatThrownBy(
+            () ->
+                new TaskResult(
+                    1,
+                    "u-3",
+                    null,
+                    Status.UNKNOWN,
+                    null,
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    null,
+                    T0,
+                    "SUCCESS"))
+        .hasMessageContaining("must not name a known status");
+    assertThatThrownBy(
+            () ->
+                new TaskResult(
+                    1,
+                    "u-4",
+                    null,
+                    Status.RETRY,
+                    null,
+                    null,
+                    null,
+                    null,
+                    0,
+                    null,
+                    null,
+                    T0,
+                    "SUCCESS"))
+        .hasMessageContaining("written as 'RETRY'");
   }
 }

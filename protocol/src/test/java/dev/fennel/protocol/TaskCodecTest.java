@@ -16,15 +16,16 @@ class TaskCodecTest {
 
   @Test
   void roundTripKeepsEveryField() {
-    Task task = Task.builder("abc-1", "fib")
-        .queue("high")
-        .submittedAt(Instant.parse("2026-01-31T12:00:00.123456Z"))
-        .attempt(2)
-        .eta(Instant.parse("2026-01-31T12:00:05Z"))
-        .expires(Instant.parse("2026-01-31T13:00:00Z"))
-        .maxRetries(3)
-        .timeLimit(1.5)
-        .build();
+    Task task =
+        Task.builder("abc-1", "fib")
+            .queue("high")
+            .submittedAt(Instant.parse("2026-01-31T12:00:00.123456Z"))
+            .attempt(2)
+            .eta(Instant.parse("2026-01-31T12:00:05Z"))
+            .expires(Instant.parse("2026-01-31T13:00:00Z"))
+            .maxRetries(3)
+            .timeLimit(1.5)
+            .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
 
@@ -35,7 +36,8 @@ class TaskCodecTest {
 
   @Test
   void readsAMessageAsANonJavaClientWritesIt() {
-    String json = """
+    String json =
+        """
         {"v": 1, "id": "py-42", "task": "fib", "args": [30], "kwargs": {}, "queue": "low",
          "submittedAt": "2026-01-31T12:00:00Z", "somethingNew": {"ignored": true}}""";
 
@@ -68,12 +70,25 @@ class TaskCodecTest {
 
   @Test
   void idInTheValueWorksWithoutAKey() {
-    assertThat(TaskCodec.decodeValid(null, utf8("{\"id\":\"no-key\",\"task\":\"fib\"}")).id()).isEqualTo("no-key");
+    assertThat(TaskCodec.decodeValid(null, utf8("{\"id\":\"no-key\",\"task\":\"fib\"}")).id())
+        .isEqualTo("no-key");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "not json", "[1,2]", "42", "\"text\"", "null", "{\"task\":\"fib\"}",
-      "{\"id\":7,\"task\":\"fib\"}", "{\"id\":\"\",\"task\":\"fib\"}", "{\"id\":\"has space\",\"task\":\"fib\"}"})
+  @ValueSource(
+      strings = {
+        "",
+        "   ",
+        "not json",
+        "[1,2]",
+        "42",
+        "\"text\"",
+        "null",
+        "{\"task\":\"fib\"}",
+        "{\"id\":7,\"task\":\"fib\"}",
+        "{\"id\":\"\",\"task\":\"fib\"}",
+        "{\"id\":\"has space\",\"task\":\"fib\"}"
+      })
   void messagesWithoutAUsableIdAreUndecodable(String value) {
     TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8(value));
 
@@ -87,49 +102,63 @@ class TaskCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"id\":\"a\"}",
-      "{\"id\":\"a\",\"task\":5}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"args\":5}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"kwargs\":[1]}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"eta\":\"tomorrow\"}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"attempt\":0}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"maxRetries\":-1}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"timeLimit\":\"x\"}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"queue\":\"Not A Queue\"}",
-      "{\"id\":\"a\",\"task\":\"fib\",\"v\":99}"})
+  @ValueSource(
+      strings = {
+        "{\"id\":\"a\"}",
+        "{\"id\":\"a\",\"task\":5}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"args\":5}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"kwargs\":[1]}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"eta\":\"tomorrow\"}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"attempt\":0}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"maxRetries\":-1}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"timeLimit\":\"x\"}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"queue\":\"Not A Queue\"}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"v\":99}"
+      })
   void badFieldsWithAUsableIdAreInvalidUnderThatId(String value) {
     TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8(value));
 
-    assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
-      assertThat(invalid.id()).isEqualTo("a");
-      assertThat(invalid.reason()).isNotBlank();
-    });
+    assertThat(decoded)
+        .isInstanceOfSatisfying(
+            TaskCodec.Invalid.class,
+            invalid -> {
+              assertThat(invalid.id()).isEqualTo("a");
+              assertThat(invalid.reason()).isNotBlank();
+            });
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "\"priority\": 9",
-      "\"trace\": {\"id\": \"abc\", \"spans\": [{\"name\": \"x\"}]}",
-      "\"tags\": [\"a\", \"b\"]",
-      "\"chord\": null",
-      "\"retryJitter\": 0.25, \"replyTo\": \"fennel.results\", \"canary\": true"})
+  @ValueSource(
+      strings = {
+        "\"priority\": 9",
+        "\"trace\": {\"id\": \"abc\", \"spans\": [{\"name\": \"x\"}]}",
+        "\"tags\": [\"a\", \"b\"]",
+        "\"chord\": null",
+        "\"retryJitter\": 0.25, \"replyTo\": \"fennel.results\", \"canary\": true"
+      })
   void aTaskWithFieldsFromANewerClientRunsAsIfTheyWereAbsent(String extra) {
-    String known = "\"v\": 1, \"id\": \"new-1\", \"task\": \"fib\", \"args\": [10], \"queue\": \"low\", \"maxRetries\": 2";
+    String known =
+        "\"v\": 1, \"id\": \"new-1\", \"task\": \"fib\", \"args\": [10], \"queue\": \"low\", \"maxRetries\": 2";
 
     TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{" + extra + ", " + known + "}"));
 
     assertThat(decoded).isInstanceOf(TaskCodec.Valid.class);
-    assertThat(((TaskCodec.Valid) decoded).task()).isEqualTo(TaskCodec.decodeValid(null, utf8("{" + known + "}")));
+    assertThat(((TaskCodec.Valid) decoded).task())
+        .isEqualTo(TaskCodec.decodeValid(null, utf8("{" + known + "}")));
   }
 
   @Test
   void aNewerFormatVersionIsInvalidWithAnUpgradeHint() {
-    TaskCodec.Decoded decoded = TaskCodec.decode(null, utf8("{\"v\": 2, \"id\": \"a\", \"task\": \"fib\", \"queue\": \"high\"}"));
+    TaskCodec.Decoded decoded =
+        TaskCodec.decode(
+            null, utf8("{\"v\": 2, \"id\": \"a\", \"task\": \"fib\", \"queue\": \"high\"}"));
 
-    assertThat(decoded).isInstanceOfSatisfying(TaskCodec.Invalid.class, invalid -> {
-      assertThat(invalid.reason()).contains("format version 2", "upgrade the worker");
-      assertThat(invalid.queue()).isEqualTo("high");
-    });
+    assertThat(decoded)
+        .isInstanceOfSatisfying(
+            TaskCodec.Invalid.class,
+            invalid -> {
+              assertThat(invalid.reason()).contains("format version 2", "upgrade the worker");
+              assertThat(invalid.queue()).isEqualTo("high");
+            });
   }
 }

@@ -40,7 +40,8 @@ class TaskIdsTest {
   @Test
   void userIdsFollowTheRule() {
     assertThat(TaskIds.isValid("order-123:retry@2")).isTrue();
-    List<String> bad = new ArrayList<>(List.of("", "a b", "a/b", "ü", "x".repeat(TaskIds.MAX_LENGTH + 1)));
+    List<String> bad =
+        new ArrayList<>(List.of("", "a b", "a/b", "ü", "x".repeat(TaskIds.MAX_LENGTH + 1)));
     bad.forEach(id -> assertThat(TaskIds.isValid(id)).as(id).isFalse());
     assertThat(TaskIds.describeInvalid("x".repeat(200))).contains("200 characters", "128");
   }

@@ -3,8 +3,6 @@ package dev.fennel.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
 class TopicsTest {
@@ -30,15 +28,7 @@ class TopicsTest {
   @Test
   void badNamesAreRejectedWithTheRule() {
     assertThatThrownBy(() -> new Topics("fennel")).hasMessageContaining("ending with a dot");
-    assertThatThrownBy(() -> Topics.defaults().queue("High Priority")).hasMessageContaining("a-z 0-9");
-  }
-
-  @Test
-  void resultsTopicIsCompacted() {
-    List<NewTopic> topics = TopicLayout.DEFAULT.newTopics(Topics.defaults(), Topics.STANDARD_QUEUES);
-
-    NewTopic results = topics.stream().filter(t -> t.name().equals("fennel.results")).findFirst().orElseThrow();
-    assertThat(results.configs()).containsEntry("cleanup.policy", "compact");
-    assertThat(topics).extracting(NewTopic::name).contains("fennel.tasks.high", "fennel.dead-letters");
+    assertThatThrownBy(() -> Topics.defaults().queue("High Priority"))
+        .hasMessageContaining("a-z 0-9");
   }
 }

@@ -12,10 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The JSON Schemas in {@code docs/schemas}, loaded once and checked with a JSON Schema validator. */
+/**
+ * The JSON Schemas in {@code docs/schemas}, loaded once and checked with a JSON Schema validator.
+ */
 final class WireSchemas {
   private static final Path DIR = Path.of("..", "docs", "schemas");
-  private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+  private static final SchemaRegistry REGISTRY =
+      SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
 
   static final WireSchemas TASK = new WireSchemas("task.schema.json");
   static final WireSchemas RESULT = new WireSchemas("result.schema.json");
@@ -38,9 +41,15 @@ final class WireSchemas {
     return Json.parse(text);
   }
 
-  /** What the schema finds wrong with {@code json}, formats (date-time) included; empty when it is valid. */
+  /**
+   * What the schema finds wrong with {@code json}, formats (date-time) included; empty when it is
+   * valid.
+   */
   List<String> problems(String json) {
-    return schema.validate(json, InputFormat.JSON,
+    return schema
+        .validate(
+            json,
+            InputFormat.JSON,
             context -> context.executionConfig(config -> config.formatAssertionsEnabled(true)))
         .stream()
         .map(Error::toString)

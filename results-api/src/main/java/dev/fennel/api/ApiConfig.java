@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a results-API process is told at start-up, validated here.
@@ -23,7 +24,8 @@ import java.util.Objects;
  * @param maxBatchIds the most ids one batch request may ask for
  * @param maxRequestBytes the largest request body accepted
  * @param standbyReplicas warm copies of each store partition kept on other instances
- * @param token when set, every endpoint but {@code /health/*} needs {@code Authorization: Bearer <token>}
+ * @param token when set, every endpoint but {@code /health/*} needs {@code Authorization: Bearer
+ *     <token>}
  * @param layout partitions and replication of the results topic if it has to be created
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
  */
@@ -32,14 +34,14 @@ public record ApiConfig(
     Topics topics,
     String host,
     int port,
-    String advertisedHost,
-    Path stateDir,
+    @Nullable String advertisedHost,
+    @Nullable Path stateDir,
     long cacheSize,
     Duration maxWait,
     int maxBatchIds,
     long maxRequestBytes,
     int standbyReplicas,
-    String token,
+    @Nullable String token,
     TopicLayout layout,
     Map<String, String> kafka) {
 
@@ -57,11 +59,13 @@ public record ApiConfig(
 
   public ApiConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
+      throw new IllegalArgumentException(
+          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
     }
     Objects.requireNonNull(topics, "topics");
     if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException("the API host is blank: give an address such as 127.0.0.1");
+      throw new IllegalArgumentException(
+          "the API host is blank: give an address such as 127.0.0.1");
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("the API port must be 0 to 65535, was " + port);
@@ -74,13 +78,16 @@ public record ApiConfig(
       throw new IllegalArgumentException("the maximum wait must not be negative, was " + maxWait);
     }
     if (maxBatchIds < 1) {
-      throw new IllegalArgumentException("the batch limit must be 1 id or more, was " + maxBatchIds);
+      throw new IllegalArgumentException(
+          "the batch limit must be 1 id or more, was " + maxBatchIds);
     }
     if (maxRequestBytes < 1024) {
-      throw new IllegalArgumentException("the request size limit must be at least 1024 bytes, was " + maxRequestBytes);
+      throw new IllegalArgumentException(
+          "the request size limit must be at least 1024 bytes, was " + maxRequestBytes);
     }
     if (standbyReplicas < 0) {
-      throw new IllegalArgumentException("standby replicas must be 0 or more, was " + standbyReplicas);
+      throw new IllegalArgumentException(
+          "standby replicas must be 0 or more, was " + standbyReplicas);
     }
     if (token != null && token.isBlank()) {
       token = null;
@@ -91,25 +98,77 @@ public record ApiConfig(
 
   /** An API on loopback at {@code port} with defaults for the rest. */
   public static ApiConfig of(String bootstrapServers, Topics topics, int port) {
-    return new ApiConfig(bootstrapServers, topics, "127.0.0.1", port, null, null, DEFAULT_CACHE_SIZE, DEFAULT_MAX_WAIT,
-        DEFAULT_MAX_BATCH_IDS, DEFAULT_MAX_REQUEST_BYTES, 0, null, TopicLayout.DEFAULT, Map.of());
+    return new ApiConfig(
+        bootstrapServers,
+        topics,
+        "127.0.0.1",
+        port,
+        null,
+        null,
+        DEFAULT_CACHE_SIZE,
+        DEFAULT_MAX_WAIT,
+        DEFAULT_MAX_BATCH_IDS,
+        DEFAULT_MAX_REQUEST_BYTES,
+        0,
+        null,
+        TopicLayout.DEFAULT,
+        Map.of());
   }
 
   /** This configuration with a results-store directory (kept across restarts). */
   public ApiConfig withStateDir(Path dir) {
-    return new ApiConfig(bootstrapServers, topics, host, port, advertisedHost, dir, cacheSize, maxWait, maxBatchIds,
-        maxRequestBytes, standbyReplicas, token, layout, kafka);
+    return new ApiConfig(
+        bootstrapServers,
+        topics,
+        host,
+        port,
+        advertisedHost,
+        dir,
+        cacheSize,
+        maxWait,
+        maxBatchIds,
+        maxRequestBytes,
+        standbyReplicas,
+        token,
+        layout,
+        kafka);
   }
 
   /** This configuration requiring a bearer token. */
   public ApiConfig withToken(String newToken) {
-    return new ApiConfig(bootstrapServers, topics, host, port, advertisedHost, stateDir, cacheSize, maxWait, maxBatchIds,
-        maxRequestBytes, standbyReplicas, newToken, layout, kafka);
+    return new ApiConfig(
+        bootstrapServers,
+        topics,
+        host,
+        port,
+        advertisedHost,
+        stateDir,
+        cacheSize,
+        maxWait,
+        maxBatchIds,
+        maxRequestBytes,
+        standbyReplicas,
+        newToken,
+        layout,
+        kafka);
   }
 
   /** This configuration with another batch limit. */
   public ApiConfig withMaxBatchIds(int limit) {
-    return new ApiConfig(bootstrapServers, topics, host, port, advertisedHost, stateDir, cacheSize, maxWait, limit,
-        maxRequestBytes, standbyReplicas, token, layout, kafka);
+    return new ApiConfig(
+        bootstrapServers,
+        topics,
+        host,
+        port,
+        advertisedHost,
+        stateDir,
+        cacheSize,
+        maxWait,
+        limit,
+        maxRequestBytes,
+        standbyReplicas,
+        token,
+        layout,
+        kafka);
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 /** A request the API answers with a 4xx or 5xx status and a JSON error body. */
 final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+
   /** How long a client waits before it asks again an instance that is starting or restoring. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 

@@ -2,7 +2,10 @@ package dev.fennel.api;
 
 import java.util.Map;
 
-/** The queues/workers overview that {@code GET /queues} serves; read from Kafka's admin API in production. */
+/**
+ * The queues/workers overview that {@code GET /queues} serves; read from Kafka's admin API in
+ * production.
+ */
 interface Overview {
 
   /** The overview as a JSON-ready map. */

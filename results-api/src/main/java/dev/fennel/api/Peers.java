@@ -10,23 +10,31 @@ import org.apache.kafka.streams.state.HostInfo;
 
 /** Forwards a request to the API instance that owns the ids it asks for. */
 final class Peers {
-  /** Marks a forwarded request: the receiver answers from its own store and never forwards again. */
+  /**
+   * Marks a forwarded request: the receiver answers from its own store and never forwards again.
+   */
   static final String FORWARDED = "X-Fennel-Forwarded";
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String token;
 
   Peers(String token) {
     this.token = token;
   }
 
-  CompletableFuture<HttpResponse<byte[]>> get(HostInfo host, String pathAndQuery, Duration timeout) {
+  CompletableFuture<HttpResponse<byte[]>> get(
+      HostInfo host, String pathAndQuery, Duration timeout) {
     return send(HttpRequest.newBuilder(uri(host, pathAndQuery)).timeout(timeout).GET());
   }
 
-  CompletableFuture<HttpResponse<byte[]>> post(HostInfo host, String path, byte[] json, Duration timeout) {
-    return send(HttpRequest.newBuilder(uri(host, path)).timeout(timeout)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)));
+  CompletableFuture<HttpResponse<byte[]>> post(
+      HostInfo host, String path, byte[] json, Duration timeout) {
+    return send(
+        HttpRequest.newBuilder(uri(host, path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(json)));
   }
 
   private CompletableFuture<HttpResponse<byte[]>> send(HttpRequest.Builder request) {
@@ -35,10 +43,14 @@ final class Peers {
       request.header("Authorization", "Bearer " + token);
     }
     return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
-        .exceptionally(e -> {
-          throw new ApiException(502, "peer_unreachable", "the API instance that holds these results could not be reached: "
-              + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
-        });
+        .exceptionally(
+            e -> {
+              throw new ApiException(
+                  502,
+                  "peer_unreachable",
+                  "the API instance that holds these results could not be reached: "
+                      + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+            });
   }
 
   private static URI uri(HostInfo host, String pathAndQuery) {

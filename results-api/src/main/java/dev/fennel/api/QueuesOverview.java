@@ -1,5 +1,6 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,14 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -27,9 +26,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions, the
- * workers consuming it, and the results this instance has seen. Computed from Kafka's admin
- * API at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
+ * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions,
+ * the workers consuming it, and the results this instance has seen. Computed from Kafka's admin API
+ * at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
  */
 final class QueuesOverview implements Overview, AutoCloseable {
   static final Duration MAX_AGE = Duration.ofSeconds(2);
@@ -45,21 +44,22 @@ final class QueuesOverview implements Overview, AutoCloseable {
   private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
   QueuesOverview(ApiConfig config, Clock clock) {
-    Properties props = new Properties();
-    props.putAll(config.kafka());
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
-    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
-    this.admin = Admin.create(props);
+    this.admin =
+        KafkaClients.admin(
+            config.bootstrapServers(), config.kafka(), Duration.ofMillis(TIMEOUT_MS));
     this.topics = config.topics();
     this.clock = clock;
     this.since = clock.instant();
   }
 
-  /** Exports each standard queue's backlog as {@code fennel.queue.backlog}, read from the (cached) overview. */
+  /**
+   * Exports each standard queue's backlog as {@code fennel.queue.backlog}, read from the (cached)
+   * overview.
+   */
   void bindBacklogGauges(io.micrometer.core.instrument.MeterRegistry registry) {
     for (String queue : Topics.STANDARD_QUEUES) {
-      io.micrometer.core.instrument.Gauge.builder("fennel.queue.backlog", this, overview -> overview.backlog(queue))
+      io.micrometer.core.instrument.Gauge.builder(
+              "fennel.queue.backlog", this, overview -> overview.backlog(queue))
           .description("Tasks published to a queue and not yet taken by its workers (consumer lag)")
           .tags("queue", queue)
           .register(registry);
@@ -78,7 +78,8 @@ final class QueuesOverview implements Overview, AutoCloseable {
   /** Counts a result record this instance saw arrive. */
   void count(String queue, String status) {
     seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
-        .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong()).incrementAndGet();
+        .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong())
+        .incrementAndGet();
   }
 
   /** The overview, at most {@link #MAX_AGE} old. */
@@ -104,22 +105,37 @@ final class QueuesOverview implements Overview, AutoCloseable {
         queueTopics.add(name);
       }
     }
-    Map<String, TopicDescription> described = admin.describeTopics(queueTopics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<String, TopicDescription> described =
+        admin.describeTopics(queueTopics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    described.values().forEach(d -> d.partitions().forEach(p -> ends.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+    described
+        .values()
+        .forEach(
+            d ->
+                d.partitions()
+                    .forEach(
+                        p ->
+                            ends.put(
+                                new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> endOffsets =
-        ends.isEmpty() ? Map.of() : admin.listOffsets(ends).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ends.isEmpty()
+            ? Map.of()
+            : admin.listOffsets(ends).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Map<TopicPartition, OffsetSpec> starts = new HashMap<>();
     ends.keySet().forEach(tp -> starts.put(tp, OffsetSpec.earliest()));
     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> startOffsets =
-        starts.isEmpty() ? Map.of() : admin.listOffsets(starts).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        starts.isEmpty()
+            ? Map.of()
+            : admin.listOffsets(starts).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
 
     List<String> groupIds = new ArrayList<>();
     for (String topic : queueTopics) {
       groupIds.add(topics.applicationId("worker-" + topic.substring(queuePrefix.length())));
     }
-    Map<String, ConsumerGroupDescription> groups = groupIds.isEmpty() ? Map.of()
-        : admin.describeConsumerGroups(groupIds).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<String, ConsumerGroupDescription> groups =
+        groupIds.isEmpty()
+            ? Map.of()
+            : admin.describeConsumerGroups(groupIds).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
 
     List<Map<String, Object>> queues = new ArrayList<>();
     Map<String, Long> backlogs = new HashMap<>();
@@ -127,7 +143,10 @@ final class QueuesOverview implements Overview, AutoCloseable {
       String queue = topic.substring(queuePrefix.length());
       String groupId = topics.applicationId("worker-" + queue);
       Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          admin
+              .listConsumerGroupOffsets(groupId)
+              .partitionsToOffsetAndMetadata()
+              .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
       long backlog = 0;
       long total = 0;
       for (var partition : described.get(topic).partitions()) {
@@ -145,8 +164,13 @@ final class QueuesOverview implements Overview, AutoCloseable {
           Map<String, Object> worker = new LinkedHashMap<>();
           worker.put("worker", workerName(member.clientId(), queue));
           worker.put("clientId", member.clientId());
-          worker.put("host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
-          worker.put("partitions", member.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(topic)).count());
+          worker.put(
+              "host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
+          worker.put(
+              "partitions",
+              member.assignment().topicPartitions().stream()
+                  .filter(tp -> tp.topic().equals(topic))
+                  .count());
           workers.add(worker);
         }
       }
@@ -161,7 +185,8 @@ final class QueuesOverview implements Overview, AutoCloseable {
       entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
       entry.put("workers", workers);
       Map<String, Long> counts = new LinkedHashMap<>();
-      seen.getOrDefault(queue, Map.of()).forEach((status, count) -> counts.put(status, count.get()));
+      seen.getOrDefault(queue, Map.of())
+          .forEach((status, count) -> counts.put(status, count.get()));
       entry.put("resultsSeen", counts);
       queues.add(entry);
     }
@@ -172,11 +197,15 @@ final class QueuesOverview implements Overview, AutoCloseable {
     return new Snapshot(clock.instant(), body, backlogs);
   }
 
-  /** {@code w1} from a worker's consumer client id, {@code w1-default}; any other client id as it is. */
+  /**
+   * {@code w1} from a worker's consumer client id, {@code w1-default}; any other client id as it
+   * is.
+   */
   static String workerName(String clientId, String queue) {
     String suffix = "-" + queue;
     return clientId.endsWith(suffix) && clientId.length() > suffix.length()
-        ? clientId.substring(0, clientId.length() - suffix.length()) : clientId;
+        ? clientId.substring(0, clientId.length() - suffix.length())
+        : clientId;
   }
 
   @Override

@@ -27,11 +27,14 @@ final class ResultCache {
   StoredResult get(String id, Function<String, StoredResult> store) {
     StoredResult[] loaded = new StoredResult[1];
     // A concurrent update() of the same id waits for this load, then replaces what it cached.
-    StoredResult cached = cache.get(id, key -> {
-      StoredResult result = store.apply(key);
-      loaded[0] = result;
-      return result != null && result.isFinal() ? result : null;
-    });
+    StoredResult cached =
+        cache.get(
+            id,
+            key -> {
+              StoredResult result = store.apply(key);
+              loaded[0] = result;
+              return result != null && result.isFinal() ? result : null;
+            });
     return cached != null ? cached : loaded[0];
   }
 

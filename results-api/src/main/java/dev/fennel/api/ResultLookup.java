@@ -21,22 +21,36 @@ interface ResultLookup {
    */
   StoredResult get(String id);
 
-  /** Completes with the final result of {@code id} when it arrives here, or with null after {@code wait}. */
+  /**
+   * Completes with the final result of {@code id} when it arrives here, or with null after {@code
+   * wait}.
+   */
   CompletableFuture<StoredResult> await(String id, Duration wait);
 
-  /** Whether the store serves, is still restoring, or has failed for good; may ask Kafka, so it can take a moment. */
+  /**
+   * Whether the store serves, is still restoring, or has failed for good; may ask Kafka, so it can
+   * take a moment.
+   */
   Health health();
 
-  /** Why the store has stopped for good, or null while it runs; answers at once (liveness asks it). */
+  /**
+   * Why the store has stopped for good, or null while it runs; answers at once (liveness asks it).
+   */
   String failure();
 
   /** The 503 for a lookup the store cannot answer now: not ready yet, or failed for good. */
   default ApiException notServing() {
     String failure = failure();
     return failure != null
-        ? ApiException.unavailable("failed", "the results store has stopped for good (" + failure + "); this instance needs a restart")
-        : ApiException.unavailable("not_ready", "the results store is not ready (restoring, or the instances are rebalancing); "
-            + "retry shortly or watch /health/ready");
+        ? ApiException.unavailable(
+            "failed",
+            "the results store has stopped for good ("
+                + failure
+                + "); this instance needs a restart")
+        : ApiException.unavailable(
+            "not_ready",
+            "the results store is not ready (restoring, or the instances are rebalancing); "
+                + "retry shortly or watch /health/ready");
   }
 
   /** Where the result of an id lives. */

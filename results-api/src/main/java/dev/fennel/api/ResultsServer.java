@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
 public final class ResultsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsServer.class);
   private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
+
   /** Names the instance whose store answered a lookup. */
   static final String SERVED_BY = "X-Fennel-Served-By";
+
   private static final String RETRY_AFTER = "Retry-After";
 
   private final ApiConfig config;
@@ -75,7 +77,8 @@ public final class ResultsServer implements AutoCloseable {
 
   /**
    * Starts the HTTP server and the store. It answers at once (503 while the store is being set up);
-   * {@code /health/ready} turns 200 when the store is restored. {@code registry} is what {@code /metrics} serves.
+   * {@code /health/ready} turns 200 when the store is restored. {@code registry} is what {@code
+   * /metrics} serves.
    */
   public static ResultsServer start(ApiConfig config, PrometheusMeterRegistry registry) {
     ResultsServer server = new ResultsServer(config, registry);
@@ -83,7 +86,8 @@ public final class ResultsServer implements AutoCloseable {
       QueuesOverview queues = server.own(new QueuesOverview(config, Clock.systemUTC()));
       queues.bindBacklogGauges(registry);
       server.overview = queues;
-      ResultsStore store = server.own(new ResultsStore(config, server.self, registry, queues::count));
+      ResultsStore store =
+          server.own(new ResultsStore(config, server.self, registry, queues::count));
       server.serve(store, queues);
     } catch (RuntimeException e) {
       server.close();
@@ -113,46 +117,73 @@ public final class ResultsServer implements AutoCloseable {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("listening on " + config.host() + " but this machine's name is unknown: "
-          + "set the advertised host (--advertised-host) other API instances reach this one at", e);
+      throw new IllegalArgumentException(
+          "listening on "
+              + config.host()
+              + " but this machine's name is unknown: "
+              + "set the advertised host (--advertised-host) other API instances reach this one at",
+          e);
     }
   }
 
   private Javalin createHttp() {
-    // A provider, not a shared Timer.Builder: each request gets its own tags, whatever thread records it.
-    Meter.MeterProvider<Timer> requests = Timer.builder("fennel.http.requests").description("HTTP requests served by the results API")
-        .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2)).withRegistry(registry);
-    return Javalin.create(cfg -> {
-      cfg.startup.showJavalinBanner = false;
-      cfg.startup.showOldJavalinVersionWarning = false;
-      cfg.http.prefer405over404 = true;
-      cfg.http.maxRequestSize = config.maxRequestBytes();
-      cfg.http.asyncTimeout = config.maxWait().plus(PEER_TIMEOUT).toMillis();
-      cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-      cfg.jetty.host = config.host();
-      cfg.jetty.port = config.port();
-      cfg.requestLogger.http((ctx, ms) -> requests
-          .withTags("method", ctx.method().name(), "endpoint", endpointOf(ctx), "status", Integer.toString(ctx.statusCode()))
-          .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
-      cfg.routes.before(this::authorize);
-      cfg.routes.get("/tasks/{id}", this::getTask);
-      cfg.routes.post("/tasks/batch", this::batch);
-      cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
-      cfg.routes.get("/health/live", this::live);
-      cfg.routes.get("/health/ready", this::ready);
-      cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
-      cfg.routes.exception(ApiException.class, ResultsServer::answer);
-      cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
-          ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
-      cfg.routes.exception(Exception.class, (e, ctx) -> {
-        if (e.getCause() instanceof ApiException api) {
-          answer(api, ctx);
-          return;
-        }
-        log.error("request {} {} failed", ctx.method(), ctx.path(), e);
-        ctx.status(500).json(errorBody("internal", "the API failed to answer: " + e.getMessage()));
-      });
-    });
+    // A provider, not a shared Timer.Builder: each request gets its own tags, whatever thread
+    // records it.
+    Meter.MeterProvider<Timer> requests =
+        Timer.builder("fennel.http.requests")
+            .description("HTTP requests served by the results API")
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofMinutes(2))
+            .withRegistry(registry);
+    return Javalin.create(
+        cfg -> {
+          cfg.startup.showJavalinBanner = false;
+          cfg.startup.showOldJavalinVersionWarning = false;
+          cfg.http.prefer405over404 = true;
+          cfg.http.maxRequestSize = config.maxRequestBytes();
+          cfg.http.asyncTimeout = config.maxWait().plus(PEER_TIMEOUT).toMillis();
+          cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+          cfg.jetty.host = config.host();
+          cfg.jetty.port = config.port();
+          cfg.requestLogger.http(
+              (ctx, ms) ->
+                  requests
+                      .withTags(
+                          "method",
+                          ctx.method().name(),
+                          "endpoint",
+                          endpointOf(ctx),
+                          "status",
+                          Integer.toString(ctx.statusCode()))
+                      .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+          cfg.routes.before(this::authorize);
+          cfg.routes.get("/tasks/{id}", this::getTask);
+          cfg.routes.post("/tasks/batch", this::batch);
+          cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
+          cfg.routes.get("/health/live", this::live);
+          cfg.routes.get("/health/ready", this::ready);
+          cfg.routes.get(
+              "/metrics",
+              ctx ->
+                  ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                      .result(registry.scrape()));
+          cfg.routes.exception(ApiException.class, ResultsServer::answer);
+          cfg.routes.exception(
+              HttpResponseException.class,
+              (e, ctx) ->
+                  ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
+          cfg.routes.exception(
+              Exception.class,
+              (e, ctx) -> {
+                if (e.getCause() instanceof ApiException api) {
+                  answer(api, ctx);
+                  return;
+                }
+                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500)
+                    .json(errorBody("internal", "the API failed to answer: " + e.getMessage()));
+              });
+        });
   }
 
   /** The one place an {@link ApiException} becomes an answer. */
@@ -164,8 +195,10 @@ public final class ResultsServer implements AutoCloseable {
   }
 
   private static ApiException starting() {
-    return ApiException.unavailable("starting", "the results API is starting (creating topics, opening the results store); "
-        + "retry shortly or watch /health/ready");
+    return ApiException.unavailable(
+        "starting",
+        "the results API is starting (creating topics, opening the results store); "
+            + "retry shortly or watch /health/ready");
   }
 
   private ResultLookup lookup() {
@@ -189,10 +222,15 @@ public final class ResultsServer implements AutoCloseable {
       return;
     }
     String header = ctx.header("Authorization");
-    if (header == null || !java.security.MessageDigest.isEqual(
-        header.getBytes(StandardCharsets.UTF_8), ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8))) {
+    if (header == null
+        || !java.security.MessageDigest.isEqual(
+            header.getBytes(StandardCharsets.UTF_8),
+            ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8))) {
       ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiException(401, "unauthorized", "this API needs 'Authorization: Bearer <token>' (the token the API was started with)");
+      throw new ApiException(
+          401,
+          "unauthorized",
+          "this API needs 'Authorization: Bearer <token>' (the token the API was started with)");
     }
   }
 
@@ -205,7 +243,10 @@ public final class ResultsServer implements AutoCloseable {
     };
   }
 
-  /** The route template of the request, or {@code unmatched}: a tag value for every path would grow without bound. */
+  /**
+   * The route template of the request, or {@code unmatched}: a tag value for every path would grow
+   * without bound.
+   */
   private static String endpointOf(Context ctx) {
     try {
       var endpoint = ctx.endpoint();
@@ -241,15 +282,23 @@ public final class ResultsServer implements AutoCloseable {
       case ResultLookup.Unknown unknown -> throw store.notServing();
       case ResultLookup.Remote remote -> {
         String query = wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms";
-        ctx.future(() -> peers.get(remote.host(), "/tasks/" + id + query, wait.plus(PEER_TIMEOUT))
-            .thenAccept(response -> relay(ctx, response)));
+        ctx.future(
+            () ->
+                peers
+                    .get(remote.host(), "/tasks/" + id + query, wait.plus(PEER_TIMEOUT))
+                    .thenAccept(response -> relay(ctx, response)));
       }
       case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
         if (wait.isZero() || (result != null && result.isFinal())) {
           respond(ctx, id, result);
         } else {
-          ctx.future(() -> store.await(id, wait).thenAccept(arrived -> respond(ctx, id, arrived != null ? arrived : store.get(id))));
+          ctx.future(
+              () ->
+                  store
+                      .await(id, wait)
+                      .thenAccept(
+                          arrived -> respond(ctx, id, arrived != null ? arrived : store.get(id))));
         }
       }
     }
@@ -283,7 +332,8 @@ public final class ResultsServer implements AutoCloseable {
       switch (owner) {
         case ResultLookup.Unknown unknown -> throw store.notServing();
         case ResultLookup.Local here -> local.add(id);
-        case ResultLookup.Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
+        case ResultLookup.Remote there ->
+            remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
       }
     }
     List<StoredResult> found = new ArrayList<>();
@@ -301,23 +351,40 @@ public final class ResultsServer implements AutoCloseable {
       return;
     }
     List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
-    remote.forEach((host, hostIds) -> answers.add(peers.post(host, "/tasks/batch", Json.write(Map.of("ids", hostIds)), PEER_TIMEOUT)
-        .thenApply(response -> {
-          if (response.statusCode() != 200) {
-            throw new ApiException(502, "peer_failed", "API instance " + host + " answered " + response.statusCode()
-                + " for part of this batch: " + new String(response.body(), StandardCharsets.UTF_8));
-          }
-          return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
-        })));
-    ctx.future(() -> CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenAccept(done -> {
-      List<JsonNode> remoteFound = new ArrayList<>();
-      for (CompletableFuture<JsonNode> answer : answers) {
-        JsonNode body = answer.join();
-        body.get("results").forEach(remoteFound::add);
-        body.get("unknown").forEach(id -> unknown.add(id.asText()));
-      }
-      ctx.contentType("application/json").result(batchBody(found, remoteFound, unknown));
-    }));
+    remote.forEach(
+        (host, hostIds) ->
+            answers.add(
+                peers
+                    .post(host, "/tasks/batch", Json.write(Map.of("ids", hostIds)), PEER_TIMEOUT)
+                    .thenApply(
+                        response -> {
+                          if (response.statusCode() != 200) {
+                            throw new ApiException(
+                                502,
+                                "peer_failed",
+                                "API instance "
+                                    + host
+                                    + " answered "
+                                    + response.statusCode()
+                                    + " for part of this batch: "
+                                    + new String(response.body(), StandardCharsets.UTF_8));
+                          }
+                          return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+                        })));
+    ctx.future(
+        () ->
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenAccept(
+                    done -> {
+                      List<JsonNode> remoteFound = new ArrayList<>();
+                      for (CompletableFuture<JsonNode> answer : answers) {
+                        JsonNode body = answer.join();
+                        body.get("results").forEach(remoteFound::add);
+                        body.get("unknown").forEach(id -> unknown.add(id.asText()));
+                      }
+                      ctx.contentType("application/json")
+                          .result(batchBody(found, remoteFound, unknown));
+                    }));
   }
 
   private List<String> batchIds(Context ctx) {
@@ -334,22 +401,34 @@ public final class ResultsServer implements AutoCloseable {
     }
     JsonNode ids = body.get("ids");
     if (ids.size() > config.maxBatchIds()) {
-      throw new ApiException(413, "too_many_ids", "a batch asks for " + ids.size() + " ids; the limit is "
-          + config.maxBatchIds() + ": split it into several requests");
+      throw new ApiException(
+          413,
+          "too_many_ids",
+          "a batch asks for "
+              + ids.size()
+              + " ids; the limit is "
+              + config.maxBatchIds()
+              + ": split it into several requests");
     }
     Set<String> unique = new LinkedHashSet<>();
     for (int i = 0; i < ids.size(); i++) {
       JsonNode id = ids.get(i);
       if (!id.isTextual() || !TaskIds.isValid(id.textValue())) {
-        throw ApiException.badRequest("ids[" + i + "]: " + (id.isTextual() ? TaskIds.describeInvalid(id.textValue())
-            : "must be a string, was " + id.getNodeType().name().toLowerCase(Locale.ROOT)));
+        throw ApiException.badRequest(
+            "ids["
+                + i
+                + "]: "
+                + (id.isTextual()
+                    ? TaskIds.describeInvalid(id.textValue())
+                    : "must be a string, was " + id.getNodeType().name().toLowerCase(Locale.ROOT)));
       }
       unique.add(id.textValue());
     }
     return new ArrayList<>(unique);
   }
 
-  private static byte[] batchBody(List<StoredResult> found, List<JsonNode> remoteFound, List<String> unknown) {
+  private static byte[] batchBody(
+      List<StoredResult> found, List<JsonNode> remoteFound, List<String> unknown) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + found.size() * 320);
     try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
       json.writeStartObject();
@@ -379,7 +458,9 @@ public final class ResultsServer implements AutoCloseable {
     if (current == null) {
       body.put("status", "STARTING");
       body.put("message", starting().getMessage());
-      ctx.header(RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds())).status(503).json(body);
+      ctx.header(RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds()))
+          .status(503)
+          .json(body);
       return;
     }
     switch (current.health()) {
@@ -398,7 +479,9 @@ public final class ResultsServer implements AutoCloseable {
     ctx.json(body);
   }
 
-  /** Alive unless the store has stopped for good: then an orchestrator should restart the process. */
+  /**
+   * Alive unless the store has stopped for good: then an orchestrator should restart the process.
+   */
   private void live(Context ctx) {
     ResultLookup current = lookup;
     String failure = current == null ? null : current.failure();

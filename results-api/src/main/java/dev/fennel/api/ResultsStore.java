@@ -1,5 +1,7 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -11,16 +13,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -41,13 +42,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The results of this API instance's share of {@code fennel.results}: a Kafka Streams store (one
- * partition each per instance, restored from the compacted topic), the cache in front of it, and the
- * requests waiting for a result. Knows which instance owns any id.
+ * partition each per instance, restored from the compacted topic), the cache in front of it, and
+ * the requests waiting for a result. Knows which instance owns any id.
  */
 final class ResultsStore implements ResultLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Serializer<String> KEYS = new StringSerializer();
+
   /** The {@code app} tag of this process's Kafka Streams meters. */
   private static final String APP = "results-api";
 
@@ -67,33 +69,35 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
   private final Map<TopicPartition, Long> catchUpTargets = new ConcurrentHashMap<>();
   private volatile boolean caughtUp;
-  private final StreamThreadFailures failures = new StreamThreadFailures(Clock.systemUTC(),
-      StreamThreadFailures.MAX_REPLACEMENTS, StreamThreadFailures.WINDOW);
+  private final StreamThreadFailures failures =
+      new StreamThreadFailures(
+          Clock.systemUTC(), StreamThreadFailures.MAX_REPLACEMENTS, StreamThreadFailures.WINDOW);
   private final Counter threadsReplaced;
   private final Counter invalidRecords;
   private volatile String fatal;
 
-  ResultsStore(ApiConfig config, HostInfo self, MeterRegistry registry, BiConsumer<String, String> onStatus) {
+  ResultsStore(
+      ApiConfig config,
+      HostInfo self,
+      MeterRegistry registry,
+      BiConsumer<String, String> onStatus) {
     this.self = self;
     this.onStatus = onStatus;
     this.cache = new ResultCache(config.cacheSize());
     this.temporaryState = config.stateDir() == null;
     try {
-      this.stateDir = temporaryState ? Files.createTempDirectory("fennel-api-") : Files.createDirectories(config.stateDir());
+      this.stateDir =
+          temporaryState
+              ? Files.createTempDirectory("fennel-api-")
+              : Files.createDirectories(config.stateDir());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the API state directory: " + e.getMessage(), e);
     }
-    Properties adminProps = new Properties();
-    adminProps.putAll(config.kafka());
-    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
-    this.admin = Admin.create(adminProps);
-    config.layout().ensure(admin, config.topics(), List.of(), ADMIN_TIMEOUT);
-    Properties props = new Properties();
-    props.putAll(config.kafka());
+    this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
+    TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
+    Properties props = KafkaClients.common(config.bootstrapServers(), config.kafka(), null);
     this.applicationId = config.topics().applicationId("results-api");
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
@@ -101,17 +105,24 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     // Readiness follows committed offsets; a 1 s commit keeps it (and a restart's replay) short.
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    props.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     // Workers may run with exactly_once_v2: never serve a result from an aborted transaction.
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
-    threadsReplaced = Counter.builder("fennel.streams.thread.replaced")
-        .description("Kafka Streams threads that died of a recoverable error and were replaced")
-        .tag("app", APP).register(registry);
-    invalidRecords = Counter.builder("fennel.api.results.invalid")
-        .description("Records in the results topic that are no result (no JSON object with a status, or PENDING); answered as pending")
-        .register(registry);
+    threadsReplaced =
+        Counter.builder("fennel.streams.thread.replaced")
+            .description("Kafka Streams threads that died of a recoverable error and were replaced")
+            .tag("app", APP)
+            .register(registry);
+    invalidRecords =
+        Counter.builder("fennel.api.results.invalid")
+            .description(
+                "Records in the results topic that are no result (no JSON object with a status, or PENDING); answered as pending")
+            .register(registry);
     streams.setUncaughtExceptionHandler(this::onThreadDeath);
     CaffeineCacheMetrics.monitor(registry, cache.caffeine(), "results");
     streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -130,8 +141,11 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
       case StreamThreadFailures.ShutDown shutDown -> {
         fatal = shutDown.reason();
-        log.error("the results store stops for good: {}. This API instance answers 503 from now on and /health/live "
-            + "fails; restart it once the cause is fixed", shutDown.reason(), error);
+        log.error(
+            "the results store stops for good: {}. This API instance answers 503 from now on and /health/live "
+                + "fails; restart it once the cause is fixed",
+            shutDown.reason(),
+            error);
         yield StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
       }
     };
@@ -143,7 +157,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     if (result == null) {
       if (json != null) {
         invalidRecords.increment();
-        log.debug("the record for {} in the results topic is no result (not a JSON object with a status); it stays pending", id);
+        log.debug(
+            "the record for {} in the results topic is no result (not a JSON object with a status); it stays pending",
+            id);
       }
       return;
     }
@@ -166,7 +182,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       // The client left RUNNING/REBALANCING since the check above (stopping or failed).
       return UNKNOWN;
     }
-    if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata) || metadata.activeHost() == null
+    if (metadata == null
+        || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)
+        || metadata.activeHost() == null
         || metadata.activeHost().equals(HostInfo.unavailable())) {
       return isRunning() ? LOCAL : UNKNOWN;
     }
@@ -197,7 +215,10 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     ReadOnlyKeyValueStore<String, byte[]> current = store;
     if (current == null) {
       try {
-        current = streams.store(StoreQueryParameters.fromNameAndType(ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
+        current =
+            streams.store(
+                StoreQueryParameters.fromNameAndType(
+                    ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
         store = current;
       } catch (InvalidStateStoreException e) {
         throw notServing();
@@ -250,9 +271,11 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       return true;
     }
     try {
-      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> groupOffsets = admin
-          .listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
-          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> groupOffsets =
+          admin
+              .listConsumerGroupOffsets(applicationId)
+              .partitionsToOffsetAndMetadata()
+              .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       Map<TopicPartition, Long> committed = new HashMap<>();
       for (var thread : streams.metadataForLocalThreads()) {
         for (var task : thread.activeTasks()) {
@@ -263,16 +286,24 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
         }
       }
       Map<TopicPartition, OffsetSpec> missing = new HashMap<>();
-      committed.keySet().stream().filter(tp -> !catchUpTargets.containsKey(tp)).forEach(tp -> missing.put(tp, OffsetSpec.latest()));
+      committed.keySet().stream()
+          .filter(tp -> !catchUpTargets.containsKey(tp))
+          .forEach(tp -> missing.put(tp, OffsetSpec.latest()));
       if (!missing.isEmpty()) {
-        admin.listOffsets(missing).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        admin
+            .listOffsets(missing)
+            .all()
+            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .forEach((tp, info) -> catchUpTargets.put(tp, info.offset()));
       }
       // An empty partition has nothing to catch up with (and no committed offset to show).
-      caughtUp = committed.entrySet().stream().allMatch(e -> {
-        long target = catchUpTargets.get(e.getKey());
-        return target == 0 || e.getValue() >= target;
-      });
+      caughtUp =
+          committed.entrySet().stream()
+              .allMatch(
+                  e -> {
+                    long target = catchUpTargets.get(e.getKey());
+                    return target == 0 || e.getValue() >= target;
+                  });
       return caughtUp;
     } catch (Exception e) {
       if (e instanceof InterruptedException) {

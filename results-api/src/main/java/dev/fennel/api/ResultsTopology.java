@@ -22,13 +22,20 @@ final class ResultsTopology {
 
   private ResultsTopology() {}
 
-  /** Builds the topology; {@code onUpdate} sees every record after the store has it (null for a tombstone). */
+  /**
+   * Builds the topology; {@code onUpdate} sees every record after the store has it (null for a
+   * tombstone).
+   */
   static Topology build(Topics topics, BiConsumer<String, byte[]> onUpdate) {
     StreamsBuilder builder = new StreamsBuilder();
-    // Values stay bytes: the API serves the JSON as the workers wrote it, and reads only its status.
+    // Values stay bytes: the API serves the JSON as the workers wrote it, and reads only its
+    // status.
     builder
-        .table(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()),
-            Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(STORE).withCachingDisabled())
+        .table(
+            topics.results(),
+            Consumed.with(Serdes.String(), Serdes.ByteArray()),
+            Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(STORE)
+                .withCachingDisabled())
         .toStream()
         .foreach(onUpdate::accept);
     Properties props = new Properties();

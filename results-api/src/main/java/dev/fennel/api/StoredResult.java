@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  */
 record StoredResult(byte[] json, String status, String queue) {
   private static final Map<String, Status> KNOWN =
-      Arrays.stream(Status.values()).collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
+      Arrays.stream(Status.values())
+          .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
 
   /**
    * The record in {@code json}, or null when it is no result: not one well-formed JSON object, no
@@ -36,7 +37,8 @@ record StoredResult(byte[] json, String status, String queue) {
       String status = null;
       String queue = null;
       JsonToken token;
-      // Read to the end, so that a truncated record is never served (the batch answer embeds it raw).
+      // Read to the end, so that a truncated record is never served (the batch answer embeds it
+      // raw).
       while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         JsonToken value = parser.nextToken();
@@ -51,7 +53,9 @@ record StoredResult(byte[] json, String status, String queue) {
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
         return null;
       }
-      return status == null || status.isBlank() || status.equals(Status.PENDING.name()) ? null : new StoredResult(json, status, queue);
+      return status == null || status.isBlank() || status.equals(Status.PENDING.name())
+          ? null
+          : new StoredResult(json, status, queue);
     } catch (IOException e) {
       return null;
     }
@@ -62,7 +66,10 @@ record StoredResult(byte[] json, String status, String queue) {
     return KNOWN.get(status);
   }
 
-  /** Whether no later record for this task is expected; a status this version does not know is not final. */
+  /**
+   * Whether no later record for this task is expected; a status this version does not know is not
+   * final.
+   */
   boolean isFinal() {
     Status known = known();
     return known != null && known.isFinal();

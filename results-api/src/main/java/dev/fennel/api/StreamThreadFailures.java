@@ -23,8 +23,8 @@ import org.apache.kafka.streams.errors.TaskMigratedException;
  * Decides what a dead stream thread gets: a replacement when the error can pass (a broker away, a
  * rebalance), or the end of the Kafka Streams client when it cannot (no authorization, a missing
  * topic, a non-retriable Kafka error, a JVM error). A replacement thread that would only die again
- * loops forever, so a thread that dies more than {@code maxReplacements} times within {@code window}
- * is fatal too.
+ * loops forever, so a thread that dies more than {@code maxReplacements} times within {@code
+ * window} is fatal too.
  */
 final class StreamThreadFailures {
   /** The default budget: 5 replacements within 10 minutes. */
@@ -48,7 +48,8 @@ final class StreamThreadFailures {
 
   StreamThreadFailures(Clock clock, int maxReplacements, Duration window) {
     if (maxReplacements < 0) {
-      throw new IllegalArgumentException("the most thread replacements must be 0 or more, was " + maxReplacements);
+      throw new IllegalArgumentException(
+          "the most thread replacements must be 0 or more, was " + maxReplacements);
     }
     this.clock = clock;
     this.maxReplacements = maxReplacements;
@@ -64,8 +65,13 @@ final class StreamThreadFailures {
         replacements.removeFirst();
       }
       if (replacements.size() >= maxReplacements) {
-        return new ShutDown("stream threads died " + (replacements.size() + 1) + " times within " + window
-            + ", the last time of " + replace.reason());
+        return new ShutDown(
+            "stream threads died "
+                + (replacements.size() + 1)
+                + " times within "
+                + window
+                + ", the last time of "
+                + replace.reason());
       }
       replacements.addLast(now);
     }
@@ -82,20 +88,25 @@ final class StreamThreadFailures {
     }
     for (Throwable t : chain) {
       if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
-        return new ShutDown("Kafka refused access (check the API's credentials and ACLs): " + describe(t));
+        return new ShutDown(
+            "Kafka refused access (check the API's credentials and ACLs): " + describe(t));
       }
       if (t instanceof MissingSourceTopicException || t instanceof MissingInternalTopicsException) {
         return new ShutDown("a topic the results store reads is missing: " + describe(t));
       }
     }
     for (Throwable t : chain) {
-      if (t instanceof RetriableException || t instanceof TaskMigratedException || t instanceof TaskCorruptedException
-          || t instanceof LockException || t instanceof InvalidStateStoreException) {
+      if (t instanceof RetriableException
+          || t instanceof TaskMigratedException
+          || t instanceof TaskCorruptedException
+          || t instanceof LockException
+          || t instanceof InvalidStateStoreException) {
         return new Replace("a transient error: " + describe(t));
       }
     }
     for (Throwable t : chain) {
-      // StreamsException only wraps what went wrong; a Kafka error that is neither retriable nor a wrapper is final.
+      // StreamsException only wraps what went wrong; a Kafka error that is neither retriable nor a
+      // wrapper is final.
       if (t instanceof KafkaException && !(t instanceof StreamsException)) {
         return new ShutDown("a non-retriable Kafka error: " + describe(t));
       }
@@ -114,6 +125,7 @@ final class StreamThreadFailures {
   }
 
   private static String describe(Throwable t) {
-    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+    return t.getClass().getSimpleName()
+        + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
   }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Requests waiting for a result, woken by the arriving record: no thread is held while they wait.
  */
 final class Waiters {
-  private final ConcurrentHashMap<String, Set<CompletableFuture<StoredResult>>> byId = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<CompletableFuture<StoredResult>>> byId =
+      new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
 
   /**
@@ -24,13 +25,16 @@ final class Waiters {
     byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
     waiting.incrementAndGet();
     future.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    future.whenComplete((result, error) -> {
-      waiting.decrementAndGet();
-      byId.computeIfPresent(id, (key, set) -> {
-        set.remove(future);
-        return set.isEmpty() ? null : set;
-      });
-    });
+    future.whenComplete(
+        (result, error) -> {
+          waiting.decrementAndGet();
+          byId.computeIfPresent(
+              id,
+              (key, set) -> {
+                set.remove(future);
+                return set.isEmpty() ? null : set;
+              });
+        });
     return future;
   }
 

@@ -18,7 +18,8 @@ class DurationsTest {
   @Test
   void rejectsAnythingElseAsABadRequest() {
     for (String bad : new String[] {"", "-1s", "5h", "soon", "1.5s", "99999999999s"}) {
-      assertThatThrownBy(() -> Durations.parse("wait", bad)).as(bad)
+      assertThatThrownBy(() -> Durations.parse("wait", bad))
+          .as(bad)
           .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(400));
     }
   }

@@ -8,7 +8,8 @@ class QueuesOverviewTest {
   @Test
   void theWorkerNameIsTheConsumerClientIdWithoutItsQueue() {
     assertThat(QueuesOverview.workerName("w1-default", "default")).isEqualTo("w1");
-    assertThat(QueuesOverview.workerName("host-a.example-high", "high")).isEqualTo("host-a.example");
+    assertThat(QueuesOverview.workerName("host-a.example-high", "high"))
+        .isEqualTo("host-a.example");
     assertThat(QueuesOverview.workerName("kcat", "default")).isEqualTo("kcat");
     assertThat(QueuesOverview.workerName("-low", "low")).isEqualTo("-low");
   }

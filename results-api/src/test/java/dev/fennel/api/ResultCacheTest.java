@@ -18,10 +18,17 @@ class ResultCacheTest {
   private final ResultCache cache = new ResultCache(100);
 
   private static StoredResult result(String id, Status status) {
-    return StoredResult.of(ResultCodec.encode(TaskResult.builder(id, status).task("fib")
-        .result(status == Status.SUCCESS ? IntNode.valueOf(1) : null)
-        .error(status == Status.SUCCESS ? null : new TaskError("X", "x"))
-        .queue("default").worker("w").attempts(1).finishedAt(Instant.EPOCH).build()));
+    return StoredResult.of(
+        ResultCodec.encode(
+            TaskResult.builder(id, status)
+                .task("fib")
+                .result(status == Status.SUCCESS ? IntNode.valueOf(1) : null)
+                .error(status == Status.SUCCESS ? null : new TaskError("X", "x"))
+                .queue("default")
+                .worker("w")
+                .attempts(1)
+                .finishedAt(Instant.EPOCH)
+                .build()));
   }
 
   /** What the results stream does: the store first, then the cache. */
@@ -70,13 +77,17 @@ class ResultCacheTest {
 
   @Test
   void aStatusThisVersionDoesNotKnowIsServedButNeverCached() {
-    StoredResult partial = StoredResult.of("{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\"}".getBytes(StandardCharsets.UTF_8));
+    StoredResult partial =
+        StoredResult.of(
+            "{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\"}".getBytes(StandardCharsets.UTF_8));
     arrive("p", partial);
     assertThat(cache.get("p", store::get).status()).isEqualTo("PARTIAL");
 
     store.clear();
 
-    assertThat(cache.get("p", store::get)).as("a later record may still come, so it is read from the store each time").isNull();
+    assertThat(cache.get("p", store::get))
+        .as("a later record may still come, so it is read from the store each time")
+        .isNull();
   }
 
   @Test

@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -50,6 +49,7 @@ class ResultsApiScaleIT {
   private final HttpClient http = HttpClient.newHttpClient();
   private KafkaTestBroker.Broker broker;
   private Topics topics;
+
   /** The bearer token the requests of a test send, or null for none. */
   private String token;
 
@@ -57,34 +57,57 @@ class ResultsApiScaleIT {
   void topics(KafkaTestBroker.Broker broker) {
     this.broker = broker;
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      TopicLayout.DEFAULT.ensure(admin, topics, List.of(), Duration.ofSeconds(30));
-    }
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of(),
+        Duration.ofSeconds(30));
   }
 
   private ResultsServer start(ApiConfig config) {
-    ResultsServer server = ResultsServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ResultsServer server =
+        ResultsServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(120)).until(server::isReady);
     return server;
   }
 
   private static TaskResult result(String id, Status status, int value) {
-    return TaskResult.builder(id, status).task("fib")
+    return TaskResult.builder(id, status)
+        .task("fib")
         .result(status == Status.SUCCESS ? IntNode.valueOf(value) : null)
-        .error(status == Status.SUCCESS ? null : new dev.fennel.protocol.TaskError("TaskFailed", "again"))
-        .queue("default").worker("w1").attempts(1)
-        .submittedAt(Instant.EPOCH).startedAt(Instant.EPOCH).finishedAt(Instant.EPOCH).build();
+        .error(
+            status == Status.SUCCESS
+                ? null
+                : new dev.fennel.protocol.TaskError("TaskFailed", "again"))
+        .queue("default")
+        .worker("w1")
+        .attempts(1)
+        .submittedAt(Instant.EPOCH)
+        .startedAt(Instant.EPOCH)
+        .finishedAt(Instant.EPOCH)
+        .build();
   }
 
   private Map<String, Integer> writeResults(int count) throws Exception {
     Map<String, Integer> written = new HashMap<>();
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5),
-        new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG,
+                5),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
       List<java.util.concurrent.Future<?>> sends = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         String id = "r-" + i;
-        sends.add(producer.send(new ProducerRecord<>(topics.results(), id, ResultCodec.encode(result(id, Status.SUCCESS, i)))));
+        sends.add(
+            producer.send(
+                new ProducerRecord<>(
+                    topics.results(), id, ResultCodec.encode(result(id, Status.SUCCESS, i)))));
         written.put(id, i);
       }
       for (var send : sends) {
@@ -95,7 +118,8 @@ class ResultsApiScaleIT {
   }
 
   private HttpRequest.Builder request(ResultsServer server, String path) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -106,23 +130,36 @@ class ResultsApiScaleIT {
     return http.send(request(server, path).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private HttpResponse<String> post(ResultsServer server, String path, String body) throws Exception {
-    return http.send(request(server, path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> post(ResultsServer server, String path, String body)
+      throws Exception {
+    return http.send(
+        request(server, path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static String idsJson(List<String> ids) {
     return Json.toString(Map.of("ids", ids));
   }
 
-  /** Every written result comes back from the batch endpoint (50,000 ids a request), correct, and nothing else. */
-  private void assertBatchServesAll(ResultsServer server, Map<String, Integer> written) throws Exception {
+  /**
+   * Every written result comes back from the batch endpoint (50,000 ids a request), correct, and
+   * nothing else.
+   */
+  private void assertBatchServesAll(ResultsServer server, Map<String, Integer> written)
+      throws Exception {
     List<String> ids = new ArrayList<>(written.keySet());
     ids.add("never-written");
     Set<String> served = new HashSet<>();
     List<String> unknown = new ArrayList<>();
     for (int from = 0; from < ids.size(); from += 50_000) {
-      HttpResponse<String> response = post(server, "/tasks/batch", idsJson(ids.subList(from, Math.min(ids.size(), from + 50_000))));
+      HttpResponse<String> response =
+          post(
+              server,
+              "/tasks/batch",
+              idsJson(ids.subList(from, Math.min(ids.size(), from + 50_000))));
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       JsonNode body = Json.parse(response.body());
       for (JsonNode result : body.get("results")) {
@@ -136,7 +173,8 @@ class ResultsApiScaleIT {
   }
 
   @Test
-  void aHundredThousandResultsAreServedCorrectlyAfterARestart(@TempDir Path state) throws Exception {
+  void aHundredThousandResultsAreServedCorrectlyAfterARestart(@TempDir Path state)
+      throws Exception {
     Map<String, Integer> written = writeResults(100_000);
     ApiConfig config = ApiConfig.of(broker.bootstrapServers(), topics, 0).withStateDir(state);
     try (ResultsServer first = start(config)) {
@@ -157,10 +195,18 @@ class ResultsApiScaleIT {
   void twoInstancesAnswerForEachOthersIdsAndWaitThroughEither() throws Exception {
     Map<String, Integer> written = writeResults(2_000);
     token = "s3cret";
-    try (ResultsServer a = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token));
-        ResultsServer b = start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token))) {
-      await().atMost(Duration.ofSeconds(120)).until(() -> a.isReady() && b.isReady()
-          && servedBy(a, written.keySet()).size() == 2 && servedBy(b, written.keySet()).size() == 2);
+    try (ResultsServer a =
+            start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token));
+        ResultsServer b =
+            start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token))) {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () ->
+                  a.isReady()
+                      && b.isReady()
+                      && servedBy(a, written.keySet()).size() == 2
+                      && servedBy(b, written.keySet()).size() == 2);
 
       for (ResultsServer server : List.of(a, b)) {
         for (Map.Entry<String, Integer> entry : written.entrySet()) {
@@ -177,13 +223,23 @@ class ResultsApiScaleIT {
         String id = "late-" + i;
         waitedIds.add(id);
         ResultsServer via = i % 2 == 0 ? a : b;
-        waiting.add(http.sendAsync(request(via, "/tasks/" + id + "?wait=30s").build(), HttpResponse.BodyHandlers.ofString()));
+        waiting.add(
+            http.sendAsync(
+                request(via, "/tasks/" + id + "?wait=30s").build(),
+                HttpResponse.BodyHandlers.ofString()));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> waiting(a) + waiting(b) == 20);
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
         for (int i = 0; i < waitedIds.size(); i++) {
-          producer.send(new ProducerRecord<>(topics.results(), waitedIds.get(i), ResultCodec.encode(result(waitedIds.get(i), Status.SUCCESS, i))));
+          producer.send(
+              new ProducerRecord<>(
+                  topics.results(),
+                  waitedIds.get(i),
+                  ResultCodec.encode(result(waitedIds.get(i), Status.SUCCESS, i))));
         }
       }
       for (int i = 0; i < waiting.size(); i++) {

@@ -36,7 +36,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** What needs a real store: results written to Kafka served, waits woken by the stream, Kafka's meters, a fatal error. */
+/**
+ * What needs a real store: results written to Kafka served, waits woken by the stream, Kafka's
+ * meters, a fatal error.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class ResultsServerIT {
   private final HttpClient http = HttpClient.newHttpClient();
@@ -47,10 +50,19 @@ class ResultsServerIT {
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    server = ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0),
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-        ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new ByteArraySerializer());
+    server =
+        ResultsServer.start(
+            ApiConfig.of(broker.bootstrapServers(), topics, 0),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG,
+                0),
+            new StringSerializer(),
+            new ByteArraySerializer());
     await().atMost(Duration.ofSeconds(60)).until(server::isReady);
   }
 
@@ -61,24 +73,34 @@ class ResultsServerIT {
   }
 
   private void write(TaskResult result) throws Exception {
-    producer.send(new ProducerRecord<>(topics.results(), result.id(), ResultCodec.encode(result))).get();
+    producer
+        .send(new ProducerRecord<>(topics.results(), result.id(), ResultCodec.encode(result)))
+        .get();
   }
 
   private static TaskResult result(String id, Status status) {
-    return TaskResult.builder(id, status).task("fib")
+    return TaskResult.builder(id, status)
+        .task("fib")
         .result(status == Status.SUCCESS ? IntNode.valueOf(55) : null)
         .error(status == Status.SUCCESS ? null : new TaskError("TaskFailed", "try again"))
-        .queue("default").worker("w1").attempts(1)
-        .submittedAt(Instant.now()).startedAt(Instant.now()).finishedAt(Instant.now()).build();
+        .queue("default")
+        .worker("w1")
+        .attempts(1)
+        .submittedAt(Instant.now())
+        .startedAt(Instant.now())
+        .finishedAt(Instant.now())
+        .build();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private CompletableFuture<HttpResponse<String>> getAsync(String path) {
-    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+    return http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -95,8 +117,12 @@ class ResultsServerIT {
 
   @Test
   void aResultFromANewerWriterIsServedAsWritten() throws Exception {
-    String partial = "{\"v\":2,\"id\":\"p-1\",\"task\":\"fib\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":{\"done\":3}}";
-    producer.send(new ProducerRecord<>(topics.results(), "p-1", partial.getBytes(StandardCharsets.UTF_8))).get();
+    String partial =
+        "{\"v\":2,\"id\":\"p-1\",\"task\":\"fib\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":{\"done\":3}}";
+    producer
+        .send(
+            new ProducerRecord<>(topics.results(), "p-1", partial.getBytes(StandardCharsets.UTF_8)))
+        .get();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> get("/tasks/p-1").statusCode() == 200);
     assertThat(get("/tasks/p-1").body()).isEqualTo(partial);
@@ -110,17 +136,22 @@ class ResultsServerIT {
 
     write(result("flaky", Status.SUCCESS));
 
-    await().atMost(Duration.ofSeconds(30))
-        .until(() -> Json.parse(get("/tasks/flaky").body()).get("status").asText().equals("SUCCESS"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> Json.parse(get("/tasks/flaky").body()).get("status").asText().equals("SUCCESS"));
     for (int i = 0; i < 20; i++) {
-      assertThat(Json.parse(get("/tasks/flaky").body()).get("status").asText()).isEqualTo("SUCCESS");
+      assertThat(Json.parse(get("/tasks/flaky").body()).get("status").asText())
+          .isEqualTo("SUCCESS");
     }
   }
 
   @Test
   void aWaitingRequestReturnsWhenTheResultIsWritten() throws Exception {
     CompletableFuture<HttpResponse<String>> waiting = getAsync("/tasks/late?wait=30s");
-    await().atMost(Duration.ofSeconds(10)).until(() -> server.registry().find("fennel.api.waiting.requests").gauge().value() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.registry().find("fennel.api.waiting.requests").gauge().value() == 1);
     assertThat(waiting).isNotDone();
 
     write(result("late", Status.SUCCESS));
@@ -136,13 +167,21 @@ class ResultsServerIT {
     assertThat(get("/health/ready").statusCode()).isEqualTo(200);
     get("/tasks/some-id");
     String metrics = get("/metrics").body();
-    assertThat(metrics).contains("cache_gets_total", "fennel_http_requests_seconds_count", "fennel_api_waiting_requests",
-        "fennel_streams_thread_replaced_total{app=\"results-api\"}", "fennel_api_results_invalid_total");
+    assertThat(metrics)
+        .contains(
+            "cache_gets_total",
+            "fennel_http_requests_seconds_count",
+            "fennel_api_waiting_requests",
+            "fennel_streams_thread_replaced_total{app=\"results-api\"}",
+            "fennel_api_results_invalid_total");
   }
 
   @Test
-  void aDeletedResultsTopicStopsTheStoreAndFailsLiveness(KafkaTestBroker.Broker broker) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+  void aDeletedResultsTopicStopsTheStoreAndFailsLiveness(KafkaTestBroker.Broker broker)
+      throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       admin.deleteTopics(List.of(topics.results())).all().get();
     }
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP layer on port 0 over a map-backed store: every answer but those that need Kafka. */
 class ResultsServerTest {
-  private static final String SUCCESS = "{\"v\":1,\"id\":\"done\",\"task\":\"fib\",\"status\":\"SUCCESS\",\"result\":55,\"queue\":\"default\"}";
+  private static final String SUCCESS =
+      "{\"v\":1,\"id\":\"done\",\"task\":\"fib\",\"status\":\"SUCCESS\",\"result\":55,\"queue\":\"default\"}";
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<ResultsServer> servers = new ArrayList<>();
@@ -46,13 +47,27 @@ class ResultsServerTest {
   }
 
   private static ApiConfig config(int maxBatchIds, long maxRequestBytes, String token) {
-    return new ApiConfig("kafka.invalid:9092", new Topics("test."), "127.0.0.1", 0, null, null, 100, Duration.ofSeconds(60),
-        maxBatchIds, maxRequestBytes, 0, token, TopicLayout.DEFAULT, Map.of());
+    return new ApiConfig(
+        "kafka.invalid:9092",
+        new Topics("test."),
+        "127.0.0.1",
+        0,
+        null,
+        null,
+        100,
+        Duration.ofSeconds(60),
+        maxBatchIds,
+        maxRequestBytes,
+        0,
+        token,
+        TopicLayout.DEFAULT,
+        Map.of());
   }
 
   /** A server whose store has not been given yet: what the API is while topics are created. */
   private ResultsServer starting(ApiConfig config) {
-    ResultsServer server = new ResultsServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ResultsServer server =
+        new ResultsServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     servers.add(server);
     return server;
   }
@@ -83,13 +98,18 @@ class ResultsServerTest {
     return send(request(server, path));
   }
 
-  private HttpResponse<String> post(ResultsServer server, String path, String body) throws Exception {
-    return send(request(server, path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+  private HttpResponse<String> post(ResultsServer server, String path, String body)
+      throws Exception {
+    return send(
+        request(server, path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private static JsonNode assertError(HttpResponse<String> response, int status, String error) {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
     JsonNode body = Json.parse(response.body());
     if (error != null) {
       assertThat(body.get("error").asText()).as(response.body()).isEqualTo(error);
@@ -106,8 +126,12 @@ class ResultsServerTest {
   void whileStartingLookupsAnswer503WithRetryAfterAndLivenessAndMetricsAnswer() throws Exception {
     ResultsServer server = starting(config());
 
-    for (HttpResponse<String> response : List.of(get(server, "/tasks/some-id"), get(server, "/tasks/some-id?wait=5s"),
-        post(server, "/tasks/batch", idsJson(List.of("a", "b"))), get(server, "/queues"))) {
+    for (HttpResponse<String> response :
+        List.of(
+            get(server, "/tasks/some-id"),
+            get(server, "/tasks/some-id?wait=5s"),
+            post(server, "/tasks/batch", idsJson(List.of("a", "b"))),
+            get(server, "/queues"))) {
       assertError(response, 503, "starting");
       assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
     }
@@ -136,7 +160,8 @@ class ResultsServerTest {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo(SUCCESS);
-    assertThat(response.headers().firstValue(ResultsServer.SERVED_BY)).hasValue("127.0.0.1:" + server.port());
+    assertThat(response.headers().firstValue(ResultsServer.SERVED_BY))
+        .hasValue("127.0.0.1:" + server.port());
   }
 
   @Test
@@ -153,7 +178,8 @@ class ResultsServerTest {
 
   @Test
   void aStatusThisVersionDoesNotKnowIsServedAsAResultNotAsPending() throws Exception {
-    String partial = "{\"v\":2,\"id\":\"p-1\",\"status\":\"PARTIAL\",\"progress\":{\"done\":3,\"of\":7},\"queue\":\"default\"}";
+    String partial =
+        "{\"v\":2,\"id\":\"p-1\",\"status\":\"PARTIAL\",\"progress\":{\"done\":3,\"of\":7},\"queue\":\"default\"}";
     FakeLookup lookup = new FakeLookup();
     lookup.arrive("p-1", stored(partial));
     ResultsServer server = serving(lookup);
@@ -177,7 +203,8 @@ class ResultsServerTest {
     ResultsServer server = serving(lookup);
 
     CompletableFuture<HttpResponse<String>> waiting =
-        http.sendAsync(request(server, "/tasks/late?wait=60s").build(), HttpResponse.BodyHandlers.ofString());
+        http.sendAsync(
+            request(server, "/tasks/late?wait=60s").build(), HttpResponse.BodyHandlers.ofString());
     await().atMost(Duration.ofSeconds(10)).until(() -> lookup.waiters.size() == 1);
     assertThat(waiting).isNotDone();
 
@@ -205,7 +232,10 @@ class ResultsServerTest {
   void badIdsAndWaitsAre400() throws Exception {
     ResultsServer server = serving(new FakeLookup());
 
-    for (String path : List.of("/tasks/bad%20id", "/tasks/" + "x".repeat(300), "/tasks/ok?wait=soon", "/tasks/ok?wait=-1s")) {
+    for (String path :
+        List.of(
+            "/tasks/bad%20id",
+            "/tasks/" + "x".repeat(300), "/tasks/ok?wait=soon", "/tasks/ok?wait=-1s")) {
       assertError(get(server, path), 400, "bad_request");
     }
   }
@@ -216,7 +246,8 @@ class ResultsServerTest {
     lookup.arrive("done", stored(SUCCESS));
     ResultsServer server = serving(lookup);
 
-    HttpResponse<String> response = post(server, "/tasks/batch", idsJson(List.of("done", "missing", "done")));
+    HttpResponse<String> response =
+        post(server, "/tasks/batch", idsJson(List.of("done", "missing", "done")));
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode body = Json.parse(response.body());
@@ -229,8 +260,10 @@ class ResultsServerTest {
   void badBatchBodiesAre400AndOversizedOnes413() throws Exception {
     ResultsServer server = serving(config(3, 1024, null), new FakeLookup());
 
-    assertThat(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c"))).statusCode()).isEqualTo(200);
-    assertError(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c", "d"))), 413, "too_many_ids");
+    assertThat(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c"))).statusCode())
+        .isEqualTo(200);
+    assertError(
+        post(server, "/tasks/batch", idsJson(List.of("a", "b", "c", "d"))), 413, "too_many_ids");
     assertError(post(server, "/tasks/batch", "x".repeat(2048)), 413, null);
     assertError(post(server, "/tasks/batch", "{\"ids\": ["), 400, "bad_request");
     assertError(post(server, "/tasks/batch", "[1,2]"), 400, "bad_request");
@@ -245,7 +278,10 @@ class ResultsServerTest {
     ResultsServer server = serving(new FakeLookup());
 
     assertError(send(request(server, "/tasks/x").DELETE()), 405, "method_not_allowed");
-    assertError(send(request(server, "/tasks/batch").PUT(HttpRequest.BodyPublishers.noBody())), 405, "method_not_allowed");
+    assertError(
+        send(request(server, "/tasks/batch").PUT(HttpRequest.BodyPublishers.noBody())),
+        405,
+        "method_not_allowed");
   }
 
   @Test
@@ -254,17 +290,28 @@ class ResultsServerTest {
     lookup.arrive("done", stored(SUCCESS));
     ResultsServer server = serving(config(10, 1024 * 1024, "s3cret"), lookup);
 
-    for (HttpRequest.Builder request : List.of(request(server, "/tasks/done"), request(server, "/metrics"), request(server, "/queues"),
-        request(server, "/tasks/done").header("Authorization", "Bearer wrong"),
-        request(server, "/tasks/done").header("Authorization", "s3cret"),
-        request(server, "/tasks/batch").header("Authorization", "Bearer s3cre").POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("x")))))) {
+    for (HttpRequest.Builder request :
+        List.of(
+            request(server, "/tasks/done"),
+            request(server, "/metrics"),
+            request(server, "/queues"),
+            request(server, "/tasks/done").header("Authorization", "Bearer wrong"),
+            request(server, "/tasks/done").header("Authorization", "s3cret"),
+            request(server, "/tasks/batch")
+                .header("Authorization", "Bearer s3cre")
+                .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("x")))))) {
       HttpResponse<String> response = send(request);
       assertError(response, 401, "unauthorized");
       assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
       assertThat(response.body()).doesNotContain("s3cret");
     }
-    assertThat(send(request(server, "/tasks/done").header("Authorization", "Bearer s3cret")).statusCode()).isEqualTo(200);
-    assertThat(send(request(server, "/queues").header("Authorization", "Bearer s3cret")).statusCode()).isEqualTo(200);
+    assertThat(
+            send(request(server, "/tasks/done").header("Authorization", "Bearer s3cret"))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            send(request(server, "/queues").header("Authorization", "Bearer s3cret")).statusCode())
+        .isEqualTo(200);
     assertThat(get(server, "/health/ready").statusCode()).isEqualTo(200);
     assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
   }
@@ -278,7 +325,8 @@ class ResultsServerTest {
     HttpResponse<String> notReady = get(server, "/tasks/rebalancing");
     assertError(notReady, 503, "not_ready");
     assertThat(notReady.headers().firstValue("Retry-After")).hasValue("1");
-    assertError(post(server, "/tasks/batch", idsJson(List.of("ok", "rebalancing"))), 503, "not_ready");
+    assertError(
+        post(server, "/tasks/batch", idsJson(List.of("ok", "rebalancing"))), 503, "not_ready");
 
     lookup.getFails = new IllegalStateException("the store broke");
     JsonNode internal = assertError(get(server, "/tasks/any"), 500, "internal");
@@ -329,7 +377,8 @@ class ResultsServerTest {
     HttpResponse<String> response = get(server, "/queues");
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(Json.parse(response.body()).get("queues").get(0).get("backlog").asInt()).isEqualTo(3);
+    assertThat(Json.parse(response.body()).get("queues").get(0).get("backlog").asInt())
+        .isEqualTo(3);
   }
 
   @Test
@@ -344,16 +393,26 @@ class ResultsServerTest {
     here.owners.put("gone", new ResultLookup.Remote(new HostInfo("127.0.0.1", owner.port())));
     ResultsServer entry = serving(config, here);
 
-    HttpResponse<String> one = send(request(entry, "/tasks/far").header("Authorization", "Bearer s3cret"));
-    HttpResponse<String> batch = send(request(entry, "/tasks/batch").header("Authorization", "Bearer s3cret")
-        .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("near", "far", "gone")))));
+    HttpResponse<String> one =
+        send(request(entry, "/tasks/far").header("Authorization", "Bearer s3cret"));
+    HttpResponse<String> batch =
+        send(
+            request(entry, "/tasks/batch")
+                .header("Authorization", "Bearer s3cret")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(idsJson(List.of("near", "far", "gone")))));
 
     assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
     assertThat(Json.parse(one.body()).get("id").asText()).isEqualTo("far");
-    assertThat(one.headers().firstValue(ResultsServer.SERVED_BY)).hasValue("127.0.0.1:" + owner.port());
+    assertThat(one.headers().firstValue(ResultsServer.SERVED_BY))
+        .hasValue("127.0.0.1:" + owner.port());
     assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
-    assertThat(Json.parse(batch.body()).get("results")).extracting(r -> r.get("id").asText()).containsExactlyInAnyOrder("near", "far");
-    assertThat(Json.parse(batch.body()).get("unknown")).extracting(JsonNode::asText).containsExactly("gone");
+    assertThat(Json.parse(batch.body()).get("results"))
+        .extracting(r -> r.get("id").asText())
+        .containsExactlyInAnyOrder("near", "far");
+    assertThat(Json.parse(batch.body()).get("unknown"))
+        .extracting(JsonNode::asText)
+        .containsExactly("gone");
   }
 
   @Test
@@ -370,18 +429,21 @@ class ResultsServerTest {
       List<Future<?>> runs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int offset = t;
-        runs.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            HttpResponse<String> response = switch (kinds.get((i + offset) % kinds.size())) {
-              case "200" -> get(server, "/tasks/done");
-              case "404" -> get(server, "/tasks/missing");
-              case "400" -> get(server, "/tasks/bad%20id");
-              default -> post(server, "/tasks/batch", idsJson(List.of("done")));
-            };
-            assertThat(response.statusCode()).isIn(200, 404, 400);
-          }
-          return null;
-        }));
+        runs.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    HttpResponse<String> response =
+                        switch (kinds.get((i + offset) % kinds.size())) {
+                          case "200" -> get(server, "/tasks/done");
+                          case "404" -> get(server, "/tasks/missing");
+                          case "400" -> get(server, "/tasks/bad%20id");
+                          default -> post(server, "/tasks/batch", idsJson(List.of("done")));
+                        };
+                    assertThat(response.statusCode()).isIn(200, 404, 400);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> run : runs) {
         run.get();
@@ -391,14 +453,21 @@ class ResultsServerTest {
     }
 
     int each = threads * perThread / kinds.size();
-    // The request log runs after the answer is sent, so the last few may be recorded a moment later.
-    await().atMost(Duration.ofSeconds(10)).until(() -> requestCounts(server).values().stream().mapToLong(Long::longValue).sum()
-        == (long) threads * perThread);
-    assertThat(requestCounts(server)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "GET /tasks/{id} 200", (long) each,
-        "GET /tasks/{id} 404", (long) each,
-        "GET /tasks/{id} 400", (long) each,
-        "POST /tasks/batch 200", (long) each));
+    // The request log runs after the answer is sent, so the last few may be recorded a moment
+    // later.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                requestCounts(server).values().stream().mapToLong(Long::longValue).sum()
+                    == (long) threads * perThread);
+    assertThat(requestCounts(server))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "GET /tasks/{id} 200", (long) each,
+                "GET /tasks/{id} 404", (long) each,
+                "GET /tasks/{id} 400", (long) each,
+                "POST /tasks/batch 200", (long) each));
   }
 
   @Test
@@ -410,16 +479,31 @@ class ResultsServerTest {
     }
     assertThat(send(request(server, "/tasks/probe").DELETE()).statusCode()).isEqualTo(405);
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(requestCounts(server)).isEqualTo(Map.of("GET unmatched 404", 5L, "DELETE unmatched 405", 1L)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(requestCounts(server))
+                    .isEqualTo(Map.of("GET unmatched 404", 5L, "DELETE unmatched 405", 1L)));
   }
 
   private static Map<String, Long> requestCounts(ResultsServer server) {
-    return server.registry().find("fennel.http.requests").timers().stream().collect(Collectors.toMap(
-        timer -> timer.getId().getTag("method") + " " + timer.getId().getTag("endpoint") + " " + timer.getId().getTag("status"),
-        Timer::count));
+    return server.registry().find("fennel.http.requests").timers().stream()
+        .collect(
+            Collectors.toMap(
+                timer ->
+                    timer.getId().getTag("method")
+                        + " "
+                        + timer.getId().getTag("endpoint")
+                        + " "
+                        + timer.getId().getTag("status"),
+                Timer::count));
   }
 
-  /** A store in a map: results arrive when a test says so, and every failure mode can be switched on. */
+  /**
+   * A store in a map: results arrive when a test says so, and every failure mode can be switched
+   * on.
+   */
   static final class FakeLookup implements ResultLookup {
     final Map<String, StoredResult> results = new ConcurrentHashMap<>();
     final Map<String, Owner> owners = new ConcurrentHashMap<>();

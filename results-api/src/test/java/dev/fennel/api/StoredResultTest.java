@@ -18,9 +18,19 @@ class StoredResultTest {
 
   @Test
   void theStatusAndQueueAreReadFromWhatTheCodecWrites() {
-    StoredResult stored = StoredResult.of(ResultCodec.encode(TaskResult.builder("s", Status.SUCCESS).task("fib")
-        .result(IntNode.valueOf(5)).queue("high").worker("w1").attempts(1)
-        .submittedAt(Instant.EPOCH).startedAt(Instant.EPOCH).finishedAt(Instant.EPOCH).build()));
+    StoredResult stored =
+        StoredResult.of(
+            ResultCodec.encode(
+                TaskResult.builder("s", Status.SUCCESS)
+                    .task("fib")
+                    .result(IntNode.valueOf(5))
+                    .queue("high")
+                    .worker("w1")
+                    .attempts(1)
+                    .submittedAt(Instant.EPOCH)
+                    .startedAt(Instant.EPOCH)
+                    .finishedAt(Instant.EPOCH)
+                    .build()));
 
     assertThat(stored.status()).isEqualTo("SUCCESS");
     assertThat(stored.known()).isEqualTo(Status.SUCCESS);
@@ -30,7 +40,8 @@ class StoredResultTest {
 
   @Test
   void aStatusThisVersionDoesNotKnowIsStillAResultButNotFinal() {
-    String json = "{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":0.5}";
+    String json =
+        "{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":0.5}";
     StoredResult stored = of(json);
 
     assertThat(stored).isNotNull();
@@ -42,8 +53,10 @@ class StoredResultTest {
 
   @Test
   void unknownFieldsOfAnyShapeAreSkippedAndNestedStatusesIgnored() {
-    StoredResult stored = of("{\"extra\":{\"status\":\"RETRY\",\"queue\":\"nested\",\"deep\":[1,{\"a\":null}]},"
-        + "\"result\":{\"status\":\"FAILURE\"},\"list\":[\"status\"],\"status\":\"SUCCESS\",\"later\":true,\"queue\":\"low\"}");
+    StoredResult stored =
+        of(
+            "{\"extra\":{\"status\":\"RETRY\",\"queue\":\"nested\",\"deep\":[1,{\"a\":null}]},"
+                + "\"result\":{\"status\":\"FAILURE\"},\"list\":[\"status\"],\"status\":\"SUCCESS\",\"later\":true,\"queue\":\"low\"}");
 
     assertThat(stored.status()).isEqualTo("SUCCESS");
     assertThat(stored.queue()).isEqualTo("low");

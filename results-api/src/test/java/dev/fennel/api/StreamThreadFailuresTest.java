@@ -22,35 +22,52 @@ import org.junit.jupiter.api.Test;
 
 class StreamThreadFailuresTest {
 
-  /** As Kafka Streams hands errors to the uncaught-exception handler: wrapped in a StreamsException. */
+  /**
+   * As Kafka Streams hands errors to the uncaught-exception handler: wrapped in a StreamsException.
+   */
   private static Throwable wrapped(Throwable cause) {
     return new StreamsException("stream-thread failed", cause);
   }
 
   @Test
   void whatANewThreadCanGetPastIsReplaced() {
-    assertThat(StreamThreadFailures.classify(wrapped(new TimeoutException("broker away")))).isInstanceOf(StreamThreadFailures.Replace.class);
-    assertThat(StreamThreadFailures.classify(new DisconnectException())).isInstanceOf(StreamThreadFailures.Replace.class);
-    assertThat(StreamThreadFailures.classify(wrapped(new UnknownTopicOrPartitionException("leader moving"))))
+    assertThat(StreamThreadFailures.classify(wrapped(new TimeoutException("broker away"))))
         .isInstanceOf(StreamThreadFailures.Replace.class);
-    assertThat(StreamThreadFailures.classify(new TaskMigratedException("rebalanced"))).isInstanceOf(StreamThreadFailures.Replace.class);
+    assertThat(StreamThreadFailures.classify(new DisconnectException()))
+        .isInstanceOf(StreamThreadFailures.Replace.class);
+    assertThat(
+            StreamThreadFailures.classify(
+                wrapped(new UnknownTopicOrPartitionException("leader moving"))))
+        .isInstanceOf(StreamThreadFailures.Replace.class);
+    assertThat(StreamThreadFailures.classify(new TaskMigratedException("rebalanced")))
+        .isInstanceOf(StreamThreadFailures.Replace.class);
     assertThat(StreamThreadFailures.classify(wrapped(new ProcessorStateException("store hiccup"))))
         .isInstanceOf(StreamThreadFailures.Replace.class);
-    assertThat(StreamThreadFailures.classify(wrapped(new IllegalStateException("a bug on one record"))))
+    assertThat(
+            StreamThreadFailures.classify(
+                wrapped(new IllegalStateException("a bug on one record"))))
         .isInstanceOf(StreamThreadFailures.Replace.class);
   }
 
   @Test
   void whatNoNewThreadCanFixShutsTheClientDown() {
-    assertThat(StreamThreadFailures.classify(wrapped(new TopicAuthorizationException("no READ on fennel.results"))))
+    assertThat(
+            StreamThreadFailures.classify(
+                wrapped(new TopicAuthorizationException("no READ on fennel.results"))))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
-    assertThat(StreamThreadFailures.classify(wrapped(new GroupAuthorizationException("no group access"))))
+    assertThat(
+            StreamThreadFailures.classify(
+                wrapped(new GroupAuthorizationException("no group access"))))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
     assertThat(StreamThreadFailures.classify(new SaslAuthenticationException("bad password")))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
-    assertThat(StreamThreadFailures.classify(new MissingSourceTopicException("fennel.results is gone")))
+    assertThat(
+            StreamThreadFailures.classify(
+                new MissingSourceTopicException("fennel.results is gone")))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
-    assertThat(StreamThreadFailures.classify(wrapped(new InvalidConfigurationException("bad setting"))))
+    assertThat(
+            StreamThreadFailures.classify(
+                wrapped(new InvalidConfigurationException("bad setting"))))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
     assertThat(StreamThreadFailures.classify(wrapped(new KafkaException("non-retriable"))))
         .isInstanceOf(StreamThreadFailures.ShutDown.class);
@@ -62,14 +79,18 @@ class StreamThreadFailuresTest {
   void aFatalCauseWinsOverARetriableWrapper() {
     Throwable error = new TimeoutException("gave up", new TopicAuthorizationException("no READ"));
 
-    assertThat(StreamThreadFailures.classify(error)).isInstanceOf(StreamThreadFailures.ShutDown.class);
+    assertThat(StreamThreadFailures.classify(error))
+        .isInstanceOf(StreamThreadFailures.ShutDown.class);
   }
 
   @Test
   void theReasonNamesTheCause() {
-    StreamThreadFailures.Decision decision = StreamThreadFailures.classify(wrapped(new TopicAuthorizationException("no READ on fennel.results")));
+    StreamThreadFailures.Decision decision =
+        StreamThreadFailures.classify(
+            wrapped(new TopicAuthorizationException("no READ on fennel.results")));
 
-    assertThat(((StreamThreadFailures.ShutDown) decision).reason()).contains("TopicAuthorizationException", "no READ on fennel.results");
+    assertThat(((StreamThreadFailures.ShutDown) decision).reason())
+        .contains("TopicAuthorizationException", "no READ on fennel.results");
   }
 
   @Test
@@ -84,7 +105,8 @@ class StreamThreadFailuresTest {
     }
     StreamThreadFailures.Decision fourth = failures.decide(bug);
     assertThat(fourth).isInstanceOf(StreamThreadFailures.ShutDown.class);
-    assertThat(((StreamThreadFailures.ShutDown) fourth).reason()).contains("4 times", "IllegalStateException");
+    assertThat(((StreamThreadFailures.ShutDown) fourth).reason())
+        .contains("4 times", "IllegalStateException");
 
     clock.advance(Duration.ofMinutes(10));
     assertThat(failures.decide(bug)).isInstanceOf(StreamThreadFailures.Replace.class);

@@ -1,5 +1,6 @@
 package dev.fennel.testkit;
 
+import dev.fennel.devbroker.EmbeddedKafka;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -13,15 +14,16 @@ import org.testcontainers.kafka.KafkaContainer;
  * JUnit 5 extension that hands a test a real Kafka broker, one per test JVM.
  *
  * <p>Which broker: an external cluster when {@code FENNEL_TEST_BOOTSTRAP} (or the system property
- * {@code fennel.test.bootstrap}) is set; Testcontainers' {@code apache/kafka} container when Docker is
- * available and {@code FENNEL_TEST_DOCKER} is not {@code false}; otherwise the in-process
- * {@link EmbeddedKafka}. Tests keep apart by using {@link #uniquePrefix()} for their topics.
+ * {@code fennel.test.bootstrap}) is set; Testcontainers' {@code apache/kafka} container when Docker
+ * is available and {@code FENNEL_TEST_DOCKER} is not {@code false}; otherwise the in-process {@link
+ * EmbeddedKafka}. Tests keep apart by using {@link #uniquePrefix()} for their topics.
  *
  * <p>Use it as {@code @ExtendWith(KafkaTestBroker.class)} with a {@link Broker} parameter.
  */
 public final class KafkaTestBroker implements ParameterResolver {
   private static final Logger log = LoggerFactory.getLogger(KafkaTestBroker.class);
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaTestBroker.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(KafkaTestBroker.class);
 
   /** The {@code apache/kafka} image used when Docker is available. */
   public static final String IMAGE = "apache/kafka:4.1.1";
@@ -46,13 +48,18 @@ public final class KafkaTestBroker implements ParameterResolver {
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return context.getRoot().getStore(NAMESPACE).computeIfAbsent(Holder.class, key -> Holder.start(), Holder.class).broker;
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .computeIfAbsent(Holder.class, key -> Holder.start(), Holder.class)
+        .broker;
   }
 
   /** The JVM-wide broker; the root store closes it when the test run ends. */
   private record Holder(Broker broker, AutoCloseable resource) implements AutoCloseable {
     static Holder start() {
-      String external = System.getProperty("fennel.test.bootstrap", System.getenv("FENNEL_TEST_BOOTSTRAP"));
+      String external =
+          System.getProperty("fennel.test.bootstrap", System.getenv("FENNEL_TEST_BOOTSTRAP"));
       if (external != null && !external.isBlank()) {
         log.info("tests use the external Kafka cluster at {}", external);
         return new Holder(new Broker(external, "external"), () -> {});
@@ -61,7 +68,8 @@ public final class KafkaTestBroker implements ParameterResolver {
         KafkaContainer container = new KafkaContainer(IMAGE);
         container.start();
         log.info("tests use a Kafka container at {}", container.getBootstrapServers());
-        return new Holder(new Broker(container.getBootstrapServers(), "testcontainers"), container::stop);
+        return new Holder(
+            new Broker(container.getBootstrapServers(), "testcontainers"), container::stop);
       }
       EmbeddedKafka kafka = EmbeddedKafka.start();
       log.info("tests use the embedded Kafka broker at {}", kafka.bootstrapServers());

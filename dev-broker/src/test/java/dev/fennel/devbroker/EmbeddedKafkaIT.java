@@ -1,4 +1,4 @@
-package dev.fennel.testkit;
+package dev.fennel.devbroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,20 +26,29 @@ class EmbeddedKafkaIT {
   void keepsItsDataAcrossARestartOnTheSameDirectory(@TempDir Path dir) throws Exception {
     EmbeddedKafka.Options options = new EmbeddedKafka.Options("127.0.0.1", 0, dir, 1);
     try (EmbeddedKafka kafka = EmbeddedKafka.start(options)) {
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
         admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
       }
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(
-          Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+              new StringSerializer(),
+              new StringSerializer())) {
         producer.send(new ProducerRecord<>("kept", "k", "v")).get();
       }
     }
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(options);
-        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-            ConsumerConfig.GROUP_ID_CONFIG, "check",
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        KafkaConsumer<String, String> consumer =
+            new KafkaConsumer<>(
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "check",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
       consumer.subscribe(Set.of("kept"));
       ConsumerRecords<String, String> records = ConsumerRecords.empty();
       for (int i = 0; i < 60 && records.isEmpty(); i++) {

@@ -1,4 +1,4 @@
-package dev.fennel.testkit;
+package dev.fennel.devbroker;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +23,7 @@ import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +53,16 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param clusterId the cluster id every node of one cluster shares, or null for a new one
    * @param replication replicas of internal and default topics (3 also sets min.insync.replicas 2)
    */
-  public record Options(String host, int port, Path dataDir, int partitions, int nodeId, int controllerPort,
-      String voters, String clusterId, int replication) {
+  public record Options(
+      String host,
+      int port,
+      @Nullable Path dataDir,
+      int partitions,
+      int nodeId,
+      int controllerPort,
+      @Nullable String voters,
+      @Nullable String clusterId,
+      int replication) {
     public Options {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
@@ -67,7 +76,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** A single-node cluster. */
-    public Options(String host, int port, Path dataDir, int partitions) {
+    public Options(String host, int port, @Nullable Path dataDir, int partitions) {
       this(host, port, dataDir, partitions, 1, 0, null, null, 1);
     }
 
@@ -77,7 +86,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
+  private EmbeddedKafka(
+      KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
     this.dataDir = dataDir;
@@ -89,18 +99,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     return start(Options.forTests());
   }
 
-  /** Formats the data directory if it is new, starts the broker and waits until it serves clients. */
+  /**
+   * Formats the data directory if it is new, starts the broker and waits until it serves clients.
+   */
   public static EmbeddedKafka start(Options options) {
     boolean temporary = options.dataDir() == null;
     Path dataDir;
     try {
-      dataDir = temporary ? Files.createTempDirectory("fennel-kafka-") : Files.createDirectories(options.dataDir());
+      dataDir =
+          temporary
+              ? Files.createTempDirectory("fennel-kafka-")
+              : Files.createDirectories(options.dataDir());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the Kafka data directory: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create the Kafka data directory: " + e.getMessage(), e);
     }
     int port = options.port() == 0 ? freePort() : options.port();
     int controllerPort = options.controllerPort() == 0 ? freePort() : options.controllerPort();
-    String voters = options.voters() != null ? options.voters() : options.nodeId() + "@127.0.0.1:" + controllerPort;
+    String voters =
+        options.voters() != null
+            ? options.voters()
+            : options.nodeId() + "@127.0.0.1:" + controllerPort;
     String replication = Integer.toString(options.replication());
     String minIsr = options.replication() >= 3 ? "2" : "1";
     String logDir = dataDir.resolve("kraft").toAbsolutePath().toString();
@@ -109,7 +128,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(options.nodeId()));
     props.put("controller.quorum.voters", voters);
-    props.put("listeners", "PLAINTEXT://" + options.host() + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://" + options.host() + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + options.host() + ":" + port);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -117,7 +138,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("log.dirs", logDir);
     props.put("num.partitions", String.valueOf(options.partitions()));
     props.put("auto.create.topics.enable", "false");
-    // Internal topics must not ask for more replicas than there are nodes, or consumer groups never form.
+    // Internal topics must not ask for more replicas than there are nodes, or consumer groups never
+    // form.
     props.put("default.replication.factor", replication);
     props.put("min.insync.replicas", minIsr);
     props.put("offsets.topic.replication.factor", replication);
@@ -131,7 +153,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("log.cleaner.backoff.ms", "1000");
 
     KafkaConfig config = new KafkaConfig(props, false);
-    format(logDir, config, options.clusterId() != null ? options.clusterId() : Uuid.randomUuid().toString());
+    format(
+        logDir,
+        config,
+        options.clusterId() != null ? options.clusterId() : Uuid.randomUuid().toString());
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     String bootstrap = options.host() + ":" + port;
     EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir, temporary);
@@ -162,18 +187,23 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setControllerListenerName("CONTROLLER")
           .run();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot format the Kafka data directory " + logDir + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot format the Kafka data directory " + logDir + ": " + e.getMessage(), e);
     }
   }
 
   private void awaitReady(Duration timeout) {
-    Map<String, Object> config = Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            (int) timeout.toMillis());
     try (Admin admin = Admin.create(config)) {
       admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("the embedded Kafka broker did not become ready within " + timeout.toSeconds() + " s", e);
+      throw new IllegalStateException(
+          "the embedded Kafka broker did not become ready within " + timeout.toSeconds() + " s", e);
     }
   }
 

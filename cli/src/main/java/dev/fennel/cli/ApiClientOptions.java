@@ -1,0 +1,48 @@
+package dev.fennel.cli;
+
+import dev.fennel.producer.ResultsClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
+
+/** How a command reaches the results API: its address and the bearer token it may require. */
+final class ApiClientOptions {
+  @Option(
+      names = "--api",
+      paramLabel = "URL",
+      defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
+      description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
+  String api;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:FENNEL_API_TOKEN_FILE}",
+      description =
+          "A file holding the bearer token the API requires (env FENNEL_API_TOKEN_FILE, or the token itself in FENNEL_API_TOKEN).")
+  @Nullable Path tokenFile;
+
+  /** A client of {@link #api} that sends the token, if one is given. */
+  ResultsClient client() {
+    return new ResultsClient(api, token(tokenFile, System::getenv));
+  }
+
+  /**
+   * The bearer token: the content of {@code tokenFile} (stripped) when given, else {@code
+   * FENNEL_API_TOKEN}; the API server and its clients read it the same way.
+   */
+  static @Nullable String token(@Nullable Path tokenFile, Function<String, @Nullable String> env) {
+    if (tokenFile != null) {
+      try {
+        return Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+      }
+    }
+    return env.apply("FENNEL_API_TOKEN");
+  }
+}

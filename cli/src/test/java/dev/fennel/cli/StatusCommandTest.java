@@ -1,0 +1,77 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fennel status} against an API that requires a bearer token: the token is read and sent.
+ */
+class StatusCommandTest {
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private HttpServer server;
+
+  @BeforeEach
+  void serve() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/queues",
+        exchange -> {
+          String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+          authorizations.add(String.valueOf(authorization));
+          boolean allowed = "Bearer t0ken".equals(authorization);
+          byte[] body =
+              (allowed
+                      ? "{\"queues\":[],\"resultsSeenSince\":\"2026-01-01T00:00:00Z\"}"
+                      : "{\"message\":\"a bearer token is required\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(allowed ? 200 : 401, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  @Test
+  void sendsTheTokenFromTheTokenFile(@TempDir Path dir) throws Exception {
+    Path tokenFile = Files.writeString(dir.resolve("token"), "t0ken\n");
+
+    int status =
+        Fennel.run(
+            "status",
+            "--api",
+            "http://127.0.0.1:" + server.getAddress().getPort(),
+            "--token-file",
+            tokenFile.toString());
+
+    assertThat(status).isZero();
+    assertThat(authorizations).containsExactly("Bearer t0ken");
+  }
+
+  @Test
+  void tokenFileWinsOverTheEnvironmentAndTheEnvironmentIsTheFallback(@TempDir Path dir)
+      throws Exception {
+    Path tokenFile = Files.writeString(dir.resolve("token"), "  from-file \n");
+
+    assertThat(ApiClientOptions.token(tokenFile, name -> "from-env")).isEqualTo("from-file");
+    assertThat(
+            ApiClientOptions.token(
+                null, name -> name.equals("FENNEL_API_TOKEN") ? "from-env" : null))
+        .isEqualTo("from-env");
+  }
+}

@@ -1,0 +1,51 @@
+package dev.fennel.admin;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one place where Fennel assembles the settings every Kafka client it makes shares (Admin,
+ * Streams, consumer, producer): the pass-through settings (TLS, SASL, tuning), the bootstrap
+ * address and the client id.
+ */
+public final class KafkaClients {
+  private KafkaClients() {}
+
+  /**
+   * The shared settings of one client: {@code passThrough} as given, then the bootstrap address
+   * (always {@code bootstrapServers}), then {@code clientId} unless the pass-through settings name
+   * one. The caller adds its client's own settings to the returned (new, mutable) properties.
+   *
+   * @param bootstrapServers Kafka's address, {@code host:port[,host:port…]}
+   * @param passThrough settings passed to every client as they are, e.g. {@code security.protocol}
+   * @param clientId the client id to use, or null for Kafka's generated one
+   */
+  public static Properties common(
+      String bootstrapServers, Map<String, String> passThrough, @Nullable String clientId) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("the Kafka bootstrap address is blank: give host:port");
+    }
+    Properties props = new Properties();
+    props.putAll(passThrough);
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    if (clientId != null) {
+      props.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+    }
+    return props;
+  }
+
+  /** An Admin client with the shared settings whose every call gives up after {@code timeout}. */
+  public static Admin admin(
+      String bootstrapServers, Map<String, String> passThrough, Duration timeout) {
+    Properties props = common(bootstrapServers, passThrough, null);
+    int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+    return Admin.create(props);
+  }
+}

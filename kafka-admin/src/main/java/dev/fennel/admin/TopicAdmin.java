@@ -1,0 +1,171 @@
+package dev.fennel.admin;
+
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** Creates Fennel's topics when they are missing, laid out as a {@link TopicLayout} says. */
+public final class TopicAdmin {
+  private TopicAdmin() {}
+
+  /**
+   * The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as
+   * they should be created.
+   */
+  public static List<NewTopic> newTopics(
+      TopicLayout layout, Topics topics, Collection<String> queues) {
+    short factor = layout.replicationFactor();
+    Optional<Short> replication = factor == -1 ? Optional.empty() : Optional.of(factor);
+    List<NewTopic> wanted = new ArrayList<>();
+    for (String queue : queues) {
+      wanted.add(
+          new NewTopic(topics.queue(queue), Optional.of(layout.queuePartitions()), replication));
+    }
+    wanted.add(
+        new NewTopic(topics.results(), Optional.of(layout.resultPartitions()), replication)
+            .configs(
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
+    if (!queues.isEmpty()) {
+      wanted.add(
+          new NewTopic(topics.scheduled(), Optional.of(layout.queuePartitions()), replication));
+    }
+    return wanted;
+  }
+
+  /**
+   * Opens an Admin client with {@link KafkaClients#admin}, runs {@link #ensure(Admin, TopicLayout,
+   * Topics, Collection, Duration)} and closes it.
+   */
+  public static void ensure(
+      String bootstrapServers,
+      Map<String, String> passThrough,
+      TopicLayout layout,
+      Topics topics,
+      Collection<String> queues,
+      Duration timeout) {
+    try (Admin admin = KafkaClients.admin(bootstrapServers, passThrough, timeout)) {
+      ensure(admin, layout, topics, queues, timeout);
+    }
+  }
+
+  /**
+   * Creates whichever of {@link #newTopics} are missing, and waits until every partition of the
+   * created ones has a leader; existing topics are left as they are.
+   */
+  public static void ensure(
+      Admin admin, TopicLayout layout, Topics topics, Collection<String> queues, Duration timeout) {
+    List<NewTopic> wanted = newTopics(layout, topics, queues);
+    var futures = admin.createTopics(wanted).values();
+    List<String> created = new ArrayList<>();
+    for (NewTopic topic : wanted) {
+      try {
+        futures.get(topic.name()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        created.add(topic.name());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException(
+              "cannot create topic " + topic.name() + ": " + e.getCause().getMessage(),
+              e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new IllegalStateException(
+            "Kafka did not answer within "
+                + timeout.toSeconds()
+                + " s while creating topic "
+                + topic.name()
+                + ": is the bootstrap address right and the broker up?",
+            e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while creating topics", e);
+      }
+    }
+    awaitLeaders(admin, created, timeout);
+  }
+
+  /**
+   * Waits until the leader of every partition of the new topics serves requests. A producer that
+   * writes to a partition the broker has not applied yet gets NOT_LEADER for its first batch while
+   * a later pipelined batch may be appended; every retry of the first is then refused as out of
+   * sequence until it expires, and its records are lost (KAFKA-15591, open in Kafka 4.4.0).
+   * ListOffsets is answered by the partition leader itself, so once it succeeds for every
+   * partition, producing is safe.
+   */
+  private static void awaitLeaders(Admin admin, List<String> names, Duration timeout) {
+    if (names.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        Map<String, TopicDescription> described =
+            admin
+                .describeTopics(names)
+                .allTopicNames()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        boolean allLed =
+            described.values().stream()
+                .allMatch(
+                    d ->
+                        d.partitions().stream()
+                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (allLed && described.size() == names.size()) {
+          Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+          described
+              .values()
+              .forEach(
+                  d ->
+                      d.partitions()
+                          .forEach(
+                              p ->
+                                  partitions.put(
+                                      new TopicPartition(d.name(), p.partition()),
+                                      OffsetSpec.latest())));
+          admin.listOffsets(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw new IllegalStateException(
+              "cannot describe topics " + names + ": " + e.getCause().getMessage(), e.getCause());
+        }
+      } catch (TimeoutException e) {
+        throw new IllegalStateException(
+            "Kafka did not describe the new topics " + names + " in time", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topic leaders", e);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the new topics "
+                + names
+                + " have partitions without a leader after "
+                + timeout.toSeconds()
+                + " s: are enough brokers up?");
+      }
+      // A topic's partitions get their leaders within milliseconds on a healthy cluster: poll
+      // briefly.
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.fennel.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+class TopicAdminTest {
+  @Test
+  void resultsTopicIsCompacted() {
+    List<NewTopic> topics =
+        TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), Topics.STANDARD_QUEUES);
+
+    NewTopic results =
+        topics.stream().filter(t -> t.name().equals("fennel.results")).findFirst().orElseThrow();
+    assertThat(results.configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(topics)
+        .extracting(NewTopic::name)
+        .contains("fennel.tasks.high", "fennel.dead-letters", "fennel.scheduled");
+  }
+
+  @Test
+  void layoutGivesPartitionsAndReplication() {
+    List<NewTopic> topics =
+        TopicAdmin.newTopics(new TopicLayout(6, 3, (short) 3), Topics.defaults(), List.of("high"));
+
+    assertThat(topics)
+        .filteredOn(t -> t.name().equals("fennel.tasks.high"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.numPartitions()).isEqualTo(6));
+    assertThat(topics)
+        .filteredOn(t -> t.name().equals("fennel.results"))
+        .singleElement()
+        .satisfies(t -> assertThat(t.numPartitions()).isEqualTo(3));
+    assertThat(topics).allSatisfy(t -> assertThat(t.replicationFactor()).isEqualTo((short) 3));
+  }
+
+  @Test
+  void withoutQueuesOnlyResultsAndDeadLetters() {
+    assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
+        .extracting(NewTopic::name)
+        .containsExactly("fennel.results", "fennel.dead-letters");
+  }
+
+  @Test
+  void commonSettingsPassThroughAndBootstrapWins() {
+    Properties props =
+        KafkaClients.common(
+            "k1:9092",
+            Map.of("security.protocol", "SSL", "bootstrap.servers", "ignored:1"),
+            "fennel-test");
+
+    assertThat(props)
+        .containsEntry("security.protocol", "SSL")
+        .containsEntry("bootstrap.servers", "k1:9092")
+        .containsEntry("client.id", "fennel-test");
+  }
+
+  @Test
+  void aClientIdGivenByTheUserIsKept() {
+    assertThat(KafkaClients.common("k1:9092", Map.of("client.id", "mine"), "fennel-test"))
+        .containsEntry("client.id", "mine");
+    assertThat(KafkaClients.common("k1:9092", Map.of(), null)).doesNotContainKey("client.id");
+  }
+
+  @Test
+  void aBlankBootstrapIsRefused() {
+    assertThatThrownBy(() -> KafkaClients.admin(" ", Map.of(), Duration.ofSeconds(1)))
+        .hasMessageContaining("bootstrap");
+  }
+}

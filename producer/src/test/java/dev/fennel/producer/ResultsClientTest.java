@@ -1,0 +1,141 @@
+package dev.fennel.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The results client against a small HTTP server that, like the API with a token, answers 401
+ * without it.
+ */
+class ResultsClientTest {
+  private static final String TOKEN = "s3cret";
+
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<Duration> pauses = new CopyOnWriteArrayList<>();
+  private HttpServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+
+  private HttpServer serve(int port) {
+    try {
+      HttpServer started = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+      started.createContext("/", this::answer);
+      started.start();
+      return started;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    authorizations.add(String.valueOf(authorization));
+    String path = exchange.getRequestURI().getPath();
+    int status;
+    String body;
+    if (!("Bearer " + TOKEN).equals(authorization)) {
+      status = 401;
+      body = "{\"message\":\"a bearer token is required\"}";
+    } else if (path.equals("/queues")) {
+      status = 200;
+      body = "{\"queues\":[],\"resultsSeenSince\":\"2026-01-01T00:00:00Z\"}";
+    } else if (path.equals("/tasks/batch")) {
+      status = 200;
+      body = "{\"results\":[],\"unknown\":[\"a\"]}";
+    } else {
+      status = 404;
+      body = "{\"status\":\"PENDING\"}";
+    }
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private ResultsClient client(
+      int port, String token, int attempts, ResultsClient.Sleeper sleeper) {
+    return new ResultsClient("http://127.0.0.1:" + port, token, attempts, sleeper);
+  }
+
+  @Test
+  void sendsTheTokenOnEveryRequest() {
+    server = serve(0);
+    ResultsClient client = client(server.getAddress().getPort(), TOKEN, 3, pauses::add);
+
+    assertThat(client.queues().get("queues").isArray()).isTrue();
+    assertThat(client.batch(List.of("a")).unknown()).containsExactly("a");
+    assertThat(client.result("01a221d2-7d76-7909-a957-00d93cd5d1ee")).isEmpty();
+
+    assertThat(authorizations).hasSize(3).allMatch(("Bearer " + TOKEN)::equals);
+    assertThat(pauses).isEmpty();
+  }
+
+  @Test
+  void withoutTheTokenTheRefusalSaysWhatToSet() {
+    server = serve(0);
+    ResultsClient client = client(server.getAddress().getPort(), null, 3, pauses::add);
+
+    assertThatThrownBy(client::queues)
+        .hasMessageContaining("401")
+        .hasMessageContaining("FENNEL_API_TOKEN");
+    assertThat(authorizations).containsExactly("null");
+    assertThat(pauses).as("an answer is not retried").isEmpty();
+  }
+
+  @Test
+  void aRefusedConnectionIsTriedAgainAndTheNextTryGetsThrough() throws IOException {
+    int port = closedPort();
+    // Nothing listens on the port at the first try; the API "comes back" during the pause after it.
+    ResultsClient client =
+        client(
+            port,
+            TOKEN,
+            3,
+            pause -> {
+              pauses.add(pause);
+              if (server == null) {
+                server = serve(port);
+              }
+            });
+
+    assertThat(client.queues().get("queues").isArray()).isTrue();
+    assertThat(pauses).containsExactly(Duration.ofMillis(250));
+    assertThat(authorizations).containsExactly("Bearer " + TOKEN);
+  }
+
+  @Test
+  void retriesStopAfterTheBound() throws IOException {
+    int port = closedPort();
+    ResultsClient client = client(port, TOKEN, 3, pauses::add);
+
+    assertThatThrownBy(client::queues)
+        .hasMessageContaining("after 3 tries")
+        .hasMessageContaining("ConnectException");
+    assertThat(pauses).containsExactly(Duration.ofMillis(250), Duration.ofMillis(500));
+  }
+}
