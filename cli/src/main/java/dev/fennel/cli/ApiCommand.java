@@ -4,6 +4,7 @@ import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
 import dev.fennel.protocol.TopicLayout;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +35,6 @@ final class ApiCommand implements Callable<Integer> {
             + " from "
             + config.bootstrapServers()
             + "; Ctrl-C stops it");
-    Shutdown.awaitAndClose(server);
-    return 0;
+    return Shutdown.awaitAndClose(server.stopped(), List.of(server));
   }
 }

@@ -150,7 +150,8 @@ final class BenchCommand implements Callable<Integer> {
               "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
           bench.oneAtATime(200, task, taskArgs, queues[0], timeout);
           long start = System.nanoTime();
-          Histogram roundTrip = bench.oneAtATime(n, task, taskArgs, queues[0], timeout);
+          BenchRun.Trips trips = bench.oneAtATime(n, task, taskArgs, queues[0], timeout);
+          Histogram roundTrip = trips.roundTrip();
           double seconds = (System.nanoTime() - start) / 1e9;
           report
               .put("tasks", roundTrip.getTotalCount())
@@ -158,6 +159,7 @@ final class BenchCommand implements Callable<Integer> {
               .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
               .put("publish_per_second", roundTrip.getTotalCount() / seconds);
           report.set("latency_ms", BenchRun.percentiles(roundTrip));
+          report.set("hops_ms", trips.hops());
         }
         case "cpu" -> {
           int n = tasks != null ? tasks : 200;
@@ -218,17 +220,19 @@ final class BenchCommand implements Callable<Integer> {
         "priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n",
         trickle, flood);
     bench.oneAtATime(50, task, taskArgs, "high", timeout);
-    Histogram unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    BenchRun.Trips unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
     ExecutorService background = Executors.newSingleThreadExecutor();
     Future<BenchRun.Outcome> flooding =
         background.submit(
             () -> bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
-    Histogram loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    BenchRun.Trips loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
     BenchRun.Outcome outcome = flooding.get();
     background.shutdown();
     put(report, outcome);
-    report.set("high_unloaded_ms", BenchRun.percentiles(unloaded));
-    report.set("high_loaded_ms", BenchRun.percentiles(loaded));
+    report.set("high_unloaded_ms", BenchRun.percentiles(unloaded.roundTrip()));
+    report.set("high_loaded_ms", BenchRun.percentiles(loaded.roundTrip()));
+    report.set("high_unloaded_hops_ms", unloaded.hops());
+    report.set("high_loaded_hops_ms", loaded.hops());
   }
 
   private static double tightLoopSeconds(int n, int fibN) throws Exception {

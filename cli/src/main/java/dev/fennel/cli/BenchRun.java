@@ -366,9 +366,29 @@ final class BenchRun {
         false);
   }
 
+  /**
+   * Round trips of one task at a time, and where they went (all clocks are this machine's).
+   *
+   * @param roundTrip submit to the result in hand, as the client sees it
+   * @param toStart the task's {@code submittedAt} to its {@code startedAt}: publish, broker, the
+   *     worker's poll and dispatch
+   * @param afterFinish its {@code finishedAt} to the result in hand: the result's produce, the
+   *     broker, the API's ingestion, the waiting request's wake-up and the HTTP answer
+   */
+  record Trips(Histogram roundTrip, Histogram toStart, Histogram afterFinish) {
+    JsonNode hops() {
+      var node = dev.fennel.protocol.Json.MAPPER.createObjectNode();
+      node.set("submit_to_start", percentiles(toStart));
+      node.set("finish_to_client", percentiles(afterFinish));
+      return node;
+    }
+  }
+
   /** Submits one task at a time and waits for its result: the client-observed round trip. */
-  Histogram oneAtATime(int count, String task, ArrayNode args, String queue, Duration timeout) {
+  Trips oneAtATime(int count, String task, ArrayNode args, String queue, Duration timeout) {
     Histogram roundTrip = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+    Histogram toStart = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+    Histogram afterFinish = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
       long start = System.nanoTime();
@@ -385,10 +405,20 @@ final class BenchRun {
         throw new IllegalStateException(
             "task " + result.id() + " ended " + result.status() + ": " + result.error());
       }
+      Instant received = Instant.now();
       roundTrip.recordValue(
           Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
+      if (result.submittedAt() != null && result.startedAt() != null) {
+        record(toStart, Duration.between(result.submittedAt(), result.startedAt()));
+      }
+      record(afterFinish, Duration.between(result.finishedAt(), received));
     }
-    return roundTrip;
+    return new Trips(roundTrip, toStart, afterFinish);
+  }
+
+  private static void record(Histogram histogram, Duration elapsed) {
+    long micros = Math.max(0, elapsed.toNanos() / 1_000);
+    histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
   }
 
   static JsonNode percentiles(Histogram micros) {

@@ -6,7 +6,9 @@ import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -112,8 +114,10 @@ final class DevCommand implements Callable<Integer> {
       kafka.close();
       throw e;
     }
-    Shutdown.awaitAndClose(server, running, kafka);
-    return 0;
+    CompletableFuture<String> failure = new CompletableFuture<>();
+    running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
+    server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
+    return Shutdown.awaitAndClose(failure, List.of(server, running, kafka));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -23,12 +24,35 @@ final class Shutdown {
     awaitAndClose(() -> {}, List.of(resources));
   }
 
+  /** The exit status of a process that stopped because part of it failed for good. */
+  static final int FAILED = 70;
+
+  /**
+   * Waits for a stop signal or for {@code failure} to complete (an error the process cannot recover
+   * from), then closes {@code resources} first to last; returns the exit status: 0 when asked to
+   * stop, {@link #FAILED} when something failed.
+   */
+  static int awaitAndClose(CompletableFuture<?> failure, List<AutoCloseable> resources) {
+    awaitAndClose(() -> {}, failure, resources);
+    return failure.isDone() ? FAILED : 0;
+  }
+
   /**
    * As {@link #awaitAndClose(AutoCloseable...)}; {@code listening} runs once the stop signals are
    * handled here.
    */
   static void awaitAndClose(Runnable listening, List<AutoCloseable> resources) {
+    awaitAndClose(listening, new CompletableFuture<>(), resources);
+  }
+
+  private static void awaitAndClose(
+      Runnable listening, CompletableFuture<?> failure, List<AutoCloseable> resources) {
     CountDownLatch stopRequested = new CountDownLatch(1);
+    failure.thenAccept(
+        reason -> {
+          System.err.println("fennel: stopping after an error it cannot recover from: " + reason);
+          stopRequested.countDown();
+        });
     Closer closer = new Closer(resources);
     Thread hook = new Thread(closer::closeOnce, "fennel-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,14 +76,8 @@ final class WorkerCommand implements Callable<Integer> {
                 ? ""
                 : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
             + "; Ctrl-C stops it");
-    running
-        .failure()
-        .thenAccept(
-            error -> {
-              System.err.println("fennel worker: stopping: " + error.getMessage());
-              System.exit(70);
-            });
-    Shutdown.awaitAndClose(metrics == null ? () -> {} : metrics, running);
-    return 0;
+    AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
+    return Shutdown.awaitAndClose(
+        running.failure().thenApply(Throwable::getMessage), List.of(endpoint, running));
   }
 }

@@ -70,6 +70,11 @@ final class FennelProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The exit status of a process that has ended. */
+  int exitValue() {
+    return process.exitValue();
+  }
+
   String output() {
     try {
       return Files.readString(log);

@@ -295,6 +295,47 @@ class WorkerProcessesIT {
   }
 
   @Test
+  void anApiWhoseResultsTopicDisappearsEndsWithStatus70AndSaysWhy() throws Exception {
+    int port = freePort();
+    FennelProcess process =
+        FennelProcess.start(
+            "api",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic-prefix",
+            topics.prefix(),
+            "--api-port",
+            Integer.toString(port),
+            "--state-dir",
+            java.nio.file.Files.createTempDirectory("fennel-api-").toString());
+    processes.add(process);
+    var http = java.net.http.HttpClient.newHttpClient();
+    var ready =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/health/ready"))
+            .build();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .ignoreExceptions()
+        .until(
+            () ->
+                http.send(ready, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()
+                    == 200);
+
+    try (var admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
+      admin.deleteTopics(List.of(topics.results())).all().get(30, TimeUnit.SECONDS);
+    }
+
+    await().atMost(Duration.ofSeconds(120)).until(() -> !process.isAlive());
+    assertThat(process.exitValue()).as(process.output()).isEqualTo(Shutdown.FAILED);
+    assertThat(process.output()).contains("cannot recover");
+  }
+
+  @Test
   void twoWorkersShareAQueueAndOneFinishesWhenTheOtherStops() throws Exception {
     int port1 = freePort();
     int port2 = freePort();

@@ -58,6 +58,7 @@ public final class ResultsServer implements AutoCloseable {
   private final HostInfo self;
   private final Deque<AutoCloseable> owned = new ConcurrentLinkedDeque<>();
   private volatile ResultLookup lookup;
+  private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private volatile Overview overview;
 
   /**
@@ -88,12 +89,21 @@ public final class ResultsServer implements AutoCloseable {
       server.overview = queues;
       ResultsStore store =
           server.own(new ResultsStore(config, server.self, registry, queues::count));
+      store.stopped().thenAccept(server.stopped::complete);
       server.serve(store, queues);
     } catch (RuntimeException e) {
       server.close();
       throw e;
     }
     return server;
+  }
+
+  /**
+   * Completes with the reason when the results store stops for good (no authorization, a missing
+   * results topic, an error a new stream thread cannot fix): the process should then end.
+   */
+  public CompletableFuture<String> stopped() {
+    return stopped;
   }
 
   /** From now on lookups go to {@code store} and {@code /queues} to {@code queues}. */

@@ -69,6 +69,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
   private final Map<TopicPartition, Long> catchUpTargets = new ConcurrentHashMap<>();
   private volatile boolean caughtUp;
+  private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private final StreamThreadFailures failures =
       new StreamThreadFailures(
           Clock.systemUTC(), StreamThreadFailures.MAX_REPLACEMENTS, StreamThreadFailures.WINDOW);
@@ -132,6 +133,11 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     streams.start();
   }
 
+  /** Completes with the reason when the store stops for good. */
+  CompletableFuture<String> stopped() {
+    return stopped;
+  }
+
   private StreamThreadExceptionResponse onThreadDeath(Throwable error) {
     return switch (failures.decide(error)) {
       case StreamThreadFailures.Replace replace -> {
@@ -141,6 +147,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
       case StreamThreadFailures.ShutDown shutDown -> {
         fatal = shutDown.reason();
+        stopped.complete(shutDown.reason());
         log.error(
             "the results store stops for good: {}. This API instance answers 503 from now on and /health/live "
                 + "fails; restart it once the cause is fixed",
