@@ -90,15 +90,22 @@ final class Dispatcher {
       }
       Job job = next;
       AtomicBoolean released = new AtomicBoolean();
+      Runnable free =
+          () -> {
+            if (released.compareAndSet(false, true)) {
+              release(job);
+            }
+          };
       executor.execute(
-          () ->
-              work.accept(
-                  job,
-                  () -> {
-                    if (released.compareAndSet(false, true)) {
-                      release(job);
-                    }
-                  }));
+          () -> {
+            try {
+              work.accept(job, free);
+            } catch (RuntimeException | Error e) {
+              // Whatever went wrong, the slot is free again; the job's message stays unfinished.
+              free.run();
+              throw e;
+            }
+          });
     }
   }
 

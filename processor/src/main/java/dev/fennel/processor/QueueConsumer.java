@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,7 @@ final class QueueConsumer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
   private static final Duration POLL = Duration.ofMillis(100);
   static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration LAST_COMMIT = Duration.ofSeconds(15);
 
   private final String queue;
   private final String topic;
@@ -41,6 +44,7 @@ final class QueueConsumer implements Runnable {
   private final Set<TopicPartition> paused = new HashSet<>();
   private volatile boolean draining;
   private volatile boolean stopped;
+  private volatile boolean started;
   private long lastCommit = System.nanoTime();
 
   /**
@@ -74,6 +78,7 @@ final class QueueConsumer implements Runnable {
 
   @Override
   public void run() {
+    started = true;
     try {
       consumer.subscribe(List.of(topic), new Rebalance());
       while (!stopped) {
@@ -86,15 +91,45 @@ final class QueueConsumer implements Runnable {
           commitAsync();
         }
       }
-      Map<TopicPartition, OffsetAndMetadata> last = tracker.toCommit();
-      if (!last.isEmpty()) {
-        consumer.commitSync(last);
-      }
+      commitLast();
     } catch (RuntimeException e) {
       log.error("the poll loop of queue {} stopped: {}", queue, e.toString(), e);
       onFatal.accept(e);
     } finally {
       consumer.close(Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * The last commit before leaving. A rebalance in progress (another worker joining during a
+   * rolling restart) refuses it, so poll (every partition is paused) until the group is stable
+   * again.
+   */
+  private void commitLast() {
+    long deadline = System.nanoTime() + LAST_COMMIT.toNanos();
+    while (true) {
+      Map<TopicPartition, OffsetAndMetadata> last = tracker.toCommit();
+      if (last.isEmpty()) {
+        return;
+      }
+      try {
+        consumer.commitSync(last);
+        tracker.committed(last);
+        return;
+      } catch (RebalanceInProgressException e) {
+        if (System.nanoTime() > deadline) {
+          log.warn(
+              "queue {}: the group kept rebalancing; the next owner repeats some tasks", queue);
+          return;
+        }
+        consumer.poll(POLL);
+      } catch (CommitFailedException e) {
+        log.warn(
+            "queue {}: last commit refused ({}); the next owner repeats some tasks",
+            queue,
+            e.toString());
+        return;
+      }
     }
   }
 
@@ -165,6 +200,13 @@ final class QueueConsumer implements Runnable {
   /** Takes no more messages (pauses every partition) but keeps the group membership and commits. */
   void drain() {
     draining = true;
+  }
+
+  /** Closes the consumer of a loop that never ran (the worker failed to start). */
+  void closeIfNeverRun() {
+    if (!started) {
+      consumer.close(Duration.ZERO);
+    }
   }
 
   /** Ends the loop within one poll: it commits what is finished and leaves the group. */

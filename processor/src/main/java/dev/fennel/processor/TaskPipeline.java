@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
@@ -107,17 +108,32 @@ final class TaskPipeline {
         task,
         worker,
         ran -> {
-          metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
-          switch (decisions.afterRun(task, ran, clock.instant())) {
-            case TaskDecisions.Done done -> emitResult(done.result(), finished);
-            case TaskDecisions.Retry retry -> {
-              metrics.retried(task.task());
-              Runnable both = countdown(2, finished);
-              schedule(retry.next(), both);
-              emitResult(retry.result(), both);
+          try {
+            metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
+            switch (decisions.afterRun(task, ran, clock.instant())) {
+              case TaskDecisions.Done done -> emitResult(done.result(), finished);
+              case TaskDecisions.Retry retry -> {
+                metrics.retried(task.task());
+                Runnable both = countdown(2, finished);
+                schedule(retry.next(), both);
+                emitResult(retry.result(), both);
+              }
             }
+          } catch (RuntimeException e) {
+            // The outcome could not be encoded: say so in its result rather than leave the
+            // partition's commit stuck behind a task that never finishes.
+            emitResult(
+                TaskResult.failure(
+                    task,
+                    new TaskError(
+                        "ResultUnwritable", "the task's outcome could not be written: " + e),
+                    worker,
+                    ran.result().startedAt(),
+                    clock.instant()),
+                finished);
+          } finally {
+            release.run();
           }
-          release.run();
         });
   }
 

@@ -156,7 +156,8 @@ final class TaskRunner {
                     + (stopped
                         ? " and was stopped"
                         : "; it did not stop when interrupted, so its thread was abandoned (check the task for a loop that ignores interrupts)"))),
-        true);
+        // A task that ignores interrupts would leave one more runaway thread per retry.
+        stopped);
   }
 
   private TaskResult failure(Task task, String worker, Instant started, TaskError error) {
@@ -208,12 +209,14 @@ final class TaskRunner {
           return;
         }
         state = ABANDONED;
+        runaways.incrementAndGet();
       }
-      int now = runaways.incrementAndGet();
       log.warn(
           "a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running",
-          now);
-      onAbandon.run();
+          runaways.get());
+      // Writing its outcome may block on the producer: never on the thread that keeps every
+      // deadline.
+      Thread.ofVirtual().name("fennel-abandon").start(onAbandon);
     }
 
     /**

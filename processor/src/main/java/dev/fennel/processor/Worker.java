@@ -274,6 +274,7 @@ public final class Worker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    loops.forEach(QueueConsumer::closeIfNeverRun);
     if (scheduler != null) {
       scheduler.close(
           new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));

@@ -401,6 +401,8 @@ class TaskPipelineTest {
 
     deadlines.fireNext();
 
+    // The abandoned task's outcome is written off the deadline thread.
+    await().until(() -> released.get() == 1);
     TaskResult result = onlyResult();
     assertThat(result.error().type()).isEqualTo("TimeLimitExceeded");
     assertThat(result.error().message()).contains("abandoned");

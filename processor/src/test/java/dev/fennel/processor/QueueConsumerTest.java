@@ -1,0 +1,181 @@
+package dev.fennel.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The poll loop against Kafka's MockConsumer: commits of the finished prefix, pausing, revokes. */
+class QueueConsumerTest {
+  private static final Topics TOPICS = Topics.defaults();
+  private static final TopicPartition P0 = new TopicPartition(TOPICS.queue("default"), 0);
+
+  /** The offsets the loop committed synchronously (on a revoke, and when it stops). */
+  private final Map<TopicPartition, Long> syncCommits = new ConcurrentHashMap<>();
+
+  private final MockConsumer<byte[], byte[]> mock =
+      new MockConsumer<>("earliest") {
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+          offsets.forEach((partition, offset) -> syncCommits.put(partition, offset.offset()));
+          super.commitSync(offsets);
+        }
+      };
+  private final List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+  private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+  private final Gate gate = new Gate();
+  private final ExecutorService slots = Executors.newCachedThreadPool();
+  private QueueConsumer loop;
+  private Thread thread;
+
+  @AfterEach
+  void stop() throws Exception {
+    gate.open.countDown();
+    if (loop != null) {
+      loop.stop();
+      thread.join(10_000);
+    }
+    slots.shutdownNow();
+  }
+
+  /**
+   * Starts a loop with {@code buffer} over P0, which holds one message per entry of {@code tasks}.
+   */
+  private void start(int buffer, String... tasks) {
+    Handlers handlers = Handlers.discover(List.of(gate));
+    TaskRunner runner =
+        new TaskRunner(handlers, TaskPolicy.DEFAULT, Clock.systemUTC(), new ManualDeadlines());
+    TaskPipeline pipeline =
+        new TaskPipeline(
+            "default",
+            "w1",
+            TOPICS,
+            new TaskDecisions(TaskPolicy.DEFAULT),
+            runner,
+            (record, acknowledged) -> {
+              sent.add(record);
+              acknowledged.run();
+            },
+            new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", handlers.names()),
+            Clock.systemUTC(),
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+    QueueConsumer[] self = new QueueConsumer[1];
+    Dispatcher dispatcher =
+        new Dispatcher(List.of("default"), 8, slots, (job, release) -> self[0].run(job, release));
+    loop =
+        new QueueConsumer(
+            "default",
+            P0.topic(),
+            mock,
+            pipeline,
+            dispatcher,
+            buffer,
+            Duration.ZERO,
+            () -> {},
+            fatal::set);
+    self[0] = loop;
+    mock.schedulePollTask(
+        () -> {
+          mock.rebalance(List.of(P0));
+          mock.updateBeginningOffsets(Map.of(P0, 0L));
+          for (int i = 0; i < tasks.length; i++) {
+            Task task = Task.builder("t" + i, "gate").args(argument(tasks[i])).build();
+            mock.addRecord(
+                new ConsumerRecord<>(
+                    P0.topic(),
+                    0,
+                    i,
+                    task.id().getBytes(StandardCharsets.UTF_8),
+                    TaskCodec.encode(task)));
+          }
+        });
+    thread = Thread.ofPlatform().name("test-poll").start(loop);
+  }
+
+  private static com.fasterxml.jackson.databind.node.ArrayNode argument(String text) {
+    return dev.fennel.protocol.Json.MAPPER.createArrayNode().add(text);
+  }
+
+  private long committed() {
+    return syncCommits.getOrDefault(P0, -1L);
+  }
+
+  private long results() {
+    return sent.stream().filter(r -> r.topic().equals(TOPICS.results())).count();
+  }
+
+  @Test
+  void aRevokedPartitionIsCommittedUpToItsLowestUnfinishedTask() {
+    start(100, "go", "hold", "go", "go", "go");
+    await().until(() -> results() == 4);
+
+    mock.schedulePollTask(() -> mock.rebalance(List.of()));
+
+    await().until(() -> committed() == 1);
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
+  void stoppingCommitsEverythingFinishedAndClosesTheConsumer() throws Exception {
+    start(100, "go", "go", "go");
+    await().until(() -> results() == 3);
+
+    loop.stop();
+    thread.join(10_000);
+
+    assertThat(committed()).isEqualTo(3);
+    assertThat(mock.closed()).isTrue();
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
+  void aFullBufferPausesThePartitionUntilHalfOfItIsDone() {
+    start(2, "hold", "hold", "hold");
+    await().until(() -> mock.paused().contains(P0));
+
+    gate.open.countDown();
+
+    await().until(() -> !mock.paused().contains(P0) && results() == 3);
+  }
+
+  /** Returns at once for "go"; waits until the test opens the gate for "hold". */
+  static final class Gate implements TaskHandler {
+    final CountDownLatch open = new CountDownLatch(1);
+
+    @Override
+    public String name() {
+      return "gate";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) throws InterruptedException {
+      if (args.require(0, "mode").asText().equals("hold")) {
+        open.await();
+      }
+      return TextNode.valueOf("done");
+    }
+  }
+}
