@@ -31,6 +31,13 @@ final class TaskPipeline {
   static final String HEADER_OFFSET = "fennel.dlq.offset";
   static final String HEADER_WORKER = "fennel.dlq.worker";
 
+  /**
+   * On a dead letter whose original was too large to copy (with its headers it would not fit in a
+   * message): the original's size in bytes. The original stays at the topic, partition and offset
+   * the other headers name, until that topic's retention removes it.
+   */
+  static final String HEADER_VALUE_OMITTED = "fennel.dlq.value-omitted-bytes";
+
   /** Where outcome records go. */
   interface Emitter {
     /** Sends {@code record}; calls {@code acknowledged} once the broker has it. */
@@ -172,10 +179,19 @@ final class TaskPipeline {
     headers.add(HEADER_TOPIC, utf8(record.topic()));
     headers.add(HEADER_PARTITION, utf8(Integer.toString(record.partition())));
     headers.add(HEADER_OFFSET, utf8(Long.toString(record.offset())));
+    byte[] value = record.value();
+    int size =
+        (value == null ? 0 : value.length) + (record.key() == null ? 0 : record.key().length);
+    if (size > maxResultBytes) {
+      // A copy would be refused as too large, and a refused send stops the worker: bad input must
+      // not.
+      headers.add(HEADER_VALUE_OMITTED, utf8(Integer.toString(value == null ? 0 : value.length)));
+      value = null;
+    }
     metrics.deadLettered();
     emitter.send(
         new ProducerRecord<>(
-            topics.deadLetters(), null, clock.millis(), record.key(), record.value(), headers),
+            topics.deadLetters(), null, clock.millis(), record.key(), value, headers),
         acknowledged);
   }
 

@@ -253,6 +253,27 @@ class TaskPipelineTest {
   }
 
   @Test
+  void anUndecodableMessageTooLargeToCopyIsDeadLetteredWithoutItsValueAndSaysWhereItIs() {
+    byte[] huge = new byte[WorkerConfig.DEFAULT_MAX_RESULT_BYTES + 1];
+    java.util.Arrays.fill(huge, (byte) 'x');
+
+    send(null, huge);
+
+    List<ProducerRecord<byte[], byte[]>> letters = to(TOPICS.deadLetters());
+    assertThat(letters).hasSize(1);
+    assertThat(letters.get(0).value()).isNull();
+    Map<String, String> headers =
+        java.util.Arrays.stream(letters.get(0).headers().toArray())
+            .collect(
+                Collectors.toMap(Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
+    assertThat(headers)
+        .containsEntry(TaskPipeline.HEADER_VALUE_OMITTED, Integer.toString(huge.length))
+        .containsEntry(TaskPipeline.HEADER_TOPIC, "fennel.tasks.default")
+        .containsEntry(TaskPipeline.HEADER_OFFSET, "0");
+    assertThat(finished).hasValue(1);
+  }
+
+  @Test
   void resultTooLargeForTheTopicFailsInsteadOfStickingThePartition() {
     send("big", "{\"id\":\"big\",\"task\":\"shout\",\"args\":[2000000]}");
 
