@@ -126,6 +126,16 @@ final class WorkerOptions {
               + "(env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
   int lingerMs;
 
+  @Option(
+      names = "--shutdown-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_SHUTDOWN_TIMEOUT:-60}",
+      description =
+          "On SIGTERM, how long running tasks may finish before the worker commits and leaves; tasks"
+              + " still running then run again elsewhere (env FENNEL_SHUTDOWN_TIMEOUT; default"
+              + " ${DEFAULT-VALUE}).")
+  double shutdownTimeout;
+
   private static Duration seconds(String option, double value) {
     if (!(value >= 0) || Double.isInfinite(value)) {
       throw new IllegalArgumentException(option + " must be a number of seconds, was " + value);
@@ -175,7 +185,8 @@ final class WorkerOptions {
         lingerMs,
         policy(),
         kafka,
-        List.of());
+        List.of(),
+        seconds("--shutdown-timeout", shutdownTimeout));
   }
 
   static String hostName() {

@@ -295,6 +295,35 @@ class WorkerProcessesIT {
   }
 
   @Test
+  void sigtermStopsWaitingAtTheShutdownTimeoutAndTheCutOffTaskRunsOnTheNextWorker()
+      throws Exception {
+    int port = freePort();
+    FennelProcess first =
+        worker("w1", port, "default", "--concurrency", "1", "--shutdown-timeout", "0.5");
+    String id;
+    try (TaskClient client =
+        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+      id = client.submit("sleep", TaskClient.Options.NONE, 5).id();
+      client.flush();
+    }
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_running") >= 1);
+
+    assertThat(first.stop()).as(first.output()).isZero();
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    assertThat(results.result(id)).as("cut off, not waited for").isEmpty();
+
+    FennelProcess second = worker("w1", port, "default");
+    TaskResult result =
+        results
+            .await(id, Duration.ofSeconds(120))
+            .orElseThrow(() -> new AssertionError("lost: " + id));
+    assertThat(result.status()).isEqualTo(Status.SUCCESS);
+    assertThat(second.stop()).as(second.output()).isZero();
+  }
+
+  @Test
   void anApiWhoseResultsTopicDisappearsEndsWithStatus70AndSaysWhy() throws Exception {
     int port = freePort();
     FennelProcess process =

@@ -256,8 +256,12 @@ public final class Worker implements AutoCloseable {
     if (dispatcher != null) {
       dispatcher.close();
       try {
-        if (!dispatcher.awaitIdle(config.policy().longestWait())) {
-          log.warn("tasks still running at shutdown; they run again elsewhere");
+        if (!dispatcher.awaitIdle(config.shutdownTimeout())) {
+          log.warn(
+              "{} task(s) still running after the shutdown timeout of {} s: they are not committed"
+                  + " and run again on their partitions' next owner",
+              dispatcher.busy(),
+              config.shutdownTimeout().toSeconds());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

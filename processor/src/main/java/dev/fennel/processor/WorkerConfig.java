@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
  * @param handlers tasks registered in code, in addition to built-ins and {@code ServiceLoader}
  *     finds
+ * @param shutdownTimeout how long a stopping worker lets its running tasks finish; those still
+ *     running then are not committed, and run again on their partitions' next owner
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -41,7 +44,8 @@ public record WorkerConfig(
     int lingerMs,
     TaskPolicy policy,
     Map<String, String> kafka,
-    List<TaskHandler> handlers) {
+    List<TaskHandler> handlers,
+    Duration shutdownTimeout) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -59,6 +63,9 @@ public record WorkerConfig(
 
   /** Task messages buffered per partition by default. */
   public static final int DEFAULT_BUFFER = 1_000;
+
+  /** How long a stopping worker lets running tasks finish by default. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
@@ -101,6 +108,10 @@ public record WorkerConfig(
     Objects.requireNonNull(policy, "policy");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
+    if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "shutdown timeout must be 0 or more, was " + shutdownTimeout);
+    }
   }
 
   /**
@@ -122,7 +133,8 @@ public record WorkerConfig(
         1,
         TaskPolicy.DEFAULT,
         Map.of(),
-        List.of());
+        List.of(),
+        DEFAULT_SHUTDOWN_TIMEOUT);
   }
 
   /** This configuration with more handlers registered in code. */
@@ -140,7 +152,8 @@ public record WorkerConfig(
         lingerMs,
         policy,
         kafka,
-        extra);
+        extra,
+        shutdownTimeout);
   }
 
   /** This configuration with other time limits and retry backoff. */
@@ -158,7 +171,8 @@ public record WorkerConfig(
         lingerMs,
         newPolicy,
         kafka,
-        handlers);
+        handlers,
+        shutdownTimeout);
   }
 
   /** This configuration with another pool and concurrency. */
@@ -176,7 +190,27 @@ public record WorkerConfig(
         lingerMs,
         policy,
         kafka,
-        handlers);
+        handlers,
+        shutdownTimeout);
+  }
+
+  /** This configuration with another shutdown timeout. */
+  public WorkerConfig withShutdownTimeout(Duration timeout) {
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        pool,
+        buffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        policy,
+        kafka,
+        handlers,
+        timeout);
   }
 
   /** This configuration with another per-partition buffer. */
@@ -194,6 +228,7 @@ public record WorkerConfig(
         lingerMs,
         policy,
         kafka,
-        handlers);
+        handlers,
+        shutdownTimeout);
   }
 }

@@ -109,7 +109,8 @@ class WorkerEngineIT {
             1,
             TaskPolicy.DEFAULT,
             Map.of(),
-            List.of());
+            List.of(),
+            WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
     TaskClient client = start(broker, config);
 
     String slow = client.submit("sleep", TaskClient.Options.NONE, 6).id();
