@@ -298,7 +298,7 @@ public final class Worker implements AutoCloseable {
     deleteRecursively(stateDir);
   }
 
-  private Properties common(String clientId) {
+  private Properties common(@Nullable String clientId) {
     return KafkaClients.common(config.bootstrapServers(), config.kafka(), clientId);
   }
 
@@ -312,7 +312,7 @@ public final class Worker implements AutoCloseable {
 
   private Properties consumerProperties(String queue) {
     // The client id names the worker in GET /queues: "<worker>-<queue>".
-    Properties props = common(config.name() + "-" + queue);
+    Properties props = common(null);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config.topics(), queue));
     // Incremental rebalances: a worker joining or leaving moves only the partitions that change

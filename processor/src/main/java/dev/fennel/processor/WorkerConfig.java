@@ -193,42 +193,4 @@ public record WorkerConfig(
         handlers,
         shutdownTimeout);
   }
-
-  /** This configuration with another shutdown timeout. */
-  public WorkerConfig withShutdownTimeout(Duration timeout) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        pool,
-        buffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        policy,
-        kafka,
-        handlers,
-        timeout);
-  }
-
-  /** This configuration with another per-partition buffer. */
-  public WorkerConfig withBuffer(int newBuffer) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        pool,
-        newBuffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        policy,
-        kafka,
-        handlers,
-        shutdownTimeout);
-  }
 }
