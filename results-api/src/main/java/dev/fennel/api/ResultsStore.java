@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -76,6 +77,15 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final Counter threadsReplaced;
   private final Counter invalidRecords;
   private volatile String fatal;
+  private final String resultsTopic;
+  private volatile int resultsPartitions;
+  // Who owns each partition of the results topic, rebuilt after every state change and at least
+  // every OWNERS_TTL: asking Kafka Streams per key cost a batch lookup most of its time.
+  private volatile Owners owners;
+  private static final long OWNERS_TTL_NANOS = Duration.ofSeconds(1).toNanos();
+
+  /** A snapshot of the owners of the results topic's partitions. */
+  private record Owners(Owner[] byPartition, long builtAt) {}
 
   ResultsStore(
       ApiConfig config,
@@ -114,6 +124,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     props.put(
         StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
+    this.resultsTopic = config.topics().results();
+    streams.setStateListener((now, before) -> owners = null);
     threadsReplaced =
         Counter.builder("fennel.streams.thread.replaced")
             .description("Kafka Streams threads that died of a recoverable error and were replaced")
@@ -178,6 +190,65 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public Owner ownerOf(String id) {
+    Owners snapshot = owners;
+    if (snapshot == null || System.nanoTime() - snapshot.builtAt() > OWNERS_TTL_NANOS) {
+      snapshot = snapshotOwners();
+      owners = snapshot;
+    }
+    if (snapshot != null) {
+      Owner[] byPartition = snapshot.byPartition();
+      // Kafka's default partitioner, as the workers' producers place each result.
+      int partition =
+          Utils.toPositive(Utils.murmur2(KEYS.serialize(resultsTopic, id))) % byPartition.length;
+      return byPartition[partition];
+    }
+    return ownerOfByQuery(id);
+  }
+
+  /** The owner of every partition, or null when one has none (starting, rebalancing). */
+  private Owners snapshotOwners() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return null;
+    }
+    try {
+      int partitions = resultsPartitions;
+      if (partitions == 0) {
+        partitions =
+            admin
+                .describeTopics(List.of(resultsTopic))
+                .allTopicNames()
+                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .get(resultsTopic)
+                .partitions()
+                .size();
+        resultsPartitions = partitions;
+      }
+      long builtAt = System.nanoTime();
+      Owner[] byPartition = new Owner[partitions];
+      for (var client : streams.metadataForAllStreamsClients()) {
+        Owner owner = client.hostInfo().equals(self) ? LOCAL : new Remote(client.hostInfo());
+        for (TopicPartition tp : client.topicPartitions()) {
+          if (tp.topic().equals(resultsTopic) && tp.partition() < partitions) {
+            byPartition[tp.partition()] = owner;
+          }
+        }
+      }
+      for (Owner owner : byPartition) {
+        if (owner == null) {
+          return null;
+        }
+      }
+      return new Owners(byPartition, builtAt);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("cannot snapshot the owners of the results partitions yet", e);
+      return null;
+    }
+  }
+
+  private Owner ownerOfByQuery(String id) {
     KafkaStreams.State state = streams.state();
     if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
       return UNKNOWN;
