@@ -38,6 +38,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   // Who owns each partition of the results topic, rebuilt after every state change and at least
   // every OWNERS_TTL: asking Kafka Streams per key cost a batch lookup most of its time.
   private volatile Owners owners;
+  // The stores of this instance's running tasks, by partition, read directly by lookups.
+  private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores =
+      new ConcurrentHashMap<>();
   private static final long OWNERS_TTL_NANOS = Duration.ofSeconds(1).toNanos();
 
   /** A snapshot of the owners of the results topic's partitions. */
@@ -123,7 +127,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     // Workers may run with exactly_once_v2: never serve a result from an aborted transaction.
     props.put(
         StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-    streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
+    streams =
+        new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult, openStores), props);
     this.resultsTopic = config.topics().results();
     streams.setStateListener((now, before) -> owners = null);
     threadsReplaced =
@@ -197,10 +202,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     }
     if (snapshot != null) {
       Owner[] byPartition = snapshot.byPartition();
-      // Kafka's default partitioner, as the workers' producers place each result.
-      int partition =
-          Utils.toPositive(Utils.murmur2(KEYS.serialize(resultsTopic, id))) % byPartition.length;
-      return byPartition[partition];
+      return byPartition[partitionOf(id, byPartition.length)];
     }
     return ownerOfByQuery(id);
   }
@@ -272,7 +274,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   @Override
   public StoredResult get(String id) {
     try {
-      return cache.get(id, key -> StoredResult.of(store().get(key)));
+      return cache.get(id, key -> StoredResult.of(read(key)));
     } catch (InvalidStateStoreException e) {
       store = null;
       throw notServing();
@@ -287,6 +289,29 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       arrival.complete(now);
     }
     return arrival;
+  }
+
+  /** The stored record of {@code id}, from its partition's open store if this instance has it. */
+  private byte[] read(String id) {
+    int partitions = resultsPartitions;
+    if (partitions > 0) {
+      ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own =
+          openStores.get(partitionOf(id, partitions));
+      if (own != null) {
+        try {
+          ValueAndTimestamp<byte[]> stored = own.get(id);
+          return stored == null ? null : stored.value();
+        } catch (InvalidStateStoreException e) {
+          // The task is closing (its partition moves): Kafka Streams knows where it is now.
+        }
+      }
+    }
+    return store().get(id);
+  }
+
+  private int partitionOf(String id, int partitions) {
+    // Kafka's default partitioner, as the workers' producers place each result.
+    return Utils.toPositive(Utils.murmur2(KEYS.serialize(resultsTopic, id))) % partitions;
   }
 
   private ReadOnlyKeyValueStore<String, byte[]> store() {
