@@ -63,7 +63,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final HostInfo self;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
-  private final BiConsumer<String, String> onStatus;
+  private final BiConsumer<String, StoredResult> onResult;
   private final Admin admin;
   private final String applicationId;
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
@@ -81,9 +81,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       ApiConfig config,
       HostInfo self,
       MeterRegistry registry,
-      BiConsumer<String, String> onStatus) {
+      BiConsumer<String, StoredResult> onResult) {
     this.self = self;
-    this.onStatus = onStatus;
+    this.onResult = onResult;
     this.cache = new ResultCache(config.cacheSize());
     this.temporaryState = config.stateDir() == null;
     try {
@@ -170,7 +170,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
       return;
     }
-    onStatus.accept(result.queue(), result.status());
+    onResult.accept(id, result);
     if (result.isFinal()) {
       waiters.complete(id, result);
     }
