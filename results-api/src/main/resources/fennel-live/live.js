@@ -239,17 +239,26 @@
 
   async function poll() {
     if (!waitingForToken) {
-      try {
-        const [queues, workers, throughput, recent] = await Promise.all([
-          json("/queues"), json("/workers"), json("/throughput"), json(recentQuery()),
-        ]);
-        renderQueues(queues);
-        renderWorkers(workers);
-        renderChart(throughput);
-        renderRecent(recent);
+      // Each part is drawn on its own, so one failing endpoint leaves the others live.
+      const parts = [
+        [json("/queues"), renderQueues],
+        [json("/workers"), renderWorkers],
+        [json("/throughput"), renderChart],
+        [json(recentQuery()), renderRecent],
+      ];
+      const answers = await Promise.allSettled(parts.map((part) => part[0]));
+      let failure = null;
+      answers.forEach((answer, i) => {
+        if (answer.status === "fulfilled") {
+          parts[i][1](answer.value);
+        } else if (!failure || answer.reason instanceof Unauthorized) {
+          failure = answer.reason;
+        }
+      });
+      if (failure) {
+        handle(failure);
+      } else {
         $("connection").textContent = "live · updated " + new Date().toLocaleTimeString();
-      } catch (e) {
-        handle(e);
       }
     }
     setTimeout(poll, POLL_MS);
