@@ -97,8 +97,8 @@
       tr.dataset.queue = q.queue;
       cell(tr, q.queue);
       cell(tr, q.backlog, "num backlog");
-      cell(tr, rate(r.in), "num");
-      cell(tr, rate(r.out), "num");
+      cell(tr, rate(r.in), "num in");
+      cell(tr, rate(r.out), "num out");
       cell(tr, q.partitions, "num");
       cell(tr, [...new Set(q.workers.map((w) => w.worker))].join(", ") || "none");
       cell(tr, q.groupState.toLowerCase(), "muted");
@@ -277,6 +277,11 @@
       showTask(id);
     }
   });
+  // A changed filter shows at once, not at the next poll.
+  const refreshRecent = () => json(recentQuery()).then(renderRecent, handle);
+  $("status-filter").addEventListener("change", refreshRecent);
+  $("task-filter").addEventListener("change", refreshRecent);
+  $("id-search").addEventListener("input", refreshRecent);
   $("revoke").addEventListener("click", revoke);
   $("detail-close").addEventListener("click", () => {
     shown = null;

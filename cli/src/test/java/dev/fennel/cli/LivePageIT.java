@@ -133,6 +133,7 @@ class LivePageIT {
       await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
 
       Map<String, String> expected = new HashMap<>();
+      String waiting;
       Instant past = Instant.now().minusSeconds(60);
       try (TaskClient client =
           TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
@@ -164,6 +165,7 @@ class LivePageIT {
         for (int i = 0; i < BACKLOG; i++) {
           all.add(client.submit("fib", options("low", null, null), 5));
         }
+        waiting = all.getLast().id();
         for (TaskClient.Submission s : all) {
           s.acknowledged().get(30, TimeUnit.SECONDS);
         }
@@ -247,7 +249,14 @@ class LivePageIT {
                 .findFirst()
                 .orElseThrow()
                 .getKey();
-        browser.findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    browser
+                        .findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']"))
+                        .click());
         await()
             .ignoreExceptions()
             .atMost(PATIENCE)
@@ -259,14 +268,64 @@ class LivePageIT {
                   assertThat(browser.findElement(By.id("revoke")).isDisplayed()).isTrue();
                 });
 
-        Path target = Path.of("target", "live-page.png");
-        Files.createDirectories(target.getParent());
-        Path shot =
-            ((org.openqa.selenium.TakesScreenshot) browser)
-                .getScreenshotAs(OutputType.FILE)
-                .toPath();
-        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
-        assertThat(Files.size(target)).isPositive();
+        // Search by id narrows the table to that task.
+        browser.findElement(By.id("id-search")).sendKeys(retried);
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(() -> assertThat(rows(browser)).containsOnlyKeys(retried));
+        browser.findElement(By.id("id-search")).clear();
+
+        // A task still waiting in its queue has no result: looked up, it is PENDING and revocable.
+        browser.findElement(By.id("id-search")).sendKeys(waiting);
+        browser.findElement(By.id("lookup")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"PENDING\"");
+                  assertThat(browser.findElement(By.id("revoke")).isDisplayed()).isTrue();
+                });
+        browser.findElement(By.id("id-search")).clear();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    browser
+                        .findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']"))
+                        .click());
+
+        // A steady trickle (bounded: 10 tasks every 200 ms for at most 30 s) gives the queue rates
+        // and the chart something to show, and the screenshot a page in motion.
+        try (TaskClient client =
+                TaskClient.connect(
+                    TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+            var trickle = new Trickle(client)) {
+          await()
+              .ignoreExceptions()
+              .atMost(PATIENCE)
+              .untilAsserted(
+                  () ->
+                      assertThat(
+                              Double.parseDouble(
+                                  browser
+                                      .findElement(
+                                          By.cssSelector(
+                                              "#queues-body tr[data-queue='default'] td.in"))
+                                      .getText()))
+                          .isPositive());
+          Path target = Path.of("target", "live-page.png");
+          Files.createDirectories(target.getParent());
+          Path shot =
+              ((org.openqa.selenium.TakesScreenshot) browser)
+                  .getScreenshotAs(OutputType.FILE)
+                  .toPath();
+          Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+          assertThat(Files.size(target)).isPositive();
+        }
       } catch (AssertionError | RuntimeException e) {
         Path failed = Path.of("target", "live-page-failed.png");
         Files.createDirectories(failed.getParent());
@@ -285,6 +344,37 @@ class LivePageIT {
       } finally {
         browser.quit();
       }
+    }
+  }
+
+  /** Submits 10 fib tasks to the default queue every 200 ms, for 30 s at most, until closed. */
+  private static final class Trickle implements AutoCloseable {
+    private static final int ROUNDS = 150;
+    private final java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final java.util.concurrent.atomic.AtomicInteger rounds =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    Trickle(TaskClient client) {
+      timer.scheduleAtFixedRate(
+          () -> {
+            if (rounds.incrementAndGet() > ROUNDS) {
+              timer.shutdown();
+              return;
+            }
+            for (int i = 0; i < 10; i++) {
+              client.submit("fib", options("default", null, null), 18);
+            }
+          },
+          0,
+          200,
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      timer.shutdownNow();
+      timer.awaitTermination(10, TimeUnit.SECONDS);
     }
   }
 
