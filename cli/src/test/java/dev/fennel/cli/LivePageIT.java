@@ -298,7 +298,8 @@ class LivePageIT {
                         .findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']"))
                         .click());
 
-        // A steady trickle (bounded: 10 tasks every 200 ms for at most 30 s) gives the queue rates
+        // A steady trickle (bounded: 10 tasks every 200 ms for at most 30 s, mixed outcomes) gives
+        // the queue rates
         // and the chart something to show, and the screenshot a page in motion.
         try (TaskClient client =
                 TaskClient.connect(
@@ -347,7 +348,10 @@ class LivePageIT {
     }
   }
 
-  /** Submits 10 fib tasks to the default queue every 200 ms, for 30 s at most, until closed. */
+  /**
+   * Submits 10 tasks (8 that succeed, one that fails, one expired) every 200 ms, for 30 s at most,
+   * until closed.
+   */
   private static final class Trickle implements AutoCloseable {
     private static final int ROUNDS = 150;
     private final java.util.concurrent.ScheduledExecutorService timer =
@@ -362,9 +366,11 @@ class LivePageIT {
               timer.shutdown();
               return;
             }
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 8; i++) {
               client.submit("fib", options("default", null, null), 18);
             }
+            client.submit("fail", options("high", null, null), "boom");
+            client.submit("fib", options("default", Instant.now().minusSeconds(1), null), 18);
           },
           0,
           200,
