@@ -63,7 +63,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final HostInfo self;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
-  private final BiConsumer<String, StoredResult> onResult;
+  private final BiConsumer<String, StoredResult> onStored;
   private final Admin admin;
   private final String applicationId;
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
@@ -81,9 +81,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       ApiConfig config,
       HostInfo self,
       MeterRegistry registry,
-      BiConsumer<String, StoredResult> onResult) {
+      BiConsumer<String, StoredResult> onStored) {
     this.self = self;
-    this.onResult = onResult;
+    this.onStored = onStored;
     this.cache = new ResultCache(config.cacheSize());
     this.temporaryState = config.stateDir() == null;
     try {
@@ -170,7 +170,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
       return;
     }
-    onResult.accept(id, result);
+    onStored.accept(id, result);
     if (result.isFinal()) {
       waiters.complete(id, result);
     }
