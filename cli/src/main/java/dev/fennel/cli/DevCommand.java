@@ -114,6 +114,7 @@ final class DevCommand implements Callable<Integer> {
                   + config.pool().name().toLowerCase(java.util.Locale.ROOT)
                   + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
+      System.out.println("  live page  " + apiUrl + "/");
       System.out.println("  data       " + data);
       System.out.println();
       System.out.println("  try:  ./fennel submit fib 20 --wait");

@@ -27,8 +27,8 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   /**
-   * The topics of {@code queues} plus results and dead letters (and, with queues, scheduled), as
-   * they should be created.
+   * The topics of {@code queues} plus results, dead letters and workers' heartbeats (and, with
+   * queues, scheduled), as they should be created.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues) {
@@ -48,6 +48,17 @@ public final class TopicAdmin {
       wanted.add(
           new NewTopic(topics.scheduled(), Optional.of(layout.queuePartitions()), replication));
     }
+    // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
+    wanted.add(
+        new NewTopic(topics.workers(), Optional.of(1), replication)
+            .configs(
+                Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    Long.toString(Duration.ofDays(1).toMillis()),
+                    TopicConfig.SEGMENT_MS_CONFIG,
+                    Long.toString(Duration.ofHours(1).toMillis()))));
     return wanted;
   }
 

@@ -43,10 +43,10 @@ class TopicAdminTest {
   }
 
   @Test
-  void withoutQueuesOnlyResultsAndDeadLetters() {
+  void withoutQueuesOnlyResultsDeadLettersAndWorkers() {
     assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
         .extracting(NewTopic::name)
-        .containsExactly("fennel.results", "fennel.dead-letters");
+        .containsExactly("fennel.results", "fennel.dead-letters", "fennel.workers");
   }
 
   @Test

@@ -69,6 +69,7 @@ public final class Worker implements AutoCloseable {
   private @Nullable Producer<byte[], byte[]> producer;
   private @Nullable Dispatcher dispatcher;
   private @Nullable KafkaStreams scheduler;
+  private @Nullable Heartbeat heartbeat;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -188,6 +189,16 @@ public final class Worker implements AutoCloseable {
         config.concurrency(),
         config.pool().name().toLowerCase(java.util.Locale.ROOT));
     startScheduler(registry);
+    heartbeat =
+        new Heartbeat(
+            config.topics().workers(),
+            config.name(),
+            config.queues(),
+            dispatcher,
+            () -> Heartbeat.finished(registry, config.name()),
+            kafkaProducer,
+            clock);
+    heartbeat.start();
   }
 
   private void startScheduler(MeterRegistry registry) {
@@ -269,6 +280,9 @@ public final class Worker implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (heartbeat != null) {
+      heartbeat.close();
     }
     if (producer != null) {
       producer.flush();
