@@ -43,10 +43,24 @@ class TopicAdminTest {
   }
 
   @Test
-  void withoutQueuesOnlyResultsAndDeadLetters() {
+  void withoutQueuesOnlyResultsDeadLettersAndRevocations() {
     assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
         .extracting(NewTopic::name)
-        .containsExactly("fennel.results", "fennel.dead-letters");
+        .containsExactly("fennel.results", "fennel.dead-letters", "fennel.revoked");
+  }
+
+  @Test
+  void revocationsAreCompactedAndExpireAfterTheirRetention() {
+    NewTopic revoked =
+        TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of(), Duration.ofHours(2))
+            .stream()
+            .filter(t -> t.name().equals("fennel.revoked"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(revoked.configs())
+        .containsEntry("cleanup.policy", "compact,delete")
+        .containsEntry("retention.ms", "7200000");
   }
 
   @Test

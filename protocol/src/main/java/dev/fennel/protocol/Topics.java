@@ -64,6 +64,11 @@ public record Topics(String prefix) {
     return prefix + "scheduled";
   }
 
+  /** Revocations, compacted and keyed by task id: {@code fennel.revoked}. */
+  public String revoked() {
+    return prefix + "revoked";
+  }
+
   /** A Kafka Streams {@code application.id} for a role, e.g. {@code fennel-worker-high}. */
   public String applicationId(String role) {
     return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;
