@@ -46,8 +46,8 @@ final class RateLimiter {
     if (wait == 0) {
       long interval = limits.get(task).intervalNanos(shares.get(queue));
       long[] slot = slot(queue, task);
-      // Late by less than one interval: keep the pace; idle for longer: no burst to catch up.
-      slot[0] = Math.max(slot[0], now - interval) + interval;
+      // The next start is one interval after this one: no burst, and no catching up after idling.
+      slot[0] = (slot[0] == Long.MIN_VALUE || now - slot[0] > 0 ? now : slot[0]) + interval;
     }
     return wait;
   }

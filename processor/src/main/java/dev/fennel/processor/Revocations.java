@@ -123,7 +123,7 @@ final class Revocations implements Runnable, AutoCloseable {
       if (at + retention.toMillis() < clock.millis()) {
         continue;
       }
-      revoked.put(id, at);
+      add(id, at);
       if (live && revocation.terminate()) {
         terminate.accept(id);
       }
@@ -134,6 +134,11 @@ final class Revocations implements Runnable, AutoCloseable {
     long oldest = clock.millis() - retention.toMillis();
     revoked.values().removeIf(at -> at < oldest);
     lastSweep = clock.millis();
+  }
+
+  /** Counts task {@code id} as revoked since {@code revokedAtMillis}. */
+  void add(String id, long revokedAtMillis) {
+    revoked.put(id, revokedAtMillis);
   }
 
   /** Whether task {@code id} is revoked. */
