@@ -60,6 +60,7 @@ public final class ResultsServer implements AutoCloseable {
   private volatile ResultLookup lookup;
   private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private volatile Overview overview;
+  final RevokeRoute revokes;
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -69,6 +70,7 @@ public final class ResultsServer implements AutoCloseable {
     this.config = config;
     this.registry = registry;
     this.peers = new Peers(config.token());
+    this.revokes = new RevokeRoute(this::lookup, peers, PEER_TIMEOUT);
     String host = advertisedHost(config);
     this.http = createHttp();
     http.start();
@@ -90,6 +92,7 @@ public final class ResultsServer implements AutoCloseable {
       ResultsStore store =
           server.own(new ResultsStore(config, server.self, registry, queues::count));
       store.stopped().thenAccept(server.stopped::complete);
+      server.revokes.use(server.own(new KafkaRevoker(config, Clock.systemUTC())));
       server.serve(store, queues);
     } catch (RuntimeException e) {
       server.close();
@@ -169,6 +172,7 @@ public final class ResultsServer implements AutoCloseable {
           cfg.routes.before(this::authorize);
           cfg.routes.get("/tasks/{id}", this::getTask);
           cfg.routes.post("/tasks/batch", this::batch);
+          cfg.routes.post("/tasks/{id}/revoke", ctx -> revokes.handle(ctx));
           cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
           cfg.routes.get("/health/live", this::live);
           cfg.routes.get("/health/ready", this::ready);
