@@ -39,7 +39,7 @@ public final class TopicAdmin {
 
   /**
    * The topics of {@code queues} plus results, dead letters and revocations (kept {@code
-   * revokeRetention}), and, with queues, scheduled, as they should be created.
+   * revokeRetention}), and, with queues, scheduled and rate limits, as they should be created.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
@@ -68,6 +68,10 @@ public final class TopicAdmin {
     if (!queues.isEmpty()) {
       wanted.add(
           new NewTopic(topics.scheduled(), Optional.of(layout.queuePartitions()), replication));
+      wanted.add(
+          new NewTopic(topics.rateLimits(), Optional.of(1), replication)
+              .configs(
+                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
     return wanted;
   }

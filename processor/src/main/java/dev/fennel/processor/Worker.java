@@ -70,6 +70,7 @@ public final class Worker implements AutoCloseable {
   private @Nullable Dispatcher dispatcher;
   private @Nullable KafkaStreams scheduler;
   private @Nullable Revocations revocations;
+  private @Nullable RateLimitBoard board;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -153,6 +154,7 @@ public final class Worker implements AutoCloseable {
                     .withTags("queue", job.queue(), "task", job.task().task())
                     .record(nanos, TimeUnit.NANOSECONDS));
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
+    startBoard(kafkaProducer, registry);
     Gauge.builder("fennel.revocations", revoked, Revocations::size)
         .description("Revoked task ids this worker knows")
         .tags("worker", config.name())
@@ -237,6 +239,29 @@ public final class Worker implements AutoCloseable {
     return reader;
   }
 
+  /** Announces this worker's rate limits and compares them with the other workers'. */
+  private void startBoard(Producer<byte[], byte[]> results, MeterRegistry registry) {
+    Properties props = common(config.name() + "-rate-limits");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    RateLimitBoard started =
+        new RateLimitBoard(
+            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+            results,
+            config.topics().rateLimits(),
+            Clock.systemUTC(),
+            config.name(),
+            config.queues(),
+            config.rateLimits());
+    board = started;
+    Gauge.builder("fennel.rate.limits.disagreements", started, RateLimitBoard::disagreements)
+        .description("Live workers sharing a queue with this one whose rate limits differ")
+        .tags("worker", config.name())
+        .register(registry);
+    Thread thread = new Thread(started, "fennel-rate-limits");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   private void startScheduler(MeterRegistry registry) {
     scheduler =
         new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
@@ -316,6 +341,9 @@ public final class Worker implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (board != null) {
+      board.close();
     }
     if (producer != null) {
       producer.flush();

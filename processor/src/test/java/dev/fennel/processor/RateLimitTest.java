@@ -151,4 +151,20 @@ class RateLimitTest {
     assertThat(dropped).extracting(j -> j.task().id()).containsExactly("fib-1");
     assertThat(dispatcher.held("default")).isZero();
   }
+
+  @Test
+  void liveWorkersSharingAQueueWithOtherLimitsDisagree() {
+    java.time.Instant t = java.time.Instant.parse("2026-11-28T12:00:00Z");
+    RateLimitBoard.Entry mine =
+        new RateLimitBoard.Entry(1, "w1", List.of("default"), Map.of("fib", "20/s"), t);
+    List<RateLimitBoard.Entry> others =
+        List.of(
+            new RateLimitBoard.Entry(1, "same", List.of("default"), Map.of("fib", "20/s"), t),
+            new RateLimitBoard.Entry(1, "other", List.of("default", "low"), Map.of(), t),
+            new RateLimitBoard.Entry(1, "elsewhere", List.of("high"), Map.of(), t),
+            new RateLimitBoard.Entry(
+                1, "gone", List.of("default"), Map.of(), t.minus(RateLimitBoard.STALE)));
+
+    assertThat(RateLimitBoard.disagreeing(mine, others, t)).containsExactly("other");
+  }
 }
