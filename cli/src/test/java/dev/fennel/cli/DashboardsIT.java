@@ -146,8 +146,9 @@ class DashboardsIT {
                     Duration.ofSeconds(1),
                     Duration.ofMillis(200),
                     Duration.ofSeconds(1)))
-            // Some failing tasks wait for their turn: the rate-limit panels get samples.
-            .withRateLimits(Map.of("fail", RateLimit.parse("5/s")));
+            // The 20 fib tasks a queue gets at once wait for their turn: the rate-limit panels get
+            // samples.
+            .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
     try (Worker worker = Worker.start(config, registry);
         ResultsServer api =
             ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {

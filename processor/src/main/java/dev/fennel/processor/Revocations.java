@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
@@ -35,7 +34,7 @@ final class Revocations implements Runnable, AutoCloseable {
   private final Duration retention;
   private final Clock clock;
   private final Consumer<String> terminate;
-  private final Map<String, Long> revoked = new ConcurrentHashMap<>();
+  private final RevokedIds revoked = new RevokedIds();
   private volatile boolean stopped;
   private long lastSweep;
 
@@ -132,7 +131,7 @@ final class Revocations implements Runnable, AutoCloseable {
 
   private void sweep() {
     long oldest = clock.millis() - retention.toMillis();
-    revoked.values().removeIf(at -> at < oldest);
+    revoked.removeOlderThan(oldest);
     lastSweep = clock.millis();
   }
 
@@ -143,7 +142,7 @@ final class Revocations implements Runnable, AutoCloseable {
 
   /** Whether task {@code id} is revoked. */
   boolean isRevoked(String id) {
-    return revoked.containsKey(id);
+    return revoked.contains(id);
   }
 
   /** Revocations held now. */

@@ -21,7 +21,7 @@ class RevocationsMemoryTest {
   private static final int IDS = 1_000_000;
 
   @Test
-  void aMillionRevokedIdsTakeAboutOneHundredAndFortyBytesEach() {
+  void aMillionRevokedIdsTakeAboutEightyBytesEach() {
     List<String> ids = new ArrayList<>(IDS);
     for (int i = 0; i < IDS; i++) {
       ids.add(TaskIds.newId());
@@ -45,7 +45,7 @@ class RevocationsMemoryTest {
     System.out.printf(
         "1,000,000 revoked ids: %d MiB, %d bytes per id%n", (after - before) >> 20, perId);
     assertThat(revocations.size()).isEqualTo(IDS);
-    assertThat(perId).isBetween(50L, 250L);
+    assertThat(perId).isBetween(40L, 160L);
     assertThat(revocations.isRevoked(ids.get(IDS / 2))).isTrue();
   }
 
