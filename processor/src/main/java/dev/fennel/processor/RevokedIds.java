@@ -55,7 +55,8 @@ final class RevokedIds {
 
   /** Whether {@code id} is revoked. */
   boolean contains(String id) {
-    return ids.contains(key(id, 0));
+    // Asked for every task: with nothing revoked, skip parsing the id.
+    return !ids.isEmpty() && ids.contains(key(id, 0));
   }
 
   /** Forgets every id revoked before {@code oldestMillis}. */
