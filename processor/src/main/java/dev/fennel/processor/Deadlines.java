@@ -1,9 +1,6 @@
 package dev.fennel.processor;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs an action after a delay unless cancelled first: how time limits are enforced, injected so
@@ -18,12 +15,4 @@ interface Deadlines {
 
   /** Runs {@code action} once {@code delay} has passed. */
   Pending after(Duration delay, Runnable action);
-
-  /** Deadlines kept by {@code scheduler}. */
-  static Deadlines on(ScheduledExecutorService scheduler) {
-    return (delay, action) -> {
-      ScheduledFuture<?> future = scheduler.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
-      return () -> future.cancel(false);
-    };
-  }
 }

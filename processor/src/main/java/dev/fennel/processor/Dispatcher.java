@@ -151,28 +151,77 @@ final class Dispatcher {
           return;
         }
         busy++;
-        runningByPartition.merge(next.partition(), 1, Integer::sum);
-        runningByQueue.merge(next.queue(), 1, Integer::sum);
+        started(next);
       }
-      Job job = next;
+      Job first = next;
+      executor.execute(() -> runSlot(first));
+    }
+  }
+
+  /**
+   * Runs {@code first}, then, while tasks wait, the next one on the same thread: under load a slot
+   * never parks and wakes another thread per task (a hand-off cost more CPU than a small task).
+   */
+  private void runSlot(Job first) {
+    Job job = first;
+    while (job != null) {
+      Job current = job;
+      Thread slot = Thread.currentThread();
       AtomicBoolean released = new AtomicBoolean();
+      AtomicBoolean freedInline = new AtomicBoolean();
+      AtomicBoolean working = new AtomicBoolean(true);
       Runnable free =
           () -> {
             if (released.compareAndSet(false, true)) {
-              release(job);
+              if (Thread.currentThread() == slot && working.get()) {
+                // The slot thread itself is done with it: it takes the next job below.
+                freedInline.set(true);
+              } else {
+                // Freed from elsewhere (an abandoned task's slot, freed by its time limit).
+                release(current);
+              }
             }
           };
-      executor.execute(
-          () -> {
-            try {
-              work.accept(job, free);
-            } catch (RuntimeException | Error e) {
-              // Whatever went wrong, the slot is free again; the job's message stays unfinished.
-              free.run();
-              throw e;
-            }
-          });
+      try {
+        work.accept(current, free);
+      } catch (RuntimeException | Error e) {
+        // Whatever went wrong, the slot is free again; the job's message stays unfinished.
+        working.set(false);
+        free.run();
+        if (freedInline.get()) {
+          release(current);
+        }
+        throw e;
+      }
+      working.set(false);
+      job = freedInline.get() ? finishAndTakeNext(current) : null;
     }
+  }
+
+  /** Ends {@code done}'s hold on its slot and gives the slot the next job, or frees it. */
+  private @Nullable Job finishAndTakeNext(Job done) {
+    synchronized (this) {
+      finished(done);
+      Job next = closed ? null : pollHighest();
+      if (next == null) {
+        busy--;
+        scheduleWake();
+      } else {
+        started(next);
+      }
+      notifyAll();
+      return next;
+    }
+  }
+
+  private void started(Job job) {
+    runningByPartition.merge(job.partition(), 1, Integer::sum);
+    runningByQueue.merge(job.queue(), 1, Integer::sum);
+  }
+
+  private void finished(Job job) {
+    runningByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
+    runningByQueue.computeIfPresent(job.queue(), (queue, n) -> n == 1 ? null : n - 1);
   }
 
   private @Nullable Job pollHighest() {
@@ -289,8 +338,7 @@ final class Dispatcher {
   private void release(Job job) {
     synchronized (this) {
       busy--;
-      runningByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
-      runningByQueue.computeIfPresent(job.queue(), (queue, n) -> n == 1 ? null : n - 1);
+      finished(job);
       notifyAll();
     }
     pump();

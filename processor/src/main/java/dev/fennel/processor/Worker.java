@@ -56,6 +56,8 @@ public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   private static final String SCHEDULER = "scheduler";
+  // How late a time limit may fire: limits are whole seconds or more.
+  private static final Duration DEADLINE_TICK = Duration.ofMillis(10);
 
   private final WorkerConfig config;
   private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
@@ -113,7 +115,8 @@ public final class Worker implements AutoCloseable {
         ADMIN_TIMEOUT);
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
-    TaskRunner runner = new TaskRunner(handlers, config.policy(), clock, Deadlines.on(timers));
+    TaskRunner runner =
+        new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
     Revocations revoked = startRevocations(clock, runner);
     TaskDecisions decisions = new TaskDecisions(config.policy(), revoked::isRevoked);
     KafkaProducer<byte[], byte[]> kafkaProducer =

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,12 +11,15 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}.
  */
 final class WorkerMetrics {
+  private static final Status[] STATUSES = Status.values();
   private final Set<String> knownTasks;
   private final Tags base;
   private final Meter.MeterProvider<Counter> started;
@@ -26,6 +30,11 @@ final class WorkerMetrics {
   private final Timer latency;
   private final Counter deadLetters;
   private final Counter scheduled;
+  // Per-task meters resolved once: a registry lookup (tags merged, sorted, hashed) per task was
+  // a measurable part of a slot's time.
+  private final Map<String, Counter> startedByTask = new ConcurrentHashMap<>();
+  private final Map<String, Timer> executionByTask = new ConcurrentHashMap<>();
+  private final Map<String, Counter[]> finishedByTask = new ConcurrentHashMap<>();
 
   WorkerMetrics(MeterRegistry registry, String queue, String worker, Set<String> knownTasks) {
     this.knownTasks = knownTasks;
@@ -138,18 +147,26 @@ final class WorkerMetrics {
   }
 
   void started(String task) {
-    started.withTag("task", tag(task)).increment();
+    startedByTask.computeIfAbsent(tag(task), t -> started.withTag("task", t)).increment();
   }
 
   void executed(String task, Duration took) {
-    execution.withTag("task", tag(task)).record(took);
+    executionByTask.computeIfAbsent(tag(task), t -> execution.withTag("task", t)).record(took);
   }
 
   void finished(TaskResult result) {
-    finished
-        .withTags(
-            "task", tag(result.task()), "status", result.status().name().toLowerCase(Locale.ROOT))
-        .increment();
+    Status status = result.status();
+    Counter[] byStatus =
+        finishedByTask.computeIfAbsent(tag(result.task()), t -> new Counter[STATUSES.length]);
+    Counter counter = byStatus[status.ordinal()];
+    if (counter == null) {
+      // A benign race: two threads may both resolve it; the registry returns the same counter.
+      counter =
+          finished.withTags(
+              "task", tag(result.task()), "status", status.name().toLowerCase(Locale.ROOT));
+      byStatus[status.ordinal()] = counter;
+    }
+    counter.increment();
     Instant submitted = result.submittedAt();
     if (submitted != null && result.finishedAt() != null) {
       Duration elapsed = Duration.between(submitted, result.finishedAt());

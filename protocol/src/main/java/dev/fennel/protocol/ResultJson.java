@@ -111,7 +111,7 @@ final class ResultJson {
   private static Instant instant(JsonNode node, String field) {
     String text = text(node, field);
     try {
-      return text == null ? null : Instant.parse(text);
+      return text == null ? null : IsoInstant.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           "'" + field + "' must be an ISO-8601 UTC instant, was '" + text + "'", e);
@@ -143,15 +143,21 @@ final class ResultJson {
       optional(gen, "queue", r.queue());
       optional(gen, "worker", r.worker());
       gen.writeNumberField("attempts", r.attempts());
-      optional(gen, "submittedAt", r.submittedAt());
-      optional(gen, "startedAt", r.startedAt());
-      optional(gen, "finishedAt", r.finishedAt());
+      instant(gen, "submittedAt", r.submittedAt());
+      instant(gen, "startedAt", r.startedAt());
+      instant(gen, "finishedAt", r.finishedAt());
       gen.writeEndObject();
     }
 
-    private static void optional(JsonGenerator gen, String field, Object value) throws IOException {
+    private static void optional(JsonGenerator gen, String field, String value) throws IOException {
       if (value != null) {
-        gen.writeStringField(field, value.toString());
+        gen.writeStringField(field, value);
+      }
+    }
+
+    private static void instant(JsonGenerator gen, String field, Instant value) throws IOException {
+      if (value != null) {
+        gen.writeStringField(field, IsoInstant.format(value));
       }
     }
   }

@@ -226,7 +226,7 @@ public final class TaskCodec {
         return null;
       }
       try {
-        return Instant.parse(text);
+        return IsoInstant.parse(text);
       } catch (DateTimeParseException e) {
         if (problem == null) {
           problem =

@@ -2,14 +2,11 @@ package dev.fennel.protocol;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /** Task ids: time-ordered UUIDv7 generation, and the rule every id (also a user's own) follows. */
 public final class TaskIds {
   /** The longest id accepted, in characters. */
   public static final int MAX_LENGTH = 128;
-
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:@+=-]{1," + MAX_LENGTH + "}");
 
   private TaskIds() {}
 
@@ -24,7 +21,28 @@ public final class TaskIds {
 
   /** Whether {@code id} can name a task: 1 to 128 of {@code A-Z a-z 0-9 . _ : @ + = -}. */
   public static boolean isValid(String id) {
-    return id != null && VALID.matcher(id).matches();
+    if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
+      return false;
+    }
+    // A loop, not a regular expression: every message and every batch lookup checks its id.
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean allowed =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '.'
+              || c == '_'
+              || c == ':'
+              || c == '@'
+              || c == '+'
+              || c == '=';
+      if (!allowed) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns {@code id}, or throws naming the rule it breaks. */

@@ -45,4 +45,18 @@ class TaskIdsTest {
     bad.forEach(id -> assertThat(TaskIds.isValid(id)).as(id).isFalse());
     assertThat(TaskIds.describeInvalid("x".repeat(200))).contains("200 characters", "128");
   }
+
+  @Test
+  void theValidCharactersAreExactlyTheDocumentedOnes() {
+    String allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+=-";
+    for (char c = 0; c < 512; c++) {
+      assertThat(TaskIds.isValid("a" + c))
+          .as("character %d", (int) c)
+          .isEqualTo(allowed.indexOf(c) >= 0);
+    }
+    assertThat(TaskIds.isValid("")).isFalse();
+    assertThat(TaskIds.isValid(null)).isFalse();
+    assertThat(TaskIds.isValid("x".repeat(TaskIds.MAX_LENGTH))).isTrue();
+    assertThat(TaskIds.isValid("x".repeat(TaskIds.MAX_LENGTH + 1))).isFalse();
+  }
 }

@@ -1,6 +1,5 @@
 package dev.fennel.api;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
@@ -14,11 +13,11 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -441,29 +440,48 @@ public final class ResultsServer implements AutoCloseable {
     return new ArrayList<>(unique);
   }
 
+  /**
+   * The batch answer, assembled in one array of its exact size: the stored results are valid JSON
+   * (checked when they were read) and go in as their bytes, and ids are plain ASCII (checked on the
+   * way in), so nothing is parsed, escaped or copied twice.
+   */
   private static byte[] batchBody(
       List<StoredResult> found, List<JsonNode> remoteFound, List<String> unknown) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + found.size() * 320);
-    try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
-      json.writeStartObject();
-      json.writeArrayFieldStart("results");
-      for (StoredResult result : found) {
-        json.writeRawValue(new String(result.json(), StandardCharsets.UTF_8));
-      }
-      for (JsonNode result : remoteFound) {
-        json.writeTree(result);
-      }
-      json.writeEndArray();
-      json.writeArrayFieldStart("unknown");
-      for (String id : unknown) {
-        json.writeString(id);
-      }
-      json.writeEndArray();
-      json.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write the batch answer", e);
+    List<byte[]> results = new ArrayList<>(found.size() + remoteFound.size());
+    found.forEach(result -> results.add(result.json()));
+    remoteFound.forEach(result -> results.add(Json.write(result)));
+    List<byte[]> ids = new ArrayList<>(unknown.size());
+    for (String id : unknown) {
+      // Remote answers come back through JSON: re-check before writing an id without escaping.
+      ids.add(TaskIds.requireValid(id).getBytes(StandardCharsets.US_ASCII));
     }
-    return out.toByteArray();
+    byte[] head = "{\"results\":[".getBytes(StandardCharsets.US_ASCII);
+    byte[] middle = "],\"unknown\":[".getBytes(StandardCharsets.US_ASCII);
+    int size = head.length + middle.length + 2 + Math.max(0, results.size() - 1);
+    size += Math.max(0, ids.size() - 1);
+    for (byte[] result : results) {
+      size += result.length;
+    }
+    for (byte[] id : ids) {
+      size += id.length + 2;
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.put(head);
+    for (int i = 0; i < results.size(); i++) {
+      if (i > 0) {
+        out.put((byte) ',');
+      }
+      out.put(results.get(i));
+    }
+    out.put(middle);
+    for (int i = 0; i < ids.size(); i++) {
+      if (i > 0) {
+        out.put((byte) ',');
+      }
+      out.put((byte) '"').put(ids.get(i)).put((byte) '"');
+    }
+    out.put((byte) ']').put((byte) '}');
+    return out.array();
   }
 
   private void ready(Context ctx) {

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -37,6 +38,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,18 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final Counter threadsReplaced;
   private final Counter invalidRecords;
   private volatile String fatal;
+  private final String resultsTopic;
+  private volatile int resultsPartitions;
+  // Who owns each partition of the results topic, rebuilt after every state change and at least
+  // every OWNERS_TTL: asking Kafka Streams per key cost a batch lookup most of its time.
+  private volatile Owners owners;
+  // The stores of this instance's running tasks, by partition, read directly by lookups.
+  private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores =
+      new ConcurrentHashMap<>();
+  private static final long OWNERS_TTL_NANOS = Duration.ofSeconds(1).toNanos();
+
+  /** A snapshot of the owners of the results topic's partitions. */
+  private record Owners(Owner[] byPartition, long builtAt) {}
 
   ResultsStore(
       ApiConfig config,
@@ -113,7 +127,10 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     // Workers may run with exactly_once_v2: never serve a result from an aborted transaction.
     props.put(
         StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-    streams = new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult), props);
+    streams =
+        new KafkaStreams(ResultsTopology.build(config.topics(), this::onResult, openStores), props);
+    this.resultsTopic = config.topics().results();
+    streams.setStateListener((now, before) -> owners = null);
     threadsReplaced =
         Counter.builder("fennel.streams.thread.replaced")
             .description("Kafka Streams threads that died of a recoverable error and were replaced")
@@ -178,6 +195,62 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public Owner ownerOf(String id) {
+    Owners snapshot = owners;
+    if (snapshot == null || System.nanoTime() - snapshot.builtAt() > OWNERS_TTL_NANOS) {
+      snapshot = snapshotOwners();
+      owners = snapshot;
+    }
+    if (snapshot != null) {
+      Owner[] byPartition = snapshot.byPartition();
+      return byPartition[partitionOf(id, byPartition.length)];
+    }
+    return ownerOfByQuery(id);
+  }
+
+  /** The owner of every partition, or null when one has none (starting, rebalancing). */
+  private Owners snapshotOwners() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return null;
+    }
+    try {
+      int partitions = resultsPartitions;
+      if (partitions == 0) {
+        partitions =
+            admin
+                .describeTopics(List.of(resultsTopic))
+                .allTopicNames()
+                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .get(resultsTopic)
+                .partitions()
+                .size();
+        resultsPartitions = partitions;
+      }
+      long builtAt = System.nanoTime();
+      Owner[] byPartition = new Owner[partitions];
+      for (var client : streams.metadataForAllStreamsClients()) {
+        Owner owner = client.hostInfo().equals(self) ? LOCAL : new Remote(client.hostInfo());
+        for (TopicPartition tp : client.topicPartitions()) {
+          if (tp.topic().equals(resultsTopic) && tp.partition() < partitions) {
+            byPartition[tp.partition()] = owner;
+          }
+        }
+      }
+      for (Owner owner : byPartition) {
+        if (owner == null) {
+          return null;
+        }
+      }
+      return new Owners(byPartition, builtAt);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("cannot snapshot the owners of the results partitions yet", e);
+      return null;
+    }
+  }
+
+  private Owner ownerOfByQuery(String id) {
     KafkaStreams.State state = streams.state();
     if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
       return UNKNOWN;
@@ -201,7 +274,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   @Override
   public StoredResult get(String id) {
     try {
-      return cache.get(id, key -> StoredResult.of(store().get(key)));
+      return cache.get(id, key -> StoredResult.of(read(key)));
     } catch (InvalidStateStoreException e) {
       store = null;
       throw notServing();
@@ -216,6 +289,29 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       arrival.complete(now);
     }
     return arrival;
+  }
+
+  /** The stored record of {@code id}, from its partition's open store if this instance has it. */
+  private byte[] read(String id) {
+    int partitions = resultsPartitions;
+    if (partitions > 0) {
+      ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own =
+          openStores.get(partitionOf(id, partitions));
+      if (own != null) {
+        try {
+          ValueAndTimestamp<byte[]> stored = own.get(id);
+          return stored == null ? null : stored.value();
+        } catch (InvalidStateStoreException e) {
+          // The task is closing (its partition moves): Kafka Streams knows where it is now.
+        }
+      }
+    }
+    return store().get(id);
+  }
+
+  private int partitionOf(String id, int partitions) {
+    // Kafka's default partitioner, as the workers' producers place each result.
+    return Utils.toPositive(Utils.murmur2(KEYS.serialize(resultsTopic, id))) % partitions;
   }
 
   private ReadOnlyKeyValueStore<String, byte[]> store() {

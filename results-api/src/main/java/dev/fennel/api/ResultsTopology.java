@@ -1,6 +1,7 @@
 package dev.fennel.api;
 
 import dev.fennel.protocol.Topics;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -10,7 +11,13 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * The results API's topology: {@code fennel.results} materialized as a key-value store (the
@@ -24,9 +31,13 @@ final class ResultsTopology {
 
   /**
    * Builds the topology; {@code onUpdate} sees every record after the store has it (null for a
-   * tombstone).
+   * tombstone), and {@code openStores} holds, by partition, the stores this instance's tasks have
+   * open.
    */
-  static Topology build(Topics topics, BiConsumer<String, byte[]> onUpdate) {
+  static Topology build(
+      Topics topics,
+      BiConsumer<String, byte[]> onUpdate,
+      Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores) {
     StreamsBuilder builder = new StreamsBuilder();
     // Values stay bytes: the API serves the JSON as the workers wrote it, and reads only its
     // status.
@@ -37,9 +48,47 @@ final class ResultsTopology {
             Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(STORE)
                 .withCachingDisabled())
         .toStream()
-        .foreach(onUpdate::accept);
+        .process(() -> new Updates(onUpdate, openStores), STORE);
     Properties props = new Properties();
     props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
     return builder.build(props);
+  }
+
+  /**
+   * Hands each record on, and publishes its task's store while the task is open: a lookup by
+   * partition then reads the store straight away, where Kafka Streams' interactive queries looked
+   * through every task of every thread on each get.
+   */
+  private static final class Updates implements Processor<String, byte[], Void, Void> {
+    private final BiConsumer<String, byte[]> onUpdate;
+    private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores;
+    private int partition = -1;
+    private ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> store;
+
+    Updates(
+        BiConsumer<String, byte[]> onUpdate,
+        Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores) {
+      this.onUpdate = onUpdate;
+      this.openStores = openStores;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      partition = context.taskId().partition();
+      // A table's store keeps each value with its timestamp.
+      TimestampedKeyValueStore<String, byte[]> own = context.getStateStore(STORE);
+      store = own;
+      openStores.put(partition, own);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+      onUpdate.accept(record.key(), record.value());
+    }
+
+    @Override
+    public void close() {
+      openStores.remove(partition, store);
+    }
   }
 }
