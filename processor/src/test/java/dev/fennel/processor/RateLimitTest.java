@@ -167,4 +167,40 @@ class RateLimitTest {
 
     assertThat(RateLimitBoard.disagreeing(mine, others, t)).containsExactly("other");
   }
+
+  @Test
+  void aSlotThatFindsOnlyHeldTasksWhenItFinishesSetsTheWakeUp() {
+    List<Dispatcher> self = new ArrayList<>();
+    Dispatcher dispatcher =
+        new Dispatcher(
+            List.of("default"),
+            1,
+            Runnable::run,
+            (job, release) -> {
+              started.add(job.task().id());
+              if (job.offset() == 0) {
+                // Arrives while the only slot is busy: the slot itself finds it over the limit.
+                self.getFirst().offer(job("fib", 1));
+              }
+              release.run();
+            },
+            new RateLimiter(Map.of("fib", RateLimit.parse("2/s"))),
+            now::get,
+            (nanos, wake) -> {
+              wakes.add(nanos);
+              wakeUps.add(wake);
+            },
+            (job, nanos) -> waited.add(nanos));
+    self.add(dispatcher);
+    dispatcher.share("default", 1, 1);
+
+    dispatcher.offer(job("fib", 0));
+
+    assertThat(started).containsExactly("fib-0");
+    assertThat(dispatcher.held("default")).isEqualTo(1);
+    assertThat(wakes).containsExactly(SECOND / 2);
+    now.addAndGet(SECOND / 2);
+    wake();
+    assertThat(started).containsExactly("fib-0", "fib-1");
+  }
 }
