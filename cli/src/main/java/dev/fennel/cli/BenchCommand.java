@@ -7,6 +7,7 @@ import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +20,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code fennel bench}: the reference workload, measured end to end. */
 @Command(
@@ -35,15 +39,19 @@ import picocli.CommandLine.Option;
       "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
       "  hol         one long task (sleep --long), then N short ones into the same queue: time until every short one is done",
       "  io          N sleep tasks (--sleep seconds each) into one queue: wall time until all are done",
+      "  fetch       every id of --ids-file (written by a throughput run) fetched by batch requests, --threads at once",
       "The last line is a JSON object with --json."
     })
 final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Mixin KafkaOptions kafka;
 
   @Option(
       names = "--mode",
       defaultValue = "throughput",
-      description = "throughput, latency, cpu, priority, hol or io (default ${DEFAULT-VALUE}).")
+      description =
+          "throughput, latency, cpu, priority, hol, io or fetch (default ${DEFAULT-VALUE}).")
   String mode;
 
   @Option(
@@ -148,9 +156,18 @@ final class BenchCommand implements Callable<Integer> {
           int n = tasks != null ? tasks : 2_000;
           System.out.printf(
               "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
-          bench.oneAtATime(200, task, taskArgs, queues[0], timeout);
-          long start = System.nanoTime();
-          BenchRun.Trips trips = bench.oneAtATime(n, task, taskArgs, queues[0], timeout);
+          BenchRun.Trips trips;
+          long start;
+          try (HopObserver observer =
+              new HopObserver(
+                  kafka.bootstrap,
+                  kafka.kafka(),
+                  kafka.topics().queue(queues[0]),
+                  kafka.topics().results())) {
+            bench.oneAtATime(200, task, taskArgs, queues[0], timeout, observer);
+            start = System.nanoTime();
+            trips = bench.oneAtATime(n, task, taskArgs, queues[0], timeout, observer);
+          }
           Histogram roundTrip = trips.roundTrip();
           double seconds = (System.nanoTime() - start) / 1e9;
           report
@@ -159,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
               .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
               .put("publish_per_second", roundTrip.getTotalCount() / seconds);
           report.set("latency_ms", BenchRun.percentiles(roundTrip));
-          report.set("hops_ms", trips.hops());
+          report.set("hops_ms", trips.hopsJson());
         }
         case "cpu" -> {
           int n = tasks != null ? tasks : 200;
@@ -177,6 +194,24 @@ final class BenchCommand implements Callable<Integer> {
         }
         case "priority" ->
             priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
+        case "fetch" -> {
+          if (idsFile == null) {
+            throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "--mode fetch reads the ids to fetch from --ids-file FILE: write one with a "
+                    + "throughput run, e.g. ./fennel bench -n 1000000 --ids-file ids.txt");
+          }
+          List<String> ids = Files.readAllLines(idsFile);
+          System.out.printf(
+              "fetch: %,d results by id from %s, %d batch requests at once%n",
+              ids.size(), idsFile, threads);
+          BenchRun.Fetched fetched = bench.fetchAll(ids, threads);
+          report
+              .put("tasks", ids.size())
+              .put("errors", fetched.missing())
+              .put("fetch_seconds", fetched.seconds())
+              .put("results_per_second", ids.size() / fetched.seconds());
+        }
         case "hol" -> {
           int n = tasks != null ? tasks : 200;
           System.out.printf(
@@ -202,7 +237,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         default ->
             throw new IllegalArgumentException(
-                "--mode must be throughput, latency, cpu, priority, hol or io, was '" + mode + "'");
+                "--mode must be throughput, latency, cpu, priority, hol, io or fetch, was '"
+                    + mode
+                    + "'");
       }
     }
     printHuman(report);
@@ -219,20 +256,20 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf(
         "priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n",
         trickle, flood);
-    bench.oneAtATime(50, task, taskArgs, "high", timeout);
-    BenchRun.Trips unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    bench.oneAtATime(50, task, taskArgs, "high", timeout, null);
+    BenchRun.Trips unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, null);
     ExecutorService background = Executors.newSingleThreadExecutor();
     Future<BenchRun.Outcome> flooding =
         background.submit(
             () -> bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
-    BenchRun.Trips loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout);
+    BenchRun.Trips loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, null);
     BenchRun.Outcome outcome = flooding.get();
     background.shutdown();
     put(report, outcome);
     report.set("high_unloaded_ms", BenchRun.percentiles(unloaded.roundTrip()));
     report.set("high_loaded_ms", BenchRun.percentiles(loaded.roundTrip()));
-    report.set("high_unloaded_hops_ms", unloaded.hops());
-    report.set("high_loaded_hops_ms", loaded.hops());
+    report.set("high_unloaded_hops_ms", unloaded.hopsJson());
+    report.set("high_loaded_hops_ms", loaded.hopsJson());
   }
 
   private static double tightLoopSeconds(int n, int fibN) throws Exception {

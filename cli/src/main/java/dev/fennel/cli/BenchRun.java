@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One benchmark pass: publish tasks from many threads, then fetch and verify every result by id.
@@ -35,6 +37,9 @@ import org.HdrHistogram.Histogram;
 final class BenchRun {
   /** Ids per batch request when fetching results. */
   static final int FETCH_BATCH = 50_000;
+
+  // Smaller than the seed run's batches: several requests in flight keep both sides busy.
+  static final int FETCH_CHUNK = 10_000;
 
   private final TaskClient client;
   private final ResultsClient results;
@@ -272,6 +277,42 @@ final class BenchRun {
     out.flush();
   }
 
+  /**
+   * Fetched results.
+   *
+   * @param missing ids with no final result
+   * @param seconds from the first request to the last answer read
+   */
+  record Fetched(long missing, double seconds) {}
+
+  /**
+   * Fetches the results of {@code ids} with batch requests of {@link #FETCH_CHUNK} ids, {@code
+   * parallel} of them at once, each answer read into {@link TaskResult}s as any Java client does.
+   */
+  Fetched fetchAll(List<String> ids, int parallel) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      long start = System.nanoTime();
+      List<Future<Long>> answers = new ArrayList<>();
+      for (int from = 0; from < ids.size(); from += FETCH_CHUNK) {
+        List<String> chunk = ids.subList(from, Math.min(ids.size(), from + FETCH_CHUNK));
+        answers.add(
+            pool.submit(
+                () ->
+                    results.batch(chunk).results().stream()
+                        .filter(result -> result.status().isFinal())
+                        .count()));
+      }
+      long found = 0;
+      for (Future<Long> answer : answers) {
+        found += answer.get();
+      }
+      return new Fetched(ids.size() - found, (System.nanoTime() - start) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static void writeIds(Path file, String[] ids) {
     try (var writer = Files.newBufferedWriter(file)) {
       for (String id : ids) {
@@ -375,31 +416,52 @@ final class BenchRun {
   }
 
   /**
-   * Round trips of one task at a time, and where they went (all clocks are this machine's).
+   * The round trips of tasks run one at a time.
    *
    * @param roundTrip submit to the result in hand, as the client sees it
-   * @param toStart the task's {@code submittedAt} to its {@code startedAt}: publish, broker, the
-   *     worker's poll and dispatch
-   * @param afterFinish its {@code finishedAt} to the result in hand: the result's produce, the
-   *     broker, the API's ingestion, the waiting request's wake-up and the HTTP answer
+   * @param hops where each round trip went, by the tasks' own timestamps and, with an observer, the
+   *     moments their message and their result became readable in Kafka (one machine, one clock):
+   *     {@code submit_to_start} (publish, broker, the worker's poll and dispatch) and {@code
+   *     finish_to_client} (the result's produce, the broker, the API's ingestion, the waiting
+   *     request's wake-up and the HTTP answer), each split in two at its Kafka hop
    */
-  record Trips(Histogram roundTrip, Histogram toStart, Histogram afterFinish) {
-    JsonNode hops() {
+  record Trips(Histogram roundTrip, Map<String, Histogram> hops) {
+    JsonNode hopsJson() {
       var node = dev.fennel.protocol.Json.MAPPER.createObjectNode();
-      node.set("submit_to_start", percentiles(toStart));
-      node.set("finish_to_client", percentiles(afterFinish));
+      hops.forEach((name, histogram) -> node.set(name, percentiles(histogram)));
       return node;
     }
   }
 
-  /** Submits one task at a time and waits for its result: the client-observed round trip. */
-  Trips oneAtATime(int count, String task, ArrayNode args, String queue, Duration timeout) {
-    Histogram roundTrip = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
-    Histogram toStart = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
-    Histogram afterFinish = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+  /**
+   * Submits one task at a time and waits for its result: the client-observed round trip, split by
+   * {@code observer} (may be null) at the Kafka hops.
+   */
+  Trips oneAtATime(
+      int count,
+      String task,
+      ArrayNode args,
+      String queue,
+      Duration timeout,
+      @Nullable HopObserver observer)
+      throws InterruptedException {
+    Histogram roundTrip = histogram();
+    Map<String, Histogram> hops = new LinkedHashMap<>();
+    for (String hop :
+        List.of(
+            "submit_to_start",
+            "finish_to_client",
+            "submit_to_task_readable",
+            "task_readable_to_start",
+            "run",
+            "finish_to_result_readable",
+            "result_readable_to_client")) {
+      hops.put(hop, histogram());
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
       long start = System.nanoTime();
+      Instant submitted = Instant.now();
       TaskClient.Submission submission =
           client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
       TaskResult result =
@@ -417,11 +479,37 @@ final class BenchRun {
       roundTrip.recordValue(
           Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
       if (result.submittedAt() != null && result.startedAt() != null) {
-        record(toStart, Duration.between(result.submittedAt(), result.startedAt()));
+        record(
+            hops.get("submit_to_start"),
+            Duration.between(result.submittedAt(), result.startedAt()));
       }
-      record(afterFinish, Duration.between(result.finishedAt(), received));
+      record(hops.get("finish_to_client"), Duration.between(result.finishedAt(), received));
+      if (result.startedAt() != null) {
+        record(hops.get("run"), Duration.between(result.startedAt(), result.finishedAt()));
+      }
+      if (observer != null) {
+        Instant taskReadable = observer.taskSeen(result.id(), Duration.ofSeconds(1));
+        Instant resultReadable = observer.resultSeen(result.id(), Duration.ofSeconds(1));
+        if (taskReadable != null && result.startedAt() != null) {
+          record(hops.get("submit_to_task_readable"), Duration.between(submitted, taskReadable));
+          record(
+              hops.get("task_readable_to_start"),
+              Duration.between(taskReadable, result.startedAt()));
+        }
+        if (resultReadable != null) {
+          record(
+              hops.get("finish_to_result_readable"),
+              Duration.between(result.finishedAt(), resultReadable));
+          record(hops.get("result_readable_to_client"), Duration.between(resultReadable, received));
+        }
+      }
     }
-    return new Trips(roundTrip, toStart, afterFinish);
+    hops.values().removeIf(histogram -> histogram.getTotalCount() == 0);
+    return new Trips(roundTrip, hops);
+  }
+
+  private static Histogram histogram() {
+    return new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
   }
 
   private static void record(Histogram histogram, Duration elapsed) {

@@ -6,6 +6,7 @@ import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,13 @@ final class DevCommand implements Callable<Integer> {
       description = "Prefix of every topic name (default ${DEFAULT-VALUE}).")
   String topicPrefix;
 
+  @Option(
+      names = "--no-worker",
+      description =
+          "Start the broker and the API only; run workers as their own processes with "
+              + "./fennel worker --bootstrap localhost:9092 (to measure or try more than one).")
+  boolean noWorker;
+
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
 
@@ -73,7 +81,7 @@ final class DevCommand implements Callable<Integer> {
       WorkerConfig config =
           worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
-      running = Worker.start(config, registry);
+      running = noWorker ? null : Worker.start(config, registry);
       server =
           ResultsServer.start(
               api.toConfig(
@@ -93,16 +101,20 @@ final class DevCommand implements Callable<Integer> {
               + ", .default, .low, "
               + kafkaOptions.topics().results());
       System.out.println(
-          "  worker     '"
-              + config.name()
-              + "' serving "
-              + config.queues()
-              + " with "
-              + config.concurrency()
-              + " "
-              + config.pool().name().toLowerCase(java.util.Locale.ROOT)
-              + " slot(s)");
+          noWorker
+              ? "  worker     none (--no-worker): start ./fennel worker --bootstrap "
+                  + kafka.bootstrapServers()
+              : "  worker     '"
+                  + config.name()
+                  + "' serving "
+                  + config.queues()
+                  + " with "
+                  + config.concurrency()
+                  + " "
+                  + config.pool().name().toLowerCase(java.util.Locale.ROOT)
+                  + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
+      System.out.println("  live page  " + apiUrl + "/");
       System.out.println("  data       " + data);
       System.out.println();
       System.out.println("  try:  ./fennel submit fib 20 --wait");
@@ -115,9 +127,17 @@ final class DevCommand implements Callable<Integer> {
       throw e;
     }
     CompletableFuture<String> failure = new CompletableFuture<>();
-    running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
+    if (running != null) {
+      running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
+    }
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
-    return Shutdown.awaitAndClose(failure, List.of(server, running, kafka));
+    List<AutoCloseable> parts = new ArrayList<>();
+    parts.add(server);
+    if (running != null) {
+      parts.add(running);
+    }
+    parts.add(kafka);
+    return Shutdown.awaitAndClose(failure, parts);
   }
 
   /**

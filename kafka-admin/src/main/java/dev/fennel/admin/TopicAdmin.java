@@ -38,8 +38,9 @@ public final class TopicAdmin {
   }
 
   /**
-   * The topics of {@code queues} plus results, dead letters and revocations (kept {@code
-   * revokeRetention}), and, with queues, scheduled and rate limits, as they should be created.
+   * The topics of {@code queues} plus results, dead letters, revocations (kept {@code
+   * revokeRetention}) and workers' heartbeats, and, with queues, scheduled and rate limits, as they
+   * should be created.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
@@ -73,6 +74,17 @@ public final class TopicAdmin {
               .configs(
                   Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
+    // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
+    wanted.add(
+        new NewTopic(topics.workers(), Optional.of(1), replication)
+            .configs(
+                Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    Long.toString(Duration.ofDays(1).toMillis()),
+                    TopicConfig.SEGMENT_MS_CONFIG,
+                    Long.toString(Duration.ofHours(1).toMillis()))));
     return wanted;
   }
 

@@ -43,10 +43,11 @@ class TopicAdminTest {
   }
 
   @Test
-  void withoutQueuesOnlyResultsDeadLettersAndRevocations() {
+  void withoutQueuesOnlyResultsDeadLettersRevocationsAndWorkers() {
     assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
         .extracting(NewTopic::name)
-        .containsExactly("fennel.results", "fennel.dead-letters", "fennel.revoked");
+        .containsExactly(
+            "fennel.results", "fennel.dead-letters", "fennel.revoked", "fennel.workers");
   }
 
   @Test

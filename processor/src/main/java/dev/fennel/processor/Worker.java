@@ -73,6 +73,7 @@ public final class Worker implements AutoCloseable {
   private @Nullable KafkaStreams scheduler;
   private @Nullable Revocations revocations;
   private @Nullable RateLimitBoard board;
+  private @Nullable Heartbeat heartbeat;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -210,6 +211,16 @@ public final class Worker implements AutoCloseable {
         config.concurrency(),
         config.pool().name().toLowerCase(java.util.Locale.ROOT));
     startScheduler(registry);
+    heartbeat =
+        new Heartbeat(
+            config.topics().workers(),
+            config.name(),
+            config.queues(),
+            dispatcher,
+            () -> Heartbeat.finished(registry, config.name()),
+            kafkaProducer,
+            clock);
+    heartbeat.start();
   }
 
   /**
@@ -347,6 +358,9 @@ public final class Worker implements AutoCloseable {
     }
     if (board != null) {
       board.close();
+    }
+    if (heartbeat != null) {
+      heartbeat.close();
     }
     if (producer != null) {
       producer.flush();

@@ -134,19 +134,19 @@ public final class ResultsClient {
               + message(response));
     }
     try {
-      JsonNode body = Json.MAPPER.readTree(response.body());
-      List<TaskResult> results = new ArrayList<>(body.get("results").size());
-      for (JsonNode result : body.get("results")) {
-        results.add(Json.MAPPER.treeToValue(result, TaskResult.class));
-      }
-      List<String> unknown = new ArrayList<>(body.get("unknown").size());
-      body.get("unknown").forEach(id -> unknown.add(id.asText()));
-      return new Batch(results, unknown);
+      // Straight into results: no tree of the whole answer first (a batch may hold 100,000).
+      BatchBody body = Json.MAPPER.readValue(response.body(), BatchBody.class);
+      return new Batch(
+          body.results() == null ? List.of() : body.results(),
+          body.unknown() == null ? List.of() : body.unknown());
     } catch (IOException e) {
       throw new IllegalStateException(
           "the results API sent a batch answer that is not valid: " + e.getMessage(), e);
     }
   }
+
+  /** The batch answer as the API writes it. */
+  private record BatchBody(List<TaskResult> results, List<String> unknown) {}
 
   /**
    * Waits up to {@code timeout} for a final result of every one of {@code ids}, asking with batch

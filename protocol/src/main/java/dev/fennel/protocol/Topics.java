@@ -81,4 +81,9 @@ public record Topics(String prefix) {
   public String applicationId(String role) {
     return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;
   }
+
+  /** Workers' heartbeats ({@link WorkerBeat}), keyed by worker name: {@code fennel.workers}. */
+  public String workers() {
+    return prefix + "workers";
+  }
 }

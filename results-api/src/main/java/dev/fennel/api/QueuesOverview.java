@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,7 +24,10 @@ import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions,
@@ -132,10 +136,15 @@ final class QueuesOverview implements Overview, AutoCloseable {
     for (String topic : queueTopics) {
       groupIds.add(topics.applicationId("worker-" + topic.substring(queuePrefix.length())));
     }
-    Map<String, ConsumerGroupDescription> groups =
-        groupIds.isEmpty()
-            ? Map.of()
-            : admin.describeConsumerGroups(groupIds).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Map<String, ConsumerGroupDescription> groups = new HashMap<>();
+    if (!groupIds.isEmpty()) {
+      for (var answer : admin.describeConsumerGroups(groupIds).describedGroups().entrySet()) {
+        ConsumerGroupDescription group = orNoGroup(answer.getValue());
+        if (group != null) {
+          groups.put(answer.getKey(), group);
+        }
+      }
+    }
 
     List<Map<String, Object>> queues = new ArrayList<>();
     Map<String, Long> backlogs = new HashMap<>();
@@ -143,10 +152,10 @@ final class QueuesOverview implements Overview, AutoCloseable {
       String queue = topic.substring(queuePrefix.length());
       String groupId = topics.applicationId("worker-" + queue);
       Map<TopicPartition, OffsetAndMetadata> committed =
-          admin
-              .listConsumerGroupOffsets(groupId)
-              .partitionsToOffsetAndMetadata()
-              .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          orNoGroup(admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata());
+      if (committed == null) {
+        committed = Map.of();
+      }
       long backlog = 0;
       long total = 0;
       for (var partition : described.get(topic).partitions()) {
@@ -195,6 +204,21 @@ final class QueuesOverview implements Overview, AutoCloseable {
     body.put("resultsSeenSince", since.toString());
     body.put("at", clock.instant().toString());
     return new Snapshot(clock.instant(), body, backlogs);
+  }
+
+  /**
+   * The value of {@code future}, or null when its consumer group does not exist: a queue nobody has
+   * served yet has a backlog and no group (Kafka 4's coordinator answers GROUP_ID_NOT_FOUND).
+   */
+  private static <T> @Nullable T orNoGroup(KafkaFuture<T> future) throws Exception {
+    try {
+      return future.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.fennel.protocol.TaskIds;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,6 +61,10 @@ public final class ResultsServer implements AutoCloseable {
   private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private volatile Overview overview;
   final RevokeRoute revokes;
+  private final LivePage live =
+      new LivePage(
+          new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
+          new WorkerBeats(Clock.systemUTC()));
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -89,7 +94,16 @@ public final class ResultsServer implements AutoCloseable {
       queues.bindBacklogGauges(registry);
       server.overview = queues;
       ResultsStore store =
-          server.own(new ResultsStore(config, server.self, registry, queues::count));
+          server.own(
+              new ResultsStore(
+                  config,
+                  server.self,
+                  registry,
+                  (id, result) -> {
+                    queues.count(result.queue(), result.status());
+                    server.live.recent().record(id, result);
+                  }));
+      server.own(new WorkerBeatsReader(config, server.live.workers()));
       store.stopped().thenAccept(server.stopped::complete);
       server.revokes.use(server.own(new KafkaRevoker(config, Clock.systemUTC())));
       server.serve(store, queues);
@@ -168,7 +182,18 @@ public final class ResultsServer implements AutoCloseable {
                           "status",
                           Integer.toString(ctx.statusCode()))
                       .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS));
+          cfg.staticFiles.enableWebjars();
+          cfg.staticFiles.add(
+              files -> {
+                files.hostedPath = LivePage.ASSETS;
+                files.directory = LivePage.ASSETS_DIRECTORY;
+                files.location = Location.CLASSPATH;
+              });
           cfg.routes.before(this::authorize);
+          cfg.routes.get("/", live::page);
+          cfg.routes.get("/tasks", live::tasks);
+          cfg.routes.get("/throughput", live::throughput);
+          cfg.routes.get("/workers", live::workersList);
           cfg.routes.get("/tasks/{id}", this::getTask);
           cfg.routes.post("/tasks/batch", this::batch);
           cfg.routes.post("/tasks/{id}/revoke", ctx -> revokes.handle(ctx));
@@ -231,7 +256,9 @@ public final class ResultsServer implements AutoCloseable {
   }
 
   private void authorize(Context ctx) {
-    if (config.token() == null || ctx.path().startsWith("/health/")) {
+    if (config.token() == null
+        || ctx.path().startsWith("/health/")
+        || LivePage.isPublic(ctx.path())) {
       return;
     }
     String header = ctx.header("Authorization");

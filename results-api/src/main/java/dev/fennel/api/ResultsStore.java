@@ -65,7 +65,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final HostInfo self;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
-  private final BiConsumer<String, String> onStatus;
+  private final BiConsumer<String, StoredResult> onStored;
   private final Admin admin;
   private final String applicationId;
   private volatile ReadOnlyKeyValueStore<String, byte[]> store;
@@ -95,9 +95,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       ApiConfig config,
       HostInfo self,
       MeterRegistry registry,
-      BiConsumer<String, String> onStatus) {
+      BiConsumer<String, StoredResult> onStored) {
     this.self = self;
-    this.onStatus = onStatus;
+    this.onStored = onStored;
     this.cache = new ResultCache(config.cacheSize());
     this.temporaryState = config.stateDir() == null;
     try {
@@ -187,7 +187,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
       return;
     }
-    onStatus.accept(result.queue(), result.status());
+    onStored.accept(id, result);
     if (result.isFinal()) {
       waiters.complete(id, result);
     }

@@ -1,0 +1,395 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.admin.TopicAdmin;
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.processor.TaskPolicy;
+import dev.fennel.processor.Worker;
+import dev.fennel.processor.WorkerConfig;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The live page in a real browser: headless Chromium from Debian, driven by Selenium through
+ * Debian's {@code chromedriver}, against {@code fennel dev}'s parts (broker, a worker, the API with
+ * a token). Tasks with every outcome are submitted; the page must show the backlog, list the ids
+ * with their statuses, filter by status, and draw the throughput. It fails, never skips, when
+ * Chromium is missing: {@code ./fennel test} installs it ({@code TEST_PACKAGES}).
+ */
+@ExtendWith(KafkaTestBroker.class)
+class LivePageIT {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final String TOKEN = "live-page-it-token";
+  private static final String WORKER = "browser-it";
+  private static final int BACKLOG = 20;
+  private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+  private static void requireChromium() {
+    for (Path binary : List.of(CHROMIUM, CHROMEDRIVER)) {
+      assertThat(Files.isExecutable(binary))
+          .as(
+              binary
+                  + " is missing: this test needs Debian's chromium and chromium-driver."
+                  + " Run ./fennel test-deps (as root), or: sudo apt-get install -y chromium"
+                  + " chromium-driver")
+          .isTrue();
+    }
+  }
+
+  private static WebDriver chromium() {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1500");
+    // The driver is Debian's: Selenium Manager never looks for (or downloads) one.
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
+    return new ChromeDriver(service, options);
+  }
+
+  private static TaskClient.Options options(String queue, Instant expires, Integer maxRetries) {
+    return new TaskClient.Options(null, queue, null, null, null, expires, maxRetries, null);
+  }
+
+  @Test
+  void thePageShowsQueuesRecentTasksFilterAndThroughput(KafkaTestBroker.Broker broker)
+      throws Exception {
+    requireChromium();
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    // The low queue exists but no worker serves it: its tasks stay there as backlog.
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        Topics.STANDARD_QUEUES,
+        Duration.ofSeconds(30));
+    // A retry waits ten minutes, so a failed task with retries left stays RETRY for this test.
+    TaskPolicy policy =
+        new TaskPolicy(
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(30),
+            Duration.ofSeconds(2),
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(10));
+    WorkerConfig workerConfig =
+        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "default"), 2, WORKER)
+            .withPolicy(policy);
+    ApiConfig apiConfig =
+        new ApiConfig(
+            broker.bootstrapServers(),
+            topics,
+            "127.0.0.1",
+            0,
+            null,
+            null,
+            ApiConfig.DEFAULT_CACHE_SIZE,
+            ApiConfig.DEFAULT_MAX_WAIT,
+            ApiConfig.DEFAULT_MAX_BATCH_IDS,
+            ApiConfig.DEFAULT_MAX_REQUEST_BYTES,
+            0,
+            TOKEN,
+            TopicLayout.DEFAULT,
+            Map.of());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsServer api = ResultsServer.start(apiConfig, registry)) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+
+      Map<String, String> expected = new HashMap<>();
+      String waiting;
+      Instant past = Instant.now().minusSeconds(60);
+      try (TaskClient client =
+          TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        List<TaskClient.Submission> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          TaskClient.Submission s = client.submit("fib", options("default", null, null), 20 + i);
+          expected.put(s.id(), "SUCCESS");
+          all.add(s);
+        }
+        for (int i = 0; i < 3; i++) {
+          TaskClient.Submission s = client.submit("fail", options("high", null, null), "boom");
+          expected.put(s.id(), "FAILURE");
+          all.add(s);
+        }
+        TaskClient.Submission unknown =
+            client.submit("no-such-task", options("default", null, null));
+        expected.put(unknown.id(), "FAILURE");
+        all.add(unknown);
+        for (int i = 0; i < 2; i++) {
+          TaskClient.Submission s = client.submit("fail", options("default", null, 2), "again");
+          expected.put(s.id(), "RETRY");
+          all.add(s);
+        }
+        for (int i = 0; i < 2; i++) {
+          TaskClient.Submission s = client.submit("fib", options("default", past, null), 10);
+          expected.put(s.id(), "EXPIRED");
+          all.add(s);
+        }
+        for (int i = 0; i < BACKLOG; i++) {
+          all.add(client.submit("fib", options("low", null, null), 5));
+        }
+        waiting = all.getLast().id();
+        for (TaskClient.Submission s : all) {
+          s.acknowledged().get(30, TimeUnit.SECONDS);
+        }
+      }
+
+      WebDriver browser = chromium();
+      try {
+        browser.get("http://127.0.0.1:" + api.port() + "/");
+        // The API needs a token: the page asks for it and keeps it in the tab's session only.
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button")).click();
+
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            browser
+                                .findElement(
+                                    By.cssSelector("#queues-body tr[data-queue='low'] td.backlog"))
+                                .getText())
+                        .isEqualTo(Integer.toString(BACKLOG)));
+
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(() -> assertThat(rows(browser)).containsAllEntriesOf(expected));
+
+        new Select(browser.findElement(By.id("status-filter"))).selectByValue("FAILURE");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  Map<String, String> shown = rows(browser);
+                  assertThat(shown.values()).containsOnly("FAILURE");
+                  assertThat(shown.keySet())
+                      .containsExactlyInAnyOrderElementsOf(
+                          expected.entrySet().stream()
+                              .filter(e -> e.getValue().equals("FAILURE"))
+                              .map(Map.Entry::getKey)
+                              .toList());
+                });
+        new Select(browser.findElement(By.id("status-filter"))).selectByValue("");
+
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(
+                () ->
+                    Boolean.TRUE.equals(
+                        ((JavascriptExecutor) browser)
+                            .executeScript(
+                                "const c = window.fennelLive.chart();"
+                                    + " return !!c && c.data.slice(1)"
+                                    + ".some(series => series.some(v => v > 0));")));
+        assertThat(browser.findElements(By.cssSelector("#chart canvas"))).isNotEmpty();
+
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            browser
+                                .findElement(
+                                    By.cssSelector(
+                                        "#workers-body tr[data-worker='" + WORKER + "']"))
+                                .getText())
+                        .contains("online")
+                        .contains("/ 2"));
+
+        String retried =
+            expected.entrySet().stream()
+                .filter(e -> e.getValue().equals("RETRY"))
+                .findFirst()
+                .orElseThrow()
+                .getKey();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    browser
+                        .findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']"))
+                        .click());
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"id\": \"" + retried + "\"")
+                      .contains("\"status\": \"RETRY\"");
+                  assertThat(browser.findElement(By.id("revoke")).isDisplayed()).isTrue();
+                });
+
+        // Search by id narrows the table to that task.
+        browser.findElement(By.id("id-search")).sendKeys(retried);
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(() -> assertThat(rows(browser)).containsOnlyKeys(retried));
+        browser.findElement(By.id("id-search")).clear();
+
+        // A task still waiting in its queue has no result: looked up, it is PENDING and revocable.
+        browser.findElement(By.id("id-search")).sendKeys(waiting);
+        browser.findElement(By.id("lookup")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"PENDING\"");
+                  assertThat(browser.findElement(By.id("revoke")).isDisplayed()).isTrue();
+                });
+        browser.findElement(By.id("id-search")).clear();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    browser
+                        .findElement(By.cssSelector("#recent-body tr[data-id='" + retried + "']"))
+                        .click());
+
+        // A steady trickle (bounded: 10 tasks every 200 ms for at most 30 s, mixed outcomes) gives
+        // the queue rates
+        // and the chart something to show, and the screenshot a page in motion.
+        try (TaskClient client =
+                TaskClient.connect(
+                    TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+            var trickle = new Trickle(client)) {
+          await()
+              .ignoreExceptions()
+              .atMost(PATIENCE)
+              .untilAsserted(
+                  () ->
+                      assertThat(
+                              Double.parseDouble(
+                                  browser
+                                      .findElement(
+                                          By.cssSelector(
+                                              "#queues-body tr[data-queue='default'] td.in"))
+                                      .getText()))
+                          .isPositive());
+          Path target = Path.of("target", "live-page.png");
+          Files.createDirectories(target.getParent());
+          Path shot =
+              ((org.openqa.selenium.TakesScreenshot) browser)
+                  .getScreenshotAs(OutputType.FILE)
+                  .toPath();
+          Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+          assertThat(Files.size(target)).isPositive();
+        }
+      } catch (AssertionError | RuntimeException e) {
+        Path failed = Path.of("target", "live-page-failed.png");
+        Files.createDirectories(failed.getParent());
+        Files.copy(
+            ((org.openqa.selenium.TakesScreenshot) browser)
+                .getScreenshotAs(OutputType.FILE)
+                .toPath(),
+            failed,
+            StandardCopyOption.REPLACE_EXISTING);
+        throw new AssertionError(
+            "the live page did not show what it should (screenshot: "
+                + failed.toAbsolutePath()
+                + "); its text:\n"
+                + browser.findElement(By.tagName("body")).getText(),
+            e);
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  /**
+   * Submits 10 tasks (8 that succeed, one that fails, one expired) every 200 ms, for 30 s at most,
+   * until closed.
+   */
+  private static final class Trickle implements AutoCloseable {
+    private static final int ROUNDS = 150;
+    private final java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final java.util.concurrent.atomic.AtomicInteger rounds =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    Trickle(TaskClient client) {
+      timer.scheduleAtFixedRate(
+          () -> {
+            if (rounds.incrementAndGet() > ROUNDS) {
+              timer.shutdown();
+              return;
+            }
+            for (int i = 0; i < 8; i++) {
+              client.submit("fib", options("default", null, null), 18);
+            }
+            client.submit("fail", options("high", null, null), "boom");
+            client.submit("fib", options("default", Instant.now().minusSeconds(1), null), 18);
+          },
+          0,
+          200,
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      timer.shutdownNow();
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The recent-tasks table: id to status, as shown. */
+  private static Map<String, String> rows(WebDriver browser) {
+    Map<String, String> shown = new HashMap<>();
+    for (WebElement row : browser.findElements(By.cssSelector("#recent-body tr[data-id]"))) {
+      shown.put(row.getDomAttribute("data-id"), row.getDomAttribute("data-status"));
+    }
+    return shown;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.Status;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The live page ({@code GET /}) and the endpoints it polls besides {@code /queues}: the newest
+ * results ({@code GET /tasks}), results per second ({@code GET /throughput}) and the workers'
+ * heartbeats ({@code GET /workers}). The page and its scripts are public and hold nothing secret;
+ * the data endpoints follow the API's token rule like every other.
+ */
+final class LivePage {
+  /** Where the page's own files are on the class path, served under {@link #ASSETS}. */
+  static final String ASSETS_DIRECTORY = "/fennel-live";
+
+  /** The path the page's own files are served under. */
+  static final String ASSETS = "/live";
+
+  /** How many results {@code GET /tasks} answers when no {@code limit} is given. */
+  static final int DEFAULT_LIMIT = 100;
+
+  private static final String WEBJARS = "/webjars/";
+  private static final List<Status> FILTERABLE =
+      List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED);
+  private static final int MAX_TASK_NAME = TaskSummary.MAX_TEXT;
+
+  private final RecentResults recent;
+  private final WorkerBeats workers;
+  private final String html;
+
+  LivePage(RecentResults recent, WorkerBeats workers) {
+    this.recent = recent;
+    this.workers = workers;
+    this.html = resource(ASSETS_DIRECTORY + "/index.html").replace("@UPLOT@", uPlotPath());
+  }
+
+  /** Whether {@code path} is part of the page itself, served without a token. */
+  static boolean isPublic(String path) {
+    return path.equals("/") || path.startsWith(ASSETS + "/") || path.startsWith(WEBJARS);
+  }
+
+  /** The results this instance received last, fed where the API ingests results. */
+  RecentResults recent() {
+    return recent;
+  }
+
+  /** The workers' heartbeats, fed by a {@link WorkerBeatsReader}. */
+  WorkerBeats workers() {
+    return workers;
+  }
+
+  /** {@code GET /}: the page. */
+  void page(Context ctx) {
+    ctx.header("Cache-Control", "no-store").html(html);
+  }
+
+  /** {@code GET /tasks?status=&task=&limit=}: the newest results this instance received. */
+  void tasks(Context ctx) {
+    Status status = status(ctx.queryParam("status"));
+    String task = task(ctx.queryParam("task"));
+    int limit = limit(ctx.queryParam("limit"), recent.capacity());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("results", recent.newest(status, task, limit));
+    body.put("kept", recent.capacity());
+    ctx.json(body);
+  }
+
+  /** {@code GET /throughput}: results received per second by status, last few minutes. */
+  void throughput(Context ctx) {
+    ctx.json(recent.throughput());
+  }
+
+  /** {@code GET /workers}: every worker that sent a heartbeat within a day. */
+  void workersList(Context ctx) {
+    ctx.json(Map.of("workers", workers.workers()));
+  }
+
+  static @Nullable Status status(@Nullable String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    for (Status status : FILTERABLE) {
+      if (status.name().equals(text.toUpperCase(Locale.ROOT))) {
+        return status;
+      }
+    }
+    throw ApiException.badRequest(
+        "status must be one of "
+            + FILTERABLE.stream().map(Status::name).collect(Collectors.joining(", "))
+            + " (any case), was '"
+            + cut(text)
+            + "'");
+  }
+
+  static @Nullable String task(@Nullable String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    if (text.isBlank() || text.length() > MAX_TASK_NAME) {
+      throw ApiException.badRequest(
+          "task must be a task name of 1 to " + MAX_TASK_NAME + " characters, not blank");
+    }
+    return text;
+  }
+
+  static int limit(@Nullable String text, int max) {
+    if (text == null || text.isEmpty()) {
+      return Math.min(DEFAULT_LIMIT, max);
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > max) {
+      throw ApiException.badRequest(
+          "limit must be a whole number from 1 to "
+              + max
+              + " (the results this instance keeps), was '"
+              + cut(text)
+              + "'");
+    }
+    return limit;
+  }
+
+  private static String cut(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+  }
+
+  private static String uPlotPath() {
+    Properties webjar = new Properties();
+    try (InputStream in =
+        LivePage.class.getResourceAsStream(
+            "/META-INF/maven/org.webjars.npm/uplot/pom.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("the uPlot WebJar is not on the class path");
+      }
+      webjar.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the uPlot WebJar's version", e);
+    }
+    return WEBJARS + "uplot/" + webjar.getProperty("version") + "/dist/";
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = LivePage.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException(path + " is missing from the class path");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+}

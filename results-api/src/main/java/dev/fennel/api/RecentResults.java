@@ -1,0 +1,125 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.Status;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The results this API instance received last, for the live page: the newest {@code capacity} tasks
+ * (one entry per task id, its latest record) and how many results arrived in each second of the
+ * last {@link #WINDOW_SECONDS}, by status. Memory is bounded by {@code capacity} summaries and a
+ * fixed array of counts, whatever the rate.
+ *
+ * <p>"Recent" is per instance: each instance sees only the records of the results partitions it
+ * owns, from the moment it started (a restored store is not replayed through it).
+ */
+final class RecentResults {
+  /** The default number of tasks kept. */
+  static final int CAPACITY = 1_000;
+
+  /** How far back the throughput goes. */
+  static final int WINDOW_SECONDS = 300;
+
+  /** The statuses counted apart; any other (from a newer worker) counts as {@code other}. */
+  static final List<Status> COUNTED =
+      List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED);
+
+  private static final int OTHER = COUNTED.size();
+
+  private final int capacity;
+  private final Clock clock;
+  private final LinkedHashMap<String, TaskSummary> byId = new LinkedHashMap<>();
+  private final long[] secondOf = new long[WINDOW_SECONDS];
+  private final long[][] counts = new long[WINDOW_SECONDS][COUNTED.size() + 1];
+
+  RecentResults(int capacity, Clock clock) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("the recent results capacity must be 1 or more");
+    }
+    this.capacity = capacity;
+    this.clock = clock;
+  }
+
+  /** The most tasks kept. */
+  int capacity() {
+    return capacity;
+  }
+
+  /** Keeps {@code result}, the latest record of task {@code id}, as the newest. */
+  void record(String id, StoredResult result) {
+    TaskSummary summary = TaskSummary.of(id, result, clock.instant());
+    long second = summary.seenAt().getEpochSecond();
+    Status known = result.known();
+    int status = known == null ? -1 : COUNTED.indexOf(known);
+    synchronized (this) {
+      // Removed first, so that a task's new record moves it to the newest end.
+      byId.remove(id);
+      byId.put(id, summary);
+      if (byId.size() > capacity) {
+        byId.pollFirstEntry();
+      }
+      int slot = (int) Math.floorMod(second, (long) WINDOW_SECONDS);
+      if (secondOf[slot] != second) {
+        secondOf[slot] = second;
+        Arrays.fill(counts[slot], 0);
+      }
+      counts[slot][status < 0 ? OTHER : status]++;
+    }
+  }
+
+  /**
+   * The newest {@code limit} tasks, newest first, whose status is {@code status} and task is {@code
+   * task} (either null: any).
+   */
+  synchronized List<TaskSummary> newest(@Nullable Status status, @Nullable String task, int limit) {
+    List<TaskSummary> found = new ArrayList<>(Math.min(limit, byId.size()));
+    for (TaskSummary summary : byId.sequencedValues().reversed()) {
+      if (found.size() == limit) {
+        break;
+      }
+      if ((status == null || status.name().equals(summary.status()))
+          && (task == null || task.equals(summary.task()))) {
+        found.add(summary);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Results received per second, by status, over the last {@link #WINDOW_SECONDS} whole seconds:
+   * {@code seconds} (epoch seconds, oldest first) and one series of counts per status.
+   */
+  Map<String, Object> throughput() {
+    long now = clock.instant().getEpochSecond();
+    long first = now - WINDOW_SECONDS;
+    long[] seconds = new long[WINDOW_SECONDS];
+    long[][] series = new long[COUNTED.size() + 1][WINDOW_SECONDS];
+    synchronized (this) {
+      for (int i = 0; i < WINDOW_SECONDS; i++) {
+        long second = first + i;
+        seconds[i] = second;
+        int slot = (int) Math.floorMod(second, (long) WINDOW_SECONDS);
+        if (secondOf[slot] == second) {
+          for (int s = 0; s <= OTHER; s++) {
+            series[s][i] = counts[slot][s];
+          }
+        }
+      }
+    }
+    Map<String, long[]> byStatus = new LinkedHashMap<>();
+    for (int s = 0; s < COUNTED.size(); s++) {
+      byStatus.put(COUNTED.get(s).name().toLowerCase(Locale.ROOT), series[s]);
+    }
+    byStatus.put("other", series[OTHER]);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("seconds", seconds);
+    body.put("series", byStatus);
+    return body;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The live page and its endpoints over HTTP on port 0, with a token required. */
+class LivePageTest {
+  private static final String TOKEN = "s3cret-token";
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ResultsServer server =
+      new ResultsServer(
+          new ApiConfig(
+              "kafka.invalid:9092",
+              new Topics("test."),
+              "127.0.0.1",
+              0,
+              null,
+              null,
+              100,
+              Duration.ofSeconds(60),
+              100,
+              1024 * 1024,
+              0,
+              TOKEN,
+              TopicLayout.DEFAULT,
+              Map.of()),
+          new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private HttpResponse<String> get(String path, boolean withToken) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+    if (withToken) {
+      request.header("Authorization", "Bearer " + TOKEN);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void thePageItsScriptsAndUPlotNeedNoTokenAndHoldNoSecret() throws Exception {
+    HttpResponse<String> page = get("/", false);
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+    assertThat(page.body())
+        .contains("/webjars/uplot/")
+        .doesNotContain(TOKEN)
+        .doesNotContain("@UPLOT@");
+    String uPlot =
+        page.body()
+            .replaceAll("(?s).*src=\"(/webjars/uplot/[^\"]+uPlot\\.iife\\.min\\.js)\".*", "$1");
+    for (String asset : List.of(uPlot, "/live/live.js", "/live/live.css")) {
+      HttpResponse<String> response = get(asset, false);
+      assertThat(response.statusCode()).as(asset).isEqualTo(200);
+      assertThat(response.body()).as(asset).isNotBlank();
+    }
+  }
+
+  @Test
+  void theDataEndpointsNeedTheToken() throws Exception {
+    for (String path : List.of("/tasks", "/throughput", "/workers")) {
+      assertThat(get(path, false).statusCode()).as(path).isEqualTo(401);
+      assertThat(get(path, true).statusCode()).as(path).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void recentTasksAnswerAnEmptyListThenTheThroughputWindow() throws Exception {
+    JsonNode tasks = Json.parse(get("/tasks?status=success&task=fib&limit=5", true).body());
+    assertThat(tasks.get("results").isArray()).isTrue();
+    assertThat(tasks.get("kept").asInt()).isEqualTo(RecentResults.CAPACITY);
+
+    JsonNode throughput = Json.parse(get("/throughput", true).body());
+    assertThat(throughput.get("seconds").size()).isEqualTo(RecentResults.WINDOW_SECONDS);
+    assertThat(throughput.get("series").get("success").size())
+        .isEqualTo(RecentResults.WINDOW_SECONDS);
+  }
+
+  @Test
+  void badParametersAre400WithAMessageNamingTheRule() throws Exception {
+    Map<String, String> cases =
+        Map.of(
+            "/tasks?status=DONE", "status must be one of SUCCESS, FAILURE, RETRY, EXPIRED",
+            "/tasks?limit=0", "limit must be a whole number from 1 to 1000",
+            "/tasks?limit=abc", "limit must be a whole number",
+            "/tasks?limit=1001", "limit must be a whole number from 1 to 1000",
+            "/tasks?task=%20%20", "task must be a task name");
+    for (var entry : cases.entrySet()) {
+      HttpResponse<String> response = get(entry.getKey(), true);
+      assertThat(response.statusCode()).as(entry.getKey()).isEqualTo(400);
+      JsonNode body = Json.parse(response.body());
+      assertThat(body.get("error").asText()).isEqualTo("bad_request");
+      assertThat(body.get("message").asText()).as(entry.getKey()).contains(entry.getValue());
+    }
+  }
+}
