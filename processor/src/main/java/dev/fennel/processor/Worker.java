@@ -247,7 +247,19 @@ public final class Worker implements AutoCloseable {
       throw e;
     }
     revocations = reader;
-    Thread thread = new Thread(reader, "fennel-revocations");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                reader.run();
+              } catch (RuntimeException e) {
+                // A worker that no longer hears of revocations would run revoked tasks: stop it.
+                fail(
+                    new IllegalStateException(
+                        "the revocations reader stopped: " + e.getMessage(), e));
+              }
+            },
+            "fennel-revocations");
     thread.setDaemon(true);
     thread.start();
     return reader;
