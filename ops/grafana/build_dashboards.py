@@ -63,6 +63,9 @@ overview = dashboard("fennel-overview", "Fennel / Overview", [variable("queue", 
     panel(8, "Scheduled and released (eta, retries)", "ops",
           'sum(rate(fennel_tasks_scheduled_total[1m]))', 'sum(rate(fennel_tasks_released_total[1m]))',
           legend=["scheduled", "released"]),
+    panel(9, "Revoked tasks by queue and task", "short",
+          f'sum by (queue, task) (increase(fennel_tasks_finished_total{{status="revoked", {Q}}}[5m]))',
+          legend=["{{queue}} {{task}}"]),
 ]))
 
 workers = dashboard("fennel-workers", "Fennel / Workers",
@@ -87,6 +90,16 @@ workers = dashboard("fennel-workers", "Fennel / Workers",
           legend=["busy {{worker}}", "slots {{worker}}"]),
     panel(8, "Tasks buffered in the worker, waiting for a slot", "short",
           f'sum by (worker, queue) (fennel_tasks_buffered{{{W}, {Q}}})', legend=["{{worker}} {{queue}}"]),
+    panel(9, "Tasks waiting for their rate limit", "short",
+          f'sum by (worker, queue) (fennel_tasks_throttled{{{W}, {Q}}})', legend=["{{worker}} {{queue}}"]),
+    panel(10, "Rate-limit wait p50 and p99 by task", "s",
+          f'histogram_quantile(0.5, sum by (le, task) (rate(fennel_task_throttle_wait_seconds_bucket{{{W}, {Q}}}[1m])))',
+          f'histogram_quantile(0.99, sum by (le, task) (rate(fennel_task_throttle_wait_seconds_bucket{{{W}, {Q}}}[1m])))',
+          legend=["p50 {{task}}", "p99 {{task}}"]),
+    panel(11, "Revocations known and rate-limit disagreements per worker", "short",
+          f'sum by (worker) (fennel_revocations{{{W}}})',
+          f'sum by (worker) (fennel_rate_limits_disagreements{{{W}}})',
+          legend=["revocations {{worker}}", "disagreeing peers {{worker}}"]),
 ]))
 
 api = dashboard("fennel-results-api", "Fennel / Results API", [], grid([

@@ -22,7 +22,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JsonNode overview = api.client().queues();
-    String format = "%-12s %10s %12s %12s %10s %10s  %s%n";
+    String format = "%-12s %10s %12s %12s %10s %10s %10s  %s%n";
     System.out.printf(
         format,
         "QUEUE",
@@ -31,6 +31,7 @@ final class StatusCommand implements Callable<Integer> {
         "PUBLISHED",
         "SUCCESS",
         "FAILURE",
+        "REVOKED",
         "WORKERS (threads/partitions)");
     for (JsonNode queue : overview.get("queues")) {
       Map<String, int[]> workers = new TreeMap<>();
@@ -59,6 +60,7 @@ final class StatusCommand implements Callable<Integer> {
           queue.get("published").asText(),
           seen.path("success").asText("0"),
           seen.path("failure").asText("0"),
+          seen.path("revoked").asText("0"),
           names.isEmpty()
               ? "none: start one with ./fennel worker -Q " + queue.get("queue").asText()
               : names);

@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.TopicLayout;
@@ -7,6 +8,7 @@ import dev.fennel.protocol.Topics;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -136,6 +138,27 @@ final class WorkerOptions {
               + " ${DEFAULT-VALUE}).")
   double shutdownTimeout;
 
+  @Option(
+      names = "--rate-limit",
+      paramLabel = "TASK=N/s",
+      split = ",",
+      defaultValue = "${env:FENNEL_RATE_LIMITS}",
+      description =
+          "Start at most N tasks of TASK per second (N/s), minute (N/m) or hour (N/h) across the"
+              + " whole cluster; repeatable. Give every worker the same limits"
+              + " (env FENNEL_RATE_LIMITS, e.g. fib=100/s,echo=10/m).")
+  Map<String, String> rateLimits = new LinkedHashMap<>();
+
+  @Option(
+      names = "--revoke-retention",
+      paramLabel = "HOURS",
+      defaultValue = "${env:FENNEL_REVOKE_RETENTION_HOURS:-168}",
+      description =
+          "How long a revocation counts, in hours; also the retention of the revocations topic"
+              + " when this worker creates it (env FENNEL_REVOKE_RETENTION_HOURS; default"
+              + " ${DEFAULT-VALUE}, 7 days).")
+  double revokeRetentionHours;
+
   private static Duration seconds(String option, double value) {
     if (!(value >= 0) || Double.isInfinite(value)) {
       throw new IllegalArgumentException(option + " must be a number of seconds, was " + value);
@@ -186,7 +209,9 @@ final class WorkerOptions {
         policy(),
         kafka,
         List.of(),
-        seconds("--shutdown-timeout", shutdownTimeout));
+        seconds("--shutdown-timeout", shutdownTimeout),
+        RateLimit.parseAll(rateLimits),
+        seconds("--revoke-retention", revokeRetentionHours * 3600));
   }
 
   static String hostName() {

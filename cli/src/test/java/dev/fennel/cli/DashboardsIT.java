@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
+import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -144,7 +145,10 @@ class DashboardsIT {
                     Duration.ofMinutes(30),
                     Duration.ofSeconds(1),
                     Duration.ofMillis(200),
-                    Duration.ofSeconds(1)));
+                    Duration.ofSeconds(1)))
+            // The 20 fib tasks a queue gets at once wait for their turn: the rate-limit panels get
+            // samples.
+            .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
     try (Worker worker = Worker.start(config, registry);
         ResultsServer api =
             ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
@@ -268,6 +272,15 @@ class DashboardsIT {
                 new ProducerRecord<>(
                     topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8)))
             .get();
+        String revoked = dev.fennel.protocol.TaskIds.newId();
+        client.revoke(revoked).get();
+        ids.add(
+            client
+                .submit(
+                    "echo",
+                    new TaskClient.Options(revoked, queue, null, null, null, null, null, null),
+                    3)
+                .id());
       }
       client.flush();
     }

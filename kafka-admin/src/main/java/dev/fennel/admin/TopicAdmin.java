@@ -24,14 +24,26 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Creates Fennel's topics when they are missing, laid out as a {@link TopicLayout} says. */
 public final class TopicAdmin {
+  /** How long a revocation is kept by default: as long as the longest sensible eta. */
+  public static final Duration DEFAULT_REVOKE_RETENTION = Duration.ofDays(7);
+
   private TopicAdmin() {}
 
   /**
-   * The topics of {@code queues} plus results, dead letters and workers' heartbeats (and, with
-   * queues, scheduled), as they should be created.
+   * As {@link #newTopics(TopicLayout, Topics, Collection, Duration)} with the default retention.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues) {
+    return newTopics(layout, topics, queues, DEFAULT_REVOKE_RETENTION);
+  }
+
+  /**
+   * The topics of {@code queues} plus results, dead letters, revocations (kept {@code
+   * revokeRetention}) and workers' heartbeats, and, with queues, scheduled and rate limits, as they
+   * should be created.
+   */
+  public static List<NewTopic> newTopics(
+      TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
     short factor = layout.replicationFactor();
     Optional<Short> replication = factor == -1 ? Optional.empty() : Optional.of(factor);
     List<NewTopic> wanted = new ArrayList<>();
@@ -44,9 +56,23 @@ public final class TopicAdmin {
             .configs(
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
+    // Compacted so the latest word on each id stays, and deleted after the retention so the set
+    // every worker holds in memory stays bounded.
+    wanted.add(
+        new NewTopic(topics.revoked(), Optional.of(1), replication)
+            .configs(
+                Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG,
+                    TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG,
+                    Long.toString(revokeRetention.toMillis()))));
     if (!queues.isEmpty()) {
       wanted.add(
           new NewTopic(topics.scheduled(), Optional.of(layout.queuePartitions()), replication));
+      wanted.add(
+          new NewTopic(topics.rateLimits(), Optional.of(1), replication)
+              .configs(
+                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
     // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
     wanted.add(
@@ -73,8 +99,21 @@ public final class TopicAdmin {
       Topics topics,
       Collection<String> queues,
       Duration timeout) {
+    ensure(
+        bootstrapServers, passThrough, layout, topics, queues, DEFAULT_REVOKE_RETENTION, timeout);
+  }
+
+  /** As the method above, creating a missing revocations topic with {@code revokeRetention}. */
+  public static void ensure(
+      String bootstrapServers,
+      Map<String, String> passThrough,
+      TopicLayout layout,
+      Topics topics,
+      Collection<String> queues,
+      Duration revokeRetention,
+      Duration timeout) {
     try (Admin admin = KafkaClients.admin(bootstrapServers, passThrough, timeout)) {
-      ensure(admin, layout, topics, queues, timeout);
+      ensure(admin, newTopics(layout, topics, queues, revokeRetention), timeout);
     }
   }
 
@@ -84,7 +123,10 @@ public final class TopicAdmin {
    */
   public static void ensure(
       Admin admin, TopicLayout layout, Topics topics, Collection<String> queues, Duration timeout) {
-    List<NewTopic> wanted = newTopics(layout, topics, queues);
+    ensure(admin, newTopics(layout, topics, queues), timeout);
+  }
+
+  private static void ensure(Admin admin, List<NewTopic> wanted, Duration timeout) {
     var futures = admin.createTopics(wanted).values();
     List<String> created = new ArrayList<>();
     for (NewTopic topic : wanted) {

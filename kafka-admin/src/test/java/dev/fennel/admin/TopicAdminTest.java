@@ -43,10 +43,25 @@ class TopicAdminTest {
   }
 
   @Test
-  void withoutQueuesOnlyResultsDeadLettersAndWorkers() {
+  void withoutQueuesOnlyResultsDeadLettersRevocationsAndWorkers() {
     assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
         .extracting(NewTopic::name)
-        .containsExactly("fennel.results", "fennel.dead-letters", "fennel.workers");
+        .containsExactly(
+            "fennel.results", "fennel.dead-letters", "fennel.revoked", "fennel.workers");
+  }
+
+  @Test
+  void revocationsAreCompactedAndExpireAfterTheirRetention() {
+    NewTopic revoked =
+        TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of(), Duration.ofHours(2))
+            .stream()
+            .filter(t -> t.name().equals("fennel.revoked"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(revoked.configs())
+        .containsEntry("cleanup.policy", "compact,delete")
+        .containsEntry("retention.ms", "7200000");
   }
 
   @Test

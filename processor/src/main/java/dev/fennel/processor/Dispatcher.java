@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +24,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Tasks wait here between their poll and their start; the poll loops bound how many (per
  * partition) by pausing partitions.
+ *
+ * <p>A task whose type is over its rate limit ({@link RateLimiter}) is held aside, per queue and
+ * type, in arrival order: it keeps no slot and blocks no other task of its queue, and a timer wakes
+ * the dispatcher when its next start is due.
  */
 final class Dispatcher {
   /**
@@ -35,12 +40,35 @@ final class Dispatcher {
    */
   record Job(String queue, TopicPartition partition, long offset, Task task) {}
 
+  /** Starts the dispatcher's next look at held tasks after a delay (a timer thread). */
+  interface Waker {
+    /** Runs {@code wake} once, {@code nanos} from now. */
+    void after(long nanos, Runnable wake);
+  }
+
+  /** Told how long each rate-limited task was held before it started. */
+  interface HeldObserver {
+    /** {@code job} waited {@code nanos} for its rate limit. */
+    void waited(Job job, long nanos);
+  }
+
+  private record Held(Job job, long since) {}
+
   private final Map<String, ArrayDeque<Job>> waiting = new LinkedHashMap<>();
   private final Map<TopicPartition, Integer> runningByPartition = new HashMap<>();
   private final Map<String, Integer> runningByQueue = new HashMap<>();
   private final int slots;
   private final Executor executor;
   private final BiConsumer<Job, Runnable> work;
+  private final RateLimiter limiter;
+  private final LongSupplier nanoTime;
+  private final Waker waker;
+  private final HeldObserver observer;
+  private final Map<String, Map<String, ArrayDeque<Held>>> held = new HashMap<>();
+  private final Map<TopicPartition, Integer> heldByPartition = new HashMap<>();
+  private final Map<String, Integer> heldByQueue = new HashMap<>();
+  private long wakeAt = Long.MAX_VALUE;
+  private boolean wakePending;
   private int busy;
   private boolean closed;
 
@@ -51,10 +79,44 @@ final class Dispatcher {
    * @param work runs a job and calls the given {@link Runnable} once, when its slot is free again
    */
   Dispatcher(List<String> queues, int slots, Executor executor, BiConsumer<Job, Runnable> work) {
-    queues.forEach(queue -> waiting.put(queue, new ArrayDeque<>()));
+    this(
+        queues,
+        slots,
+        executor,
+        work,
+        new RateLimiter(Map.of()),
+        System::nanoTime,
+        (nanos, wake) -> {},
+        (job, nanos) -> {});
+  }
+
+  /**
+   * @param limiter paces rate-limited task types
+   * @param nanoTime the clock the limiter reads
+   * @param waker wakes the dispatcher when a held task's start is due
+   * @param observer told how long each held task waited
+   */
+  Dispatcher(
+      List<String> queues,
+      int slots,
+      Executor executor,
+      BiConsumer<Job, Runnable> work,
+      RateLimiter limiter,
+      LongSupplier nanoTime,
+      Waker waker,
+      HeldObserver observer) {
+    queues.forEach(
+        queue -> {
+          waiting.put(queue, new ArrayDeque<>());
+          held.put(queue, new LinkedHashMap<>());
+        });
     this.slots = slots;
     this.executor = executor;
     this.work = work;
+    this.limiter = limiter;
+    this.nanoTime = nanoTime;
+    this.waker = waker;
+    this.observer = observer;
   }
 
   /** Queues {@code job}; it starts as soon as a slot is free and no higher-priority task waits. */
@@ -81,7 +143,11 @@ final class Dispatcher {
     while (true) {
       Job next;
       synchronized (this) {
-        if (closed || busy >= slots || (next = pollHighest()) == null) {
+        if (closed || busy >= slots) {
+          return;
+        }
+        if ((next = pollHighest()) == null) {
+          scheduleWake();
           return;
         }
         busy++;
@@ -139,6 +205,7 @@ final class Dispatcher {
       Job next = closed ? null : pollHighest();
       if (next == null) {
         busy--;
+        scheduleWake();
       } else {
         started(next);
       }
@@ -158,13 +225,114 @@ final class Dispatcher {
   }
 
   private @Nullable Job pollHighest() {
-    for (ArrayDeque<Job> queue : waiting.values()) {
-      Job job = queue.pollFirst();
+    if (limiter.isEmpty()) {
+      for (ArrayDeque<Job> queue : waiting.values()) {
+        Job job = queue.pollFirst();
+        if (job != null) {
+          return job;
+        }
+      }
+      return null;
+    }
+    long now = nanoTime.getAsLong();
+    for (Map.Entry<String, ArrayDeque<Job>> queue : waiting.entrySet()) {
+      Job job = pollLimited(queue.getKey(), queue.getValue(), now);
       if (job != null) {
         return job;
       }
     }
     return null;
+  }
+
+  /**
+   * The next job of {@code queue} allowed to start at {@code now}: a held one whose start is due
+   * first (they are older), else the oldest waiting one, holding aside those over their limit.
+   */
+  private @Nullable Job pollLimited(String queue, ArrayDeque<Job> jobs, long now) {
+    Map<String, ArrayDeque<Held>> byTask = held.get(queue);
+    for (Map.Entry<String, ArrayDeque<Held>> entry : byTask.entrySet()) {
+      if (!entry.getValue().isEmpty() && limiter.tryAcquire(queue, entry.getKey(), now) == 0) {
+        Held first = entry.getValue().pollFirst();
+        unhold(first.job());
+        observer.waited(first.job(), now - first.since());
+        return first.job();
+      }
+    }
+    for (Job job = jobs.pollFirst(); job != null; job = jobs.pollFirst()) {
+      String task = job.task().task();
+      if (!limiter.limits(task)) {
+        return job;
+      }
+      ArrayDeque<Held> same = byTask.computeIfAbsent(task, t -> new ArrayDeque<>());
+      if (same.isEmpty() && limiter.tryAcquire(queue, task, now) == 0) {
+        return job;
+      }
+      same.addLast(new Held(job, now));
+      heldByPartition.merge(job.partition(), 1, Integer::sum);
+      heldByQueue.merge(queue, 1, Integer::sum);
+    }
+    return null;
+  }
+
+  private void unhold(Job job) {
+    heldByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
+    heldByQueue.computeIfPresent(job.queue(), (q, n) -> n == 1 ? null : n - 1);
+  }
+
+  /** With tasks held and nothing startable now: asks the waker to look again when one is due. */
+  private void scheduleWake() {
+    if (heldByQueue.isEmpty()) {
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    long soonest = Long.MAX_VALUE;
+    for (Map.Entry<String, Map<String, ArrayDeque<Held>>> queue : held.entrySet()) {
+      for (Map.Entry<String, ArrayDeque<Held>> task : queue.getValue().entrySet()) {
+        if (!task.getValue().isEmpty()) {
+          soonest = Math.min(soonest, limiter.waitNanos(queue.getKey(), task.getKey(), now));
+        }
+      }
+    }
+    if (soonest == Long.MAX_VALUE) {
+      return;
+    }
+    long at = now + soonest;
+    if (wakePending && at - wakeAt >= 0) {
+      return;
+    }
+    wakePending = true;
+    wakeAt = at;
+    waker.after(
+        Math.max(soonest, 0),
+        () -> {
+          synchronized (this) {
+            wakePending = false;
+          }
+          pump();
+        });
+  }
+
+  /** This worker now owns {@code owned} of the {@code total} partitions of {@code queue}. */
+  void share(String queue, int owned, int total) {
+    synchronized (this) {
+      limiter.share(queue, owned, total);
+    }
+    pump();
+  }
+
+  /** Whether some task type is rate-limited. */
+  boolean limited() {
+    return !limiter.isEmpty();
+  }
+
+  /** Tasks of {@code partition} held for their rate limit. */
+  synchronized int held(TopicPartition partition) {
+    return heldByPartition.getOrDefault(partition, 0);
+  }
+
+  /** Tasks of {@code queue} held for their rate limit. */
+  synchronized int held(String queue) {
+    return heldByQueue.getOrDefault(queue, 0);
   }
 
   private void release(Job job) {
@@ -188,6 +356,18 @@ final class Dispatcher {
         if (partitions.contains(job.partition())) {
           it.remove();
           dropped.add(job);
+        }
+      }
+    }
+    for (Map<String, ArrayDeque<Held>> byTask : held.values()) {
+      for (ArrayDeque<Held> jobs : byTask.values()) {
+        for (Iterator<Held> it = jobs.iterator(); it.hasNext(); ) {
+          Job job = it.next().job();
+          if (partitions.contains(job.partition())) {
+            it.remove();
+            unhold(job);
+            dropped.add(job);
+          }
         }
       }
     }
@@ -228,6 +408,9 @@ final class Dispatcher {
   synchronized void close() {
     closed = true;
     waiting.values().forEach(ArrayDeque::clear);
+    held.values().forEach(Map::clear);
+    heldByPartition.clear();
+    heldByQueue.clear();
   }
 
   /** The slots. */

@@ -31,6 +31,12 @@ final class QueueConsumer implements Runnable {
   static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   private static final Duration LAST_COMMIT = Duration.ofSeconds(15);
 
+  /**
+   * Tasks held for their rate limit do not count against a partition's buffer, so the other tasks
+   * behind them keep coming; up to this many buffers' worth in all, to bound memory.
+   */
+  static final int HELD_BUFFERS = 10;
+
   private final String queue;
   private final String topic;
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
@@ -42,6 +48,7 @@ final class QueueConsumer implements Runnable {
   private final Runnable flush;
   private final Consumer<Throwable> onFatal;
   private final Set<TopicPartition> paused = new HashSet<>();
+  private final Set<TopicPartition> owned = new HashSet<>();
   private volatile boolean draining;
   private volatile boolean stopped;
   private volatile boolean started;
@@ -151,11 +158,17 @@ final class QueueConsumer implements Runnable {
   private void flowControl() {
     List<TopicPartition> pause = new ArrayList<>();
     List<TopicPartition> resume = new ArrayList<>();
+    boolean limited = dispatcher.limited();
     for (TopicPartition partition : consumer.assignment()) {
       int inFlight = tracker.inFlight(partition);
-      if (!paused.contains(partition) && (draining || inFlight >= buffer)) {
+      int load = limited ? Math.max(0, inFlight - dispatcher.held(partition)) : inFlight;
+      boolean full = load >= buffer || inFlight >= HELD_BUFFERS * buffer;
+      if (!paused.contains(partition) && (draining || full)) {
         pause.add(partition);
-      } else if (paused.contains(partition) && !draining && inFlight <= buffer / 2) {
+      } else if (paused.contains(partition)
+          && !draining
+          && load <= buffer / 2
+          && inFlight <= HELD_BUFFERS * buffer / 2) {
         resume.add(partition);
       }
     }
@@ -214,12 +227,35 @@ final class QueueConsumer implements Runnable {
     stopped = true;
   }
 
+  /**
+   * Tells the dispatcher which share of the queue's partitions this worker owns: its share of each
+   * rate limit.
+   */
+  private void shareChanged() {
+    if (!dispatcher.limited()) {
+      return;
+    }
+    int total = owned.size();
+    try {
+      total = Math.max(total, consumer.partitionsFor(topic).size());
+    } catch (RuntimeException e) {
+      log.warn(
+          "queue {}: cannot count its partitions ({}); rate limits use the assignment",
+          queue,
+          e.toString());
+    }
+    dispatcher.share(queue, owned.size(), total);
+  }
+
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       if (partitions.isEmpty()) {
         return;
       }
+      // Lower this worker's share before the partitions move, so the sum never passes the limit.
+      owned.removeAll(partitions);
+      shareChanged();
       dispatcher.drop(partitions);
       try {
         if (!dispatcher.awaitIdle(partitions, revokeGrace)) {
@@ -249,6 +285,8 @@ final class QueueConsumer implements Runnable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      owned.removeAll(partitions);
+      shareChanged();
       dispatcher.drop(partitions);
       tracker.forget(partitions);
       paused.removeAll(partitions);
@@ -257,6 +295,8 @@ final class QueueConsumer implements Runnable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       paused.removeAll(partitions);
+      owned.addAll(partitions);
+      shareChanged();
     }
   }
 }

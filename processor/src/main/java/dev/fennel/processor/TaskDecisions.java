@@ -7,10 +7,12 @@ import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Predicate;
 
 /**
- * What happens to a task, decided from the message, the outcome of a run and the time alone: no I/O
- * here, so every rule (run, schedule, expire, retry, fail, dead-letter) is a unit test away.
+ * What happens to a task, decided from the message, the outcome of a run, the revocations known and
+ * the time alone: no I/O here, so every rule (run, schedule, expire, revoke, retry, fail,
+ * dead-letter) is a unit test away.
  */
 final class TaskDecisions {
   /** A task due this soon runs now rather than taking a trip through the scheduler. */
@@ -25,7 +27,7 @@ final class TaskDecisions {
   /** Not due yet: hand it to the scheduler. */
   record Schedule(Task task) implements Intake {}
 
-  /** It ends here without a run (expired, or readable but invalid): write this result. */
+  /** It ends here without a run (expired, revoked, or readable but invalid): write this result. */
   record Settle(TaskResult result) implements Intake {}
 
   /** Not a task at all: keep the original bytes in the dead-letter topic. */
@@ -43,9 +45,18 @@ final class TaskDecisions {
   record Retry(TaskResult result, Task next) implements AfterRun {}
 
   private final TaskPolicy policy;
+  private final Predicate<String> revoked;
 
   TaskDecisions(TaskPolicy policy) {
+    this(policy, id -> false);
+  }
+
+  /**
+   * @param revoked whether a task id is revoked: a lookup in memory, it is asked for every task
+   */
+  TaskDecisions(TaskPolicy policy, Predicate<String> revoked) {
     this.policy = policy;
+    this.revoked = revoked;
   }
 
   /** The decision for a message taken from {@code queue} at {@code now}. */
@@ -53,7 +64,9 @@ final class TaskDecisions {
     return switch (decoded) {
       case TaskCodec.Valid valid -> {
         Task task = valid.task().queue() == null ? valid.task().withQueue(queue) : valid.task();
-        if (task.eta() != null && task.eta().isAfter(now.plus(EARLY_ENOUGH))) {
+        if (task.eta() != null
+            && task.eta().isAfter(now.plus(EARLY_ENOUGH))
+            && !revoked.test(task.id())) {
           yield new Schedule(task);
         }
         yield start(task, worker, now);
@@ -63,8 +76,14 @@ final class TaskDecisions {
     };
   }
 
-  /** Whether a task may start now: it may have expired while it waited for a slot. */
+  /**
+   * Whether a task may start now: it may have been revoked or have expired while it waited for a
+   * slot.
+   */
   Intake start(Task task, String worker, Instant now) {
+    if (revoked.test(task.id())) {
+      return new Settle(TaskResult.revoked(task, worker, null, now));
+    }
     if (task.expires() != null && now.isAfter(task.expires())) {
       return new Settle(
           TaskResult.expired(

@@ -9,8 +9,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +41,14 @@ final class TaskRunner {
   private static final int INTERRUPTED = 1;
   private static final int DONE = 2;
   private static final int ABANDONED = 3;
+  private static final int TERMINATED = 4;
 
   private final Handlers handlers;
   private final TaskPolicy policy;
   private final Clock clock;
   private final Deadlines deadlines;
   private final AtomicInteger runaways = new AtomicInteger();
+  private final ConcurrentHashMap<String, Attempt> running = new ConcurrentHashMap<>();
 
   TaskRunner(Handlers handlers, TaskPolicy policy, Clock clock, Deadlines deadlines) {
     this.handlers = handlers;
@@ -80,7 +84,12 @@ final class TaskRunner {
     Attempt attempt =
         new Attempt(
             Thread.currentThread(),
-            () -> done.accept(timedOut(task, worker, started, limit, false)));
+            found ->
+                done.accept(
+                    found == TERMINATED
+                        ? revoked(task, worker, started)
+                        : timedOut(task, worker, started, limit, false)));
+    running.put(task.id(), attempt);
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
     @Nullable JsonNode value = null;
     @Nullable Throwable error = null;
@@ -90,11 +99,13 @@ final class TaskRunner {
       error = e;
     } finally {
       stop.cancel();
+      running.remove(task.id(), attempt);
     }
     int state = attempt.finish();
     switch (state) {
       case RUNNING -> done.accept(returned(task, worker, started, value, error));
       case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
+      case TERMINATED -> done.accept(revoked(task, worker, started));
       default -> {
         int left = runaways.decrementAndGet();
         log.warn(
@@ -104,6 +115,21 @@ final class TaskRunner {
             left);
       }
     }
+  }
+
+  /**
+   * Interrupts the run of task {@code id} on this worker, if there is one: it ends {@code REVOKED}
+   * (a handler that ignores the interrupt is abandoned after the grace period, as at a time limit).
+   */
+  void terminate(String id) {
+    Attempt attempt = running.get(id);
+    if (attempt != null) {
+      attempt.terminate();
+    }
+  }
+
+  private Ran revoked(Task task, String worker, Instant started) {
+    return new Ran(TaskResult.revoked(task, worker, started, clock.instant()), false);
   }
 
   /** Abandoned task threads still running. */
@@ -185,11 +211,15 @@ final class TaskRunner {
    */
   private final class Attempt {
     private final Thread thread;
-    private final Runnable onAbandon;
+    private final IntConsumer onAbandon;
     private int state = RUNNING;
     private Deadlines.@Nullable Pending grace;
 
-    Attempt(Thread thread, Runnable onAbandon) {
+    /**
+     * @param onAbandon told the state the run was abandoned in (interrupted at its time limit, or
+     *     terminated by a revocation)
+     */
+    Attempt(Thread thread, IntConsumer onAbandon) {
       this.thread = thread;
       this.onAbandon = onAbandon;
     }
@@ -203,20 +233,31 @@ final class TaskRunner {
       }
     }
 
+    /** At a revocation with terminate: ask the handler to stop, and give it the grace period. */
+    synchronized void terminate() {
+      if (state == RUNNING) {
+        state = TERMINATED;
+        thread.interrupt();
+        grace = deadlines.after(policy.grace(), this::abandon);
+      }
+    }
+
     private void abandon() {
+      int found;
       synchronized (this) {
-        if (state != INTERRUPTED) {
+        if (state != INTERRUPTED && state != TERMINATED) {
           return;
         }
+        found = state;
         state = ABANDONED;
         runaways.incrementAndGet();
       }
       log.warn(
-          "a task ignored its time limit and was abandoned; {} abandoned task thread(s) still running",
+          "a task ignored its interrupt (time limit or revocation) and was abandoned; {} abandoned task thread(s) still running",
           runaways.get());
       // Writing its outcome may block on the producer: never on the thread that keeps every
       // deadline.
-      Thread.ofVirtual().name("fennel-abandon").start(onAbandon);
+      Thread.ofVirtual().name("fennel-abandon").start(() -> onAbandon.accept(found));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -24,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -69,6 +71,8 @@ public final class Worker implements AutoCloseable {
   private @Nullable Producer<byte[], byte[]> producer;
   private @Nullable Dispatcher dispatcher;
   private @Nullable KafkaStreams scheduler;
+  private @Nullable Revocations revocations;
+  private @Nullable RateLimitBoard board;
   private @Nullable Heartbeat heartbeat;
 
   /** Creates missing topics and starts serving every configured queue. */
@@ -108,12 +112,14 @@ public final class Worker implements AutoCloseable {
         config.layout(),
         config.topics(),
         config.queues(),
+        config.revokeRetention(),
         ADMIN_TIMEOUT);
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner =
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
-    TaskDecisions decisions = new TaskDecisions(config.policy());
+    Revocations revoked = startRevocations(clock, runner);
+    TaskDecisions decisions = new TaskDecisions(config.policy(), revoked::isRevoked);
     KafkaProducer<byte[], byte[]> kafkaProducer =
         new KafkaProducer<>(
             producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -137,16 +143,32 @@ public final class Worker implements AutoCloseable {
                             error));
                   }
                 });
+    var throttleWait = WorkerMetrics.throttleWait(registry, config.name());
     dispatcher =
         new Dispatcher(
             config.queues(),
             config.concurrency(),
             slots,
-            (job, release) -> byQueue.get(job.queue()).run(job, release));
+            (job, release) -> byQueue.get(job.queue()).run(job, release),
+            new RateLimiter(config.rateLimits()),
+            System::nanoTime,
+            (nanos, wake) -> timers.schedule(wake, nanos, TimeUnit.NANOSECONDS),
+            (job, nanos) ->
+                throttleWait
+                    .withTags("queue", job.queue(), "task", job.task().task())
+                    .record(nanos, TimeUnit.NANOSECONDS));
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
+    startBoard(kafkaProducer, registry);
+    Gauge.builder("fennel.revocations", revoked, Revocations::size)
+        .description("Revoked task ids this worker knows")
+        .tags("worker", config.name())
+        .register(registry);
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
+      if (dispatcher.limited()) {
+        metrics.watchHeld(registry, queue, dispatcher);
+      }
       TaskPipeline pipeline =
           new TaskPipeline(
               queue,
@@ -199,6 +221,71 @@ public final class Worker implements AutoCloseable {
             kafkaProducer,
             clock);
     heartbeat.start();
+  }
+
+  /**
+   * Reads every revocation so far before the first task is taken, then follows the topic on a
+   * thread of its own.
+   */
+  private Revocations startRevocations(Clock clock, TaskRunner runner) {
+    Properties props = common(config.name() + "-revocations");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Revocations reader =
+        new Revocations(
+            consumer,
+            config.topics().revoked(),
+            config.revokeRetention(),
+            clock,
+            runner::terminate);
+    try {
+      reader.catchUp(ADMIN_TIMEOUT);
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
+    }
+    revocations = reader;
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                reader.run();
+              } catch (RuntimeException e) {
+                // A worker that no longer hears of revocations would run revoked tasks: stop it.
+                fail(
+                    new IllegalStateException(
+                        "the revocations reader stopped: " + e.getMessage(), e));
+              }
+            },
+            "fennel-revocations");
+    thread.setDaemon(true);
+    thread.start();
+    return reader;
+  }
+
+  /** Announces this worker's rate limits and compares them with the other workers'. */
+  private void startBoard(Producer<byte[], byte[]> results, MeterRegistry registry) {
+    Properties props = common(config.name() + "-rate-limits");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    RateLimitBoard started =
+        new RateLimitBoard(
+            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+            results,
+            config.topics().rateLimits(),
+            Clock.systemUTC(),
+            config.name(),
+            config.queues(),
+            config.rateLimits());
+    board = started;
+    Gauge.builder("fennel.rate.limits.disagreements", started, RateLimitBoard::disagreements)
+        .description("Live workers sharing a queue with this one whose rate limits differ")
+        .tags("worker", config.name())
+        .register(registry);
+    Thread thread = new Thread(started, "fennel-rate-limits");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   private void startScheduler(MeterRegistry registry) {
@@ -281,6 +368,9 @@ public final class Worker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    if (board != null) {
+      board.close();
+    }
     if (heartbeat != null) {
       heartbeat.close();
     }
@@ -309,6 +399,9 @@ public final class Worker implements AutoCloseable {
       } catch (Exception e) {
         log.debug("closing a metrics binder failed", e);
       }
+    }
+    if (revocations != null) {
+      revocations.close();
     }
     timers.shutdownNow();
     slots.shutdownNow();

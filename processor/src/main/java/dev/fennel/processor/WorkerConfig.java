@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -30,6 +31,10 @@ import java.util.Objects;
  *     finds
  * @param shutdownTimeout how long a stopping worker lets its running tasks finish; those still
  *     running then are not committed, and run again on their partitions' next owner
+ * @param rateLimits task name → starts allowed per period across the cluster (this worker takes its
+ *     share); every worker of a queue should be given the same limits
+ * @param revokeRetention how long a revocation counts (and is kept in {@code fennel.revoked} when
+ *     this worker creates the topic)
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -45,7 +50,9 @@ public record WorkerConfig(
     TaskPolicy policy,
     Map<String, String> kafka,
     List<TaskHandler> handlers,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Map<String, RateLimit> rateLimits,
+    Duration revokeRetention) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -112,6 +119,11 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "shutdown timeout must be 0 or more, was " + shutdownTimeout);
     }
+    rateLimits = Map.copyOf(rateLimits == null ? Map.of() : rateLimits);
+    if (revokeRetention == null || revokeRetention.toMinutes() < 1) {
+      throw new IllegalArgumentException(
+          "revoke retention must be at least one minute, was " + revokeRetention);
+    }
   }
 
   /**
@@ -134,7 +146,9 @@ public record WorkerConfig(
         TaskPolicy.DEFAULT,
         Map.of(),
         List.of(),
-        DEFAULT_SHUTDOWN_TIMEOUT);
+        DEFAULT_SHUTDOWN_TIMEOUT,
+        Map.of(),
+        TopicAdmin.DEFAULT_REVOKE_RETENTION);
   }
 
   /** This configuration with more handlers registered in code. */
@@ -153,7 +167,9 @@ public record WorkerConfig(
         policy,
         kafka,
         extra,
-        shutdownTimeout);
+        shutdownTimeout,
+        rateLimits,
+        revokeRetention);
   }
 
   /** This configuration with other time limits and retry backoff. */
@@ -172,7 +188,9 @@ public record WorkerConfig(
         newPolicy,
         kafka,
         handlers,
-        shutdownTimeout);
+        shutdownTimeout,
+        rateLimits,
+        revokeRetention);
   }
 
   /** This configuration with another pool and concurrency. */
@@ -191,6 +209,29 @@ public record WorkerConfig(
         policy,
         kafka,
         handlers,
-        shutdownTimeout);
+        shutdownTimeout,
+        rateLimits,
+        revokeRetention);
+  }
+
+  /** This configuration with rate limits (task name → limit) for the whole cluster. */
+  public WorkerConfig withRateLimits(Map<String, RateLimit> newRateLimits) {
+    return new WorkerConfig(
+        bootstrapServers,
+        topics,
+        queues,
+        concurrency,
+        pool,
+        buffer,
+        name,
+        layout,
+        maxResultBytes,
+        lingerMs,
+        policy,
+        kafka,
+        handlers,
+        shutdownTimeout,
+        newRateLimits,
+        revokeRetention);
   }
 }

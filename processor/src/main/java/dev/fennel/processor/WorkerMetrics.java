@@ -98,6 +98,24 @@ final class WorkerMetrics {
         .register(registry);
   }
 
+  /** Reports the tasks held for their rate limit, and records how long each waited. */
+  void watchHeld(MeterRegistry registry, String queue, Dispatcher dispatcher) {
+    Gauge.builder("fennel.tasks.throttled", dispatcher, d -> d.held(queue))
+        .description("Tasks taken from Kafka that wait in the worker for their rate limit")
+        .tags(base)
+        .register(registry);
+  }
+
+  /** A provider of the timer of time spent waiting for a rate limit, by queue and task. */
+  static Meter.MeterProvider<Timer> throttleWait(MeterRegistry registry, String worker) {
+    return Timer.builder("fennel.task.throttle.wait")
+        .description("Time a rate-limited task waited in the worker for its turn")
+        .tags("worker", worker)
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofMinutes(10))
+        .withRegistry(registry);
+  }
+
   /** Reports the worker's slots, how many are busy, and abandoned task threads still running. */
   static void watchWorker(
       MeterRegistry registry, String worker, Dispatcher dispatcher, TaskRunner runner) {

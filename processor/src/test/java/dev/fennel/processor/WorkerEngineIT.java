@@ -110,7 +110,9 @@ class WorkerEngineIT {
             TaskPolicy.DEFAULT,
             Map.of(),
             List.of(),
-            WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
+            WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT,
+            Map.of(),
+            java.time.Duration.ofDays(7));
     TaskClient client = start(broker, config);
 
     String slow = client.submit("sleep", TaskClient.Options.NONE, 6).id();

@@ -183,6 +183,50 @@ public final class ResultsClient {
     }
   }
 
+  /**
+   * What {@code POST /tasks/{id}/revoke} answered.
+   *
+   * @param id the task id
+   * @param revoked whether a revocation was written; false when the task had already finished
+   * @param status the final status of a task that had already finished, else null
+   * @param message what happened, in words
+   */
+  public record Revoked(String id, boolean revoked, @Nullable String status, String message) {}
+
+  /**
+   * Revokes task {@code id} through the API ({@code POST /tasks/{id}/revoke}); with {@code
+   * terminate} a run under way is interrupted too. A task that already finished is left as it is,
+   * and the answer says so.
+   */
+  public Revoked revoke(String id, boolean terminate) {
+    TaskIds.requireValid(id);
+    HttpRequest request =
+        request("tasks/" + id + "/revoke?terminate=" + terminate)
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    HttpResponse<byte[]> response = send(request, "revoking task " + id);
+    if (response.statusCode() != 200 && response.statusCode() != 202) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " when revoking task "
+              + id
+              + ": "
+              + message(response));
+    }
+    JsonNode body = Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+    boolean revoked = body.path("revoked").asBoolean(false);
+    String status = body.hasNonNull("status") ? body.get("status").asText() : null;
+    return new Revoked(
+        id,
+        revoked,
+        status,
+        revoked
+            ? (terminate ? "revoked (a run under way is interrupted)" : "revoked")
+            : body.path("message").asText("already finished"));
+  }
+
   /** The queues/workers overview ({@code GET /queues}) as JSON. */
   public JsonNode queues() {
     HttpResponse<byte[]> response =

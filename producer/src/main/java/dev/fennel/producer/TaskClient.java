@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskIds;
@@ -281,6 +282,41 @@ public final class TaskClient implements AutoCloseable {
       throw explain(e, queue);
     }
     return new Submission(routed.id(), queue, ack);
+  }
+
+  /** As {@link #revoke(String, boolean)}, without interrupting a run already under way. */
+  public CompletableFuture<RecordMetadata> revoke(String id) {
+    return revoke(id, false);
+  }
+
+  /**
+   * Revokes task {@code id} for the whole cluster, durably (a record in {@code fennel.revoked}):
+   * whenever it comes up, from its queue or from the scheduler, it ends {@code REVOKED} without
+   * running, also when it is published only later. With {@code terminate}, a run already under way
+   * is interrupted and ends {@code REVOKED} too. A task that already finished keeps its result:
+   * this client does not read results, so {@code POST /tasks/{id}/revoke} on the results API is the
+   * way to learn whether it had. Completes when Kafka has the revocation.
+   */
+  public CompletableFuture<RecordMetadata> revoke(String id, boolean terminate) {
+    Revocation revocation = Revocation.of(id, terminate, clock.instant());
+    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(
+            config.topics().revoked(), id.getBytes(StandardCharsets.UTF_8), revocation.encode());
+    try {
+      producer.send(
+          record,
+          (metadata, error) -> {
+            if (error == null) {
+              ack.complete(metadata);
+            } else {
+              ack.completeExceptionally(error);
+            }
+          });
+    } catch (KafkaException e) {
+      ack.completeExceptionally(e);
+    }
+    return ack;
   }
 
   private KafkaException explain(Exception error, String queue) {

@@ -15,6 +15,8 @@ public enum Status {
   FAILURE,
   /** Its expiry passed before it could run; it never ran. */
   EXPIRED,
+  /** Revoked: it never ran, or it was interrupted while it ran ({@code --terminate}). */
+  REVOKED,
   /**
    * A status this version does not know, written by a newer version: never written by this one. It
    * counts as final, so that nobody waits forever on a status they cannot recognise; the text as
@@ -39,11 +41,19 @@ public enum Status {
 
   /** Whether no later record for the same task is expected. */
   public boolean isFinal() {
-    return this == SUCCESS || this == FAILURE || this == EXPIRED || this == UNKNOWN;
+    return this == SUCCESS
+        || this == FAILURE
+        || this == EXPIRED
+        || this == REVOKED
+        || this == UNKNOWN;
   }
 
   /** Whether this version writes this status into result records. */
   public boolean isWritten() {
-    return this == RETRY || this == SUCCESS || this == FAILURE || this == EXPIRED;
+    return this == RETRY
+        || this == SUCCESS
+        || this == FAILURE
+        || this == EXPIRED
+        || this == REVOKED;
   }
 }

@@ -131,6 +131,24 @@ public record TaskResult(
   }
 
   /**
+   * {@code task} was revoked: it never ran ({@code startedAt} null), or it was interrupted while it
+   * ran.
+   */
+  public static TaskResult revoked(
+      Task task, String worker, @Nullable Instant startedAt, Instant finishedAt) {
+    return of(task, Status.REVOKED, worker, finishedAt)
+        .error(
+            new TaskError(
+                "Revoked",
+                startedAt == null
+                    ? "the task was revoked before it could run"
+                    : "the task was revoked and interrupted while it ran"))
+        .attempts(startedAt == null ? task.attempt() - 1 : task.attempt())
+        .startedAt(startedAt)
+        .build();
+  }
+
+  /**
    * A {@code FAILURE} of type {@code InvalidTask} for a message with a usable id that is not a
    * valid task; it never ran. {@code queue} stands in when the message names none.
    */

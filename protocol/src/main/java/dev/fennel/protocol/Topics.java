@@ -64,6 +64,19 @@ public record Topics(String prefix) {
     return prefix + "scheduled";
   }
 
+  /** Revocations, compacted and keyed by task id: {@code fennel.revoked}. */
+  public String revoked() {
+    return prefix + "revoked";
+  }
+
+  /**
+   * What rate limits each worker was started with, compacted and keyed by worker name: {@code
+   * fennel.rate-limits}. Workers compare them and report disagreement.
+   */
+  public String rateLimits() {
+    return prefix + "rate-limits";
+  }
+
   /** A Kafka Streams {@code application.id} for a role, e.g. {@code fennel-worker-high}. */
   public String applicationId(String role) {
     return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -81,7 +82,9 @@ class EncodersMatchSchemasTest {
                     T0),
                 TaskResult.success(task, NODES.numberNode(1), "w", T0, T0)
                     .asFailure(new TaskError("ResultTooLarge", "big")),
-                TaskResult.builder("bare", Status.RETRY).finishedAt(T0).build()));
+                TaskResult.builder("bare", Status.RETRY).finishedAt(T0).build(),
+                TaskResult.revoked(task, "w", null, T0),
+                TaskResult.revoked(task, "w", T0, T0.plusSeconds(2))));
     for (Status status : Status.values()) {
       if (status.isWritten()) {
         results.add(
@@ -120,5 +123,18 @@ class EncodersMatchSchemasTest {
     assertThat(Json.toString(result))
         .isEqualTo(new String(ResultCodec.encode(result), StandardCharsets.UTF_8));
     assertThat(Json.MAPPER.treeToValue(tree, TaskResult.class)).isEqualTo(result);
+  }
+
+  @Test
+  void aRevocationValidatesAndReadsBack() {
+    for (Revocation revocation :
+        List.of(Revocation.of("r-1", false, T0), Revocation.of("01a21f59-ee7c-768c", true, T0))) {
+      String json = new String(revocation.encode(), StandardCharsets.UTF_8);
+
+      assertThat(WireSchemas.REVOCATION.problems(json)).as(json).isEmpty();
+      assertThat(Revocation.decode(revocation.encode())).isEqualTo(revocation);
+    }
+    assertThat(Revocation.decode("not json".getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(Revocation.decode(null)).isNull();
   }
 }

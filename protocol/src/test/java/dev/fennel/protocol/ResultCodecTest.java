@@ -70,17 +70,17 @@ class ResultCodecTest {
   void aStatusFromANewerVersionIsServedAsAnUnknownFinalStatusWithItsText() {
     String json =
         """
-        {"v":1,"id":"new-1","task":"fib","status":"REVOKED","queue":"high","attempts":0,
+        {"v":1,"id":"new-1","task":"fib","status":"PAUSED","queue":"high","attempts":0,
          "finishedAt":"2026-01-31T12:00:00Z"}""";
 
     TaskResult result = ResultCodec.decode(json.getBytes(StandardCharsets.UTF_8));
 
     assertThat(result.status()).isEqualTo(Status.UNKNOWN);
     assertThat(result.status().isFinal()).isTrue();
-    assertThat(result.statusText()).isEqualTo("REVOKED");
+    assertThat(result.statusText()).isEqualTo("PAUSED");
     assertThat(result.queue()).isEqualTo("high");
     assertThat(new String(ResultCodec.encode(result), StandardCharsets.UTF_8))
-        .contains("\"status\":\"REVOKED\"")
+        .contains("\"status\":\"PAUSED\"")
         .doesNotContain("UNKNOWN", "statusText");
   }
 

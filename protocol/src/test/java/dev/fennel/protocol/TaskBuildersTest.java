@@ -154,10 +154,10 @@ class TaskBuildersTest {
   @Test
   void anUnknownStatusNeedsTheTextItWasReadAs() {
     TaskResult unknown =
-        TaskResult.builder("u-1", Status.FAILURE).status("REVOKED").finishedAt(T0).build();
+        TaskResult.builder("u-1", Status.FAILURE).status("PAUSED").finishedAt(T0).build();
 
     assertThat(unknown.status()).isEqualTo(Status.UNKNOWN);
-    assertThat(unknown.withWorker("w").statusText()).isEqualTo("REVOKED");
+    assertThat(unknown.withWorker("w").statusText()).isEqualTo("PAUSED");
     assertThat(unknown.withStatus(Status.EXPIRED).statusText()).isEqualTo("EXPIRED");
     assertThatThrownBy(() -> TaskResult.builder("u-2", Status.UNKNOWN).build())
         .hasMessageContaining("UNKNOWN");

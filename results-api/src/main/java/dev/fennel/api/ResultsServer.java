@@ -60,6 +60,7 @@ public final class ResultsServer implements AutoCloseable {
   private volatile ResultLookup lookup;
   private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private volatile Overview overview;
+  final RevokeRoute revokes;
   private final LivePage live =
       new LivePage(
           new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
@@ -73,6 +74,7 @@ public final class ResultsServer implements AutoCloseable {
     this.config = config;
     this.registry = registry;
     this.peers = new Peers(config.token());
+    this.revokes = new RevokeRoute(this::lookup, peers, PEER_TIMEOUT);
     String host = advertisedHost(config);
     this.http = createHttp();
     http.start();
@@ -103,6 +105,7 @@ public final class ResultsServer implements AutoCloseable {
                   }));
       server.own(new WorkerBeatsReader(config, server.live.workers()));
       store.stopped().thenAccept(server.stopped::complete);
+      server.revokes.use(server.own(new KafkaRevoker(config, Clock.systemUTC())));
       server.serve(store, queues);
     } catch (RuntimeException e) {
       server.close();
@@ -193,6 +196,7 @@ public final class ResultsServer implements AutoCloseable {
           cfg.routes.get("/workers", live::workersList);
           cfg.routes.get("/tasks/{id}", this::getTask);
           cfg.routes.post("/tasks/batch", this::batch);
+          cfg.routes.post("/tasks/{id}/revoke", ctx -> revokes.handle(ctx));
           cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
           cfg.routes.get("/health/live", this::live);
           cfg.routes.get("/health/ready", this::ready);

@@ -1,0 +1,217 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.admin.TopicAdmin;
+import dev.fennel.api.ApiConfig;
+import dev.fennel.api.ResultsServer;
+import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A cluster-wide rate limit with two worker processes: {@code fib=20/s} holds for their sum, every
+ * task finishes, and {@code echo} tasks of the same queue pass the throttled ones.
+ */
+@ExtendWith(KafkaTestBroker.class)
+class RateLimitIT {
+  private static final int FIBS = 400;
+  private static final int ECHOS = 100;
+  private static final double LIMIT = 20;
+  private static final Duration WINDOW = Duration.ofSeconds(5);
+
+  private KafkaTestBroker.Broker broker;
+  private Topics topics;
+  private ResultsServer api;
+  private final List<FennelProcess> processes = new ArrayList<>();
+
+  @BeforeEach
+  void start(KafkaTestBroker.Broker broker) {
+    this.broker = broker;
+    topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
+    api =
+        ResultsServer.start(
+            ApiConfig.of(broker.bootstrapServers(), topics, 0),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    await().atMost(Duration.ofSeconds(60)).until(api::isReady);
+  }
+
+  @AfterEach
+  void stop() {
+    processes.forEach(FennelProcess::close);
+    api.close();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private FennelProcess worker(String name, int metricsPort) {
+    FennelProcess process =
+        FennelProcess.start(
+            "worker",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic-prefix",
+            topics.prefix(),
+            "--queues",
+            "default",
+            "--name",
+            name,
+            "--concurrency",
+            "4",
+            "--metrics-port",
+            Integer.toString(metricsPort),
+            "--rate-limit",
+            "fib=20/s");
+    processes.add(process);
+    return process;
+  }
+
+  /** The sum of the samples of {@code metric} whose labels contain {@code label}; -1 if down. */
+  private static double scrape(int port, String metric, String label) {
+    try {
+      String body =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      return body.lines()
+          .filter(line -> line.startsWith(metric + "{") && line.contains(label))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+          .sum();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  private static double assigned(int port) {
+    return scrape(port, "kafka_consumer_coordinator_assigned_partitions", "queue=\"default\"");
+  }
+
+  @Test
+  void twoWorkersTogetherStartAtMostTheLimitAndOtherTasksAreNotSlowed() throws Exception {
+    int port1 = freePort();
+    int port2 = freePort();
+    FennelProcess w1 = worker("rl-1", port1);
+    FennelProcess w2 = worker("rl-2", port2);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                assigned(port1) > 0
+                    && assigned(port2) > 0
+                    && assigned(port1) + assigned(port2) == TopicLayout.DEFAULT.queuePartitions());
+
+    List<String> fibs = new ArrayList<>();
+    List<String> echos = new ArrayList<>();
+    try (TaskClient client =
+        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+      List<TaskClient.Submission> sent = new ArrayList<>();
+      for (int i = 0; i < FIBS; i++) {
+        TaskClient.Submission fib = client.submit("fib", 15);
+        fibs.add(fib.id());
+        sent.add(fib);
+        if (i % (FIBS / ECHOS) == 0) {
+          TaskClient.Submission echo = client.submit("echo", i);
+          echos.add(echo.id());
+          sent.add(echo);
+        }
+      }
+      for (TaskClient.Submission submission : sent) {
+        submission.acknowledged().get(60, TimeUnit.SECONDS);
+      }
+    }
+
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    Map<String, TaskResult> echoResults = results.awaitAll(echos, Duration.ofSeconds(60));
+    Map<String, TaskResult> fibResults = results.awaitAll(fibs, Duration.ofSeconds(120));
+
+    assertThat(fibResults).as("every fib finished").hasSize(FIBS);
+    assertThat(fibResults.values()).allMatch(r -> r.status() == Status.SUCCESS);
+    assertThat(fibResults.values())
+        .extracting(TaskResult::worker)
+        .anyMatch(w -> w.startsWith("rl-1"));
+    assertThat(fibResults.values())
+        .extracting(TaskResult::worker)
+        .anyMatch(w -> w.startsWith("rl-2"));
+    List<Instant> starts =
+        fibResults.values().stream().map(TaskResult::startedAt).sorted().toList();
+    int most = 0;
+    for (int i = 0, j = 0; i < starts.size(); i++) {
+      while (j < starts.size() && starts.get(j).isBefore(starts.get(i).plus(WINDOW))) {
+        j++;
+      }
+      most = Math.max(most, j - i);
+    }
+    double allowed = LIMIT * WINDOW.toSeconds() * 1.1;
+    System.out.printf(
+        "rate limit fib=20/s over two workers: busiest %d s window %d starts; first to last start %s%n",
+        WINDOW.toSeconds(), most, Duration.between(starts.getFirst(), starts.getLast()));
+    assertThat(most)
+        .as("fib starts in the busiest %d-second window", WINDOW.toSeconds())
+        .isLessThanOrEqualTo((int) allowed);
+    Duration spread = Duration.between(starts.getFirst(), starts.getLast());
+    assertThat(spread)
+        .as("400 starts at 20/s take about 20 s")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds((long) (FIBS / LIMIT * 0.9)));
+
+    assertThat(echoResults).as("every echo finished").hasSize(ECHOS);
+    Instant lastFib =
+        fibResults.values().stream().map(TaskResult::finishedAt).max(Instant::compareTo).get();
+    for (TaskResult echo : echoResults.values()) {
+      assertThat(echo.status()).isEqualTo(Status.SUCCESS);
+      assertThat(Duration.between(echo.submittedAt(), echo.finishedAt()))
+          .as("an echo waits for no fib")
+          .isLessThan(Duration.ofSeconds(5));
+      assertThat(echo.finishedAt()).isBefore(lastFib);
+    }
+    assertThat(
+            scrape(port1, "fennel_task_throttle_wait_seconds_count", "task=\"fib\"")
+                + scrape(port2, "fennel_task_throttle_wait_seconds_count", "task=\"fib\""))
+        .as("throttled fibs waited, and the wait was recorded")
+        .isPositive();
+    assertThat(scrape(port1, "fennel_tasks_throttled", "queue=\"default\""))
+        .isGreaterThanOrEqualTo(0);
+    assertThat(w1.stop()).as(w1.output()).isZero();
+    assertThat(w2.stop()).as(w2.output()).isZero();
+  }
+}

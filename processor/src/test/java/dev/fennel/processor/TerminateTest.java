@@ -1,0 +1,101 @@
+package dev.fennel.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskResult;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A revocation with terminate interrupts a run, which ends REVOKED, as a time limit would stop it.
+ */
+class TerminateTest {
+  private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+
+  private final ManualDeadlines deadlines = new ManualDeadlines();
+  private final CountDownLatch started = new CountDownLatch(1);
+  private final TaskPipelineTest.Stubborn stubborn = new TaskPipelineTest.Stubborn();
+  private final List<TaskRunner.Ran> outcomes = new CopyOnWriteArrayList<>();
+  private final TaskRunner runner =
+      new TaskRunner(
+          Handlers.discover(List.of(new Waits(), stubborn)),
+          TaskPipelineTest.POLICY,
+          Clock.fixed(NOW, ZoneOffset.UTC),
+          deadlines);
+
+  @AfterEach
+  void release() {
+    stubborn.release.countDown();
+  }
+
+  /** Waits until interrupted. */
+  private final class Waits implements TaskHandler {
+    @Override
+    public String name() {
+      return "waits";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) throws InterruptedException {
+      started.countDown();
+      new CountDownLatch(1).await();
+      return TextNode.valueOf("never");
+    }
+  }
+
+  private Thread slot(String id, String task) {
+    return Thread.ofPlatform()
+        .start(() -> runner.run(Task.of(id, task, "default", NOW), "w1", outcomes::add));
+  }
+
+  @Test
+  void aTerminatedRunEndsRevokedWithItsStartAndIsNotRetried() throws Exception {
+    Thread slot = slot("t-1", "waits");
+    await().until(() -> started.getCount() == 0);
+
+    runner.terminate("other");
+    runner.terminate("t-1");
+    slot.join(10_000);
+
+    assertThat(outcomes).singleElement().satisfies(ran -> assertThat(ran.retryable()).isFalse());
+    TaskResult result = outcomes.getFirst().result();
+    assertThat(result.status()).isEqualTo(Status.REVOKED);
+    assertThat(result.startedAt()).isEqualTo(NOW);
+    assertThat(result.error().type()).isEqualTo("Revoked");
+    assertThat(
+            new TaskDecisions(TaskPipelineTest.POLICY)
+                .afterRun(Task.of("t-1", "waits", "default", NOW), outcomes.getFirst(), NOW))
+        .isInstanceOf(TaskDecisions.Done.class);
+  }
+
+  @Test
+  void aRunThatIgnoresTheInterruptIsAbandonedAfterTheGraceAndEndsRevoked() throws Exception {
+    Thread slot = slot("t-2", "stubborn");
+    await().until(() -> deadlines.waiting() == 1);
+
+    runner.terminate("t-2");
+    assertThat(deadlines.waiting()).as("the time limit and the grace").isEqualTo(2);
+    deadlines.fireNext();
+    assertThat(outcomes).as("the time limit does not fire on a terminated run").isEmpty();
+    deadlines.fireNext();
+
+    await().until(() -> outcomes.size() == 1);
+    assertThat(outcomes.getFirst().result().status()).isEqualTo(Status.REVOKED);
+    assertThat(runner.runaways()).isEqualTo(1);
+    stubborn.release.countDown();
+    slot.join(10_000);
+    assertThat(outcomes).hasSize(1);
+    assertThat(runner.runaways()).isZero();
+  }
+}

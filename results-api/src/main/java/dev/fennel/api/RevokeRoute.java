@@ -1,0 +1,113 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.TaskIds;
+import io.javalin.http.Context;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /tasks/{id}/revoke[?terminate=true]}: revokes a task unless it already finished. The
+ * instance that holds the id's result decides (others forward to it), so a finished task is
+ * answered as such and nothing is written; otherwise the revocation goes to {@code fennel.revoked}
+ * and the answer is 202 with the id.
+ */
+final class RevokeRoute {
+  /** Writes revocations: Kafka in the API, a list in a test. */
+  interface Revoker {
+    /** Writes a revocation of {@code id}; completes when it is durable. */
+    CompletableFuture<?> revoke(String id, boolean terminate);
+  }
+
+  private final Supplier<ResultLookup> lookup;
+  private final Peers peers;
+  private final Duration peerTimeout;
+  private volatile Revoker revoker;
+
+  RevokeRoute(Supplier<ResultLookup> lookup, Peers peers, Duration peerTimeout) {
+    this.lookup = lookup;
+    this.peers = peers;
+    this.peerTimeout = peerTimeout;
+  }
+
+  /** From now on revocations are written by {@code writer}. */
+  <T extends Revoker> T use(T writer) {
+    this.revoker = writer;
+    return writer;
+  }
+
+  void handle(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      throw ApiException.badRequest(TaskIds.describeInvalid(id));
+    }
+    String flag = ctx.queryParam("terminate");
+    if (flag != null && !flag.equals("true") && !flag.equals("false")) {
+      throw ApiException.badRequest("terminate must be true or false, was '" + flag + "'");
+    }
+    boolean terminate = "true".equals(flag);
+    ResultLookup store = lookup.get();
+    ResultLookup.Owner owner =
+        ctx.header(Peers.FORWARDED) != null ? new ResultLookup.Local() : store.ownerOf(id);
+    switch (owner) {
+      case ResultLookup.Unknown unknown -> throw store.notServing();
+      case ResultLookup.Remote remote ->
+          ctx.future(
+              () ->
+                  peers
+                      .post(
+                          remote.host(),
+                          "/tasks/" + id + "/revoke?terminate=" + terminate,
+                          new byte[0],
+                          peerTimeout)
+                      .thenAccept(response -> relay(ctx, response)));
+      case ResultLookup.Local local -> {
+        StoredResult result = store.get(id);
+        if (result != null && result.isFinal()) {
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("id", id);
+          body.put("revoked", false);
+          body.put("status", result.status());
+          body.put(
+              "message",
+              "the task already finished ("
+                  + result.status()
+                  + "): nothing changed, its result stays");
+          ctx.status(200).json(body);
+          return;
+        }
+        Revoker writer = revoker;
+        if (writer == null) {
+          throw ApiException.unavailable(
+              "starting", "the results API is starting; retry shortly or watch /health/ready");
+        }
+        ctx.future(
+            () ->
+                writer
+                    .revoke(id, terminate)
+                    .handle(
+                        (done, error) -> {
+                          if (error != null) {
+                            throw ApiException.unavailable(
+                                "revoke_failed",
+                                "the revocation could not be written to Kafka: "
+                                    + error.getMessage());
+                          }
+                          Map<String, Object> body = new LinkedHashMap<>();
+                          body.put("id", id);
+                          body.put("revoked", true);
+                          body.put("terminate", terminate);
+                          ctx.status(202).json(body);
+                          return null;
+                        }));
+      }
+    }
+  }
+
+  private static void relay(Context ctx, HttpResponse<byte[]> response) {
+    ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+  }
+}
