@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
+import dev.fennel.beat.Beat;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,6 +49,12 @@ final class DevCommand implements Callable<Integer> {
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
 
+  @Option(
+      names = "--beat-schedule",
+      paramLabel = "FILE",
+      description = "Also publish the periodic tasks of this schedule file (see docs/beat.md).")
+  @Nullable Path beatSchedule;
+
   /**
    * The embedded broker's class, looked up by name so that its absence is a message, not a stack
    * trace.
@@ -63,6 +71,7 @@ final class DevCommand implements Callable<Integer> {
             new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
     ResultsServer server = null;
+    Beat beat = null;
     try {
       KafkaOptions kafkaOptions = new KafkaOptions();
       kafkaOptions.bootstrap = kafka.bootstrapServers();
@@ -82,6 +91,15 @@ final class DevCommand implements Callable<Integer> {
                   kafkaOptions.kafka(),
                   config.layout(),
                   data.resolve("api")),
+              registry);
+      beat =
+          BeatCommand.startInDev(
+              beatSchedule,
+              kafka.bootstrapServers(),
+              kafkaOptions.topics(),
+              kafkaOptions.kafka(),
+              config.layout(),
+              config.name(),
               registry);
       String apiUrl = "http://" + api.host + ":" + server.port();
       System.out.println();
@@ -104,6 +122,9 @@ final class DevCommand implements Callable<Integer> {
               + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
       System.out.println("  data       " + data);
+      if (beat != null) {
+        System.out.println("  beat       schedules from " + beatSchedule);
+      }
       System.out.println();
       System.out.println("  try:  ./fennel submit fib 20 --wait");
       System.out.println("        curl " + apiUrl + "/tasks/<id>");
@@ -117,7 +138,11 @@ final class DevCommand implements Callable<Integer> {
     CompletableFuture<String> failure = new CompletableFuture<>();
     running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
-    return Shutdown.awaitAndClose(failure, List.of(server, running, kafka));
+    AutoCloseable beatStop = beat == null ? () -> {} : beat;
+    if (beat != null) {
+      beat.failure().thenAccept(error -> failure.complete("beat: " + error.getMessage()));
+    }
+    return Shutdown.awaitAndClose(failure, List.of(beatStop, server, running, kafka));
   }
 
   /**

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       StatusCommand.class,
       BenchCommand.class,
+      BeatCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
