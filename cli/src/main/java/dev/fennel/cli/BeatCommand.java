@@ -107,7 +107,8 @@ final class BeatCommand implements Callable<Integer> {
     MetricsServer metrics = null;
     if (metricsPort >= 0) {
       try {
-        metrics = MetricsServer.start(metricsHost, metricsPort, registry, () -> true);
+        metrics =
+            MetricsServer.start(metricsHost, metricsPort, registry, () -> !beat.failure().isDone());
       } catch (RuntimeException e) {
         beat.close();
         throw new IllegalStateException(
