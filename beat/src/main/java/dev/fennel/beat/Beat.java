@@ -83,6 +83,7 @@ public final class Beat implements AutoCloseable {
   }
 
   private final BeatConfig config;
+  private final MeterRegistry registry;
   private final Clock clock;
   private final TopicPartition partition;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -100,6 +101,7 @@ public final class Beat implements AutoCloseable {
 
   private Beat(BeatConfig config, MeterRegistry registry, Clock clock) {
     this.config = config;
+    this.registry = registry;
     this.clock = clock;
     this.partition = new TopicPartition(config.beatTopic(), 0);
     this.plan = new TickPlan(config.schedules());
@@ -151,7 +153,7 @@ public final class Beat implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    leaderGauge.close();
+    registry.remove(leaderGauge);
   }
 
   private void run() {
@@ -270,6 +272,13 @@ public final class Beat implements AutoCloseable {
             config.name());
         stepDown("fenced");
         consumer.enforceRebalance();
+        if (consumer.assignment().contains(partition)) {
+          // The group still says this instance owns the partition: claim again once the group has
+          // had a session timeout to settle. A claim reads all progress first, so even two
+          // instances claiming in turn publish no tick twice.
+          state = State.CLAIMING;
+          retryAt = clock.instant().plus(config.sessionTimeout());
+        }
         return;
       } catch (KafkaException e) {
         log.warn(

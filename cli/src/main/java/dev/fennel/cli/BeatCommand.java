@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import dev.fennel.beat.Beat;
 import dev.fennel.beat.BeatConfig;
+import dev.fennel.beat.Schedule;
 import dev.fennel.beat.ScheduleFile;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
@@ -142,22 +143,25 @@ final class BeatCommand implements Callable<Integer> {
         beat.failure().thenApply(Throwable::getMessage), List.of(endpoint, beat));
   }
 
-  /** The beat of {@code fennel dev --beat-schedule FILE}, or null without a file. */
+  /** The schedules of {@code file}, read before anything starts; none without a file. */
+  static List<Schedule> schedules(@Nullable Path file) {
+    return file == null ? List.of() : ScheduleFile.load(file);
+  }
+
+  /** The beat of {@code fennel dev --beat-schedule FILE}, or null without schedules. */
   static @Nullable Beat startInDev(
-      @Nullable Path file,
+      List<Schedule> schedules,
       String bootstrap,
       Topics topics,
       Map<String, String> kafka,
       TopicLayout layout,
       String name,
       MeterRegistry registry) {
-    if (file == null) {
+    if (schedules.isEmpty()) {
       return null;
     }
     BeatConfig config =
-        BeatConfig.of(bootstrap, topics, name, ScheduleFile.load(file))
-            .withKafka(kafka)
-            .withLayout(layout);
+        BeatConfig.of(bootstrap, topics, name, schedules).withKafka(kafka).withLayout(layout);
     return Beat.start(config, registry);
   }
 }

@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
 import dev.fennel.beat.Beat;
+import dev.fennel.beat.Schedule;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -64,6 +65,7 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     requireDevBroker(DevCommand.class.getClassLoader());
+    List<Schedule> beatSchedules = BeatCommand.schedules(beatSchedule);
     Path data = dataDir.toAbsolutePath().normalize();
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
     EmbeddedKafka kafka =
@@ -94,7 +96,7 @@ final class DevCommand implements Callable<Integer> {
               registry);
       beat =
           BeatCommand.startInDev(
-              beatSchedule,
+              beatSchedules,
               kafka.bootstrapServers(),
               kafkaOptions.topics(),
               kafkaOptions.kafka(),
