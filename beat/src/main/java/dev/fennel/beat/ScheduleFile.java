@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fennel.protocol.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -59,6 +60,9 @@ public final class ScheduleFile {
     String text;
     try {
       text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException(
+          "beat schedule " + file.toAbsolutePath() + " does not exist: check --beat-schedule", e);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "cannot read the beat schedule " + file + ": " + e.getMessage(), e);
