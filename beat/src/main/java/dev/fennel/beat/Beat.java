@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -333,7 +334,7 @@ public final class Beat implements AutoCloseable {
       if (tick != null && tick.isTextual()) {
         lastPublished.merge(schedule, Instant.parse(tick.asText()), Beat::later);
       }
-    } catch (java.io.IOException | DateTimeParseException e) {
+    } catch (IOException | DateTimeParseException e) {
       log.warn(
           "beat {}: ignoring an unreadable progress record at offset {}: {}",
           config.name(),

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -304,7 +305,7 @@ public final class ScheduleFile {
     }
     try {
       Trigger.Cron trigger = new Trigger.Cron(expression, zone);
-      if (trigger.nextAfter(java.time.Instant.EPOCH).isEmpty()) {
+      if (trigger.nextAfter(Instant.EPOCH).isEmpty()) {
         problems.add("cron '" + expression + "' never fires");
         return null;
       }
