@@ -12,6 +12,7 @@ COPY testkit testkit
 COPY producer producer
 COPY processor processor
 COPY results-api results-api
+COPY beat beat
 COPY cli cli
 RUN mvn -B -ntp -q -DskipTests -DskipITs package
 
@@ -23,6 +24,6 @@ COPY --from=build /src/cli/target/fennel.jar /app/fennel.jar
 COPY --from=build /src/cli/target/lib /app/lib
 USER fennel
 ENV FENNEL_API_HOST=0.0.0.0 FENNEL_METRICS_HOST=0.0.0.0
-EXPOSE 8080 9464
+EXPOSE 8080 9464 9465
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/fennel.jar", "dev.fennel.cli.Fennel"]
 CMD ["--help"]

@@ -118,6 +118,16 @@ api = dashboard("fennel-results-api", "Fennel / Results API", [], grid([
           'sum by (instance) (jvm_memory_used_bytes{area="heap"})', legend=["{{instance}}"]),
 ]))
 
+# Periodic tasks (fennel beat): a row at the bottom of the overview.
+BEAT_Y = max(p["gridPos"]["y"] for p in overview["panels"]) + 8
+overview["panels"] += [
+    panel(20, "Beat: active schedulers (1 is healthy)", "short",
+          'sum(fennel_beat_leader)', legend=["active"], x=0, y=BEAT_Y),
+    panel(21, "Beat: ticks published by schedule", "ops",
+          'sum by (schedule) (rate(fennel_beat_ticks_published_total[1m]))', legend=["{{schedule}}"],
+          x=12, y=BEAT_Y),
+]
+
 OUT.mkdir(exist_ok=True)
 for board in (overview, workers, api):
     (OUT / f"{board['uid']}.json").write_text(json.dumps(board, indent=2) + "\n")

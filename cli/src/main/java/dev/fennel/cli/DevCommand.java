@@ -1,6 +1,8 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
+import dev.fennel.beat.Beat;
+import dev.fennel.beat.Schedule;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,6 +58,12 @@ final class DevCommand implements Callable<Integer> {
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
 
+  @Option(
+      names = "--beat-schedule",
+      paramLabel = "FILE",
+      description = "Also publish the periodic tasks of this schedule file (see docs/beat.md).")
+  @Nullable Path beatSchedule;
+
   /**
    * The embedded broker's class, looked up by name so that its absence is a message, not a stack
    * trace.
@@ -64,6 +73,7 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     requireDevBroker(DevCommand.class.getClassLoader());
+    List<Schedule> beatSchedules = BeatCommand.schedules(beatSchedule);
     Path data = dataDir.toAbsolutePath().normalize();
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
     EmbeddedKafka kafka =
@@ -71,6 +81,7 @@ final class DevCommand implements Callable<Integer> {
             new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
     ResultsServer server = null;
+    Beat beat = null;
     try {
       KafkaOptions kafkaOptions = new KafkaOptions();
       kafkaOptions.bootstrap = kafka.bootstrapServers();
@@ -90,6 +101,15 @@ final class DevCommand implements Callable<Integer> {
                   kafkaOptions.kafka(),
                   config.layout(),
                   data.resolve("api")),
+              registry);
+      beat =
+          BeatCommand.startInDev(
+              beatSchedules,
+              kafka.bootstrapServers(),
+              kafkaOptions.topics(),
+              kafkaOptions.kafka(),
+              config.layout(),
+              config.name(),
               registry);
       String apiUrl = "http://" + api.host + ":" + server.port();
       System.out.println();
@@ -116,6 +136,9 @@ final class DevCommand implements Callable<Integer> {
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
       System.out.println("  live page  " + apiUrl + "/");
       System.out.println("  data       " + data);
+      if (beat != null) {
+        System.out.println("  beat       schedules from " + beatSchedule);
+      }
       System.out.println();
       System.out.println("  try:  ./fennel submit fib 20 --wait");
       System.out.println("        curl " + apiUrl + "/tasks/<id>");
@@ -131,7 +154,13 @@ final class DevCommand implements Callable<Integer> {
       running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
     }
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
+    if (beat != null) {
+      beat.failure().thenAccept(error -> failure.complete("beat: " + error.getMessage()));
+    }
     List<AutoCloseable> parts = new ArrayList<>();
+    if (beat != null) {
+      parts.add(beat);
+    }
     parts.add(server);
     if (running != null) {
       parts.add(running);

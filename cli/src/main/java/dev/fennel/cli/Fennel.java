@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       RevokeCommand.class,
       StatusCommand.class,
       BenchCommand.class,
+      BeatCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
+import dev.fennel.beat.Beat;
+import dev.fennel.beat.BeatConfig;
+import dev.fennel.beat.Schedule;
+import dev.fennel.beat.Trigger;
 import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
@@ -151,8 +155,18 @@ class DashboardsIT {
             .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
     try (Worker worker = Worker.start(config, registry);
         ResultsServer api =
-            ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
-      await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
+            ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
+        Beat beat =
+            Beat.start(
+                BeatConfig.of(
+                    broker.bootstrapServers(),
+                    topics,
+                    "it",
+                    List.of(Schedule.of("tick", "echo", new Trigger.Every(Duration.ofSeconds(1))))),
+                registry)) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> worker.isRunning() && api.isReady() && beat.isLeader());
       String apiUrl = "http://127.0.0.1:" + api.port();
       workload(broker, topics, apiUrl);
 

@@ -1,0 +1,501 @@
+package dev.fennel.beat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The periodic scheduler: publishes each schedule's ticks as tasks, while exactly one beat instance
+ * of the cluster is active.
+ *
+ * <p>Every instance consumes the one-partition topic {@link BeatConfig#beatTopic()} in one consumer
+ * group; the instance that owns the partition is the active scheduler, the others stand by. When
+ * the owner stops, its close hands the partition over at once; when it dies, the group notices
+ * after the session timeout. The active scheduler writes each tick's task and a progress record
+ * (the tick, keyed by schedule) to that topic in one Kafka transaction under a transactional id all
+ * instances share: a new owner's first step fences the old one, so a scheduler that only thinks it
+ * is active can publish nothing more, and reading the progress records tells the new owner where to
+ * resume. Each tick's task id is {@code beat:<schedule>:<tick>}: a tick published again is the same
+ * task.
+ */
+public final class Beat implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Beat.class);
+
+  /** The header of each published task record naming the beat instance that published it. */
+  public static final String INSTANCE_HEADER = "fennel.beat.instance";
+
+  private static final Duration IDLE_POLL = Duration.ofMillis(200);
+  private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private enum State {
+    STANDBY,
+    CLAIMING,
+    CATCHING_UP,
+    LEADING
+  }
+
+  private final BeatConfig config;
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private final TopicPartition partition;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final TickPlan plan;
+  private final Map<String, Instant> lastPublished = new HashMap<>();
+  private final Meter.MeterProvider<Counter> ticksPublished;
+  private final Gauge leaderGauge;
+  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private final Thread thread;
+  private volatile State state = State.STANDBY;
+  private volatile boolean running = true;
+  private @Nullable KafkaProducer<byte[], byte[]> producer;
+  private long endOffset;
+  private Instant retryAt = Instant.MIN;
+
+  private Beat(BeatConfig config, MeterRegistry registry, Clock clock) {
+    this.config = config;
+    this.registry = registry;
+    this.clock = clock;
+    this.partition = new TopicPartition(config.beatTopic(), 0);
+    this.plan = new TickPlan(config.schedules());
+    this.consumer =
+        new KafkaConsumer<>(
+            consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.ticksPublished =
+        Counter.builder("fennel.beat.ticks.published")
+            .description("Ticks the active scheduler published as tasks, by schedule")
+            .withRegistry(registry);
+    this.leaderGauge =
+        Gauge.builder("fennel.beat.leader", () -> state == State.LEADING ? 1 : 0)
+            .description("1 while this beat instance is the cluster's active scheduler, else 0")
+            .register(registry);
+    this.thread = new Thread(this::run, "fennel-beat-" + config.name());
+    thread.setDaemon(true);
+  }
+
+  /** Creates the topics it needs when missing and joins the beat group; runs until closed. */
+  public static Beat start(BeatConfig config, MeterRegistry registry) {
+    return start(config, registry, Clock.systemUTC());
+  }
+
+  /** As {@link #start(BeatConfig, MeterRegistry)}, with tick times read from {@code clock}. */
+  public static Beat start(BeatConfig config, MeterRegistry registry, Clock clock) {
+    ensureTopics(config);
+    Beat beat = new Beat(config, registry, clock);
+    beat.thread.start();
+    return beat;
+  }
+
+  /** Whether this instance is the active scheduler now. */
+  public boolean isLeader() {
+    return state == State.LEADING;
+  }
+
+  /** Completes with the error that stopped this instance for good; never completes otherwise. */
+  public CompletableFuture<Throwable> failure() {
+    return failure;
+  }
+
+  /** Stops publishing and leaves the group, so a standby takes over at once. */
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    registry.remove(leaderGauge);
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(partition.topic()), new Leadership());
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(pollTimeout())) {
+          remember(record);
+        }
+        step();
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        failure.complete(e);
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("beat {} stopped: {}", config.name(), e.toString(), e);
+      failure.complete(e);
+    } finally {
+      stepDown("stopping");
+      try {
+        consumer.close(Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        log.warn("beat {}: closing the consumer failed: {}", config.name(), e.toString());
+      }
+    }
+  }
+
+  /** One turn of the loop after a poll: claim, catch up or publish, as the state says. */
+  private void step() {
+    Instant now = clock.instant();
+    switch (state) {
+      case STANDBY -> {}
+      case CLAIMING -> {
+        if (!now.isBefore(retryAt)) {
+          claim();
+        }
+      }
+      case CATCHING_UP -> {
+        if (consumer.position(partition) >= endOffset) {
+          plan.resume(lastPublished, now);
+          state = State.LEADING;
+          log.info(
+              "beat {}: active scheduler now, resuming after {}", config.name(), lastPublished);
+        }
+      }
+      case LEADING -> {
+        if (!now.isBefore(retryAt)) {
+          publishDue(now);
+        }
+      }
+    }
+  }
+
+  private Duration pollTimeout() {
+    if (state != State.LEADING) {
+      return IDLE_POLL;
+    }
+    Optional<Instant> next = plan.nextTick();
+    if (next.isEmpty()) {
+      return IDLE_POLL;
+    }
+    Duration until = Duration.between(clock.instant(), next.get());
+    if (until.isNegative()) {
+      return Duration.ZERO;
+    }
+    return until.compareTo(IDLE_POLL) < 0 ? until : IDLE_POLL;
+  }
+
+  /**
+   * Takes over: fences any earlier active scheduler (and aborts its open transaction), then reads
+   * the progress records up to the end.
+   */
+  private void claim() {
+    try {
+      KafkaProducer<byte[], byte[]> fresh =
+          new KafkaProducer<>(
+              producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+      producer = fresh;
+      fresh.initTransactions();
+      lastPublished.clear();
+      consumer.seekToBeginning(List.of(partition));
+      endOffset = consumer.endOffsets(List.of(partition)).get(partition);
+      state = State.CATCHING_UP;
+    } catch (KafkaException e) {
+      log.warn("beat {}: cannot take over yet ({}); trying again", config.name(), e.toString());
+      closeProducer();
+      retryAt = clock.instant().plus(RETRY_BACKOFF);
+    }
+  }
+
+  private void publishDue(Instant now) {
+    for (TickPlan.Tick tick : plan.due(now)) {
+      KafkaProducer<byte[], byte[]> out = producer;
+      if (out == null) {
+        return;
+      }
+      try {
+        out.beginTransaction();
+        Task task = tick.schedule().taskFor(tick.instant(), clock.instant());
+        byte[] key = task.id().getBytes(StandardCharsets.UTF_8);
+        ProducerRecord<byte[], byte[]> taskRecord =
+            new ProducerRecord<>(config.topics().queue(task.queue()), key, TaskCodec.encode(task));
+        taskRecord.headers().add(INSTANCE_HEADER, config.name().getBytes(StandardCharsets.UTF_8));
+        out.send(taskRecord);
+        out.send(
+            new ProducerRecord<>(
+                partition.topic(),
+                partition.partition(),
+                tick.schedule().name().getBytes(StandardCharsets.UTF_8),
+                progress(tick, task)));
+        out.commitTransaction();
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        log.warn(
+            "beat {}: another instance took over as the active scheduler; standing by",
+            config.name());
+        stepDown("fenced");
+        consumer.enforceRebalance();
+        if (consumer.assignment().contains(partition)) {
+          // The group still says this instance owns the partition: claim again once the group has
+          // had a session timeout to settle. A claim reads all progress first, so even two
+          // instances claiming in turn publish no tick twice.
+          state = State.CLAIMING;
+          retryAt = clock.instant().plus(config.sessionTimeout());
+        }
+        return;
+      } catch (KafkaException e) {
+        log.warn(
+            "beat {}: publishing {} failed ({}); trying again in {} s",
+            config.name(),
+            tick.taskId(),
+            e.toString(),
+            RETRY_BACKOFF.toSeconds());
+        abortOrReclaim();
+        retryAt = clock.instant().plus(RETRY_BACKOFF);
+        return;
+      }
+      plan.published(tick);
+      lastPublished.merge(tick.schedule().name(), tick.instant(), Beat::later);
+      ticksPublished.withTags("schedule", tick.schedule().name()).increment();
+      log.debug("beat {}: published {}", config.name(), tick.taskId());
+    }
+  }
+
+  /** After a failed transaction: abort it, or when even that fails start the take-over anew. */
+  private void abortOrReclaim() {
+    KafkaProducer<byte[], byte[]> out = producer;
+    try {
+      if (out != null) {
+        out.abortTransaction();
+      }
+    } catch (KafkaException e) {
+      closeProducer();
+      state = State.CLAIMING;
+    }
+  }
+
+  private byte[] progress(TickPlan.Tick tick, Task task) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    node.put("v", 1);
+    node.put("schedule", tick.schedule().name());
+    node.put("tick", tick.instant().toString());
+    node.put("taskId", task.id());
+    node.put("publishedBy", config.name());
+    node.put("publishedAt", String.valueOf(task.submittedAt()));
+    return Json.write(node);
+  }
+
+  /** Reads a progress record: the last tick published for its schedule. */
+  private void remember(ConsumerRecord<byte[], byte[]> record) {
+    if (record.key() == null || record.value() == null) {
+      return;
+    }
+    String schedule = new String(record.key(), StandardCharsets.UTF_8);
+    try {
+      JsonNode tick = Json.MAPPER.readTree(record.value()).get("tick");
+      if (tick != null && tick.isTextual()) {
+        lastPublished.merge(schedule, Instant.parse(tick.asText()), Beat::later);
+      }
+    } catch (IOException | DateTimeParseException e) {
+      log.warn(
+          "beat {}: ignoring an unreadable progress record at offset {}: {}",
+          config.name(),
+          record.offset(),
+          e.toString());
+    }
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private void stepDown(String why) {
+    if (state == State.LEADING) {
+      log.info("beat {}: no longer the active scheduler ({})", config.name(), why);
+    }
+    state = State.STANDBY;
+    closeProducer();
+  }
+
+  private void closeProducer() {
+    KafkaProducer<byte[], byte[]> out = producer;
+    producer = null;
+    if (out != null) {
+      try {
+        out.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        log.warn("beat {}: closing the producer failed: {}", config.name(), e.toString());
+      }
+    }
+  }
+
+  /** Follows the ownership of the beat partition; runs on the loop thread, inside poll. */
+  private final class Leadership implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.contains(partition)) {
+        log.info("beat {}: owns {}, taking over", config.name(), partition);
+        state = State.CLAIMING;
+        retryAt = Instant.MIN;
+      }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.contains(partition)) {
+        stepDown("partition revoked");
+      }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      if (partitions.contains(partition)) {
+        stepDown("partition lost");
+      }
+    }
+  }
+
+  private Properties consumerProperties() {
+    Properties props =
+        KafkaClients.common(config.bootstrapServers(), config.kafka(), config.name() + "-beat");
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    // The classic protocol lets the client choose its session timeout, which bounds the failover
+    // time; the consumer protocol takes it from the broker (45 s by default).
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    props.putIfAbsent(
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+        Long.toString(config.sessionTimeout().toMillis()));
+    props.putIfAbsent(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        Long.toString(Math.max(100, config.sessionTimeout().toMillis() / 6)));
+    // Sticky: a standby joining does not move leadership away from a healthy active scheduler.
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return props;
+  }
+
+  private Properties producerProperties() {
+    Properties props =
+        KafkaClients.common(config.bootstrapServers(), config.kafka(), config.name() + "-beat");
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // An open transaction of a scheduler that died holds back read_committed readers of the
+    // queues until it is aborted: by the next scheduler's take-over, or at the latest by this.
+    props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    return props;
+  }
+
+  private static void ensureTopics(BeatConfig config) {
+    try (Admin admin =
+        KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
+      List<String> queues = config.schedules().stream().map(Schedule::queue).distinct().toList();
+      TopicAdmin.ensure(admin, config.layout(), config.topics(), queues, ADMIN_TIMEOUT);
+      short factor = config.layout().replicationFactor();
+      NewTopic beatTopic =
+          new NewTopic(
+                  config.beatTopic(),
+                  Optional.of(1),
+                  factor == -1 ? Optional.empty() : Optional.of(factor))
+              .configs(
+                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      try {
+        admin
+            .createTopics(List.of(beatTopic))
+            .all()
+            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException(
+              "cannot create topic " + config.beatTopic() + ": " + e.getCause().getMessage(),
+              e.getCause());
+        }
+      }
+      awaitLeader(admin, new TopicPartition(config.beatTopic(), 0));
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "Kafka did not answer within "
+              + ADMIN_TIMEOUT.toSeconds()
+              + " s while creating topic "
+              + config.beatTopic(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Waits until the partition's leader answers: writing transactionally to a partition its leader
+   * has not applied yet can lose the first batch (KAFKA-15591; see TopicAdmin).
+   */
+  private static void awaitLeader(Admin admin, TopicPartition partition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        admin
+            .listOffsets(Map.of(partition, OffsetSpec.latest()))
+            .all()
+            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "topic "
+                  + partition.topic()
+                  + " has no leader after "
+                  + ADMIN_TIMEOUT.toSeconds()
+                  + " s",
+              e);
+        }
+      }
+      // A new partition gets its leader within milliseconds on a healthy cluster: poll briefly.
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+  }
+}

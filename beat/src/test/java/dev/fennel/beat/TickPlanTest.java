@@ -1,0 +1,169 @@
+package dev.fennel.beat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The tick policy with an injected clock: cron in a time zone, catch-up, resume after failover. */
+class TickPlanTest {
+  /** A clock a test moves by hand. */
+  private static final class ManualClock extends Clock {
+    private Instant now;
+
+    ManualClock(Instant start) {
+      now = start;
+    }
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private static final Schedule NIGHTLY =
+      Schedule.of(
+          "nightly-report", "report", new Trigger.Cron("0 2 * * *", ZoneId.of("Europe/Berlin")));
+
+  /** Runs the plan as the scheduler does, a step per {@code step}, and returns the task ids. */
+  private static List<String> drive(
+      TickPlan plan, ManualClock clock, Duration step, Duration total) {
+    List<String> ids = new ArrayList<>();
+    Instant end = clock.instant().plus(total);
+    while (clock.instant().isBefore(end)) {
+      clock.advance(step);
+      for (TickPlan.Tick tick : plan.due(clock.instant())) {
+        ids.add(tick.taskId());
+        plan.published(tick);
+      }
+    }
+    return ids;
+  }
+
+  @Test
+  void aCronScheduleTicksAtItsLocalTimeInUtcIds() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-30T12:00:00Z"));
+    TickPlan plan = new TickPlan(List.of(NIGHTLY));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(plan.nextTick()).contains(Instant.parse("2026-12-01T01:00:00Z"));
+
+    List<String> ids = drive(plan, clock, Duration.ofMinutes(1), Duration.ofDays(3));
+
+    // 02:00 in Berlin is 01:00 UTC in winter.
+    assertThat(ids)
+        .containsExactly(
+            "beat:nightly-report:2026-12-01T01:00:00Z",
+            "beat:nightly-report:2026-12-02T01:00:00Z",
+            "beat:nightly-report:2026-12-03T01:00:00Z");
+  }
+
+  @Test
+  void summerTimeMovesTheUtcInstant() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-06-30T12:00:00Z"));
+    TickPlan plan = new TickPlan(List.of(NIGHTLY));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(drive(plan, clock, Duration.ofMinutes(1), Duration.ofDays(1)))
+        .containsExactly("beat:nightly-report:2026-07-01T00:00:00Z");
+  }
+
+  @Test
+  void aLocalTimeThatDoesNotExistIsSkippedAndOneThatRepeatsRunsOnce() {
+    // 2026-03-29 in Berlin goes from 02:00 straight to 03:00: no 02:00 that night.
+    ManualClock clock = new ManualClock(Instant.parse("2026-03-27T12:00:00Z"));
+    TickPlan plan = new TickPlan(List.of(NIGHTLY));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(drive(plan, clock, Duration.ofMinutes(1), Duration.ofDays(3)))
+        .containsExactly(
+            "beat:nightly-report:2026-03-28T01:00:00Z", "beat:nightly-report:2026-03-30T00:00:00Z");
+    // 2026-10-25 goes from 03:00 back to 02:00: 02:00 happens twice, the task runs once.
+    clock = new ManualClock(Instant.parse("2026-10-24T12:00:00Z"));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(drive(plan, clock, Duration.ofMinutes(1), Duration.ofDays(2)))
+        .containsExactly(
+            "beat:nightly-report:2026-10-25T00:00:00Z", "beat:nightly-report:2026-10-26T01:00:00Z");
+  }
+
+  @Test
+  void missedTicksAreSkippedButTheLatestRunsOnce() {
+    Schedule tick = Schedule.of("tick", "echo", new Trigger.Every(Duration.ofSeconds(10)));
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
+    TickPlan plan = new TickPlan(List.of(tick));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(drive(plan, clock, Duration.ofSeconds(1), Duration.ofSeconds(20)))
+        .containsExactly("beat:tick:2026-12-01T00:00:10Z", "beat:tick:2026-12-01T00:00:20Z");
+
+    // No scheduler ran for a minute and a half; the new one resumes after the last published tick.
+    clock.advance(Duration.ofSeconds(95));
+    TickPlan next = new TickPlan(List.of(tick));
+    next.resume(Map.of("tick", Instant.parse("2026-12-01T00:00:20Z")), clock.instant());
+    List<TickPlan.Tick> due = next.due(clock.instant());
+    assertThat(due)
+        .extracting(TickPlan.Tick::taskId)
+        .containsExactly("beat:tick:2026-12-01T00:01:50Z");
+    due.forEach(next::published);
+    assertThat(next.due(clock.instant())).isEmpty();
+    assertThat(drive(next, clock, Duration.ofSeconds(1), Duration.ofSeconds(10)))
+        .containsExactly("beat:tick:2026-12-01T00:02:00Z");
+  }
+
+  @Test
+  void aTakeOverRightAfterATickDoesNotPublishItAgain() {
+    Schedule tick = Schedule.of("tick", "echo", new Trigger.Every(Duration.ofSeconds(1)));
+    Instant now = Instant.parse("2026-12-01T00:00:05.300Z");
+    TickPlan plan = new TickPlan(List.of(tick));
+    plan.resume(Map.of("tick", Instant.parse("2026-12-01T00:00:05Z")), now);
+    assertThat(plan.due(now)).isEmpty();
+    assertThat(plan.nextTick()).contains(Instant.parse("2026-12-01T00:00:06Z"));
+  }
+
+  @Test
+  void aNewScheduleStartsWithItsNextTickNotAPastOne() {
+    TickPlan plan = new TickPlan(List.of(NIGHTLY));
+    Instant now = Instant.parse("2026-12-01T09:00:00Z");
+    plan.resume(Map.of(), now);
+    assertThat(plan.due(now)).isEmpty();
+    assertThat(plan.nextTick()).contains(Instant.parse("2026-12-02T01:00:00Z"));
+  }
+
+  @Test
+  void cronBoundaries() {
+    Trigger.Cron cron = new Trigger.Cron("*/15 * * * *", ZoneOffset.UTC);
+    Instant quarter = Instant.parse("2026-12-01T10:15:00Z");
+    assertThat(cron.latestAtOrBefore(quarter)).contains(quarter);
+    assertThat(cron.latestAtOrBefore(quarter.minusMillis(1)))
+        .contains(Instant.parse("2026-12-01T10:00:00Z"));
+    assertThat(cron.nextAfter(quarter)).contains(Instant.parse("2026-12-01T10:30:00Z"));
+    assertThat(cron.nextAfter(quarter.minusMillis(1))).contains(quarter);
+  }
+
+  @Test
+  void everyIsAlignedToTheEpoch() {
+    Trigger.Every every = new Trigger.Every(Duration.ofMinutes(5));
+    Instant at = Instant.parse("2026-12-01T10:07:30Z");
+    assertThat(every.latestAtOrBefore(at)).contains(Instant.parse("2026-12-01T10:05:00Z"));
+    assertThat(every.nextAfter(at)).contains(Instant.parse("2026-12-01T10:10:00Z"));
+    assertThat(every.nextAfter(Instant.parse("2026-12-01T10:10:00Z")))
+        .contains(Instant.parse("2026-12-01T10:15:00Z"));
+  }
+}

@@ -1,0 +1,167 @@
+package dev.fennel.cli;
+
+import dev.fennel.beat.Beat;
+import dev.fennel.beat.BeatConfig;
+import dev.fennel.beat.Schedule;
+import dev.fennel.beat.ScheduleFile;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fennel beat}: publishes periodic tasks; one instance of the cluster is active. */
+@Command(
+    name = "beat",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Publish the periodic tasks of a schedule file (YAML or JSON; see docs/beat.md).",
+      "Start it on several hosts: one publishes, the others stand by and take over within seconds."
+    })
+final class BeatCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Option(
+      names = "--beat-schedule",
+      paramLabel = "FILE",
+      required = true,
+      defaultValue = "${env:FENNEL_BEAT_SCHEDULE}",
+      description = "The schedule file, YAML or JSON (env FENNEL_BEAT_SCHEDULE).")
+  Path schedule;
+
+  @Option(
+      names = {"-n", "--name"},
+      paramLabel = "NAME",
+      defaultValue = "${env:FENNEL_BEAT_NAME}",
+      description =
+          "This instance's name in logs, metrics and the tasks it publishes (env FENNEL_BEAT_NAME; default: the host name).")
+  @Nullable String name;
+
+  @Option(
+      names = "--session-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:FENNEL_BEAT_SESSION_TIMEOUT:-6}",
+      description =
+          "How long a crashed active scheduler is waited for before a standby takes over; at least the "
+              + "broker's group.min.session.timeout.ms (env FENNEL_BEAT_SESSION_TIMEOUT; default ${DEFAULT-VALUE}).")
+  double sessionTimeout;
+
+  @Option(
+      names = "--partitions",
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_PARTITIONS:-12}",
+      description =
+          "Partitions of queue topics created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(
+      names = "--replication-factor",
+      paramLabel = "N",
+      defaultValue = "${env:FENNEL_REPLICATION_FACTOR:--1}",
+      description =
+          "Replicas of topics created at start (env FENNEL_REPLICATION_FACTOR; default: the broker's default).")
+  short replicationFactor;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "ADDRESS",
+      defaultValue = "${env:FENNEL_METRICS_HOST:-127.0.0.1}",
+      description =
+          "Address of /metrics and /health (env FENNEL_METRICS_HOST; default ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      defaultValue = "${env:FENNEL_BEAT_METRICS_PORT:-9465}",
+      description =
+          "Port of /metrics and /health; 0 picks a free one, -1 turns it off "
+              + "(env FENNEL_BEAT_METRICS_PORT; default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Override
+  public Integer call() {
+    if (!(sessionTimeout >= 1) || Double.isInfinite(sessionTimeout)) {
+      throw new IllegalArgumentException(
+          "--session-timeout must be at least 1 second, was " + sessionTimeout);
+    }
+    String instance = name != null ? name : WorkerOptions.hostName();
+    BeatConfig config =
+        new BeatConfig(
+            kafka.bootstrap,
+            kafka.topics(),
+            kafka.kafka(),
+            new TopicLayout(partitions, partitions, replicationFactor),
+            instance,
+            ScheduleFile.load(schedule),
+            Duration.ofMillis((long) (sessionTimeout * 1000)));
+    PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
+    Beat beat = Beat.start(config, registry);
+    MetricsServer metrics = null;
+    if (metricsPort >= 0) {
+      try {
+        metrics =
+            MetricsServer.start(metricsHost, metricsPort, registry, () -> !beat.failure().isDone());
+      } catch (RuntimeException e) {
+        beat.close();
+        throw new IllegalStateException(
+            "cannot serve metrics on "
+                + metricsHost
+                + ":"
+                + metricsPort
+                + " ("
+                + e.getMessage()
+                + "); choose another --metrics-port, or -1 for none",
+            e);
+      }
+    }
+    System.out.println(
+        "beat "
+            + instance
+            + ": "
+            + config.schedules().size()
+            + " schedule(s) from "
+            + schedule
+            + ", group "
+            + config.groupId()
+            + " on "
+            + config.bootstrapServers()
+            + (metrics == null
+                ? ""
+                : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
+            + "; Ctrl-C stops it");
+    AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
+    return Shutdown.awaitAndClose(
+        beat.failure().thenApply(Throwable::getMessage), List.of(endpoint, beat));
+  }
+
+  /** The schedules of {@code file}, read before anything starts; none without a file. */
+  static List<Schedule> schedules(@Nullable Path file) {
+    return file == null ? List.of() : ScheduleFile.load(file);
+  }
+
+  /** The beat of {@code fennel dev --beat-schedule FILE}, or null without schedules. */
+  static @Nullable Beat startInDev(
+      List<Schedule> schedules,
+      String bootstrap,
+      Topics topics,
+      Map<String, String> kafka,
+      TopicLayout layout,
+      String name,
+      MeterRegistry registry) {
+    if (schedules.isEmpty()) {
+      return null;
+    }
+    BeatConfig config =
+        BeatConfig.of(bootstrap, topics, name, schedules).withKafka(kafka).withLayout(layout);
+    return Beat.start(config, registry);
+  }
+}
