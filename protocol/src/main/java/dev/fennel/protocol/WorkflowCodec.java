@@ -70,7 +70,8 @@ public final class WorkflowCodec {
       return new Undecodable("no usable workflow id: " + TaskIds.describeInvalid(id));
     }
     if (id.indexOf('@') >= 0) {
-      return new Invalid(id.replace('@', '_'), "a workflow id must not contain '@'");
+      return new Invalid(
+          id, "a workflow id must not contain '@', which separates it from the ids of its parts");
     }
     JsonNode v = root.get("v");
     if (v != null && !(v.isIntegralNumber() && v.intValue() <= Task.FORMAT_VERSION)) {
