@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsServer;
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -62,6 +63,7 @@ final class DevCommand implements Callable<Integer> {
         EmbeddedKafka.start(
             new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
+    Coordinator coordinator = null;
     ResultsServer server = null;
     try {
       KafkaOptions kafkaOptions = new KafkaOptions();
@@ -74,6 +76,7 @@ final class DevCommand implements Callable<Integer> {
           worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
       running = Worker.start(config, registry);
+      coordinator = Coordinators.start(config, registry);
       server =
           ResultsServer.start(
               api.toConfig(
@@ -110,14 +113,18 @@ final class DevCommand implements Callable<Integer> {
       System.out.println("  Ctrl-C stops everything.");
     } catch (RuntimeException e) {
       closeQuietly(server);
+      closeQuietly(coordinator);
       closeQuietly(running);
       kafka.close();
       throw e;
     }
     CompletableFuture<String> failure = new CompletableFuture<>();
     running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
+    coordinator
+        .failure()
+        .thenAccept(error -> failure.complete("coordinator: " + error.getMessage()));
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
-    return Shutdown.awaitAndClose(failure, List.of(server, running, kafka));
+    return Shutdown.awaitAndClose(failure, List.of(server, running, coordinator, kafka));
   }
 
   /**

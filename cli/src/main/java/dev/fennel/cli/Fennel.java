@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       ApiCommand.class,
       SubmitCommand.class,
+      WorkflowCommand.class,
       StatusCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

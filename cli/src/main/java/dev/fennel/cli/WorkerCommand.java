@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -43,11 +44,24 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
     Worker running = Worker.start(config, registry);
+    Coordinator coordinator;
+    try {
+      coordinator = Coordinators.start(config, registry);
+    } catch (RuntimeException e) {
+      running.close();
+      throw e;
+    }
     MetricsServer metrics = null;
     if (metricsPort >= 0) {
       try {
-        metrics = MetricsServer.start(metricsHost, metricsPort, registry, running::isRunning);
+        metrics =
+            MetricsServer.start(
+                metricsHost,
+                metricsPort,
+                registry,
+                () -> running.isRunning() && coordinator.isRunning());
       } catch (RuntimeException e) {
+        coordinator.close();
         running.close();
         throw new IllegalStateException(
             "cannot serve metrics on "
@@ -78,6 +92,7 @@ final class WorkerCommand implements Callable<Integer> {
             + "; Ctrl-C stops it");
     AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
     return Shutdown.awaitAndClose(
-        running.failure().thenApply(Throwable::getMessage), List.of(endpoint, running));
+        Coordinators.failure(running.failure(), coordinator.failure()),
+        List.of(endpoint, running, coordinator));
   }
 }

@@ -49,10 +49,12 @@ public final class WorkflowTopology {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(NODES), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentKeyValueStore(NODES), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(OUTCOMES), Serdes.String(), Serdes.ByteArray()));
+                Stores.persistentKeyValueStore(OUTCOMES), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
     KStream<String, byte[]> results =
         builder.stream(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
             .filter((id, value) -> value != null && isPart(id))

@@ -42,8 +42,21 @@ public sealed interface Workflow
     @Override
     public ObjectNode toJson() {
       ObjectNode json = (ObjectNode) Json.MAPPER.valueToTree(task);
+      // Only what differs from a fresh task's defaults: a chord's definition stays small.
       json.remove("id");
       json.remove("v");
+      if (task.attempt() == 1) {
+        json.remove("attempt");
+      }
+      if (task.maxRetries() == 0) {
+        json.remove("maxRetries");
+      }
+      if (task.kwargs().isEmpty()) {
+        json.remove("kwargs");
+      }
+      if (task.args().isEmpty()) {
+        json.remove("args");
+      }
       return json;
     }
 

@@ -170,6 +170,7 @@ public final class ResultsServer implements AutoCloseable {
           cfg.routes.get("/tasks/{id}", this::getTask);
           cfg.routes.post("/tasks/batch", this::batch);
           cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
+          cfg.routes.get("/groups/{id}", ctx -> GroupsEndpoint.get(ctx, lookup(), peers));
           cfg.routes.get("/health/live", this::live);
           cfg.routes.get("/health/ready", this::ready);
           cfg.routes.get(
