@@ -63,6 +63,12 @@ overview = dashboard("fennel-overview", "Fennel / Overview", [variable("queue", 
     panel(8, "Scheduled and released (eta, retries)", "ops",
           'sum(rate(fennel_tasks_scheduled_total[1m]))', 'sum(rate(fennel_tasks_released_total[1m]))',
           legend=["scheduled", "released"]),
+    panel(9, "Workflows started by kind, finished by status", "ops",
+          'sum by (kind) (rate(fennel_workflows_started_total[1m]))',
+          'sum by (status) (rate(fennel_workflows_finished_total[1m]))',
+          legend=["started {{kind}}", "finished {{status}}"]),
+    panel(10, "Chord members waiting", "short",
+          'sum(fennel_workflows_chord_members_waiting)', legend=["waiting"]),
 ]))
 
 workers = dashboard("fennel-workers", "Fennel / Workers",

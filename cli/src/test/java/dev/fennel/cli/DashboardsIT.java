@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsServer;
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -13,6 +14,7 @@ import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -146,6 +148,7 @@ class DashboardsIT {
                     Duration.ofMillis(200),
                     Duration.ofSeconds(1)));
     try (Worker worker = Worker.start(config, registry);
+        Coordinator coordinator = Coordinators.start(config, registry);
         ResultsServer api =
             ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
@@ -269,6 +272,12 @@ class DashboardsIT {
                     topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8)))
             .get();
       }
+      ids.add(
+          client
+              .chord(
+                  List.of(Workflow.task("echo", 1), Workflow.task("echo", 2)), Workflow.task("sum"))
+              .id());
+      ids.add(client.chain(Workflow.task("fail"), Workflow.task("echo")).id());
       client.flush();
     }
     ResultsClient results = new ResultsClient(apiUrl);
