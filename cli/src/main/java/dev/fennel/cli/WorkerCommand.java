@@ -43,12 +43,13 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
-    Worker running = Worker.start(config, registry);
-    Coordinator coordinator;
+    // The coordinator first: once the worker runs tasks, its metrics endpoint follows at once.
+    Coordinator coordinator = Coordinators.start(config, registry);
+    Worker running;
     try {
-      coordinator = Coordinators.start(config, registry);
+      running = Worker.start(config, registry);
     } catch (RuntimeException e) {
-      running.close();
+      coordinator.close();
       throw e;
     }
     MetricsServer metrics = null;
