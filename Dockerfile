@@ -11,6 +11,7 @@ COPY dev-broker dev-broker
 COPY testkit testkit
 COPY producer producer
 COPY processor processor
+COPY coordinator coordinator
 COPY results-api results-api
 COPY cli cli
 RUN mvn -B -ntp -q -DskipTests -DskipITs package
