@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -56,15 +57,17 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
   private final Topics topics;
   private final Clock clock;
   private final WorkflowMetrics metrics;
+  private final Predicate<String> topicExists;
   private ProcessorContext<String, Outgoing> context;
   private KeyValueStore<String, byte[]> nodes;
   private KeyValueStore<String, byte[]> outcomes;
   private AtomicLong waiting;
 
-  Coordinate(Topics topics, Clock clock, WorkflowMetrics metrics) {
+  Coordinate(Topics topics, Clock clock, WorkflowMetrics metrics, Predicate<String> topicExists) {
     this.topics = topics;
     this.clock = clock;
     this.metrics = metrics;
+    this.topicExists = topicExists;
   }
 
   @Override
@@ -105,22 +108,19 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
           log.debug("workflow {} is known already; its definition is not started again", key);
           return;
         }
+        String missing = missingQueue(request.id(), request.workflow());
+        if (missing != null) {
+          invalid(request.id(), missing);
+          return;
+        }
         store(request.id(), request.workflow());
         metrics.started(request.workflow().kind());
         launch(request.id(), null);
       }
       case WorkflowCodec.Invalid invalid -> {
-        if (nodes.get(invalid.id()) != null) {
-          return;
+        if (nodes.get(invalid.id()) == null) {
+          invalid(invalid.id(), invalid.reason());
         }
-        publishResult(
-            TaskResult.builder(invalid.id(), Status.FAILURE)
-                .task("workflow")
-                .error(new TaskError("InvalidWorkflow", invalid.reason()))
-                .worker(WORKER)
-                .finishedAt(clock.instant())
-                .build());
-        metrics.finished("invalid", Status.FAILURE.name());
       }
       case WorkflowCodec.Undecodable bad -> {
         Record<String, Outgoing> letter =
@@ -136,6 +136,57 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
         context.forward(letter);
       }
     }
+  }
+
+  private void invalid(String id, String reason) {
+    publishResult(
+        TaskResult.builder(id, Status.FAILURE)
+            .task("workflow")
+            .error(new TaskError("InvalidWorkflow", reason))
+            .worker(WORKER)
+            .finishedAt(clock.instant())
+            .build());
+    metrics.finished("invalid", Status.FAILURE.name());
+  }
+
+  /** Why a step of {@code workflow} cannot be published (its queue has no topic), or null. */
+  private @Nullable String missingQueue(String id, Workflow workflow) {
+    List<String> ids = new ArrayList<>();
+    List<Workflow> parts = new ArrayList<>();
+    switch (workflow) {
+      case Workflow.Step step -> {
+        String queue = step.task().queue() == null ? Topics.DEFAULT_QUEUE : step.task().queue();
+        String topic = topics.queue(queue);
+        return topicExists.test(topic)
+            ? null
+            : "step "
+                + id
+                + " (task '"
+                + step.task().task()
+                + "') names queue '"
+                + queue
+                + "', whose topic "
+                + topic
+                + " does not exist: start a worker for it, or create the topic";
+      }
+      case Workflow.Chain chain -> parts.addAll(chain.steps());
+      case Workflow.Group group -> parts.addAll(group.members());
+      case Workflow.Chord chord -> parts.addAll(chord.members());
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      ids.add(WorkflowIds.child(id, i));
+    }
+    if (workflow instanceof Workflow.Chord chord) {
+      parts.add(chord.callback());
+      ids.add(WorkflowIds.child(id, WorkflowIds.CALLBACK));
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      String missing = missingQueue(ids.get(i), parts.get(i));
+      if (missing != null) {
+        return missing;
+      }
+    }
+    return null;
   }
 
   /** Stores {@code workflow} and its parts under {@code id} and the ids derived from it. */

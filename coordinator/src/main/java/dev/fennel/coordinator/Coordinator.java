@@ -2,6 +2,7 @@ package dev.fennel.coordinator;
 
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -46,9 +47,11 @@ public final class Coordinator implements AutoCloseable {
   private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics binder;
+  private final Admin admin;
 
   private Coordinator(CoordinatorConfig config, MeterRegistry registry) {
     this.config = config;
+    this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     try {
       this.stateDir = Files.createTempDirectory("fennel-coordinator-");
     } catch (IOException e) {
@@ -56,7 +59,9 @@ public final class Coordinator implements AutoCloseable {
     }
     this.streams =
         new KafkaStreams(
-            WorkflowTopology.build(config.topics(), Clock.systemUTC(), registry), properties());
+            WorkflowTopology.build(
+                config.topics(), Clock.systemUTC(), registry, new KnownTopics(admin)),
+            properties());
     streams.setUncaughtExceptionHandler(
         exception -> {
           if (recoverable(exception)) {
@@ -74,11 +79,16 @@ public final class Coordinator implements AutoCloseable {
     binder.bindTo(registry);
   }
 
-  /** Creates {@code fennel.workflows} and the results topic when missing, and starts. */
+  /**
+   * Creates {@code fennel.workflows}, the results topic and the standard queues when missing, and
+   * starts.
+   */
   public static Coordinator start(CoordinatorConfig config, MeterRegistry registry) {
     try (Admin admin =
         KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
-      TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
+      // The standard queues too: a workflow whose steps go to a queue without a topic fails.
+      TopicAdmin.ensure(
+          admin, config.layout(), config.topics(), Topics.STANDARD_QUEUES, ADMIN_TIMEOUT);
       createWorkflowsTopic(admin, config);
     }
     Coordinator coordinator = new Coordinator(config, registry);
@@ -130,6 +140,7 @@ public final class Coordinator implements AutoCloseable {
   public void close() {
     streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
     binder.close();
+    admin.close(Duration.ofSeconds(5));
     deleteRecursively(stateDir);
   }
 

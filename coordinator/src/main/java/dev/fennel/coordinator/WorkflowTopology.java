@@ -6,6 +6,7 @@ import dev.fennel.protocol.WorkflowIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -45,6 +46,15 @@ public final class WorkflowTopology {
 
   /** The coordinator topology for {@code topics}; {@code clock} stamps what it publishes. */
   public static Topology build(Topics topics, Clock clock, MeterRegistry registry) {
+    return build(topics, clock, registry, topic -> true);
+  }
+
+  /**
+   * The coordinator topology; a workflow with a step whose queue topic {@code topicExists} denies
+   * fails at once ({@code InvalidWorkflow}).
+   */
+  public static Topology build(
+      Topics topics, Clock clock, MeterRegistry registry, Predicate<String> topicExists) {
     WorkflowMetrics metrics = new WorkflowMetrics(registry);
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
@@ -65,7 +75,7 @@ public final class WorkflowTopology {
     results
         .merge(definitions)
         .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
-        .process(() -> new Coordinate(topics, clock, metrics), NODES, OUTCOMES)
+        .process(() -> new Coordinate(topics, clock, metrics, topicExists), NODES, OUTCOMES)
         .to(
             (key, value, context) -> value.topic(),
             Produced.with(

@@ -321,6 +321,49 @@ class WorkflowTopologyTest {
     assertThat(callback.get(0).args().toString()).isEqualTo("[[]]");
   }
 
+  @Test
+  void aStepOnAQueueWithoutATopicFailsTheWorkflowAtOnce() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "coordinator-test-queues");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    try (TopologyTestDriver strict =
+        new TopologyTestDriver(
+            WorkflowTopology.build(
+                topics,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                new SimpleMeterRegistry(),
+                topic -> !topic.equals(topics.queue("nope"))),
+            props)) {
+      Task typo = Task.builder(Workflow.STEP_ID, "echo").queue("nope").build();
+      strict
+          .createInputTopic(
+              topics.workflows(), new ByteArraySerializer(), new ByteArraySerializer())
+          .pipeInput(
+              "q1".getBytes(StandardCharsets.UTF_8),
+              WorkflowCodec.encode(
+                  new WorkflowCodec.Request(
+                      "q1", NOW, Workflow.chain(Workflow.task("echo"), Workflow.task(typo)))));
+
+      TaskResult result =
+          ResultCodec.decode(
+              strict
+                  .createOutputTopic(
+                      topics.results(), new StringDeserializer(), new ByteArrayDeserializer())
+                  .readValue());
+      assertThat(result.id()).isEqualTo("q1");
+      assertThat(result.error().type()).isEqualTo("InvalidWorkflow");
+      assertThat(result.error().message()).contains("q1@1", "'nope'");
+      assertThat(
+              strict
+                  .createOutputTopic(
+                      topics.queue("default"),
+                      new StringDeserializer(),
+                      new ByteArrayDeserializer())
+                  .isEmpty())
+          .isTrue();
+    }
+  }
+
   private double waiting() {
     return registry.get("fennel.workflows.chord.members.waiting").gauge().value();
   }
