@@ -6,6 +6,7 @@ import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,15 +44,9 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
-    // The coordinator first: once the worker runs tasks, its metrics endpoint follows at once.
+    // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
     Coordinator coordinator = Coordinators.start(config, registry);
-    Worker running;
-    try {
-      running = Worker.start(config, registry);
-    } catch (RuntimeException e) {
-      coordinator.close();
-      throw e;
-    }
+    AtomicReference<Worker> started = new AtomicReference<>();
     MetricsServer metrics = null;
     if (metricsPort >= 0) {
       try {
@@ -60,10 +55,10 @@ final class WorkerCommand implements Callable<Integer> {
                 metricsHost,
                 metricsPort,
                 registry,
-                () -> running.isRunning() && coordinator.isRunning());
+                () ->
+                    started.get() != null && started.get().isRunning() && coordinator.isRunning());
       } catch (RuntimeException e) {
         coordinator.close();
-        running.close();
         throw new IllegalStateException(
             "cannot serve metrics on "
                 + metricsHost
@@ -75,6 +70,17 @@ final class WorkerCommand implements Callable<Integer> {
             e);
       }
     }
+    Worker running;
+    try {
+      running = Worker.start(config, registry);
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      coordinator.close();
+      throw e;
+    }
+    started.set(running);
     System.out.println(
         "worker "
             + config.name()
