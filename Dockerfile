@@ -11,6 +11,7 @@ COPY dev-broker dev-broker
 COPY testkit testkit
 COPY producer producer
 COPY processor processor
+COPY coordinator coordinator
 COPY results-api results-api
 COPY beat beat
 COPY cli cli

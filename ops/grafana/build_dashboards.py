@@ -66,6 +66,12 @@ overview = dashboard("fennel-overview", "Fennel / Overview", [variable("queue", 
     panel(9, "Revoked tasks by queue and task", "short",
           f'sum by (queue, task) (increase(fennel_tasks_finished_total{{status="revoked", {Q}}}[5m]))',
           legend=["{{queue}} {{task}}"]),
+    panel(10, "Workflows started by kind, finished by status", "ops",
+          'sum by (kind) (rate(fennel_workflows_started_total[1m]))',
+          'sum by (status) (rate(fennel_workflows_finished_total[1m]))',
+          legend=["started {{kind}}", "finished {{status}}"]),
+    panel(11, "Chord members waiting", "short",
+          'sum(fennel_workflows_chord_members_waiting)', legend=["waiting"]),
 ]))
 
 workers = dashboard("fennel-workers", "Fennel / Workers",

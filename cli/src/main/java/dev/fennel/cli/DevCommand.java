@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import dev.fennel.api.ResultsServer;
 import dev.fennel.beat.Beat;
 import dev.fennel.beat.Schedule;
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -80,6 +81,7 @@ final class DevCommand implements Callable<Integer> {
         EmbeddedKafka.start(
             new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
+    Coordinator coordinator = null;
     ResultsServer server = null;
     Beat beat = null;
     try {
@@ -93,6 +95,7 @@ final class DevCommand implements Callable<Integer> {
           worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
       running = noWorker ? null : Worker.start(config, registry);
+      coordinator = noWorker ? null : Coordinators.start(config, registry);
       server =
           ResultsServer.start(
               api.toConfig(
@@ -145,6 +148,7 @@ final class DevCommand implements Callable<Integer> {
       System.out.println("  Ctrl-C stops everything.");
     } catch (RuntimeException e) {
       closeQuietly(server);
+      closeQuietly(coordinator);
       closeQuietly(running);
       kafka.close();
       throw e;
@@ -152,6 +156,11 @@ final class DevCommand implements Callable<Integer> {
     CompletableFuture<String> failure = new CompletableFuture<>();
     if (running != null) {
       running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
+    }
+    if (coordinator != null) {
+      coordinator
+          .failure()
+          .thenAccept(error -> failure.complete("coordinator: " + error.getMessage()));
     }
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
     if (beat != null) {
@@ -164,6 +173,9 @@ final class DevCommand implements Callable<Integer> {
     parts.add(server);
     if (running != null) {
       parts.add(running);
+    }
+    if (coordinator != null) {
+      parts.add(coordinator);
     }
     parts.add(kafka);
     return Shutdown.awaitAndClose(failure, parts);

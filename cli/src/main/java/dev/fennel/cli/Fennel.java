@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ApiCommand.class,
       SubmitCommand.class,
       RevokeCommand.class,
+      WorkflowCommand.class,
       StatusCommand.class,
       BenchCommand.class,
       BeatCommand.class,

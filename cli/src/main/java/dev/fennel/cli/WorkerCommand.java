@@ -1,10 +1,12 @@
 package dev.fennel.cli;
 
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,13 +44,21 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
-    Worker running = Worker.start(config, registry);
+    // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
+    Coordinator coordinator = Coordinators.start(config, registry);
+    AtomicReference<Worker> started = new AtomicReference<>();
     MetricsServer metrics = null;
     if (metricsPort >= 0) {
       try {
-        metrics = MetricsServer.start(metricsHost, metricsPort, registry, running::isRunning);
+        metrics =
+            MetricsServer.start(
+                metricsHost,
+                metricsPort,
+                registry,
+                () ->
+                    started.get() != null && started.get().isRunning() && coordinator.isRunning());
       } catch (RuntimeException e) {
-        running.close();
+        coordinator.close();
         throw new IllegalStateException(
             "cannot serve metrics on "
                 + metricsHost
@@ -60,6 +70,17 @@ final class WorkerCommand implements Callable<Integer> {
             e);
       }
     }
+    Worker running;
+    try {
+      running = Worker.start(config, registry);
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      coordinator.close();
+      throw e;
+    }
+    started.set(running);
     System.out.println(
         "worker "
             + config.name()
@@ -78,6 +99,7 @@ final class WorkerCommand implements Callable<Integer> {
             + "; Ctrl-C stops it");
     AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
     return Shutdown.awaitAndClose(
-        running.failure().thenApply(Throwable::getMessage), List.of(endpoint, running));
+        Coordinators.failure(running.failure(), coordinator.failure()),
+        List.of(endpoint, running, coordinator));
   }
 }

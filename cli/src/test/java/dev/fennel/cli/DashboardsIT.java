@@ -10,6 +10,7 @@ import dev.fennel.beat.Beat;
 import dev.fennel.beat.BeatConfig;
 import dev.fennel.beat.Schedule;
 import dev.fennel.beat.Trigger;
+import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
@@ -18,6 +19,7 @@ import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -154,6 +156,7 @@ class DashboardsIT {
             // samples.
             .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
     try (Worker worker = Worker.start(config, registry);
+        Coordinator coordinator = Coordinators.start(config, registry);
         ResultsServer api =
             ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
         Beat beat =
@@ -296,6 +299,12 @@ class DashboardsIT {
                     3)
                 .id());
       }
+      ids.add(
+          client
+              .chord(
+                  List.of(Workflow.task("echo", 1), Workflow.task("echo", 2)), Workflow.task("sum"))
+              .id());
+      ids.add(client.chain(Workflow.task("fail"), Workflow.task("echo")).id());
       client.flush();
     }
     ResultsClient results = new ResultsClient(apiUrl);

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The tasks every worker has: {@code fib}, {@code echo}, {@code sleep} and {@code fail}. */
+/**
+ * The tasks every worker has: {@code fib}, {@code echo}, {@code sleep}, {@code fail} and {@code
+ * sum}.
+ */
 final class BuiltinTasks {
   /** The largest n whose Fibonacci number fits in a signed 64-bit integer. */
   static final int FIB_MAX_N = 92;
@@ -14,7 +17,7 @@ final class BuiltinTasks {
   private BuiltinTasks() {}
 
   static List<TaskHandler> all() {
-    return List.of(new Fib(), new Echo(), new Sleep(), new Fail());
+    return List.of(new Fib(), new Echo(), new Sleep(), new Fail(), new Sum());
   }
 
   /** {@code fib(n)}, computed recursively as in the reference workload: a CPU-bound task. */
@@ -84,6 +87,45 @@ final class BuiltinTasks {
       JsonNode message = args.get(0, "message");
       throw new TaskFailedException(
           message == null || message.isNull() ? "failed on purpose" : message.asText());
+    }
+  }
+
+  /**
+   * Adds a list of numbers ({@code sum([1, 2, 3])} is 6): a chord callback's first argument is the
+   * list of its members' results. Whole numbers add up exactly; any fraction makes it a double.
+   */
+  static final class Sum implements TaskHandler {
+    @Override
+    public String name() {
+      return "sum";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      JsonNode numbers = args.require(0, "numbers");
+      if (!numbers.isArray()) {
+        throw new TaskArgs.BadArgumentsException(
+            "sum needs a JSON array of numbers, e.g. [[1, 2, 3]]; was " + numbers.getNodeType());
+      }
+      long whole = 0;
+      double fraction = 0;
+      boolean integral = true;
+      for (int i = 0; i < numbers.size(); i++) {
+        JsonNode n = numbers.get(i);
+        if (!n.isNumber()) {
+          throw new TaskArgs.BadArgumentsException(
+              "sum adds numbers; element " + i + " is " + n.getNodeType());
+        }
+        if (integral && n.canConvertToLong() && n.isIntegralNumber()) {
+          whole = Math.addExact(whole, n.longValue());
+        } else {
+          integral = false;
+          fraction += n.doubleValue();
+        }
+      }
+      return integral
+          ? LongNode.valueOf(whole)
+          : JsonNodeFactory.instance.numberNode(whole + fraction);
     }
   }
 

@@ -41,6 +41,18 @@ class BuiltinTasksTest {
   }
 
   @Test
+  void sumAddsAListOfNumbers() {
+    assertThat(new BuiltinTasks.Sum().run(args(List.of(1, 2, 3))).asLong()).isEqualTo(6);
+    assertThat(new BuiltinTasks.Sum().run(args(List.of(1, 0.5))).asDouble()).isEqualTo(1.5);
+    assertThat(new BuiltinTasks.Sum().run(args(List.of())).asLong()).isZero();
+    assertThatThrownBy(() -> new BuiltinTasks.Sum().run(args(List.of(1, "two"))))
+        .isInstanceOf(TaskArgs.BadArgumentsException.class)
+        .hasMessageContaining("element 1");
+    assertThatThrownBy(() -> new BuiltinTasks.Sum().run(args(3)))
+        .isInstanceOf(TaskArgs.BadArgumentsException.class);
+  }
+
+  @Test
   void interruptedFibStops() {
     Thread.currentThread().interrupt();
     try {

@@ -10,7 +10,7 @@ class HandlersTest {
   void findsBuiltInsAndServiceLoaderRegistrations() {
     Handlers handlers = Handlers.discover(List.of());
 
-    assertThat(handlers.names()).contains("fib", "echo", "sleep", "fail", "greet");
+    assertThat(handlers.names()).contains("fib", "echo", "sleep", "fail", "sum", "greet");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
   }
 }

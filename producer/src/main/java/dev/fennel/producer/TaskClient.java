@@ -10,6 +10,8 @@ import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.Workflow;
+import dev.fennel.protocol.WorkflowCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -317,6 +320,70 @@ public final class TaskClient implements AutoCloseable {
       ack.completeExceptionally(e);
     }
     return ack;
+  }
+
+  /**
+   * A published workflow.
+   *
+   * @param id the workflow id: its result (the last chain step's, the chord callback's, or the list
+   *     of a group's member results) is the result of this id
+   * @param acknowledged completes when Kafka has the workflow, or fails
+   */
+  public record WorkflowSubmission(String id, CompletableFuture<RecordMetadata> acknowledged) {}
+
+  /**
+   * Publishes a chain of {@code steps}: each runs after the previous one succeeds, with its result
+   * prepended to its args.
+   */
+  public WorkflowSubmission chain(Workflow... steps) {
+    return workflow(TaskIds.newId(), Workflow.chain(steps));
+  }
+
+  /** Publishes a group of {@code members}, run in parallel. */
+  public WorkflowSubmission group(Workflow... members) {
+    return workflow(TaskIds.newId(), Workflow.group(members));
+  }
+
+  /** Publishes a chord: {@code members} in parallel, then {@code callback} with their results. */
+  public WorkflowSubmission chord(List<? extends Workflow> members, Workflow callback) {
+    return workflow(TaskIds.newId(), Workflow.chord(members, callback));
+  }
+
+  /**
+   * Publishes {@code workflow} under {@code id} to {@code fennel.workflows}, where the coordinator
+   * starts it; steps that name no queue are routed by task name as {@link #submit} routes.
+   */
+  public WorkflowSubmission workflow(String id, Workflow workflow) {
+    Workflow routed =
+        workflow.mapSteps(
+            task -> task.queue() != null ? task : task.withQueue(config.route(task.task())));
+    byte[] value = WorkflowCodec.encode(new WorkflowCodec.Request(id, clock.instant(), routed));
+    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+    String topic = config.topics().workflows();
+    try {
+      producer.send(
+          new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value),
+          (metadata, error) -> {
+            if (error == null) {
+              ack.complete(metadata);
+            } else {
+              ack.completeExceptionally(
+                  new KafkaException(
+                      "Kafka at "
+                          + config.bootstrapServers()
+                          + " did not take workflow "
+                          + id
+                          + " on "
+                          + topic
+                          + ": "
+                          + error.getMessage(),
+                      error));
+            }
+          });
+    } catch (KafkaException e) {
+      throw new KafkaException("cannot publish workflow " + id + ": " + e.getMessage(), e);
+    }
+    return new WorkflowSubmission(id, ack);
   }
 
   private KafkaException explain(Exception error, String queue) {

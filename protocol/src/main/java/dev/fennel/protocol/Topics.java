@@ -77,6 +77,11 @@ public record Topics(String prefix) {
     return prefix + "rate-limits";
   }
 
+  /** Workflow definitions (chain, group, chord) for the coordinator: {@code fennel.workflows}. */
+  public String workflows() {
+    return prefix + "workflows";
+  }
+
   /** A Kafka Streams {@code application.id} for a role, e.g. {@code fennel-worker-high}. */
   public String applicationId(String role) {
     return prefix.substring(0, prefix.length() - 1).replace('.', '-') + "-" + role;

@@ -23,6 +23,7 @@ final class WireSchemas {
   static final WireSchemas TASK = new WireSchemas("task.schema.json");
   static final WireSchemas RESULT = new WireSchemas("result.schema.json");
   static final WireSchemas REVOCATION = new WireSchemas("revocation.schema.json");
+  static final WireSchemas WORKFLOW = new WireSchemas("workflow.schema.json");
 
   private final String text;
   private final Schema schema;

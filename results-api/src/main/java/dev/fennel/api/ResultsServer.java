@@ -208,6 +208,7 @@ public final class ResultsServer implements AutoCloseable {
           cfg.routes.post("/tasks/batch", this::batch);
           cfg.routes.post("/tasks/{id}/revoke", ctx -> revokes.handle(ctx));
           cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
+          cfg.routes.get("/groups/{id}", ctx -> GroupsEndpoint.get(ctx, lookup(), peers));
           cfg.routes.get("/health/live", this::live);
           cfg.routes.get("/health/ready", this::ready);
           cfg.routes.get(

@@ -1,0 +1,33 @@
+package dev.fennel.cli;
+
+import dev.fennel.coordinator.Coordinator;
+import dev.fennel.coordinator.CoordinatorConfig;
+import dev.fennel.processor.WorkerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.CompletableFuture;
+
+/** Starts the workflow coordinator next to a worker, with the worker's connection settings. */
+final class Coordinators {
+  private Coordinators() {}
+
+  /** A coordinator on the worker's Kafka, topics and client settings, named after the worker. */
+  static Coordinator start(WorkerConfig worker, MeterRegistry registry) {
+    return Coordinator.start(
+        new CoordinatorConfig(
+            worker.bootstrapServers(),
+            worker.topics(),
+            worker.layout(),
+            worker.kafka(),
+            worker.name()),
+        registry);
+  }
+
+  /** Completes with the message of whichever of the worker and its coordinator fails first. */
+  static CompletableFuture<String> failure(
+      CompletableFuture<Throwable> worker, CompletableFuture<Throwable> coordinator) {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    worker.thenAccept(error -> first.complete("worker: " + error.getMessage()));
+    coordinator.thenAccept(error -> first.complete("coordinator: " + error.getMessage()));
+    return first;
+  }
+}

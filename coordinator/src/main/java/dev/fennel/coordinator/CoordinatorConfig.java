@@ -1,0 +1,34 @@
+package dev.fennel.coordinator;
+
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a coordinator connects.
+ *
+ * @param bootstrapServers Kafka's address
+ * @param topics topic names (prefix)
+ * @param layout how {@code fennel.workflows} is created when missing
+ * @param kafka settings passed to every Kafka client as they are (TLS, SASL, tuning)
+ * @param name names this instance in client ids, e.g. the worker's name
+ */
+public record CoordinatorConfig(
+    String bootstrapServers,
+    Topics topics,
+    TopicLayout layout,
+    Map<String, String> kafka,
+    String name) {
+  public CoordinatorConfig {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("the coordinator's Kafka bootstrap address is blank");
+    }
+    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(layout, "layout");
+    kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("the coordinator's name is blank");
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.fennel.coordinator;
+
+import org.apache.kafka.common.serialization.Serializer;
+
+/** A message the coordinator writes, with the topic it goes to (a queue, results, dead letters). */
+record Outgoing(String topic, byte[] value) {
+  /** Outgoing messages are only written, never read back as such. */
+  static Outgoing unreadable(String topic, byte[] data) {
+    throw new UnsupportedOperationException("outgoing messages are never read back");
+  }
+
+  /** Writes the value alone; the topic is read by the sink's topic name extractor. */
+  static final class ValueSerializer implements Serializer<Outgoing> {
+    @Override
+    public byte[] serialize(String topic, Outgoing data) {
+      return data == null ? null : data.value();
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.fennel.coordinator;
+
+import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkflowCodec;
+import dev.fennel.protocol.WorkflowIds;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.function.Predicate;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The workflow coordinator's topology: workflow definitions from {@code fennel.workflows} and the
+ * results of their parts from {@code fennel.results}, both keyed by workflow id through one
+ * repartition topic, drive a processor that keeps each workflow's parts and their outcomes in state
+ * stores and publishes the next steps and the workflow's results.
+ *
+ * <pre>
+ * fennel.workflows ─┐
+ *                   ├─► by workflow id ─► coordinate (stores: nodes, outcomes) ─► fennel.tasks.&lt;queue&gt;
+ * fennel.results  ──┘   (repartition)                                           ─► fennel.results
+ *  (ids with '@')                                                               ─► fennel.dead-letters
+ * </pre>
+ */
+public final class WorkflowTopology {
+  static final String NODES = "workflow-nodes";
+  static final String OUTCOMES = "workflow-outcomes";
+  static final String REPARTITION = "by-workflow";
+
+  /** Marks a value on the repartition topic as a part's result. */
+  static final byte RESULT = 'R';
+
+  /** Marks a value on the repartition topic as a workflow definition. */
+  static final byte DEFINITION = 'W';
+
+  private WorkflowTopology() {}
+
+  /** The coordinator topology for {@code topics}; {@code clock} stamps what it publishes. */
+  public static Topology build(Topics topics, Clock clock, MeterRegistry registry) {
+    return build(topics, clock, registry, topic -> true);
+  }
+
+  /**
+   * The coordinator topology; a workflow with a step whose queue topic {@code topicExists} denies
+   * fails at once ({@code InvalidWorkflow}).
+   */
+  public static Topology build(
+      Topics topics, Clock clock, MeterRegistry registry, Predicate<String> topicExists) {
+    WorkflowMetrics metrics = new WorkflowMetrics(registry);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(NODES), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(OUTCOMES), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
+    KStream<String, byte[]> results =
+        builder.stream(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+            .filter((id, value) -> value != null && isPart(id))
+            .map((id, value) -> KeyValue.pair(WorkflowIds.workflowOf(id), tag(RESULT, value)));
+    KStream<String, byte[]> definitions =
+        builder.stream(topics.workflows(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+            .map((key, value) -> KeyValue.pair(workflowKey(key, value), tag(DEFINITION, value)));
+    results
+        .merge(definitions)
+        .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
+        .process(() -> new Coordinate(topics, clock, metrics, topicExists), NODES, OUTCOMES)
+        .to(
+            (key, value, context) -> value.topic(),
+            Produced.with(
+                Serdes.String(),
+                Serdes.serdeFrom(new Outgoing.ValueSerializer(), Outgoing::unreadable)));
+    return builder.build();
+  }
+
+  /** Whether {@code id} names a part of a workflow whose result moves it on (not a manifest). */
+  static boolean isPart(@Nullable String id) {
+    return id != null
+        && WorkflowIds.workflowOf(id) != null
+        && !WorkflowIds.segmentOf(id).equals(WorkflowIds.MEMBERS);
+  }
+
+  /** The partition key of a definition: its workflow id, or the message key when it has none. */
+  private static String workflowKey(byte @Nullable [] key, byte @Nullable [] value) {
+    return switch (WorkflowCodec.decode(key, value)) {
+      case WorkflowCodec.Valid valid -> valid.request().id();
+      case WorkflowCodec.Invalid invalid -> invalid.id();
+      case WorkflowCodec.Undecodable bad ->
+          key == null ? "" : new String(key, StandardCharsets.UTF_8);
+    };
+  }
+
+  private static byte[] tag(byte kind, byte @Nullable [] value) {
+    byte[] tagged = new byte[1 + (value == null ? 0 : value.length)];
+    tagged[0] = kind;
+    if (value != null) {
+      System.arraycopy(value, 0, tagged, 1, value.length);
+    }
+    return tagged;
+  }
+}

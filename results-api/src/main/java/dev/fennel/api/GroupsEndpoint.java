@@ -1,0 +1,159 @@
+package dev.fennel.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskIds;
+import dev.fennel.protocol.WorkflowIds;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * {@code GET /groups/{id}}: the members of a group or chord with their statuses and results, and
+ * counts per status. The coordinator writes a manifest record ({@code <id>@members}, or {@code
+ * <id>.members} for a nested one) when it starts a group, which gives the member count; the
+ * members' ids follow from the group's id, and their results are fetched from whichever instance
+ * holds them, as a batch lookup does.
+ */
+final class GroupsEndpoint {
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
+
+  private GroupsEndpoint() {}
+
+  /** Answers {@code GET /groups/{id}} from {@code store}, asking {@code peers} for remote ids. */
+  static void get(Context ctx, ResultLookup store, Peers peers) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      throw ApiException.badRequest(TaskIds.describeInvalid(id));
+    }
+    String manifestId = WorkflowIds.manifest(id);
+    if (!TaskIds.isValid(manifestId)) {
+      throw ApiException.badRequest("'" + id + "' is too long to be the id of a group");
+    }
+    ctx.future(
+        () ->
+            fetch(List.of(manifestId, id), store, peers)
+                .thenCompose(
+                    head -> {
+                      JsonNode manifest = head.get(manifestId);
+                      if (manifest == null) {
+                        Map<String, String> pending = new LinkedHashMap<>();
+                        pending.put("id", id);
+                        pending.put("status", Status.PENDING.name());
+                        pending.put(
+                            "message",
+                            "no group or chord with this id has started (yet): the coordinator "
+                                + "writes its members when it starts it");
+                        ctx.status(404).json(pending);
+                        return CompletableFuture.completedFuture(null);
+                      }
+                      int size = manifest.path("result").path("size").asInt();
+                      List<String> members = new ArrayList<>(size);
+                      for (int i = 0; i < size; i++) {
+                        members.add(WorkflowIds.child(id, i));
+                      }
+                      return fetch(members, store, peers)
+                          .thenAccept(
+                              found ->
+                                  ctx.contentType("application/json")
+                                      .result(
+                                          body(id, manifest, head.get(id), members, found)
+                                              .toString()));
+                    }));
+  }
+
+  private static ObjectNode body(
+      String id,
+      JsonNode manifest,
+      JsonNode group,
+      List<String> members,
+      Map<String, JsonNode> found) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("id", id);
+    body.put("kind", manifest.path("result").path("kind").asText("group"));
+    body.put("size", members.size());
+    body.put("status", group == null ? Status.PENDING.name() : group.path("status").asText());
+    Map<String, Integer> counts = new TreeMap<>();
+    ArrayNode list = JsonNodeFactory.instance.arrayNode(members.size());
+    for (String member : members) {
+      JsonNode result = found.get(member);
+      if (result == null) {
+        result =
+            JsonNodeFactory.instance
+                .objectNode()
+                .put("id", member)
+                .put("status", Status.PENDING.name());
+      }
+      counts.merge(result.path("status").asText(), 1, Integer::sum);
+      list.add(result);
+    }
+    ObjectNode countsNode = body.putObject("counts");
+    counts.forEach(countsNode::put);
+    if (group != null) {
+      body.set("result", group.get("result"));
+      if (group.has("error")) {
+        body.set("error", group.get("error"));
+      }
+    }
+    body.set("members", list);
+    return body;
+  }
+
+  /** The stored results of {@code ids} that are known, from this instance or the owners. */
+  private static CompletableFuture<Map<String, JsonNode>> fetch(
+      List<String> ids, ResultLookup store, Peers peers) {
+    Map<String, JsonNode> found = new HashMap<>();
+    Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
+    for (String id : ids) {
+      switch (store.ownerOf(id)) {
+        case ResultLookup.Unknown unknown -> throw store.notServing();
+        case ResultLookup.Local here -> {
+          StoredResult result = store.get(id);
+          if (result != null) {
+            found.put(id, Json.parse(new String(result.json(), StandardCharsets.UTF_8)));
+          }
+        }
+        case ResultLookup.Remote there ->
+            remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
+      }
+    }
+    List<CompletableFuture<Void>> answers = new ArrayList<>();
+    remote.forEach(
+        (host, hostIds) ->
+            answers.add(
+                peers
+                    .post(host, "/tasks/batch", Json.write(Map.of("ids", hostIds)), PEER_TIMEOUT)
+                    .thenAccept(
+                        response -> {
+                          if (response.statusCode() != 200) {
+                            throw new ApiException(
+                                502,
+                                "peer_failed",
+                                "API instance "
+                                    + host
+                                    + " answered "
+                                    + response.statusCode()
+                                    + " for members of this group");
+                          }
+                          JsonNode body =
+                              Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+                          synchronized (found) {
+                            body.get("results").forEach(r -> found.put(r.get("id").asText(), r));
+                          }
+                        })));
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(done -> found);
+  }
+}
