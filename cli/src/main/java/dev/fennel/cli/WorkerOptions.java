@@ -122,10 +122,10 @@ final class WorkerOptions {
   @Option(
       names = "--linger-ms",
       paramLabel = "MS",
-      defaultValue = "${env:FENNEL_LINGER_MS:-1}",
+      defaultValue = "${env:FENNEL_LINGER_MS:-0}",
       description =
-          "How long the results producer waits to fill a batch: more batches fewer requests, at that much latency "
-              + "(env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
+          "How long the results producer waits to fill a batch. 0 sends at once and still batches "
+              + "under load, while requests are in flight (env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
   int lingerMs;
 
   @Option(

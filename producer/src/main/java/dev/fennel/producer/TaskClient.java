@@ -197,7 +197,9 @@ public final class TaskClient implements AutoCloseable {
               config.kafka());
     }
     Properties props = new Properties();
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    // No linger: a lone task goes at once (1 ms of linger cost ~1.5 ms per hop here), and under
+    // load batches still form while requests are in flight (docs/BENCHMARKS.md measured both).
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.putAll(config.kafka());
