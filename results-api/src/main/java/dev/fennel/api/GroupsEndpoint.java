@@ -134,21 +134,9 @@ final class GroupsEndpoint {
         (host, hostIds) ->
             answers.add(
                 peers
-                    .post(host, "/tasks/batch", Json.write(Map.of("ids", hostIds)), PEER_TIMEOUT)
+                    .batch(host, hostIds, PEER_TIMEOUT, "members of this group")
                     .thenAccept(
-                        response -> {
-                          if (response.statusCode() != 200) {
-                            throw new ApiException(
-                                502,
-                                "peer_failed",
-                                "API instance "
-                                    + host
-                                    + " answered "
-                                    + response.statusCode()
-                                    + " for members of this group");
-                          }
-                          JsonNode body =
-                              Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+                        body -> {
                           synchronized (found) {
                             body.get("results").forEach(r -> found.put(r.get("id").asText(), r));
                           }

@@ -404,24 +404,7 @@ public final class ResultsServer implements AutoCloseable {
     List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
     remote.forEach(
         (host, hostIds) ->
-            answers.add(
-                peers
-                    .post(host, "/tasks/batch", Json.write(Map.of("ids", hostIds)), PEER_TIMEOUT)
-                    .thenApply(
-                        response -> {
-                          if (response.statusCode() != 200) {
-                            throw new ApiException(
-                                502,
-                                "peer_failed",
-                                "API instance "
-                                    + host
-                                    + " answered "
-                                    + response.statusCode()
-                                    + " for part of this batch: "
-                                    + new String(response.body(), StandardCharsets.UTF_8));
-                          }
-                          return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
-                        })));
+            answers.add(peers.batch(host, hostIds, PEER_TIMEOUT, "part of this batch")));
     ctx.future(
         () ->
             CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
