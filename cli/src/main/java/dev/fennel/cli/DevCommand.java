@@ -94,8 +94,8 @@ final class DevCommand implements Callable<Integer> {
       WorkerConfig config =
           worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
-      running = noWorker ? null : Worker.start(config, registry);
-      coordinator = noWorker ? null : Coordinators.start(config, registry);
+      // The API first: its store catches up on the results while the worker and the coordinator
+      // start, which is most of the time a restart with many stored results takes to get ready.
       server =
           ResultsServer.start(
               api.toConfig(
@@ -105,6 +105,8 @@ final class DevCommand implements Callable<Integer> {
                   config.layout(),
                   data.resolve("api")),
               registry);
+      running = noWorker ? null : Worker.start(config, registry);
+      coordinator = noWorker ? null : Coordinators.start(config, registry);
       beat =
           BeatCommand.startInDev(
               beatSchedules,
