@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Measure Fennel end to end against ./fennel dev or any cluster.",
       "  throughput  N tasks from T threads over a queue mix; every result fetched by id and verified (the seed run)",
-      "  latency     one task at a time: submit, wait for the result; client-observed round trip",
-      "  cpu         large fib tasks through the pipeline vs the same work in a tight loop on all cores here",
+      "  latency     one task at a time: submit, wait for the result; client-observed round trip, split at the Kafka hops unless --no-hops",
+      "  cpu         large fib tasks through the pipeline (after 5,000 echo tasks to warm it) vs the same work in a tight loop on all cores here",
       "  priority    a flood in 'low' while 'high' gets a trickle; high's latency against an unloaded run",
       "  hol         one long task (sleep --long), then N short ones into the same queue: time until every short one is done",
       "  io          N sleep tasks (--sleep seconds each) into one queue: wall time until all are done",
@@ -43,6 +43,9 @@ import picocli.CommandLine.Spec;
       "The last line is a JSON object with --json."
     })
 final class BenchCommand implements Callable<Integer> {
+  /** Tasks that warm the pipeline before cpu mode's clock starts. */
+  private static final int CPU_WARM_UP = 5_000;
+
   @Spec CommandSpec spec;
 
   @Mixin KafkaOptions kafka;
@@ -127,6 +130,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the figures as one JSON object on the last line.")
   boolean json;
 
+  @Option(
+      names = "--no-hops",
+      negatable = false,
+      description =
+          "Latency mode: the round trip alone, without the consumer that splits it at the Kafka"
+              + " hops (one more consumer that every task and result wakes).")
+  boolean noHops;
+
   @Override
   public Integer call() throws Exception {
     if (threads < 1) {
@@ -159,11 +170,13 @@ final class BenchCommand implements Callable<Integer> {
           BenchRun.Trips trips;
           long start;
           try (HopObserver observer =
-              new HopObserver(
-                  kafka.bootstrap,
-                  kafka.kafka(),
-                  kafka.topics().queue(queues[0]),
-                  kafka.topics().results())) {
+              noHops
+                  ? null
+                  : new HopObserver(
+                      kafka.bootstrap,
+                      kafka.kafka(),
+                      kafka.topics().queue(queues[0]),
+                      kafka.topics().results())) {
             bench.oneAtATime(200, task, taskArgs, queues[0], timeout, observer);
             start = System.nanoTime();
             trips = bench.oneAtATime(n, task, taskArgs, queues[0], timeout, observer);
@@ -183,6 +196,11 @@ final class BenchCommand implements Callable<Integer> {
           System.out.printf(
               "cpu: %,d × %s %s through the pipeline, then the same in a tight loop on %d cores%n",
               n, task, taskArgs, Runtime.getRuntime().availableProcessors());
+          // The loop is timed after a warm-up call; the pipeline after a warm-up too, so the
+          // clock does not count the JIT compiling the per-task path of a fresh process.
+          System.out.printf("cpu: warm-up, %,d echo tasks through the pipeline%n", CPU_WARM_UP);
+          bench.run(
+              CPU_WARM_UP, threads, "echo", parseArgs("[\"warm-up\"]"), queues, timeout, null);
           BenchRun.Outcome outcome =
               bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
           double loop = tightLoopSeconds(n, taskArgs.get(0).asInt());
@@ -190,7 +208,8 @@ final class BenchCommand implements Callable<Integer> {
           report
               .put("tight_loop_seconds", loop)
               .put("pipeline_seconds", outcome.endToEndSeconds())
-              .put("efficiency", loop / outcome.endToEndSeconds());
+              .put("efficiency", loop / outcome.endToEndSeconds())
+              .put("warm_up_tasks", CPU_WARM_UP);
         }
         case "priority" ->
             priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
