@@ -120,7 +120,7 @@ final class GroupsEndpoint {
       switch (store.ownerOf(id)) {
         case ResultLookup.Unknown unknown -> throw store.notServing();
         case ResultLookup.Local here -> {
-          StoredResult result = store.get(id);
+          StoredResult result = store.peek(id);
           if (result != null) {
             found.put(id, Json.parse(new String(result.json(), StandardCharsets.UTF_8)));
           }

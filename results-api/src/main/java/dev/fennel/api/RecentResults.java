@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import dev.fennel.protocol.Status;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ final class RecentResults {
 
   private final int capacity;
   private final Clock clock;
-  private final LinkedHashMap<String, TaskSummary> byId = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Entry> byId = new LinkedHashMap<>();
   private final long[] secondOf = new long[WINDOW_SECONDS];
   private final long[][] counts = new long[WINDOW_SECONDS][COUNTED.size() + 1];
 
@@ -53,14 +54,14 @@ final class RecentResults {
 
   /** Keeps {@code result}, the latest record of task {@code id}, as the newest. */
   void record(String id, StoredResult result) {
-    TaskSummary summary = TaskSummary.of(id, result, clock.instant());
-    long second = summary.seenAt().getEpochSecond();
+    Entry entry = new Entry(id, result, clock.instant());
+    long second = entry.seenAt.getEpochSecond();
     Status known = result.known();
     int status = known == null ? -1 : COUNTED.indexOf(known);
     synchronized (this) {
       // Removed first, so that a task's new record moves it to the newest end.
       byId.remove(id);
-      byId.put(id, summary);
+      byId.put(id, entry);
       if (byId.size() > capacity) {
         byId.pollFirstEntry();
       }
@@ -77,18 +78,51 @@ final class RecentResults {
    * The newest {@code limit} tasks, newest first, whose status is {@code status} and task is {@code
    * task} (either null: any).
    */
-  synchronized List<TaskSummary> newest(@Nullable Status status, @Nullable String task, int limit) {
-    List<TaskSummary> found = new ArrayList<>(Math.min(limit, byId.size()));
-    for (TaskSummary summary : byId.sequencedValues().reversed()) {
+  List<TaskSummary> newest(@Nullable Status status, @Nullable String task, int limit) {
+    List<Entry> entries;
+    synchronized (this) {
+      entries = new ArrayList<>(byId.sequencedValues().reversed());
+    }
+    List<TaskSummary> found = new ArrayList<>(Math.min(limit, entries.size()));
+    for (Entry entry : entries) {
       if (found.size() == limit) {
         break;
       }
-      if ((status == null || status.name().equals(summary.status()))
-          && (task == null || task.equals(summary.task()))) {
+      if (status != null && !status.name().equals(entry.result.status())) {
+        continue;
+      }
+      TaskSummary summary = entry.summary();
+      if (task == null || task.equals(summary.task())) {
         found.add(summary);
       }
     }
     return found;
+  }
+
+  /**
+   * A kept result. Its summary is read from the JSON when the page first asks for it, not for every
+   * result that arrives: at thousands of results a second, most leave the ring unseen.
+   */
+  private static final class Entry {
+    private final String id;
+    private final StoredResult result;
+    private final Instant seenAt;
+    private volatile @Nullable TaskSummary summary;
+
+    Entry(String id, StoredResult result, Instant seenAt) {
+      this.id = id;
+      this.result = result;
+      this.seenAt = seenAt;
+    }
+
+    TaskSummary summary() {
+      TaskSummary read = summary;
+      if (read == null) {
+        read = TaskSummary.of(id, result, seenAt);
+        summary = read;
+      }
+      return read;
+    }
   }
 
   /**

@@ -5,8 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.function.Function;
 
 /**
- * Finished results by task id, in front of the store. The results stream keeps it coherent: every
- * record for an id replaces (or, when not final, removes) the cached entry, so it is never stale.
+ * Finished results by task id that were read, in front of the store. The results stream keeps it
+ * coherent: every record for a cached id replaces (or, when not final, removes) the entry, so it is
+ * never stale.
  */
 final class ResultCache {
   private final Cache<String, StoredResult> cache;
@@ -45,10 +46,20 @@ final class ResultCache {
     return cached != null ? cached : loaded[0];
   }
 
-  /** A new record for {@code id} arrived (null: deleted). */
+  /** The result of {@code id}: from the cache, else from {@code store}, without caching it. */
+  StoredResult peek(String id, Function<String, StoredResult> store) {
+    StoredResult cached = cache.getIfPresent(id);
+    return cached != null ? cached : store.apply(id);
+  }
+
+  /**
+   * A new record for {@code id} arrived (null: deleted). Only an id already cached is updated: the
+   * cache holds what was read, not everything written, so a million results passing through cost no
+   * evictions (the first read of one goes to the store).
+   */
   void update(String id, StoredResult result) {
     if (result != null && result.isFinal()) {
-      cache.put(id, result);
+      cache.asMap().computeIfPresent(id, (key, old) -> result);
     } else {
       cache.invalidate(id);
     }

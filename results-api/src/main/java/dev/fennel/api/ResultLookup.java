@@ -22,6 +22,16 @@ interface ResultLookup {
   StoredResult get(String id);
 
   /**
+   * Like {@link #get}, but a result read from the store is not kept in the cache: for batches,
+   * whose many ids would push the hot ones out and pay for the cache's upkeep on each.
+   *
+   * @throws ApiException (503) when the store cannot answer now
+   */
+  default StoredResult peek(String id) {
+    return get(id);
+  }
+
+  /**
    * Completes with the final result of {@code id} when it arrives here, or with null after {@code
    * wait}.
    */

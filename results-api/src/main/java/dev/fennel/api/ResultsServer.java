@@ -390,7 +390,7 @@ public final class ResultsServer implements AutoCloseable {
     List<StoredResult> found = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String id : local) {
-      StoredResult result = store.get(id);
+      StoredResult result = store.peek(id);
       if (result == null) {
         unknown.add(id);
       } else {

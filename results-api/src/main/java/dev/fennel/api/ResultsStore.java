@@ -282,6 +282,16 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   }
 
   @Override
+  public StoredResult peek(String id) {
+    try {
+      return cache.peek(id, key -> StoredResult.of(read(key)));
+    } catch (InvalidStateStoreException e) {
+      store = null;
+      throw notServing();
+    }
+  }
+
+  @Override
   public CompletableFuture<StoredResult> await(String id, Duration wait) {
     CompletableFuture<StoredResult> arrival = waiters.await(id, wait);
     StoredResult now = get(id);

@@ -40,10 +40,35 @@ class ResultCacheTest {
   @Test
   void finalResultsAreServedFromTheCacheAfterTheFirstLookup() {
     arrive("a", result("a", Status.SUCCESS));
+    assertThat(cache.get("a", store::get).status()).isEqualTo("SUCCESS");
     store.clear();
 
     assertThat(cache.get("a", store::get).status()).isEqualTo("SUCCESS");
     assertThat(cache.caffeine().stats().hitCount()).isEqualTo(1);
+  }
+
+  @Test
+  void resultsNobodyReadAreNotCached() {
+    arrive("a", result("a", Status.SUCCESS));
+    arrive("b", result("b", Status.SUCCESS));
+
+    assertThat(cache.caffeine().estimatedSize()).isZero();
+    assertThat(cache.get("a", store::get).status()).isEqualTo("SUCCESS");
+    assertThat(cache.caffeine().estimatedSize()).isEqualTo(1);
+  }
+
+  @Test
+  void aPeekReadsTheCacheButDoesNotFillIt() {
+    arrive("a", result("a", Status.SUCCESS));
+    arrive("b", result("b", Status.SUCCESS));
+    cache.get("a", store::get);
+
+    assertThat(cache.peek("b", store::get).status()).isEqualTo("SUCCESS");
+    assertThat(cache.caffeine().asMap()).containsOnlyKeys("a");
+
+    store.clear();
+    assertThat(cache.peek("a", store::get).status()).isEqualTo("SUCCESS");
+    assertThat(cache.peek("b", store::get)).isNull();
   }
 
   @Test
@@ -72,7 +97,7 @@ class ResultCacheTest {
     assertThat(cache.get("nobody", store::get)).isNull();
     arrive("nobody", result("nobody", Status.SUCCESS));
 
-    assertThat(cache.get("nobody", id -> null)).isNotNull();
+    assertThat(cache.get("nobody", store::get)).isNotNull();
   }
 
   @Test
