@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -273,18 +274,18 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public StoredResult get(String id) {
-    try {
-      return cache.get(id, key -> StoredResult.of(read(key)));
-    } catch (InvalidStateStoreException e) {
-      store = null;
-      throw notServing();
-    }
+    return serving(() -> cache.get(id, key -> StoredResult.of(read(key))));
   }
 
   @Override
   public StoredResult peek(String id) {
+    return serving(() -> cache.peek(id, key -> StoredResult.of(read(key))));
+  }
+
+  /** Runs a lookup; a store that went away (a rebalance) means 503 until it is back. */
+  private StoredResult serving(Supplier<StoredResult> lookup) {
     try {
-      return cache.peek(id, key -> StoredResult.of(read(key)));
+      return lookup.get();
     } catch (InvalidStateStoreException e) {
       store = null;
       throw notServing();
