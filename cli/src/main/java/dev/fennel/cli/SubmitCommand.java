@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -14,10 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -143,26 +139,12 @@ final class SubmitCommand implements Callable<Integer> {
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);
-      try {
-        submission.acknowledged().get(config.maxBlock().toMillis() + 30_000, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(
-            "Kafka at " + config.bootstrapServers() + " did not acknowledge the task in time");
-      }
+      Published.awaitAcknowledged(submission.acknowledged(), config, "the task");
       taskId = submission.id();
     }
     System.out.println(taskId);
     if (waitForResult) {
-      Optional<TaskResult> result = api.client().await(taskId, Duration.ofSeconds(timeoutSeconds));
-      if (result.isEmpty()) {
-        System.err.println(
-            "fennel: no result for " + taskId + " within " + timeoutSeconds + " s (still pending)");
-        return 3;
-      }
-      System.out.println(Json.toString(result.get()));
-      return result.get().status() == dev.fennel.protocol.Status.SUCCESS ? 0 : 4;
+      return Published.printResult(api.client(), taskId, timeoutSeconds);
     }
     return 0;
   }

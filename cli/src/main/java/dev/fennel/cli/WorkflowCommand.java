@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskIds;
-import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Workflow;
 import dev.fennel.protocol.WorkflowIds;
 import java.io.IOException;
@@ -18,10 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,30 +92,11 @@ final class WorkflowCommand implements Callable<Integer> {
             kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
-      try {
-        submission.acknowledged().get(config.maxBlock().toMillis() + 30_000, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new IllegalStateException(
-            "Kafka at " + config.bootstrapServers() + " did not acknowledge the workflow in time");
-      }
+      Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");
     }
     System.out.println(workflowId);
     if (waitForResult) {
-      Optional<TaskResult> result =
-          api.client().await(workflowId, Duration.ofSeconds(timeoutSeconds));
-      if (result.isEmpty()) {
-        System.err.println(
-            "fennel: no result for "
-                + workflowId
-                + " within "
-                + timeoutSeconds
-                + " s (still pending)");
-        return 3;
-      }
-      System.out.println(Json.toString(result.get()));
-      return result.get().status() == Status.SUCCESS ? 0 : 4;
+      return Published.printResult(api.client(), workflowId, timeoutSeconds);
     }
     return 0;
   }
