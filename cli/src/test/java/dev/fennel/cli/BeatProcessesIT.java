@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.fennel.beat.Beat;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 class BeatProcessesIT {
   /** The failover bound docs/beat.md gives for the default 6 s session timeout. */
   private static final Duration FAILOVER_BOUND = Duration.ofSeconds(10);
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static FennelProcess beat(
       KafkaTestBroker.Broker broker, Topics topics, Path schedule, String name, int port) {
@@ -78,8 +70,8 @@ class BeatProcessesIT {
             args: ["hello"]
             every: 1s
         """);
-    int portA = freePort();
-    int portB = freePort();
+    int portA = FennelProcess.freePort();
+    int portB = FennelProcess.freePort();
     // Ticks by instant, with the processes that published each.
     TreeMap<Instant, List<String>> ticks = new TreeMap<>();
     Map<String, Object> props =

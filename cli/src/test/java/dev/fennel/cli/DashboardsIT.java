@@ -23,7 +23,6 @@ import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -62,12 +61,6 @@ class DashboardsIT {
   private static final Path OPS = Path.of("..", "ops");
   private static final Pattern VARIABLE = Pattern.compile("\\$(\\w+)");
   private final HttpClient http = HttpClient.newHttpClient();
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static int run(String... command) throws Exception {
     Process process = new ProcessBuilder(command).inheritIO().start();
@@ -173,7 +166,7 @@ class DashboardsIT {
       String apiUrl = "http://127.0.0.1:" + api.port();
       workload(broker, topics, apiUrl);
 
-      int port = freePort();
+      int port = FennelProcess.freePort();
       Files.copy(OPS.resolve("prometheus/rules.yml"), dir.resolve("rules.yml"));
       Files.writeString(
           dir.resolve("prometheus.yml"),

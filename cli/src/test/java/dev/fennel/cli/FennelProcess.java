@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,13 @@ final class FennelProcess implements AutoCloseable {
   private FennelProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
+  }
+
+  /** A free loopback port, for a process's metrics or HTTP listener. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Starts {@code fennel args…} with the test class path; output goes to a log file. */

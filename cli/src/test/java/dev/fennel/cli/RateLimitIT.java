@@ -16,7 +16,6 @@ import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,12 +71,6 @@ class RateLimitIT {
     api.close();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private FennelProcess worker(String name, int metricsPort) {
     FennelProcess process =
         FennelProcess.start(
@@ -128,8 +121,8 @@ class RateLimitIT {
 
   @Test
   void twoWorkersTogetherStartAtMostTheLimitAndOtherTasksAreNotSlowed() throws Exception {
-    int port1 = freePort();
-    int port2 = freePort();
+    int port1 = FennelProcess.freePort();
+    int port2 = FennelProcess.freePort();
     FennelProcess w1 = worker("rl-1", port1);
     FennelProcess w2 = worker("rl-2", port2);
     await()

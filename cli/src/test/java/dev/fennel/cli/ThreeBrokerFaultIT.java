@@ -15,8 +15,6 @@ import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,20 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ThreeBrokerFaultIT {
   private static final int TASKS = 100_000;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static long fib(int n) {
     return n < 2 ? n : fib(n - 1) + fib(n - 2);
   }
 
   @Test
   void losingABrokerMidRunLosesNoTask(@TempDir Path dir) throws Exception {
-    int[] ports = {freePort(), freePort(), freePort()};
-    int[] controllers = {freePort(), freePort(), freePort()};
+    int[] ports = {FennelProcess.freePort(), FennelProcess.freePort(), FennelProcess.freePort()};
+    int[] controllers = {
+      FennelProcess.freePort(), FennelProcess.freePort(), FennelProcess.freePort()
+    };
     String voters =
         "1@127.0.0.1:"
             + controllers[0]
@@ -88,7 +82,7 @@ class ThreeBrokerFaultIT {
           topics,
           Topics.STANDARD_QUEUES,
           Duration.ofSeconds(60));
-      int[] metricPorts = {freePort(), freePort()};
+      int[] metricPorts = {FennelProcess.freePort(), FennelProcess.freePort()};
       for (int w = 0; w < 2; w++) {
         processes.add(
             FennelProcess.start(

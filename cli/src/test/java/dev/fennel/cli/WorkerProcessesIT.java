@@ -15,8 +15,6 @@ import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,12 +65,6 @@ class WorkerProcessesIT {
   void stop() {
     processes.forEach(FennelProcess::close);
     api.close();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private FennelProcess worker(String name, int metricsPort, String queues) {
@@ -186,7 +178,7 @@ class WorkerProcessesIT {
   @Test
   void aWorkerKilledMidRunAndRestartedLosesNothing() throws Exception {
     Map<String, Integer> expected = publishFib(50_000, Topics.STANDARD_QUEUES);
-    int port = freePort();
+    int port = FennelProcess.freePort();
 
     FennelProcess first = worker("w1", port, "high,default,low");
     await()
@@ -212,7 +204,7 @@ class WorkerProcessesIT {
 
   @Test
   void aVirtualPoolKilledWithHundredsOfTasksRunningLosesNothingWhenRestarted() throws Exception {
-    int port = freePort();
+    int port = FennelProcess.freePort();
     FennelProcess first =
         worker("w1", port, "default", "--pool", "virtual", "--concurrency", "500");
     List<String> ids = new ArrayList<>();
@@ -251,7 +243,7 @@ class WorkerProcessesIT {
 
   @Test
   void aTaskWithAnEtaSurvivesAWorkerKilledBeforeItAndRunsOnce() throws Exception {
-    int port = freePort();
+    int port = FennelProcess.freePort();
     FennelProcess first = worker("w1", port, "default");
     await()
         .atMost(Duration.ofSeconds(120))
@@ -297,7 +289,7 @@ class WorkerProcessesIT {
   @Test
   void sigtermStopsWaitingAtTheShutdownTimeoutAndTheCutOffTaskRunsOnTheNextWorker()
       throws Exception {
-    int port = freePort();
+    int port = FennelProcess.freePort();
     FennelProcess first =
         worker("w1", port, "default", "--concurrency", "1", "--shutdown-timeout", "0.5");
     String id;
@@ -325,7 +317,7 @@ class WorkerProcessesIT {
 
   @Test
   void anApiWhoseResultsTopicDisappearsEndsWithStatus70AndSaysWhy() throws Exception {
-    int port = freePort();
+    int port = FennelProcess.freePort();
     FennelProcess process =
         FennelProcess.start(
             "api",
@@ -366,8 +358,8 @@ class WorkerProcessesIT {
 
   @Test
   void twoWorkersShareAQueueAndOneFinishesWhenTheOtherStops() throws Exception {
-    int port1 = freePort();
-    int port2 = freePort();
+    int port1 = FennelProcess.freePort();
+    int port2 = FennelProcess.freePort();
     FennelProcess w1 = worker("w1", port1, "default");
     FennelProcess w2 = worker("w2", port2, "default");
     await()

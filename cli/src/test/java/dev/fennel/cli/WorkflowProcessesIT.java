@@ -17,8 +17,6 @@ import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,12 +68,6 @@ class WorkflowProcessesIT {
     api.close();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private FennelProcess worker(String name, int metricsPort) {
     FennelProcess process =
         FennelProcess.start(
@@ -104,7 +96,7 @@ class WorkflowProcessesIT {
   @Test
   void aChordSurvivesTheKillOfTheProcessHoldingItsJoinAndCallsBackOnce() throws Exception {
     int size = 3_000;
-    int port = freePort();
+    int port = FennelProcess.freePort();
     FennelProcess first = worker("w1", port);
     await()
         .atMost(Duration.ofSeconds(120))
@@ -132,7 +124,7 @@ class WorkflowProcessesIT {
             });
 
     first.kill();
-    worker("w2", freePort());
+    worker("w2", FennelProcess.freePort());
 
     TaskResult chord =
         new ResultsClient("http://127.0.0.1:" + api.port())
