@@ -32,7 +32,8 @@ final class Durations {
     };
   }
 
-  private static String abbreviate(String s) {
+  /** {@code s} cut to 40 characters, for quoting what a user sent in an error message. */
+  static String abbreviate(String s) {
     return s.length() <= 40 ? s : s.substring(0, 40) + "…";
   }
 }

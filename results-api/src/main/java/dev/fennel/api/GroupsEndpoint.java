@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * {@code GET /groups/{id}}: the members of a group or chord with their statuses and results, and
@@ -115,32 +114,28 @@ final class GroupsEndpoint {
   private static CompletableFuture<Map<String, JsonNode>> fetch(
       List<String> ids, ResultLookup store, Peers peers) {
     Map<String, JsonNode> found = new HashMap<>();
-    Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
-    for (String id : ids) {
-      switch (store.ownerOf(id)) {
-        case ResultLookup.Unknown unknown -> throw store.notServing();
-        case ResultLookup.Local here -> {
-          StoredResult result = store.peek(id);
-          if (result != null) {
-            found.put(id, Json.parse(new String(result.json(), StandardCharsets.UTF_8)));
-          }
-        }
-        case ResultLookup.Remote there ->
-            remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
+    ResultLookup.Split split = store.split(ids, false);
+    for (String id : split.local()) {
+      StoredResult result = store.peek(id);
+      if (result != null) {
+        found.put(id, Json.parse(new String(result.json(), StandardCharsets.UTF_8)));
       }
     }
     List<CompletableFuture<Void>> answers = new ArrayList<>();
-    remote.forEach(
-        (host, hostIds) ->
-            answers.add(
-                peers
-                    .batch(host, hostIds, PEER_TIMEOUT, "members of this group")
-                    .thenAccept(
-                        body -> {
-                          synchronized (found) {
-                            body.get("results").forEach(r -> found.put(r.get("id").asText(), r));
-                          }
-                        })));
+    split
+        .remote()
+        .forEach(
+            (host, hostIds) ->
+                answers.add(
+                    peers
+                        .batch(host, hostIds, PEER_TIMEOUT, "members of this group")
+                        .thenAccept(
+                            body -> {
+                              synchronized (found) {
+                                body.get("results")
+                                    .forEach(r -> found.put(r.get("id").asText(), r));
+                              }
+                            })));
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
         .thenApply(done -> found);
   }

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -31,8 +30,6 @@ final class LivePage {
   static final int DEFAULT_LIMIT = 100;
 
   private static final String WEBJARS = "/webjars/";
-  private static final List<Status> FILTERABLE =
-      List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED);
   private static final int MAX_TASK_NAME = TaskSummary.MAX_TEXT;
 
   private final RecentResults recent;
@@ -48,16 +45,6 @@ final class LivePage {
   /** Whether {@code path} is part of the page itself, served without a token. */
   static boolean isPublic(String path) {
     return path.equals("/") || path.startsWith(ASSETS + "/") || path.startsWith(WEBJARS);
-  }
-
-  /** The results this instance received last, fed where the API ingests results. */
-  RecentResults recent() {
-    return recent;
-  }
-
-  /** The workers' heartbeats, fed by a {@link WorkerBeatsReader}. */
-  WorkerBeats workers() {
-    return workers;
   }
 
   /** {@code GET /}: the page. */
@@ -90,16 +77,16 @@ final class LivePage {
     if (text == null || text.isEmpty()) {
       return null;
     }
-    for (Status status : FILTERABLE) {
+    for (Status status : RecentResults.COUNTED) {
       if (status.name().equals(text.toUpperCase(Locale.ROOT))) {
         return status;
       }
     }
     throw ApiException.badRequest(
         "status must be one of "
-            + FILTERABLE.stream().map(Status::name).collect(Collectors.joining(", "))
+            + RecentResults.COUNTED.stream().map(Status::name).collect(Collectors.joining(", "))
             + " (any case), was '"
-            + cut(text)
+            + Durations.abbreviate(text)
             + "'");
   }
 
@@ -129,14 +116,10 @@ final class LivePage {
           "limit must be a whole number from 1 to "
               + max
               + " (the results this instance keeps), was '"
-              + cut(text)
+              + Durations.abbreviate(text)
               + "'");
     }
     return limit;
-  }
-
-  private static String cut(String text) {
-    return text.length() <= 40 ? text : text.substring(0, 40) + "…";
   }
 
   private static String uPlotPath() {

@@ -1,6 +1,10 @@
 package dev.fennel.api;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -13,6 +17,28 @@ interface ResultLookup {
 
   /** Which instance holds the result of {@code id}. */
   Owner ownerOf(String id);
+
+  /**
+   * {@code ids} grouped by where their results live: here, or at each other instance. With {@code
+   * forwarded} (another instance sent them here as their owner) all are taken as local.
+   *
+   * @throws ApiException (503) when an owner is not known now
+   */
+  default Split split(List<String> ids, boolean forwarded) {
+    List<String> local = new ArrayList<>();
+    Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
+    for (String id : ids) {
+      switch (forwarded ? new Local() : ownerOf(id)) {
+        case Unknown unknown -> throw notServing();
+        case Local here -> local.add(id);
+        case Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
+      }
+    }
+    return new Split(local, remote);
+  }
+
+  /** Ids by where their results live: {@code local} here, {@code remote} by owning instance. */
+  record Split(List<String> local, Map<HostInfo, List<String>> remote) {}
 
   /**
    * The result of {@code id} from this instance's partitions, or null while none is known.

@@ -62,10 +62,9 @@ public final class ResultsServer implements AutoCloseable {
   private final CompletableFuture<String> stopped = new CompletableFuture<>();
   private volatile Overview overview;
   final RevokeRoute revokes;
-  private final LivePage live =
-      new LivePage(
-          new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
-          new WorkerBeats(Clock.systemUTC()));
+  private final RecentResults recent = new RecentResults(RecentResults.CAPACITY, Clock.systemUTC());
+  private final WorkerBeats workers = new WorkerBeats(Clock.systemUTC());
+  private final LivePage live = new LivePage(recent, workers);
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -102,9 +101,9 @@ public final class ResultsServer implements AutoCloseable {
                   registry,
                   (id, result) -> {
                     queues.count(result.queue(), result.status());
-                    server.live.recent().record(id, result);
+                    server.recent.record(id, result);
                   }));
-      server.own(new WorkerBeatsReader(config, server.live.workers()));
+      server.own(new WorkerBeatsReader(config, server.workers));
       store.stopped().thenAccept(server.stopped::complete);
       server.revokes.use(server.own(new KafkaRevoker(config, Clock.systemUTC())));
       server.serve(store, queues);
@@ -376,20 +375,11 @@ public final class ResultsServer implements AutoCloseable {
   private void batch(Context ctx) {
     List<String> ids = batchIds(ctx);
     ResultLookup store = lookup();
-    List<String> local = new ArrayList<>();
-    Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
-    for (String id : ids) {
-      ResultLookup.Owner owner = forwarded(ctx) ? new ResultLookup.Local() : store.ownerOf(id);
-      switch (owner) {
-        case ResultLookup.Unknown unknown -> throw store.notServing();
-        case ResultLookup.Local here -> local.add(id);
-        case ResultLookup.Remote there ->
-            remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
-      }
-    }
+    ResultLookup.Split split = store.split(ids, forwarded(ctx));
+    Map<HostInfo, List<String>> remote = split.remote();
     List<StoredResult> found = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
-    for (String id : local) {
+    for (String id : split.local()) {
       StoredResult result = store.peek(id);
       if (result == null) {
         unknown.add(id);
