@@ -1,6 +1,6 @@
 package dev.fennel.processor;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -39,13 +39,14 @@ final class RevokedIds {
     }
   }
 
-  private final Set<Key> ids = ConcurrentHashMap.newKeySet();
+  // A key is its own value, so a new time replaces the old one in one step: a remove and an add
+  // would let a task slip through between them.
+  private final Map<Key, Key> ids = new ConcurrentHashMap<>();
 
   /** Counts {@code id} as revoked since {@code atMillis} (replacing an earlier time). */
   void put(String id, long atMillis) {
     Key key = key(id, atMillis);
-    ids.remove(key);
-    ids.add(key);
+    ids.put(key, key);
   }
 
   /** Forgets {@code id}. */
@@ -56,12 +57,12 @@ final class RevokedIds {
   /** Whether {@code id} is revoked. */
   boolean contains(String id) {
     // Asked for every task: with nothing revoked, skip parsing the id.
-    return !ids.isEmpty() && ids.contains(key(id, 0));
+    return !ids.isEmpty() && ids.containsKey(key(id, 0));
   }
 
   /** Forgets every id revoked before {@code oldestMillis}. */
   void removeOlderThan(long oldestMillis) {
-    ids.removeIf(key -> key.at() < oldestMillis);
+    ids.values().removeIf(key -> key.at() < oldestMillis);
   }
 
   int size() {
