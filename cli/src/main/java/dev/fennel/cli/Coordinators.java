@@ -18,7 +18,8 @@ final class Coordinators {
             worker.topics(),
             worker.layout(),
             worker.kafka(),
-            worker.name()),
+            worker.name(),
+            worker.revokeRetention()),
         registry);
   }
 

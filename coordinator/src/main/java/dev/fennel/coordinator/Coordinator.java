@@ -12,20 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -87,37 +84,24 @@ public final class Coordinator implements AutoCloseable {
     try (Admin admin =
         KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
       // The standard queues too: a workflow whose steps go to a queue without a topic fails.
-      TopicAdmin.ensure(
-          admin, config.layout(), config.topics(), Topics.STANDARD_QUEUES, ADMIN_TIMEOUT);
-      createWorkflowsTopic(admin, config);
+      List<NewTopic> wanted =
+          new ArrayList<>(
+              TopicAdmin.newTopics(
+                  config.layout(),
+                  config.topics(),
+                  Topics.STANDARD_QUEUES,
+                  config.revokeRetention()));
+      short factor = config.layout().replicationFactor();
+      wanted.add(
+          new NewTopic(
+              config.topics().workflows(),
+              Optional.of(config.layout().queuePartitions()),
+              factor == -1 ? Optional.empty() : Optional.of(factor)));
+      TopicAdmin.ensure(admin, wanted, ADMIN_TIMEOUT);
     }
     Coordinator coordinator = new Coordinator(config, registry);
     coordinator.streams.start();
     return coordinator;
-  }
-
-  private static void createWorkflowsTopic(Admin admin, CoordinatorConfig config) {
-    short factor = config.layout().replicationFactor();
-    NewTopic topic =
-        new NewTopic(
-            config.topics().workflows(),
-            Optional.of(config.layout().queuePartitions()),
-            factor == -1 ? Optional.empty() : Optional.of(factor));
-    try {
-      admin.createTopics(List.of(topic)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(
-            "cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
-      }
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka did not create " + topic.name() + " within " + ADMIN_TIMEOUT.toSeconds() + " s",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating " + topic.name(), e);
-    }
   }
 
   /** Completes with the error when the coordinator stops for good (the process should end). */

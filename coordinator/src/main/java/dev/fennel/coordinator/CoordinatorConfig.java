@@ -2,6 +2,7 @@ package dev.fennel.coordinator;
 
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,13 +14,16 @@ import java.util.Objects;
  * @param layout how {@code fennel.workflows} is created when missing
  * @param kafka settings passed to every Kafka client as they are (TLS, SASL, tuning)
  * @param name names this instance in client ids, e.g. the worker's name
+ * @param revokeRetention how long {@code fennel.revoked} keeps a revocation, when the coordinator
+ *     creates it (its worker's {@code --revoke-retention})
  */
 public record CoordinatorConfig(
     String bootstrapServers,
     Topics topics,
     TopicLayout layout,
     Map<String, String> kafka,
-    String name) {
+    String name,
+    Duration revokeRetention) {
   public CoordinatorConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new IllegalArgumentException("the coordinator's Kafka bootstrap address is blank");
@@ -30,5 +34,6 @@ public record CoordinatorConfig(
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("the coordinator's name is blank");
     }
+    Objects.requireNonNull(revokeRetention, "revokeRetention");
   }
 }

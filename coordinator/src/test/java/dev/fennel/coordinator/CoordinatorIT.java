@@ -3,6 +3,7 @@ package dev.fennel.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.TaskClient;
@@ -59,7 +60,13 @@ class CoordinatorIT {
   private Coordinator coordinator(String name, SimpleMeterRegistry registry) {
     Coordinator coordinator =
         Coordinator.start(
-            new CoordinatorConfig(bootstrap, topics, TopicLayout.DEFAULT, Map.of(), name),
+            new CoordinatorConfig(
+                bootstrap,
+                topics,
+                TopicLayout.DEFAULT,
+                Map.of(),
+                name,
+                TopicAdmin.DEFAULT_REVOKE_RETENTION),
             registry);
     running.add(coordinator);
     await().atMost(Duration.ofSeconds(60)).until(coordinator::isReady);

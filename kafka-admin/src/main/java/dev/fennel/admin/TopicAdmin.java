@@ -126,7 +126,11 @@ public final class TopicAdmin {
     ensure(admin, newTopics(layout, topics, queues), timeout);
   }
 
-  private static void ensure(Admin admin, List<NewTopic> wanted, Duration timeout) {
+  /**
+   * Creates whichever of {@code wanted} are missing, and waits until every partition of the created
+   * ones has a leader; existing topics are left as they are.
+   */
+  public static void ensure(Admin admin, List<NewTopic> wanted, Duration timeout) {
     var futures = admin.createTopics(wanted).values();
     List<String> created = new ArrayList<>();
     for (NewTopic topic : wanted) {
