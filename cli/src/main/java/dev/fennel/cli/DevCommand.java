@@ -9,10 +9,11 @@ import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -156,30 +157,17 @@ final class DevCommand implements Callable<Integer> {
       throw e;
     }
     CompletableFuture<String> failure = new CompletableFuture<>();
-    if (running != null) {
-      running.failure().thenAccept(error -> failure.complete("worker: " + error.getMessage()));
-    }
-    if (coordinator != null) {
-      coordinator
-          .failure()
-          .thenAccept(error -> failure.complete("coordinator: " + error.getMessage()));
+    if (running != null && coordinator != null) {
+      Coordinators.failure(running.failure(), coordinator.failure()).thenAccept(failure::complete);
     }
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
     if (beat != null) {
       beat.failure().thenAccept(error -> failure.complete("beat: " + error.getMessage()));
     }
-    List<AutoCloseable> parts = new ArrayList<>();
-    if (beat != null) {
-      parts.add(beat);
-    }
-    parts.add(server);
-    if (running != null) {
-      parts.add(running);
-    }
-    if (coordinator != null) {
-      parts.add(coordinator);
-    }
-    parts.add(kafka);
+    List<AutoCloseable> parts =
+        Stream.<AutoCloseable>of(beat, server, running, coordinator, kafka)
+            .filter(Objects::nonNull)
+            .toList();
     return Shutdown.awaitAndClose(failure, parts);
   }
 
