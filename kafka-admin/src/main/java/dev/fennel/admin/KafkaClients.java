@@ -1,11 +1,15 @@
 package dev.fennel.admin;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,5 +51,19 @@ public final class KafkaClients {
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
     return Admin.create(props);
+  }
+
+  /**
+   * Assigns {@code partitions} (of one topic, as {@code partitionsFor} lists them) to {@code
+   * consumer}, each read from its start: how a reader of a whole compacted topic begins. Returns
+   * them.
+   */
+  public static List<TopicPartition> assignFromStart(
+      Consumer<?, ?> consumer, List<PartitionInfo> partitions) {
+    List<TopicPartition> assigned =
+        partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(assigned);
+    consumer.seekToBeginning(assigned);
+    return assigned;
   }
 }

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -103,12 +103,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
   @Override
   public void run() {
     try {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
       while (!stopped) {
         if (clock.millis() - lastAnnounce >= ANNOUNCE.toMillis()) {
           lastAnnounce = clock.millis();

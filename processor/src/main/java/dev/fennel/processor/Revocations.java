@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Revocation;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -66,10 +67,7 @@ final class Revocations implements Runnable, AutoCloseable {
     if (infos == null || infos.isEmpty()) {
       throw new IllegalStateException("the revocations topic " + topic + " does not exist");
     }
-    List<TopicPartition> partitions =
-        infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
+    List<TopicPartition> partitions = KafkaClients.assignFromStart(consumer, infos);
     Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!end.isEmpty()) {

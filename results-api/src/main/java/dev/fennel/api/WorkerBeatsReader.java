@@ -5,14 +5,12 @@ import dev.fennel.protocol.Json;
 import dev.fennel.protocol.WorkerBeat;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -52,12 +50,7 @@ final class WorkerBeatsReader implements AutoCloseable {
 
   private void run() {
     try {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
       while (!closed) {
         try {
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
