@@ -22,7 +22,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -61,7 +60,7 @@ public final class Coordinator implements AutoCloseable {
             properties());
     streams.setUncaughtExceptionHandler(
         exception -> {
-          if (recoverable(exception)) {
+          if (KafkaClients.recoverable(exception)) {
             log.warn("a coordinator thread died on a recoverable error; replacing it", exception);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           }
@@ -140,15 +139,6 @@ public final class Coordinator implements AutoCloseable {
         StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return props;
-  }
-
-  private static boolean recoverable(Throwable error) {
-    for (Throwable e = error; e != null; e = e.getCause()) {
-      if (e instanceof RetriableException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void deleteRecursively(Path dir) {

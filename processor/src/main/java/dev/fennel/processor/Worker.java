@@ -33,7 +33,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -293,7 +292,7 @@ public final class Worker implements AutoCloseable {
         new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
     scheduler.setUncaughtExceptionHandler(
         exception -> {
-          if (recoverable(exception)) {
+          if (KafkaClients.recoverable(exception)) {
             log.warn("a scheduler thread died on a recoverable error; replacing it", exception);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
           }
@@ -307,15 +306,6 @@ public final class Worker implements AutoCloseable {
     binder.bindTo(registry);
     binders.add(binder);
     scheduler.start();
-  }
-
-  private static boolean recoverable(Throwable error) {
-    for (Throwable e = error; e != null; e = e.getCause()) {
-      if (e instanceof RetriableException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void bind(KafkaClientMetrics binder, MeterRegistry registry) {
