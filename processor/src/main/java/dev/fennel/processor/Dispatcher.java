@@ -66,7 +66,6 @@ final class Dispatcher {
   private final HeldObserver observer;
   private final Map<String, Map<String, ArrayDeque<Held>>> held = new HashMap<>();
   private final Map<TopicPartition, Integer> heldByPartition = new HashMap<>();
-  private final Map<String, Integer> heldByQueue = new HashMap<>();
   private long wakeAt = Long.MAX_VALUE;
   private boolean wakePending;
   private int busy;
@@ -269,19 +268,17 @@ final class Dispatcher {
       }
       same.addLast(new Held(job, now));
       heldByPartition.merge(job.partition(), 1, Integer::sum);
-      heldByQueue.merge(queue, 1, Integer::sum);
     }
     return null;
   }
 
   private void unhold(Job job) {
     heldByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
-    heldByQueue.computeIfPresent(job.queue(), (q, n) -> n == 1 ? null : n - 1);
   }
 
   /** With tasks held and nothing startable now: asks the waker to look again when one is due. */
   private void scheduleWake() {
-    if (heldByQueue.isEmpty()) {
+    if (heldByPartition.isEmpty()) {
       return;
     }
     long now = nanoTime.getAsLong();
@@ -332,7 +329,7 @@ final class Dispatcher {
 
   /** Tasks of {@code queue} held for their rate limit. */
   synchronized int held(String queue) {
-    return heldByQueue.getOrDefault(queue, 0);
+    return held.getOrDefault(queue, Map.of()).values().stream().mapToInt(ArrayDeque::size).sum();
   }
 
   private void release(Job job) {
@@ -410,7 +407,6 @@ final class Dispatcher {
     waiting.values().forEach(ArrayDeque::clear);
     held.values().forEach(Map::clear);
     heldByPartition.clear();
-    heldByQueue.clear();
   }
 
   /** The slots. */
