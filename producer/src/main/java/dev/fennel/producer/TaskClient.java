@@ -1,8 +1,6 @@
 package dev.fennel.producer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Revocation;
@@ -225,11 +223,7 @@ public final class TaskClient implements AutoCloseable {
 
   /** Publishes {@code task} with {@code options} and positional {@code args}. */
   public Submission submit(String task, Options options, Object... args) {
-    ArrayNode array = JsonNodeFactory.instance.arrayNode();
-    for (Object arg : args) {
-      array.add(arg instanceof JsonNode node ? node : Json.MAPPER.valueToTree(arg));
-    }
-    return submitJson(task, array, options);
+    return submitJson(task, Json.args(args), options);
   }
 
   /** Publishes {@code task} with its positional arguments as a JSON array. */

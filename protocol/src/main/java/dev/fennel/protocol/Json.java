@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
@@ -72,5 +74,14 @@ public final class Json {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Positional task arguments as a JSON array: JsonNodes as they are, anything else converted. */
+  public static ArrayNode args(Object... args) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    for (Object arg : args) {
+      array.add(arg instanceof JsonNode node ? node : MAPPER.valueToTree(arg));
+    }
+    return array;
   }
 }

@@ -137,11 +137,7 @@ public sealed interface Workflow
 
   /** A step running {@code task} with positional {@code args} (numbers, strings, JsonNodes…). */
   static Step task(String task, Object... args) {
-    ArrayNode array = JsonNodeFactory.instance.arrayNode();
-    for (Object arg : args) {
-      array.add(arg instanceof JsonNode node ? node : Json.MAPPER.valueToTree(arg));
-    }
-    return new Step(Task.builder(STEP_ID, task).args(array).build());
+    return new Step(Task.builder(STEP_ID, task).args(Json.args(args)).build());
   }
 
   /** A step running {@code task} as configured (its id is replaced when it is published). */
