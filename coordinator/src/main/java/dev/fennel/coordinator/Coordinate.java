@@ -306,12 +306,12 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
 
   /** Part {@code id} is final: record it and move its parent on. */
   private void finished(String id, Outcome outcome) {
-    outcomes.put(id, outcome.toBytes());
     String parentId = WorkflowIds.parentOf(id);
     if (parentId == null) {
       workflowFinished(id, outcome);
       return;
     }
+    outcomes.put(id, outcome.toBytes());
     ObjectNode parent = node(parentId);
     String segment = WorkflowIds.segmentOf(id);
     switch (parent.get("k").asText()) {
@@ -437,18 +437,14 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
   private void workflowFinished(String id, Outcome outcome) {
     ObjectNode root = node(id);
     metrics.finished(root.get("k").asText(), outcome.status().name());
-    List<String> parts = new ArrayList<>();
     String prefix = id + "@";
-    try (KeyValueIterator<String, byte[]> it = nodes.prefixScan(prefix, KEYS)) {
-      it.forEachRemaining(entry -> parts.add(entry.key));
+    for (KeyValueStore<String, byte[]> store : List.of(nodes, outcomes)) {
+      List<String> parts = new ArrayList<>();
+      try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, KEYS)) {
+        it.forEachRemaining(entry -> parts.add(entry.key));
+      }
+      parts.forEach(store::delete);
     }
-    parts.forEach(nodes::delete);
-    parts.clear();
-    try (KeyValueIterator<String, byte[]> it = outcomes.prefixScan(prefix, KEYS)) {
-      it.forEachRemaining(entry -> parts.add(entry.key));
-    }
-    parts.forEach(outcomes::delete);
-    outcomes.delete(id);
     // The root stays, finished, so that a definition published again under this id is not re-run.
     ObjectNode done = JsonNodeFactory.instance.objectNode();
     done.put("k", root.get("k").asText());
