@@ -187,11 +187,10 @@ final class BenchRun {
 
       Long expected = expected(task, args);
       Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
-      long errors = unpublished.size();
-      if (errors > 0) {
+      if (!unpublished.isEmpty()) {
         out.printf(
             "%n%,d tasks were not published (the broker refused them; see the warnings above)%n",
-            errors);
+            unpublished.size());
       }
       Map<String, Integer> pending = new HashMap<>(count * 2);
       for (int i = 0; i < count; i++) {
@@ -199,7 +198,8 @@ final class BenchRun {
           pending.put(ids[i], i);
         }
       }
-      errors += count - pending.size() - unpublished.size();
+      // Every task not waited for is an error: refused by the broker, or never given an id.
+      long errors = count - pending.size();
       String[] order = Arrays.copyOf(ids, count);
       int newest = count - 1;
       while (!pending.isEmpty() && System.nanoTime() < deadline) {
