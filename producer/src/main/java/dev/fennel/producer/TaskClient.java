@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -252,35 +253,31 @@ public final class TaskClient implements AutoCloseable {
   public Submission publish(Task task) {
     String queue = task.queue() != null ? task.queue() : config.route(task.task());
     Task routed = task.queue() != null ? task : task.withQueue(queue);
-    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(
             config.topics().queue(queue),
             routed.id().getBytes(StandardCharsets.UTF_8),
             TaskCodec.encode(routed));
     try {
-      producer.send(
-          record,
-          (metadata, error) -> {
-            if (error == null) {
-              published
-                  .computeIfAbsent(
-                      queue + '\u0000' + routed.task(),
-                      key ->
-                          Counter.builder("fennel.tasks.published")
-                              .description("Tasks Kafka acknowledged, by queue and task")
-                              .tags("queue", queue, "task", routed.task())
-                              .register(registry))
-                  .increment();
-              ack.complete(metadata);
-            } else {
-              ack.completeExceptionally(explain(error, queue));
-            }
-          });
+      return new Submission(
+          routed.id(),
+          queue,
+          send(
+              record,
+              () ->
+                  published
+                      .computeIfAbsent(
+                          queue + '\u0000' + routed.task(),
+                          key ->
+                              Counter.builder("fennel.tasks.published")
+                                  .description("Tasks Kafka acknowledged, by queue and task")
+                                  .tags("queue", queue, "task", routed.task())
+                                  .register(registry))
+                      .increment(),
+              error -> explain(error, queue)));
     } catch (KafkaException e) {
       throw explain(e, queue);
     }
-    return new Submission(routed.id(), queue, ack);
   }
 
   /** As {@link #revoke(String, boolean)}, without interrupting a run already under way. */
@@ -298,24 +295,14 @@ public final class TaskClient implements AutoCloseable {
    */
   public CompletableFuture<RecordMetadata> revoke(String id, boolean terminate) {
     Revocation revocation = Revocation.of(id, terminate, clock.instant());
-    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(
             config.topics().revoked(), id.getBytes(StandardCharsets.UTF_8), revocation.encode());
     try {
-      producer.send(
-          record,
-          (metadata, error) -> {
-            if (error == null) {
-              ack.complete(metadata);
-            } else {
-              ack.completeExceptionally(error);
-            }
-          });
+      return send(record, () -> {}, error -> error);
     } catch (KafkaException e) {
-      ack.completeExceptionally(e);
+      return CompletableFuture.failedFuture(e);
     }
-    return ack;
   }
 
   /**
@@ -354,16 +341,14 @@ public final class TaskClient implements AutoCloseable {
         workflow.mapSteps(
             task -> task.queue() != null ? task : task.withQueue(config.route(task.task())));
     byte[] value = WorkflowCodec.encode(new WorkflowCodec.Request(id, clock.instant(), routed));
-    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
     String topic = config.topics().workflows();
     try {
-      producer.send(
-          new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value),
-          (metadata, error) -> {
-            if (error == null) {
-              ack.complete(metadata);
-            } else {
-              ack.completeExceptionally(
+      return new WorkflowSubmission(
+          id,
+          send(
+              new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value),
+              () -> {},
+              error ->
                   new KafkaException(
                       "Kafka at "
                           + config.bootstrapServers()
@@ -373,13 +358,32 @@ public final class TaskClient implements AutoCloseable {
                           + topic
                           + ": "
                           + error.getMessage(),
-                      error));
-            }
-          });
+                      error)));
     } catch (KafkaException e) {
       throw new KafkaException("cannot publish workflow " + id + ": " + e.getMessage(), e);
     }
-    return new WorkflowSubmission(id, ack);
+  }
+
+  /**
+   * Sends {@code record}; the future completes when Kafka has it ({@code acknowledged} runs first)
+   * or fails with what {@code explain} makes of the error. A client-side refusal is thrown.
+   */
+  private CompletableFuture<RecordMetadata> send(
+      ProducerRecord<byte[], byte[]> record,
+      Runnable acknowledged,
+      Function<Exception, ? extends Throwable> explain) {
+    CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
+    producer.send(
+        record,
+        (metadata, error) -> {
+          if (error == null) {
+            acknowledged.run();
+            ack.complete(metadata);
+          } else {
+            ack.completeExceptionally(explain.apply(error));
+          }
+        });
+    return ack;
   }
 
   private KafkaException explain(Exception error, String queue) {
