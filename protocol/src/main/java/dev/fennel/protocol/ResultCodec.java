@@ -1,6 +1,7 @@
 package dev.fennel.protocol;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 
 /** Reads and writes result messages. */
@@ -22,21 +23,23 @@ public final class ResultCodec {
     if (value == null || value.length == 0) {
       throw new IllegalArgumentException("empty result value");
     }
-    JsonNode node;
-    try {
-      node = Json.MAPPER.readTree(value);
+    TaskResult result;
+    try (JsonParser parser = Json.MAPPER.createParser(value)) {
+      JsonToken first = parser.nextToken();
+      result =
+          first == null || first == JsonToken.VALUE_NULL
+              ? null
+              : ResultJson.read(parser, Json.MAPPER::readTree);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "result value is not a valid result record: not JSON (" + e.getMessage() + ")", e);
-    }
-    if (node == null || node.isMissingNode() || node.isNull()) {
-      throw new IllegalArgumentException("result value is JSON null or blank");
-    }
-    try {
-      return ResultJson.read(node);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException(
           "result value is not a valid result record: " + e.getMessage(), e);
     }
+    if (result == null) {
+      throw new IllegalArgumentException("result value is JSON null or blank");
+    }
+    return result;
   }
 }

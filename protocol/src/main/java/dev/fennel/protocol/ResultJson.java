@@ -2,17 +2,22 @@ package dev.fennel.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The JSON form of {@link TaskResult}, written out by hand so that every path through {@link
@@ -31,91 +36,234 @@ final class ResultJson {
   }
 
   /**
-   * Reads a result from a parsed JSON value; throws {@link IllegalArgumentException} naming what is
-   * wrong.
+   * Reads a result from {@code parser}, whose current token is the result's {@code START_OBJECT};
+   * leaves it on the matching {@code END_OBJECT}. The fields are read as they stream past (no tree
+   * of the record first); {@code trees} reads the free-form {@code result} value. Throws {@link
+   * IllegalArgumentException} naming what is wrong, in the order a reader of the whole record would
+   * see it: a newer version first, then the id and status, then the other fields.
    */
-  static TaskResult read(JsonNode node) {
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException(
-          "a result is a JSON object, was "
-              + (node == null ? "nothing" : node.getNodeType().name().toLowerCase(Locale.ROOT)));
+  static TaskResult read(JsonParser parser, TreeReader trees) throws IOException {
+    if (parser.currentToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("a result is a JSON object, was " + kind(parser));
     }
-    int v = integer(node, "v", Task.FORMAT_VERSION);
-    if (v > Task.FORMAT_VERSION) {
-      throw new IllegalArgumentException(
-          "result format version "
-              + v
-              + " is newer than this reader understands ("
-              + Task.FORMAT_VERSION
-              + "); upgrade the reader");
+    Fields fields = new Fields();
+    String field;
+    while ((field = parser.nextFieldName()) != null) {
+      JsonToken token = parser.nextToken();
+      try {
+        switch (field) {
+          case "v" -> fields.v = integer(parser, field, Task.FORMAT_VERSION);
+          case "id" -> fields.id = text(parser, field);
+          case "task" -> fields.task = text(parser, field);
+          case "status" -> fields.status = text(parser, field);
+          case "result" ->
+              fields.result =
+                  token == JsonToken.VALUE_NULL ? NullNode.getInstance() : trees.read(parser);
+          case "error" -> fields.error = error(parser);
+          case "queue" -> fields.queue = text(parser, field);
+          case "worker" -> fields.worker = text(parser, field);
+          case "attempts" -> fields.attempts = integer(parser, field, 0);
+          case "submittedAt" -> fields.submittedAt = instant(parser, field);
+          case "startedAt" -> fields.startedAt = instant(parser, field);
+          case "finishedAt" -> fields.finishedAt = instant(parser, field);
+          default -> {
+            parser.skipChildren();
+            continue;
+          }
+        }
+        fields.wrong(field, null);
+      } catch (IllegalArgumentException e) {
+        // Kept, not thrown: a later copy of the field replaces it, and a newer version is named
+        // first.
+        parser.skipChildren();
+        fields.wrong(field, e);
+      }
     }
-    String id = text(node, "id");
-    if (id == null) {
-      throw new IllegalArgumentException("'id' is missing");
-    }
-    String status = text(node, "status");
-    if (status == null) {
-      throw new IllegalArgumentException("'status' is missing");
-    }
-    return TaskResult.builder(id, Status.fromWire(status))
-        .status(status)
-        .v(v)
-        .task(text(node, "task"))
-        .result(node.get("result"))
-        .error(error(node.get("error")))
-        .queue(text(node, "queue"))
-        .worker(text(node, "worker"))
-        .attempts(integer(node, "attempts", 0))
-        .submittedAt(instant(node, "submittedAt"))
-        .startedAt(instant(node, "startedAt"))
-        .finishedAt(instant(node, "finishedAt"))
-        .build();
+    return fields.build();
   }
 
-  private static TaskError error(JsonNode node) {
-    if (node == null || node.isNull()) {
+  /** Reads the JSON value at the parser's current token as a tree. */
+  @FunctionalInterface
+  interface TreeReader {
+    JsonNode read(JsonParser parser) throws IOException;
+  }
+
+  /** The fields of one record as they are read, and what was wrong with any of them. */
+  private static final class Fields {
+    private static final List<String> ORDER =
+        List.of(
+            "v",
+            "id",
+            "status",
+            "task",
+            "result",
+            "error",
+            "queue",
+            "worker",
+            "attempts",
+            "submittedAt",
+            "startedAt",
+            "finishedAt");
+    int v = Task.FORMAT_VERSION;
+    String id;
+    String task;
+    String status;
+    JsonNode result;
+    TaskError error;
+    String queue;
+    String worker;
+    int attempts;
+    Instant submittedAt;
+    Instant startedAt;
+    Instant finishedAt;
+    private Map<String, IllegalArgumentException> wrong;
+
+    /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
+    void wrong(String field, IllegalArgumentException why) {
+      if (why != null) {
+        if (wrong == null) {
+          wrong = new HashMap<>();
+        }
+        wrong.put(field, why);
+      } else if (wrong != null) {
+        wrong.remove(field);
+      }
+    }
+
+    TaskResult build() {
+      if (wrong != null && wrong.containsKey("v")) {
+        throw wrong.get("v");
+      }
+      if (v > Task.FORMAT_VERSION) {
+        throw new IllegalArgumentException(
+            "result format version "
+                + v
+                + " is newer than this reader understands ("
+                + Task.FORMAT_VERSION
+                + "); upgrade the reader");
+      }
+      if (wrong != null) {
+        for (String field : ORDER) {
+          IllegalArgumentException why = wrong.get(field);
+          if (why != null) {
+            throw why;
+          }
+        }
+      }
+      if (id == null) {
+        throw new IllegalArgumentException("'id' is missing");
+      }
+      if (status == null) {
+        throw new IllegalArgumentException("'status' is missing");
+      }
+      return TaskResult.builder(id, Status.fromWire(status))
+          .status(status)
+          .v(v)
+          .task(task)
+          .result(result)
+          .error(error)
+          .queue(queue)
+          .worker(worker)
+          .attempts(attempts)
+          .submittedAt(submittedAt)
+          .startedAt(startedAt)
+          .finishedAt(finishedAt)
+          .build();
+    }
+  }
+
+  private static TaskError error(JsonParser parser) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.VALUE_NULL) {
       return null;
     }
-    if (!node.isObject()) {
+    if (token != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("'error' must be an object with 'type' and 'message'");
     }
-    String type = text(node, "type");
+    String type = null;
+    String message = null;
+    IllegalArgumentException wrongType = null;
+    IllegalArgumentException wrongMessage = null;
+    String field;
+    while ((field = parser.nextFieldName()) != null) {
+      parser.nextToken();
+      try {
+        switch (field) {
+          case "type" -> {
+            type = text(parser, field);
+            wrongType = null;
+          }
+          case "message" -> {
+            message = text(parser, field);
+            wrongMessage = null;
+          }
+          default -> parser.skipChildren();
+        }
+      } catch (IllegalArgumentException e) {
+        parser.skipChildren();
+        if (field.equals("type")) {
+          wrongType = e;
+        } else {
+          wrongMessage = e;
+        }
+      }
+    }
+    if (wrongType != null) {
+      throw wrongType;
+    }
     if (type == null) {
       throw new IllegalArgumentException("'error.type' is missing");
     }
-    return new TaskError(type, text(node, "message"));
+    if (wrongMessage != null) {
+      throw wrongMessage;
+    }
+    return new TaskError(type, message);
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw new IllegalArgumentException("'" + field + "' must be a string");
-    }
-    return value.textValue();
+  private static String text(JsonParser parser, String field) throws IOException {
+    return switch (parser.currentToken()) {
+      case VALUE_STRING -> parser.getText();
+      case VALUE_NULL -> null;
+      default -> throw new IllegalArgumentException("'" + field + "' must be a string");
+    };
   }
 
-  private static int integer(JsonNode node, String field, int absent) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return absent;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-      throw new IllegalArgumentException("'" + field + "' must be a whole number");
-    }
-    return value.intValue();
+  private static int integer(JsonParser parser, String field, int absent) throws IOException {
+    return switch (parser.currentToken()) {
+      case VALUE_NULL -> absent;
+      case VALUE_NUMBER_INT -> {
+        if (parser.getNumberType() != JsonParser.NumberType.INT) {
+          throw new IllegalArgumentException("'" + field + "' must be a whole number");
+        }
+        yield parser.getIntValue();
+      }
+      default -> throw new IllegalArgumentException("'" + field + "' must be a whole number");
+    };
   }
 
-  private static Instant instant(JsonNode node, String field) {
-    String text = text(node, field);
+  private static Instant instant(JsonParser parser, String field) throws IOException {
+    String text = text(parser, field);
     try {
       return text == null ? null : IsoInstant.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           "'" + field + "' must be an ISO-8601 UTC instant, was '" + text + "'", e);
     }
+  }
+
+  private static String kind(JsonParser parser) {
+    JsonToken token = parser.currentToken();
+    if (token == null) {
+      return "nothing";
+    }
+    return switch (token) {
+      case START_ARRAY -> "array";
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> token.name().toLowerCase(Locale.ROOT);
+    };
   }
 
   private static final class Writer extends StdSerializer<TaskResult> {
@@ -170,9 +318,8 @@ final class ResultJson {
     @Override
     public TaskResult deserialize(JsonParser parser, DeserializationContext context)
         throws IOException {
-      JsonNode node = context.readTree(parser);
       try {
-        return read(node);
+        return read(parser, context::readTree);
       } catch (IllegalArgumentException | NullPointerException e) {
         throw JsonMappingException.from(parser, e.getMessage(), e);
       }

@@ -3,9 +3,12 @@ package dev.fennel.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ResultCodecTest {
@@ -140,6 +143,79 @@ class ResultCodecTest {
     assertThat(Status.fromWire("success")).isEqualTo(Status.UNKNOWN);
     assertThat(Status.fromWire("")).isEqualTo(Status.UNKNOWN);
   }
+
+  @Test
+  void aNewerVersionIsNamedFirstWhereverItStandsAndWhateverElseIsWrong() {
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{\"id\":5,\"attempts\":\"x\",\"v\":2}")))
+        .hasMessageContaining("format version 2 is newer");
+  }
+
+  @Test
+  void aFieldOfTheWrongTypeIsNamed() {
+    String ok = "\"id\":\"x\",\"status\":\"SUCCESS\",\"finishedAt\":\"2026-01-31T12:00:00Z\"";
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{\"id\":5,\"status\":\"SUCCESS\"}")))
+        .hasMessageContaining("'id' must be a string");
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{" + ok + ",\"attempts\":1.5}")))
+        .hasMessageContaining("'attempts' must be a whole number");
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{" + ok + ",\"attempts\":3000000000}")))
+        .hasMessageContaining("'attempts' must be a whole number");
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{" + ok + ",\"startedAt\":\"soon\"}")))
+        .hasMessageContaining("'startedAt' must be an ISO-8601 UTC instant, was 'soon'");
+    assertThatThrownBy(
+            () ->
+                ResultCodec.decode(
+                    utf8("{\"id\":\"x\",\"status\":\"FAILURE\",\"error\":{\"message\":\"m\"}}")))
+        .hasMessageContaining("'error.type' is missing");
+    assertThatThrownBy(
+            () ->
+                ResultCodec.decode(
+                    utf8("{\"id\":\"x\",\"status\":\"FAILURE\",\"error\":\"boom\"}")))
+        .hasMessageContaining("'error' must be an object");
+  }
+
+  @Test
+  void aRepeatedFieldKeepsItsLastValueAsATreeWould() {
+    TaskResult result =
+        ResultCodec.decode(
+            utf8(
+                "{\"id\":\"x\",\"attempts\":\"x\",\"status\":\"SUCCESS\",\"attempts\":4,"
+                    + "\"id\":\"y\",\"result\":[1],\"result\":{\"a\":{\"b\":[2]}}}"));
+
+    assertThat(result.id()).isEqualTo("y");
+    assertThat(result.attempts()).isEqualTo(4);
+    assertThat(result.result().at("/a/b/0").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void aJsonNullResultIsKeptApartFromNoResult() {
+    TaskResult nullResult =
+        ResultCodec.decode(utf8("{\"id\":\"x\",\"status\":\"SUCCESS\",\"result\":null}"));
+    TaskResult noResult = ResultCodec.decode(utf8("{\"id\":\"x\",\"status\":\"SUCCESS\"}"));
+
+    assertThat(nullResult.result()).isEqualTo(NullNode.getInstance());
+    assertThat(noResult.result()).isNull();
+    assertThat(ResultCodec.decode(ResultCodec.encode(nullResult))).isEqualTo(nullResult);
+  }
+
+  @Test
+  void theSharedMapperReadsResultsInsideOtherValuesAndNamesAWrongOne() throws Exception {
+    String json =
+        "{\"results\":[{\"id\":\"a\",\"status\":\"SUCCESS\",\"result\":{\"n\":[1,{}]},\"x\":[[]]},"
+            + "{\"status\":\"RETRY\",\"id\":\"b\",\"error\":{\"type\":\"T\",\"message\":null}}],"
+            + "\"after\":7}";
+
+    Holder holder = Json.MAPPER.readValue(json, Holder.class);
+
+    assertThat(holder.results()).extracting(TaskResult::id).containsExactly("a", "b");
+    assertThat(holder.results().get(1).error()).isEqualTo(new TaskError("T", null));
+    assertThat(holder.after()).isEqualTo(7);
+    assertThatThrownBy(
+            () -> Json.MAPPER.readValue("{\"results\":[{\"id\":\"a\"}],\"after\":1}", Holder.class))
+        .isInstanceOf(JsonMappingException.class)
+        .hasMessageContaining("'status' is missing");
+  }
+
+  private record Holder(List<TaskResult> results, int after) {}
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
