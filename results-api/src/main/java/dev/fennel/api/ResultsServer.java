@@ -1,6 +1,8 @@
 package dev.fennel.api;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
@@ -411,44 +413,79 @@ public final class ResultsServer implements AutoCloseable {
                     }));
   }
 
+  /**
+   * The ids of a batch request, each once, in the order asked. The body is read as it streams past
+   * (no tree of up to 100,000 ids first), and a batch over the limit is refused as soon as it is.
+   */
   private List<String> batchIds(Context ctx) {
-    JsonNode body;
-    try {
-      body = Json.MAPPER.readTree(ctx.bodyAsBytes());
+    try (JsonParser parser = Json.MAPPER.createParser(ctx.bodyAsBytes())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw notABatch();
+      }
+      Set<String> unique = null;
+      String field;
+      while ((field = parser.nextFieldName()) != null) {
+        JsonToken value = parser.nextToken();
+        if (!field.equals("ids")) {
+          parser.skipChildren();
+        } else if (value != JsonToken.START_ARRAY) {
+          throw notABatch();
+        } else {
+          unique = batchIds(parser);
+        }
+      }
+      if (unique == null) {
+        throw notABatch();
+      }
+      return new ArrayList<>(unique);
     } catch (JsonParseException e) {
       throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw ApiException.badRequest("the body could not be read: " + e.getMessage());
     }
-    if (body == null || !body.isObject() || !body.has("ids") || !body.get("ids").isArray()) {
-      throw ApiException.badRequest("send a JSON object {\"ids\": [\"<task id>\", ...]}");
-    }
-    JsonNode ids = body.get("ids");
-    if (ids.size() > config.maxBatchIds()) {
-      throw new ApiException(
-          413,
-          "too_many_ids",
-          "a batch asks for "
-              + ids.size()
-              + " ids; the limit is "
-              + config.maxBatchIds()
-              + ": split it into several requests");
-    }
+  }
+
+  /** The ids of the array the parser stands at, checked one by one. */
+  private Set<String> batchIds(JsonParser parser) throws IOException {
     Set<String> unique = new LinkedHashSet<>();
-    for (int i = 0; i < ids.size(); i++) {
-      JsonNode id = ids.get(i);
-      if (!id.isTextual() || !TaskIds.isValid(id.textValue())) {
+    JsonToken token;
+    for (int i = 0; (token = parser.nextToken()) != JsonToken.END_ARRAY; i++) {
+      if (i == config.maxBatchIds()) {
+        throw new ApiException(
+            413,
+            "too_many_ids",
+            "a batch asks for more than "
+                + config.maxBatchIds()
+                + " ids, the limit: split it into several requests");
+      }
+      String id = token == JsonToken.VALUE_STRING ? parser.getText() : null;
+      if (id == null || !TaskIds.isValid(id)) {
         throw ApiException.badRequest(
             "ids["
                 + i
                 + "]: "
-                + (id.isTextual()
-                    ? TaskIds.describeInvalid(id.textValue())
-                    : "must be a string, was " + id.getNodeType().name().toLowerCase(Locale.ROOT)));
+                + (id != null
+                    ? TaskIds.describeInvalid(id)
+                    : "must be a string, was " + kind(token)));
       }
-      unique.add(id.textValue());
+      unique.add(id);
     }
-    return new ArrayList<>(unique);
+    return unique;
+  }
+
+  private static ApiException notABatch() {
+    return ApiException.badRequest("send a JSON object {\"ids\": [\"<task id>\", ...]}");
+  }
+
+  private static String kind(JsonToken token) {
+    return switch (token) {
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      case START_OBJECT -> "object";
+      case START_ARRAY -> "array";
+      default -> token.name().toLowerCase(Locale.ROOT);
+    };
   }
 
   /**

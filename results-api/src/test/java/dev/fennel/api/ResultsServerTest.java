@@ -271,6 +271,23 @@ class ResultsServerTest {
     assertError(post(server, "/tasks/batch", ""), 400, "bad_request");
     assertError(post(server, "/tasks/batch", "{\"ids\": [\"ok\", 7]}"), 400, "bad_request");
     assertError(post(server, "/tasks/batch", "{\"ids\": [\"has space\"]}"), 400, "bad_request");
+    assertError(post(server, "/tasks/batch", "{\"ids\": \"a\"}"), 400, "bad_request");
+    assertThat(post(server, "/tasks/batch", "{\"ids\": [\"ok\", 7]}").body())
+        .contains("ids[1]: must be a string, was number");
+    assertThat(post(server, "/tasks/batch", "{\"ids\": [\"ok\", {\"a\": 1}]}").body())
+        .contains("ids[1]: must be a string, was object");
+    assertThat(post(server, "/tasks/batch", idsJson(List.of("a", "b", "c", "d"))).body())
+        .contains("more than 3 ids");
+    // Fields other than "ids" are skipped, whatever they hold; repeated ids are asked once.
+    HttpResponse<String> extra =
+        post(
+            server,
+            "/tasks/batch",
+            "{\"trace\": [1, {\"a\": [2]}], \"ids\": [\"a\", \"b\", \"a\"]}");
+    assertThat(extra.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(extra.body()).get("unknown"))
+        .extracting(JsonNode::asText)
+        .containsExactly("a", "b");
   }
 
   @Test
