@@ -178,7 +178,10 @@ class EndToEndIT {
   @Test
   void benchVerifiesEveryResultAndEndsWithJson(KafkaTestBroker.Broker broker) throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS)) {
-      var report = bench(broker, pipeline, "bench", "-n", "3000", "-t", "4").getValue();
+      java.nio.file.Path ids = java.nio.file.Files.createTempFile("fennel-ids-", ".txt");
+      var report =
+          bench(broker, pipeline, "bench", "-n", "3000", "-t", "4", "--ids-file", ids.toString())
+              .getValue();
 
       assertThat(report.get("tasks").asLong()).isEqualTo(3000);
       assertThat(report.get("errors").asLong()).isZero();
@@ -187,6 +190,16 @@ class EndToEndIT {
       assertThat(report.get("latency_ms").fieldNames())
           .toIterable()
           .contains("p50", "p90", "p99", "max");
+
+      var fetch =
+          bench(broker, pipeline, "bench", "--mode", "fetch", "--ids-file", ids.toString())
+              .getValue();
+      assertThat(java.nio.file.Files.readAllLines(ids)).hasSize(3000);
+      assertThat(fetch.get("tasks").asLong()).isEqualTo(3000);
+      assertThat(fetch.get("errors").asLong()).isZero();
+      assertThat(fetch.get("first_pass_seconds").asDouble()).isPositive();
+      assertThat(fetch.get("fetch_seconds").asDouble()).isPositive();
+      java.nio.file.Files.delete(ids);
 
       var hol =
           bench(broker, pipeline, "bench", "--mode", "hol", "-n", "50", "--long", "4").getValue();
