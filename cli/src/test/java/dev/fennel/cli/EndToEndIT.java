@@ -201,6 +201,19 @@ class EndToEndIT {
       assertThat(fetch.get("fetch_seconds").asDouble()).isPositive();
       java.nio.file.Files.delete(ids);
 
+      var cpu =
+          bench(broker, pipeline, "bench", "--mode", "cpu", "-n", "4", "--args", "[22]").getValue();
+      assertThat(cpu.get("tasks").asLong()).isEqualTo(4);
+      assertThat(cpu.get("errors").asLong()).isZero();
+      assertThat(cpu.get("tight_loop_before_seconds").asDouble()).isPositive();
+      assertThat(cpu.get("tight_loop_after_seconds").asDouble()).isPositive();
+      assertThat(cpu.get("tight_loop_seconds").asDouble())
+          .isEqualTo(
+              (cpu.get("tight_loop_before_seconds").asDouble()
+                      + cpu.get("tight_loop_after_seconds").asDouble())
+                  / 2);
+      assertThat(cpu.get("efficiency").asDouble()).isPositive();
+
       var hol =
           bench(broker, pipeline, "bench", "--mode", "hol", "-n", "50", "--long", "4").getValue();
       assertThat(hol.get("tasks").asLong()).isEqualTo(50);
