@@ -36,19 +36,22 @@ final class ResultJson {
   }
 
   /**
-   * Reads a result from {@code parser}, whose current token is the result's {@code START_OBJECT};
-   * leaves it on the matching {@code END_OBJECT}. The fields are read as they stream past (no tree
-   * of the record first); {@code trees} reads the free-form {@code result} value. Throws {@link
-   * IllegalArgumentException} naming what is wrong, in the order a reader of the whole record would
-   * see it: a newer version first, then the id and status, then the other fields.
+   * Reads a result from {@code parser}, whose current token is the result's {@code START_OBJECT}
+   * (or its first field name); leaves it on the matching {@code END_OBJECT}. The fields are read as
+   * they stream past (no tree of the record first); {@code trees} reads the free-form {@code
+   * result} value. Throws {@link IllegalArgumentException} naming what is wrong, in the order a
+   * reader of the whole record would see it: a newer version first, then the id and status, then
+   * the other fields.
    */
   static TaskResult read(JsonParser parser, TreeReader trees) throws IOException {
-    if (parser.currentToken() != JsonToken.START_OBJECT) {
+    JsonToken start = parser.currentToken();
+    if (start != JsonToken.START_OBJECT && start != JsonToken.FIELD_NAME) {
       throw new IllegalArgumentException("a result is a JSON object, was " + kind(parser));
     }
     Fields fields = new Fields();
-    String field;
-    while ((field = parser.nextFieldName()) != null) {
+    // Jackson may hand a deserializer an object it has begun (standing on its first field name).
+    String field = start == JsonToken.FIELD_NAME ? parser.currentName() : parser.nextFieldName();
+    for (; field != null; field = parser.nextFieldName()) {
       JsonToken token = parser.nextToken();
       try {
         switch (field) {

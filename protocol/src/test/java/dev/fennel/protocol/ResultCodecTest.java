@@ -215,6 +215,21 @@ class ResultCodecTest {
         .hasMessageContaining("'status' is missing");
   }
 
+  @Test
+  void aReaderHandedAnObjectAlreadyBegunReadsItAll() throws Exception {
+    try (var parser =
+        Json.MAPPER.createParser("{\"id\":\"x\",\"status\":\"SUCCESS\",\"attempts\":2}")) {
+      parser.nextToken();
+      parser.nextToken();
+
+      TaskResult result = ResultJson.read(parser, Json.MAPPER::readTree);
+
+      assertThat(result.id()).isEqualTo("x");
+      assertThat(result.attempts()).isEqualTo(2);
+      assertThat(parser.currentToken()).isEqualTo(com.fasterxml.jackson.core.JsonToken.END_OBJECT);
+    }
+  }
+
   private record Holder(List<TaskResult> results, int after) {}
 
   private static byte[] utf8(String s) {
