@@ -3,6 +3,7 @@ package dev.fennel.protocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
  * The one Jackson configuration Fennel uses on the wire: ISO-8601 times, nulls left out, unknown
@@ -83,5 +85,24 @@ public final class Json {
       array.add(arg instanceof JsonNode node ? node : MAPPER.valueToTree(arg));
     }
     return array;
+  }
+
+  /**
+   * What kind of JSON value begins with {@code token}, as an error message names it: "number",
+   * "string", "object", "array", "boolean", "null"; "nothing" for no token.
+   */
+  public static String kindOf(JsonToken token) {
+    if (token == null) {
+      return "nothing";
+    }
+    return switch (token) {
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_STRING -> "string";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      case START_OBJECT -> "object";
+      case START_ARRAY -> "array";
+      default -> token.name().toLowerCase(Locale.ROOT);
+    };
   }
 }

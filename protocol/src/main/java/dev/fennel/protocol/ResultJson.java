@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -46,7 +45,7 @@ final class ResultJson {
   static TaskResult read(JsonParser parser, TreeReader trees) throws IOException {
     JsonToken start = parser.currentToken();
     if (start != JsonToken.START_OBJECT && start != JsonToken.FIELD_NAME) {
-      throw new IllegalArgumentException("a result is a JSON object, was " + kind(parser));
+      throw new IllegalArgumentException("a result is a JSON object, was " + Json.kindOf(start));
     }
     Fields fields = new Fields();
     // Jackson may hand a deserializer an object it has begun (standing on its first field name).
@@ -252,21 +251,6 @@ final class ResultJson {
       throw new IllegalArgumentException(
           "'" + field + "' must be an ISO-8601 UTC instant, was '" + text + "'", e);
     }
-  }
-
-  private static String kind(JsonParser parser) {
-    JsonToken token = parser.currentToken();
-    if (token == null) {
-      return "nothing";
-    }
-    return switch (token) {
-      case START_ARRAY -> "array";
-      case VALUE_STRING -> "string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
-      case VALUE_TRUE, VALUE_FALSE -> "boolean";
-      case VALUE_NULL -> "null";
-      default -> token.name().toLowerCase(Locale.ROOT);
-    };
   }
 
   private static final class Writer extends StdSerializer<TaskResult> {

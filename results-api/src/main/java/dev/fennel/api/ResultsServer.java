@@ -29,7 +29,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -466,7 +465,7 @@ public final class ResultsServer implements AutoCloseable {
                 + "]: "
                 + (id != null
                     ? TaskIds.describeInvalid(id)
-                    : "must be a string, was " + kind(token)));
+                    : "must be a string, was " + Json.kindOf(token)));
       }
       unique.add(id);
     }
@@ -475,17 +474,6 @@ public final class ResultsServer implements AutoCloseable {
 
   private static ApiException notABatch() {
     return ApiException.badRequest("send a JSON object {\"ids\": [\"<task id>\", ...]}");
-  }
-
-  private static String kind(JsonToken token) {
-    return switch (token) {
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
-      case VALUE_TRUE, VALUE_FALSE -> "boolean";
-      case VALUE_NULL -> "null";
-      case START_OBJECT -> "object";
-      case START_ARRAY -> "array";
-      default -> token.name().toLowerCase(Locale.ROOT);
-    };
   }
 
   /**
