@@ -19,23 +19,38 @@ final class Waiters {
    * A future completed with the result of {@code id} when a final one arrives, or with null after
    * {@code timeout}. Call {@code recheck} after registering to close the race with a record that
    * arrived just before.
+   *
+   * <p>However it completes (an arrival, the timeout, or the caller's own {@code complete}), it has
+   * left the waiting set before anything chained on it runs: a completed future runs its dependents
+   * last-registered first, so a clean-up chained here would run after the caller's answer, and the
+   * count would still include a request already answered.
    */
   CompletableFuture<StoredResult> await(String id, Duration timeout) {
-    CompletableFuture<StoredResult> future = new CompletableFuture<>();
-    byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
+    CompletableFuture<StoredResult> future =
+        new CompletableFuture<>() {
+          @Override
+          public boolean complete(StoredResult value) {
+            forget(id, this);
+            return super.complete(value);
+          }
+        };
     waiting.incrementAndGet();
+    byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
     future.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    future.whenComplete(
-        (result, error) -> {
-          waiting.decrementAndGet();
-          byId.computeIfPresent(
-              id,
-              (key, set) -> {
-                set.remove(future);
-                return set.isEmpty() ? null : set;
-              });
-        });
+    // Cancelled or failed: not through complete.
+    future.whenComplete((result, error) -> forget(id, future));
     return future;
+  }
+
+  private void forget(String id, CompletableFuture<StoredResult> future) {
+    byId.computeIfPresent(
+        id,
+        (key, set) -> {
+          if (set.remove(future)) {
+            waiting.decrementAndGet();
+          }
+          return set.isEmpty() ? null : set;
+        });
   }
 
   /** Wakes every request waiting for {@code id}. */
