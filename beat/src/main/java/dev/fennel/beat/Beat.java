@@ -435,12 +435,8 @@ public final class Beat implements AutoCloseable {
         KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
       List<String> queues = config.schedules().stream().map(Schedule::queue).distinct().toList();
       TopicAdmin.ensure(admin, config.layout(), config.topics(), queues, ADMIN_TIMEOUT);
-      short factor = config.layout().replicationFactor();
       NewTopic beatTopic =
-          new NewTopic(
-                  config.beatTopic(),
-                  Optional.of(1),
-                  factor == -1 ? Optional.empty() : Optional.of(factor))
+          TopicAdmin.newTopic(config.beatTopic(), 1, config.layout())
               .configs(
                   Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
       try {

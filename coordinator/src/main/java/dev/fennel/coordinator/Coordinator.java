@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -90,12 +89,9 @@ public final class Coordinator implements AutoCloseable {
                   config.topics(),
                   Topics.STANDARD_QUEUES,
                   config.revokeRetention()));
-      short factor = config.layout().replicationFactor();
       wanted.add(
-          new NewTopic(
-              config.topics().workflows(),
-              Optional.of(config.layout().queuePartitions()),
-              factor == -1 ? Optional.empty() : Optional.of(factor)));
+          TopicAdmin.newTopic(
+              config.topics().workflows(), config.layout().queuePartitions(), config.layout()));
       TopicAdmin.ensure(admin, wanted, ADMIN_TIMEOUT);
     }
     Coordinator coordinator = new Coordinator(config, registry);

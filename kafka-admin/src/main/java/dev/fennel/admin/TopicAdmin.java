@@ -44,22 +44,19 @@ public final class TopicAdmin {
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
-    short factor = layout.replicationFactor();
-    Optional<Short> replication = factor == -1 ? Optional.empty() : Optional.of(factor);
     List<NewTopic> wanted = new ArrayList<>();
     for (String queue : queues) {
-      wanted.add(
-          new NewTopic(topics.queue(queue), Optional.of(layout.queuePartitions()), replication));
+      wanted.add(newTopic(topics.queue(queue), layout.queuePartitions(), layout));
     }
     wanted.add(
-        new NewTopic(topics.results(), Optional.of(layout.resultPartitions()), replication)
+        newTopic(topics.results(), layout.resultPartitions(), layout)
             .configs(
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-    wanted.add(new NewTopic(topics.deadLetters(), Optional.of(1), replication));
+    wanted.add(newTopic(topics.deadLetters(), 1, layout));
     // Compacted so the latest word on each id stays, and deleted after the retention so the set
     // every worker holds in memory stays bounded.
     wanted.add(
-        new NewTopic(topics.revoked(), Optional.of(1), replication)
+        newTopic(topics.revoked(), 1, layout)
             .configs(
                 Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG,
@@ -67,16 +64,15 @@ public final class TopicAdmin {
                     TopicConfig.RETENTION_MS_CONFIG,
                     Long.toString(revokeRetention.toMillis()))));
     if (!queues.isEmpty()) {
+      wanted.add(newTopic(topics.scheduled(), layout.queuePartitions(), layout));
       wanted.add(
-          new NewTopic(topics.scheduled(), Optional.of(layout.queuePartitions()), replication));
-      wanted.add(
-          new NewTopic(topics.rateLimits(), Optional.of(1), replication)
+          newTopic(topics.rateLimits(), 1, layout)
               .configs(
                   Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
     // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
     wanted.add(
-        new NewTopic(topics.workers(), Optional.of(1), replication)
+        newTopic(topics.workers(), 1, layout)
             .configs(
                 Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG,
@@ -86,6 +82,13 @@ public final class TopicAdmin {
                     TopicConfig.SEGMENT_MS_CONFIG,
                     Long.toString(Duration.ofHours(1).toMillis()))));
     return wanted;
+  }
+
+  /** Topic {@code name} with {@code partitions}, replicated as {@code layout} says. */
+  public static NewTopic newTopic(String name, int partitions, TopicLayout layout) {
+    short factor = layout.replicationFactor();
+    return new NewTopic(
+        name, Optional.of(partitions), factor == -1 ? Optional.empty() : Optional.of(factor));
   }
 
   /**

@@ -92,11 +92,9 @@ final class ResultJson {
 
   /** The fields of one record as they are read, and what was wrong with any of them. */
   private static final class Fields {
-    private static final List<String> ORDER =
+    /** The fields after id and status, in the order their errors are named. */
+    private static final List<String> REST =
         List.of(
-            "v",
-            "id",
-            "status",
             "task",
             "result",
             "error",
@@ -106,6 +104,7 @@ final class ResultJson {
             "submittedAt",
             "startedAt",
             "finishedAt");
+
     int v = Task.FORMAT_VERSION;
     String id;
     String task;
@@ -132,10 +131,17 @@ final class ResultJson {
       }
     }
 
-    TaskResult build() {
-      if (wrong != null && wrong.containsKey("v")) {
-        throw wrong.get("v");
+    /** Throws what was wrong with {@code field}'s last value, if anything. */
+    private void rethrow(String field) {
+      IllegalArgumentException why = wrong == null ? null : wrong.get(field);
+      if (why != null) {
+        throw why;
       }
+    }
+
+    TaskResult build() {
+      // In the order a reader of the whole record checks it: the version, id, status, the rest.
+      rethrow("v");
       if (v > Task.FORMAT_VERSION) {
         throw new IllegalArgumentException(
             "result format version "
@@ -144,20 +150,15 @@ final class ResultJson {
                 + Task.FORMAT_VERSION
                 + "); upgrade the reader");
       }
-      if (wrong != null) {
-        for (String field : ORDER) {
-          IllegalArgumentException why = wrong.get(field);
-          if (why != null) {
-            throw why;
-          }
-        }
-      }
+      rethrow("id");
       if (id == null) {
         throw new IllegalArgumentException("'id' is missing");
       }
+      rethrow("status");
       if (status == null) {
         throw new IllegalArgumentException("'status' is missing");
       }
+      REST.forEach(this::rethrow);
       return TaskResult.builder(id, Status.fromWire(status))
           .status(status)
           .v(v)
