@@ -458,7 +458,13 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
   }
 
   private void publishResult(TaskResult result) {
-    emit(result.id(), topics.results(), ResultCodec.encode(result));
+    byte[] value = ResultCodec.encode(result);
+    emit(result.id(), topics.results(), value);
+    if (WorkflowIds.isPart(result.id())) {
+      // A part this coordinator settled (a group inside a chain, a callback that cannot run) moves
+      // its parent on as a worker's result would.
+      emit(result.id(), topics.workflowResults(), value);
+    }
   }
 
   private void emit(String key, String topic, byte[] value) {

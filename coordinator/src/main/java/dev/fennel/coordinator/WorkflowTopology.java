@@ -20,15 +20,19 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The workflow coordinator's topology: workflow definitions from {@code fennel.workflows} and the
- * results of their parts from {@code fennel.results}, both keyed by workflow id through one
- * repartition topic, drive a processor that keeps each workflow's parts and their outcomes in state
- * stores and publishes the next steps and the workflow's results.
+ * results of their parts from {@code fennel.workflow-results}, both keyed by workflow id through
+ * one repartition topic, drive a processor that keeps each workflow's parts and their outcomes in
+ * state stores and publishes the next steps and the workflow's results.
+ *
+ * <p>Whoever writes a part's result to {@code fennel.results} (a worker; this processor, for a part
+ * it settles itself) writes it to {@code fennel.workflow-results} too, so the coordinator never
+ * reads, and never commits a transaction for, the results of tasks outside workflows.
  *
  * <pre>
- * fennel.workflows ─┐
- *                   ├─► by workflow id ─► coordinate (stores: nodes, outcomes) ─► fennel.tasks.&lt;queue&gt;
- * fennel.results  ──┘   (repartition)                                           ─► fennel.results
- *  (ids with '@')                                                               ─► fennel.dead-letters
+ * fennel.workflows ───────┐
+ *                         ├─► by workflow id ─► coordinate (stores: nodes, outcomes) ─► fennel.tasks.&lt;queue&gt;
+ * fennel.workflow-results ┘   (repartition)                                         ─► fennel.results (+ workflow-results)
+ *                                                                                   ─► fennel.dead-letters
  * </pre>
  */
 public final class WorkflowTopology {
@@ -66,8 +70,8 @@ public final class WorkflowTopology {
                 Stores.persistentKeyValueStore(OUTCOMES), Serdes.String(), Serdes.ByteArray())
             .withCachingEnabled());
     KStream<String, byte[]> results =
-        builder.stream(topics.results(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
-            .filter((id, value) -> value != null && isPart(id))
+        builder.stream(topics.workflowResults(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+            .filter((id, value) -> value != null && WorkflowIds.isPart(id))
             .map((id, value) -> KeyValue.pair(WorkflowIds.workflowOf(id), tag(RESULT, value)));
     KStream<String, byte[]> definitions =
         builder.stream(topics.workflows(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
@@ -82,13 +86,6 @@ public final class WorkflowTopology {
                 Serdes.String(),
                 Serdes.serdeFrom(new Outgoing.ValueSerializer(), Outgoing::unreadable)));
     return builder.build();
-  }
-
-  /** Whether {@code id} names a part of a workflow whose result moves it on (not a manifest). */
-  static boolean isPart(@Nullable String id) {
-    return id != null
-        && WorkflowIds.workflowOf(id) != null
-        && !WorkflowIds.segmentOf(id).equals(WorkflowIds.MEMBERS);
   }
 
   /** The partition key of a definition: its workflow id, or the message key when it has none. */

@@ -21,9 +21,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -33,6 +35,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +66,7 @@ class WorkflowTopologyTest {
             topics.workflows(), new ByteArraySerializer(), new ByteArraySerializer());
     results =
         driver.createInputTopic(
-            topics.results(), new StringSerializer(), new ByteArraySerializer());
+            topics.workflowResults(), new StringSerializer(), new ByteArraySerializer());
     tasks =
         driver.createOutputTopic(
             topics.queue("default"), new StringDeserializer(), new ByteArrayDeserializer());
@@ -173,6 +176,44 @@ class WorkflowTopologyTest {
     assertThat(published()).isEmpty();
     answer(List.of(flaky.withAttempt(2)), task -> ok(task, 7));
     assertThat(published()).extracting(Task::id).containsExactly("c3@1");
+  }
+
+  @Test
+  void theCoordinatorReadsPartsResultsFromTheirOwnTopicNotFromEveryResult() {
+    Set<String> sources = new HashSet<>();
+    for (TopologyDescription.Subtopology sub :
+        WorkflowTopology.build(topics, Clock.systemUTC(), registry).describe().subtopologies()) {
+      for (TopologyDescription.Node node : sub.nodes()) {
+        if (node instanceof TopologyDescription.Source source) {
+          sources.addAll(source.topicSet());
+        }
+      }
+    }
+    assertThat(sources)
+        .contains(topics.workflows(), topics.workflowResults())
+        .doesNotContain(topics.results());
+
+    define("c4", Workflow.chain(Workflow.task("echo", 1), Workflow.task("echo", 2)));
+    answer(published(), task -> ok(task, 1));
+    assertThat(published()).extracting(Task::id).containsExactly("c4@1");
+  }
+
+  @Test
+  void aPartTheCoordinatorSettlesGoesToTheWorkflowResultsToo() {
+    TestOutputTopic<String, byte[]> parts =
+        driver.createOutputTopic(
+            topics.workflowResults(), new StringDeserializer(), new ByteArrayDeserializer());
+    define(
+        "ch2",
+        Workflow.chain(
+            Workflow.chord(List.of(Workflow.task("fail")), Workflow.task("sum")),
+            Workflow.task("echo")));
+    answer(published(), WorkflowTopologyTest::failed);
+
+    // The callback the chord settled without running it, and the chord (the chain's first step):
+    // both are parts, so both reach the coordinator again; the chain's own result is no part.
+    assertThat(parts.readKeyValuesToMap().keySet()).containsExactlyInAnyOrder("ch2@0.cb", "ch2@0");
+    assertThat(writtenResults().get("ch2").status()).isEqualTo(Status.FAILURE);
   }
 
   @Test

@@ -39,8 +39,8 @@ public final class TopicAdmin {
 
   /**
    * The topics of {@code queues} plus results, dead letters, revocations (kept {@code
-   * revokeRetention}) and workers' heartbeats, and, with queues, scheduled and rate limits, as they
-   * should be created.
+   * revokeRetention}) and workers' heartbeats, and, with queues, scheduled, workflow results and
+   * rate limits, as they should be created.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
@@ -65,6 +65,11 @@ public final class TopicAdmin {
                     Long.toString(revokeRetention.toMillis()))));
     if (!queues.isEmpty()) {
       wanted.add(newTopic(topics.scheduled(), layout.queuePartitions(), layout));
+      // Workers write their workflow parts' results here too, for the coordinator.
+      wanted.add(
+          newTopic(topics.workflowResults(), layout.resultPartitions(), layout)
+              .configs(
+                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
       wanted.add(
           newTopic(topics.rateLimits(), 1, layout)
               .configs(

@@ -6,6 +6,7 @@ import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkflowIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -166,9 +167,18 @@ final class TaskPipeline {
       value = ResultCodec.encode(result);
     }
     metrics.finished(result);
-    emitter.send(
-        new ProducerRecord<>(topics.results(), null, clock.millis(), utf8(result.id()), value),
-        acknowledged);
+    byte[] key = utf8(result.id());
+    if (!WorkflowIds.isPart(result.id())) {
+      emitter.send(
+          new ProducerRecord<>(topics.results(), null, clock.millis(), key, value), acknowledged);
+      return;
+    }
+    // A workflow's part: the coordinator reads it from its own topic, not from every result. The
+    // task's message is finished once both are written.
+    Runnable both = countdown(2, acknowledged);
+    long now = clock.millis();
+    emitter.send(new ProducerRecord<>(topics.results(), null, now, key, value), both);
+    emitter.send(new ProducerRecord<>(topics.workflowResults(), null, now, key, value), both);
   }
 
   private void deadLetter(

@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -159,6 +160,47 @@ class TaskPipelineTest {
     assertThat(to(TOPICS.deadLetters())).isEmpty();
     assertThat(finished).hasValue(1);
     assertThat(released).hasValue(1);
+  }
+
+  @Test
+  void aWorkflowPartsResultGoesToTheWorkflowResultsTooAndFinishesOnceBothAreWritten() {
+    List<ProducerRecord<byte[], byte[]>> held = new ArrayList<>();
+    List<Runnable> acks = new ArrayList<>();
+    TaskPipeline holding =
+        new TaskPipeline(
+            "default",
+            "w1",
+            TOPICS,
+            new TaskDecisions(POLICY),
+            runner,
+            (record, acknowledged) -> {
+              held.add(record);
+              acks.add(acknowledged);
+            },
+            new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", Set.of("fib")),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+    Task part = Task.of("wf@0", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
+    Task plain = Task.of("t-2", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
+
+    for (Task task : List.of(part, plain)) {
+      Task taken = holding.intake(record(task.id(), TaskCodec.encode(task)), () -> {});
+      holding.run(taken, () -> {}, finished::incrementAndGet);
+    }
+
+    assertThat(held)
+        .extracting(r -> r.topic() + " " + new String(r.key(), StandardCharsets.UTF_8))
+        .containsExactly(
+            TOPICS.results() + " wf@0",
+            TOPICS.workflowResults() + " wf@0",
+            TOPICS.results() + " t-2");
+    assertThat(held.get(1).value()).isEqualTo(held.get(0).value());
+    acks.get(0).run();
+    assertThat(finished).as("one of the part's two writes is not a finished task").hasValue(0);
+    acks.get(1).run();
+    assertThat(finished).hasValue(1);
+    acks.get(2).run();
+    assertThat(finished).hasValue(2);
   }
 
   @Test

@@ -54,6 +54,15 @@ public record Topics(String prefix) {
     return prefix + "results";
   }
 
+  /**
+   * The results of workflows' parts ({@link WorkflowIds#isPart}), compacted and keyed by task id:
+   * {@code fennel.workflow-results}. Whoever writes such a result to {@link #results()} writes it
+   * here too, so the coordinator reads these and not every result.
+   */
+  public String workflowResults() {
+    return prefix + "workflow-results";
+  }
+
   /** Undecodable task messages, with the original bytes: {@code fennel.dead-letters}. */
   public String deadLetters() {
     return prefix + "dead-letters";

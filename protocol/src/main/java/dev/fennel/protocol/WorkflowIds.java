@@ -42,6 +42,15 @@ public final class WorkflowIds {
     return at <= 0 ? null : id.substring(0, at);
   }
 
+  /**
+   * Whether {@code id} names a part of a workflow whose result moves the workflow on: a task, group
+   * or callback under a workflow, not a group's manifest. Such a result goes to {@link
+   * Topics#workflowResults()} as well as to the results.
+   */
+  public static boolean isPart(@Nullable String id) {
+    return id != null && workflowOf(id) != null && !segmentOf(id).equals(MEMBERS);
+  }
+
   /** The id of the parent of part {@code id}, or null for a workflow's root. */
   public static @Nullable String parentOf(String id) {
     int at = id.indexOf('@');
