@@ -70,19 +70,25 @@ class TaskPipelineTest {
         new Dispatcher(List.of("default"), 1, Runnable::run, (job, release) -> {}),
         runner);
     pipeline =
-        new TaskPipeline(
-            "default",
-            "w1",
-            TOPICS,
-            new TaskDecisions(POLICY),
-            runner,
+        pipeline(
+            metrics,
             (record, acknowledged) -> {
               sent.add(record);
               acknowledged.run();
-            },
-            metrics,
-            clock,
-            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+            });
+  }
+
+  private TaskPipeline pipeline(WorkerMetrics metrics, TaskPipeline.Emitter emitter) {
+    return new TaskPipeline(
+        "default",
+        "w1",
+        TOPICS,
+        new TaskDecisions(POLICY),
+        runner,
+        emitter,
+        metrics,
+        Clock.fixed(NOW, ZoneOffset.UTC),
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
   }
 
   @AfterEach
@@ -167,19 +173,12 @@ class TaskPipelineTest {
     List<ProducerRecord<byte[], byte[]>> held = new ArrayList<>();
     List<Runnable> acks = new ArrayList<>();
     TaskPipeline holding =
-        new TaskPipeline(
-            "default",
-            "w1",
-            TOPICS,
-            new TaskDecisions(POLICY),
-            runner,
+        pipeline(
+            new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", Set.of("fib")),
             (record, acknowledged) -> {
               held.add(record);
               acks.add(acknowledged);
-            },
-            new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", Set.of("fib")),
-            Clock.fixed(NOW, ZoneOffset.UTC),
-            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+            });
     Task part = Task.of("wf@0", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
     Task plain = Task.of("t-2", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
 
