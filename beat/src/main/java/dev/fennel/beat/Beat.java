@@ -41,7 +41,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -435,10 +434,7 @@ public final class Beat implements AutoCloseable {
         KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
       List<String> queues = config.schedules().stream().map(Schedule::queue).distinct().toList();
       TopicAdmin.ensure(admin, config.layout(), config.topics(), queues, ADMIN_TIMEOUT);
-      NewTopic beatTopic =
-          TopicAdmin.newTopic(config.beatTopic(), 1, config.layout())
-              .configs(
-                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      NewTopic beatTopic = TopicAdmin.compactedTopic(config.beatTopic(), 1, config.layout());
       try {
         admin
             .createTopics(List.of(beatTopic))

@@ -459,11 +459,10 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
 
   private void publishResult(TaskResult result) {
     byte[] value = ResultCodec.encode(result);
-    emit(result.id(), topics.results(), value);
-    if (WorkflowIds.isPart(result.id())) {
-      // A part this coordinator settled (a group inside a chain, a callback that cannot run) moves
-      // its parent on as a worker's result would.
-      emit(result.id(), topics.workflowResults(), value);
+    // A part this coordinator settled (a group inside a chain, a callback that cannot run) comes
+    // back to it through the workflow results, as a worker's result would.
+    for (String topic : topics.resultTopics(result.id())) {
+      emit(result.id(), topic, value);
     }
   }
 

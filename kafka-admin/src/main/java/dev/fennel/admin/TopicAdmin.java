@@ -48,10 +48,7 @@ public final class TopicAdmin {
     for (String queue : queues) {
       wanted.add(newTopic(topics.queue(queue), layout.queuePartitions(), layout));
     }
-    wanted.add(
-        newTopic(topics.results(), layout.resultPartitions(), layout)
-            .configs(
-                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    wanted.add(compactedTopic(topics.results(), layout.resultPartitions(), layout));
     wanted.add(newTopic(topics.deadLetters(), 1, layout));
     // Compacted so the latest word on each id stays, and deleted after the retention so the set
     // every worker holds in memory stays bounded.
@@ -66,14 +63,8 @@ public final class TopicAdmin {
     if (!queues.isEmpty()) {
       wanted.add(newTopic(topics.scheduled(), layout.queuePartitions(), layout));
       // Workers write their workflow parts' results here too, for the coordinator.
-      wanted.add(
-          newTopic(topics.workflowResults(), layout.resultPartitions(), layout)
-              .configs(
-                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-      wanted.add(
-          newTopic(topics.rateLimits(), 1, layout)
-              .configs(
-                  Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      wanted.add(compactedTopic(topics.workflowResults(), layout.resultPartitions(), layout));
+      wanted.add(compactedTopic(topics.rateLimits(), 1, layout));
     }
     // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
     wanted.add(
@@ -87,6 +78,12 @@ public final class TopicAdmin {
                     TopicConfig.SEGMENT_MS_CONFIG,
                     Long.toString(Duration.ofHours(1).toMillis()))));
     return wanted;
+  }
+
+  /** As {@link #newTopic}, compacted: the latest value of each key stays. */
+  public static NewTopic compactedTopic(String name, int partitions, TopicLayout layout) {
+    return newTopic(name, partitions, layout)
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
   }
 
   /** Topic {@code name} with {@code partitions}, replicated as {@code layout} says. */

@@ -6,10 +6,10 @@ import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
-import dev.fennel.protocol.WorkflowIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -168,17 +168,14 @@ final class TaskPipeline {
     }
     metrics.finished(result);
     byte[] key = utf8(result.id());
-    if (!WorkflowIds.isPart(result.id())) {
-      emitter.send(
-          new ProducerRecord<>(topics.results(), null, clock.millis(), key, value), acknowledged);
-      return;
-    }
-    // A workflow's part: the coordinator reads it from its own topic, not from every result. The
-    // task's message is finished once both are written.
-    Runnable both = countdown(2, acknowledged);
     long now = clock.millis();
-    emitter.send(new ProducerRecord<>(topics.results(), null, now, key, value), both);
-    emitter.send(new ProducerRecord<>(topics.workflowResults(), null, now, key, value), both);
+    // A workflow's part goes to the coordinator's topic too; its message is finished once every
+    // copy is written.
+    List<String> to = topics.resultTopics(result.id());
+    Runnable written = to.size() == 1 ? acknowledged : countdown(to.size(), acknowledged);
+    for (String topic : to) {
+      emitter.send(new ProducerRecord<>(topic, null, now, key, value), written);
+    }
   }
 
   private void deadLetter(

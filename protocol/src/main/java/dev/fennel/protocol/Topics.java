@@ -56,11 +56,18 @@ public record Topics(String prefix) {
 
   /**
    * The results of workflows' parts ({@link WorkflowIds#isPart}), compacted and keyed by task id:
-   * {@code fennel.workflow-results}. Whoever writes such a result to {@link #results()} writes it
-   * here too, so the coordinator reads these and not every result.
+   * {@code fennel.workflow-results}. The coordinator reads these, not every result.
    */
   public String workflowResults() {
     return prefix + "workflow-results";
+  }
+
+  /**
+   * Every topic the result of task {@code id} is written to: {@link #results()}, and {@link
+   * #workflowResults()} too when the task is a workflow's part.
+   */
+  public List<String> resultTopics(String id) {
+    return WorkflowIds.isPart(id) ? List.of(results(), workflowResults()) : List.of(results());
   }
 
   /** Undecodable task messages, with the original bytes: {@code fennel.dead-letters}. */

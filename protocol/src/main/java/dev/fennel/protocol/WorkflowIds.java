@@ -44,8 +44,7 @@ public final class WorkflowIds {
 
   /**
    * Whether {@code id} names a part of a workflow whose result moves the workflow on: a task, group
-   * or callback under a workflow, not a group's manifest. Such a result goes to {@link
-   * Topics#workflowResults()} as well as to the results.
+   * or callback under a workflow, not a group's manifest ({@link Topics#resultTopics}).
    */
   public static boolean isPart(@Nullable String id) {
     return id != null && workflowOf(id) != null && !segmentOf(id).equals(MEMBERS);
