@@ -14,7 +14,7 @@ final class ApiOptions {
   @Option(
       names = "--host",
       paramLabel = "ADDRESS",
-      defaultValue = "${env:FENNEL_API_HOST:-127.0.0.1}",
+      defaultValue = "${env:FENNEL_API_HOST:-" + ApiConfig.DEFAULT_HOST + "}",
       description =
           "Address the API listens on (env FENNEL_API_HOST; default ${DEFAULT-VALUE}: this machine only).")
   String host;
@@ -22,7 +22,7 @@ final class ApiOptions {
   @Option(
       names = "--api-port",
       paramLabel = "PORT",
-      defaultValue = "${env:FENNEL_API_PORT:-8080}",
+      defaultValue = "${env:FENNEL_API_PORT:-" + ApiConfig.DEFAULT_PORT + "}",
       description = "HTTP port of the API (env FENNEL_API_PORT; default ${DEFAULT-VALUE}).")
   int port;
 
@@ -37,7 +37,7 @@ final class ApiOptions {
   @Option(
       names = "--cache-size",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_CACHE_SIZE:-100000}",
+      defaultValue = "${env:FENNEL_CACHE_SIZE:-" + ApiConfig.DEFAULT_CACHE_SIZE + "}",
       description =
           "Finished results kept in memory (env FENNEL_CACHE_SIZE; default ${DEFAULT-VALUE}).")
   long cacheSize;
@@ -45,7 +45,7 @@ final class ApiOptions {
   @Option(
       names = "--max-wait",
       paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_MAX_WAIT:-60}",
+      defaultValue = "${env:FENNEL_MAX_WAIT:-" + ApiConfig.DEFAULT_MAX_WAIT_SECONDS + "}",
       description =
           "The longest ?wait= a request may hold, in seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
   long maxWaitSeconds;
@@ -69,7 +69,7 @@ final class ApiOptions {
   @Option(
       names = "--max-batch-ids",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_MAX_BATCH_IDS:-100000}",
+      defaultValue = "${env:FENNEL_MAX_BATCH_IDS:-" + ApiConfig.DEFAULT_MAX_BATCH_IDS + "}",
       description =
           "Most ids one POST /tasks/batch may ask for (env FENNEL_MAX_BATCH_IDS; default ${DEFAULT-VALUE}).")
   int maxBatchIds;
@@ -77,7 +77,7 @@ final class ApiOptions {
   @Option(
       names = "--max-request-bytes",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_MAX_REQUEST_BYTES:-16777216}",
+      defaultValue = "${env:FENNEL_MAX_REQUEST_BYTES:-" + ApiConfig.DEFAULT_MAX_REQUEST_BYTES + "}",
       description =
           "Largest request body (env FENNEL_MAX_REQUEST_BYTES; default ${DEFAULT-VALUE}).")
   long maxRequestBytes;
@@ -95,21 +95,21 @@ final class ApiOptions {
       Topics topics,
       Map<String, String> kafka,
       TopicLayout layout,
-      Path defaultStateDir) {
-    return new ApiConfig(
-        bootstrap,
-        topics,
-        host,
-        port,
-        advertisedHost,
-        stateDir != null ? stateDir : defaultStateDir,
-        cacheSize,
-        Duration.ofSeconds(maxWaitSeconds),
-        maxBatchIds,
-        maxRequestBytes,
-        standbyReplicas,
-        ApiClientOptions.token(tokenFile, System::getenv),
-        layout,
-        kafka);
+      @Nullable Path defaultStateDir) {
+    return ApiConfig.builder(bootstrap)
+        .topics(topics)
+        .host(host)
+        .port(port)
+        .advertisedHost(advertisedHost)
+        .stateDir(stateDir != null ? stateDir : defaultStateDir)
+        .cacheSize(cacheSize)
+        .maxWait(Duration.ofSeconds(maxWaitSeconds))
+        .maxBatchIds(maxBatchIds)
+        .maxRequestBytes(maxRequestBytes)
+        .standbyReplicas(standbyReplicas)
+        .token(ApiClientOptions.token(tokenFile, System::getenv))
+        .layout(layout)
+        .kafka(kafka)
+        .build();
   }
 }

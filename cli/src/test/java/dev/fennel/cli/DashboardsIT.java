@@ -151,7 +151,9 @@ class DashboardsIT {
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
         ResultsServer api =
-            ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
+            ResultsServer.start(
+                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+                registry);
         Beat beat =
             Beat.start(
                 BeatConfig.of(

@@ -58,7 +58,9 @@ class EndToEndIT {
               .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
       Worker worker = Worker.start(config, registry);
       ResultsServer api =
-          ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry);
+          ResultsServer.start(
+              ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+              registry);
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
       return new Pipeline(topics, worker, api);
     }

@@ -112,21 +112,7 @@ class LivePageIT {
         WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "default"), 2, WORKER)
             .withPolicy(policy);
     ApiConfig apiConfig =
-        new ApiConfig(
-            broker.bootstrapServers(),
-            topics,
-            "127.0.0.1",
-            0,
-            null,
-            null,
-            ApiConfig.DEFAULT_CACHE_SIZE,
-            ApiConfig.DEFAULT_MAX_WAIT,
-            ApiConfig.DEFAULT_MAX_BATCH_IDS,
-            ApiConfig.DEFAULT_MAX_REQUEST_BYTES,
-            0,
-            TOKEN,
-            TopicLayout.DEFAULT,
-            Map.of());
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (Worker worker = Worker.start(workerConfig, registry);
         ResultsServer api = ResultsServer.start(apiConfig, registry)) {

@@ -60,7 +60,7 @@ class RateLimitIT {
         Duration.ofSeconds(30));
     api =
         ResultsServer.start(
-            ApiConfig.of(broker.bootstrapServers(), topics, 0),
+            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(60)).until(api::isReady);
   }

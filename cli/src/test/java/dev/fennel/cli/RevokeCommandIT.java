@@ -34,7 +34,7 @@ class RevokeCommandIT {
                 new SimpleMeterRegistry());
         ResultsServer api =
             ResultsServer.start(
-                ApiConfig.of(broker.bootstrapServers(), topics, 0),
+                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         TaskClient client =
             TaskClient.connect(

@@ -106,7 +106,7 @@ class ThreeBrokerFaultIT {
       }
       try (ResultsServer api =
           ResultsServer.start(
-              ApiConfig.of(bootstrap, topics, 0),
+              ApiConfig.builder(bootstrap).topics(topics).port(0).build(),
               new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
         await().atMost(Duration.ofSeconds(120)).until(api::isReady);
 

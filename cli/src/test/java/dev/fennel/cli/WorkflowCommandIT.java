@@ -75,7 +75,9 @@ class WorkflowCommandIT {
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
         ResultsServer api =
-            ResultsServer.start(ApiConfig.of(broker.bootstrapServers(), topics, 0), registry)) {
+            ResultsServer.start(
+                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+                registry)) {
       await()
           .atMost(Duration.ofSeconds(90))
           .until(() -> worker.isRunning() && coordinator.isReady() && api.isReady());

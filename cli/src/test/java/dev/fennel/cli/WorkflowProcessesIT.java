@@ -57,7 +57,7 @@ class WorkflowProcessesIT {
         Duration.ofSeconds(30));
     api =
         ResultsServer.start(
-            ApiConfig.of(broker.bootstrapServers(), topics, 0),
+            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(60)).until(api::isReady);
   }

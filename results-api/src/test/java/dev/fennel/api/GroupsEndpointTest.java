@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -31,7 +30,7 @@ class GroupsEndpointTest {
   private ResultsServer serving(ResultsServerTest.FakeLookup lookup) {
     ResultsServer server =
         new ResultsServer(
-            ApiConfig.of("kafka.invalid:9092", new Topics("test."), 0),
+            ResultsServerTest.testConfig().build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     servers.add(server);
     server.serve(lookup, Map::of);

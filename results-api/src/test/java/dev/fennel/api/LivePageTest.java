@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.TopicLayout;
-import dev.fennel.protocol.Topics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -25,21 +22,12 @@ class LivePageTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private final ResultsServer server =
       new ResultsServer(
-          new ApiConfig(
-              "kafka.invalid:9092",
-              new Topics("test."),
-              "127.0.0.1",
-              0,
-              null,
-              null,
-              100,
-              Duration.ofSeconds(60),
-              100,
-              1024 * 1024,
-              0,
-              TOKEN,
-              TopicLayout.DEFAULT,
-              Map.of()),
+          ResultsServerTest.testConfig()
+              .cacheSize(100)
+              .maxBatchIds(100)
+              .maxRequestBytes(1024 * 1024)
+              .token(TOKEN)
+              .build(),
           new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
 
   @AfterEach

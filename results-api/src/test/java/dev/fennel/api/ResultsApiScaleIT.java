@@ -176,7 +176,8 @@ class ResultsApiScaleIT {
   void aHundredThousandResultsAreServedCorrectlyAfterARestart(@TempDir Path state)
       throws Exception {
     Map<String, Integer> written = writeResults(100_000);
-    ApiConfig config = ApiConfig.of(broker.bootstrapServers(), topics, 0).withStateDir(state);
+    ApiConfig config =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).stateDir(state).build();
     try (ResultsServer first = start(config)) {
       assertBatchServesAll(first, written);
     }
@@ -186,7 +187,8 @@ class ResultsApiScaleIT {
       assertThat(get(restarted, "/tasks/r-99999").body()).contains("\"result\":99999");
     }
 
-    try (ResultsServer fresh = start(ApiConfig.of(broker.bootstrapServers(), topics, 0))) {
+    try (ResultsServer fresh =
+        start(ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build())) {
       assertBatchServesAll(fresh, written);
     }
   }
@@ -196,9 +198,19 @@ class ResultsApiScaleIT {
     Map<String, Integer> written = writeResults(2_000);
     token = "s3cret";
     try (ResultsServer a =
-            start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token));
+            start(
+                ApiConfig.builder(broker.bootstrapServers())
+                    .topics(topics)
+                    .port(0)
+                    .token(token)
+                    .build());
         ResultsServer b =
-            start(ApiConfig.of(broker.bootstrapServers(), topics, 0).withToken(token))) {
+            start(
+                ApiConfig.builder(broker.bootstrapServers())
+                    .topics(topics)
+                    .port(0)
+                    .token(token)
+                    .build())) {
       await()
           .atMost(Duration.ofSeconds(120))
           .until(

@@ -52,7 +52,7 @@ class ResultsServerIT {
     topics = new Topics(KafkaTestBroker.uniquePrefix());
     server =
         ResultsServer.start(
-            ApiConfig.of(broker.bootstrapServers(), topics, 0),
+            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     producer =
         new KafkaProducer<>(

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -42,26 +41,22 @@ class ResultsServerTest {
     servers.forEach(ResultsServer::close);
   }
 
+  /** A configuration on a free port of loopback, for a broker that is never reached. */
+  static ApiConfig.Builder testConfig() {
+    return ApiConfig.builder("kafka.invalid:9092").topics(new Topics("test.")).port(0);
+  }
+
   private static ApiConfig config() {
-    return ApiConfig.of("kafka.invalid:9092", new Topics("test."), 0);
+    return testConfig().build();
   }
 
   private static ApiConfig config(int maxBatchIds, long maxRequestBytes, String token) {
-    return new ApiConfig(
-        "kafka.invalid:9092",
-        new Topics("test."),
-        "127.0.0.1",
-        0,
-        null,
-        null,
-        100,
-        Duration.ofSeconds(60),
-        maxBatchIds,
-        maxRequestBytes,
-        0,
-        token,
-        TopicLayout.DEFAULT,
-        Map.of());
+    return testConfig()
+        .cacheSize(100)
+        .maxBatchIds(maxBatchIds)
+        .maxRequestBytes(maxRequestBytes)
+        .token(token)
+        .build();
   }
 
   /** A server whose store has not been given yet: what the API is while topics are created. */
