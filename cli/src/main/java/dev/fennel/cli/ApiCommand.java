@@ -1,7 +1,7 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.protocol.TopicLayout;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
@@ -24,7 +24,7 @@ final class ApiCommand implements Callable<Integer> {
         api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
     PrometheusMeterRegistry registry =
         Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
-    ResultsServer server = ResultsServer.start(config, registry);
+    ResultsApi server = ResultsApi.start(config, registry);
     System.out.println(
         "results API on http://"
             + config.host()

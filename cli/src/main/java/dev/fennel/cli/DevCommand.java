@@ -1,6 +1,6 @@
 package dev.fennel.cli;
 
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.beat.Beat;
 import dev.fennel.beat.Schedule;
 import dev.fennel.coordinator.Coordinator;
@@ -83,7 +83,7 @@ final class DevCommand implements Callable<Integer> {
             new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
     Worker running = null;
     Coordinator coordinator = null;
-    ResultsServer server = null;
+    ResultsApi server = null;
     Beat beat = null;
     try {
       KafkaOptions kafkaOptions = new KafkaOptions();
@@ -98,7 +98,7 @@ final class DevCommand implements Callable<Integer> {
       // The API first: its store catches up on the results while the worker and the coordinator
       // start, which is most of the time a restart with many stored results takes to get ready.
       server =
-          ResultsServer.start(
+          ResultsApi.start(
               api.toConfig(
                   kafka.bootstrapServers(),
                   kafkaOptions.topics(),

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.beat.Beat;
 import dev.fennel.beat.BeatConfig;
 import dev.fennel.beat.Schedule;
@@ -150,8 +150,8 @@ class DashboardsIT {
             .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
-        ResultsServer api =
-            ResultsServer.start(
+        ResultsApi api =
+            ResultsApi.start(
                 ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
                 registry);
         Beat beat =

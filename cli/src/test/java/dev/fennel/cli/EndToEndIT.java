@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.ResultsClient;
@@ -48,8 +48,7 @@ class EndToEndIT {
   }
 
   /** A worker for all three queues and an API on a free port, under a prefix of the test's own. */
-  private record Pipeline(Topics topics, Worker worker, ResultsServer api)
-      implements AutoCloseable {
+  private record Pipeline(Topics topics, Worker worker, ResultsApi api) implements AutoCloseable {
     static Pipeline start(KafkaTestBroker.Broker broker, WorkerConfig.Pool pool) {
       Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -57,8 +56,8 @@ class EndToEndIT {
           WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
               .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
       Worker worker = Worker.start(config, registry);
-      ResultsServer api =
-          ResultsServer.start(
+      ResultsApi api =
+          ResultsApi.start(
               ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
               registry);
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -115,7 +115,7 @@ class LivePageIT {
         ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (Worker worker = Worker.start(workerConfig, registry);
-        ResultsServer api = ResultsServer.start(apiConfig, registry)) {
+        ResultsApi api = ResultsApi.start(apiConfig, registry)) {
       await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
 
       Map<String, String> expected = new HashMap<>();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.ResultsClient;
@@ -32,8 +32,8 @@ class RevokeCommandIT {
             Worker.start(
                 WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "cli"),
                 new SimpleMeterRegistry());
-        ResultsServer api =
-            ResultsServer.start(
+        ResultsApi api =
+            ResultsApi.start(
                 ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         TaskClient client =

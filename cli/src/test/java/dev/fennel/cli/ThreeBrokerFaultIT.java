@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.devbroker.KafkaNode;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
@@ -104,8 +104,8 @@ class ThreeBrokerFaultIT {
                 "-X",
                 "heartbeat.interval.ms=1000"));
       }
-      try (ResultsServer api =
-          ResultsServer.start(
+      try (ResultsApi api =
+          ResultsApi.start(
               ApiConfig.builder(bootstrap).topics(topics).port(0).build(),
               new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
         await().atMost(Duration.ofSeconds(120)).until(api::isReady);

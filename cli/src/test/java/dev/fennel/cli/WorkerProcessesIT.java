@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Status;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WorkerProcessesIT {
   private KafkaTestBroker.Broker broker;
   private Topics topics;
-  private ResultsServer api;
+  private ResultsApi api;
   private final List<FennelProcess> processes = new ArrayList<>();
 
   @BeforeEach
@@ -55,7 +55,7 @@ class WorkerProcessesIT {
         Topics.STANDARD_QUEUES,
         Duration.ofSeconds(30));
     api =
-        ResultsServer.start(
+        ResultsApi.start(
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(60)).until(api::isReady);

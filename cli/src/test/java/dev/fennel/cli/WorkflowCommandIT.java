@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
@@ -74,8 +74,8 @@ class WorkflowCommandIT {
         WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 2, "wf");
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
-        ResultsServer api =
-            ResultsServer.start(
+        ResultsApi api =
+            ResultsApi.start(
                 ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
                 registry)) {
       await()

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
-import dev.fennel.api.ResultsServer;
+import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Status;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WorkflowProcessesIT {
   private KafkaTestBroker.Broker broker;
   private Topics topics;
-  private ResultsServer api;
+  private ResultsApi api;
   private final List<FennelProcess> processes = new ArrayList<>();
 
   @BeforeEach
@@ -56,7 +56,7 @@ class WorkflowProcessesIT {
         Topics.STANDARD_QUEUES,
         Duration.ofSeconds(30));
     api =
-        ResultsServer.start(
+        ResultsApi.start(
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(60)).until(api::isReady);

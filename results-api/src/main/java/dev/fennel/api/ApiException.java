@@ -1,6 +1,7 @@
 package dev.fennel.api;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** A request the API answers with a 4xx or 5xx status and a JSON error body. */
 final class ApiException extends RuntimeException {
@@ -11,13 +12,13 @@ final class ApiException extends RuntimeException {
 
   private final int status;
   private final String error;
-  private final Duration retryAfter;
+  private final @Nullable Duration retryAfter;
 
   ApiException(int status, String error, String message) {
     this(status, error, message, null);
   }
 
-  private ApiException(int status, String error, String message, Duration retryAfter) {
+  private ApiException(int status, String error, String message, @Nullable Duration retryAfter) {
     super(message, null, false, false);
     this.status = status;
     this.error = error;
@@ -33,6 +34,14 @@ final class ApiException extends RuntimeException {
     return new ApiException(503, error, message, RETRY_AFTER);
   }
 
+  /** The 503 of an instance that is still starting: its store is not there yet. */
+  static ApiException starting() {
+    return unavailable(
+        "starting",
+        "the results API is starting (creating topics, opening the results store); "
+            + "retry shortly or watch /health/ready");
+  }
+
   int status() {
     return status;
   }
@@ -42,7 +51,7 @@ final class ApiException extends RuntimeException {
   }
 
   /** The {@code Retry-After} to send with the answer, or null for none. */
-  Duration retryAfter() {
+  @Nullable Duration retryAfter() {
     return retryAfter;
   }
 }

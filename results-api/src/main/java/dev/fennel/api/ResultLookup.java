@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.state.HostInfo;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the HTTP layer asks of the results store: where an id's result lives, the result itself, a
@@ -19,6 +20,14 @@ interface ResultLookup {
   Owner ownerOf(String id);
 
   /**
+   * Which instance answers for {@code id}: this one when {@code forwarded} (another instance sent
+   * the request here as the owner), else its owner.
+   */
+  default Owner ownerOf(String id, boolean forwarded) {
+    return forwarded ? new Local() : ownerOf(id);
+  }
+
+  /**
    * {@code ids} grouped by where their results live: here, or at each other instance. With {@code
    * forwarded} (another instance sent them here as their owner) all are taken as local.
    *
@@ -28,7 +37,7 @@ interface ResultLookup {
     List<String> local = new ArrayList<>();
     Map<HostInfo, List<String>> remote = new LinkedHashMap<>();
     for (String id : ids) {
-      switch (forwarded ? new Local() : ownerOf(id)) {
+      switch (ownerOf(id, forwarded)) {
         case Unknown unknown -> throw notServing();
         case Local here -> local.add(id);
         case Remote there -> remote.computeIfAbsent(there.host(), h -> new ArrayList<>()).add(id);
@@ -45,7 +54,7 @@ interface ResultLookup {
    *
    * @throws ApiException (503) when the store cannot answer now
    */
-  StoredResult get(String id);
+  @Nullable StoredResult get(String id);
 
   /**
    * Like {@link #get}, but a result read from the store is not kept in the cache: for batches,
@@ -53,7 +62,7 @@ interface ResultLookup {
    *
    * @throws ApiException (503) when the store cannot answer now
    */
-  default StoredResult peek(String id) {
+  default @Nullable StoredResult peek(String id) {
     return get(id);
   }
 
@@ -61,7 +70,7 @@ interface ResultLookup {
    * Completes with the final result of {@code id} when it arrives here, or with null after {@code
    * wait}.
    */
-  CompletableFuture<StoredResult> await(String id, Duration wait);
+  CompletableFuture<@Nullable StoredResult> await(String id, Duration wait);
 
   /**
    * Whether the store serves, is still restoring, or has failed for good; may ask Kafka, so it can
@@ -72,7 +81,7 @@ interface ResultLookup {
   /**
    * Why the store has stopped for good, or null while it runs; answers at once (liveness asks it).
    */
-  String failure();
+  @Nullable String failure();
 
   /** The 503 for a lookup the store cannot answer now: not ready yet, or failed for good. */
   default ApiException notServing() {

@@ -2,12 +2,12 @@ package dev.fennel.api;
 
 import dev.fennel.protocol.TaskIds;
 import io.javalin.http.Context;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code POST /tasks/{id}/revoke[?terminate=true]}: revokes a task unless it already finished. The
@@ -24,13 +24,15 @@ final class RevokeRoute {
 
   private final Supplier<ResultLookup> lookup;
   private final Peers peers;
-  private final Duration peerTimeout;
-  private volatile Revoker revoker;
+  private volatile @Nullable Revoker revoker;
 
-  RevokeRoute(Supplier<ResultLookup> lookup, Peers peers, Duration peerTimeout) {
+  /**
+   * A route that asks {@code lookup} whether the task finished and {@code peers} to forward to the
+   * owner; it writes nothing until {@link #use} gives it a writer.
+   */
+  RevokeRoute(Supplier<ResultLookup> lookup, Peers peers) {
     this.lookup = lookup;
     this.peers = peers;
-    this.peerTimeout = peerTimeout;
   }
 
   /** From now on revocations are written by {@code writer}. */
@@ -39,6 +41,7 @@ final class RevokeRoute {
     return writer;
   }
 
+  /** {@code POST /tasks/{id}/revoke[?terminate=true]}. */
   void handle(Context ctx) {
     String id = ctx.pathParam("id");
     if (!TaskIds.isValid(id)) {
@@ -50,20 +53,11 @@ final class RevokeRoute {
     }
     boolean terminate = "true".equals(flag);
     ResultLookup store = lookup.get();
-    ResultLookup.Owner owner =
-        ctx.header(Peers.FORWARDED) != null ? new ResultLookup.Local() : store.ownerOf(id);
-    switch (owner) {
+    switch (store.ownerOf(id, Peers.isForwarded(ctx))) {
       case ResultLookup.Unknown unknown -> throw store.notServing();
       case ResultLookup.Remote remote ->
-          ctx.future(
-              () ->
-                  peers
-                      .post(
-                          remote.host(),
-                          "/tasks/" + id + "/revoke?terminate=" + terminate,
-                          new byte[0],
-                          peerTimeout)
-                      .thenAccept(response -> relay(ctx, response)));
+          peers.forward(
+              ctx, remote.host(), "/tasks/" + id + "/revoke?terminate=" + terminate, Duration.ZERO);
       case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
         if (result != null && result.isFinal()) {
@@ -81,8 +75,7 @@ final class RevokeRoute {
         }
         Revoker writer = revoker;
         if (writer == null) {
-          throw ApiException.unavailable(
-              "starting", "the results API is starting; retry shortly or watch /health/ready");
+          throw ApiException.starting();
         }
         ctx.future(
             () ->
@@ -105,9 +98,5 @@ final class RevokeRoute {
                         }));
       }
     }
-  }
-
-  private static void relay(Context ctx, HttpResponse<byte[]> response) {
-    ctx.status(response.statusCode()).contentType("application/json").result(response.body());
   }
 }

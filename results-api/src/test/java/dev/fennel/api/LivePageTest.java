@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,14 +19,13 @@ class LivePageTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final ResultsServer server =
-      new ResultsServer(
+      ResultsServerTest.newServer(
           ResultsServerTest.testConfig()
               .cacheSize(100)
               .maxBatchIds(100)
               .maxRequestBytes(1024 * 1024)
               .token(TOKEN)
-              .build(),
-          new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+              .build());
 
   @AfterEach
   void stop() {

@@ -66,9 +66,9 @@ class ResultsApiScaleIT {
         Duration.ofSeconds(30));
   }
 
-  private ResultsServer start(ApiConfig config) {
-    ResultsServer server =
-        ResultsServer.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  private ResultsApi start(ApiConfig config) {
+    ResultsApi server =
+        ResultsApi.start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     await().atMost(Duration.ofSeconds(120)).until(server::isReady);
     return server;
   }
@@ -117,7 +117,7 @@ class ResultsApiScaleIT {
     return written;
   }
 
-  private HttpRequest.Builder request(ResultsServer server, String path) {
+  private HttpRequest.Builder request(ResultsApi server, String path) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
     if (token != null) {
@@ -126,12 +126,11 @@ class ResultsApiScaleIT {
     return request;
   }
 
-  private HttpResponse<String> get(ResultsServer server, String path) throws Exception {
+  private HttpResponse<String> get(ResultsApi server, String path) throws Exception {
     return http.send(request(server, path).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private HttpResponse<String> post(ResultsServer server, String path, String body)
-      throws Exception {
+  private HttpResponse<String> post(ResultsApi server, String path, String body) throws Exception {
     return http.send(
         request(server, path)
             .header("Content-Type", "application/json")
@@ -148,7 +147,7 @@ class ResultsApiScaleIT {
    * Every written result comes back from the batch endpoint (50,000 ids a request), correct, and
    * nothing else.
    */
-  private void assertBatchServesAll(ResultsServer server, Map<String, Integer> written)
+  private void assertBatchServesAll(ResultsApi server, Map<String, Integer> written)
       throws Exception {
     List<String> ids = new ArrayList<>(written.keySet());
     ids.add("never-written");
@@ -178,16 +177,16 @@ class ResultsApiScaleIT {
     Map<String, Integer> written = writeResults(100_000);
     ApiConfig config =
         ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).stateDir(state).build();
-    try (ResultsServer first = start(config)) {
+    try (ResultsApi first = start(config)) {
       assertBatchServesAll(first, written);
     }
 
-    try (ResultsServer restarted = start(config)) {
+    try (ResultsApi restarted = start(config)) {
       assertBatchServesAll(restarted, written);
       assertThat(get(restarted, "/tasks/r-99999").body()).contains("\"result\":99999");
     }
 
-    try (ResultsServer fresh =
+    try (ResultsApi fresh =
         start(ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build())) {
       assertBatchServesAll(fresh, written);
     }
@@ -197,14 +196,14 @@ class ResultsApiScaleIT {
   void twoInstancesAnswerForEachOthersIdsAndWaitThroughEither() throws Exception {
     Map<String, Integer> written = writeResults(2_000);
     token = "s3cret";
-    try (ResultsServer a =
+    try (ResultsApi a =
             start(
                 ApiConfig.builder(broker.bootstrapServers())
                     .topics(topics)
                     .port(0)
                     .token(token)
                     .build());
-        ResultsServer b =
+        ResultsApi b =
             start(
                 ApiConfig.builder(broker.bootstrapServers())
                     .topics(topics)
@@ -220,7 +219,7 @@ class ResultsApiScaleIT {
                       && servedBy(a, written.keySet()).size() == 2
                       && servedBy(b, written.keySet()).size() == 2);
 
-      for (ResultsServer server : List.of(a, b)) {
+      for (ResultsApi server : List.of(a, b)) {
         for (Map.Entry<String, Integer> entry : written.entrySet()) {
           HttpResponse<String> response = get(server, "/tasks/" + entry.getKey());
           assertThat(response.statusCode()).isEqualTo(200);
@@ -234,7 +233,7 @@ class ResultsApiScaleIT {
       for (int i = 0; i < 20; i++) {
         String id = "late-" + i;
         waitedIds.add(id);
-        ResultsServer via = i % 2 == 0 ? a : b;
+        ResultsApi via = i % 2 == 0 ? a : b;
         waiting.add(
             http.sendAsync(
                 request(via, "/tasks/" + id + "?wait=30s").build(),
@@ -262,19 +261,19 @@ class ResultsApiScaleIT {
     }
   }
 
-  private static double waiting(ResultsServer server) {
+  private static double waiting(ResultsApi server) {
     return server.registry().find("fennel.api.waiting.requests").gauge().value();
   }
 
   /** The instances whose stores answered GETs of {@code ids} sent to {@code server}. */
-  private Set<String> servedBy(ResultsServer server, Set<String> ids) throws Exception {
+  private Set<String> servedBy(ResultsApi server, Set<String> ids) throws Exception {
     Set<String> by = new HashSet<>();
     for (String id : ids.stream().limit(200).toList()) {
       HttpResponse<String> response = get(server, "/tasks/" + id);
       if (response.statusCode() != 200) {
         return Set.of();
       }
-      response.headers().firstValue(ResultsServer.SERVED_BY).ifPresent(by::add);
+      response.headers().firstValue(Headers.SERVED_BY).ifPresent(by::add);
     }
     return by;
   }

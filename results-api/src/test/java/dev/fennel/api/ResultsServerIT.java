@@ -44,14 +44,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ResultsServerIT {
   private final HttpClient http = HttpClient.newHttpClient();
   private Topics topics;
-  private ResultsServer server;
+  private ResultsApi server;
   private KafkaProducer<String, byte[]> producer;
 
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     topics = new Topics(KafkaTestBroker.uniquePrefix());
     server =
-        ResultsServer.start(
+        ResultsApi.start(
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     producer =

@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,10 +60,18 @@ class ResultsServerTest {
         .build();
   }
 
+  /** A server alone, its live page showing no results and no workers: for every route test. */
+  static ResultsServer newServer(ApiConfig config) {
+    return new ResultsServer(
+        config,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
+        new WorkerBeats(Clock.systemUTC()));
+  }
+
   /** A server whose store has not been given yet: what the API is while topics are created. */
   private ResultsServer starting(ApiConfig config) {
-    ResultsServer server =
-        new ResultsServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ResultsServer server = newServer(config);
     servers.add(server);
     return server;
   }
@@ -155,7 +164,7 @@ class ResultsServerTest {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo(SUCCESS);
-    assertThat(response.headers().firstValue(ResultsServer.SERVED_BY))
+    assertThat(response.headers().firstValue(Headers.SERVED_BY))
         .hasValue("127.0.0.1:" + server.port());
   }
 
@@ -416,8 +425,7 @@ class ResultsServerTest {
 
     assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
     assertThat(Json.parse(one.body()).get("id").asText()).isEqualTo("far");
-    assertThat(one.headers().firstValue(ResultsServer.SERVED_BY))
-        .hasValue("127.0.0.1:" + owner.port());
+    assertThat(one.headers().firstValue(Headers.SERVED_BY)).hasValue("127.0.0.1:" + owner.port());
     assertThat(batch.statusCode()).as(batch.body()).isEqualTo(200);
     assertThat(Json.parse(batch.body()).get("results"))
         .extracting(r -> r.get("id").asText())

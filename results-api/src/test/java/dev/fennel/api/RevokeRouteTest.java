@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,8 +41,7 @@ class RevokeRouteTest {
             .maxRequestBytes(1024 * 1024)
             .token(TOKEN)
             .build();
-    ResultsServer server =
-        new ResultsServer(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ResultsServer server = ResultsServerTest.newServer(config);
     servers.add(server);
     server.serve(lookup, () -> Map.of("queues", List.of()));
     server.revokes.use(

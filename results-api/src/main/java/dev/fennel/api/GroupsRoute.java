@@ -10,7 +10,6 @@ import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.WorkflowIds;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code GET /groups/{id}}: the members of a group or chord with their statuses and results, and
@@ -26,13 +27,19 @@ import java.util.concurrent.CompletableFuture;
  * members' ids follow from the group's id, and their results are fetched from whichever instance
  * holds them, as a batch lookup does.
  */
-final class GroupsEndpoint {
-  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(30);
+final class GroupsRoute {
+  private final Supplier<ResultLookup> lookup;
+  private final Peers peers;
 
-  private GroupsEndpoint() {}
+  /** A route that reads {@code lookup} and asks {@code peers} for the ids others own. */
+  GroupsRoute(Supplier<ResultLookup> lookup, Peers peers) {
+    this.lookup = lookup;
+    this.peers = peers;
+  }
 
-  /** Answers {@code GET /groups/{id}} from {@code store}, asking {@code peers} for remote ids. */
-  static void get(Context ctx, ResultLookup store, Peers peers) {
+  /** {@code GET /groups/{id}}: the group's members, or 404 pending before it has started. */
+  void get(Context ctx) {
+    ResultLookup store = lookup.get();
     String id = ctx.pathParam("id");
     if (!TaskIds.isValid(id)) {
       throw ApiException.badRequest(TaskIds.describeInvalid(id));
@@ -43,7 +50,7 @@ final class GroupsEndpoint {
     }
     ctx.future(
         () ->
-            fetch(List.of(manifestId, id), store, peers)
+            fetch(List.of(manifestId, id), store)
                 .thenCompose(
                     head -> {
                       JsonNode manifest = head.get(manifestId);
@@ -63,7 +70,7 @@ final class GroupsEndpoint {
                       for (int i = 0; i < size; i++) {
                         members.add(WorkflowIds.child(id, i));
                       }
-                      return fetch(members, store, peers)
+                      return fetch(members, store)
                           .thenAccept(
                               found ->
                                   ctx.contentType("application/json")
@@ -76,7 +83,7 @@ final class GroupsEndpoint {
   private static ObjectNode body(
       String id,
       JsonNode manifest,
-      JsonNode group,
+      @Nullable JsonNode group,
       List<String> members,
       Map<String, JsonNode> found) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -111,8 +118,7 @@ final class GroupsEndpoint {
   }
 
   /** The stored results of {@code ids} that are known, from this instance or the owners. */
-  private static CompletableFuture<Map<String, JsonNode>> fetch(
-      List<String> ids, ResultLookup store, Peers peers) {
+  private CompletableFuture<Map<String, JsonNode>> fetch(List<String> ids, ResultLookup store) {
     Map<String, JsonNode> found = new HashMap<>();
     ResultLookup.Split split = store.split(ids, false);
     for (String id : split.local()) {
@@ -128,7 +134,7 @@ final class GroupsEndpoint {
             (host, hostIds) ->
                 answers.add(
                     peers
-                        .batch(host, hostIds, PEER_TIMEOUT, "members of this group")
+                        .batch(host, hostIds, "members of this group")
                         .thenAccept(
                             body -> {
                               synchronized (found) {

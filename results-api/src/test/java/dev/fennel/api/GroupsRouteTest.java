@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +16,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class GroupsEndpointTest {
+class GroupsRouteTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private final List<ResultsServer> servers = new ArrayList<>();
 
@@ -28,10 +26,7 @@ class GroupsEndpointTest {
   }
 
   private ResultsServer serving(ResultsServerTest.FakeLookup lookup) {
-    ResultsServer server =
-        new ResultsServer(
-            ResultsServerTest.testConfig().build(),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ResultsServer server = ResultsServerTest.newServer(ResultsServerTest.testConfig().build());
     servers.add(server);
     server.serve(lookup, Map::of);
     return server;

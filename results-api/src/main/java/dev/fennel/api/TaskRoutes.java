@@ -1,0 +1,133 @@
+package dev.fennel.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskIds;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.state.HostInfo;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code GET /tasks/{id}[?wait=]} and {@code POST /tasks/batch}: results by id, from this
+ * instance's store or, for ids another instance owns, from that instance.
+ */
+final class TaskRoutes {
+  private final Supplier<ResultLookup> lookup;
+  private final Peers peers;
+  private final BatchIds batchIds;
+  private final Duration maxWait;
+  private final String self;
+
+  /**
+   * Routes that read {@code lookup}, ask {@code peers} for what others own, read batches with
+   * {@code batchIds}, hold a request {@code maxWait} at most, and name {@code self} as the instance
+   * that served an answer.
+   */
+  TaskRoutes(
+      Supplier<ResultLookup> lookup,
+      Peers peers,
+      BatchIds batchIds,
+      Duration maxWait,
+      HostInfo self) {
+    this.lookup = lookup;
+    this.peers = peers;
+    this.batchIds = batchIds;
+    this.maxWait = maxWait;
+    this.self = self.host() + ":" + self.port();
+  }
+
+  /** {@code GET /tasks/{id}[?wait=]}: the result, or 404 pending (after the wait, if asked). */
+  void get(Context ctx) {
+    String id = ctx.pathParam("id");
+    if (!TaskIds.isValid(id)) {
+      throw ApiException.badRequest(TaskIds.describeInvalid(id));
+    }
+    String waitParam = ctx.queryParam("wait");
+    Duration asked = waitParam == null ? Duration.ZERO : Durations.parse("wait", waitParam);
+    Duration wait = asked.compareTo(maxWait) > 0 ? maxWait : asked;
+    ResultLookup store = lookup.get();
+    switch (store.ownerOf(id, Peers.isForwarded(ctx))) {
+      case ResultLookup.Unknown unknown -> throw store.notServing();
+      case ResultLookup.Remote remote ->
+          peers.forward(
+              ctx,
+              remote.host(),
+              "/tasks/" + id + (wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms"),
+              wait);
+      case ResultLookup.Local local -> {
+        StoredResult result = store.get(id);
+        if (wait.isZero() || (result != null && result.isFinal())) {
+          respond(ctx, id, result);
+        } else {
+          ctx.future(
+              () ->
+                  store
+                      .await(id, wait)
+                      .thenAccept(
+                          arrived -> respond(ctx, id, arrived != null ? arrived : store.get(id))));
+        }
+      }
+    }
+  }
+
+  private void respond(Context ctx, String id, @Nullable StoredResult result) {
+    ctx.header(Headers.SERVED_BY, self);
+    if (result == null) {
+      Map<String, String> pending = new LinkedHashMap<>();
+      pending.put("id", id);
+      pending.put("status", Status.PENDING.name());
+      ctx.status(404).json(pending);
+    } else {
+      ctx.status(200).contentType("application/json").result(result.json());
+    }
+  }
+
+  /**
+   * {@code POST /tasks/batch}: the known results of the ids asked, and the ids nobody knows yet;
+   * ids other instances own are asked of them, one request per instance.
+   */
+  void batch(Context ctx) {
+    List<String> ids = batchIds.parse(ctx.bodyAsBytes());
+    ResultLookup store = lookup.get();
+    ResultLookup.Split split = store.split(ids, Peers.isForwarded(ctx));
+    List<StoredResult> found = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    for (String id : split.local()) {
+      StoredResult result = store.peek(id);
+      if (result == null) {
+        unknown.add(id);
+      } else {
+        found.add(result);
+      }
+    }
+    if (split.remote().isEmpty()) {
+      ctx.contentType("application/json").result(BatchAnswer.write(found, List.of(), unknown));
+      return;
+    }
+    List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
+    split
+        .remote()
+        .forEach((host, hostIds) -> answers.add(peers.batch(host, hostIds, "part of this batch")));
+    ctx.future(
+        () ->
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenAccept(
+                    done -> {
+                      List<JsonNode> remoteFound = new ArrayList<>();
+                      for (CompletableFuture<JsonNode> answer : answers) {
+                        JsonNode body = answer.join();
+                        body.get("results").forEach(remoteFound::add);
+                        body.get("unknown").forEach(id -> unknown.add(id.asText()));
+                      }
+                      ctx.contentType("application/json")
+                          .result(BatchAnswer.write(found, remoteFound, unknown));
+                    }));
+  }
+}
