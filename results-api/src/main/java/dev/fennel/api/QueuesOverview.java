@@ -43,7 +43,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
   private final Clock clock;
   private final Instant since;
   private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
-  private volatile Snapshot last;
+  private volatile @Nullable Snapshot last;
 
   private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
@@ -80,7 +80,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
   }
 
   /** Counts a result record this instance saw arrive. */
-  void count(String queue, String status) {
+  void count(@Nullable String queue, String status) {
     seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
         .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong())
         .incrementAndGet();

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finished results by task id that were read, in front of the store. The results stream keeps it
@@ -32,8 +33,8 @@ final class ResultCache {
    * The result of {@code id}: from the cache, else from {@code store} (caching it when final).
    * Returns null when the store does not know the id.
    */
-  StoredResult get(String id, Function<String, StoredResult> store) {
-    StoredResult[] loaded = new StoredResult[1];
+  @Nullable StoredResult get(String id, Function<String, @Nullable StoredResult> store) {
+    @Nullable StoredResult[] loaded = new StoredResult[1];
     // A concurrent update() of the same id waits for this load, then replaces what it cached.
     StoredResult cached =
         cache.get(
@@ -47,7 +48,7 @@ final class ResultCache {
   }
 
   /** The result of {@code id}: from the cache, else from {@code store}, without caching it. */
-  StoredResult peek(String id, Function<String, StoredResult> store) {
+  @Nullable StoredResult peek(String id, Function<String, @Nullable StoredResult> store) {
     StoredResult cached = cache.getIfPresent(id);
     return cached != null ? cached : store.apply(id);
   }
@@ -57,7 +58,7 @@ final class ResultCache {
    * cache holds what was read, not everything written, so a million results passing through cost no
    * evictions (the first read of one goes to the store).
    */
-  void update(String id, StoredResult result) {
+  void update(String id, @Nullable StoredResult result) {
     if (result != null && result.isFinal()) {
       cache.asMap().computeIfPresent(id, (key, old) -> result);
     } else {

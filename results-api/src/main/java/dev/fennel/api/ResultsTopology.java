@@ -18,6 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The results API's topology: {@code fennel.results} materialized as a key-value store (the
@@ -36,7 +37,7 @@ final class ResultsTopology {
    */
   static Topology build(
       Topics topics,
-      BiConsumer<String, byte[]> onUpdate,
+      BiConsumer<String, byte @Nullable []> onUpdate,
       Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores) {
     StreamsBuilder builder = new StreamsBuilder();
     // Values stay bytes: the API serves the JSON as the workers wrote it, and reads only its
@@ -59,14 +60,14 @@ final class ResultsTopology {
    * partition then reads the store straight away, where Kafka Streams' interactive queries looked
    * through every task of every thread on each get.
    */
-  private static final class Updates implements Processor<String, byte[], Void, Void> {
-    private final BiConsumer<String, byte[]> onUpdate;
+  private static final class Updates implements Processor<String, byte @Nullable [], Void, Void> {
+    private final BiConsumer<String, byte @Nullable []> onUpdate;
     private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores;
     private int partition = -1;
-    private ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> store;
+    private @Nullable ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> store;
 
     Updates(
-        BiConsumer<String, byte[]> onUpdate,
+        BiConsumer<String, byte @Nullable []> onUpdate,
         Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores) {
       this.onUpdate = onUpdate;
       this.openStores = openStores;
@@ -82,7 +83,7 @@ final class ResultsTopology {
     }
 
     @Override
-    public void process(Record<String, byte[]> record) {
+    public void process(Record<String, byte @Nullable []> record) {
       onUpdate.accept(record.key(), record.value());
     }
 

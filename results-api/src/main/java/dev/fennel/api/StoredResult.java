@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A result as the results topic holds it: the JSON bytes, served as they are, and the status and
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
  * status is kept as written: a status this version does not know (from a newer worker) is still a
  * result, served like any other, and only never counted as final.
  */
-record StoredResult(byte[] json, String status, String queue) {
+record StoredResult(byte[] json, String status, @Nullable String queue) {
   private static final Map<String, Status> KNOWN =
       Arrays.stream(Status.values())
           .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
@@ -26,7 +27,7 @@ record StoredResult(byte[] json, String status, String queue) {
    * textual {@code status}, or {@code PENDING} (which only the API answers). Fields other than
    * {@code status} and {@code queue} are skipped, whatever they hold.
    */
-  static StoredResult of(byte[] json) {
+  static @Nullable StoredResult of(byte @Nullable [] json) {
     if (json == null || json.length == 0) {
       return null;
     }
@@ -62,7 +63,7 @@ record StoredResult(byte[] json, String status, String queue) {
   }
 
   /** The status as this version knows it, or null for one it does not. */
-  Status known() {
+  @Nullable Status known() {
     return KNOWN.get(status);
   }
 

@@ -6,12 +6,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Requests waiting for a result, woken by the arriving record: no thread is held while they wait.
  */
 final class Waiters {
-  private final ConcurrentHashMap<String, Set<CompletableFuture<StoredResult>>> byId =
+  private final ConcurrentHashMap<String, Set<CompletableFuture<@Nullable StoredResult>>> byId =
       new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
 
@@ -25,11 +26,11 @@ final class Waiters {
    * last-registered first, so a clean-up chained here would run after the caller's answer, and the
    * count would still include a request already answered.
    */
-  CompletableFuture<StoredResult> await(String id, Duration timeout) {
-    CompletableFuture<StoredResult> future =
+  CompletableFuture<@Nullable StoredResult> await(String id, Duration timeout) {
+    CompletableFuture<@Nullable StoredResult> future =
         new CompletableFuture<>() {
           @Override
-          public boolean complete(StoredResult value) {
+          public boolean complete(@Nullable StoredResult value) {
             forget(id, this);
             return super.complete(value);
           }
@@ -42,7 +43,7 @@ final class Waiters {
     return future;
   }
 
-  private void forget(String id, CompletableFuture<StoredResult> future) {
+  private void forget(String id, CompletableFuture<@Nullable StoredResult> future) {
     byId.computeIfPresent(
         id,
         (key, set) -> {
@@ -55,9 +56,9 @@ final class Waiters {
 
   /** Wakes every request waiting for {@code id}. */
   void complete(String id, StoredResult result) {
-    Set<CompletableFuture<StoredResult>> futures = byId.get(id);
+    Set<CompletableFuture<@Nullable StoredResult>> futures = byId.get(id);
     if (futures != null) {
-      for (CompletableFuture<StoredResult> future : futures) {
+      for (CompletableFuture<@Nullable StoredResult> future : futures) {
         future.complete(result);
       }
     }
