@@ -5,8 +5,10 @@
 
   const TOKEN_KEY = "fennel.token";
   const POLL_MS = 1000;
-  const STATUSES = ["success", "failure", "retry", "expired", "other"];
-  const COLORS = { success: "#00a32a", failure: "#d63638", retry: "#dba617", expired: "#8c8f94", other: "#2271b1" };
+  const STATUSES = ["success", "failure", "retry", "expired", "revoked", "other"];
+  const COLORS = {
+    success: "#00a32a", failure: "#d63638", retry: "#dba617", expired: "#8c8f94", revoked: "#8a2be2", other: "#2271b1",
+  };
   const $ = (id) => document.getElementById(id);
 
   const previous = {}; // queue -> {at, published, taken}: the last /queues answer, for rates

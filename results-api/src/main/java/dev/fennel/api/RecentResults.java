@@ -27,9 +27,12 @@ final class RecentResults {
   /** How far back the throughput goes. */
   static final int WINDOW_SECONDS = 300;
 
-  /** The statuses counted apart; any other (from a newer worker) counts as {@code other}. */
+  /**
+   * The statuses counted apart, in the order the page lists them: every status this version writes
+   * into a result record. Any other (from a newer worker) counts as {@code other}.
+   */
   static final List<Status> COUNTED =
-      List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED);
+      List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED, Status.REVOKED);
 
   private static final int OTHER = COUNTED.size();
 

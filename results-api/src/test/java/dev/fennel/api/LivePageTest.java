@@ -83,6 +83,15 @@ class LivePageTest {
   }
 
   @Test
+  void revokedIsAStatusLikeTheOthers() throws Exception {
+    assertThat(get("/tasks?status=REVOKED", true).statusCode()).isEqualTo(200);
+    assertThat(get("/tasks?status=revoked", true).statusCode()).isEqualTo(200);
+    assertThat(Json.parse(get("/throughput", true).body()).get("series").has("revoked")).isTrue();
+    assertThat(get("/", false).body()).contains("<option value=\"REVOKED\">REVOKED</option>");
+    assertThat(get("/live/live.js", false).body()).contains("\"revoked\"");
+  }
+
+  @Test
   void badParametersAre400WithAMessageNamingTheRule() throws Exception {
     Map<String, String> cases =
         Map.of(

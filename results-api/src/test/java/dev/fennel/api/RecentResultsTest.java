@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -131,5 +132,27 @@ class RecentResultsTest {
     Map<String, long[]> later = (Map<String, long[]>) recent.throughput().get("series");
     assertThat(later.get("success")).containsOnly(0L);
     assertThat(later.get("failure")).containsOnly(0L);
+  }
+
+  @Test
+  void aRevokedTaskIsListedAndCountedAsRevoked() {
+    HandClock clock = new HandClock();
+    RecentResults recent = new RecentResults(10, clock);
+    recent.record("r", result("r", "fib", "REVOKED"));
+    recent.record("s", result("s", "fib", "SUCCESS"));
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(ids(recent.newest(Status.REVOKED, null, 10))).containsExactly("r");
+    @SuppressWarnings("unchecked")
+    Map<String, long[]> series = (Map<String, long[]>) recent.throughput().get("series");
+    assertThat(series.get("revoked")[RecentResults.WINDOW_SECONDS - 1]).isEqualTo(1);
+    assertThat(series.get("other")).containsOnly(0L);
+  }
+
+  @Test
+  void everyStatusAResultRecordHoldsIsCountedApart() {
+    assertThat(RecentResults.COUNTED)
+        .containsExactlyInAnyOrderElementsOf(
+            Arrays.stream(Status.values()).filter(Status::isWritten).toList());
   }
 }
