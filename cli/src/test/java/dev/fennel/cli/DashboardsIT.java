@@ -88,6 +88,10 @@ class DashboardsIT {
         .isZero();
     assertThat(run("promtool", "check", "rules", OPS.resolve("prometheus/rules.yml").toString()))
         .isZero();
+    // The queue alerts fire for a queue of any name, not only high, default and low.
+    assertThat(
+            run("promtool", "test", "rules", OPS.resolve("prometheus/rules.test.yml").toString()))
+        .isZero();
   }
 
   @Test

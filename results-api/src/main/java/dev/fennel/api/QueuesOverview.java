@@ -2,6 +2,9 @@ package dev.fennel.api;
 
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +18,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -28,14 +33,22 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What Flower's front page shows: per queue its backlog (the workers' consumer lag), partitions,
  * the workers consuming it, and the results this instance has seen. Computed from Kafka's admin API
- * at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers.
+ * at most once per {@link #MAX_AGE}, so a busy dashboard does not hammer the brokers. A queue is
+ * any topic under the queue prefix, whether or not a worker serves it.
  */
 final class QueuesOverview implements Overview, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(QueuesOverview.class);
   static final Duration MAX_AGE = Duration.ofSeconds(2);
+
+  /** How often the set of queues with a backlog gauge is brought up to date. */
+  static final Duration GAUGES_REFRESH = Duration.ofSeconds(10);
+
   private static final long TIMEOUT_MS = 10_000;
 
   private final Admin admin;
@@ -44,6 +57,8 @@ final class QueuesOverview implements Overview, AutoCloseable {
   private final Instant since;
   private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
   private volatile @Nullable Snapshot last;
+  private volatile @Nullable ScheduledExecutorService gaugesRefresh;
+  private Set<String> gauged = Set.of();
 
   private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
@@ -57,16 +72,51 @@ final class QueuesOverview implements Overview, AutoCloseable {
   }
 
   /**
-   * Exports each standard queue's backlog as {@code fennel.queue.backlog}, read from the (cached)
-   * overview.
+   * Exports the backlog of every queue that exists as {@code fennel.queue.backlog{queue}}, read
+   * from the (cached) overview. The set of queues follows the topics: it is read again every {@link
+   * #GAUGES_REFRESH}, so a queue created later gets its gauge, and a deleted one loses it.
    */
-  void bindBacklogGauges(io.micrometer.core.instrument.MeterRegistry registry) {
-    for (String queue : Topics.STANDARD_QUEUES) {
-      io.micrometer.core.instrument.Gauge.builder(
-              "fennel.queue.backlog", this, overview -> overview.backlog(queue))
-          .description("Tasks published to a queue and not yet taken by its workers (consumer lag)")
-          .tags("queue", queue)
-          .register(registry);
+  void bindBacklogGauges(MeterRegistry registry) {
+    MultiGauge backlogs =
+        MultiGauge.builder("fennel.queue.backlog")
+            .description(
+                "Tasks published to a queue and not yet taken by its workers (consumer lag)")
+            .register(registry);
+    ScheduledExecutorService refresh =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "fennel-api-queue-gauges");
+              thread.setDaemon(true);
+              return thread;
+            });
+    refresh.scheduleWithFixedDelay(
+        () -> refreshGauges(backlogs), 0, GAUGES_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+    gaugesRefresh = refresh;
+  }
+
+  /** One gauge per queue of the overview, when the set of queues has changed. */
+  private void refreshGauges(MultiGauge backlogs) {
+    Set<String> queues;
+    try {
+      queues = snapshot().backlogs().keySet();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      // Kafka is away: the gauges stay as they are, and read NaN until it is back.
+      log.debug("cannot list the queues for their backlog gauges yet", e);
+      return;
+    }
+    if (!queues.equals(gauged)) {
+      backlogs.register(
+          queues.stream()
+              .map(
+                  queue ->
+                      MultiGauge.Row.of(
+                          Tags.of("queue", queue), this, overview -> overview.backlog(queue)))
+              .toList(),
+          true);
+      gauged = Set.copyOf(queues);
     }
   }
 
@@ -234,6 +284,10 @@ final class QueuesOverview implements Overview, AutoCloseable {
 
   @Override
   public void close() {
+    ScheduledExecutorService refresh = gaugesRefresh;
+    if (refresh != null) {
+      refresh.shutdownNow();
+    }
     admin.close(Duration.ofSeconds(5));
   }
 }

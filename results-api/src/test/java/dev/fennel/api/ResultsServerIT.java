@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -174,6 +175,32 @@ class ResultsServerIT {
             "fennel_api_waiting_requests",
             "fennel_streams_thread_replaced_total{app=\"results-api\"}",
             "fennel_api_results_invalid_total");
+  }
+
+  @Test
+  void everyQueueThatExistsHasABacklogGaugeAStandardOneOrNot(KafkaTestBroker.Broker broker)
+      throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topics.queue("reports"), 2, (short) 1))).all().get();
+    }
+    for (int i = 0; i < 3; i++) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topics.queue("reports"), "t-" + i, "{}".getBytes(StandardCharsets.UTF_8)))
+          .get();
+    }
+
+    // Nobody serves the queue: its whole content is backlog, found by the gauges' next refresh.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(get("/metrics").body())
+                    .contains("fennel_queue_backlog{queue=\"reports\"} 3.0"));
+    assertThat(get("/metrics").body()).doesNotContain("fennel_queue_backlog{queue=\"high\"}");
   }
 
   @Test
