@@ -160,10 +160,20 @@ final class WorkerOptions {
   double revokeRetentionHours;
 
   private static Duration seconds(String option, double value) {
+    return amount(option, value, "seconds", 1e9);
+  }
+
+  private static Duration hours(String option, double value) {
+    return amount(option, value, "hours", 3600e9);
+  }
+
+  /** {@code value} {@code unit}s, each {@code nanosPerUnit} long; the message names the unit. */
+  private static Duration amount(String option, double value, String unit, double nanosPerUnit) {
     if (!(value >= 0) || Double.isInfinite(value)) {
-      throw new IllegalArgumentException(option + " must be a number of seconds, was " + value);
+      throw new IllegalArgumentException(
+          option + " must be a number of " + unit + ", was " + value);
     }
-    return Duration.ofNanos((long) (value * 1e9));
+    return Duration.ofNanos((long) (value * nanosPerUnit));
   }
 
   TaskPolicy policy() {
@@ -211,7 +221,7 @@ final class WorkerOptions {
         List.of(),
         seconds("--shutdown-timeout", shutdownTimeout),
         RateLimit.parseAll(rateLimits),
-        seconds("--revoke-retention", revokeRetentionHours * 3600));
+        hours("--revoke-retention", revokeRetentionHours));
   }
 
   static String hostName() {

@@ -1,6 +1,10 @@
 package dev.fennel.testkit;
 
 import dev.fennel.devbroker.EmbeddedKafka;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -25,8 +29,12 @@ public final class KafkaTestBroker implements ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(KafkaTestBroker.class);
 
-  /** The {@code apache/kafka} image used when Docker is available. */
-  public static final String IMAGE = "apache/kafka:4.1.1";
+  /**
+   * The {@code apache/kafka} image used when Docker is available: the Kafka version of the build
+   * ({@code kafka.version} in the pom), so the container, the embedded broker and the clients are
+   * one Kafka.
+   */
+  public static final String IMAGE = "apache/kafka:" + kafkaVersion();
 
   /**
    * A broker a test can use.
@@ -35,6 +43,27 @@ public final class KafkaTestBroker implements ParameterResolver {
    * @param kind {@code external}, {@code testcontainers} or {@code embedded}
    */
   public record Broker(String bootstrapServers, String kind) {}
+
+  /** The Kafka version Maven wrote into {@code kafka.properties} when it built the testkit. */
+  static String kafkaVersion() {
+    Properties build = new Properties();
+    try (InputStream in = KafkaTestBroker.class.getResourceAsStream("kafka.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("kafka.properties is missing beside KafkaTestBroker");
+      }
+      build.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the testkit's kafka.properties", e);
+    }
+    String version = build.getProperty("kafka.version", "");
+    if (!version.matches("[0-9][0-9A-Za-z.-]*")) {
+      throw new IllegalStateException(
+          "kafka.properties holds kafka.version '"
+              + version
+              + "', not a version: was it built without Maven's resource filtering?");
+    }
+    return version;
+  }
 
   /** A topic prefix no other test uses, e.g. {@code t3f9a1c2.}. */
   public static String uniquePrefix() {
