@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
@@ -128,11 +129,10 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
         letter
             .headers()
             .add(
-                "fennel.dlq.reason",
-                ("workflow: " + bad.reason()).getBytes(StandardCharsets.UTF_8));
+                DeadLetters.REASON, ("workflow: " + bad.reason()).getBytes(StandardCharsets.UTF_8));
         letter
             .headers()
-            .add("fennel.dlq.topic", topics.workflows().getBytes(StandardCharsets.UTF_8));
+            .add(DeadLetters.TOPIC, topics.workflows().getBytes(StandardCharsets.UTF_8));
         context.forward(letter);
       }
     }

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
@@ -116,7 +117,7 @@ public final class SchedulerTopology {
     private void deadLetter(Record<byte[], byte[]> record, String reason) {
       record
           .headers()
-          .add("fennel.dlq.reason", ("scheduled task: " + reason).getBytes(StandardCharsets.UTF_8));
+          .add(DeadLetters.REASON, ("scheduled task: " + reason).getBytes(StandardCharsets.UTF_8));
       context.forward(record, DEAD_LETTER_SINK);
     }
 

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
@@ -24,21 +25,6 @@ import org.jspecify.annotations.Nullable;
  * {@link Emitter}, which is Kafka in a worker and a list in a test.
  */
 final class TaskPipeline {
-  /** Header names on a dead letter. */
-  static final String HEADER_REASON = "fennel.dlq.reason";
-
-  static final String HEADER_TOPIC = "fennel.dlq.topic";
-  static final String HEADER_PARTITION = "fennel.dlq.partition";
-  static final String HEADER_OFFSET = "fennel.dlq.offset";
-  static final String HEADER_WORKER = "fennel.dlq.worker";
-
-  /**
-   * On a dead letter whose original was too large to copy (with its headers it would not fit in a
-   * message): the original's size in bytes. The original stays at the topic, partition and offset
-   * the other headers name, until that topic's retention removes it.
-   */
-  static final String HEADER_VALUE_OMITTED = "fennel.dlq.value-omitted-bytes";
-
   /** Where outcome records go. */
   interface Emitter {
     /** Sends {@code record}; calls {@code acknowledged} once the broker has it. */
@@ -181,18 +167,19 @@ final class TaskPipeline {
   private void deadLetter(
       ConsumerRecord<byte[], byte[]> record, String reason, Runnable acknowledged) {
     Headers headers = new RecordHeaders(record.headers().toArray());
-    headers.add(HEADER_REASON, utf8(reason));
-    headers.add(HEADER_WORKER, utf8(worker));
-    headers.add(HEADER_TOPIC, utf8(record.topic()));
-    headers.add(HEADER_PARTITION, utf8(Integer.toString(record.partition())));
-    headers.add(HEADER_OFFSET, utf8(Long.toString(record.offset())));
+    headers.add(DeadLetters.REASON, utf8(reason));
+    headers.add(DeadLetters.WORKER, utf8(worker));
+    headers.add(DeadLetters.TOPIC, utf8(record.topic()));
+    headers.add(DeadLetters.PARTITION, utf8(Integer.toString(record.partition())));
+    headers.add(DeadLetters.OFFSET, utf8(Long.toString(record.offset())));
     byte[] value = record.value();
     int size =
         (value == null ? 0 : value.length) + (record.key() == null ? 0 : record.key().length);
     if (size > maxResultBytes) {
       // A copy would be refused as too large, and a refused send stops the worker: bad input must
       // not.
-      headers.add(HEADER_VALUE_OMITTED, utf8(Integer.toString(value == null ? 0 : value.length)));
+      headers.add(
+          DeadLetters.VALUE_OMITTED, utf8(Integer.toString(value == null ? 0 : value.length)));
       value = null;
     }
     metrics.deadLettered();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
@@ -285,9 +286,8 @@ class TaskPipelineTest {
                   Collectors.toMap(
                       Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
       assertThat(headers)
-          .containsKeys(
-              TaskPipeline.HEADER_REASON, TaskPipeline.HEADER_PARTITION, TaskPipeline.HEADER_OFFSET)
-          .containsEntry(TaskPipeline.HEADER_TOPIC, "fennel.tasks.default");
+          .containsKeys(DeadLetters.REASON, DeadLetters.PARTITION, DeadLetters.OFFSET)
+          .containsEntry(DeadLetters.TOPIC, "fennel.tasks.default");
     }
     assertThat(onlyResult().result().asInt()).isEqualTo(2);
     assertThat(registry.get("fennel.tasks.dead.letters").counter().count()).isEqualTo(4);
@@ -308,9 +308,9 @@ class TaskPipelineTest {
             .collect(
                 Collectors.toMap(Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
     assertThat(headers)
-        .containsEntry(TaskPipeline.HEADER_VALUE_OMITTED, Integer.toString(huge.length))
-        .containsEntry(TaskPipeline.HEADER_TOPIC, "fennel.tasks.default")
-        .containsEntry(TaskPipeline.HEADER_OFFSET, "0");
+        .containsEntry(DeadLetters.VALUE_OMITTED, Integer.toString(huge.length))
+        .containsEntry(DeadLetters.TOPIC, "fennel.tasks.default")
+        .containsEntry(DeadLetters.OFFSET, "0");
     assertThat(finished).hasValue(1);
   }
 
