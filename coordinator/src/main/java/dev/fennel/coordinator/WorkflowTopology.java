@@ -60,6 +60,7 @@ public final class WorkflowTopology {
   public static Topology build(
       Topics topics, Clock clock, MeterRegistry registry, Predicate<String> topicExists) {
     WorkflowMetrics metrics = new WorkflowMetrics(registry);
+    WorkflowRules rules = new WorkflowRules(topics, topicExists);
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -79,7 +80,7 @@ public final class WorkflowTopology {
     results
         .merge(definitions)
         .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
-        .process(() -> new Coordinate(topics, clock, metrics, topicExists), NODES, OUTCOMES)
+        .process(() -> new Coordinate(topics, clock, metrics, rules), NODES, OUTCOMES)
         .to(
             (key, value, context) -> value.topic(),
             Produced.with(
