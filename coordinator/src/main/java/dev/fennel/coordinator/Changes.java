@@ -52,6 +52,16 @@ record Changes(
       return outcome != null || isForgotten(id) ? outcome : stored.outcome(id);
     }
 
+    @Override
+    public boolean hasNode(String id) {
+      return nodes.containsKey(id) || !isForgotten(id) && stored.hasNode(id);
+    }
+
+    @Override
+    public boolean hasOutcome(String id) {
+      return outcomes.containsKey(id) || !isForgotten(id) && stored.hasOutcome(id);
+    }
+
     void put(String id, Node node) {
       nodes.put(id, node);
     }

@@ -174,5 +174,15 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
       byte[] bytes = outcomes.get(id);
       return bytes == null ? null : StateCodec.decodeOutcome(bytes);
     }
+
+    @Override
+    public boolean hasNode(String id) {
+      return nodes.get(id) != null;
+    }
+
+    @Override
+    public boolean hasOutcome(String id) {
+      return outcomes.get(id) != null;
+    }
   }
 }

@@ -62,6 +62,43 @@ record Outcome(Status status, @Nullable String task, JsonNode result, @Nullable 
             error == null ? "WorkflowStepFailed" : error.type(), where + ": " + describe()));
   }
 
+  /**
+   * The FAILURE of a group whose members are all final but did not all succeed; its result is still
+   * the list of their {@code results}. It names the first member that failed, in member order.
+   */
+  static Outcome groupFailed(
+      JsonNode results, Node.Members members, String firstFailed, Outcome first) {
+    String why =
+        members.failed()
+            + " of "
+            + members.size()
+            + " members did not succeed; the first: "
+            + firstFailed
+            + " ("
+            + first.describe()
+            + ")";
+    return new Outcome(Status.FAILURE, "group", results, new TaskError("GroupMemberFailed", why));
+  }
+
+  /**
+   * The FAILURE of a chord's callback (task {@code callbackTask}) that does not run because a
+   * member did not succeed: Celery's {@code ChordError}, naming the first member that failed.
+   */
+  static Outcome chordError(
+      String callbackTask, Node.Members members, String firstFailed, Outcome first) {
+    String why =
+        "chord member "
+            + firstFailed
+            + " ("
+            + first.describe()
+            + "); "
+            + members.failed()
+            + " of "
+            + members.size()
+            + " members did not succeed, so the callback did not run";
+    return failure(callbackTask, new TaskError("ChordError", why));
+  }
+
   /** The result record of part {@code id}, settled by the coordinator at {@code now}. */
   TaskResult toResult(String id, int attempts, Instant now) {
     return TaskResult.builder(id, succeeded() ? Status.SUCCESS : Status.FAILURE)

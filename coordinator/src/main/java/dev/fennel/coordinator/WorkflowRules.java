@@ -49,6 +49,16 @@ final class WorkflowRules {
 
     /** The final outcome of part {@code id}, or null while it has none. */
     @Nullable Outcome outcome(String id);
+
+    /** Whether a part is stored under {@code id} (a store may answer without decoding it). */
+    default boolean hasNode(String id) {
+      return node(id) != null;
+    }
+
+    /** Whether part {@code id} has its final outcome. */
+    default boolean hasOutcome(String id) {
+      return outcome(id) != null;
+    }
   }
 
   /** What the coordinator does, beside writing its stores. */
@@ -114,7 +124,7 @@ final class WorkflowRules {
         case WorkflowCodec.Valid valid -> {
           String id = valid.request().id();
           Workflow workflow = valid.request().workflow();
-          if (state.node(id) != null) {
+          if (state.hasNode(id)) {
             effects.add(new AlreadyDefined(id));
             return;
           }
@@ -128,7 +138,7 @@ final class WorkflowRules {
           launch(id, null);
         }
         case WorkflowCodec.Invalid invalid -> {
-          if (state.node(invalid.id()) == null) {
+          if (!state.hasNode(invalid.id())) {
             invalid(invalid.id(), invalid.reason());
           } else {
             effects.add(new AlreadyDefined(invalid.id()));
@@ -197,7 +207,7 @@ final class WorkflowRules {
 
     void arrived(TaskResult result) {
       String id = result.id();
-      if (!result.status().isFinal() || state.outcome(id) != null || state.node(id) == null) {
+      if (!result.status().isFinal() || state.hasOutcome(id) || !state.hasNode(id)) {
         return;
       }
       finished(id, Outcome.of(result));
@@ -260,18 +270,7 @@ final class WorkflowRules {
         finish(groupId, Outcome.success("group", results));
         return;
       }
-      String why =
-          members.failed()
-              + " of "
-              + members.size()
-              + " members did not succeed; the first: "
-              + failed
-              + " ("
-              + outcome(failed).describe()
-              + ")";
-      finish(
-          groupId,
-          new Outcome(Status.FAILURE, "group", results, new TaskError("GroupMemberFailed", why)));
+      finish(groupId, Outcome.groupFailed(results, members, failed, outcome(failed)));
     }
 
     private void chordMembersFinished(String chordId, Node.Members members) {
@@ -281,18 +280,8 @@ final class WorkflowRules {
         launch(callback, memberResults(chordId, members.size()));
         return;
       }
-      String why =
-          "chord member "
-              + failed
-              + " ("
-              + outcome(failed).describe()
-              + "); "
-              + members.failed()
-              + " of "
-              + members.size()
-              + " members did not succeed, so the callback did not run";
       Outcome chordError =
-          Outcome.failure(callbackTask(callback), new TaskError("ChordError", why));
+          Outcome.chordError(callbackTask(callback), members, failed, outcome(failed));
       effects.add(new Publish(chordError.toResult(callback, 0, now)));
       finished(callback, chordError);
     }
