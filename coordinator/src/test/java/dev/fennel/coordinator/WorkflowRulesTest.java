@@ -188,16 +188,22 @@ class WorkflowRulesTest {
 
   @Test
   void anInvalidDefinitionFailsUnderItsIdWithoutStartingAnything() {
+    // The example of docs/workflows.md.
     byte[] message =
-        "{\"id\":\"bad\",\"chain\":[{\"task\":\"echo\"},{\"group\":[{\"args\":[1]}]}]}"
+        ("{\"id\": \"wf-1\", \"chain\": [{\"task\": \"fib\", \"args\": [10]},"
+                + " {\"group\": [{\"args\": [2]}]}]}")
             .getBytes(StandardCharsets.UTF_8);
-    List<Effect> effects = define("bad", message);
+    List<Effect> effects = define("wf-1", message);
 
-    TaskResult bad = published(effects).get("bad");
+    TaskResult bad = published(effects).get("wf-1");
     assertThat(bad.status()).isEqualTo(Status.FAILURE);
     assertThat(bad.task()).isEqualTo("workflow");
-    assertThat(bad.error().type()).isEqualTo("InvalidWorkflow");
-    assertThat(bad.error().message()).startsWith("workflow.chain[1].group[0]: ").contains("'task'");
+    assertThat(bad.error())
+        .isEqualTo(
+            new TaskError(
+                "InvalidWorkflow",
+                "workflow.chain[1].group[0]: a workflow part has exactly one of 'task', 'chain',"
+                    + " 'group' or 'chord'; found none"));
     assertThat(bad.finishedAt()).isEqualTo(NOW);
     assertThat(effects).contains(new Ended("invalid", Status.FAILURE));
     assertThat(launched(effects)).isEmpty();
