@@ -1,6 +1,7 @@
 package dev.fennel.coordinator;
 
 import org.apache.kafka.common.serialization.Serializer;
+import org.jspecify.annotations.Nullable;
 
 /** A message the coordinator writes, with the topic it goes to (a queue, results, dead letters). */
 record Outgoing(String topic, byte[] value) {
@@ -12,7 +13,7 @@ record Outgoing(String topic, byte[] value) {
   /** Writes the value alone; the topic is read by the sink's topic name extractor. */
   static final class ValueSerializer implements Serializer<Outgoing> {
     @Override
-    public byte[] serialize(String topic, Outgoing data) {
+    public byte @Nullable [] serialize(String topic, @Nullable Outgoing data) {
       return data == null ? null : data.value();
     }
   }
