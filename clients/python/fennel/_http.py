@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import threading
 import time
@@ -43,17 +44,21 @@ class Http:
 
     def _connection(self) -> http.client.HTTPConnection:
         conn: Optional[http.client.HTTPConnection] = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid != os.getpid():
+            # Inherited through fork: the parent still uses that socket.
+            conn = None
         if conn is None:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             conn = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = conn
+            self._local.pid = os.getpid()
         return conn
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        if conn is not None and self._local.pid == os.getpid():
             conn.close()
-            self._local.conn = None
+        self._local.conn = None
 
     def request(
         self,

@@ -118,7 +118,10 @@ class Publisher:
     def _serve(self, producer: Any) -> None:
         """Runs the delivery callbacks (and librdkafka's logs) until the client is closed."""
         while not self._closed and producer is self._producer:
-            producer.poll(0.1)
+            try:
+                producer.poll(0.1)
+            except Exception:  # a callback's error must not stop every later acknowledgement
+                log.exception("fennel: a Kafka callback failed")
 
     def _on_error(self, error: Any) -> None:
         # librdkafka reports broker trouble here (refused connections, all brokers down) and keeps

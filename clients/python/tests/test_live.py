@@ -238,6 +238,22 @@ def test_murmur2_is_kafkas() -> None:
         assert murmur2(text.encode()) == value & 0xFFFFFFFF
 
 
+def test_a_forked_child_publishes_and_reads_on_connections_of_its_own(app: fennel.Fennel) -> None:
+    """As in a pre-forking web server: the client was used before the fork, in both processes
+    after it."""
+    assert app.send_task("fib", [7]).get(timeout=60) == 13
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit status only, skip pytest's teardown
+        try:
+            ok = app.send_task("fib", [8]).get(timeout=60) == 21
+        except BaseException:  # noqa: BLE001 - any error is a failure of the child
+            ok = False
+        os._exit(0 if ok else 1)
+    assert app.send_task("fib", [9]).get(timeout=60) == 34
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 # Revocation -----------------------------------------------------------------------------------
 
 
