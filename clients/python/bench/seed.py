@@ -109,8 +109,12 @@ def main() -> int:
     ap.add_argument("--fib", type=int, required=True, help="n of fib(n)")
     ap.add_argument("--threads", type=int, default=10)
     ap.add_argument("--confirm", choices=("each", "batch"), default="each")
-    ap.add_argument("--deadline", type=float, default=840.0,
-                    help="give up waiting for results this many s after t0")
+    ap.add_argument(
+        "--deadline",
+        type=float,
+        default=840.0,
+        help="give up waiting for results this many s after t0",
+    )
     ap.add_argument("--ids-file", default=None)
     ap.add_argument("--jsonl", default=None)
     ap.add_argument("--label", default="")
@@ -171,7 +175,9 @@ def main() -> int:
     missing = len(stored) - len(final)
     timed_out = missing > 0
     failures = [i for i, r in final.items() if r.status != fennel.SUCCESS]
-    wrong_bulk = [i for i, r in final.items() if r.status == fennel.SUCCESS and r.result != expected]
+    wrong_bulk = [
+        i for i, r in final.items() if r.status == fennel.SUCCESS and r.result != expected
+    ]
     done_ts = [t for t in (epoch(r.finished_at) for r in final.values()) if t is not None]
     last_done_s = (max(done_ts) - t0) if done_ts else None
     first_done_s = (min(done_ts) - t0) if done_ts else None
@@ -194,8 +200,9 @@ def main() -> int:
                 get_errors.append(f"{tid}: {type(e).__name__}: {e}")
         per_id_s = time.time() - tg
 
-    errors = (len(submit_errors) + len(failures) + len(wrong_bulk) + missing
-              + wrong_get + len(get_errors))
+    errors = (
+        len(submit_errors) + len(failures) + len(wrong_bulk) + missing + wrong_get + len(get_errors)
+    )
     e2e = last_done_s if last_done_s is not None else all_available_s
     out = {
         "label": a.label,
@@ -233,12 +240,18 @@ def main() -> int:
         "t0_epoch": t0,
     }
     print(f"N={n} fib({a.fib})={expected} threads={threads} confirm={a.confirm}")
-    print(f"submit: {submit_s:.2f} s ({out['submit_rate_per_s']} tasks/s published and acknowledged)")
-    print(f"last result finished at {out['last_done_s']} s; all seen at {all_available_s:.2f} s; "
-          f"end-to-end {out['e2e_tasks_per_s']} tasks/s")
+    print(
+        f"submit: {submit_s:.2f} s ({out['submit_rate_per_s']} tasks/s published and acknowledged)"
+    )
+    print(
+        f"last result finished at {out['last_done_s']} s; all seen at {all_available_s:.2f} s; "
+        f"end-to-end {out['e2e_tasks_per_s']} tasks/s"
+    )
     if per_id_s is not None:
-        print(f"per-id AsyncResult.get() of {n_get}: {per_id_s:.2f} s "
-              f"({out['per_id_get_rate_per_s']} /s)")
+        print(
+            f"per-id AsyncResult.get() of {n_get}: {per_id_s:.2f} s "
+            f"({out['per_id_get_rate_per_s']} /s)"
+        )
     print(f"cpu t0->all available: {out['cpu_t0_to_all_available']}")
     print(f"errors: {errors} {out['errors']}")
     print("RESULT_JSON " + json.dumps(out))

@@ -12,7 +12,7 @@ Celery's names where the meaning is the same; see ``clients/python/README.md``.
 """
 
 from .canvas import Chain, Chord, Group, Signature, chain, chord, group
-from .client import AsyncResult, Fennel, GroupResult
+from .client import Fennel
 from .errors import ApiError, AuthError, FennelError, PublishError, TaskFailed, TimeoutError
 from .result import (
     EXPIRED,
@@ -21,6 +21,8 @@ from .result import (
     RETRY,
     REVOKED,
     SUCCESS,
+    AsyncResult,
+    GroupResult,
     Revoked,
     TaskError,
     TaskResult,

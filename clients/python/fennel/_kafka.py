@@ -52,9 +52,7 @@ _NO_TOPIC = frozenset(
 )
 
 
-def producer_settings(
-    bootstrap: str, timeout: float, extra: Mapping[str, Any]
-) -> dict[str, Any]:
+def producer_settings(bootstrap: str, timeout: float, extra: Mapping[str, Any]) -> dict[str, Any]:
     """The producer's settings: ours, then the caller's ``extra``, then the durable ones."""
     settings: dict[str, Any] = {
         "client.id": "fennel-python",
@@ -153,8 +151,7 @@ class Publisher:
                 if time.monotonic() >= deadline:
                     raise PublishError(
                         f"Kafka at {self.bootstrap} took nothing for {self.timeout:g} s while "
-                        f"{what} waited for room in the client's queue"
-                        + self._last_error_text()
+                        f"{what} waited for room in the client's queue" + self._last_error_text()
                     ) from None
                 time.sleep(_FULL_QUEUE_PAUSE)
             except confluent_kafka.KafkaException as e:
@@ -238,4 +235,3 @@ class Publisher:
                 poller = self._poller
             if poller is not None and poller is not threading.current_thread():
                 poller.join()
-

@@ -61,9 +61,7 @@ def require_id(task_id: object, what: str = "task id") -> str:
     if not task_id:
         raise ValueError(f"{what} is empty")
     if len(task_id) > MAX_ID_LENGTH:
-        raise ValueError(
-            f"{what} is {len(task_id)} characters long; the limit is {MAX_ID_LENGTH}"
-        )
+        raise ValueError(f"{what} is {len(task_id)} characters long; the limit is {MAX_ID_LENGTH}")
     if not _ID.fullmatch(task_id):
         raise ValueError(
             f"{what} '{_abbreviate(task_id)}' has characters outside A-Z a-z 0-9 . _ : @ + = -"
@@ -138,9 +136,7 @@ def _number(name: str, value: object) -> float:
 
 def _instant(name: str, value: object) -> float:
     if not isinstance(value, dt.datetime):
-        raise ValueError(
-            f"{name} must be a datetime with a time zone, was {type(value).__name__}"
-        )
+        raise ValueError(f"{name} must be a datetime with a time zone, was {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
             f"{name} must be a datetime with a time zone, e.g. datetime.now(timezone.utc); "
@@ -306,3 +302,14 @@ def task_message(
 def child_id(parent: str, segment: str) -> str:
     """The id of the part of ``parent`` at ``segment``: ``wf@0``, ``wf@0.1``, ``wf@cb``."""
     return parent + ("@" if "@" not in parent else ".") + segment
+
+
+def seconds(name: str, value: object, allow_none: bool = False) -> Optional[float]:
+    """``value`` as seconds, or ValueError naming ``name``; None passes when ``allow_none``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number of seconds, was {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, was {value}")
+    return float(value)

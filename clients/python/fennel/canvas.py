@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, U
 from . import _wire
 
 if TYPE_CHECKING:
-    from .client import AsyncResult, Fennel, GroupResult
+    from .client import Fennel
+    from .result import AsyncResult
 
 #: Picks the queue of a task that names none: the client's routing table.
 Router = Callable[[str], str]
@@ -156,9 +157,7 @@ class Group(_Canvas):
 
     def _json(self, route: Router, now: float, path: str) -> dict[str, Any]:
         return {
-            "group": [
-                m._json(route, now, f"{path}.group[{i}]") for i, m in enumerate(self.members)
-            ]
+            "group": [m._json(route, now, f"{path}.group[{i}]") for i, m in enumerate(self.members)]
         }
 
     def _signatures(self) -> Iterable[Signature]:

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import atexit
 import logging
-import math
 import os
 import time
 import urllib.parse
-from concurrent.futures import Future
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _wire
 from ._http import Http
 from ._kafka import Publisher
 from .canvas import Chain, Chord, Group, Signature, workflow_message
-from .errors import ApiError, TaskFailed, TimeoutError
-from .result import PENDING, Revoked, TaskResult
+from .result import AsyncResult, GroupResult, Revoked, TaskResult
 
 log = logging.getLogger("fennel")
-
-#: The longest ``?wait=`` one request holds (the API caps it at its ``--max-wait`` too).
-MAX_WAIT_PER_REQUEST = 30.0
 
 #: The most ids :meth:`Fennel.results` puts in one batch request (the API takes up to 100,000).
 IDS_PER_BATCH = 10_000
@@ -49,16 +43,6 @@ def _env_token() -> Optional[str]:
 def _in_path(task_id: str) -> str:
     """A checked task id as a URL path segment (every character it may have is safe there)."""
     return urllib.parse.quote(task_id, safe="@:+=")
-
-
-def _seconds(name: str, value: object, allow_none: bool = False) -> Optional[float]:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number of seconds, was {type(value).__name__}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, was {value}")
-    return float(value)
 
 
 class Fennel:
@@ -107,13 +91,15 @@ class Fennel:
             topic_prefix = os.environ.get("FENNEL_TOPIC_PREFIX") or _wire.DEFAULT_PREFIX
         self.topic_prefix = _wire.require_prefix(topic_prefix)
         self.routes = self._routes(routes)
-        checked_timeout = _seconds("timeout", timeout)
+        checked_timeout = _wire.seconds("timeout", timeout)
         assert checked_timeout is not None
         if checked_timeout <= 0:
             raise ValueError(f"timeout must be more than 0 seconds, was {timeout}")
         self.timeout = checked_timeout
         if kafka is not None and not isinstance(kafka, Mapping):
-            raise ValueError(f"kafka must be a dict of librdkafka settings, was {type(kafka).__name__}")
+            raise ValueError(
+                f"kafka must be a dict of librdkafka settings, was {type(kafka).__name__}"
+            )
         self.bootstrap = bootstrap.strip()
         self._publisher = Publisher(self.bootstrap, self.timeout, dict(kafka or {}))
         self._http = Http(api, token.strip() if token else None, self.timeout)
@@ -240,13 +226,13 @@ class Fennel:
         Raises :class:`PublishError` when some of it failed (naming the first error) or is still
         not acknowledged after ``timeout`` seconds (default: the client's timeout).
         """
-        self._publisher.flush(_seconds("timeout", timeout, allow_none=True))
+        self._publisher.flush(_wire.seconds("timeout", timeout, allow_none=True))
 
     def close(self, timeout: Optional[float] = None) -> None:
         """Flushes (as :meth:`flush`, which may raise) and releases the connections."""
         atexit.unregister(self._flush_at_exit)
         try:
-            self._publisher.close(_seconds("timeout", timeout, allow_none=True))
+            self._publisher.close(_wire.seconds("timeout", timeout, allow_none=True))
         finally:
             self._http.close()
 
@@ -281,7 +267,7 @@ class Fennel:
         ``wait``, asks again for the ids without a final result every 200 ms until every one has
         one or ``wait`` seconds have passed.
         """
-        waiting = _seconds("wait", wait)
+        waiting = _wire.seconds("wait", wait)
         assert waiting is not None
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError(f"chunk_size must be a whole number of 1 or more, was {chunk_size!r}")
@@ -366,173 +352,3 @@ class Fennel:
             raise self._http.failure(status, data, what)
         body: dict[str, Any] = self._http.json(data, what)
         return body
-
-
-class AsyncResult:
-    """The result of one task or workflow, by id. Asks the results API each time it is read,
-    until it has seen a final result, which it keeps."""
-
-    def __init__(
-        self,
-        task_id: str,
-        app: Fennel,
-        *,
-        queue: Optional[str] = None,
-        acknowledged: Optional[Future[None]] = None,
-        known: Optional[TaskResult] = None,
-    ):
-        self.id = task_id
-        self.app = app
-        #: The queue it was published to, when this handle published it.
-        self.queue = queue
-        #: Completes when Kafka has the task (None when this handle did not publish it).
-        self.acknowledged = acknowledged
-        self._final = known if known is not None and known.ready else None
-
-    @property
-    def task_id(self) -> str:
-        """The task id (Celery's other name for :attr:`id`)."""
-        return self.id
-
-    def fetch(self) -> Optional[TaskResult]:
-        """The task's result record now, or None while it is ``PENDING``."""
-        if self._final is not None:
-            return self._final
-        record = self.app._fetch(self.id, 0)
-        if record is not None and record.ready:
-            self._final = record
-        return record
-
-    def get(self, timeout: Optional[float] = None, propagate: bool = True) -> Any:
-        """Waits for the task to finish and returns its value.
-
-        Holds one request open at a time (``GET /tasks/{id}?wait=``), so the answer comes as soon
-        as the result does. Raises :class:`TaskFailed` (the task's error type and message) when
-        it ended otherwise; with ``propagate=False`` that error is returned instead. Raises
-        :class:`fennel.TimeoutError` when no final result came within ``timeout`` seconds
-        (``None``: wait as long as it takes).
-        """
-        limit = _seconds("timeout", timeout, allow_none=True)
-        record = self._wait(limit)
-        if record.successful:
-            return record.result
-        failure = TaskFailed(record)
-        if propagate:
-            raise failure
-        return failure
-
-    def _wait(self, limit: Optional[float]) -> TaskResult:
-        if self._final is not None:
-            return self._final
-        deadline = None if limit is None else time.monotonic() + limit
-        while True:
-            left = MAX_WAIT_PER_REQUEST if deadline is None else deadline - time.monotonic()
-            try:
-                record = self.app._fetch(self.id, max(0.0, min(left, MAX_WAIT_PER_REQUEST)))
-            except ApiError as e:
-                # Starting or restoring (503, Retry-After: 1): wait for it while time is left.
-                if e.status != 503 or (deadline is not None and deadline - time.monotonic() < 1):
-                    raise
-                time.sleep(1)
-                continue
-            if record is not None and record.ready:
-                self._final = record
-                return record
-            if deadline is not None and time.monotonic() >= deadline:
-                status = PENDING if record is None else record.status
-                raise TimeoutError(
-                    f"task {self.id} has no final result after {limit:g} s (it is {status})"
-                )
-
-    @property
-    def status(self) -> str:
-        """``PENDING``, ``RETRY``, ``SUCCESS``, ``FAILURE``, ``EXPIRED``, ``REVOKED`` (or a final
-        status of a newer worker)."""
-        record = self.fetch()
-        return PENDING if record is None else record.status
-
-    #: Celery's other name for :attr:`status`.
-    state = status
-
-    def ready(self) -> bool:
-        """Whether the task has finished."""
-        record = self.fetch()
-        return record is not None and record.ready
-
-    def successful(self) -> bool:
-        """Whether the task finished with a value."""
-        record = self.fetch()
-        return record is not None and record.successful
-
-    def failed(self) -> bool:
-        """Whether the task finished without a value (``FAILURE``, ``EXPIRED``, ``REVOKED``…)."""
-        record = self.fetch()
-        return record is not None and record.ready and not record.successful
-
-    @property
-    def result(self) -> Any:
-        """The value once it succeeded, the :class:`TaskFailed` error once it failed, else
-        None (as Celery's ``AsyncResult.result``)."""
-        record = self.fetch()
-        if record is None or not record.ready:
-            return None
-        return record.result if record.successful else TaskFailed(record)
-
-    def revoke(self, terminate: bool = False) -> Revoked:
-        """Revokes this task (see :meth:`Fennel.revoke`)."""
-        return self.app.revoke(self.id, terminate=terminate)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AsyncResult) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {self.id}>"
-
-
-class GroupResult(AsyncResult):
-    """The result of a group or a chord: its own value (a group's is the list of its members'
-    values, a chord's the callback's), and its members (``GET /groups/{id}``)."""
-
-    def __init__(
-        self,
-        group_id: str,
-        app: Fennel,
-        *,
-        size: Optional[int] = None,
-        acknowledged: Optional[Future[None]] = None,
-    ):
-        super().__init__(group_id, app, acknowledged=acknowledged)
-        self.size = size
-
-    @property
-    def results(self) -> list[AsyncResult]:
-        """The members' results, in member order. Before the coordinator has started the group
-        they are known only when this handle published it; else the list is empty."""
-        state = self.app._group(self.id)
-        if state is None:
-            count = self.size or 0
-            return [AsyncResult(_wire.child_id(self.id, str(i)), self.app) for i in range(count)]
-        members = []
-        for member in state.get("members", []):
-            known = TaskResult.from_json(member)
-            members.append(AsyncResult(known.id, self.app, known=known))
-        return members
-
-    def completed_count(self) -> int:
-        """How many members have succeeded."""
-        state = self.app._group(self.id)
-        return 0 if state is None else int(state.get("counts", {}).get("SUCCESS", 0))
-
-    def join(self, timeout: Optional[float] = None, propagate: bool = True) -> list[Any]:
-        """Waits for every member and returns their values in member order (a member that did
-        not succeed raises :class:`TaskFailed`, or is its error with ``propagate=False``)."""
-        limit = _seconds("timeout", timeout, allow_none=True)
-        deadline = None if limit is None else time.monotonic() + limit
-        values = []
-        for member in self.results:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            values.append(member.get(timeout=left, propagate=propagate))
-        return values

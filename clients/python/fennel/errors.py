@@ -60,6 +60,7 @@ class TaskFailed(FennelError):
         )
         self.result = result
         super().__init__(
-            f"task {result.id}" + (f" ({result.task})" if result.task else "")
+            f"task {result.id}"
+            + (f" ({result.task})" if result.task else "")
             + f" {self.status}: {self.type}: {self.message}"
         )

@@ -23,7 +23,9 @@ import fennel  # noqa: E402
 
 @pytest.fixture(scope="session")
 def app() -> Iterator[fennel.Fennel]:
-    missing = [v for v in ("FENNEL_BOOTSTRAP", "FENNEL_API", "FENNEL_API_TOKEN") if not os.environ.get(v)]
+    missing = [
+        v for v in ("FENNEL_BOOTSTRAP", "FENNEL_API", "FENNEL_API_TOKEN") if not os.environ.get(v)
+    ]
     if missing:
         pytest.fail(
             f"the live tests need a token-guarded `fennel dev`; set {', '.join(missing)} "

@@ -349,14 +349,19 @@ def test_a_failure_carries_the_task_error_type_and_message() -> None:
 
 def test_an_api_nobody_listens_on_is_a_clear_error_after_three_tries() -> None:
     app = offline_app()
-    with pytest.raises(fennel.ApiError, match=r"cannot reach the results API at http://127.0.0.1:1 .* after 3 tries"):
+    with pytest.raises(
+        fennel.ApiError,
+        match=r"cannot reach the results API at http://127.0.0.1:1 .* after 3 tries",
+    ):
         app.AsyncResult("t").status
 
 
 def test_an_unreachable_broker_fails_within_the_timeout() -> None:
     with fennel.Fennel(bootstrap="127.0.0.1:1", timeout=2) as nowhere:
         started = time.monotonic()
-        with pytest.raises(fennel.PublishError, match=r"Kafka at 127.0.0.1:1 did not take .* within 2 s"):
+        with pytest.raises(
+            fennel.PublishError, match=r"Kafka at 127.0.0.1:1 did not take .* within 2 s"
+        ):
             nowhere.send_task("fib", [1])
         # The promise under test is "an error within the client's timeout, not a hang": the
         # margin covers a slow machine, and nothing but the clock can show that promise.
