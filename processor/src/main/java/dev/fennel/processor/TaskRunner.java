@@ -12,7 +12,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,11 +36,23 @@ final class TaskRunner {
    */
   record Ran(TaskResult result, boolean retryable) {}
 
-  private static final int RUNNING = 0;
-  private static final int INTERRUPTED = 1;
-  private static final int DONE = 2;
-  private static final int ABANDONED = 3;
-  private static final int TERMINATED = 4;
+  /**
+   * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED} or {@code TERMINATED};
+   * only those two may become {@code ABANDONED}; the slot thread ends every state but {@code
+   * ABANDONED} in {@code DONE}.
+   */
+  private enum State {
+    /** The handler runs within its limit. */
+    RUNNING,
+    /** Its time limit passed: interrupted, within its grace period. */
+    INTERRUPTED,
+    /** Revoked with terminate: interrupted, within its grace period. */
+    TERMINATED,
+    /** It ignored the interrupt past the grace period: its outcome is written, its slot freed. */
+    ABANDONED,
+    /** The handler returned, and the slot thread took the outcome. */
+    DONE
+  }
 
   private final Handlers handlers;
   private final TaskPolicy policy;
@@ -86,7 +97,7 @@ final class TaskRunner {
             Thread.currentThread(),
             found ->
                 done.accept(
-                    found == TERMINATED
+                    found == State.TERMINATED
                         ? revoked(task, worker, started)
                         : timedOut(task, worker, started, limit, false)));
     running.put(task.id(), attempt);
@@ -101,12 +112,12 @@ final class TaskRunner {
       stop.cancel();
       running.remove(task.id(), attempt);
     }
-    int state = attempt.finish();
-    switch (state) {
+    switch (attempt.finish()) {
       case RUNNING -> done.accept(returned(task, worker, started, value, error));
       case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
       case TERMINATED -> done.accept(revoked(task, worker, started));
-      default -> {
+      case DONE -> throw new IllegalStateException("a run of task " + task.id() + " ended twice");
+      case ABANDONED -> {
         int left = runaways.decrementAndGet();
         log.warn(
             "an abandoned task ({} {}) returned at last; {} abandoned task thread(s) still running",
@@ -208,26 +219,31 @@ final class TaskRunner {
 
   /**
    * One run's state, shared by the slot thread and the deadline that may interrupt or abandon it.
+   *
+   * <p>Each change of state holds this attempt's monitor (uncontended but for the rare limit or
+   * revocation), not a compare-and-set: the interrupt goes with the change to {@code INTERRUPTED}
+   * or {@code TERMINATED} under the same lock, so it cannot land after {@link #finish} cleared the
+   * thread's interrupt and reach the next task on this slot.
    */
   private final class Attempt {
     private final Thread thread;
-    private final IntConsumer onAbandon;
-    private int state = RUNNING;
+    private final Consumer<State> onAbandon;
+    private State state = State.RUNNING;
     private Deadlines.@Nullable Pending grace;
 
     /**
      * @param onAbandon told the state the run was abandoned in (interrupted at its time limit, or
      *     terminated by a revocation)
      */
-    Attempt(Thread thread, IntConsumer onAbandon) {
+    Attempt(Thread thread, Consumer<State> onAbandon) {
       this.thread = thread;
       this.onAbandon = onAbandon;
     }
 
     /** At the time limit: ask the handler to stop, and give it the grace period. */
     synchronized void interrupt() {
-      if (state == RUNNING) {
-        state = INTERRUPTED;
+      if (state == State.RUNNING) {
+        state = State.INTERRUPTED;
         thread.interrupt();
         grace = deadlines.after(policy.grace(), this::abandon);
       }
@@ -235,21 +251,21 @@ final class TaskRunner {
 
     /** At a revocation with terminate: ask the handler to stop, and give it the grace period. */
     synchronized void terminate() {
-      if (state == RUNNING) {
-        state = TERMINATED;
+      if (state == State.RUNNING) {
+        state = State.TERMINATED;
         thread.interrupt();
         grace = deadlines.after(policy.grace(), this::abandon);
       }
     }
 
     private void abandon() {
-      int found;
+      State found;
       synchronized (this) {
-        if (state != INTERRUPTED && state != TERMINATED) {
+        if (state != State.INTERRUPTED && state != State.TERMINATED) {
           return;
         }
         found = state;
-        state = ABANDONED;
+        state = State.ABANDONED;
         runaways.incrementAndGet();
       }
       log.warn(
@@ -264,12 +280,12 @@ final class TaskRunner {
      * Called by the slot thread when the handler returned: the state it found, and the thread is
      * clean for the next task.
      */
-    int finish() {
-      int found;
+    State finish() {
+      State found;
       synchronized (this) {
         found = state;
-        if (state != ABANDONED) {
-          state = DONE;
+        if (state != State.ABANDONED) {
+          state = State.DONE;
         }
         if (grace != null) {
           grace.cancel();
