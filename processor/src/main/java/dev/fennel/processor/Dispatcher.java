@@ -1,6 +1,5 @@
 package dev.fennel.processor;
 
-import dev.fennel.protocol.Task;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
@@ -23,23 +21,14 @@ import org.jspecify.annotations.Nullable;
  * {@code low} floods, and {@code low} waits until {@code high} has nothing ready.
  *
  * <p>Tasks wait here between their poll and their start; the poll loops bound how many (per
- * partition) by pausing partitions.
+ * partition) by pausing partitions. A slot runs a {@link Job} through the job's own pipeline, so
+ * nothing of a run goes back through the poll loop that took it.
  *
  * <p>A task whose type is over its rate limit ({@link RateLimiter}) is held aside, per queue and
  * type, in arrival order: it keeps no slot and blocks no other task of its queue, and a timer wakes
  * the dispatcher when its next start is due.
  */
 final class Dispatcher {
-  /**
-   * A task ready to run.
-   *
-   * @param queue the queue it came from
-   * @param partition where its message is
-   * @param offset its message's offset
-   * @param task the task
-   */
-  record Job(String queue, TopicPartition partition, long offset, Task task) {}
-
   /** Starts the dispatcher's next look at held tasks after a delay (a timer thread). */
   interface Waker {
     /** Runs {@code wake} once, {@code nanos} from now. */
@@ -59,7 +48,6 @@ final class Dispatcher {
   private final Map<String, Integer> runningByQueue = new HashMap<>();
   private final int slots;
   private final Executor executor;
-  private final BiConsumer<Job, Runnable> work;
   private final RateLimiter limiter;
   private final LongSupplier nanoTime;
   private final Waker waker;
@@ -75,14 +63,12 @@ final class Dispatcher {
    * @param queues the queues, highest priority first
    * @param slots how many tasks may run at once
    * @param executor runs each task (a thread or a virtual thread per slot)
-   * @param work runs a job and calls the given {@link Runnable} once, when its slot is free again
    */
-  Dispatcher(List<String> queues, int slots, Executor executor, BiConsumer<Job, Runnable> work) {
+  Dispatcher(List<String> queues, int slots, Executor executor) {
     this(
         queues,
         slots,
         executor,
-        work,
         new RateLimiter(Map.of()),
         System::nanoTime,
         (nanos, wake) -> {},
@@ -99,7 +85,6 @@ final class Dispatcher {
       List<String> queues,
       int slots,
       Executor executor,
-      BiConsumer<Job, Runnable> work,
       RateLimiter limiter,
       LongSupplier nanoTime,
       Waker waker,
@@ -111,7 +96,6 @@ final class Dispatcher {
         });
     this.slots = slots;
     this.executor = executor;
-    this.work = work;
     this.limiter = limiter;
     this.nanoTime = nanoTime;
     this.waker = waker;
@@ -182,7 +166,7 @@ final class Dispatcher {
             }
           };
       try {
-        work.accept(current, free);
+        current.run(free);
       } catch (RuntimeException | Error e) {
         // Whatever went wrong, the slot is free again; the job's message stays unfinished.
         working.set(false);

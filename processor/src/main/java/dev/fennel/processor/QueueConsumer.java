@@ -41,6 +41,7 @@ final class QueueConsumer implements Runnable {
   private final String topic;
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
   private final TaskPipeline pipeline;
+  private final Job.Pipeline runs;
   private final Dispatcher dispatcher;
   private final OffsetTracker tracker = new OffsetTracker();
   private final int buffer;
@@ -76,6 +77,7 @@ final class QueueConsumer implements Runnable {
     this.topic = topic;
     this.consumer = consumer;
     this.pipeline = pipeline;
+    this.runs = pipeline::run;
     this.dispatcher = dispatcher;
     this.buffer = buffer;
     this.revokeGrace = revokeGrace;
@@ -144,10 +146,12 @@ final class QueueConsumer implements Runnable {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     tracker.track(partition, offset);
+    // Called from any thread, once: by the intake when it settles the message here, or by the
+    // job's run on a slot.
     Runnable finished = () -> tracker.done(partition, offset);
     Task task = pipeline.intake(record, finished);
     if (task != null) {
-      dispatcher.offer(new Dispatcher.Job(queue, partition, offset, task));
+      dispatcher.offer(new Job(queue, partition, offset, task, runs, finished));
     }
   }
 
@@ -200,14 +204,6 @@ final class QueueConsumer implements Runnable {
                 error.toString());
           }
         });
-  }
-
-  /**
-   * Runs {@code job} on this thread (a slot) and marks its message finished once its outcome is
-   * acknowledged.
-   */
-  void run(Dispatcher.Job job, Runnable release) {
-    pipeline.run(job.task(), release, () -> tracker.done(job.partition(), job.offset()));
   }
 
   /** Takes no more messages (pauses every partition) but keeps the group membership and commits. */

@@ -16,9 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -63,7 +61,6 @@ public final class Worker implements AutoCloseable {
   private final List<QueueConsumer> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
-  private final Map<String, QueueConsumer> byQueue = new LinkedHashMap<>();
   private final Path stateDir;
   private final ScheduledThreadPoolExecutor timers;
   private final ExecutorService slots;
@@ -148,7 +145,6 @@ public final class Worker implements AutoCloseable {
             config.queues(),
             config.concurrency(),
             slots,
-            (job, release) -> byQueue.get(job.queue()).run(job, release),
             new RateLimiter(config.rateLimits()),
             System::nanoTime,
             (nanos, wake) -> timers.schedule(wake, nanos, TimeUnit.NANOSECONDS),
@@ -194,15 +190,10 @@ public final class Worker implements AutoCloseable {
               config.policy().grace(),
               kafkaProducer::flush,
               this::fail);
-      byQueue.put(queue, loop);
       loops.add(loop);
+      threads.add(new Thread(loop, "fennel-poll-" + queue));
     }
-    byQueue.forEach(
-        (queue, loop) -> {
-          Thread thread = new Thread(loop, "fennel-poll-" + queue);
-          threads.add(thread);
-          thread.start();
-        });
+    threads.forEach(Thread::start);
     log.info(
         "worker {} serves {} with {} {} slot(s)",
         config.name(),

@@ -18,23 +18,21 @@ class DispatcherTest {
   private final List<String> started = new ArrayList<>();
 
   private Dispatcher dispatcher(int slots) {
-    return new Dispatcher(
-        List.of("high", "default", "low"),
-        slots,
-        Runnable::run,
-        (job, release) -> {
-          started.add(job.task().id());
-          running.put(job.task().id(), release);
-        });
+    return new Dispatcher(List.of("high", "default", "low"), slots, Runnable::run);
   }
 
-  private static Dispatcher.Job job(String queue, int partition, long offset) {
+  private Job job(String queue, int partition, long offset) {
     String id = queue + "-" + partition + "-" + offset;
-    return new Dispatcher.Job(
+    return new Job(
         queue,
         new TopicPartition("fennel.tasks." + queue, partition),
         offset,
-        Task.of(id, "fib", queue, null));
+        Task.of(id, "fib", queue, null),
+        (task, release, finished) -> {
+          started.add(task.id());
+          running.put(task.id(), release);
+        },
+        () -> {});
   }
 
   private void finish(String id) {
@@ -98,8 +96,7 @@ class DispatcherTest {
     dispatcher.offer(job("default", 1, 0));
     dispatcher.offer(job("default", 0, 1));
 
-    List<Dispatcher.Job> dropped =
-        dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
+    List<Job> dropped = dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
 
     assertThat(dropped).extracting(j -> j.task().id()).containsExactly("default-0-1");
     TopicPartition p0 = new TopicPartition("fennel.tasks.default", 0);

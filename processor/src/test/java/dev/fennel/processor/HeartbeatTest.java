@@ -24,7 +24,7 @@ class HeartbeatTest {
   private final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final Dispatcher dispatcher =
-      new Dispatcher(List.of("high", "default"), 3, Runnable::run, (job, release) -> {});
+      new Dispatcher(List.of("high", "default"), 3, Runnable::run);
 
   private Heartbeat heartbeat() {
     return new Heartbeat(

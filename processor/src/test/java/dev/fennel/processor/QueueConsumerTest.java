@@ -82,9 +82,7 @@ class QueueConsumerTest {
             new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", handlers.names()),
             Clock.systemUTC(),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
-    QueueConsumer[] self = new QueueConsumer[1];
-    Dispatcher dispatcher =
-        new Dispatcher(List.of("default"), 8, slots, (job, release) -> self[0].run(job, release));
+    Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
     loop =
         new QueueConsumer(
             "default",
@@ -96,7 +94,6 @@ class QueueConsumerTest {
             Duration.ZERO,
             () -> {},
             fatal::set);
-    self[0] = loop;
     mock.schedulePollTask(
         () -> {
           mock.rebalance(List.of(P0));

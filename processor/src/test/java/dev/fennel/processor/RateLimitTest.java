@@ -66,10 +66,6 @@ class RateLimitTest {
             List.of("default"),
             slots,
             Runnable::run,
-            (job, release) -> {
-              started.add(job.task().id());
-              running.put(job.task().id(), release);
-            },
             new RateLimiter(Map.of("fib", RateLimit.parse(limit))),
             now::get,
             (nanos, wake) -> {
@@ -81,12 +77,24 @@ class RateLimitTest {
     return dispatcher;
   }
 
-  private static Dispatcher.Job job(String task, long offset) {
-    return new Dispatcher.Job(
+  private Job job(String task, long offset) {
+    return job(
+        task,
+        offset,
+        (run, release, finished) -> {
+          started.add(run.id());
+          running.put(run.id(), release);
+        });
+  }
+
+  private static Job job(String task, long offset, Job.Pipeline pipeline) {
+    return new Job(
         "default",
         new TopicPartition("fennel.tasks.default", 0),
         offset,
-        Task.of(task + "-" + offset, task, "default", null));
+        Task.of(task + "-" + offset, task, "default", null),
+        pipeline,
+        () -> {});
   }
 
   private void finishAll() {
@@ -145,8 +153,7 @@ class RateLimitTest {
     dispatcher.offer(job("fib", 0));
     dispatcher.offer(job("fib", 1));
 
-    List<Dispatcher.Job> dropped =
-        dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
+    List<Job> dropped = dispatcher.drop(List.of(new TopicPartition("fennel.tasks.default", 0)));
 
     assertThat(dropped).extracting(j -> j.task().id()).containsExactly("fib-1");
     assertThat(dispatcher.held("default")).isZero();
@@ -170,20 +177,11 @@ class RateLimitTest {
 
   @Test
   void aSlotThatFindsOnlyHeldTasksWhenItFinishesSetsTheWakeUp() {
-    List<Dispatcher> self = new ArrayList<>();
     Dispatcher dispatcher =
         new Dispatcher(
             List.of("default"),
             1,
             Runnable::run,
-            (job, release) -> {
-              started.add(job.task().id());
-              if (job.offset() == 0) {
-                // Arrives while the only slot is busy: the slot itself finds it over the limit.
-                self.getFirst().offer(job("fib", 1));
-              }
-              release.run();
-            },
             new RateLimiter(Map.of("fib", RateLimit.parse("2/s"))),
             now::get,
             (nanos, wake) -> {
@@ -191,10 +189,18 @@ class RateLimitTest {
               wakeUps.add(wake);
             },
             (job, nanos) -> waited.add(nanos));
-    self.add(dispatcher);
     dispatcher.share("default", 1, 1);
 
-    dispatcher.offer(job("fib", 0));
+    dispatcher.offer(
+        job(
+            "fib",
+            0,
+            (task, release, finished) -> {
+              started.add(task.id());
+              // Arrives while the only slot is busy: the slot itself finds it over the limit.
+              dispatcher.offer(job("fib", 1));
+              release.run();
+            }));
 
     assertThat(started).containsExactly("fib-0");
     assertThat(dispatcher.held("default")).isEqualTo(1);

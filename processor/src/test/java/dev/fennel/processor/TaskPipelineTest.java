@@ -66,10 +66,7 @@ class TaskPipelineTest {
     runner = new TaskRunner(handlers, POLICY, clock, deadlines);
     WorkerMetrics metrics = new WorkerMetrics(registry, "default", "w1", handlers.names());
     WorkerMetrics.watchWorker(
-        registry,
-        "w1",
-        new Dispatcher(List.of("default"), 1, Runnable::run, (job, release) -> {}),
-        runner);
+        registry, "w1", new Dispatcher(List.of("default"), 1, Runnable::run), runner);
     pipeline =
         pipeline(
             metrics,
