@@ -24,9 +24,9 @@ import org.jspecify.annotations.Nullable;
  * partition) by pausing partitions. A slot runs a {@link Job} through the job's own pipeline, so
  * nothing of a run goes back through the poll loop that took it.
  *
- * <p>A task whose type is over its rate limit ({@link RateLimiter}) is held aside, per queue and
- * type, in arrival order: it keeps no slot and blocks no other task of its queue, and a timer wakes
- * the dispatcher when its next start is due.
+ * <p>A task whose type is over its rate limit is held aside ({@link RateLimitHolds}): it keeps no
+ * slot and blocks no other task of its queue, and a timer wakes the dispatcher when its next start
+ * is due.
  */
 final class Dispatcher {
   /** Starts the dispatcher's next look at held tasks after a delay (a timer thread). */
@@ -35,27 +35,13 @@ final class Dispatcher {
     void after(long nanos, Runnable wake);
   }
 
-  /** Told how long each rate-limited task was held before it started. */
-  interface HeldObserver {
-    /** {@code job} waited {@code nanos} for its rate limit. */
-    void waited(Job job, long nanos);
-  }
-
-  private record Held(Job job, long since) {}
-
   private final Map<String, ArrayDeque<Job>> waiting = new LinkedHashMap<>();
   private final Map<TopicPartition, Integer> runningByPartition = new HashMap<>();
   private final Map<String, Integer> runningByQueue = new HashMap<>();
   private final int slots;
   private final Executor executor;
-  private final RateLimiter limiter;
-  private final LongSupplier nanoTime;
+  private final RateLimitHolds holds;
   private final Waker waker;
-  private final HeldObserver observer;
-  private final Map<String, Map<String, ArrayDeque<Held>>> held = new HashMap<>();
-  private final Map<TopicPartition, Integer> heldByPartition = new HashMap<>();
-  private long wakeAt = Long.MAX_VALUE;
-  private boolean wakePending;
   private int busy;
   private boolean closed;
 
@@ -88,18 +74,12 @@ final class Dispatcher {
       RateLimiter limiter,
       LongSupplier nanoTime,
       Waker waker,
-      HeldObserver observer) {
-    queues.forEach(
-        queue -> {
-          waiting.put(queue, new ArrayDeque<>());
-          held.put(queue, new LinkedHashMap<>());
-        });
+      RateLimitHolds.HeldObserver observer) {
+    queues.forEach(queue -> waiting.put(queue, new ArrayDeque<>()));
     this.slots = slots;
     this.executor = executor;
-    this.limiter = limiter;
-    this.nanoTime = nanoTime;
+    this.holds = new RateLimitHolds(queues, limiter, nanoTime, observer);
     this.waker = waker;
-    this.observer = observer;
   }
 
   /** Queues {@code job}; it starts as soon as a slot is free and no higher-priority task waits. */
@@ -208,18 +188,10 @@ final class Dispatcher {
   }
 
   private @Nullable Job pollHighest() {
-    if (limiter.isEmpty()) {
-      for (ArrayDeque<Job> queue : waiting.values()) {
-        Job job = queue.pollFirst();
-        if (job != null) {
-          return job;
-        }
-      }
-      return null;
-    }
-    long now = nanoTime.getAsLong();
+    boolean limited = holds.limited();
     for (Map.Entry<String, ArrayDeque<Job>> queue : waiting.entrySet()) {
-      Job job = pollLimited(queue.getKey(), queue.getValue(), now);
+      Job job =
+          limited ? holds.next(queue.getKey(), queue.getValue()) : queue.getValue().pollFirst();
       if (job != null) {
         return job;
       }
@@ -227,67 +199,17 @@ final class Dispatcher {
     return null;
   }
 
-  /**
-   * The next job of {@code queue} allowed to start at {@code now}: a held one whose start is due
-   * first (they are older), else the oldest waiting one, holding aside those over their limit.
-   */
-  private @Nullable Job pollLimited(String queue, ArrayDeque<Job> jobs, long now) {
-    Map<String, ArrayDeque<Held>> byTask = held.get(queue);
-    for (Map.Entry<String, ArrayDeque<Held>> entry : byTask.entrySet()) {
-      if (!entry.getValue().isEmpty() && limiter.tryAcquire(queue, entry.getKey(), now) == 0) {
-        Held first = entry.getValue().pollFirst();
-        unhold(first.job());
-        observer.waited(first.job(), now - first.since());
-        return first.job();
-      }
-    }
-    for (Job job = jobs.pollFirst(); job != null; job = jobs.pollFirst()) {
-      String task = job.task().task();
-      if (!limiter.limits(task)) {
-        return job;
-      }
-      ArrayDeque<Held> same = byTask.computeIfAbsent(task, t -> new ArrayDeque<>());
-      if (same.isEmpty() && limiter.tryAcquire(queue, task, now) == 0) {
-        return job;
-      }
-      same.addLast(new Held(job, now));
-      heldByPartition.merge(job.partition(), 1, Integer::sum);
-    }
-    return null;
-  }
-
-  private void unhold(Job job) {
-    heldByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
-  }
-
   /** With tasks held and nothing startable now: asks the waker to look again when one is due. */
   private void scheduleWake() {
-    if (heldByPartition.isEmpty()) {
+    long nanos = holds.wakeIn();
+    if (nanos < 0) {
       return;
     }
-    long now = nanoTime.getAsLong();
-    long soonest = Long.MAX_VALUE;
-    for (Map.Entry<String, Map<String, ArrayDeque<Held>>> queue : held.entrySet()) {
-      for (Map.Entry<String, ArrayDeque<Held>> task : queue.getValue().entrySet()) {
-        if (!task.getValue().isEmpty()) {
-          soonest = Math.min(soonest, limiter.waitNanos(queue.getKey(), task.getKey(), now));
-        }
-      }
-    }
-    if (soonest == Long.MAX_VALUE) {
-      return;
-    }
-    long at = now + soonest;
-    if (wakePending && at - wakeAt >= 0) {
-      return;
-    }
-    wakePending = true;
-    wakeAt = at;
     waker.after(
-        Math.max(soonest, 0),
+        nanos,
         () -> {
           synchronized (this) {
-            wakePending = false;
+            holds.woken();
           }
           pump();
         });
@@ -296,24 +218,24 @@ final class Dispatcher {
   /** This worker now owns {@code owned} of the {@code total} partitions of {@code queue}. */
   void share(String queue, int owned, int total) {
     synchronized (this) {
-      limiter.share(queue, owned, total);
+      holds.share(queue, owned, total);
     }
     pump();
   }
 
   /** Whether some task type is rate-limited. */
   boolean limited() {
-    return !limiter.isEmpty();
+    return holds.limited();
   }
 
   /** Tasks of {@code partition} held for their rate limit. */
   synchronized int held(TopicPartition partition) {
-    return heldByPartition.getOrDefault(partition, 0);
+    return holds.held(partition);
   }
 
   /** Tasks of {@code queue} held for their rate limit. */
   synchronized int held(String queue) {
-    return held.getOrDefault(queue, Map.of()).values().stream().mapToInt(ArrayDeque::size).sum();
+    return holds.held(queue);
   }
 
   private void release(Job job) {
@@ -340,18 +262,7 @@ final class Dispatcher {
         }
       }
     }
-    for (Map<String, ArrayDeque<Held>> byTask : held.values()) {
-      for (ArrayDeque<Held> jobs : byTask.values()) {
-        for (Iterator<Held> it = jobs.iterator(); it.hasNext(); ) {
-          Job job = it.next().job();
-          if (partitions.contains(job.partition())) {
-            it.remove();
-            unhold(job);
-            dropped.add(job);
-          }
-        }
-      }
-    }
+    holds.drop(partitions, dropped);
     return dropped;
   }
 
@@ -389,8 +300,7 @@ final class Dispatcher {
   synchronized void close() {
     closed = true;
     waiting.values().forEach(ArrayDeque::clear);
-    held.values().forEach(Map::clear);
-    heldByPartition.clear();
+    holds.clear();
   }
 
   /** The slots. */
