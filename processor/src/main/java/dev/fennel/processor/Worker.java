@@ -1,23 +1,15 @@
 package dev.fennel.processor;
 
-import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,17 +17,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,21 +36,20 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-  private static final String SCHEDULER = "scheduler";
   // How late a time limit may fire: limits are whole seconds or more.
   private static final Duration DEADLINE_TICK = Duration.ofMillis(10);
 
   private final WorkerConfig config;
+  private final WorkerClients clients;
   private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
   private final List<QueueConsumer> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
-  private final Path stateDir;
   private final ScheduledThreadPoolExecutor timers;
   private final ExecutorService slots;
   private @Nullable Producer<byte[], byte[]> producer;
   private @Nullable Dispatcher dispatcher;
-  private @Nullable KafkaStreams scheduler;
+  private @Nullable Scheduler scheduler;
   private @Nullable Revocations revocations;
   private @Nullable RateLimitBoard board;
   private @Nullable Heartbeat heartbeat;
@@ -85,11 +68,7 @@ public final class Worker implements AutoCloseable {
 
   private Worker(WorkerConfig config) {
     this.config = config;
-    try {
-      this.stateDir = Files.createTempDirectory("fennel-worker-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a state directory for the worker", e);
-    }
+    this.clients = new WorkerClients(config);
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("fennel-deadlines-"));
     timers.setRemoveOnCancelPolicy(true);
     this.slots =
@@ -116,42 +95,11 @@ public final class Worker implements AutoCloseable {
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
     Revocations revoked = startRevocations(clock, runner);
     TaskDecisions decisions = new TaskDecisions(config.policy(), revoked::isRevoked);
-    KafkaProducer<byte[], byte[]> kafkaProducer =
-        new KafkaProducer<>(
-            producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer();
     producer = kafkaProducer;
     bind(new KafkaClientMetrics(kafkaProducer), registry);
-    TaskPipeline.Emitter emitter =
-        (record, acknowledged) ->
-            kafkaProducer.send(
-                record,
-                (metadata, error) -> {
-                  if (error == null) {
-                    acknowledged.run();
-                  } else {
-                    fail(
-                        new IllegalStateException(
-                            "cannot write to "
-                                + record.topic()
-                                + ": "
-                                + error.getMessage()
-                                + "; the task is not committed and runs again after a restart",
-                            error));
-                  }
-                });
-    var throttleWait = WorkerMetrics.throttleWait(registry, config.name());
-    dispatcher =
-        new Dispatcher(
-            config.queues(),
-            config.concurrency(),
-            slots,
-            new RateLimiter(config.rateLimits()),
-            System::nanoTime,
-            (nanos, wake) -> timers.schedule(wake, nanos, TimeUnit.NANOSECONDS),
-            (job, nanos) ->
-                throttleWait
-                    .withTags("queue", job.queue(), "task", job.task().task())
-                    .record(nanos, TimeUnit.NANOSECONDS));
+    TaskPipeline.Emitter emitter = emitter(kafkaProducer);
+    dispatcher = newDispatcher(registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     startBoard(kafkaProducer, registry);
     Gauge.builder("fennel.revocations", revoked, Revocations::size)
@@ -175,9 +123,7 @@ public final class Worker implements AutoCloseable {
               metrics,
               clock,
               config.maxResultBytes());
-      KafkaConsumer<byte[], byte[]> consumer =
-          new KafkaConsumer<>(
-              consumerProperties(queue), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
           new QueueConsumer(
@@ -200,7 +146,7 @@ public final class Worker implements AutoCloseable {
         config.queues(),
         config.concurrency(),
         config.pool().name().toLowerCase(java.util.Locale.ROOT));
-    startScheduler(registry);
+    scheduler = Scheduler.start(clients, config.topics(), registry, this::fail);
     heartbeat =
         new Heartbeat(
             config.topics().workers(),
@@ -213,16 +159,49 @@ public final class Worker implements AutoCloseable {
     heartbeat.start();
   }
 
+  /** Sends outcome records to Kafka; a refused write stops the worker (nothing is committed). */
+  private TaskPipeline.Emitter emitter(Producer<byte[], byte[]> kafkaProducer) {
+    return (record, acknowledged) ->
+        kafkaProducer.send(
+            record,
+            (metadata, error) -> {
+              if (error == null) {
+                acknowledged.run();
+              } else {
+                fail(
+                    new IllegalStateException(
+                        "cannot write to "
+                            + record.topic()
+                            + ": "
+                            + error.getMessage()
+                            + "; the task is not committed and runs again after a restart",
+                        error));
+              }
+            });
+  }
+
+  /** The slots, shared by the queues, with rate-limited tasks woken by the deadline timer. */
+  private Dispatcher newDispatcher(MeterRegistry registry) {
+    var throttleWait = WorkerMetrics.throttleWait(registry, config.name());
+    return new Dispatcher(
+        config.queues(),
+        config.concurrency(),
+        slots,
+        new RateLimiter(config.rateLimits()),
+        System::nanoTime,
+        (nanos, wake) -> timers.schedule(wake, nanos, TimeUnit.NANOSECONDS),
+        (job, nanos) ->
+            throttleWait
+                .withTags("queue", job.queue(), "task", job.task().task())
+                .record(nanos, TimeUnit.NANOSECONDS));
+  }
+
   /**
    * Reads every revocation so far before the first task is taken, then follows the topic on a
    * thread of its own.
    */
   private Revocations startRevocations(Clock clock, TaskRunner runner) {
-    Properties props = common(config.name() + "-revocations");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> consumer = clients.revocations();
     Revocations reader =
         new Revocations(
             consumer,
@@ -257,11 +236,9 @@ public final class Worker implements AutoCloseable {
 
   /** Announces this worker's rate limits and compares them with the other workers'. */
   private void startBoard(Producer<byte[], byte[]> results, MeterRegistry registry) {
-    Properties props = common(config.name() + "-rate-limits");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     RateLimitBoard started =
         new RateLimitBoard(
-            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+            clients.rateLimits(),
             results,
             config.topics().rateLimits(),
             Clock.systemUTC(),
@@ -276,27 +253,6 @@ public final class Worker implements AutoCloseable {
     Thread thread = new Thread(started, "fennel-rate-limits");
     thread.setDaemon(true);
     thread.start();
-  }
-
-  private void startScheduler(MeterRegistry registry) {
-    scheduler =
-        new KafkaStreams(SchedulerTopology.build(config.topics(), registry), schedulerProperties());
-    scheduler.setUncaughtExceptionHandler(
-        exception -> {
-          if (KafkaClients.recoverable(exception)) {
-            log.warn("a scheduler thread died on a recoverable error; replacing it", exception);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-          }
-          fail(
-              new IllegalStateException(
-                  "the scheduler stopped: " + exception.getMessage(), exception));
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    KafkaStreamsMetrics binder =
-        new KafkaStreamsMetrics(scheduler, List.of(Tag.of("queue", SCHEDULER)));
-    binder.bindTo(registry);
-    binders.add(binder);
-    scheduler.start();
   }
 
   private void bind(KafkaClientMetrics binder, MeterRegistry registry) {
@@ -324,7 +280,7 @@ public final class Worker implements AutoCloseable {
         && !threads.isEmpty()
         && threads.stream().allMatch(Thread::isAlive)
         && scheduler != null
-        && scheduler.state() == KafkaStreams.State.RUNNING;
+        && scheduler.isRunning();
   }
 
   /**
@@ -368,8 +324,7 @@ public final class Worker implements AutoCloseable {
     }
     loops.forEach(QueueConsumer::closeIfNeverRun);
     if (scheduler != null) {
-      scheduler.close(
-          new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
+      scheduler.close();
     }
     if (producer != null) {
       producer.close(Duration.ofSeconds(30));
@@ -386,57 +341,11 @@ public final class Worker implements AutoCloseable {
     }
     timers.shutdownNow();
     slots.shutdownNow();
-    deleteRecursively(stateDir);
-  }
-
-  private Properties common(@Nullable String clientId) {
-    return KafkaClients.common(config.bootstrapServers(), config.kafka(), clientId);
-  }
-
-  private Properties producerProperties() {
-    Properties props = common(config.name() + "-results");
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
-    return props;
-  }
-
-  private Properties consumerProperties(String queue) {
-    // The client id names the worker in GET /queues: "<worker>-<queue>".
-    Properties props = common(null);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config.topics(), queue));
-    // Incremental rebalances: a worker joining or leaving moves only the partitions that change
-    // owner,
-    // so running tasks elsewhere are not disturbed.
-    props.putIfAbsent(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        CooperativeStickyAssignor.class.getName());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // The scheduler writes transactionally: never run a task from an aborted transaction.
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return props;
   }
 
   /** The consumer group of a queue's workers, e.g. {@code fennel-worker-high}. */
   static String groupId(Topics topics, String queue) {
     return topics.applicationId("worker-" + queue);
-  }
-
-  private Properties schedulerProperties() {
-    Properties props = common(config.name() + "-" + SCHEDULER);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(SCHEDULER));
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(SCHEDULER).toString());
-    props.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-    props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    return props;
   }
 
   private static ThreadFactory daemon(String prefix) {
@@ -446,13 +355,5 @@ public final class Worker implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     };
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    } catch (IOException e) {
-      log.debug("could not delete {}", dir, e);
-    }
   }
 }

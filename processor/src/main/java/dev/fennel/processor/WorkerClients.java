@@ -1,0 +1,95 @@
+package dev.fennel.processor;
+
+import dev.fennel.admin.KafkaClients;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Kafka clients of one worker and their settings: every client id starts with the worker's
+ * name, and every client gets the pass-through settings of {@link WorkerConfig#kafka()}.
+ */
+final class WorkerClients {
+  /** The scheduler's name in its application id, client id, state directory and metrics. */
+  static final String SCHEDULER = "scheduler";
+
+  private final WorkerConfig config;
+
+  WorkerClients(WorkerConfig config) {
+    this.config = config;
+  }
+
+  /** The producer of every outcome record: results, scheduled retries, dead letters, beats. */
+  KafkaProducer<byte[], byte[]> producer() {
+    Properties props = common(config.name() + "-results");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** The poll loop's consumer of {@code queue}, in the queue's group. */
+  KafkaConsumer<byte[], byte[]> queue(String queue) {
+    // The client id names the worker in GET /queues: "<worker>-<queue>".
+    Properties props = common(null);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, Worker.groupId(config.topics(), queue));
+    // Incremental rebalances: a worker joining or leaving moves only the partitions that change
+    // owner, so running tasks elsewhere are not disturbed.
+    props.putIfAbsent(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // The scheduler writes transactionally: never run a task from an aborted transaction.
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return consumer(props);
+  }
+
+  /** The consumer of the revocations topic: outside any group, from the topic's start. */
+  KafkaConsumer<byte[], byte[]> revocations() {
+    Properties props = common(config.name() + "-revocations");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return consumer(props);
+  }
+
+  /** The consumer of the rate-limits board (it seeks where it needs to). */
+  KafkaConsumer<byte[], byte[]> rateLimits() {
+    Properties props = common(config.name() + "-rate-limits");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return consumer(props);
+  }
+
+  /** The settings of the scheduler, the Streams app that releases due tasks. */
+  Properties scheduler(Path stateDir) {
+    Properties props = common(config.name() + "-" + SCHEDULER);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(SCHEDULER));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(SCHEDULER).toString());
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return props;
+  }
+
+  private Properties common(@Nullable String clientId) {
+    return KafkaClients.common(config.bootstrapServers(), config.kafka(), clientId);
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(Properties props) {
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+}
