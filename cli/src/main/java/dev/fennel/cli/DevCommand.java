@@ -137,7 +137,7 @@ final class DevCommand implements Callable<Integer> {
                   + " with "
                   + config.concurrency()
                   + " "
-                  + config.pool().name().toLowerCase(java.util.Locale.ROOT)
+                  + config.pool()
                   + " slot(s)");
       System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
       System.out.println("  live page  " + apiUrl + "/");

@@ -36,7 +36,7 @@ public final class Fennel {
 
   /** Runs the command line and returns its exit status. */
   static int run(String... args) {
-    CommandLine cli = new CommandLine(new Fennel());
+    CommandLine cli = commandLine();
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
@@ -51,5 +51,13 @@ public final class Fennel {
           return e instanceof IllegalArgumentException ? 2 : 1;
         });
     return cli.execute(args);
+  }
+
+  /** The command line with its parsing rules, before it runs anything. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Fennel());
+    // Enum options are spelled in lower case (--pool virtual, --mode cpu), as the help shows them.
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli;
   }
 }

@@ -91,7 +91,7 @@ final class WorkerCommand implements Callable<Integer> {
             + " with "
             + config.concurrency()
             + " "
-            + config.pool().name().toLowerCase(java.util.Locale.ROOT)
+            + config.pool()
             + " slot(s)"
             + (metrics == null
                 ? ""

@@ -10,7 +10,6 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
@@ -43,7 +42,7 @@ final class WorkerOptions {
       description =
           "What runs tasks: threads (platform threads, for CPU-bound tasks) or virtual (virtual threads, for "
               + "I/O-bound tasks; -c in the hundreds or thousands is fine) (env FENNEL_POOL; default ${DEFAULT-VALUE}).")
-  String pool;
+  WorkerConfig.Pool pool;
 
   @Option(
       names = "--buffer",
@@ -186,21 +185,13 @@ final class WorkerOptions {
   }
 
   WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
-    WorkerConfig.Pool chosen =
-        switch (pool.trim().toLowerCase(Locale.ROOT)) {
-          case "threads" -> WorkerConfig.Pool.THREADS;
-          case "virtual" -> WorkerConfig.Pool.VIRTUAL;
-          default ->
-              throw new IllegalArgumentException(
-                  "--pool must be threads or virtual, was '" + pool + "'");
-        };
     if (concurrency < 0) {
       throw new IllegalArgumentException("--concurrency must be 1 or more, was " + concurrency);
     }
     int slots =
         concurrency > 0
             ? concurrency
-            : chosen == WorkerConfig.Pool.VIRTUAL
+            : pool == WorkerConfig.Pool.VIRTUAL
                 ? 100
                 : Runtime.getRuntime().availableProcessors();
     List<String> served = queues.stream().map(String::trim).toList();
@@ -210,7 +201,7 @@ final class WorkerOptions {
         topics,
         served,
         slots,
-        chosen,
+        pool,
         buffer,
         name != null ? name : hostName(),
         layout,

@@ -10,10 +10,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+/** The worker's options as fennel parses them, and the configuration they make. */
 class WorkerOptionsTest {
+  private static WorkerOptions worker(String... args) {
+    String[] line = new String[args.length + 1];
+    line[0] = "worker";
+    System.arraycopy(args, 0, line, 1, args.length);
+    CommandLine.ParseResult parsed = Fennel.commandLine().parseArgs(line);
+    return ((WorkerCommand) parsed.subcommand().commandSpec().userObject()).worker;
+  }
+
   private static WorkerConfig config(String... args) {
-    WorkerOptions options = CommandLine.populateCommand(new WorkerOptions(), args);
-    return options.toConfig("localhost:9092", Topics.defaults(), Map.of());
+    return worker(args).toConfig("localhost:9092", Topics.defaults(), Map.of());
   }
 
   @Test
@@ -33,5 +41,34 @@ class WorkerOptionsTest {
     assertThatThrownBy(() -> config("--time-limit", "-1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("--time-limit must be a number of seconds, was -1.0");
+  }
+
+  @Test
+  void thePoolIsSpelledInAnyCaseAndAVirtualPoolHasAHundredSlotsByDefault() {
+    assertThat(config("--pool", "virtual").pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
+    assertThat(config("--pool", "VIRTUAL").concurrency()).isEqualTo(100);
+    assertThat(config("--pool", "Threads", "-c", "3").pool()).isEqualTo(WorkerConfig.Pool.THREADS);
+    assertThat(config("--pool", "threads", "-c", "3").concurrency()).isEqualTo(3);
+  }
+
+  @Test
+  void anUnknownPoolIsRefusedNamingTheAllowedValues() {
+    assertThatThrownBy(() -> worker("--pool", "fibers"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--pool")
+        .hasMessageContaining("THREADS, VIRTUAL")
+        .hasMessageContaining("'fibers'");
+  }
+
+  @Test
+  void theBenchModeIsAnEnumSpelledInLowerCase() {
+    CommandLine.ParseResult parsed = Fennel.commandLine().parseArgs("bench", "--mode", "cpu");
+    BenchCommand bench = (BenchCommand) parsed.subcommand().commandSpec().userObject();
+
+    assertThat(bench.mode).isEqualTo(BenchCommand.Mode.CPU);
+    assertThat(bench.mode.toString()).isEqualTo("cpu");
+    assertThatThrownBy(() -> Fennel.commandLine().parseArgs("bench", "--mode", "speed"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("THROUGHPUT, LATENCY, CPU, PRIORITY, HOL, IO, FETCH");
   }
 }

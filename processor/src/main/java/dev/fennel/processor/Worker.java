@@ -145,7 +145,7 @@ public final class Worker implements AutoCloseable {
         config.name(),
         config.queues(),
         config.concurrency(),
-        config.pool().name().toLowerCase(java.util.Locale.ROOT));
+        config.pool());
     scheduler = Scheduler.start(clients, config.topics(), registry, this::fail);
     heartbeat =
         new Heartbeat(

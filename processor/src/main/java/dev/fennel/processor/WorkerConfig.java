@@ -6,6 +6,7 @@ import dev.fennel.protocol.Topics;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -62,7 +63,13 @@ public record WorkerConfig(
      * Virtual threads: for I/O-bound tasks (HTTP calls, databases); {@code concurrency} in the
      * hundreds or thousands.
      */
-    VIRTUAL
+    VIRTUAL;
+
+    /** Its spelling on the command line and in logs: {@code threads} or {@code virtual}. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   /** The most tasks one worker may run at once. */
