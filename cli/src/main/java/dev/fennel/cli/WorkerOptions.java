@@ -5,8 +5,6 @@ import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -188,39 +186,30 @@ final class WorkerOptions {
     if (concurrency < 0) {
       throw new IllegalArgumentException("--concurrency must be 1 or more, was " + concurrency);
     }
-    int slots =
-        concurrency > 0
-            ? concurrency
-            : pool == WorkerConfig.Pool.VIRTUAL
-                ? 100
-                : Runtime.getRuntime().availableProcessors();
-    List<String> served = queues.stream().map(String::trim).toList();
-    TopicLayout layout = new TopicLayout(partitions, partitions, replicationFactor);
-    return new WorkerConfig(
-        bootstrap,
-        topics,
-        served,
-        slots,
-        pool,
-        buffer,
-        name != null ? name : hostName(),
-        layout,
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
-        lingerMs,
-        policy(),
-        kafka,
-        List.of(),
-        seconds("--shutdown-timeout", shutdownTimeout),
-        RateLimit.parseAll(rateLimits),
-        hours("--revoke-retention", revokeRetentionHours));
+    WorkerConfig.Builder config =
+        WorkerConfig.builder(bootstrap)
+            .topics(topics)
+            .queues(queues.stream().map(String::trim).toList())
+            .pool(pool)
+            .buffer(buffer)
+            .layout(new TopicLayout(partitions, partitions, replicationFactor))
+            .lingerMs(lingerMs)
+            .policy(policy())
+            .kafka(kafka)
+            .shutdownTimeout(seconds("--shutdown-timeout", shutdownTimeout))
+            .rateLimits(RateLimit.parseAll(rateLimits))
+            .revokeRetention(hours("--revoke-retention", revokeRetentionHours));
+    if (concurrency > 0) {
+      config.concurrency(concurrency);
+    }
+    if (name != null) {
+      config.name(name);
+    }
+    return config.build();
   }
 
+  /** This host's name, made a valid worker name: the default of {@code --name}. */
   static String hostName() {
-    try {
-      String host = InetAddress.getLocalHost().getHostName();
-      return host.replaceAll("[^A-Za-z0-9._@-]", "-");
-    } catch (UnknownHostException e) {
-      return "worker";
-    }
+    return WorkerConfig.defaultName();
   }
 }

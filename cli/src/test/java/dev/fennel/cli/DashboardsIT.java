@@ -141,8 +141,12 @@ class DashboardsIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     PrometheusMeterRegistry registry = Metrics.registry("dev", "dashboards-it");
     WorkerConfig config =
-        WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
-            .withPolicy(
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(Topics.STANDARD_QUEUES)
+            .concurrency(1)
+            .name("it")
+            .policy(
                 new TaskPolicy(
                     Duration.ofMinutes(5),
                     Duration.ofMinutes(30),
@@ -151,7 +155,8 @@ class DashboardsIT {
                     Duration.ofSeconds(1)))
             // The 20 fib tasks a queue gets at once wait for their turn: the rate-limit panels get
             // samples.
-            .withRateLimits(Map.of("fib", RateLimit.parse("50/s")));
+            .rateLimits(Map.of("fib", RateLimit.parse("50/s")))
+            .build();
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
         ResultsApi api =

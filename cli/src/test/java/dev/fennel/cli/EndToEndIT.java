@@ -53,8 +53,13 @@ class EndToEndIT {
       Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       WorkerConfig config =
-          WorkerConfig.of(broker.bootstrapServers(), topics, Topics.STANDARD_QUEUES, 1, "it")
-              .withPool(pool, pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2);
+          WorkerConfig.builder(broker.bootstrapServers())
+              .topics(topics)
+              .queues(Topics.STANDARD_QUEUES)
+              .name("it")
+              .pool(pool)
+              .concurrency(pool == WorkerConfig.Pool.VIRTUAL ? 64 : 2)
+              .build();
       Worker worker = Worker.start(config, registry);
       ResultsApi api =
           ResultsApi.start(

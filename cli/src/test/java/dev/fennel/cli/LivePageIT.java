@@ -109,8 +109,13 @@ class LivePageIT {
             Duration.ofMinutes(10),
             Duration.ofMinutes(10));
     WorkerConfig workerConfig =
-        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "default"), 2, WORKER)
-            .withPolicy(policy);
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("high", "default"))
+            .concurrency(2)
+            .name(WORKER)
+            .policy(policy)
+            .build();
     ApiConfig apiConfig =
         ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

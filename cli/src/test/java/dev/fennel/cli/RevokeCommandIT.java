@@ -30,7 +30,12 @@ class RevokeCommandIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     try (Worker worker =
             Worker.start(
-                WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "cli"),
+                WorkerConfig.builder(broker.bootstrapServers())
+                    .topics(topics)
+                    .queues(List.of("default"))
+                    .concurrency(1)
+                    .name("cli")
+                    .build(),
                 new SimpleMeterRegistry());
         ResultsApi api =
             ResultsApi.start(

@@ -49,7 +49,12 @@ class SubmitCommandIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     try (Worker worker =
         Worker.start(
-            WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "cli"),
+            WorkerConfig.builder(broker.bootstrapServers())
+                .topics(topics)
+                .queues(List.of("default"))
+                .concurrency(1)
+                .name("cli")
+                .build(),
             new SimpleMeterRegistry())) {
       await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
 

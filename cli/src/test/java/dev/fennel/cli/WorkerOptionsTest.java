@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.Topics;
@@ -22,6 +23,16 @@ class WorkerOptionsTest {
 
   private static WorkerConfig config(String... args) {
     return worker(args).toConfig("localhost:9092", Topics.defaults(), Map.of());
+  }
+
+  @Test
+  void theCommandsDefaultsAreTheBuildersDefaults() {
+    assumeTrue(
+        System.getenv().keySet().stream().noneMatch(name -> name.startsWith("FENNEL_")),
+        "FENNEL_ variables in the environment change the command's defaults");
+
+    assertThat(config()).isEqualTo(WorkerConfig.builder("localhost:9092").build());
+    assertThat(config().lingerMs()).isZero();
   }
 
   @Test
@@ -46,7 +57,8 @@ class WorkerOptionsTest {
   @Test
   void thePoolIsSpelledInAnyCaseAndAVirtualPoolHasAHundredSlotsByDefault() {
     assertThat(config("--pool", "virtual").pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
-    assertThat(config("--pool", "VIRTUAL").concurrency()).isEqualTo(100);
+    assertThat(config("--pool", "VIRTUAL").concurrency())
+        .isEqualTo(WorkerConfig.DEFAULT_VIRTUAL_CONCURRENCY);
     assertThat(config("--pool", "Threads", "-c", "3").pool()).isEqualTo(WorkerConfig.Pool.THREADS);
     assertThat(config("--pool", "threads", "-c", "3").concurrency()).isEqualTo(3);
   }

@@ -71,7 +71,12 @@ class WorkflowCommandIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     PrometheusMeterRegistry registry = Metrics.registry("dev", "workflow-it");
     WorkerConfig config =
-        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 2, "wf");
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(2)
+            .name("wf")
+            .build();
     try (Worker worker = Worker.start(config, registry);
         Coordinator coordinator = Coordinators.start(config, registry);
         ResultsApi api =

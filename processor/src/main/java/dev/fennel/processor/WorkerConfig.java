@@ -3,15 +3,21 @@ package dev.fennel.processor;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a worker process is told at start-up, validated here.
+ * Everything a worker process is told at start-up, validated here. Build one with {@link #builder},
+ * whose defaults are those of {@code fennel worker}, or change some settings of one with {@link
+ * #toBuilder()}. The file is one piece over 350 lines: the record, its checks and its builder name
+ * each setting once, side by side.
  *
  * @param bootstrapServers Kafka's address, {@code host:port[,host:port…]}
  * @param topics topic names (prefix)
@@ -75,6 +81,12 @@ public record WorkerConfig(
   /** The most tasks one worker may run at once. */
   public static final int MAX_CONCURRENCY = 100_000;
 
+  /** Slots of a virtual-thread worker by default (a platform-thread one has one per core). */
+  public static final int DEFAULT_VIRTUAL_CONCURRENCY = 100;
+
+  /** How long the results producer waits to fill a batch by default: not at all. */
+  public static final int DEFAULT_LINGER_MS = 0;
+
   /** Task messages buffered per partition by default. */
   public static final int DEFAULT_BUFFER = 1_000;
 
@@ -89,7 +101,7 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
     }
-    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(topics, "topics are not set");
     if (queues == null || queues.isEmpty()) {
       throw new IllegalArgumentException("a worker needs at least one queue to serve");
     }
@@ -102,7 +114,7 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "concurrency must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
     }
-    Objects.requireNonNull(pool, "pool");
+    Objects.requireNonNull(pool, "pool is not set: threads or virtual");
     if (buffer < 1) {
       throw new IllegalArgumentException(
           "buffer must be 1 or more task messages per partition, was " + buffer);
@@ -111,7 +123,7 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "worker name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ @ -");
     }
-    Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(layout, "topic layout is not set");
     if (maxResultBytes < 1024) {
       throw new IllegalArgumentException(
           "max result bytes must be at least 1024, was " + maxResultBytes);
@@ -119,7 +131,7 @@ public record WorkerConfig(
     if (lingerMs < 0) {
       throw new IllegalArgumentException("linger ms must be 0 or more, was " + lingerMs);
     }
-    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(policy, "task policy is not set");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
     if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
@@ -135,110 +147,216 @@ public record WorkerConfig(
 
   /**
    * A worker serving {@code queues} (highest priority first) with {@code concurrency} threads,
-   * defaults for the rest.
+   * defaults for the rest: {@code builder(bootstrapServers).topics(topics).queues(queues)
+   * .concurrency(concurrency).name(name).build()}.
    */
   public static WorkerConfig of(
       String bootstrapServers, Topics topics, List<String> queues, int concurrency, String name) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        Pool.THREADS,
-        DEFAULT_BUFFER,
-        name,
-        TopicLayout.DEFAULT,
-        DEFAULT_MAX_RESULT_BYTES,
-        1,
-        TaskPolicy.DEFAULT,
-        Map.of(),
-        List.of(),
-        DEFAULT_SHUTDOWN_TIMEOUT,
-        Map.of(),
-        TopicAdmin.DEFAULT_REVOKE_RETENTION);
+    return builder(bootstrapServers)
+        .topics(topics)
+        .queues(queues)
+        .concurrency(concurrency)
+        .name(name)
+        .build();
   }
 
-  /** This configuration with more handlers registered in code. */
-  public WorkerConfig withHandlers(List<TaskHandler> extra) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        pool,
-        buffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        policy,
-        kafka,
-        extra,
-        shutdownTimeout,
-        rateLimits,
-        revokeRetention);
+  /**
+   * A builder for a worker on {@code bootstrapServers}, with the defaults of {@code fennel worker}:
+   * queues {@code high,default,low}, one slot per core on platform threads, {@code fennel.} topics,
+   * the host's name.
+   */
+  public static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
   }
 
-  /** This configuration with other time limits and retry backoff. */
-  public WorkerConfig withPolicy(TaskPolicy newPolicy) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        pool,
-        buffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        newPolicy,
-        kafka,
-        handlers,
-        shutdownTimeout,
-        rateLimits,
-        revokeRetention);
+  /** A builder holding every setting of this configuration, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  /** This configuration with another pool and concurrency. */
-  public WorkerConfig withPool(Pool newPool, int newConcurrency) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        newConcurrency,
-        newPool,
-        buffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        policy,
-        kafka,
-        handlers,
-        shutdownTimeout,
-        rateLimits,
-        revokeRetention);
+  /** This host's name, made a valid worker name: the default {@link #name()}. */
+  public static String defaultName() {
+    try {
+      String host = InetAddress.getLocalHost().getHostName();
+      return host.replaceAll("[^A-Za-z0-9._@-]", "-");
+    } catch (UnknownHostException e) {
+      return "worker";
+    }
   }
 
-  /** This configuration with rate limits (task name → limit) for the whole cluster. */
-  public WorkerConfig withRateLimits(Map<String, RateLimit> newRateLimits) {
-    return new WorkerConfig(
-        bootstrapServers,
-        topics,
-        queues,
-        concurrency,
-        pool,
-        buffer,
-        name,
-        layout,
-        maxResultBytes,
-        lingerMs,
-        policy,
-        kafka,
-        handlers,
-        shutdownTimeout,
-        newRateLimits,
-        revokeRetention);
+  /**
+   * Collects a worker's settings; {@link #build()} checks them as the constructor does. Every
+   * default is the default of the same {@code fennel worker} option.
+   */
+  public static final class Builder {
+    private String bootstrapServers;
+    private Topics topics = Topics.defaults();
+    private List<String> queues = Topics.STANDARD_QUEUES;
+    private @Nullable Integer concurrency;
+    private Pool pool = Pool.THREADS;
+    private int buffer = DEFAULT_BUFFER;
+    private @Nullable String name;
+    private TopicLayout layout = TopicLayout.DEFAULT;
+    private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
+    private int lingerMs = DEFAULT_LINGER_MS;
+    private TaskPolicy policy = TaskPolicy.DEFAULT;
+    private Map<String, String> kafka = Map.of();
+    private List<TaskHandler> handlers = List.of();
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private Map<String, RateLimit> rateLimits = Map.of();
+    private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
+
+    private Builder(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    private Builder(WorkerConfig from) {
+      bootstrapServers = from.bootstrapServers;
+      topics = from.topics;
+      queues = from.queues;
+      concurrency = from.concurrency;
+      pool = from.pool;
+      buffer = from.buffer;
+      name = from.name;
+      layout = from.layout;
+      maxResultBytes = from.maxResultBytes;
+      lingerMs = from.lingerMs;
+      policy = from.policy;
+      kafka = from.kafka;
+      handlers = from.handlers;
+      shutdownTimeout = from.shutdownTimeout;
+      rateLimits = from.rateLimits;
+      revokeRetention = from.revokeRetention;
+    }
+
+    /** Sets Kafka's address, {@code host:port[,host:port…]}. */
+    public Builder bootstrapServers(String newBootstrapServers) {
+      bootstrapServers = newBootstrapServers;
+      return this;
+    }
+
+    /** Sets the topic names (default: prefix {@code fennel.}). */
+    public Builder topics(Topics newTopics) {
+      topics = newTopics;
+      return this;
+    }
+
+    /** Sets the queues served, highest priority first (default {@code high, default, low}). */
+    public Builder queues(List<String> newQueues) {
+      queues = newQueues;
+      return this;
+    }
+
+    /**
+     * Sets how many tasks run at once (default: one per core with {@link Pool#THREADS}, {@value
+     * WorkerConfig#DEFAULT_VIRTUAL_CONCURRENCY} with {@link Pool#VIRTUAL}).
+     */
+    public Builder concurrency(int newConcurrency) {
+      concurrency = newConcurrency;
+      return this;
+    }
+
+    /** Sets what runs tasks (default {@link Pool#THREADS}). */
+    public Builder pool(Pool newPool) {
+      pool = newPool;
+      return this;
+    }
+
+    /** Sets the task messages per partition taken and not finished, at most (default 1000). */
+    public Builder buffer(int newBuffer) {
+      buffer = newBuffer;
+      return this;
+    }
+
+    /** Sets this worker's name (default: {@link #defaultName()}, the host's). */
+    public Builder name(String newName) {
+      name = newName;
+      return this;
+    }
+
+    /** Sets the partitions and replication of topics created at start (default 12, broker's). */
+    public Builder layout(TopicLayout newLayout) {
+      layout = newLayout;
+      return this;
+    }
+
+    /**
+     * Sets the largest encoded result written (default {@value
+     * WorkerConfig#DEFAULT_MAX_RESULT_BYTES}).
+     */
+    public Builder maxResultBytes(int newMaxResultBytes) {
+      maxResultBytes = newMaxResultBytes;
+      return this;
+    }
+
+    /** Sets how long the results producer waits to fill a batch (default 0: sends at once). */
+    public Builder lingerMs(int newLingerMs) {
+      lingerMs = newLingerMs;
+      return this;
+    }
+
+    /** Sets the time limits and retry backoff (default {@link TaskPolicy#DEFAULT}). */
+    public Builder policy(TaskPolicy newPolicy) {
+      policy = newPolicy;
+      return this;
+    }
+
+    /** Sets extra Kafka client settings, passed through as they are (default none). */
+    public Builder kafka(Map<String, String> newKafka) {
+      kafka = newKafka;
+      return this;
+    }
+
+    /** Sets the tasks registered in code, beside built-ins and ServiceLoader's (default none). */
+    public Builder handlers(List<TaskHandler> newHandlers) {
+      handlers = newHandlers;
+      return this;
+    }
+
+    /** Sets how long a stopping worker lets its running tasks finish (default 60 s). */
+    public Builder shutdownTimeout(Duration newShutdownTimeout) {
+      shutdownTimeout = newShutdownTimeout;
+      return this;
+    }
+
+    /** Sets the rate limits, task name → limit for the whole cluster (default none). */
+    public Builder rateLimits(Map<String, RateLimit> newRateLimits) {
+      rateLimits = newRateLimits;
+      return this;
+    }
+
+    /** Sets how long a revocation counts (default 7 days). */
+    public Builder revokeRetention(Duration newRevokeRetention) {
+      revokeRetention = newRevokeRetention;
+      return this;
+    }
+
+    /**
+     * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
+     * what is allowed when one is out of range.
+     */
+    public WorkerConfig build() {
+      return new WorkerConfig(
+          bootstrapServers,
+          topics,
+          queues,
+          concurrency != null
+              ? concurrency
+              : pool == Pool.VIRTUAL
+                  ? DEFAULT_VIRTUAL_CONCURRENCY
+                  : Runtime.getRuntime().availableProcessors(),
+          pool,
+          buffer,
+          name != null ? name : defaultName(),
+          layout,
+          maxResultBytes,
+          lingerMs,
+          policy,
+          kafka,
+          handlers,
+          shutdownTimeout,
+          rateLimits,
+          revokeRetention);
+    }
   }
 }

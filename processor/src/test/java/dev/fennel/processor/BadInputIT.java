@@ -55,8 +55,13 @@ class BadInputIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     WorkerConfig config =
-        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "bad")
-            .withHandlers(List.of(new Blowup()));
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(1)
+            .name("bad")
+            .handlers(List.of(new Blowup()))
+            .build();
 
     List<String> deadLetters =
         List.of(

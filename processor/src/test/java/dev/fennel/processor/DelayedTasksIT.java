@@ -51,8 +51,13 @@ class DelayedTasksIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     worker =
         Worker.start(
-            WorkerConfig.of(broker.bootstrapServers(), topics, List.of("default"), 1, "delay")
-                .withPolicy(POLICY),
+            WorkerConfig.builder(broker.bootstrapServers())
+                .topics(topics)
+                .queues(List.of("default"))
+                .concurrency(1)
+                .name("delay")
+                .policy(POLICY)
+                .build(),
             new SimpleMeterRegistry());
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
     client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));

@@ -64,7 +64,14 @@ class RevokeIT {
   private void startWorker(String name) {
     registry = new SimpleMeterRegistry();
     worker =
-        Worker.start(WorkerConfig.of(bootstrap, topics, List.of("default"), 2, name), registry);
+        Worker.start(
+            WorkerConfig.builder(bootstrap)
+                .topics(topics)
+                .queues(List.of("default"))
+                .concurrency(2)
+                .name(name)
+                .build(),
+            registry);
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
   }
 

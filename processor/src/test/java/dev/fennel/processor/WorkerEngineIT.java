@@ -96,23 +96,13 @@ class WorkerEngineIT {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     TopicLayout onePartition = new TopicLayout(1, 3, (short) -1);
     WorkerConfig config =
-        new WorkerConfig(
-            broker.bootstrapServers(),
-            topics,
-            List.of("default"),
-            4,
-            WorkerConfig.Pool.THREADS,
-            WorkerConfig.DEFAULT_BUFFER,
-            "engine",
-            onePartition,
-            WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
-            1,
-            TaskPolicy.DEFAULT,
-            Map.of(),
-            List.of(),
-            WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT,
-            Map.of(),
-            java.time.Duration.ofDays(7));
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(4)
+            .name("engine")
+            .layout(onePartition)
+            .build();
     TaskClient client = start(broker, config);
 
     String slow = client.submit("sleep", TaskClient.Options.NONE, 6).id();
@@ -144,7 +134,12 @@ class WorkerEngineIT {
       throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     WorkerConfig config =
-        WorkerConfig.of(broker.bootstrapServers(), topics, List.of("high", "low"), 1, "prio");
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("high", "low"))
+            .concurrency(1)
+            .name("prio")
+            .build();
     TaskClient client = start(broker, config);
     // Both queues' consumers are in their groups and polling before the test starts.
     String warmHigh = client.submit("echo", TaskClient.Options.NONE.withQueue("high"), 1).id();
