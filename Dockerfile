@@ -5,6 +5,7 @@ WORKDIR /src
 COPY pom.xml .
 COPY .mvn .mvn
 COPY build build
+COPY task-api task-api
 COPY protocol protocol
 COPY kafka-admin kafka-admin
 COPY dev-broker dev-broker

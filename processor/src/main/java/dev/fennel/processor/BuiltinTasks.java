@@ -3,6 +3,10 @@ package dev.fennel.processor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
+import dev.fennel.task.BadArguments;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskFailed;
+import dev.fennel.task.TaskHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -99,7 +103,7 @@ final class BuiltinTasks {
     @Override
     public JsonNode run(TaskArgs args) {
       JsonNode message = args.get(0, "message");
-      throw new TaskFailedException(
+      throw new TaskFailed(
           message == null || message.isNull() ? "failed on purpose" : message.asText());
     }
   }
@@ -118,7 +122,7 @@ final class BuiltinTasks {
     public JsonNode run(TaskArgs args) {
       JsonNode numbers = args.require(0, "numbers");
       if (!numbers.isArray()) {
-        throw new TaskArgs.BadArgumentsException(
+        throw new BadArguments(
             "sum needs a JSON array of numbers, e.g. [[1, 2, 3]]; was " + numbers.getNodeType());
       }
       long whole = 0;
@@ -127,8 +131,7 @@ final class BuiltinTasks {
       for (int i = 0; i < numbers.size(); i++) {
         JsonNode n = numbers.get(i);
         if (!n.isNumber()) {
-          throw new TaskArgs.BadArgumentsException(
-              "sum adds numbers; element " + i + " is " + n.getNodeType());
+          throw new BadArguments("sum adds numbers; element " + i + " is " + n.getNodeType());
         }
         if (integral && n.canConvertToLong() && n.isIntegralNumber()) {
           whole = Math.addExact(whole, n.longValue());
@@ -140,15 +143,6 @@ final class BuiltinTasks {
       return integral
           ? LongNode.valueOf(whole)
           : JsonNodeFactory.instance.numberNode(whole + fraction);
-    }
-  }
-
-  /** What {@code fail} throws. */
-  static final class TaskFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    TaskFailedException(String message) {
-      super(message, null, false, false);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.task.TaskHandler;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

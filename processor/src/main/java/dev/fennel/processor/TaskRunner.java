@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
+import dev.fennel.task.BadArguments;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -164,9 +167,8 @@ final class TaskRunner {
               clock.instant()),
           false);
     }
-    if (error instanceof TaskArgs.BadArgumentsException bad) {
-      return new Ran(
-          failure(task, worker, started, new TaskError("BadArguments", bad.getMessage())), false);
+    if (error instanceof BadArguments) {
+      return new Ran(failure(task, worker, started, errorOf(error)), false);
     }
     if (error instanceof InterruptedException) {
       return new Ran(
@@ -208,8 +210,7 @@ final class TaskRunner {
   }
 
   static TaskError errorOf(Throwable e) {
-    String type =
-        e instanceof BuiltinTasks.TaskFailedException ? "TaskFailed" : e.getClass().getSimpleName();
+    String type = e.getClass().getSimpleName();
     String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     if (message.length() > 2000) {
       message = message.substring(0, 2000) + "…";

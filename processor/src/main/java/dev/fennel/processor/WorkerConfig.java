@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.task.TaskHandler;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

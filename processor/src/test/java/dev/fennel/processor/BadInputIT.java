@@ -9,6 +9,8 @@ import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.fennel.task.BadArguments;
+import dev.fennel.task.TaskArgs;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,10 +48,9 @@ class BuiltinTasksTest {
     assertThat(new BuiltinTasks.Sum().run(args(List.of(1, 0.5))).asDouble()).isEqualTo(1.5);
     assertThat(new BuiltinTasks.Sum().run(args(List.of())).asLong()).isZero();
     assertThatThrownBy(() -> new BuiltinTasks.Sum().run(args(List.of(1, "two"))))
-        .isInstanceOf(TaskArgs.BadArgumentsException.class)
+        .isInstanceOf(BadArguments.class)
         .hasMessageContaining("element 1");
-    assertThatThrownBy(() -> new BuiltinTasks.Sum().run(args(3)))
-        .isInstanceOf(TaskArgs.BadArgumentsException.class);
+    assertThatThrownBy(() -> new BuiltinTasks.Sum().run(args(3))).isInstanceOf(BadArguments.class);
   }
 
   @Test

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

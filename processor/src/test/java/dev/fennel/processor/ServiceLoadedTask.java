@@ -2,6 +2,8 @@ package dev.fennel.processor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
 
 /** Registered only through META-INF/services in the test resources, as a user's jar would. */
 public final class ServiceLoadedTask implements TaskHandler {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskResult;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

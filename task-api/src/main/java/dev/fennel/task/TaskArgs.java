@@ -1,12 +1,13 @@
-package dev.fennel.processor;
+package dev.fennel.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The arguments of one task run, with helpers that fail the task with a clear message when an
- * argument is missing or of the wrong type.
+ * The arguments of one task run, with helpers that fail the task with a clear message ({@link
+ * BadArguments}) when an argument is missing or of the wrong type.
  *
  * <p>An argument is looked up by position in {@code args} first, then by name in {@code kwargs}, so
  * {@code fib(20)} may be sent as {@code "args": [20]} or {@code "kwargs": {"n": 20}}.
@@ -16,7 +17,7 @@ public final class TaskArgs {
   private final ArrayNode args;
   private final ObjectNode kwargs;
 
-  /** Arguments of a run of {@code task}. */
+  /** Arguments of a run of {@code task} (the worker makes these; a handler's unit test may too). */
   public TaskArgs(String task, ArrayNode args, ObjectNode kwargs) {
     this.task = task;
     this.args = args;
@@ -39,7 +40,7 @@ public final class TaskArgs {
   }
 
   /** The argument at {@code index} (or named {@code name}), or null when absent. */
-  public JsonNode get(int index, String name) {
+  public @Nullable JsonNode get(int index, String name) {
     if (index < args.size()) {
       return args.get(index);
     }
@@ -54,11 +55,10 @@ public final class TaskArgs {
     JsonNode node = require(index, name);
     if (!node.isIntegralNumber()
         && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
-      throw new BadArgumentsException(
-          describe(index, name) + " must be a whole number, got " + show(node));
+      throw new BadArguments(describe(index, name) + " must be a whole number, got " + show(node));
     }
     if (!node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
-      throw new BadArgumentsException(
+      throw new BadArguments(
           describe(index, name)
               + " must be between "
               + min
@@ -74,12 +74,11 @@ public final class TaskArgs {
   public double requireDouble(int index, String name, double min, double max) {
     JsonNode node = require(index, name);
     if (!node.isNumber()) {
-      throw new BadArgumentsException(
-          describe(index, name) + " must be a number, got " + show(node));
+      throw new BadArguments(describe(index, name) + " must be a number, got " + show(node));
     }
     double value = node.asDouble();
     if (!(value >= min && value <= max)) {
-      throw new BadArgumentsException(
+      throw new BadArguments(
           describe(index, name)
               + " must be between "
               + min
@@ -95,7 +94,7 @@ public final class TaskArgs {
   public JsonNode require(int index, String name) {
     JsonNode node = get(index, name);
     if (node == null || node.isNull()) {
-      throw new BadArgumentsException(
+      throw new BadArguments(
           task
               + " needs "
               + describe(index, name)
@@ -115,15 +114,5 @@ public final class TaskArgs {
   private static String show(JsonNode node) {
     String text = node.toString();
     return text.length() <= 60 ? text : text.substring(0, 60) + "…";
-  }
-
-  /** The arguments of a task are wrong: the task fails with type {@code BadArguments}. */
-  public static final class BadArgumentsException extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    /** A failure with a message the user of the task reads. */
-    public BadArgumentsException(String message) {
-      super(message);
-    }
   }
 }
