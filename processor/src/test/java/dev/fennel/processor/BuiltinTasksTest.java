@@ -63,10 +63,4 @@ class BuiltinTasksTest {
       Thread.interrupted();
     }
   }
-
-  @Test
-  void aNameRegisteredTwiceIsRejected() {
-    assertThatThrownBy(() -> Handlers.discover(List.of(new BuiltinTasks.Fib())))
-        .hasMessageContaining("task 'fib' is registered twice");
-  }
 }
