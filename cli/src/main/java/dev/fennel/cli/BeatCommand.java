@@ -4,6 +4,7 @@ import dev.fennel.beat.Beat;
 import dev.fennel.beat.BeatConfig;
 import dev.fennel.beat.Schedule;
 import dev.fennel.beat.ScheduleFile;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,12 +48,14 @@ final class BeatCommand implements Callable<Integer> {
 
   @Option(
       names = "--session-timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_BEAT_SESSION_TIMEOUT:-6}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_BEAT_SESSION_TIMEOUT:-6s}",
+      converter = DurationConverter.Seconds.class,
       description =
           "How long a crashed active scheduler is waited for before a standby takes over; at least the "
-              + "broker's group.min.session.timeout.ms (env FENNEL_BEAT_SESSION_TIMEOUT; default ${DEFAULT-VALUE}).")
-  double sessionTimeout;
+              + "broker's group.min.session.timeout.ms; a bare number is seconds (env FENNEL_BEAT_SESSION_TIMEOUT; "
+              + "default ${DEFAULT-VALUE}).")
+  Duration sessionTimeout;
 
   @Option(
       names = "--partitions",
@@ -89,9 +92,9 @@ final class BeatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!(sessionTimeout >= 1) || Double.isInfinite(sessionTimeout)) {
+    if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException(
-          "--session-timeout must be at least 1 second, was " + sessionTimeout);
+          "--session-timeout must be at least 1s, was " + Durations.format(sessionTimeout));
     }
     String instance = name != null ? name : WorkerOptions.hostName();
     BeatConfig config =
@@ -102,7 +105,7 @@ final class BeatCommand implements Callable<Integer> {
             new TopicLayout(partitions, partitions, replicationFactor),
             instance,
             ScheduleFile.load(schedule),
-            Duration.ofMillis((long) (sessionTimeout * 1000)));
+            sessionTimeout);
     PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
     Beat beat = Beat.start(config, registry);
     MetricsServer metrics = null;

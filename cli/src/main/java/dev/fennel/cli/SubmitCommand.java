@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,9 +63,11 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--countdown",
-      paramLabel = "SECONDS",
-      description = "Run no sooner than this many seconds from now.")
-  @Nullable Double countdown;
+      paramLabel = "DURATION",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "Run no sooner than this long from now, e.g. 10s or 5m; a bare number is seconds.")
+  @Nullable Duration countdown;
 
   @Option(
       names = "--eta",
@@ -86,9 +89,11 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--time-limit",
-      paramLabel = "SECONDS",
-      description = "Seconds one attempt may run.")
-  @Nullable Double timeLimit;
+      paramLabel = "DURATION",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "How long one attempt may run, e.g. 90s or 10m; a bare number is seconds (default: the worker's --time-limit).")
+  @Nullable Duration timeLimit;
 
   @Option(
       names = "--route",
@@ -105,10 +110,12 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
-      description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "1m",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "With --wait: how long to wait; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration timeout;
 
   @Mixin ApiClientOptions api;
 
@@ -129,10 +136,10 @@ final class SubmitCommand implements Callable<Integer> {
             queue,
             named,
             instant("--eta", eta),
-            countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)),
+            countdown,
             instant("--expires", expires),
             maxRetries,
-            timeLimit);
+            timeLimit == null ? null : Durations.toSeconds(timeLimit));
     TaskClient.Config config =
         new TaskClient.Config(
             kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
@@ -144,7 +151,7 @@ final class SubmitCommand implements Callable<Integer> {
     }
     System.out.println(taskId);
     if (waitForResult) {
-      return Published.printResult(api.client(), taskId, timeoutSeconds);
+      return Published.printResult(api.client(), taskId, timeout);
     }
     return 0;
   }

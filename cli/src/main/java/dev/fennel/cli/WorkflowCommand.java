@@ -63,10 +63,12 @@ final class WorkflowCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
-      description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "1m",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "With --wait: how long to wait; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration timeout;
 
   @Mixin ApiClientOptions api;
 
@@ -96,7 +98,7 @@ final class WorkflowCommand implements Callable<Integer> {
     }
     System.out.println(workflowId);
     if (waitForResult) {
-      return Published.printResult(api.client(), workflowId, timeoutSeconds);
+      return Published.printResult(api.client(), workflowId, timeout);
     }
     return 0;
   }
