@@ -37,7 +37,7 @@ public sealed interface Trigger permits Trigger.Every, Trigger.Cron {
       if (period.toSeconds() < 1 || period.toNanosPart() != 0) {
         throw new IllegalArgumentException(
             "every must be a whole number of seconds, at least 1s, was "
-                + (period.isNegative() ? period : Durations.format(period)));
+                + Durations.format(period));
       }
     }
 

@@ -169,9 +169,7 @@ final class BenchCommand implements Callable<Integer> {
     ArrayNode taskArgs = parseArgs(args != null ? args : mode == Mode.CPU ? "[32]" : "[10]");
     String[] queues = queueMix();
     boolean terminal = System.console() != null && !json;
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Config config = kafka.clientConfig().build();
     ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode.toString());
     // Fetching only reads from the results API: no producer, no connection to Kafka.
     try (TaskClient client = mode == Mode.FETCH ? null : TaskClient.connect(config)) {

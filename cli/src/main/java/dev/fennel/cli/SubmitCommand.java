@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.TaskClient;
-import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,10 +118,8 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Mixin ApiClientOptions api;
 
-  @Override
-  public Integer call() throws Exception {
-    ArrayNode positional = JsonNodeFactory.instance.arrayNode();
-    args.forEach(arg -> positional.add(parseArg(arg)));
+  /** The options of the task this command publishes. */
+  TaskClient.Options options() {
     ObjectNode named = null;
     if (!kwargs.isEmpty()) {
       named = JsonNodeFactory.instance.objectNode();
@@ -130,19 +127,29 @@ final class SubmitCommand implements Callable<Integer> {
         named.set(entry.getKey(), parseArg(entry.getValue()));
       }
     }
-    TaskClient.Options options =
-        new TaskClient.Options(
-            id,
-            queue,
-            named,
-            instant("--eta", eta),
-            countdown,
-            instant("--expires", expires),
-            maxRetries,
-            timeLimit == null ? null : Durations.toSeconds(timeLimit));
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
+    return TaskClient.Options.builder()
+        .id(id)
+        .queue(queue)
+        .kwargs(named)
+        .eta(instant("--eta", eta))
+        .countdown(countdown)
+        .expires(instant("--expires", expires))
+        .maxRetries(maxRetries == null ? 0 : maxRetries)
+        .timeLimit(timeLimit)
+        .build();
+  }
+
+  /** The client this command publishes with. */
+  TaskClient.Config config() {
+    return kafka.clientConfig().routes(routes).build();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ArrayNode positional = JsonNodeFactory.instance.arrayNode();
+    args.forEach(arg -> positional.add(parseArg(arg)));
+    TaskClient.Options options = options();
+    TaskClient.Config config = config();
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);

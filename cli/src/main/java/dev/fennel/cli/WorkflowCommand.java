@@ -89,9 +89,7 @@ final class WorkflowCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "a workflow is a chain, a group or a chord; publish a single task with ./fennel submit");
     }
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Config config = kafka.clientConfig().routes(routes).build();
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");

@@ -54,11 +54,14 @@ public final class Durations {
 
   /**
    * {@code duration} in the syntax, in the largest unit that holds it whole ({@code 7d}, {@code
-   * 90s}, {@code 1500ms}); a duration finer than a millisecond in seconds with a fraction.
+   * 90s}, {@code 1500ms}); a duration finer than a millisecond in seconds with a fraction. A
+   * negative one, which {@link #parse} refuses, gets a minus sign, for messages that quote it.
    */
   public static String format(Duration duration) {
     if (duration.isNegative()) {
-      throw new IllegalArgumentException("a duration is 0 or more, was " + duration);
+      return duration.getSeconds() == Long.MIN_VALUE
+          ? duration.toString()
+          : "-" + format(duration.negated());
     }
     if (duration.isZero()) {
       return "0s";

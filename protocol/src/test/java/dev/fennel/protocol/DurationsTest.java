@@ -100,6 +100,7 @@ class DurationsTest {
     assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
     assertThat(Durations.format(Duration.ZERO)).isEqualTo("0s");
     assertThat(Durations.format(Duration.ofNanos(1_500))).isEqualTo("0.0000015s");
+    assertThat(Durations.format(Duration.ofSeconds(-90))).isEqualTo("-90s");
     for (Duration d :
         new Duration[] {
           Duration.ofDays(3), Duration.ofMillis(1), Duration.ofNanos(7), Durations.MAX
