@@ -4,7 +4,6 @@ import dev.fennel.beat.Beat;
 import dev.fennel.beat.BeatConfig;
 import dev.fennel.beat.Schedule;
 import dev.fennel.beat.ScheduleFile;
-import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,20 +91,16 @@ final class BeatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException(
-          "--session-timeout must be at least 1s, was " + Durations.format(sessionTimeout));
-    }
     String instance = name != null ? name : WorkerOptions.hostName();
     BeatConfig config =
-        new BeatConfig(
-            kafka.bootstrap,
-            kafka.topics(),
-            kafka.kafka(),
-            new TopicLayout(partitions, partitions, replicationFactor),
-            instance,
-            ScheduleFile.load(schedule),
-            sessionTimeout);
+        BeatConfig.builder(kafka.bootstrap)
+            .topics(kafka.topics())
+            .kafka(kafka.kafka())
+            .layout(new TopicLayout(partitions, partitions, replicationFactor))
+            .name(instance)
+            .schedules(ScheduleFile.load(schedule))
+            .sessionTimeout(sessionTimeout)
+            .build();
     PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
     Beat beat = Beat.start(config, registry);
     MetricsServer metrics = null;
@@ -164,7 +159,13 @@ final class BeatCommand implements Callable<Integer> {
       return null;
     }
     BeatConfig config =
-        BeatConfig.of(bootstrap, topics, name, schedules).withKafka(kafka).withLayout(layout);
+        BeatConfig.builder(bootstrap)
+            .topics(topics)
+            .kafka(kafka)
+            .layout(layout)
+            .name(name)
+            .schedules(schedules)
+            .build();
     return Beat.start(config, registry);
   }
 }
