@@ -1,5 +1,6 @@
 package dev.fennel.beat;
 
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -8,9 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * How one beat process runs.
+ * How one beat process runs. Build one with {@link #builder}, whose defaults are those of {@code
+ * fennel beat}, or change some settings of one with {@link #toBuilder()}.
  *
  * @param bootstrapServers Kafka's address
  * @param topics topic names (prefix); the leadership and progress topic is {@link #beatTopic()}
@@ -38,9 +41,9 @@ public record BeatConfig(
       throw new IllegalArgumentException(
           "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
     }
-    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(topics, "topics are not set");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
-    Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(layout, "topic layout is not set");
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("beat name is blank: give -n NAME");
     }
@@ -56,36 +59,35 @@ public record BeatConfig(
             "schedule name '" + schedule.name() + "' is used twice; names must be unique");
       }
     }
-    Objects.requireNonNull(sessionTimeout, "sessionTimeout");
-    if (sessionTimeout.toMillis() < 1000) {
+    Objects.requireNonNull(sessionTimeout, "session timeout is not set");
+    if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException(
-          "session timeout must be at least 1 s, was " + sessionTimeout.toMillis() + " ms");
+          "session timeout (--session-timeout) must be at least 1s, was "
+              + Durations.format(sessionTimeout));
     }
   }
 
-  /** Default topics and layout, no extra Kafka settings, the default session timeout. */
+  /**
+   * Default layout, no extra Kafka settings, the default session timeout: {@code
+   * builder(bootstrapServers).topics(topics).name(name).schedules(schedules).build()}.
+   */
   public static BeatConfig of(
       String bootstrapServers, Topics topics, String name, List<Schedule> schedules) {
-    return new BeatConfig(
-        bootstrapServers,
-        topics,
-        Map.of(),
-        TopicLayout.DEFAULT,
-        name,
-        schedules,
-        DEFAULT_SESSION_TIMEOUT);
+    return builder(bootstrapServers).topics(topics).name(name).schedules(schedules).build();
   }
 
-  /** This configuration with Kafka client settings passed through. */
-  public BeatConfig withKafka(Map<String, String> newKafka) {
-    return new BeatConfig(
-        bootstrapServers, topics, newKafka, layout, name, schedules, sessionTimeout);
+  /**
+   * A builder for a beat on {@code bootstrapServers} with the defaults of {@code fennel beat}
+   * ({@code fennel.} topics, 12 partitions and the broker's replication for topics it creates, a 6
+   * s session timeout); its name and schedules have no default and must be set.
+   */
+  public static Builder builder(String bootstrapServers) {
+    return new Builder(bootstrapServers);
   }
 
-  /** This configuration with another layout for the topics it creates. */
-  public BeatConfig withLayout(TopicLayout newLayout) {
-    return new BeatConfig(
-        bootstrapServers, topics, kafka, newLayout, name, schedules, sessionTimeout);
+  /** A builder holding every setting of this configuration, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /**
@@ -99,5 +101,84 @@ public record BeatConfig(
   /** The consumer group of all beat instances and their shared transactional id. */
   public String groupId() {
     return topics.applicationId("beat");
+  }
+
+  /** Collects a beat's settings; {@link #build()} checks them as the constructor does. */
+  public static final class Builder {
+    private String bootstrapServers;
+    private Topics topics = Topics.defaults();
+    private Map<String, String> kafka = Map.of();
+    private TopicLayout layout = TopicLayout.DEFAULT;
+    private @Nullable String name;
+    private List<Schedule> schedules = List.of();
+    private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+
+    private Builder(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    private Builder(BeatConfig from) {
+      bootstrapServers = from.bootstrapServers;
+      topics = from.topics;
+      kafka = from.kafka;
+      layout = from.layout;
+      name = from.name;
+      schedules = from.schedules;
+      sessionTimeout = from.sessionTimeout;
+    }
+
+    /** Sets Kafka's address, {@code host:port[,host:port…]}. */
+    public Builder bootstrapServers(String newBootstrapServers) {
+      bootstrapServers = newBootstrapServers;
+      return this;
+    }
+
+    /** Sets the topic names (default: prefix {@code fennel.}). */
+    public Builder topics(Topics newTopics) {
+      topics = newTopics;
+      return this;
+    }
+
+    /** Sets Kafka client settings passed through to every client (default none). */
+    public Builder kafka(Map<String, String> newKafka) {
+      kafka = newKafka;
+      return this;
+    }
+
+    /** Sets partitions and replication of the queue topics created when missing. */
+    public Builder layout(TopicLayout newLayout) {
+      layout = newLayout;
+      return this;
+    }
+
+    /** Sets this instance's name (required: {@code fennel beat} gives the host's by default). */
+    public Builder name(String newName) {
+      name = newName;
+      return this;
+    }
+
+    /** Sets what to publish and when (required: at least one schedule). */
+    public Builder schedules(List<Schedule> newSchedules) {
+      schedules = newSchedules;
+      return this;
+    }
+
+    /** Sets how long a silent active scheduler is waited for (default 6 s). */
+    public Builder sessionTimeout(Duration newSessionTimeout) {
+      sessionTimeout = newSessionTimeout;
+      return this;
+    }
+
+    /**
+     * The configuration; throws {@link IllegalArgumentException} naming the setting and its value
+     * when one is missing or not allowed.
+     */
+    public BeatConfig build() {
+      if (name == null) {
+        throw new IllegalArgumentException("beat name is not set: give -n NAME");
+      }
+      return new BeatConfig(
+          bootstrapServers, topics, kafka, layout, name, schedules, sessionTimeout);
+    }
   }
 }

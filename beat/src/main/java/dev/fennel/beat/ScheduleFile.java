@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,15 +18,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,12 +43,14 @@ import org.jspecify.annotations.Nullable;
  *     timezone: Europe/Berlin
  * }</pre>
  *
- * A bad file is an {@link IllegalArgumentException} that lists every problem with its line and
+ * Durations ({@code every}, {@code options.expires}, {@code options.timeLimit}) are written in
+ * Fennel's one syntax ({@link Durations}); {@code timeLimit} may also be a bare number of seconds.
+ *
+ * <p>A bad file is an {@link IllegalArgumentException} that lists every problem with its line and
  * schedule name, and says what to write instead.
  */
 public final class ScheduleFile {
   private static final YAMLMapper YAML = new YAMLMapper();
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)");
   private static final Set<String> FIELDS =
       Set.of("name", "task", "args", "kwargs", "queue", "options", "every", "cron", "timezone");
   private static final Set<String> OPTIONS = Set.of("maxRetries", "timeLimit", "expires");
@@ -246,15 +247,14 @@ public final class ScheduleFile {
         }
         JsonNode limit = options.get("timeLimit");
         if (limit != null) {
-          if (limit.isNumber() && limit.asDouble() > 0) {
-            timeLimit = limit.asDouble();
-          } else {
-            problems.add("options.timeLimit must be a positive number of seconds, e.g. 60");
+          Duration duration = duration(limit, "options.timeLimit", ChronoUnit.SECONDS, problems);
+          if (duration != null) {
+            timeLimit = Durations.toSeconds(duration);
           }
         }
         JsonNode expiry = options.get("expires");
         if (expiry != null) {
-          expires = duration(expiry, "options.expires", problems);
+          expires = duration(expiry, "options.expires", null, problems);
         }
       }
     }
@@ -284,8 +284,16 @@ public final class ScheduleFile {
       if (node.has("timezone")) {
         problems.add("timezone applies to cron only; every ticks on a fixed period");
       }
-      Duration period = duration(node.get("every"), "every", problems);
-      return period == null ? null : new Trigger.Every(period);
+      Duration period = duration(node.get("every"), "every", null, problems);
+      if (period == null) {
+        return null;
+      }
+      try {
+        return new Trigger.Every(period);
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+        return null;
+      }
     }
     String expression = text(node, "cron", problems, true);
     ZoneId zone = ZoneOffset.UTC;
@@ -316,28 +324,28 @@ public final class ScheduleFile {
     }
   }
 
-  /** A duration such as {@code 10s}, {@code 5m}, {@code 2h}, {@code 1d}. */
-  private static @Nullable Duration duration(JsonNode node, String field, List<String> problems) {
-    Matcher matcher =
-        node.isTextual() ? DURATION.matcher(node.asText().trim().toLowerCase(Locale.ROOT)) : null;
-    if (matcher == null || !matcher.matches()) {
-      problems.add(
-          field
-              + " '"
-              + node.asText()
-              + "' is not a duration; give a whole number and a unit: 10s, 5m, 2h or 1d");
+  /**
+   * The duration of {@code field}, positive, in the one syntax; a bare number is in {@code
+   * bareUnit}, or refused when that is null.
+   */
+  private static @Nullable Duration duration(
+      JsonNode node, String field, @Nullable ChronoUnit bareUnit, List<String> problems) {
+    if (!node.isTextual() && !node.isNumber()) {
+      problems.add(field + " must be a duration: " + Durations.SYNTAX);
       return null;
     }
-    long amount = Long.parseLong(matcher.group(1));
-    Duration duration =
-        switch (matcher.group(2)) {
-          case "s" -> Duration.ofSeconds(amount);
-          case "m" -> Duration.ofMinutes(amount);
-          case "h" -> Duration.ofHours(amount);
-          default -> Duration.ofDays(amount);
-        };
+    Duration duration;
+    try {
+      duration =
+          bareUnit == null
+              ? Durations.parse(node.asText())
+              : Durations.parse(node.asText(), bareUnit);
+    } catch (IllegalArgumentException e) {
+      problems.add(field + " " + e.getMessage());
+      return null;
+    }
     if (duration.isZero()) {
-      problems.add(field + " must be at least 1s");
+      problems.add(field + " must be more than 0");
       return null;
     }
     return duration;

@@ -4,6 +4,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.fennel.protocol.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -35,7 +36,8 @@ public sealed interface Trigger permits Trigger.Every, Trigger.Cron {
       Objects.requireNonNull(period, "period");
       if (period.toSeconds() < 1 || period.toNanosPart() != 0) {
         throw new IllegalArgumentException(
-            "every must be a whole number of seconds, at least 1s, was " + period);
+            "every must be a whole number of seconds, at least 1s, was "
+                + Durations.format(period));
       }
     }
 

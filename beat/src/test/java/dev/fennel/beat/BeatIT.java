@@ -79,8 +79,12 @@ class BeatIT {
   }
 
   private static BeatConfig config(KafkaTestBroker.Broker broker, Topics topics, String name) {
-    return BeatConfig.of(broker.bootstrapServers(), topics, name, EVERY_SECOND)
-        .withLayout(new TopicLayout(1, 1, (short) -1));
+    return BeatConfig.builder(broker.bootstrapServers())
+        .topics(topics)
+        .name(name)
+        .schedules(EVERY_SECOND)
+        .layout(new TopicLayout(1, 1, (short) -1))
+        .build();
   }
 
   @Test

@@ -59,6 +59,58 @@ class ScheduleFileTest {
   }
 
   @Test
+  void durationsAreInTheOneSyntaxAndTimeLimitMayBeBareSeconds() {
+    List<Schedule> schedules =
+        ScheduleFile.parse(
+            """
+            schedules:
+              - {name: a, task: echo, every: 1.5m, options: {timeLimit: 10m, expires: 36h}}
+              - {name: b, task: echo, every: 2H, options: {timeLimit: 0.5, expires: 500ms}}
+              - {name: c, task: echo, every: 7d, options: {timeLimit: "90"}}
+            """,
+            "units.yaml");
+
+    assertThat(schedules)
+        .extracting(Schedule::trigger)
+        .containsExactly(
+            new Trigger.Every(Duration.ofSeconds(90)),
+            new Trigger.Every(Duration.ofHours(2)),
+            new Trigger.Every(Duration.ofDays(7)));
+    assertThat(schedules).extracting(Schedule::timeLimit).containsExactly(600.0, 0.5, 90.0);
+    assertThat(schedules)
+        .extracting(Schedule::expires)
+        .containsExactly(Duration.ofHours(36), Duration.ofMillis(500), null);
+  }
+
+  @Test
+  void badDurationsAreNamedWithTheSyntax() {
+    assertThatThrownBy(
+            () ->
+                ScheduleFile.parse(
+                    """
+                    schedules:
+                      - {name: a, task: echo, every: 500ms}
+                      - {name: b, task: echo, every: -5s}
+                      - {name: c, task: echo, every: 0s}
+                      - {name: d, task: echo, every: 1s, options: {timeLimit: 5x}}
+                      - {name: e, task: echo, every: 1s, options: {expires: 30}}
+                      - {name: f, task: echo, every: 99999999999d}
+                      - {name: g, task: echo, every: [1s]}
+                    """,
+                    "bad-units.yaml"))
+        .message()
+        .contains("schedule 'a': every must be a whole number of seconds, at least 1s, was 500ms")
+        .contains("schedule 'b': every '-5s' is negative; give 0 or more")
+        .contains("schedule 'c': every must be more than 0")
+        .contains(
+            "schedule 'd': options.timeLimit '5x' is not a duration; give a number and a unit,"
+                + " ms, s, m, h or d (500ms, 10s, 5m, 2h, 7d), or a bare number of seconds")
+        .contains("schedule 'e': options.expires '30' is not a duration; give a number and a unit")
+        .contains("schedule 'f': every '99999999999d' is too long; the most is 106751d")
+        .contains("schedule 'g': every must be a duration: a number and a unit");
+  }
+
+  @Test
   void aBadFileNamesEveryProblemWithItsLineAndSchedule() {
     assertThatThrownBy(
             () ->
@@ -87,7 +139,8 @@ class ScheduleFileTest {
         .message()
         .contains("beat schedule bad.yaml has")
         .contains(
-            "line 2, schedule 'tick': every '10' is not a duration; give a whole number and a unit")
+            "line 2, schedule 'tick': every '10' is not a duration; give a number and a unit, ms, s,"
+                + " m, h or d (500ms, 10s, 5m, 2h, 7d)")
         .contains("line 5, schedule 'nightly': cron '0 2 * *' has 4 field(s); give 5")
         .contains("line 8, schedule 'both': give either every or cron, not both")
         .contains("line 12, schedule 'tick': unknown field 'evry'")

@@ -44,11 +44,12 @@ final class ApiOptions {
 
   @Option(
       names = "--max-wait",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_MAX_WAIT:-" + ApiConfig.DEFAULT_MAX_WAIT_SECONDS + "}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_MAX_WAIT:-1m}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "The longest ?wait= a request may hold, in seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
-  long maxWaitSeconds;
+          "The longest ?wait= a request may hold; a bare number is seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
+  Duration maxWait;
 
   @Option(
       names = "--advertised-host",
@@ -103,7 +104,7 @@ final class ApiOptions {
         .advertisedHost(advertisedHost)
         .stateDir(stateDir != null ? stateDir : defaultStateDir)
         .cacheSize(cacheSize)
-        .maxWait(Duration.ofSeconds(maxWaitSeconds))
+        .maxWait(maxWait)
         .maxBatchIds(maxBatchIds)
         .maxRequestBytes(maxRequestBytes)
         .standbyReplicas(standbyReplicas)

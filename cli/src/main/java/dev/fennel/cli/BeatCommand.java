@@ -47,12 +47,14 @@ final class BeatCommand implements Callable<Integer> {
 
   @Option(
       names = "--session-timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_BEAT_SESSION_TIMEOUT:-6}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_BEAT_SESSION_TIMEOUT:-6s}",
+      converter = DurationConverter.Seconds.class,
       description =
           "How long a crashed active scheduler is waited for before a standby takes over; at least the "
-              + "broker's group.min.session.timeout.ms (env FENNEL_BEAT_SESSION_TIMEOUT; default ${DEFAULT-VALUE}).")
-  double sessionTimeout;
+              + "broker's group.min.session.timeout.ms; a bare number is seconds (env FENNEL_BEAT_SESSION_TIMEOUT; "
+              + "default ${DEFAULT-VALUE}).")
+  Duration sessionTimeout;
 
   @Option(
       names = "--partitions",
@@ -89,20 +91,16 @@ final class BeatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!(sessionTimeout >= 1) || Double.isInfinite(sessionTimeout)) {
-      throw new IllegalArgumentException(
-          "--session-timeout must be at least 1 second, was " + sessionTimeout);
-    }
     String instance = name != null ? name : WorkerOptions.hostName();
     BeatConfig config =
-        new BeatConfig(
-            kafka.bootstrap,
-            kafka.topics(),
-            kafka.kafka(),
-            new TopicLayout(partitions, partitions, replicationFactor),
-            instance,
-            ScheduleFile.load(schedule),
-            Duration.ofMillis((long) (sessionTimeout * 1000)));
+        BeatConfig.builder(kafka.bootstrap)
+            .topics(kafka.topics())
+            .kafka(kafka.kafka())
+            .layout(new TopicLayout(partitions, partitions, replicationFactor))
+            .name(instance)
+            .schedules(ScheduleFile.load(schedule))
+            .sessionTimeout(sessionTimeout)
+            .build();
     PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
     Beat beat = Beat.start(config, registry);
     MetricsServer metrics = null;
@@ -161,7 +159,13 @@ final class BeatCommand implements Callable<Integer> {
       return null;
     }
     BeatConfig config =
-        BeatConfig.of(bootstrap, topics, name, schedules).withKafka(kafka).withLayout(layout);
+        BeatConfig.builder(bootstrap)
+            .topics(topics)
+            .kafka(kafka)
+            .layout(layout)
+            .name(name)
+            .schedules(schedules)
+            .build();
     return Beat.start(config, registry);
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
 import java.nio.file.Files;
@@ -83,17 +84,21 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--long",
-      paramLabel = "SECONDS",
-      defaultValue = "10",
-      description = "hol: how long the long task sleeps (default ${DEFAULT-VALUE}).")
-  double longSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "hol: how long the long task sleeps; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration longSleep;
 
   @Option(
       names = "--sleep",
-      paramLabel = "SECONDS",
-      defaultValue = "0.25",
-      description = "io: how long each task sleeps (default ${DEFAULT-VALUE}).")
-  double sleepSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "250ms",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "io: how long each task sleeps; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration sleep;
 
   @Option(
       names = "--queue",
@@ -139,10 +144,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "1800",
-      description = "Give up after this long (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "30m",
+      converter = DurationConverter.Seconds.class,
+      description = "Give up after this long; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration timeout;
 
   @Option(names = "--json", description = "Print the figures as one JSON object on the last line.")
   boolean json;
@@ -163,10 +169,7 @@ final class BenchCommand implements Callable<Integer> {
     ArrayNode taskArgs = parseArgs(args != null ? args : mode == Mode.CPU ? "[32]" : "[10]");
     String[] queues = queueMix();
     boolean terminal = System.console() != null && !json;
-    Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), Map.of(), Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Config config = kafka.clientConfig().build();
     ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode.toString());
     // Fetching only reads from the results API: no producer, no connection to Kafka.
     try (TaskClient client = mode == Mode.FETCH ? null : TaskClient.connect(config)) {
@@ -262,23 +265,29 @@ final class BenchCommand implements Callable<Integer> {
         case HOL -> {
           int n = tasks != null ? tasks : 200;
           System.out.printf(
-              "hol: one sleep %s s, then %,d × %s %s into queue %s%n",
-              longSeconds, n, task, taskArgs, queue);
+              "hol: one sleep %s, then %,d × %s %s into queue %s%n",
+              Durations.format(longSleep), n, task, taskArgs, queue);
           BenchRun.Burst burst =
               bench.headOfLine(
-                  longSeconds, n, task, taskArgs, Topics.requireQueueName(queue), timeout);
+                  Durations.toSeconds(longSleep),
+                  n,
+                  task,
+                  taskArgs,
+                  Topics.requireQueueName(queue),
+                  timeout);
           putBurst(report, burst);
           report.put("long_still_running", burst.longStillRunning());
         }
         case IO -> {
           int n = tasks != null ? tasks : 400;
-          System.out.printf("io: %,d × sleep %s s into queue %s%n", n, sleepSeconds, queue);
+          System.out.printf(
+              "io: %,d × sleep %s into queue %s%n", n, Durations.format(sleep), queue);
           putBurst(
               report,
               bench.burst(
                   n,
                   "sleep",
-                  Json.MAPPER.createArrayNode().add(sleepSeconds),
+                  Json.MAPPER.createArrayNode().add(Durations.toSeconds(sleep)),
                   Topics.requireQueueName(queue),
                   timeout));
         }

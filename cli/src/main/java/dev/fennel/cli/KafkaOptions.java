@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Topics;
 import java.io.IOException;
 import java.io.Reader;
@@ -45,6 +46,11 @@ final class KafkaOptions {
 
   Topics topics() {
     return new Topics(topicPrefix);
+  }
+
+  /** A client of this Kafka: its address, topics and client settings, the rest the defaults. */
+  TaskClient.Config.Builder clientConfig() {
+    return TaskClient.Config.builder(bootstrap).topics(topics()).kafka(kafka());
   }
 
   Map<String, String> kafka() {

@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
@@ -36,14 +37,18 @@ final class Published {
   }
 
   /**
-   * Waits up to {@code timeoutSeconds} for the result of {@code id} and prints it as JSON. Returns
-   * the exit status: 0 for SUCCESS, 4 for another final status, 3 when none came in time.
+   * Waits up to {@code timeout} for the result of {@code id} and prints it as JSON. Returns the
+   * exit status: 0 for SUCCESS, 4 for another final status, 3 when none came in time.
    */
-  static int printResult(ResultsClient results, String id, long timeoutSeconds) {
-    Optional<TaskResult> result = results.await(id, Duration.ofSeconds(timeoutSeconds));
+  static int printResult(ResultsClient results, String id, Duration timeout) {
+    Optional<TaskResult> result = results.await(id, timeout);
     if (result.isEmpty()) {
       System.err.println(
-          "fennel: no result for " + id + " within " + timeoutSeconds + " s (still pending)");
+          "fennel: no result for "
+              + id
+              + " within "
+              + Durations.format(timeout)
+              + " (still pending)");
       return 3;
     }
     System.out.println(Json.toString(result.get()));

@@ -62,9 +62,11 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--countdown",
-      paramLabel = "SECONDS",
-      description = "Run no sooner than this many seconds from now.")
-  @Nullable Double countdown;
+      paramLabel = "DURATION",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "Run no sooner than this long from now, e.g. 10s or 5m; a bare number is seconds.")
+  @Nullable Duration countdown;
 
   @Option(
       names = "--eta",
@@ -86,9 +88,11 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--time-limit",
-      paramLabel = "SECONDS",
-      description = "Seconds one attempt may run.")
-  @Nullable Double timeLimit;
+      paramLabel = "DURATION",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "How long one attempt may run, e.g. 90s or 10m; a bare number is seconds (default: the worker's --time-limit).")
+  @Nullable Duration timeLimit;
 
   @Option(
       names = "--route",
@@ -105,17 +109,17 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
-      description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "1m",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "With --wait: how long to wait; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration timeout;
 
   @Mixin ApiClientOptions api;
 
-  @Override
-  public Integer call() throws Exception {
-    ArrayNode positional = JsonNodeFactory.instance.arrayNode();
-    args.forEach(arg -> positional.add(parseArg(arg)));
+  /** The options of the task this command publishes. */
+  TaskClient.Options options() {
     ObjectNode named = null;
     if (!kwargs.isEmpty()) {
       named = JsonNodeFactory.instance.objectNode();
@@ -123,19 +127,29 @@ final class SubmitCommand implements Callable<Integer> {
         named.set(entry.getKey(), parseArg(entry.getValue()));
       }
     }
-    TaskClient.Options options =
-        new TaskClient.Options(
-            id,
-            queue,
-            named,
-            instant("--eta", eta),
-            countdown == null ? null : Duration.ofMillis((long) (countdown * 1000)),
-            instant("--expires", expires),
-            maxRetries,
-            timeLimit);
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
+    return TaskClient.Options.builder()
+        .id(id)
+        .queue(queue)
+        .kwargs(named)
+        .eta(instant("--eta", eta))
+        .countdown(countdown)
+        .expires(instant("--expires", expires))
+        .maxRetries(maxRetries == null ? 0 : maxRetries)
+        .timeLimit(timeLimit)
+        .build();
+  }
+
+  /** The client this command publishes with. */
+  TaskClient.Config config() {
+    return kafka.clientConfig().routes(routes).build();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ArrayNode positional = JsonNodeFactory.instance.arrayNode();
+    args.forEach(arg -> positional.add(parseArg(arg)));
+    TaskClient.Options options = options();
+    TaskClient.Config config = config();
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);
@@ -144,7 +158,7 @@ final class SubmitCommand implements Callable<Integer> {
     }
     System.out.println(taskId);
     if (waitForResult) {
-      return Published.printResult(api.client(), taskId, timeoutSeconds);
+      return Published.printResult(api.client(), taskId, timeout);
     }
     return 0;
   }

@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -77,63 +78,72 @@ final class WorkerOptions {
 
   @Option(
       names = "--time-limit",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_TIME_LIMIT:-300}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_TIME_LIMIT:-5m}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "Time limit of a task that names none (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
-  double timeLimit;
+          "Time limit of a task that names none; a bare number is seconds (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  Duration timeLimit;
 
   @Option(
       names = "--max-time-limit",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-1800}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-30m}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "The most a task may ask for (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
-  double maxTimeLimit;
+          "The most a task may ask for; a bare number is seconds (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
+  Duration maxTimeLimit;
 
   @Option(
       names = "--time-limit-grace",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2s}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "How long a task past its limit has to stop once interrupted before its thread is abandoned "
-              + "(env FENNEL_TIME_LIMIT_GRACE; default ${DEFAULT-VALUE}).")
-  double grace;
+          "How long a task past its limit has to stop once interrupted before its thread is abandoned; "
+              + "a bare number is seconds (env FENNEL_TIME_LIMIT_GRACE; default ${DEFAULT-VALUE}).")
+  Duration grace;
 
   @Option(
       names = "--retry-backoff",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1s}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "Wait before the first retry; doubles per attempt, with jitter (env FENNEL_RETRY_BACKOFF; default ${DEFAULT-VALUE}).")
-  double retryBackoff;
+          "Wait before the first retry; doubles per attempt, with jitter; a bare number is seconds "
+              + "(env FENNEL_RETRY_BACKOFF; default ${DEFAULT-VALUE}).")
+  Duration retryBackoff;
 
   @Option(
       names = "--retry-backoff-max",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-600}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-10m}",
+      converter = DurationConverter.Seconds.class,
       description =
-          "Longest wait between attempts (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
-  double retryBackoffMax;
+          "Longest wait between attempts; a bare number is seconds (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
+  Duration retryBackoffMax;
 
   @Option(
       names = "--linger-ms",
-      paramLabel = "MS",
+      paramLabel = "DURATION",
       defaultValue = "${env:FENNEL_LINGER_MS:-0}",
+      converter = DurationConverter.Millis.class,
       description =
-          "How long the results producer waits to fill a batch. 0 sends at once and still batches "
-              + "under load, while requests are in flight (env FENNEL_LINGER_MS; default ${DEFAULT-VALUE}).")
-  int lingerMs;
+          "How long the results producer waits to fill a batch; a bare number is milliseconds. 0 sends "
+              + "at once and still batches under load, while requests are in flight (env FENNEL_LINGER_MS;"
+              + " default ${DEFAULT-VALUE}).")
+  Duration linger;
 
   @Option(
       names = "--shutdown-timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "${env:FENNEL_SHUTDOWN_TIMEOUT:-60}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_SHUTDOWN_TIMEOUT:-1m}",
+      converter = DurationConverter.Seconds.class,
       description =
           "On SIGTERM, how long running tasks may finish before the worker commits and leaves; tasks"
-              + " still running then run again elsewhere (env FENNEL_SHUTDOWN_TIMEOUT; default"
-              + " ${DEFAULT-VALUE}).")
-  double shutdownTimeout;
+              + " still running then run again elsewhere; a bare number is seconds"
+              + " (env FENNEL_SHUTDOWN_TIMEOUT; default ${DEFAULT-VALUE}).")
+  Duration shutdownTimeout;
 
   @Option(
       names = "--rate-limit",
@@ -148,38 +158,29 @@ final class WorkerOptions {
 
   @Option(
       names = "--revoke-retention",
-      paramLabel = "HOURS",
-      defaultValue = "${env:FENNEL_REVOKE_RETENTION_HOURS:-168}",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_REVOKE_RETENTION_HOURS:-7d}",
+      converter = DurationConverter.Hours.class,
       description =
-          "How long a revocation counts, in hours; also the retention of the revocations topic"
-              + " when this worker creates it (env FENNEL_REVOKE_RETENTION_HOURS; default"
-              + " ${DEFAULT-VALUE}, 7 days).")
-  double revokeRetentionHours;
+          "How long a revocation counts; also the retention of the revocations topic when this"
+              + " worker creates it; a bare number is hours (env FENNEL_REVOKE_RETENTION_HOURS;"
+              + " default ${DEFAULT-VALUE}).")
+  Duration revokeRetention;
 
-  private static Duration seconds(String option, double value) {
-    return amount(option, value, "seconds", 1e9);
-  }
-
-  private static Duration hours(String option, double value) {
-    return amount(option, value, "hours", 3600e9);
-  }
-
-  /** {@code value} {@code unit}s, each {@code nanosPerUnit} long; the message names the unit. */
-  private static Duration amount(String option, double value, String unit, double nanosPerUnit) {
-    if (!(value >= 0) || Double.isInfinite(value)) {
+  /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
+  int lingerMs() {
+    if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
-          option + " must be a number of " + unit + ", was " + value);
+          "--linger-ms must be whole milliseconds, at most "
+              + Integer.MAX_VALUE
+              + "ms, was "
+              + Durations.format(linger));
     }
-    return Duration.ofNanos((long) (value * nanosPerUnit));
+    return (int) linger.toMillis();
   }
 
   TaskPolicy policy() {
-    return new TaskPolicy(
-        seconds("--time-limit", timeLimit),
-        seconds("--max-time-limit", maxTimeLimit),
-        seconds("--time-limit-grace", grace),
-        seconds("--retry-backoff", retryBackoff),
-        seconds("--retry-backoff-max", retryBackoffMax));
+    return new TaskPolicy(timeLimit, maxTimeLimit, grace, retryBackoff, retryBackoffMax);
   }
 
   WorkerConfig toConfig(String bootstrap, Topics topics, Map<String, String> kafka) {
@@ -193,12 +194,12 @@ final class WorkerOptions {
             .pool(pool)
             .buffer(buffer)
             .layout(new TopicLayout(partitions, partitions, replicationFactor))
-            .lingerMs(lingerMs)
+            .lingerMs(lingerMs())
             .policy(policy())
             .kafka(kafka)
-            .shutdownTimeout(seconds("--shutdown-timeout", shutdownTimeout))
+            .shutdownTimeout(shutdownTimeout)
             .rateLimits(RateLimit.parseAll(rateLimits))
-            .revokeRetention(hours("--revoke-retention", revokeRetentionHours));
+            .revokeRetention(revokeRetention);
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }

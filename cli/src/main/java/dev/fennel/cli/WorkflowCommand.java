@@ -63,10 +63,12 @@ final class WorkflowCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "60",
-      description = "With --wait: how long to wait (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      paramLabel = "DURATION",
+      defaultValue = "1m",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "With --wait: how long to wait; a bare number is seconds (default ${DEFAULT-VALUE}).")
+  Duration timeout;
 
   @Mixin ApiClientOptions api;
 
@@ -87,16 +89,14 @@ final class WorkflowCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "a workflow is a chain, a group or a chord; publish a single task with ./fennel submit");
     }
-    TaskClient.Config config =
-        new TaskClient.Config(
-            kafka.bootstrap, kafka.topics(), routes, Duration.ofSeconds(10), kafka.kafka());
+    TaskClient.Config config = kafka.clientConfig().routes(routes).build();
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");
     }
     System.out.println(workflowId);
     if (waitForResult) {
-      return Published.printResult(api.client(), workflowId, timeoutSeconds);
+      return Published.printResult(api.client(), workflowId, timeout);
     }
     return 0;
   }

@@ -258,7 +258,8 @@ class DashboardsIT {
       throws Exception {
     List<String> ids = new ArrayList<>();
     try (TaskClient client =
-            TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+            TaskClient.connect(
+                TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build());
         KafkaProducer<byte[], byte[]> raw =
             new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
@@ -270,23 +271,26 @@ class DashboardsIT {
         }
         ids.add(
             client
-                .submit(
-                    "fail", new TaskClient.Options(null, queue, null, null, null, null, 1, null))
+                .submit("fail", TaskClient.Options.builder().queue(queue).maxRetries(1).build())
                 .id());
         ids.add(
             client
                 .submit(
                     "echo",
-                    new TaskClient.Options(
-                        null, queue, null, null, null, Instant.now().minusSeconds(1), null, null),
+                    TaskClient.Options.builder()
+                        .queue(queue)
+                        .expires(Instant.now().minusSeconds(1))
+                        .build(),
                     1)
                 .id());
         ids.add(
             client
                 .submit(
                     "echo",
-                    new TaskClient.Options(
-                        null, queue, null, null, Duration.ofMillis(300), null, null, null),
+                    TaskClient.Options.builder()
+                        .queue(queue)
+                        .countdown(Duration.ofMillis(300))
+                        .build(),
                     2)
                 .id());
         raw.send(
@@ -297,10 +301,7 @@ class DashboardsIT {
         client.revoke(revoked).get();
         ids.add(
             client
-                .submit(
-                    "echo",
-                    new TaskClient.Options(revoked, queue, null, null, null, null, null, null),
-                    3)
+                .submit("echo", TaskClient.Options.builder().id(revoked).queue(queue).build(), 3)
                 .id());
       }
       ids.add(

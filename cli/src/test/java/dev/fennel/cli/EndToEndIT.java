@@ -88,7 +88,7 @@ class EndToEndIT {
       Map<String, Integer> expectedN = new HashMap<>();
       Map<String, String> queueOf = new HashMap<>();
       TaskClient.Config config =
-          TaskClient.Config.of(broker.bootstrapServers()).withTopics(pipeline.topics());
+          TaskClient.Config.builder(broker.bootstrapServers()).topics(pipeline.topics()).build();
       try (TaskClient client = TaskClient.connect(config)) {
         List<TaskClient.Submission> submissions = new ArrayList<>();
         for (int i = 0; i < TASKS; i++) {

@@ -84,7 +84,11 @@ class LivePageIT {
   }
 
   private static TaskClient.Options options(String queue, Instant expires, Integer maxRetries) {
-    return new TaskClient.Options(null, queue, null, null, null, expires, maxRetries, null);
+    return TaskClient.Options.builder()
+        .queue(queue)
+        .expires(expires)
+        .maxRetries(maxRetries == null ? 0 : maxRetries)
+        .build();
   }
 
   @Test
@@ -127,7 +131,8 @@ class LivePageIT {
       String waiting;
       Instant past = Instant.now().minusSeconds(60);
       try (TaskClient client =
-          TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+          TaskClient.connect(
+              TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
         List<TaskClient.Submission> all = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
           TaskClient.Submission s = client.submit("fib", options("default", null, null), 20 + i);
@@ -294,7 +299,7 @@ class LivePageIT {
         // and the chart something to show, and the screenshot a page in motion.
         try (TaskClient client =
                 TaskClient.connect(
-                    TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+                    TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build());
             var trickle = new Trickle(client)) {
           await()
               .ignoreExceptions()

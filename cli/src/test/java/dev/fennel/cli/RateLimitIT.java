@@ -137,7 +137,8 @@ class RateLimitIT {
     List<String> fibs = new ArrayList<>();
     List<String> echos = new ArrayList<>();
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       List<TaskClient.Submission> sent = new ArrayList<>();
       for (int i = 0; i < FIBS; i++) {
         TaskClient.Submission fib = client.submit("fib", 15);

@@ -43,7 +43,7 @@ class RevokeCommandIT {
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         TaskClient client =
             TaskClient.connect(
-                TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+                TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       await().atMost(Duration.ofSeconds(90)).until(() -> worker.isRunning() && api.isReady());
       String url = "http://127.0.0.1:" + api.port();
       ResultsClient results = new ResultsClient(url);
@@ -51,8 +51,7 @@ class RevokeCommandIT {
           client
               .submit(
                   "echo",
-                  new TaskClient.Options(
-                      null, null, null, null, Duration.ofSeconds(5), null, null, null),
+                  TaskClient.Options.builder().countdown(Duration.ofSeconds(5)).build(),
                   "never")
               .id();
       String done = client.submit("echo", "now").id();

@@ -41,20 +41,6 @@ class WorkerOptionsTest {
   }
 
   @Test
-  void aBadRevokeRetentionIsNamedInHours() {
-    assertThatThrownBy(() -> config("--revoke-retention", "-1"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--revoke-retention must be a number of hours, was -1.0");
-  }
-
-  @Test
-  void aBadTimeLimitIsNamedInSeconds() {
-    assertThatThrownBy(() -> config("--time-limit", "-1"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("--time-limit must be a number of seconds, was -1.0");
-  }
-
-  @Test
   void thePoolIsSpelledInAnyCaseAndAVirtualPoolHasAHundredSlotsByDefault() {
     assertThat(config("--pool", "virtual").pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
     assertThat(config("--pool", "VIRTUAL").concurrency())

@@ -104,7 +104,8 @@ class WorkerProcessesIT {
   private Map<String, Integer> publishFib(int count, List<String> queues) throws Exception {
     Map<String, Integer> expected = new LinkedHashMap<>();
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       List<TaskClient.Submission> submissions = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         TaskClient.Submission submission =
@@ -209,7 +210,8 @@ class WorkerProcessesIT {
         worker("w1", port, "default", "--pool", "virtual", "--concurrency", "500");
     List<String> ids = new ArrayList<>();
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       for (int i = 0; i < 1_000; i++) {
         ids.add(client.submit("sleep", TaskClient.Options.NONE, 2).id());
       }
@@ -254,12 +256,10 @@ class WorkerProcessesIT {
     Instant eta = Instant.now().plusSeconds(5);
     String id;
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       TaskClient.Submission submission =
-          client.submit(
-              "echo",
-              new TaskClient.Options(null, null, null, eta, null, null, null, null),
-              "on time");
+          client.submit("echo", TaskClient.Options.builder().eta(eta).build(), "on time");
       submission.acknowledged().get(30, TimeUnit.SECONDS);
       id = submission.id();
     }
@@ -294,7 +294,8 @@ class WorkerProcessesIT {
         worker("w1", port, "default", "--concurrency", "1", "--shutdown-timeout", "0.5");
     String id;
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       id = client.submit("sleep", TaskClient.Options.NONE, 5).id();
       client.flush();
     }

@@ -106,7 +106,8 @@ class WorkflowProcessesIT {
                     > 0);
     String id;
     try (TaskClient client =
-        TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics))) {
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
       TaskClient.WorkflowSubmission submission =
           client.chord(
               IntStream.range(0, size).mapToObj(i -> Workflow.task("sleep", 0.004)).toList(),

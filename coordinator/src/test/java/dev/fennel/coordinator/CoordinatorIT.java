@@ -46,7 +46,7 @@ class CoordinatorIT {
   void start(KafkaTestBroker.Broker broker) {
     bootstrap = broker.bootstrapServers();
     topics = new Topics(KafkaTestBroker.uniquePrefix());
-    client = TaskClient.connect(TaskClient.Config.of(bootstrap).withTopics(topics));
+    client = TaskClient.connect(TaskClient.Config.builder(bootstrap).topics(topics).build());
   }
 
   @AfterEach

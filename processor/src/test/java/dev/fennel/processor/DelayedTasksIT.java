@@ -60,7 +60,9 @@ class DelayedTasksIT {
                 .build(),
             new SimpleMeterRegistry());
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
-    client = TaskClient.connect(TaskClient.Config.of(broker.bootstrapServers()).withTopics(topics));
+    client =
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build());
     consumer =
         new KafkaConsumer<>(
             Map.of(
@@ -105,10 +107,7 @@ class DelayedTasksIT {
 
   @Test
   void aFailingTaskWithTwoRetriesRunsThreeTimesWithGrowingGaps() {
-    String id =
-        client
-            .submit("fail", new TaskClient.Options(null, null, null, null, null, null, 2, null))
-            .id();
+    String id = client.submit("fail", TaskClient.Options.builder().maxRetries(2).build()).id();
 
     TaskResult last = awaitFinal(id, Duration.ofSeconds(60));
 
@@ -130,7 +129,7 @@ class DelayedTasksIT {
     String slow =
         client
             .submit(
-                "sleep", new TaskClient.Options(null, null, null, null, null, null, null, 1.0), 30)
+                "sleep", TaskClient.Options.builder().timeLimit(Duration.ofSeconds(1)).build(), 30)
             .id();
     List<String> quick = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -149,13 +148,7 @@ class DelayedTasksIT {
   @Test
   void aTaskWithAnEtaWaitsForItThenRuns() {
     Instant eta = Instant.now().plusSeconds(3);
-    String id =
-        client
-            .submit(
-                "echo",
-                new TaskClient.Options(null, null, null, eta, null, null, null, null),
-                "later")
-            .id();
+    String id = client.submit("echo", TaskClient.Options.builder().eta(eta).build(), "later").id();
 
     await()
         .during(Duration.ofSeconds(1))
@@ -177,9 +170,7 @@ class DelayedTasksIT {
     String id =
         client
             .submit(
-                "fail",
-                new TaskClient.Options(
-                    null, null, null, null, null, Instant.now().minusSeconds(1), null, null))
+                "fail", TaskClient.Options.builder().expires(Instant.now().minusSeconds(1)).build())
             .id();
 
     TaskResult result = awaitFinal(id, Duration.ofSeconds(30));

@@ -46,7 +46,7 @@ class RevokeIT {
     bootstrap = broker.bootstrapServers();
     topics = new Topics(KafkaTestBroker.uniquePrefix());
     startWorker("revoke-1");
-    client = TaskClient.connect(TaskClient.Config.of(bootstrap).withTopics(topics));
+    client = TaskClient.connect(TaskClient.Config.builder(bootstrap).topics(topics).build());
     consumer =
         new KafkaConsumer<>(
             Map.of(
@@ -100,11 +100,11 @@ class RevokeIT {
   }
 
   private static TaskClient.Options withId(String id) {
-    return new TaskClient.Options(id, null, null, null, null, null, null, null);
+    return TaskClient.Options.builder().id(id).build();
   }
 
   private static TaskClient.Options countdown(String id, Duration countdown) {
-    return new TaskClient.Options(id, null, null, null, countdown, null, null, null);
+    return TaskClient.Options.builder().id(id).countdown(countdown).build();
   }
 
   private void revoke(String id, boolean terminate) throws Exception {

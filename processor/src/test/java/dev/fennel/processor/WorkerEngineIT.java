@@ -73,7 +73,7 @@ class WorkerEngineIT {
     consumer.subscribe(Set.of(config.topics().results()));
     return closing(
         TaskClient.connect(
-            TaskClient.Config.of(broker.bootstrapServers()).withTopics(config.topics())));
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(config.topics()).build()));
   }
 
   private boolean finished(String id) {

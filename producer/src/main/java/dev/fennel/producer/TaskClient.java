@@ -2,6 +2,7 @@ package dev.fennel.producer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Task;
@@ -43,6 +44,10 @@ import org.jspecify.annotations.Nullable;
  *   String id = client.submit("fib", 20).id();
  * }
  * }</pre>
+ *
+ * <p>The file is one piece over 350 lines: its {@link Config} and per-submit {@link Options}, each
+ * with its builder, are nested so that a caller names them {@code TaskClient.Config} and {@code
+ * TaskClient.Options}, beside the client they configure.
  */
 public final class TaskClient implements AutoCloseable {
   private final Config config;
@@ -53,7 +58,8 @@ public final class TaskClient implements AutoCloseable {
   private final Map<String, Counter> published = new ConcurrentHashMap<>();
 
   /**
-   * How a client connects and routes.
+   * How a client connects and routes. Build one with {@link #builder}, whose defaults are those of
+   * {@code fennel submit}, or {@link #of} for the defaults alone.
    *
    * @param bootstrapServers Kafka's address
    * @param topics topic names (prefix)
@@ -69,87 +75,356 @@ public final class TaskClient implements AutoCloseable {
       Map<String, String> routes,
       Duration maxBlock,
       Map<String, String> kafka) {
+    /** How long {@code submit} may block by default. */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
+
     public Config {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
         throw new IllegalArgumentException(
             "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
       }
-      Objects.requireNonNull(topics, "topics");
+      Objects.requireNonNull(topics, "topics are not set");
       routes = Map.copyOf(routes == null ? Map.of() : routes);
-      routes.values().forEach(Topics::requireQueueName);
-      Objects.requireNonNull(maxBlock, "maxBlock");
+      routes.forEach(Config::requireRoute);
+      if (maxBlock == null || maxBlock.isNegative()) {
+        throw new IllegalArgumentException(
+            "max block must be 0 or more, was "
+                + (maxBlock == null ? null : Durations.format(maxBlock)));
+      }
       kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     }
 
-    /** Default topics, no routes, 10 s to reach Kafka. */
+    private static void requireRoute(String task, String queue) {
+      if (task.isBlank()) {
+        throw new IllegalArgumentException("route '" + task + "=" + queue + "' names no task");
+      }
+      try {
+        Topics.requireQueueName(queue);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "route '" + task + "=" + queue + "': " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * Default topics, no routes, 10 s to reach Kafka: {@code builder(bootstrapServers).build()}.
+     */
     public static Config of(String bootstrapServers) {
-      return new Config(
-          bootstrapServers, Topics.defaults(), Map.of(), Duration.ofSeconds(10), Map.of());
+      return builder(bootstrapServers).build();
     }
 
-    /** This configuration with another topic prefix. */
-    public Config withTopics(Topics newTopics) {
-      return new Config(bootstrapServers, newTopics, routes, maxBlock, kafka);
+    /**
+     * A builder for a client of {@code bootstrapServers}, with the defaults of {@code fennel
+     * submit}: {@code fennel.} topics, no routes, 10 s to reach Kafka, no extra settings.
+     */
+    public static Builder builder(String bootstrapServers) {
+      return new Builder(bootstrapServers);
     }
 
-    /** This configuration with a routing table. */
-    public Config withRoutes(Map<String, String> newRoutes) {
-      return new Config(bootstrapServers, topics, newRoutes, maxBlock, kafka);
+    /** A builder holding every setting of this configuration, to change some of them. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
     /** The queue {@code task} goes to when a submit does not name one. */
     public String route(String task) {
       return routes.getOrDefault(task, Topics.DEFAULT_QUEUE);
     }
+
+    /** Collects a client's settings; {@link #build()} checks them as the constructor does. */
+    public static final class Builder {
+      private String bootstrapServers;
+      private Topics topics = Topics.defaults();
+      private Map<String, String> routes = Map.of();
+      private Duration maxBlock = DEFAULT_MAX_BLOCK;
+      private Map<String, String> kafka = Map.of();
+
+      private Builder(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+      }
+
+      private Builder(Config from) {
+        bootstrapServers = from.bootstrapServers;
+        topics = from.topics;
+        routes = from.routes;
+        maxBlock = from.maxBlock;
+        kafka = from.kafka;
+      }
+
+      /** Sets Kafka's address, {@code host:port[,host:port…]}. */
+      public Builder bootstrapServers(String newBootstrapServers) {
+        bootstrapServers = newBootstrapServers;
+        return this;
+      }
+
+      /** Sets the topic names (default: prefix {@code fennel.}). */
+      public Builder topics(Topics newTopics) {
+        topics = newTopics;
+        return this;
+      }
+
+      /**
+       * Sets the routing table, task name → queue (default none: every task to {@code default}).
+       */
+      public Builder routes(Map<String, String> newRoutes) {
+        routes = newRoutes;
+        return this;
+      }
+
+      /** Sets how long {@code submit} may block when Kafka cannot be reached (default 10 s). */
+      public Builder maxBlock(Duration newMaxBlock) {
+        maxBlock = newMaxBlock;
+        return this;
+      }
+
+      /** Sets extra producer settings, passed through as they are (default none). */
+      public Builder kafka(Map<String, String> newKafka) {
+        kafka = newKafka;
+        return this;
+      }
+
+      /**
+       * The configuration; throws {@link IllegalArgumentException} naming the setting and its value
+       * when one is not allowed.
+       */
+      public Config build() {
+        return new Config(bootstrapServers, topics, routes, maxBlock, kafka);
+      }
+    }
   }
 
   /**
-   * Per-submit options; every field may be null (the default).
-   *
-   * @param id the task id to use (idempotent resubmission); null for a new UUIDv7
-   * @param queue overrides the routing table
-   * @param kwargs named arguments
-   * @param eta do not run before this instant
-   * @param countdown do not run before now plus this (turned into {@code eta})
-   * @param expires do not run after this instant
-   * @param maxRetries retries after a failure
-   * @param timeLimit seconds one attempt may run
+   * Per-submit options: none by default ({@link #NONE}); build others with {@link #builder()}, e.g.
+   * {@code
+   * Options.builder().queue("high").countdown(Duration.ofSeconds(10)).maxRetries(3).build()}. A
+   * class rather than a record so that eight optional settings are never a positional call.
    */
-  public record Options(
-      @Nullable String id,
-      @Nullable String queue,
-      @Nullable ObjectNode kwargs,
-      @Nullable Instant eta,
-      @Nullable Duration countdown,
-      @Nullable Instant expires,
-      @Nullable Integer maxRetries,
-      @Nullable Double timeLimit) {
-    /** No options. */
-    public static final Options NONE = new Options(null, null, null, null, null, null, null, null);
+  public static final class Options {
+    /** No options: a new id, the routed queue, no delay, expiry or retries, the worker's limit. */
+    public static final Options NONE = builder().build();
 
-    public Options {
-      if (id != null) {
-        TaskIds.requireValid(id);
+    private final @Nullable String id;
+    private final @Nullable String queue;
+    private final @Nullable ObjectNode kwargs;
+    private final @Nullable Instant eta;
+    private final @Nullable Duration countdown;
+    private final @Nullable Instant expires;
+    private final int maxRetries;
+    private final @Nullable Duration timeLimit;
+
+    private Options(Builder b) {
+      if (b.id != null) {
+        TaskIds.requireValid(b.id);
       }
-      if (queue != null) {
-        Topics.requireQueueName(queue);
+      if (b.queue != null) {
+        Topics.requireQueueName(b.queue);
       }
-      if (eta != null && countdown != null) {
-        throw new IllegalArgumentException("give eta or countdown, not both");
+      if (b.eta != null && b.countdown != null) {
+        throw new IllegalArgumentException(
+            "give eta or countdown, not both; eta was "
+                + b.eta
+                + ", countdown "
+                + Durations.format(b.countdown));
       }
-      if (countdown != null && countdown.isNegative()) {
-        throw new IllegalArgumentException("countdown must not be negative, was " + countdown);
+      if (b.countdown != null && b.countdown.isNegative()) {
+        throw new IllegalArgumentException(
+            "countdown must be 0 or more, was " + Durations.format(b.countdown));
       }
+      if (b.maxRetries < 0) {
+        throw new IllegalArgumentException("max retries must be 0 or more, was " + b.maxRetries);
+      }
+      if (b.timeLimit != null && (b.timeLimit.isNegative() || b.timeLimit.isZero())) {
+        throw new IllegalArgumentException(
+            "time limit must be more than 0, was " + Durations.format(b.timeLimit));
+      }
+      id = b.id;
+      queue = b.queue;
+      kwargs = b.kwargs;
+      eta = b.eta;
+      countdown = b.countdown;
+      expires = b.expires;
+      maxRetries = b.maxRetries;
+      timeLimit = b.timeLimit;
+    }
+
+    /** A builder with no options set. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+      return new Builder(this);
     }
 
     /** These options with a caller-chosen id. */
     public Options withId(String newId) {
-      return new Options(newId, queue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+      return toBuilder().id(newId).build();
     }
 
     /** These options with a queue override. */
     public Options withQueue(String newQueue) {
-      return new Options(id, newQueue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+      return toBuilder().queue(newQueue).build();
+    }
+
+    /** The task id to use, or null for a new UUIDv7. */
+    public @Nullable String id() {
+      return id;
+    }
+
+    /** The queue, overriding the routing table, or null to route by task name. */
+    public @Nullable String queue() {
+      return queue;
+    }
+
+    /** The named arguments, or null for none. */
+    public @Nullable ObjectNode kwargs() {
+      return kwargs;
+    }
+
+    /** Do not run before this instant, or null. */
+    public @Nullable Instant eta() {
+      return eta;
+    }
+
+    /** Do not run before the submit's time plus this, or null. */
+    public @Nullable Duration countdown() {
+      return countdown;
+    }
+
+    /** Do not run after this instant, or null for never. */
+    public @Nullable Instant expires() {
+      return expires;
+    }
+
+    /** Retries after a failure, 0 for none. */
+    public int maxRetries() {
+      return maxRetries;
+    }
+
+    /** How long one attempt may run, or null for the worker's {@code --time-limit}. */
+    public @Nullable Duration timeLimit() {
+      return timeLimit;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object other) {
+      return other instanceof Options o
+          && Objects.equals(id, o.id)
+          && Objects.equals(queue, o.queue)
+          && Objects.equals(kwargs, o.kwargs)
+          && Objects.equals(eta, o.eta)
+          && Objects.equals(countdown, o.countdown)
+          && Objects.equals(expires, o.expires)
+          && maxRetries == o.maxRetries
+          && Objects.equals(timeLimit, o.timeLimit);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(id, queue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+    }
+
+    @Override
+    public String toString() {
+      return "Options[id="
+          + id
+          + ", queue="
+          + queue
+          + ", kwargs="
+          + kwargs
+          + ", eta="
+          + eta
+          + ", countdown="
+          + countdown
+          + ", expires="
+          + expires
+          + ", maxRetries="
+          + maxRetries
+          + ", timeLimit="
+          + timeLimit
+          + "]";
+    }
+
+    /** Collects per-submit options; {@link #build()} checks them. Every one is unset by default. */
+    public static final class Builder {
+      private @Nullable String id;
+      private @Nullable String queue;
+      private @Nullable ObjectNode kwargs;
+      private @Nullable Instant eta;
+      private @Nullable Duration countdown;
+      private @Nullable Instant expires;
+      private int maxRetries;
+      private @Nullable Duration timeLimit;
+
+      private Builder() {}
+
+      private Builder(Options from) {
+        id = from.id;
+        queue = from.queue;
+        kwargs = from.kwargs;
+        eta = from.eta;
+        countdown = from.countdown;
+        expires = from.expires;
+        maxRetries = from.maxRetries;
+        timeLimit = from.timeLimit;
+      }
+
+      /** Sets the task id (an idempotent resubmission); null for a new UUIDv7. */
+      public Builder id(@Nullable String newId) {
+        id = newId;
+        return this;
+      }
+
+      /** Sets the queue, overriding the routing table; null to route by task name. */
+      public Builder queue(@Nullable String newQueue) {
+        queue = newQueue;
+        return this;
+      }
+
+      /** Sets the named arguments; null for none. */
+      public Builder kwargs(@Nullable ObjectNode newKwargs) {
+        kwargs = newKwargs;
+        return this;
+      }
+
+      /** Do not run before {@code newEta}; not with a countdown. */
+      public Builder eta(@Nullable Instant newEta) {
+        eta = newEta;
+        return this;
+      }
+
+      /** Do not run before the submit's time plus {@code newCountdown}; not with an eta. */
+      public Builder countdown(@Nullable Duration newCountdown) {
+        countdown = newCountdown;
+        return this;
+      }
+
+      /** Do not run after {@code newExpires}; null for never. */
+      public Builder expires(@Nullable Instant newExpires) {
+        expires = newExpires;
+        return this;
+      }
+
+      /** Retries after a failure (default 0). */
+      public Builder maxRetries(int newMaxRetries) {
+        maxRetries = newMaxRetries;
+        return this;
+      }
+
+      /** How long one attempt may run; null for the worker's {@code --time-limit}. */
+      public Builder timeLimit(@Nullable Duration newTimeLimit) {
+        timeLimit = newTimeLimit;
+        return this;
+      }
+
+      /**
+       * The options; throws {@link IllegalArgumentException} naming the option and its value when
+       * one is not allowed.
+       */
+      public Options build() {
+        return new Options(this);
+      }
     }
   }
 
@@ -188,12 +463,7 @@ public final class TaskClient implements AutoCloseable {
     String maxBlock = config.kafka().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
     if (maxBlock != null) {
       config =
-          new Config(
-              config.bootstrapServers(),
-              config.topics(),
-              config.routes(),
-              Duration.ofMillis(Long.parseLong(maxBlock.trim())),
-              config.kafka());
+          config.toBuilder().maxBlock(Duration.ofMillis(Long.parseLong(maxBlock.trim()))).build();
     }
     Properties props = new Properties();
     // No linger: a lone task goes at once (1 ms of linger cost ~1.5 ms per hop here), and under
@@ -235,6 +505,7 @@ public final class TaskClient implements AutoCloseable {
     String queue = opts.queue() != null ? opts.queue() : config.route(task);
     Instant now = clock.instant();
     Instant eta = opts.countdown() != null ? now.plus(opts.countdown()) : opts.eta();
+    Duration timeLimit = opts.timeLimit();
     Task message =
         Task.builder(id, task)
             .args(args)
@@ -243,8 +514,8 @@ public final class TaskClient implements AutoCloseable {
             .submittedAt(now)
             .eta(eta)
             .expires(opts.expires())
-            .maxRetries(opts.maxRetries() == null ? 0 : opts.maxRetries())
-            .timeLimit(opts.timeLimit())
+            .maxRetries(opts.maxRetries())
+            .timeLimit(timeLimit == null ? null : Durations.toSeconds(timeLimit))
             .build();
     return publish(message);
   }

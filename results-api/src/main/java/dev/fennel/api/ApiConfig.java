@@ -56,11 +56,8 @@ public record ApiConfig(
   /** The default cache bound: 100,000 results. */
   public static final long DEFAULT_CACHE_SIZE = 100_000;
 
-  /** The default longest wait, in seconds (the unit of {@code --max-wait}): 60. */
-  public static final long DEFAULT_MAX_WAIT_SECONDS = 60;
-
-  /** The default longest wait: 60 s. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(DEFAULT_MAX_WAIT_SECONDS);
+  /** The default longest wait: a minute ({@code --max-wait 1m}). */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(1);
 
   /** The default most ids per batch request: 100,000. */
   public static final int DEFAULT_MAX_BATCH_IDS = 100_000;

@@ -86,7 +86,7 @@ final class LivePage {
         "status must be one of "
             + RecentResults.COUNTED.stream().map(Status::name).collect(Collectors.joining(", "))
             + " (any case), was '"
-            + Durations.abbreviate(text)
+            + QueryParams.quote(text)
             + "'");
   }
 
@@ -116,7 +116,7 @@ final class LivePage {
           "limit must be a whole number from 1 to "
               + max
               + " (the results this instance keeps), was '"
-              + Durations.abbreviate(text)
+              + QueryParams.quote(text)
               + "'");
     }
     return limit;

@@ -50,7 +50,7 @@ final class TaskRoutes {
       throw ApiException.badRequest(TaskIds.describeInvalid(id));
     }
     String waitParam = ctx.queryParam("wait");
-    Duration asked = waitParam == null ? Duration.ZERO : Durations.parse("wait", waitParam);
+    Duration asked = waitParam == null ? Duration.ZERO : QueryParams.duration("wait", waitParam);
     Duration wait = asked.compareTo(maxWait) > 0 ? maxWait : asked;
     ResultLookup store = lookup.get();
     switch (store.ownerOf(id, Peers.isForwarded(ctx))) {
