@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import dev.fennel.producer.ResultsClient;
+import dev.fennel.protocol.ApiToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,18 +32,28 @@ final class ApiClientOptions {
   }
 
   /**
-   * The bearer token: the content of {@code tokenFile} (stripped) when given, else {@code
-   * FENNEL_API_TOKEN}; the API server and its clients read it the same way.
+   * The bearer token: the content of {@code tokenFile} when given, else {@code FENNEL_API_TOKEN},
+   * normalized by {@link ApiToken#normalize} (no surrounding white space; blank is none): the API
+   * server and its clients read it the same way.
    */
   static @Nullable String token(@Nullable Path tokenFile, Function<String, @Nullable String> env) {
-    if (tokenFile != null) {
+    return secret(tokenFile, "--token-file", "FENNEL_API_TOKEN", env);
+  }
+
+  /**
+   * A secret: the content of {@code file} (given by {@code option}) when given, else the variable
+   * {@code variable}, normalized as a token is.
+   */
+  static @Nullable String secret(
+      @Nullable Path file, String option, String variable, Function<String, @Nullable String> env) {
+    if (file != null) {
       try {
-        return Files.readString(tokenFile).strip();
+        return ApiToken.normalize(Files.readString(file));
       } catch (IOException e) {
         throw new IllegalArgumentException(
-            "cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+            "cannot read " + option + " " + file + ": " + e.getMessage(), e);
       }
     }
-    return env.apply("FENNEL_API_TOKEN");
+    return ApiToken.normalize(env.apply(variable));
   }
 }

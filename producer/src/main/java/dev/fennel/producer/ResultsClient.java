@@ -1,6 +1,7 @@
 package dev.fennel.producer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.TaskIds;
@@ -69,7 +70,8 @@ public final class ResultsClient {
   }
 
   /**
-   * A client of the API at {@code baseUrl} that sends {@code token} (when not null or blank) as a
+   * A client of the API at {@code baseUrl} that sends {@code token} (when not null or blank,
+   * without surrounding white space: {@link ApiToken#normalize}, as the API reads its own) as a
    * bearer token.
    */
   public ResultsClient(String baseUrl, @Nullable String token) {
@@ -83,7 +85,7 @@ public final class ResultsClient {
     }
     this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    this.token = token == null || token.isBlank() ? null : token.strip();
+    this.token = ApiToken.normalize(token);
     this.attempts = attempts;
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
   }
@@ -115,8 +117,39 @@ public final class ResultsClient {
    */
   public record Batch(List<TaskResult> results, List<String> unknown) {}
 
-  /** Looks up {@code ids} in one request. */
+  /**
+   * Looks up {@code ids}: in one request, or in halves (and their halves) when the API answers that
+   * the request or its answer would be too large (413).
+   */
   public Batch batch(Collection<String> ids) {
+    List<String> all = List.copyOf(ids);
+    try {
+      return batchOnce(all);
+    } catch (TooLarge e) {
+      if (all.size() < 2) {
+        throw new IllegalStateException(
+            "the results API answered 413 for the result of " + all + ": " + e.getMessage(), e);
+      }
+      Batch first = batch(all.subList(0, all.size() / 2));
+      Batch second = batch(all.subList(all.size() / 2, all.size()));
+      List<TaskResult> results = new ArrayList<>(first.results());
+      results.addAll(second.results());
+      List<String> unknown = new ArrayList<>(first.unknown());
+      unknown.addAll(second.unknown());
+      return new Batch(results, unknown);
+    }
+  }
+
+  /** A 413: this batch, or its answer, is more than the API takes or gives at once. */
+  private static final class TooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private Batch batchOnce(Collection<String> ids) {
     HttpRequest request =
         request("tasks/batch")
             .timeout(Duration.ofMinutes(2))
@@ -124,6 +157,9 @@ public final class ResultsClient {
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))))
             .build();
     HttpResponse<byte[]> response = send(request, "a batch of " + ids.size() + " ids");
+    if (response.statusCode() == 413) {
+      throw new TooLarge(message(response));
+    }
     if (response.statusCode() != 200) {
       throw new IllegalStateException(
           "the results API answered "
@@ -203,7 +239,9 @@ public final class ResultsClient {
     HttpRequest request =
         request("tasks/" + id + "/revoke?terminate=" + terminate)
             .timeout(Duration.ofSeconds(60))
-            .POST(HttpRequest.BodyPublishers.noBody())
+            // Every write to the API is JSON (a browser cannot send that cross-site unasked).
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
             .build();
     HttpResponse<byte[]> response = send(request, "revoking task " + id);
     if (response.statusCode() != 200 && response.statusCode() != 202) {

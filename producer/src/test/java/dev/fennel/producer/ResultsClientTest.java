@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.fennel.protocol.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +28,7 @@ class ResultsClientTest {
 
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
   private final List<Duration> pauses = new CopyOnWriteArrayList<>();
+  private final List<List<String>> batches = new CopyOnWriteArrayList<>();
   private HttpServer server;
 
   @AfterEach
@@ -58,8 +62,24 @@ class ResultsClientTest {
       status = 200;
       body = "{\"queues\":[],\"resultsSeenSince\":\"2026-01-01T00:00:00Z\"}";
     } else if (path.equals("/tasks/batch")) {
-      status = 200;
-      body = "{\"results\":[],\"unknown\":[\"a\"]}";
+      List<String> ids = new ArrayList<>();
+      Json.parse(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+          .get("ids")
+          .forEach(id -> ids.add(id.asText()));
+      batches.add(ids);
+      if (ids.size() > 2) {
+        status = 413;
+        body = "{\"error\":\"answer_too_large\",\"message\":\"too large\"}";
+      } else {
+        status = 200;
+        body = Json.toString(Map.of("results", List.of(), "unknown", ids));
+      }
+    } else if (path.endsWith("/revoke")) {
+      boolean json =
+          String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))
+              .startsWith("application/json");
+      status = json ? 202 : 415;
+      body = json ? "{\"revoked\":true}" : "{\"message\":\"send JSON\"}";
     } else {
       status = 404;
       body = "{\"status\":\"PENDING\"}";
@@ -93,6 +113,41 @@ class ResultsClientTest {
 
     assertThat(authorizations).hasSize(3).allMatch(("Bearer " + TOKEN)::equals);
     assertThat(pauses).isEmpty();
+  }
+
+  @Test
+  void aTokenIsSentWithoutTheWhiteSpaceAroundItAsTheApiReadsIt() {
+    server = serve(0);
+    ResultsClient client =
+        client(server.getAddress().getPort(), " " + TOKEN + "\n", 3, pauses::add);
+
+    assertThat(client.queues().get("queues").isArray()).isTrue();
+    assertThat(authorizations).containsExactly("Bearer " + TOKEN);
+  }
+
+  @Test
+  void aBatchTheApiFindsTooLargeIsAskedForInHalves() {
+    server = serve(0);
+    ResultsClient client = client(server.getAddress().getPort(), TOKEN, 3, pauses::add);
+
+    ResultsClient.Batch batch = client.batch(List.of("a", "b", "c", "d", "e"));
+
+    assertThat(batch.unknown()).containsExactly("a", "b", "c", "d", "e");
+    assertThat(batches)
+        .containsExactly(
+            List.of("a", "b", "c", "d", "e"),
+            List.of("a", "b"),
+            List.of("c", "d", "e"),
+            List.of("c"),
+            List.of("d", "e"));
+  }
+
+  @Test
+  void aRevocationIsSentAsJson() {
+    server = serve(0);
+    ResultsClient client = client(server.getAddress().getPort(), TOKEN, 3, pauses::add);
+
+    assertThat(client.revoke("t-1", false).revoked()).isTrue();
   }
 
   @Test
