@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.WorkflowIds;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  */
 record Outcome(Status status, @Nullable String task, JsonNode result, @Nullable TaskError error) {
   /** Who the results the coordinator writes say ran them. */
-  static final String WORKER = "coordinator";
+  static final String WORKER = WorkflowIds.COORDINATOR;
 
   Outcome {
     Objects.requireNonNull(status, "status");

@@ -90,7 +90,7 @@ final class WorkflowParts {
    */
   static TaskResult manifest(String id, String kind, int size, Instant now) {
     return TaskResult.builder(WorkflowIds.manifest(id), Status.SUCCESS)
-        .task("manifest")
+        .task(WorkflowIds.MANIFEST_TASK)
         .result(
             JsonNodeFactory.instance
                 .objectNode()

@@ -171,7 +171,14 @@ final class WorkflowRules {
             args = JsonNodeFactory.instance.arrayNode().add(input);
             args.addAll(template.args());
           }
-          Task task = template.toBuilder().args(args).submittedAt(now).build();
+          String workflow = WorkflowIds.workflowOf(id);
+          // The mark a worker asks of a task whose id has '@' (Task#mayRunUnderItsId).
+          Task task =
+              template.toBuilder()
+                  .args(args)
+                  .submittedAt(now)
+                  .workflow(workflow == null ? id : workflow)
+                  .build();
           effects.add(new Launch(topics.queue(WorkflowParts.queueOf(task)), task));
         }
         case Node.Chain chain -> launch(WorkflowIds.child(id, 0), input);

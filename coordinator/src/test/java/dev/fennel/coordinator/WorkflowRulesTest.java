@@ -149,6 +149,8 @@ class WorkflowRulesTest {
                 .v(Task.FORMAT_VERSION)
                 .attempt(1)
                 .submittedAt(NOW)
+                // The mark a worker asks of a task whose id has '@'.
+                .workflow("c1")
                 .build());
     assertThat(effects).hasSize(2);
     assertThat(stores.nodes).containsOnlyKeys("c1", "c1@0", "c1@1");

@@ -142,6 +142,9 @@ class WorkflowTopologyTest {
     List<Task> second = published();
     assertThat(second).extracting(Task::id).containsExactly("c1@1");
     assertThat(second.get(0).args().toString()).isEqualTo("[55,\"x\"]");
+    // Marked as the workflow's: a worker runs a task whose id has '@' only so.
+    assertThat(first.get(0).workflow()).isEqualTo("c1");
+    assertThat(second.get(0).mayRunUnderItsId()).isTrue();
 
     answer(second, task -> ok(task, "done"));
     TaskResult chain = writtenResults().get("c1");

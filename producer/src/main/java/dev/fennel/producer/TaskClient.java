@@ -215,6 +215,13 @@ public final class TaskClient implements AutoCloseable {
     private Options(Builder b) {
       if (b.id != null) {
         TaskIds.requireValid(b.id);
+        if (b.id.indexOf('@') >= 0) {
+          throw new IllegalArgumentException(
+              "task id '"
+                  + b.id
+                  + "' has '@', which only the parts of workflows carry (a worker would "
+                  + "dead-letter it): choose an id without '@', or publish a workflow");
+        }
       }
       if (b.queue != null) {
         Topics.requireQueueName(b.queue);
@@ -370,7 +377,10 @@ public final class TaskClient implements AutoCloseable {
         timeLimit = from.timeLimit;
       }
 
-      /** Sets the task id (an idempotent resubmission); null for a new UUIDv7. */
+      /**
+       * Sets the task id (an idempotent resubmission), without {@code @} (reserved for the parts
+       * of workflows); null for a new UUIDv7.
+       */
       public Builder id(@Nullable String newId) {
         id = newId;
         return this;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -118,5 +119,18 @@ class TaskClientOptionsTest {
         .hasMessage("max retries must be 0 or more, was -1");
     assertThatThrownBy(() -> TaskClient.Options.builder().timeLimit(Duration.ZERO).build())
         .hasMessage("time limit must be more than 0, was 0s");
+  }
+
+  @Test
+  void anIdWithAnAtIsRefusedItIsAWorkflowPartsMark() {
+    for (String id : List.of("wf@0", "g@members", "@x", "a@")) {
+      assertThatThrownBy(() -> TaskClient.Options.builder().id(id).build())
+          .as(id)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'@'")
+          .hasMessageContaining("workflow");
+      assertThatThrownBy(() -> TaskClient.Options.NONE.withId(id)).as(id).hasMessageContaining("'@'");
+    }
+    assertThat(TaskClient.Options.builder().id("hello-1").build().id()).isEqualTo("hello-1");
   }
 }

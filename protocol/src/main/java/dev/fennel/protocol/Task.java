@@ -29,6 +29,9 @@ import org.jspecify.annotations.Nullable;
  * @param expires do not run after this instant, or null
  * @param maxRetries how many times a failing run is tried again (0: never)
  * @param timeLimit seconds one attempt may run, or null for the worker's default
+ * @param workflow the workflow this task is a part of, set by the workflow coordinator on the parts
+ *     it publishes; null for a task of its own. A worker runs a task whose id has {@code @} (the
+ *     mark of a workflow's part) only when this names that id's workflow ({@link WorkflowIds})
  */
 public record Task(
     int v,
@@ -42,7 +45,8 @@ public record Task(
     @Nullable Instant eta,
     @Nullable Instant expires,
     int maxRetries,
-    @Nullable Double timeLimit) {
+    @Nullable Double timeLimit,
+    @Nullable String workflow) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -65,6 +69,31 @@ public record Task(
       throw new IllegalArgumentException(
           "timeLimit must be a positive number of seconds, was " + timeLimit);
     }
+    if (workflow != null) {
+      WorkflowIds.requireWorkflowId(workflow);
+    }
+  }
+
+  /**
+   * Whether this task may run under its id: any id without {@code @}, and an id with {@code @} (a
+   * workflow's part) only when the coordinator published it for that workflow. A group's manifest
+   * is never a task: the coordinator writes it as a result.
+   */
+  public boolean mayRunUnderItsId() {
+    return mayRunAs(id, workflow);
+  }
+
+  /**
+   * Whether a task with {@code id}, published for {@code workflow} (null: for none), may run: see
+   * {@link #mayRunUnderItsId}.
+   */
+  public static boolean mayRunAs(String id, @Nullable String workflow) {
+    if (id.indexOf('@') < 0) {
+      return true;
+    }
+    return workflow != null
+        && workflow.equals(WorkflowIds.workflowOf(id))
+        && !WorkflowIds.segmentOf(id).equals(WorkflowIds.MEMBERS);
   }
 
   /** A first attempt of {@code task} with positional arguments and no options. */
@@ -154,6 +183,7 @@ public record Task(
     private Instant expires;
     private int maxRetries;
     private Double timeLimit;
+    private String workflow;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -173,6 +203,7 @@ public record Task(
       expires = from.expires;
       maxRetries = from.maxRetries;
       timeLimit = from.timeLimit;
+      workflow = from.workflow;
     }
 
     /** Sets the format version. */
@@ -248,6 +279,15 @@ public record Task(
     }
 
     /**
+     * Marks the task as a part of {@code newWorkflow} (null: of none). Only the workflow
+     * coordinator sets it, on the parts it publishes.
+     */
+    public Builder workflow(String newWorkflow) {
+      workflow = newWorkflow;
+      return this;
+    }
+
+    /**
      * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
      */
@@ -264,7 +304,8 @@ public record Task(
           eta,
           expires,
           maxRetries,
-          timeLimit);
+          timeLimit,
+          workflow);
     }
   }
 }

@@ -35,8 +35,24 @@ public final class TaskCodec {
       @Nullable String task,
       @Nullable String queue,
       @Nullable Instant submittedAt,
-      String reason)
-      implements Decoded {}
+      String reason,
+      @Nullable String workflow)
+      implements Decoded {
+    /** An invalid message that names no workflow. */
+    public Invalid(
+        String id,
+        @Nullable String task,
+        @Nullable String queue,
+        @Nullable Instant submittedAt,
+        String reason) {
+      this(id, task, queue, submittedAt, reason, null);
+    }
+
+    /** Whether a result may be written under its id: see {@link Task#mayRunAs}. */
+    public boolean maySettleUnderItsId() {
+      return Task.mayRunAs(id, workflow);
+    }
+  }
 
   /** A message without a usable id (not JSON, not an object, empty, no id): a dead letter. */
   public record Undecodable(String reason) implements Decoded {}
@@ -117,6 +133,7 @@ public final class TaskCodec {
       String taskName = text("task");
       String queue = text("queue");
       Instant submittedAt = instant("submittedAt");
+      String workflow = text("workflow");
       if (problem == null && taskName == null) {
         problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
       }
@@ -184,12 +201,13 @@ public final class TaskCodec {
                   .expires(expires)
                   .maxRetries(maxRetries)
                   .timeLimit(timeLimit)
+                  .workflow(workflow)
                   .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }
       }
-      return new Invalid(id, taskName, queue, submittedAt, problem);
+      return new Invalid(id, taskName, queue, submittedAt, problem, workflow);
     }
 
     private String text(String field) {

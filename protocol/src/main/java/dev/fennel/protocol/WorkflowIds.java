@@ -19,6 +19,15 @@ public final class WorkflowIds {
    */
   public static final String MEMBERS = "members";
 
+  /**
+   * The {@code worker} of every result the workflow coordinator writes itself (a group's manifest,
+   * a workflow's own result); a reader trusts a manifest only with it.
+   */
+  public static final String COORDINATOR = "coordinator";
+
+  /** The {@code task} of a group's manifest record. */
+  public static final String MANIFEST_TASK = "manifest";
+
   private WorkflowIds() {}
 
   /** The id of the part of {@code parent} at {@code segment} (a position, or {@link #CALLBACK}). */

@@ -42,6 +42,7 @@ class TaskBuildersTest {
                 null,
                 null,
                 0,
+                null,
                 null));
     assertThat(Task.of("t-3", "fib", "low", T0, IntNode.valueOf(5)))
         .isEqualTo(
@@ -68,7 +69,8 @@ class TaskBuildersTest {
                 null,
                 T0.plusSeconds(60),
                 3,
-                2.5));
+                2.5,
+                null));
     assertThat(TASK.withQueue("low").queue()).isEqualTo("low");
     assertThat(TASK.withEta(T0).eta()).isEqualTo(T0);
     assertThat(TASK.withExpires(null).expires()).isNull();
