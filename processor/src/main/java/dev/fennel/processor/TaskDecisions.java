@@ -62,6 +62,10 @@ final class TaskDecisions {
   /** The decision for a message taken from {@code queue} at {@code now}. */
   Intake intake(TaskCodec.Decoded decoded, String queue, String worker, Instant now) {
     return switch (decoded) {
+      case TaskCodec.Valid valid when !valid.task().mayRunUnderItsId() ->
+          new DeadLetter(reservedId(valid.task().id()));
+      case TaskCodec.Invalid invalid when !invalid.maySettleUnderItsId() ->
+          new DeadLetter(reservedId(invalid.id()));
       case TaskCodec.Valid valid -> {
         Task task = valid.task().queue() == null ? valid.task().withQueue(queue) : valid.task();
         if (task.eta() != null
@@ -74,6 +78,19 @@ final class TaskDecisions {
       case TaskCodec.Invalid invalid -> new Settle(TaskResult.invalid(invalid, queue, worker, now));
       case TaskCodec.Undecodable bad -> new DeadLetter(bad.reason());
     };
+  }
+
+  /**
+   * Why a task under {@code id} is not run, and no result is written under it: {@code @} marks the
+   * parts of workflows, and a result under such an id would move (or, for a manifest, describe)
+   * another workflow. Only the coordinator's parts, marked with their workflow, run.
+   */
+  static String reservedId(String id) {
+    return "task id '"
+        + id
+        + "' has '@', which only the parts of workflows carry (the workflow coordinator marks the "
+        + "parts it publishes, and never publishes a group's manifest as a task): publish the task "
+        + "under an id without '@'";
   }
 
   /**

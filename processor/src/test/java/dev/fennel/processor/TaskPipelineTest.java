@@ -179,7 +179,10 @@ class TaskPipelineTest {
               held.add(record);
               acks.add(acknowledged);
             });
-    Task part = Task.of("wf@0", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
+    Task part =
+        Task.of("wf@0", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10)).toBuilder()
+            .workflow("wf")
+            .build();
     Task plain = Task.of("t-2", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
 
     for (Task task : List.of(part, plain)) {
@@ -200,6 +203,44 @@ class TaskPipelineTest {
     assertThat(finished).hasValue(1);
     acks.get(2).run();
     assertThat(finished).hasValue(2);
+  }
+
+  @Test
+  void anIdWithAnAtRunsOnlyAsAWorkflowsPartTheCoordinatorMarked() {
+    // Unmarked, marked for another workflow, a manifest's id (never a task), or invalid: no run,
+    // and no result under an id that would move (or describe) a workflow.
+    List<String> refused =
+        List.of(
+            "{\"id\":\"wf@0\",\"task\":\"shout\",\"args\":[1]}",
+            "{\"id\":\"wf@1\",\"task\":\"shout\",\"args\":[1],\"workflow\":\"other\"}",
+            "{\"id\":\"g@members\",\"task\":\"echo\",\"args\":[{\"size\":50000000}]}",
+            "{\"id\":\"g@members\",\"task\":\"echo\",\"workflow\":\"g\"}",
+            "{\"id\":\"wf@2\",\"task\":\"shout\",\"args\":\"not an array\"}",
+            "{\"id\":\"@x\",\"task\":\"shout\",\"args\":[1]}");
+    for (String json : refused) {
+      send(null, json);
+    }
+
+    assertThat(results()).isEmpty();
+    assertThat(to(TOPICS.workflowResults())).isEmpty();
+    List<ProducerRecord<byte[], byte[]>> letters = to(TOPICS.deadLetters());
+    assertThat(letters)
+        .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactlyElementsOf(refused);
+    assertThat(letters)
+        .allSatisfy(
+            letter ->
+                assertThat(
+                        new String(
+                            letter.headers().lastHeader(DeadLetters.REASON).value(),
+                            StandardCharsets.UTF_8))
+                    .contains("has '@'"));
+    assertThat(finished).hasValue(refused.size());
+
+    // The coordinator's part, marked with its workflow, runs, and its result reaches both topics.
+    send(null, "{\"id\":\"wf@0\",\"task\":\"shout\",\"args\":[1],\"workflow\":\"wf\"}");
+    assertThat(to(TOPICS.workflowResults())).hasSize(1);
+    assertThat(onlyResult().result().asText()).isEqualTo("A");
   }
 
   @Test
