@@ -25,6 +25,8 @@ COPY --from=build /src/cli/target/fennel.jar /app/fennel.jar
 # Only what a worker or the API runs: cli/target/lib leaves out the dev broker (Kafka server, Scala).
 COPY --from=build /src/cli/target/lib /app/lib
 USER fennel
+# The API listens on every address of the container: it then refuses to start without a token
+# (FENNEL_API_TOKEN or FENNEL_API_TOKEN_FILE), unless told FENNEL_API_INSECURE_NO_TOKEN=true.
 ENV FENNEL_API_HOST=0.0.0.0 FENNEL_METRICS_HOST=0.0.0.0
 EXPOSE 8080 9464 9465
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/fennel.jar", "dev.fennel.cli.Fennel"]

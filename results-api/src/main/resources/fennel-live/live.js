@@ -218,7 +218,12 @@
       return;
     }
     try {
-      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke", { method: "POST" });
+      // A write is JSON, which no page of another site can send here without asking first.
+      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
       const text = await response.text();
       $("detail-message").textContent = response.ok
         ? "Revoked: " + text

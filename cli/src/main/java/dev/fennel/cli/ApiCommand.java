@@ -26,7 +26,9 @@ final class ApiCommand implements Callable<Integer> {
         Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
     ResultsApi server = ResultsApi.start(config, registry);
     System.out.println(
-        "results API on http://"
+        "results API on "
+            + api.scheme()
+            + "://"
             + config.host()
             + ":"
             + server.port()

@@ -117,7 +117,7 @@ final class DevCommand implements Callable<Integer> {
               config.layout(),
               config.name(),
               registry);
-      String apiUrl = "http://" + api.host + ":" + server.port();
+      String apiUrl = api.scheme() + "://" + api.host + ":" + server.port();
       System.out.println();
       System.out.println(
           "  Kafka      "

@@ -1,11 +1,16 @@
 package dev.fennel.api;
 
+import dev.fennel.protocol.ApiToken;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,12 +27,22 @@ import org.jspecify.annotations.Nullable;
  * @param stateDir where the results store lives (restored from Kafka when missing), or null for a
  *     temporary directory
  * @param cacheSize how many finished results the in-memory cache holds at most
- * @param maxWait the longest {@code ?wait=} a request may ask for
- * @param maxBatchIds the most ids one batch request may ask for
+ * @param maxWait the longest {@code ?wait=} a request may ask for (at most {@link #MAX_MAX_WAIT})
+ * @param maxWaiting the most requests that may wait for a result at once; more are answered 503
+ * @param maxBatchIds the most ids one batch request (or group) may ask for
  * @param maxRequestBytes the largest request body accepted
+ * @param maxResponseBytes the largest batch or group answer built; a larger one is answered 413
  * @param standbyReplicas warm copies of each store partition kept on other instances
  * @param token when set, every endpoint but {@code /health/*} needs {@code Authorization: Bearer
- *     <token>}
+ *     <token>}; stripped of surrounding white space ({@link ApiToken#normalize})
+ * @param insecureNoToken the operator's word that an API on a non-loopback address may serve
+ *     without a token; without it such an API refuses to start
+ * @param peerSecret the secret API instances prove to each other when one forwards a request to the
+ *     owner of its ids, or null to use the token
+ * @param allowedHosts host names (besides loopback names, IP addresses and this instance's own
+ *     names) a request's {@code Host} may carry; {@code *} allows any
+ * @param tls the key store to serve HTTPS from and the certificates peers are checked against, or
+ *     null for plain HTTP
  * @param layout partitions and replication of the results topic if it has to be created
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
  */
@@ -40,10 +55,16 @@ public record ApiConfig(
     @Nullable Path stateDir,
     long cacheSize,
     Duration maxWait,
+    int maxWaiting,
     int maxBatchIds,
     long maxRequestBytes,
+    long maxResponseBytes,
     int standbyReplicas,
     @Nullable String token,
+    boolean insecureNoToken,
+    @Nullable String peerSecret,
+    List<String> allowedHosts,
+    @Nullable ApiTls tls,
     TopicLayout layout,
     Map<String, String> kafka) {
 
@@ -59,6 +80,15 @@ public record ApiConfig(
   /** The default longest wait: a minute ({@code --max-wait 1m}). */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(1);
 
+  /**
+   * The longest {@code --max-wait} accepted: 10 minutes. A request held longer ties a connection up
+   * for nothing a client cannot get by asking again (proxies cut such requests sooner anyway).
+   */
+  public static final Duration MAX_MAX_WAIT = Duration.ofMinutes(10);
+
+  /** The default most requests waiting for a result at once: 1,000. */
+  public static final int DEFAULT_MAX_WAITING = 1_000;
+
   /** The default most ids per batch request: 100,000. */
   public static final int DEFAULT_MAX_BATCH_IDS = 100_000;
 
@@ -67,6 +97,24 @@ public record ApiConfig(
 
   /** The smallest request body limit accepted: 1 KiB. */
   public static final long MIN_REQUEST_BYTES = 1024;
+
+  /**
+   * The default largest batch or group answer: 64 MiB (100,000 results of about 600 bytes). The
+   * answer is built in memory, so this bounds what one request may take of the heap.
+   */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+
+  /** The smallest answer limit accepted: 64 KiB. */
+  public static final long MIN_RESPONSE_BYTES = 64L * 1024;
+
+  /**
+   * The largest answer limit accepted: 1 GiB less one byte. An answer is one array, and an array
+   * holds at most 2 GiB.
+   */
+  public static final long MAX_RESPONSE_BYTES = 1024L * 1024 * 1024 - 1;
+
+  /** In {@code allowedHosts}: every name is allowed (a proxy in front checks them). */
+  public static final String ANY_HOST = "*";
 
   public ApiConfig {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -87,9 +135,16 @@ public record ApiConfig(
           "the cache size (--cache-size) must be 0 or more, was " + cacheSize);
     }
     Objects.requireNonNull(maxWait, "maxWait");
-    if (maxWait.isNegative()) {
+    if (maxWait.isNegative() || maxWait.compareTo(MAX_MAX_WAIT) > 0) {
       throw new IllegalArgumentException(
-          "the maximum wait (--max-wait) must not be negative, was " + maxWait);
+          "the maximum wait (--max-wait) must be 0 to "
+              + Durations.format(MAX_MAX_WAIT)
+              + ", was "
+              + Durations.format(maxWait));
+    }
+    if (maxWaiting < 1) {
+      throw new IllegalArgumentException(
+          "the most waiting requests (--max-waiting) must be 1 or more, was " + maxWaiting);
     }
     if (maxBatchIds < 1) {
       throw new IllegalArgumentException(
@@ -102,21 +157,140 @@ public record ApiConfig(
               + " bytes, was "
               + maxRequestBytes);
     }
+    if (maxResponseBytes < MIN_RESPONSE_BYTES || maxResponseBytes > MAX_RESPONSE_BYTES) {
+      throw new IllegalArgumentException(
+          "the answer size limit (--max-response-bytes) must be "
+              + MIN_RESPONSE_BYTES
+              + " to "
+              + MAX_RESPONSE_BYTES
+              + " bytes, was "
+              + maxResponseBytes);
+    }
     if (standbyReplicas < 0) {
       throw new IllegalArgumentException(
           "standby replicas (--standby-replicas) must be 0 or more, was " + standbyReplicas);
     }
-    if (token != null && token.isBlank()) {
-      token = null;
+    token = ApiToken.normalize(token);
+    peerSecret = ApiToken.normalize(peerSecret);
+    if (token == null && !insecureNoToken && !isLoopback(host)) {
+      throw new IllegalArgumentException(
+          "the API would listen on "
+              + host
+              + ", which is not this machine only, without a token: anyone who reaches it could "
+              + "read every result and revoke tasks. Give it a token (FENNEL_API_TOKEN, or "
+              + "--token-file FILE), or, on a network you trust, say so with --insecure-no-token "
+              + "(FENNEL_API_INSECURE_NO_TOKEN=true)");
     }
+    allowedHosts =
+        allowedHosts == null
+            ? List.of()
+            : allowedHosts.stream()
+                .map(String::strip)
+                .filter(name -> !name.isEmpty())
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .toList();
     Objects.requireNonNull(layout, "layout");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
   }
 
   /**
+   * Whether {@code host} is an address of this machine only: a loopback address or {@code
+   * localhost}. Any other name counts as reachable from elsewhere (it is not resolved here).
+   */
+  public static boolean isLoopback(String host) {
+    String name = host.strip().toLowerCase(Locale.ROOT);
+    if (name.startsWith("[") && name.endsWith("]")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    if (name.equals("localhost") || name.endsWith(".localhost")) {
+      return true;
+    }
+    if (name.equals("::1") || name.equals("0:0:0:0:0:0:0:1")) {
+      return true;
+    }
+    // 127.0.0.0/8, written as a dotted quad: no name is looked up.
+    String[] parts = name.split("\\.", -1);
+    if (parts.length != 4 || !parts[0].equals("127")) {
+      return false;
+    }
+    for (String part : parts) {
+      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
+        return false;
+      }
+      if (Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether requests need a token: set, or served without one only by the operator's word. */
+  public boolean hasToken() {
+    return token != null;
+  }
+
+  /**
+   * The fields with every secret redacted (the token, the peer secret, the key store's password and
+   * Kafka's passwords and JAAS settings), so that a configuration can be logged.
+   */
+  @Override
+  public String toString() {
+    Map<String, String> shownKafka = new TreeMap<>();
+    kafka.forEach(
+        (key, value) -> shownKafka.put(key, isSecretKafkaSetting(key) ? ApiToken.REDACTED : value));
+    return "ApiConfig[bootstrapServers="
+        + bootstrapServers
+        + ", topics="
+        + topics
+        + ", host="
+        + host
+        + ", port="
+        + port
+        + ", advertisedHost="
+        + advertisedHost
+        + ", stateDir="
+        + stateDir
+        + ", cacheSize="
+        + cacheSize
+        + ", maxWait="
+        + maxWait
+        + ", maxWaiting="
+        + maxWaiting
+        + ", maxBatchIds="
+        + maxBatchIds
+        + ", maxRequestBytes="
+        + maxRequestBytes
+        + ", maxResponseBytes="
+        + maxResponseBytes
+        + ", standbyReplicas="
+        + standbyReplicas
+        + ", token="
+        + ApiToken.redact(token)
+        + ", insecureNoToken="
+        + insecureNoToken
+        + ", peerSecret="
+        + ApiToken.redact(peerSecret)
+        + ", allowedHosts="
+        + allowedHosts
+        + ", tls="
+        + tls
+        + ", layout="
+        + layout
+        + ", kafka="
+        + shownKafka
+        + "]";
+  }
+
+  /** Whether the Kafka client setting {@code key} holds a secret (a password, JAAS login). */
+  static boolean isSecretKafkaSetting(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    return lower.contains("password") || lower.contains("jaas") || lower.contains("secret");
+  }
+
+  /**
    * A builder for an API reading from Kafka at {@code bootstrapServers}, with the defaults of
    * {@code fennel api}: topics under {@code fennel.}, {@link #DEFAULT_HOST}:{@link #DEFAULT_PORT},
-   * a temporary store, no token, no standby replicas, and the {@code DEFAULT_*} limits.
+   * a temporary store, no token, plain HTTP, no standby replicas, and the {@code DEFAULT_*} limits.
    */
   public static Builder builder(String bootstrapServers) {
     return new Builder(bootstrapServers);
@@ -137,10 +311,16 @@ public record ApiConfig(
     private @Nullable Path stateDir;
     private long cacheSize = DEFAULT_CACHE_SIZE;
     private Duration maxWait = DEFAULT_MAX_WAIT;
+    private int maxWaiting = DEFAULT_MAX_WAITING;
     private int maxBatchIds = DEFAULT_MAX_BATCH_IDS;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private int standbyReplicas;
     private @Nullable String token;
+    private boolean insecureNoToken;
+    private @Nullable String peerSecret;
+    private List<String> allowedHosts = List.of();
+    private @Nullable ApiTls tls;
     private TopicLayout layout = TopicLayout.DEFAULT;
     private Map<String, String> kafka = Map.of();
 
@@ -157,10 +337,16 @@ public record ApiConfig(
       stateDir = from.stateDir;
       cacheSize = from.cacheSize;
       maxWait = from.maxWait;
+      maxWaiting = from.maxWaiting;
       maxBatchIds = from.maxBatchIds;
       maxRequestBytes = from.maxRequestBytes;
+      maxResponseBytes = from.maxResponseBytes;
       standbyReplicas = from.standbyReplicas;
       token = from.token;
+      insecureNoToken = from.insecureNoToken;
+      peerSecret = from.peerSecret;
+      allowedHosts = from.allowedHosts;
+      tls = from.tls;
       layout = from.layout;
       kafka = from.kafka;
     }
@@ -213,6 +399,12 @@ public record ApiConfig(
       return this;
     }
 
+    /** Sets the most requests that may wait for a result at once. */
+    public Builder maxWaiting(int newMaxWaiting) {
+      maxWaiting = newMaxWaiting;
+      return this;
+    }
+
     /** Sets the most ids one batch request may ask for. */
     public Builder maxBatchIds(int newMaxBatchIds) {
       maxBatchIds = newMaxBatchIds;
@@ -225,6 +417,12 @@ public record ApiConfig(
       return this;
     }
 
+    /** Sets the largest batch or group answer built, in bytes. */
+    public Builder maxResponseBytes(long newMaxResponseBytes) {
+      maxResponseBytes = newMaxResponseBytes;
+      return this;
+    }
+
     /** Sets the warm copies of each store partition kept on other instances. */
     public Builder standbyReplicas(int newStandbyReplicas) {
       standbyReplicas = newStandbyReplicas;
@@ -234,6 +432,36 @@ public record ApiConfig(
     /** Sets the bearer token every endpoint but {@code /health/*} needs (null or blank: none). */
     public Builder token(@Nullable String newToken) {
       token = newToken;
+      return this;
+    }
+
+    /**
+     * Says that an API on a non-loopback address may serve without a token: only on a network where
+     * everyone who can reach it may read every result and revoke tasks.
+     */
+    public Builder insecureNoToken(boolean newInsecureNoToken) {
+      insecureNoToken = newInsecureNoToken;
+      return this;
+    }
+
+    /**
+     * Sets the secret API instances prove to each other when they forward (null or blank: the
+     * token).
+     */
+    public Builder peerSecret(@Nullable String newPeerSecret) {
+      peerSecret = newPeerSecret;
+      return this;
+    }
+
+    /** Sets the host names requests may be addressed to besides the ones always allowed. */
+    public Builder allowedHosts(List<String> newAllowedHosts) {
+      allowedHosts = newAllowedHosts;
+      return this;
+    }
+
+    /** Serves HTTPS (and forwards over HTTPS) with {@code newTls}; null: plain HTTP. */
+    public Builder tls(@Nullable ApiTls newTls) {
+      tls = newTls;
       return this;
     }
 
@@ -263,10 +491,16 @@ public record ApiConfig(
           stateDir,
           cacheSize,
           maxWait,
+          maxWaiting,
           maxBatchIds,
           maxRequestBytes,
+          maxResponseBytes,
           standbyReplicas,
           token,
+          insecureNoToken,
+          peerSecret,
+          allowedHosts,
+          tls,
           layout,
           kafka);
     }

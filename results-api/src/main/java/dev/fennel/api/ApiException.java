@@ -3,7 +3,11 @@ package dev.fennel.api;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
-/** A request the API answers with a 4xx or 5xx status and a JSON error body. */
+/**
+ * A request the API answers with a 4xx or 5xx status and a JSON error body. An error that comes
+ * from inside (a peer's answer, Kafka's message) keeps that text as its {@link #detail}: it is
+ * logged under an incident id, and only the message and the id are answered.
+ */
 final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
@@ -13,16 +17,31 @@ final class ApiException extends RuntimeException {
   private final int status;
   private final String error;
   private final @Nullable Duration retryAfter;
+  private final @Nullable String detail;
 
   ApiException(int status, String error, String message) {
-    this(status, error, message, null);
+    this(status, error, message, null, null);
   }
 
-  private ApiException(int status, String error, String message, @Nullable Duration retryAfter) {
+  private ApiException(
+      int status,
+      String error,
+      String message,
+      @Nullable Duration retryAfter,
+      @Nullable String detail) {
     super(message, null, false, false);
     this.status = status;
     this.error = error;
     this.retryAfter = retryAfter;
+    this.detail = detail;
+  }
+
+  /**
+   * An error whose cause is internal: {@code message} is answered, {@code detail} (a peer's answer,
+   * an exception's text) only logged.
+   */
+  static ApiException internal(int status, String error, String message, String detail) {
+    return new ApiException(status, error, message, null, detail);
   }
 
   static ApiException badRequest(String message) {
@@ -31,7 +50,26 @@ final class ApiException extends RuntimeException {
 
   /** A 503 that tells the client, with {@code Retry-After}, to ask again shortly. */
   static ApiException unavailable(String error, String message) {
-    return new ApiException(503, error, message, RETRY_AFTER);
+    return new ApiException(503, error, message, RETRY_AFTER, null);
+  }
+
+  /** Like {@link #unavailable}, with a {@code detail} that is only logged. */
+  static ApiException unavailable(String error, String message, String detail) {
+    return new ApiException(503, error, message, RETRY_AFTER, detail);
+  }
+
+  /**
+   * The 413 of an answer that would be larger than {@code limit} bytes: refused before it is built.
+   */
+  static ApiException answerTooLarge(String what, long limit) {
+    return new ApiException(
+        413,
+        "answer_too_large",
+        "the answer for "
+            + what
+            + " would be more than "
+            + limit
+            + " bytes, the limit (--max-response-bytes): ask for fewer ids per request");
   }
 
   /** The 503 of an instance that is still starting: its store is not there yet. */
@@ -48,6 +86,11 @@ final class ApiException extends RuntimeException {
 
   String error() {
     return error;
+  }
+
+  /** What is logged but not answered, or null when the message says everything. */
+  @Nullable String detail() {
+    return detail;
   }
 
   /** The {@code Retry-After} to send with the answer, or null for none. */

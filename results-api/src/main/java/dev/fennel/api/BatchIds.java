@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TaskIds;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,26 +16,42 @@ import java.util.Set;
 
 /**
  * Reads the ids of a {@code POST /tasks/batch} body, {@code {"ids": ["<task id>", …]}}: each id
- * once, in the order asked. The body is read as it streams past (no tree of up to 100,000 ids
- * first), other fields are skipped whatever they hold, and a batch over the limit is refused as
- * soon as it is.
+ * once, in the order asked. The body is read as it streams past (no copy of it, no tree of up to
+ * 100,000 ids first), other fields are skipped whatever they hold, and a batch over either limit
+ * (ids, bytes: also a chunked body, whose length nobody announced) is refused as soon as it is.
  */
 final class BatchIds {
   private final int max;
+  private final long maxBytes;
 
-  /** Reads batches of at most {@code max} ids. */
-  BatchIds(int max) {
+  /** Reads batches of at most {@code max} ids in at most {@code maxBytes} bytes. */
+  BatchIds(int max, long maxBytes) {
     this.max = max;
+    this.maxBytes = maxBytes;
   }
 
   /**
    * The ids {@code body} asks for.
    *
    * @throws ApiException 400 for a body that is not such an object or an id that is not valid, 413
-   *     for more than the limit
+   *     for more than the limits
    */
   List<String> parse(byte[] body) {
-    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+    return parse(new ByteArrayInputStream(body), body.length);
+  }
+
+  /**
+   * The ids the body {@code in} streams asks for; {@code announced} is its length as the request
+   * said, or -1 when it did not (chunked).
+   *
+   * @throws ApiException 400 for a body that is not such an object or an id that is not valid, 413
+   *     for more than the limits
+   */
+  List<String> parse(InputStream in, long announced) {
+    if (announced > maxBytes) {
+      throw tooLarge();
+    }
+    try (JsonParser parser = Json.MAPPER.createParser(new Bounded(in, maxBytes))) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw notABatch();
       }
@@ -52,7 +71,12 @@ final class BatchIds {
         throw notABatch();
       }
       return new ArrayList<>(unique);
+    } catch (TooLarge e) {
+      throw tooLarge();
     } catch (JsonParseException e) {
+      if (e.getCause() instanceof TooLarge) {
+        throw tooLarge();
+      }
       throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw ApiException.badRequest("the body could not be read: " + e.getMessage());
@@ -85,6 +109,55 @@ final class BatchIds {
       unique.add(id);
     }
     return unique;
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(
+        413,
+        "too_large",
+        "the body is more than "
+            + maxBytes
+            + " bytes, the limit (--max-request-bytes): split the batch into several requests");
+  }
+
+  /** Thrown by {@link Bounded} past its limit. */
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge() {
+      super("the body is over the limit", null);
+    }
+  }
+
+  /** An input stream that fails with {@link TooLarge} once more than {@code limit} bytes pass. */
+  private static final class Bounded extends FilterInputStream {
+    private long left;
+
+    Bounded(InputStream in, long limit) {
+      super(in);
+      this.left = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && --left < 0) {
+        throw new TooLarge();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        left -= n;
+        if (left < 0) {
+          throw new TooLarge();
+        }
+      }
+      return n;
+    }
   }
 
   private static ApiException notABatch() {

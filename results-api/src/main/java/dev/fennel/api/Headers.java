@@ -4,8 +4,14 @@ package dev.fennel.api;
 final class Headers {
   /**
    * Marks a forwarded request: the receiver answers from its own store and never forwards again.
+   * Honoured only on a request that carries a valid {@link #PEER} credential ({@link PeerAuth}).
    */
   static final String FORWARDED = "X-Fennel-Forwarded";
+
+  /**
+   * The credential an instance proves itself with when it forwards to another ({@link PeerAuth}).
+   */
+  static final String PEER = "X-Fennel-Peer";
 
   /** Names the instance whose store answered a lookup. */
   static final String SERVED_BY = "X-Fennel-Served-By";

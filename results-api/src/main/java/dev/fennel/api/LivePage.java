@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * The live page ({@code GET /}) and the endpoints it polls besides {@code /queues}: the newest
  * results ({@code GET /tasks}), results per second ({@code GET /throughput}) and the workers'
  * heartbeats ({@code GET /workers}). The page and its scripts are public and hold nothing secret;
- * the data endpoints follow the API's token rule like every other.
+ * the data endpoints follow the API's token rule like every other. The files it needs (its own
+ * script and style, uPlot's) are read once and served by their exact paths, nothing else.
  */
 final class LivePage {
   /** Where the page's own files are on the class path, served under {@link #ASSETS}. */
@@ -25,6 +26,12 @@ final class LivePage {
 
   /** The path the page's own files are served under. */
   static final String ASSETS = "/live";
+
+  /** The banner shown, unhidden, when the API serves a network without a token. */
+  private static final String EXPOSED_BANNER = "<p id=\"exposed\" class=\"exposed\" hidden>";
+
+  /** A file the page loads: its bytes and content type. */
+  private record Asset(byte[] bytes, String contentType) {}
 
   /** How many results {@code GET /tasks} answers when no {@code limit} is given. */
   static final int DEFAULT_LIMIT = 100;
@@ -35,21 +42,59 @@ final class LivePage {
   private final RecentResults recent;
   private final WorkerBeats workers;
   private final String html;
+  private final Map<String, Asset> assets = new LinkedHashMap<>();
 
-  LivePage(RecentResults recent, WorkerBeats workers) {
+  /**
+   * The page over {@code recent} and {@code workers}; {@code exposed}: it says, in a banner, that
+   * this API serves a network without a token.
+   */
+  LivePage(RecentResults recent, WorkerBeats workers, boolean exposed) {
     this.recent = recent;
     this.workers = workers;
-    this.html = resource(ASSETS_DIRECTORY + "/index.html").replace("@UPLOT@", uPlotPath());
+    String uPlot = uPlotPath();
+    String page = text(ASSETS_DIRECTORY + "/index.html").replace("@UPLOT@", uPlot);
+    if (!page.contains(EXPOSED_BANNER)) {
+      throw new IllegalStateException("index.html has lost its banner " + EXPOSED_BANNER);
+    }
+    this.html =
+        exposed ? page.replace(EXPOSED_BANNER, EXPOSED_BANNER.replace(" hidden>", ">")) : page;
+    assets.put(
+        ASSETS + "/live.js",
+        new Asset(bytes(ASSETS_DIRECTORY + "/live.js"), "text/javascript; charset=utf-8"));
+    assets.put(
+        ASSETS + "/live.css",
+        new Asset(bytes(ASSETS_DIRECTORY + "/live.css"), "text/css; charset=utf-8"));
+    String jar = "/META-INF/resources" + uPlot;
+    assets.put(
+        uPlot + "uPlot.iife.min.js",
+        new Asset(bytes(jar + "uPlot.iife.min.js"), "text/javascript; charset=utf-8"));
+    assets.put(
+        uPlot + "uPlot.min.css",
+        new Asset(bytes(jar + "uPlot.min.css"), "text/css; charset=utf-8"));
+  }
+
+  /** The paths of the files the page loads, each served by {@link #asset}. */
+  Iterable<String> assetPaths() {
+    return assets.keySet();
   }
 
   /** Whether {@code path} is part of the page itself, served without a token. */
-  static boolean isPublic(String path) {
-    return path.equals("/") || path.startsWith(ASSETS + "/") || path.startsWith(WEBJARS);
+  boolean isPublic(String path) {
+    return path.equals("/") || assets.containsKey(path);
   }
 
   /** {@code GET /}: the page. */
   void page(Context ctx) {
     ctx.header("Cache-Control", "no-store").html(html);
+  }
+
+  /** {@code GET} of one of {@link #assetPaths}: the file, revalidated before each use. */
+  void asset(Context ctx) {
+    Asset asset = assets.get(ctx.path());
+    if (asset == null) {
+      throw new ApiException(404, "not_found", "no such file");
+    }
+    ctx.header("Cache-Control", "no-cache").contentType(asset.contentType()).result(asset.bytes());
   }
 
   /** {@code GET /tasks?status=&task=&limit=}: the newest results this instance received. */
@@ -137,12 +182,16 @@ final class LivePage {
     return WEBJARS + "uplot/" + webjar.getProperty("version") + "/dist/";
   }
 
-  private static String resource(String path) {
+  private static String text(String path) {
+    return new String(bytes(path), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(String path) {
     try (InputStream in = LivePage.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException(path + " is missing from the class path");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path, e);
     }

@@ -13,29 +13,38 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Forwards a request to the API instance that owns the ids it asks for: a single lookup or a
  * revocation is relayed as the owner answers it, a batch comes back as JSON to merge. Every
- * forwarded request has the one timeout (plus the {@code ?wait=} it carries).
+ * forwarded request has the one timeout (plus the {@code ?wait=} it carries), and carries this
+ * instance's peer credential ({@link PeerAuth}), not the client's token: the client was checked
+ * here. Over HTTPS when this API serves HTTPS (every instance does, or none).
  */
 final class Peers {
   /** How long an owner may take to answer, beyond the wait the request asks for. */
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final @Nullable String token;
+  private static final String REFUSED =
+      "another API instance refused this instance's forwarded request: every instance of one API "
+          + "needs the same --peer-secret (or, without one, the same token)";
 
-  Peers(@Nullable String token) {
-    this.token = token;
-  }
+  private final HttpClient http;
+  private final PeerAuth auth;
+  private final String scheme;
 
-  /** Whether {@code ctx} was forwarded by another instance, which took this one as the owner. */
-  static boolean isForwarded(Context ctx) {
-    return ctx.header(Headers.FORWARDED) != null;
+  /** Forwards with {@code auth}'s credential, over TLS with {@code tls} (null: plain HTTP). */
+  Peers(PeerAuth auth, @Nullable SSLContext tls) {
+    this.auth = auth;
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+    this.scheme = tls == null ? "http" : "https";
   }
 
   /**
@@ -49,14 +58,27 @@ final class Peers {
   /**
    * Sends {@code ctx}'s request (its method, no body) to {@code host} as {@code pathAndQuery}, and
    * answers {@code ctx} with what the owner answered: status, JSON body, {@link Headers#SERVED_BY}
-   * and {@link Headers#RETRY_AFTER}. {@code wait} is how long the owner may hold it for a result.
+   * and {@link Headers#RETRY_AFTER}. {@code wait} is how long the owner may hold it for a result. A
+   * refused credential is a 502 that says why, not the owner's 401: the client's own credential was
+   * good here.
    */
-  void forward(Context ctx, HostInfo host, String pathAndQuery, Duration wait) {
+  CompletableFuture<Void> forward(Context ctx, HostInfo host, String pathAndQuery, Duration wait) {
+    String method = ctx.method().name();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(host, pathAndQuery))
             .timeout(timeout(wait))
-            .method(ctx.method().name(), HttpRequest.BodyPublishers.noBody());
-    ctx.future(() -> send(request).thenAccept(response -> relay(ctx, response)));
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (method.equals("POST")) {
+      request.header("Content-Type", "application/json");
+    }
+    return send(request, method, pathAndQuery, host)
+        .thenAccept(
+            response -> {
+              if (response.statusCode() == 401) {
+                throw refused(host, response);
+              }
+              relay(ctx, response);
+            });
   }
 
   private static void relay(Context ctx, HttpResponse<byte[]> response) {
@@ -66,61 +88,89 @@ final class Peers {
     ctx.status(response.statusCode()).contentType("application/json").result(response.body());
   }
 
+  /** A batch answer of another instance, and its size on the wire. */
+  record Answer(JsonNode body, long bytes) {}
+
   /**
    * Asks {@code host} for the results of {@code ids} through its {@code POST /tasks/batch}: its
-   * answer, {@code {"results": […], "unknown": […]}}. Any other answer than 200 fails with a 502
-   * that says it came for {@code what}.
+   * answer, {@code {"results": […], "unknown": […]}}. A 413 (its answer would be too large) is
+   * answered as such; any other answer than 200 fails with a 502 that says it came for {@code
+   * what}.
    */
-  CompletableFuture<JsonNode> batch(HostInfo host, List<String> ids, String what) {
+  CompletableFuture<Answer> batch(HostInfo host, List<String> ids, String what) {
+    String path = "/tasks/batch";
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(host, "/tasks/batch"))
+        HttpRequest.newBuilder(uri(host, path))
             .timeout(TIMEOUT)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))));
-    return send(request)
+    return send(request, "POST", path, host)
         .thenApply(
             response -> {
-              if (response.statusCode() != 200) {
+              int status = response.statusCode();
+              if (status == 401) {
+                throw refused(host, response);
+              }
+              if (status == 413) {
                 throw new ApiException(
+                    413,
+                    "answer_too_large",
+                    "the results of "
+                        + what
+                        + " are more than another instance answers at once"
+                        + " (--max-response-bytes): ask for fewer ids per request");
+              }
+              if (status != 200) {
+                throw ApiException.internal(
                     502,
                     "peer_failed",
-                    "API instance "
-                        + host
-                        + " answered "
-                        + response.statusCode()
-                        + " for "
-                        + what
-                        + ": "
-                        + new String(response.body(), StandardCharsets.UTF_8));
+                    "another API instance failed to answer for " + what,
+                    "API instance " + host + " answered " + status + ": " + text(response));
               }
               try {
-                return Json.MAPPER.readTree(response.body());
+                return new Answer(Json.MAPPER.readTree(response.body()), response.body().length);
               } catch (IOException e) {
-                throw new ApiException(
+                throw ApiException.internal(
                     502,
                     "peer_failed",
+                    "another API instance sent a batch answer that is not JSON for " + what,
                     "API instance " + host + " sent a batch answer that is not JSON: " + e);
               }
             });
   }
 
-  private CompletableFuture<HttpResponse<byte[]>> send(HttpRequest.Builder request) {
+  private static ApiException refused(HostInfo host, HttpResponse<byte[]> response) {
+    return ApiException.internal(
+        502, "peer_refused", REFUSED, "API instance " + host + " answered 401: " + text(response));
+  }
+
+  private CompletableFuture<HttpResponse<byte[]>> send(
+      HttpRequest.Builder request, String method, String pathAndQuery, HostInfo host) {
     request.header(Headers.FORWARDED, "true");
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
+    String credential = auth.sign(method, pathAndQuery);
+    if (credential != null) {
+      request.header(Headers.PEER, credential);
     }
     return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
         .exceptionally(
             e -> {
-              throw new ApiException(
+              throw ApiException.internal(
                   502,
                   "peer_unreachable",
-                  "the API instance that holds these results could not be reached: "
-                      + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+                  "the API instance that holds these results could not be reached",
+                  "API instance "
+                      + host
+                      + ": "
+                      + (e.getCause() == null ? e.toString() : e.getCause().toString()));
             });
   }
 
-  private static URI uri(HostInfo host, String pathAndQuery) {
-    return URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
+  private URI uri(HostInfo host, String pathAndQuery) {
+    return URI.create(scheme + "://" + host.host() + ":" + host.port() + pathAndQuery);
+  }
+
+  private static String text(HttpResponse<byte[]> response) {
+    String body = new String(response.body(), StandardCharsets.UTF_8);
+    return body.length() <= 2000 ? body : body.substring(0, 2000) + "…";
   }
 }

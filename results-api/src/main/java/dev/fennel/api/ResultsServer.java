@@ -1,10 +1,11 @@
 package dev.fennel.api;
 
+import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.TaskIds;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,23 +13,31 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of the results API: Javalin, the route table, the token check, a timer per endpoint
- * and status, and the one mapping from exception to answer. The routes live in their own classes;
- * what they read (the results store, the queues overview) comes later through {@link #serve}, and
- * until then every lookup answers 503 {@code starting}.
+ * The HTTP side of the results API: Javalin (over TLS when configured), the route table, the rules
+ * every request passes first ({@link RequestGuard}), a timer per endpoint and status, and the one
+ * mapping from exception to answer. The routes live in their own classes; what they read (the
+ * results store, the queues overview) comes later through {@link #serve}, and until then every
+ * lookup answers 503 {@code starting}.
  */
 final class ResultsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsServer.class);
@@ -40,6 +49,7 @@ final class ResultsServer implements AutoCloseable {
   private volatile @Nullable ResultLookup lookup;
   private volatile @Nullable Overview overview;
   private final LivePage live;
+  private final RequestGuard guard;
   private final HealthRoutes health = new HealthRoutes(() -> lookup);
   private final GroupsRoute groups;
   private final TaskRoutes tasks;
@@ -57,18 +67,50 @@ final class ResultsServer implements AutoCloseable {
       WorkerBeats workers) {
     this.config = config;
     this.registry = registry;
-    this.live = new LivePage(recent, workers);
-    Peers peers = new Peers(config.token());
+    boolean exposed = !config.hasToken() && !ApiConfig.isLoopback(config.host());
+    this.live = new LivePage(recent, workers, exposed);
+    String peerSecret = config.peerSecret() != null ? config.peerSecret() : config.token();
+    PeerAuth peerAuth = new PeerAuth(peerSecret, Clock.systemUTC());
+    Peers peers = new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext());
     this.revokes = new RevokeRoute(this::lookup, peers);
-    this.groups = new GroupsRoute(this::lookup, peers);
+    this.groups =
+        new GroupsRoute(this::lookup, peers, config.maxBatchIds(), config.maxResponseBytes());
     String host = advertisedHost(config);
+    List<String> names = new ArrayList<>(List.of(host));
+    if (!isWildcard(config.host())) {
+      names.add(config.host());
+    }
+    this.guard =
+        new RequestGuard(config.token(), peerAuth, live::isPublic, names, config.allowedHosts());
     this.http = createHttp();
     http.start();
     this.self = new HostInfo(host, http.port());
     this.tasks =
         new TaskRoutes(
-            this::lookup, peers, new BatchIds(config.maxBatchIds()), config.maxWait(), self);
-    log.info("results API listening on http://{}:{}", config.host(), http.port());
+            this::lookup,
+            peers,
+            new BatchIds(config.maxBatchIds(), config.maxRequestBytes()),
+            config.maxWait(),
+            config.maxWaiting(),
+            config.maxResponseBytes(),
+            self);
+    String scheme = config.tls() == null ? "http" : "https";
+    log.info("results API listening on {}://{}:{}", scheme, config.host(), http.port());
+    if (exposed) {
+      log.warn(
+          "SECURITY: the results API listens on {} without a token (--insecure-no-token): "
+              + "anyone who can reach port {} reads every result and revokes tasks. "
+              + "Give it a token (FENNEL_API_TOKEN or --token-file) unless this network is trusted",
+          config.host(),
+          http.port());
+    }
+    if (config.token() != null && ApiToken.isShort(config.token())) {
+      log.warn(
+          "the API token is {} characters long; a token under {} characters can be guessed: "
+              + "use a long random one (e.g. openssl rand -hex 32)",
+          config.token().length(),
+          ApiToken.MIN_LENGTH);
+    }
   }
 
   /** From now on lookups go to {@code store} and {@code /queues} to {@code queues}. */
@@ -87,7 +129,7 @@ final class ResultsServer implements AutoCloseable {
     if (advertised != null) {
       return advertised;
     }
-    if (!config.host().equals("0.0.0.0") && !config.host().equals("::")) {
+    if (!isWildcard(config.host())) {
       return config.host();
     }
     try {
@@ -100,6 +142,10 @@ final class ResultsServer implements AutoCloseable {
               + "set the advertised host (--advertised-host) other API instances reach this one at",
           e);
     }
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
   }
 
   private Javalin createHttp() {
@@ -123,6 +169,10 @@ final class ResultsServer implements AutoCloseable {
           cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
           cfg.jetty.host = config.host();
           cfg.jetty.port = config.port();
+          ApiTls tls = config.tls();
+          if (tls != null) {
+            cfg.jetty.addConnector((server, httpConfig) -> httpsConnector(server, httpConfig, tls));
+          }
           cfg.requestLogger.http(
               (ctx, ms) -> {
                 String method = ctx.method().name();
@@ -141,15 +191,13 @@ final class ResultsServer implements AutoCloseable {
                                 Integer.toString(status)))
                     .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
               });
-          cfg.staticFiles.enableWebjars();
-          cfg.staticFiles.add(
-              files -> {
-                files.hostedPath = LivePage.ASSETS;
-                files.directory = LivePage.ASSETS_DIRECTORY;
-                files.location = Location.CLASSPATH;
-              });
-          cfg.routes.before(this::authorize);
+          cfg.routes.before(guard::check);
           cfg.routes.get("/", live::page);
+          // Only the page's own files and uPlot's, each by its exact path: nothing else of the
+          // class path (no other WebJar, no directory to climb out of) is served.
+          for (String asset : live.assetPaths()) {
+            cfg.routes.get(asset, live::asset);
+          }
           cfg.routes.get("/tasks", live::tasks);
           cfg.routes.get("/throughput", live::throughput);
           cfg.routes.get("/workers", live::workersList);
@@ -178,20 +226,64 @@ final class ResultsServer implements AutoCloseable {
                   answer(api, ctx);
                   return;
                 }
-                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
-                ctx.status(500)
-                    .json(errorBody("internal", "the API failed to answer: " + e.getMessage()));
+                String incident = TaskIds.newId();
+                log.error(
+                    "incident {}: request {} {} failed", incident, ctx.method(), ctx.path(), e);
+                Map<String, String> body =
+                    errorBody(
+                        "internal",
+                        "the API failed to answer this request; its log has the details under "
+                            + "incident "
+                            + incident);
+                body.put("incident", incident);
+                ctx.status(500).json(body);
               });
         });
   }
 
-  /** The one place an {@link ApiException} becomes an answer. */
+  /** A connector that serves HTTPS only, from {@code tls}'s key store. */
+  private ServerConnector httpsConnector(
+      org.eclipse.jetty.server.Server server, HttpConfiguration httpConfig, ApiTls tls) {
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(tls.loadKeyStore());
+    ssl.setKeyStorePassword(tls.keyStorePassword());
+    HttpConfiguration https = new HttpConfiguration(httpConfig);
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    // The Host rule is RequestGuard's; an instance addressed by its IP has no name to match.
+    secure.setSniHostCheck(false);
+    https.addCustomizer(secure);
+    ServerConnector connector =
+        new ServerConnector(
+            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    return connector;
+  }
+
+  /**
+   * The one place an {@link ApiException} becomes an answer. One with a detail is logged with it
+   * under an incident id, and answered with its message and that id only.
+   */
   private static void answer(ApiException e, Context ctx) {
     Duration retryAfter = e.retryAfter();
     if (retryAfter != null) {
       ctx.header(Headers.RETRY_AFTER, Long.toString(retryAfter.toSeconds()));
     }
-    ctx.status(e.status()).json(errorBody(e.error(), e.getMessage()));
+    Map<String, String> body = errorBody(e.error(), e.getMessage());
+    String detail = e.detail();
+    if (detail != null) {
+      String incident = TaskIds.newId();
+      log.error(
+          "incident {}: request {} {} answered {} {}: {}",
+          incident,
+          ctx.method(),
+          ctx.path(),
+          e.status(),
+          e.error(),
+          detail);
+      body.put("incident", incident);
+    }
+    ctx.status(e.status()).json(body);
   }
 
   private ResultLookup lookup() {
@@ -210,29 +302,12 @@ final class ResultsServer implements AutoCloseable {
     return current;
   }
 
-  private void authorize(Context ctx) {
-    String token = config.token();
-    if (token == null || ctx.path().startsWith("/health/") || LivePage.isPublic(ctx.path())) {
-      return;
-    }
-    String header = ctx.header("Authorization");
-    if (header == null
-        || !MessageDigest.isEqual(
-            header.getBytes(StandardCharsets.UTF_8),
-            ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiException(
-          401,
-          "unauthorized",
-          "this API needs 'Authorization: Bearer <token>' (the token the API was started with)");
-    }
-  }
-
   private static String reason(int status) {
     return switch (status) {
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "too_large";
+      case 415 -> "unsupported_media_type";
       default -> status < 500 ? "bad_request" : "internal";
     };
   }

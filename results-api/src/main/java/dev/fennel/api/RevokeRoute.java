@@ -53,11 +53,16 @@ final class RevokeRoute {
     }
     boolean terminate = "true".equals(flag);
     ResultLookup store = lookup.get();
-    switch (store.ownerOf(id, Peers.isForwarded(ctx))) {
+    switch (store.ownerOf(id, RequestGuard.isForwarded(ctx))) {
       case ResultLookup.Unknown unknown -> throw store.notServing();
       case ResultLookup.Remote remote ->
-          peers.forward(
-              ctx, remote.host(), "/tasks/" + id + "/revoke?terminate=" + terminate, Duration.ZERO);
+          ctx.future(
+              () ->
+                  peers.forward(
+                      ctx,
+                      remote.host(),
+                      "/tasks/" + id + "/revoke?terminate=" + terminate,
+                      Duration.ZERO));
       case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
         if (result != null && result.isFinal()) {
@@ -86,8 +91,8 @@ final class RevokeRoute {
                           if (error != null) {
                             throw ApiException.unavailable(
                                 "revoke_failed",
-                                "the revocation could not be written to Kafka: "
-                                    + error.getMessage());
+                                "the revocation could not be written to Kafka; ask again shortly",
+                                "writing the revocation of " + id + " failed: " + error);
                           }
                           Map<String, Object> body = new LinkedHashMap<>();
                           body.put("id", id);

@@ -10,24 +10,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code GET /tasks/{id}[?wait=]} and {@code POST /tasks/batch}: results by id, from this
- * instance's store or, for ids another instance owns, from that instance.
+ * instance's store or, for ids another instance owns, from that instance. What a request may take
+ * is bounded: its wait, how many requests wait at once (more are answered 503), and the size of a
+ * batch's body and of its answer (413 beyond).
  */
 final class TaskRoutes {
   private final Supplier<ResultLookup> lookup;
   private final Peers peers;
   private final BatchIds batchIds;
   private final Duration maxWait;
+  private final int maxWaiting;
+  private final Semaphore waiting;
+  private final long maxResponseBytes;
   private final String self;
 
   /**
    * Routes that read {@code lookup}, ask {@code peers} for what others own, read batches with
-   * {@code batchIds}, hold a request {@code maxWait} at most, and name {@code self} as the instance
+   * {@code batchIds}, hold a request {@code maxWait} at most and {@code maxWaiting} requests at
+   * once, answer at most {@code maxResponseBytes} to a batch, and name {@code self} as the instance
    * that served an answer.
    */
   TaskRoutes(
@@ -35,11 +42,16 @@ final class TaskRoutes {
       Peers peers,
       BatchIds batchIds,
       Duration maxWait,
+      int maxWaiting,
+      long maxResponseBytes,
       HostInfo self) {
     this.lookup = lookup;
     this.peers = peers;
     this.batchIds = batchIds;
     this.maxWait = maxWait;
+    this.maxWaiting = maxWaiting;
+    this.waiting = new Semaphore(maxWaiting);
+    this.maxResponseBytes = maxResponseBytes;
     this.self = self.host() + ":" + self.port();
   }
 
@@ -53,28 +65,82 @@ final class TaskRoutes {
     Duration asked = waitParam == null ? Duration.ZERO : QueryParams.duration("wait", waitParam);
     Duration wait = asked.compareTo(maxWait) > 0 ? maxWait : asked;
     ResultLookup store = lookup.get();
-    switch (store.ownerOf(id, Peers.isForwarded(ctx))) {
+    switch (store.ownerOf(id, RequestGuard.isForwarded(ctx))) {
       case ResultLookup.Unknown unknown -> throw store.notServing();
-      case ResultLookup.Remote remote ->
-          peers.forward(
-              ctx,
-              remote.host(),
-              "/tasks/" + id + (wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms"),
-              wait);
+      case ResultLookup.Remote remote -> {
+        // A forwarded wait holds a request open here as long as at the owner: it counts too.
+        boolean held = !wait.isZero() && hold();
+        ctx.future(
+            () ->
+                release(
+                    held,
+                    () ->
+                        peers.forward(
+                            ctx,
+                            remote.host(),
+                            "/tasks/"
+                                + id
+                                + (wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms"),
+                            wait)));
+      }
       case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
         if (wait.isZero() || (result != null && result.isFinal())) {
           respond(ctx, id, result);
         } else {
+          boolean held = hold();
           ctx.future(
               () ->
-                  store
-                      .await(id, wait)
-                      .thenAccept(
-                          arrived -> respond(ctx, id, arrived != null ? arrived : store.get(id))));
+                  release(
+                      held,
+                      () ->
+                          store
+                              .await(id, wait)
+                              .thenAccept(
+                                  arrived ->
+                                      respond(
+                                          ctx, id, arrived != null ? arrived : store.get(id)))));
         }
       }
     }
+  }
+
+  /**
+   * Takes one of the {@code maxWaiting} places of a waiting request (true), or refuses the request
+   * with 503 when none is free.
+   */
+  private boolean hold() {
+    if (!waiting.tryAcquire()) {
+      throw ApiException.unavailable(
+          "too_many_waiting",
+          maxWaiting
+              + " requests are waiting for results on this instance, the most it holds at once "
+              + "(--max-waiting): ask again shortly, or without ?wait=");
+    }
+    return true;
+  }
+
+  /**
+   * The answer {@code start} begins, which gives its place back (when {@code held}) however it
+   * ends.
+   */
+  private <T> CompletableFuture<T> release(boolean held, Supplier<CompletableFuture<T>> start) {
+    if (!held) {
+      return start.get();
+    }
+    CompletableFuture<T> answer;
+    try {
+      answer = start.get();
+    } catch (RuntimeException e) {
+      waiting.release();
+      throw e;
+    }
+    return answer.whenComplete((done, error) -> waiting.release());
+  }
+
+  /** How many requests wait now (for a test). */
+  int waiting() {
+    return maxWaiting - waiting.availablePermits();
   }
 
   private void respond(Context ctx, String id, @Nullable StoredResult result) {
@@ -94,24 +160,28 @@ final class TaskRoutes {
    * ids other instances own are asked of them, one request per instance.
    */
   void batch(Context ctx) {
-    List<String> ids = batchIds.parse(ctx.bodyAsBytes());
+    List<String> ids = batchIds.parse(ctx.bodyInputStream(), ctx.req().getContentLengthLong());
     ResultLookup store = lookup.get();
-    ResultLookup.Split split = store.split(ids, Peers.isForwarded(ctx));
+    ResultLookup.Split split = store.split(ids, RequestGuard.isForwarded(ctx));
+    AnswerBudget budget = new AnswerBudget("this batch", maxResponseBytes);
     List<StoredResult> found = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String id : split.local()) {
       StoredResult result = store.peek(id);
       if (result == null) {
+        budget.add(id.length() + 3L);
         unknown.add(id);
       } else {
+        budget.add(result.json().length + 1L);
         found.add(result);
       }
     }
     if (split.remote().isEmpty()) {
-      ctx.contentType("application/json").result(BatchAnswer.write(found, List.of(), unknown));
+      ctx.contentType("application/json")
+          .result(BatchAnswer.write(found, List.of(), unknown, maxResponseBytes));
       return;
     }
-    List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
+    List<CompletableFuture<Peers.Answer>> answers = new ArrayList<>();
     split
         .remote()
         .forEach((host, hostIds) -> answers.add(peers.batch(host, hostIds, "part of this batch")));
@@ -121,13 +191,14 @@ final class TaskRoutes {
                 .thenAccept(
                     done -> {
                       List<JsonNode> remoteFound = new ArrayList<>();
-                      for (CompletableFuture<JsonNode> answer : answers) {
-                        JsonNode body = answer.join();
-                        body.get("results").forEach(remoteFound::add);
-                        body.get("unknown").forEach(id -> unknown.add(id.asText()));
+                      for (CompletableFuture<Peers.Answer> answer : answers) {
+                        Peers.Answer part = answer.join();
+                        budget.add(part.bytes());
+                        part.body().get("results").forEach(remoteFound::add);
+                        part.body().get("unknown").forEach(id -> unknown.add(id.asText()));
                       }
                       ctx.contentType("application/json")
-                          .result(BatchAnswer.write(found, remoteFound, unknown));
+                          .result(BatchAnswer.write(found, remoteFound, unknown, maxResponseBytes));
                     }));
   }
 }

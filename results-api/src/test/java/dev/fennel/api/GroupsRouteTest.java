@@ -45,11 +45,18 @@ class GroupsRouteTest {
     return StoredResult.of(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static StoredResult manifest(String group, int size) {
-    return result(
-        group.contains("@") ? group + ".members" : group + "@members",
-        "SUCCESS",
-        "{\"group\":\"" + group + "\",\"kind\":\"group\",\"size\":" + size + "}");
+  /** A manifest as the coordinator writes it. */
+  private static StoredResult manifest(String group, long size) {
+    String id = group.contains("@") ? group + ".members" : group + "@members";
+    return StoredResult.of(
+        ("{\"v\":1,\"id\":\""
+                + id
+                + "\",\"task\":\"manifest\",\"status\":\"SUCCESS\",\"result\":{\"group\":\""
+                + group
+                + "\",\"kind\":\"group\",\"size\":"
+                + size
+                + "},\"worker\":\"coordinator\",\"attempts\":1}")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   private HttpResponse<String> get(ResultsServer server, String path) throws Exception {

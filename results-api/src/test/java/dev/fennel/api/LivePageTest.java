@@ -63,6 +63,25 @@ class LivePageTest {
   }
 
   @Test
+  void theExposedBannerShowsOnlyWhenANetworkIsServedWithoutAToken() throws Exception {
+    assertThat(get("/", false).body()).contains("<p id=\"exposed\" class=\"exposed\" hidden>");
+
+    try (ResultsServer exposed =
+        ResultsServerTest.newServer(
+            ResultsServerTest.testConfig().host("0.0.0.0").insecureNoToken(true).build())) {
+      HttpResponse<String> page =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + exposed.port() + "/"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(page.body())
+          .contains("<p id=\"exposed\" class=\"exposed\">")
+          .contains("without a token");
+    }
+  }
+
+  @Test
   void theDataEndpointsNeedTheToken() throws Exception {
     for (String path : List.of("/tasks", "/throughput", "/workers")) {
       assertThat(get(path, false).statusCode()).as(path).isEqualTo(401);

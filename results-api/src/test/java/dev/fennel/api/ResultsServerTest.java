@@ -1,6 +1,7 @@
 package dev.fennel.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,11 @@ import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -320,6 +326,7 @@ class ResultsServerTest {
             request(server, "/tasks/done").header("Authorization", "s3cret"),
             request(server, "/tasks/batch")
                 .header("Authorization", "Bearer s3cre")
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("x")))))) {
       HttpResponse<String> response = send(request);
       assertError(response, 401, "unauthorized");
@@ -351,10 +358,15 @@ class ResultsServerTest {
 
     lookup.getFails = new IllegalStateException("the store broke");
     JsonNode internal = assertError(get(server, "/tasks/any"), 500, "internal");
-    assertThat(internal.get("message").asText()).contains("the store broke");
+    assertThat(internal.get("message").asText())
+        .doesNotContain("the store broke")
+        .contains(internal.get("incident").asText());
 
-    lookup.getFails = new ApiException(502, "peer_failed", "a peer answered 500");
-    assertError(get(server, "/tasks/any"), 502, "peer_failed");
+    lookup.getFails =
+        ApiException.internal(502, "peer_failed", "a peer failed", "peer 10.0.0.7 answered 500");
+    JsonNode peer = assertError(get(server, "/tasks/any"), 502, "peer_failed");
+    assertThat(peer.toString()).doesNotContain("10.0.0.7");
+    assertThat(peer.get("incident").asText()).isNotBlank();
     lookup.getFails = null;
 
     lookup.awaitFails = new ApiException(502, "peer_unreachable", "no route");
@@ -366,6 +378,55 @@ class ResultsServerTest {
 
     lookup.failure = "Kafka refused access";
     assertError(get(server, "/tasks/rebalancing"), 503, "failed");
+  }
+
+  @Test
+  void anInternalErrorIsLoggedUnderTheIncidentItAnswers() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    ResultsServer server = serving(lookup);
+    lookup.getFails = new IllegalStateException("disk full at /var/lib/fennel");
+
+    try (LogCapture log = LogCapture.of(ResultsServer.class)) {
+      JsonNode body = assertError(get(server, "/tasks/any"), 500, "internal");
+
+      String incident = body.get("incident").asText();
+      assertThat(body.toString()).doesNotContain("disk full");
+      assertThat(log.lines())
+          .anySatisfy(line -> assertThat(line).contains(incident).contains("disk full"));
+    }
+  }
+
+  @Test
+  void aShortTokenIsWarnedAboutAndALongOneIsNot() {
+    try (LogCapture log = LogCapture.of(ResultsServer.class)) {
+      starting(testConfig().token("short").build());
+      starting(testConfig().token("a-long-enough-token-0123456789").build());
+
+      assertThat(log.lines().stream().filter(line -> line.contains("characters long")))
+          .singleElement()
+          .satisfies(line -> assertThat(line).contains("WARN").contains("5 characters"));
+      assertThat(String.join("\n", log.lines())).doesNotContain("a-long-enough-token");
+    }
+  }
+
+  @Test
+  void byDefaultTheApiAnswersOnLoopbackOnly() throws Exception {
+    ResultsServer server = serving(new FakeLookup());
+    List<InetAddress> elsewhere =
+        NetworkInterface.networkInterfaces()
+            .flatMap(NetworkInterface::inetAddresses)
+            .filter(address -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+            .toList();
+
+    assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+    for (InetAddress address : elsewhere) {
+      try (Socket socket = new Socket()) {
+        assertThatThrownBy(
+                () -> socket.connect(new InetSocketAddress(address, server.port()), 2000))
+            .as("port %d on %s", server.port(), address)
+            .isInstanceOf(IOException.class);
+      }
+    }
   }
 
   @Test
@@ -420,6 +481,7 @@ class ResultsServerTest {
         send(
             request(entry, "/tasks/batch")
                 .header("Authorization", "Bearer s3cret")
+                .header("Content-Type", "application/json")
                 .POST(
                     HttpRequest.BodyPublishers.ofString(idsJson(List.of("near", "far", "gone")))));
 
