@@ -59,6 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(KafkaTestBroker.class)
 class DashboardsIT {
   private static final Path OPS = Path.of("..", "ops");
+  private static final String TOKEN = "dashboards-it-token-0123456789";
   private static final Pattern VARIABLE = Pattern.compile("\\$(\\w+)");
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -74,11 +75,37 @@ class DashboardsIT {
     }
   }
 
+  /**
+   * The shipped scrape configuration as docker-compose runs it: beside its rules and the API's
+   * token in {@code api-token} (its {@code credentials_file}, relative to the configuration).
+   */
+  private static Path composeLayout(Path dir, String token) throws IOException {
+    Files.copy(OPS.resolve("prometheus/prometheus.yml"), dir.resolve("prometheus.yml"));
+    Files.copy(OPS.resolve("prometheus/rules.yml"), dir.resolve("rules.yml"));
+    Files.writeString(dir.resolve("api-token"), token);
+    return dir.resolve("prometheus.yml");
+  }
+
+  /** The {@code authorization} the shipped configuration scrapes the API with. */
+  private static JsonNode apiAuthorization() throws IOException {
+    JsonNode config =
+        Json.MAPPER.readTree(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
+                .createParser(OPS.resolve("prometheus/prometheus.yml").toFile()));
+    for (JsonNode job : config.get("scrape_configs")) {
+      if (job.get("job_name").asText().equals("fennel-api")) {
+        return job.path("authorization");
+      }
+    }
+    throw new AssertionError("prometheus.yml has no fennel-api job");
+  }
+
   @Test
-  void promtoolAcceptsTheConfigurationAndRules() throws Exception {
-    assertThat(
-            run("promtool", "check", "config", OPS.resolve("prometheus/prometheus.yml").toString()))
-        .isZero();
+  void promtoolAcceptsTheConfigurationAndRules(@TempDir Path dir) throws Exception {
+    // The API needs its token on /metrics: the shipped configuration sends it from a file.
+    assertThat(apiAuthorization().path("type").asText("Bearer")).isEqualTo("Bearer");
+    assertThat(apiAuthorization().path("credentials_file").asText()).isEqualTo("api-token");
+    assertThat(run("promtool", "check", "config", composeLayout(dir, TOKEN).toString())).isZero();
     assertThat(
             run(
                 "promtool",
@@ -161,7 +188,11 @@ class DashboardsIT {
         Coordinator coordinator = Coordinators.start(config, registry);
         ResultsApi api =
             ResultsApi.start(
-                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+                ApiConfig.builder(broker.bootstrapServers())
+                    .topics(topics)
+                    .port(0)
+                    .token(TOKEN)
+                    .build(),
                 registry);
         Beat beat =
             Beat.start(
@@ -178,7 +209,10 @@ class DashboardsIT {
       workload(broker, topics, apiUrl);
 
       int port = FennelProcess.freePort();
+      // The API needs its token on /metrics too; Prometheus sends it as the shipped configuration
+      // says (a file beside the configuration).
       Files.copy(OPS.resolve("prometheus/rules.yml"), dir.resolve("rules.yml"));
+      Files.writeString(dir.resolve("api-token"), TOKEN);
       Files.writeString(
           dir.resolve("prometheus.yml"),
           """
@@ -186,9 +220,17 @@ class DashboardsIT {
           rule_files: [rules.yml]
           scrape_configs:
             - job_name: fennel-dev
+              authorization: %s
               static_configs: [{targets: ["127.0.0.1:%d"]}]
           """
-              .formatted(api.port()));
+              .formatted(apiAuthorization().toString(), api.port()));
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(apiUrl + "/metrics")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .as("/metrics without the token")
+          .isEqualTo(401);
       Process prometheus =
           new ProcessBuilder(
                   "prometheus",
@@ -312,7 +354,7 @@ class DashboardsIT {
       ids.add(client.chain(Workflow.task("fail"), Workflow.task("echo")).id());
       client.flush();
     }
-    ResultsClient results = new ResultsClient(apiUrl);
+    ResultsClient results = new ResultsClient(apiUrl, TOKEN);
     for (String id : ids) {
       results.await(id, Duration.ofSeconds(30));
       results.result(id);
