@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A {@code fennel} command in a JVM of its own, for tests that kill or stop real processes. */
@@ -37,9 +38,22 @@ final class FennelProcess implements AutoCloseable {
 
   /** Starts {@code mainClass args…} in a JVM of its own with the test class path. */
   static FennelProcess startMain(String mainClass, String... args) {
+    return start(mainClass, Map.of(), List.of("-Xmx512m"), args);
+  }
+
+  /**
+   * Starts {@code fennel args…} in a JVM of its own with {@code jvmOptions} (e.g. a heap bound) and
+   * {@code env} added to this process's environment ({@code null} values removed).
+   */
+  static FennelProcess start(Map<String, String> env, List<String> jvmOptions, String... args) {
+    return start(Fennel.class.getName(), env, jvmOptions, args);
+  }
+
+  private static FennelProcess start(
+      String mainClass, Map<String, String> env, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
+    command.addAll(jvmOptions);
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
@@ -47,15 +61,25 @@ final class FennelProcess implements AutoCloseable {
     command.addAll(List.of(args));
     try {
       Path log = Files.createTempFile("fennel-process-", ".log");
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      return new FennelProcess(process, log);
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      env.forEach(
+          (key, value) -> {
+            if (value == null) {
+              builder.environment().remove(key);
+            } else {
+              builder.environment().put(key, value);
+            }
+          });
+      return new FennelProcess(builder.start(), log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Waits up to {@code seconds} for the process to end on its own; whether it did. */
+  boolean waitFor(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS);
   }
 
   /** SIGKILL: the process gets no chance to commit or leave its group. */

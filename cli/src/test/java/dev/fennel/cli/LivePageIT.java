@@ -284,6 +284,18 @@ class LivePageIT {
                       .contains("\"status\": \"PENDING\"");
                   assertThat(browser.findElement(By.id("revoke")).isDisplayed()).isTrue();
                 });
+        // Revoking it from the page is a write: JSON, as the API requires of every POST.
+        browser.findElement(By.id("revoke")).click();
+        await().ignoreExceptions().atMost(PATIENCE).until(() -> browser.switchTo().alert() != null);
+        browser.switchTo().alert().accept();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(browser.findElement(By.id("detail-message")).getText())
+                        .startsWith("Revoked:")
+                        .contains("\"revoked\":true"));
         browser.findElement(By.id("id-search")).clear();
         await()
             .ignoreExceptions()
