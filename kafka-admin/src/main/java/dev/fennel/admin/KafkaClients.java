@@ -2,8 +2,10 @@ package dev.fennel.admin;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -19,7 +21,30 @@ import org.jspecify.annotations.Nullable;
  * address and the client id.
  */
 public final class KafkaClients {
+  /** How a secret setting's value is shown by {@link #redacted}. */
+  public static final String REDACTED = "[redacted]";
+
   private KafkaClients() {}
+
+  /**
+   * {@code settings} as they may be logged or shown in a {@code toString}: sorted, with the value
+   * of every setting whose name holds {@code password}, {@code jaas}, {@code secret} or {@code
+   * credential} (SASL logins, key and trust store passwords, OAuth client secrets) replaced by
+   * {@link #REDACTED}.
+   */
+  public static Map<String, String> redacted(Map<String, String> settings) {
+    Map<String, String> shown = new TreeMap<>();
+    settings.forEach((key, value) -> shown.put(key, isSecret(key) ? REDACTED : value));
+    return shown;
+  }
+
+  private static boolean isSecret(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    return lower.contains("password")
+        || lower.contains("jaas")
+        || lower.contains("secret")
+        || lower.contains("credential");
+  }
 
   /**
    * The shared settings of one client: {@code passThrough} as given, then the bootstrap address

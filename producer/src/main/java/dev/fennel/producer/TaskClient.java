@@ -2,6 +2,7 @@ package dev.fennel.producer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Revocation;
@@ -129,6 +130,22 @@ public final class TaskClient implements AutoCloseable {
     /** The queue {@code task} goes to when a submit does not name one. */
     public String route(String task) {
       return routes.getOrDefault(task, Topics.DEFAULT_QUEUE);
+    }
+
+    /** The fields with Kafka's secret settings redacted ({@link KafkaClients#redacted}). */
+    @Override
+    public String toString() {
+      return "Config[bootstrapServers="
+          + bootstrapServers
+          + ", topics="
+          + topics
+          + ", routes="
+          + routes
+          + ", maxBlock="
+          + maxBlock
+          + ", kafka="
+          + KafkaClients.redacted(kafka)
+          + "]";
     }
 
     /** Collects a client's settings; {@link #build()} checks them as the constructor does. */
@@ -378,8 +395,8 @@ public final class TaskClient implements AutoCloseable {
       }
 
       /**
-       * Sets the task id (an idempotent resubmission), without {@code @} (reserved for the parts
-       * of workflows); null for a new UUIDv7.
+       * Sets the task id (an idempotent resubmission), without {@code @} (reserved for the parts of
+       * workflows); null for a new UUIDv7.
        */
       public Builder id(@Nullable String newId) {
         id = newId;

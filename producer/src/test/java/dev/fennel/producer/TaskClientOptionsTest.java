@@ -129,8 +129,28 @@ class TaskClientOptionsTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'@'")
           .hasMessageContaining("workflow");
-      assertThatThrownBy(() -> TaskClient.Options.NONE.withId(id)).as(id).hasMessageContaining("'@'");
+      assertThatThrownBy(() -> TaskClient.Options.NONE.withId(id))
+          .as(id)
+          .hasMessageContaining("'@'");
     }
     assertThat(TaskClient.Options.builder().id("hello-1").build().id()).isEqualTo("hello-1");
+  }
+
+  @Test
+  void aConfigurationShowsNoKafkaSecret() {
+    TaskClient.Config config =
+        TaskClient.Config.builder("kafka:9092")
+            .kafka(
+                Map.of(
+                    "sasl.jaas.config", "ScramLoginModule required password=\"kafka-pw\";",
+                    "ssl.keystore.password", "store-pw",
+                    "security.protocol", "SASL_SSL"))
+            .build();
+
+    assertThat(config.toString())
+        .doesNotContain("kafka-pw")
+        .doesNotContain("store-pw")
+        .contains("security.protocol=SASL_SSL")
+        .contains("sasl.jaas.config=[redacted]");
   }
 }

@@ -1,5 +1,6 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -231,13 +231,10 @@ public record ApiConfig(
 
   /**
    * The fields with every secret redacted (the token, the peer secret, the key store's password and
-   * Kafka's passwords and JAAS settings), so that a configuration can be logged.
+   * Kafka's secret settings, {@link KafkaClients#redacted}), so that a configuration can be logged.
    */
   @Override
   public String toString() {
-    Map<String, String> shownKafka = new TreeMap<>();
-    kafka.forEach(
-        (key, value) -> shownKafka.put(key, isSecretKafkaSetting(key) ? ApiToken.REDACTED : value));
     return "ApiConfig[bootstrapServers="
         + bootstrapServers
         + ", topics="
@@ -277,14 +274,8 @@ public record ApiConfig(
         + ", layout="
         + layout
         + ", kafka="
-        + shownKafka
+        + KafkaClients.redacted(kafka)
         + "]";
-  }
-
-  /** Whether the Kafka client setting {@code key} holds a secret (a password, JAAS login). */
-  static boolean isSecretKafkaSetting(String key) {
-    String lower = key.toLowerCase(Locale.ROOT);
-    return lower.contains("password") || lower.contains("jaas") || lower.contains("secret");
   }
 
   /**
