@@ -69,6 +69,21 @@ def require_id(task_id: object, what: str = "task id") -> str:
     return task_id
 
 
+def require_plain_id(task_id: object) -> str:
+    """Returns ``task_id`` if a task of its own may be published under it: a task id without ``@``.
+
+    ``@`` marks the parts of workflows, which only the coordinator publishes; a worker dead-letters
+    a task whose id has it (docs/workflows.md), as the Java client refuses one.
+    """
+    checked = require_id(task_id)
+    if "@" in checked:
+        raise ValueError(
+            f"task id '{_abbreviate(checked)}' has '@', which only the parts of workflows carry "
+            "(a worker would dead-letter it): choose an id without '@', or publish a workflow"
+        )
+    return checked
+
+
 def require_workflow_id(workflow_id: object) -> str:
     """Returns ``workflow_id`` if it can name a workflow: a task id without ``@``."""
     checked = require_id(workflow_id, "workflow id")

@@ -151,8 +151,8 @@ class Fennel:
         :param queue: the queue, instead of the routing table's
         :param max_retries: how many times a failing run is tried again
         :param time_limit: seconds one run may take
-        :param task_id: the id to use (the same id again overwrites its result); default a new
-            UUIDv7
+        :param task_id: the id to use (the same id again overwrites its result), without ``@``
+            (reserved for the parts of workflows); default a new UUIDv7
         :param confirm: wait until Kafka has the task (the default). With ``False`` it returns
             at once; ``result.acknowledged`` is a future that completes when Kafka has it, and
             :meth:`flush` raises if any such publish failed.
@@ -182,7 +182,7 @@ class Fennel:
     ) -> AsyncResult:
         _wire.require_task_name(name)
         arg_list, kwarg_dict = _wire.check_args(args, kwargs)
-        task_id = _wire.new_id() if task_id is None else _wire.require_id(task_id)
+        task_id = _wire.new_id() if task_id is None else _wire.require_plain_id(task_id)
         queue = options.queue if options.queue is not None else self.route(name)
         value = _wire.task_message(task_id, name, arg_list, kwarg_dict, queue, options, time.time())
         what = f"task {task_id} ({name}) for queue '{queue}'"
@@ -318,7 +318,8 @@ class Fennel:
         what = f"revoking task {task_id}"
         flag = "true" if terminate else "false"
         path = f"/tasks/{_in_path(task_id)}/revoke?terminate={flag}"
-        status, data = self._http.request("POST", path, what)
+        # Every write to the API is JSON (a browser cannot send that to another site unasked).
+        status, data = self._http.request("POST", path, what, body=b"{}")
         if status not in (200, 202):
             raise self._http.failure(status, data, what)
         answer = self._http.json(data, what)

@@ -165,6 +165,8 @@ def test_a_bad_option_raises_value_error_before_anything_is_sent(
         (lambda app: app.send_task("fib", [object()]), "cannot be written as JSON"),
         (lambda app: app.send_task("fib", [math.nan]), "cannot be written as JSON"),
         (lambda app: app.send_task("fib", [1], task_id="a b"), "characters outside"),
+        (lambda app: app.send_task("echo", [1], task_id="wf@0"), "'@'"),
+        (lambda app: app.send_task("echo", [1], task_id="g@members"), "'@'"),
         (lambda app: app.results("one-id"), "not one string"),
         (lambda app: app.results(["ok", "not ok"]), "characters outside"),
         (lambda app: app.results(["ok"], wait=-1), "wait must be"),
