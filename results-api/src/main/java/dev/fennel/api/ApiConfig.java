@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * #builder}, whose defaults are the {@code fennel api} command's; change some fields of one with
  * {@link #toBuilder()}.
  *
+ * <p>One piece, though long: the settings, their checks, the {@code toString} that hides the
+ * secrets among them and the builder (one setter per field) are the one place a setting is added.
+ *
  * @param bootstrapServers Kafka's address
  * @param topics topic names (prefix)
  * @param host the address to listen on ({@code 127.0.0.1} unless told otherwise)

@@ -13,6 +13,13 @@ import java.util.Collection;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,6 +63,27 @@ public record ApiTls(Path keyStore, String keyStorePassword, @Nullable Path trus
               + e.getMessage(),
           e);
     }
+  }
+
+  /**
+   * A Jetty connector of {@code server} that serves HTTPS only on {@code host}:{@code port}, from
+   * the key store, with {@code httpConfig}'s settings.
+   */
+  ServerConnector connector(Server server, HttpConfiguration httpConfig, String host, int port) {
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(loadKeyStore());
+    ssl.setKeyStorePassword(keyStorePassword);
+    HttpConfiguration https = new HttpConfiguration(httpConfig);
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    // The Host rule is RequestGuard's; an instance addressed by its IP has no name to match.
+    secure.setSniHostCheck(false);
+    https.addCustomizer(secure);
+    ServerConnector connector =
+        new ServerConnector(
+            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+    connector.setHost(host);
+    connector.setPort(port);
+    return connector;
   }
 
   /**

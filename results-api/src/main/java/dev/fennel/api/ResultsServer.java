@@ -22,12 +22,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +165,9 @@ final class ResultsServer implements AutoCloseable {
           cfg.jetty.port = config.port();
           ApiTls tls = config.tls();
           if (tls != null) {
-            cfg.jetty.addConnector((server, httpConfig) -> httpsConnector(server, httpConfig, tls));
+            cfg.jetty.addConnector(
+                (server, httpConfig) ->
+                    tls.connector(server, httpConfig, config.host(), config.port()));
           }
           cfg.requestLogger.http(
               (ctx, ms) -> {
@@ -239,25 +235,6 @@ final class ResultsServer implements AutoCloseable {
                 ctx.status(500).json(body);
               });
         });
-  }
-
-  /** A connector that serves HTTPS only, from {@code tls}'s key store. */
-  private ServerConnector httpsConnector(
-      org.eclipse.jetty.server.Server server, HttpConfiguration httpConfig, ApiTls tls) {
-    SslContextFactory.Server ssl = new SslContextFactory.Server();
-    ssl.setKeyStore(tls.loadKeyStore());
-    ssl.setKeyStorePassword(tls.keyStorePassword());
-    HttpConfiguration https = new HttpConfiguration(httpConfig);
-    SecureRequestCustomizer secure = new SecureRequestCustomizer();
-    // The Host rule is RequestGuard's; an instance addressed by its IP has no name to match.
-    secure.setSniHostCheck(false);
-    https.addCustomizer(secure);
-    ServerConnector connector =
-        new ServerConnector(
-            server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
-    connector.setHost(config.host());
-    connector.setPort(config.port());
-    return connector;
   }
 
   /**
