@@ -158,6 +158,15 @@ class PeersTest {
     assertThat(body.get("message").asText()).contains("--peer-secret").contains("same token");
     assertThat(lookup.body()).doesNotContain(otherToken).doesNotContain(TOKEN);
 
+    // The same when the entry has no token at all: its client needed none, and hears why.
+    Pair tokenless =
+        pair(
+            ResultsServerTest.testConfig().token(otherToken).build(),
+            ResultsServerTest.testConfig().build());
+    HttpResponse<String> unproven = get(tokenless.entry(), "/tasks/far");
+    assertThat(unproven.statusCode()).as(unproven.body()).isEqualTo(502);
+    assertThat(Json.parse(unproven.body()).get("error").asText()).isEqualTo("peer_refused");
+
     // A shared peer secret lets instances with tokens of their own serve each other's clients.
     String secret = "a-peer-secret-0123456789";
     Pair joined =
