@@ -25,10 +25,10 @@ final class Coordinators {
 
   /** Completes with the message of whichever of the worker and its coordinator fails first. */
   static CompletableFuture<String> failure(
-      CompletableFuture<Throwable> worker, CompletableFuture<Throwable> coordinator) {
+      CompletableFuture<String> worker, CompletableFuture<String> coordinator) {
     CompletableFuture<String> first = new CompletableFuture<>();
-    worker.thenAccept(error -> first.complete("worker: " + error.getMessage()));
-    coordinator.thenAccept(error -> first.complete("coordinator: " + error.getMessage()));
+    worker.thenAccept(reason -> first.complete("worker: " + reason));
+    coordinator.thenAccept(reason -> first.complete("coordinator: " + reason));
     return first;
   }
 }

@@ -158,7 +158,7 @@ final class DevCommand implements Callable<Integer> {
     }
     CompletableFuture<String> failure = new CompletableFuture<>();
     if (running != null && coordinator != null) {
-      Coordinators.failure(running.failure(), coordinator.failure()).thenAccept(failure::complete);
+      Coordinators.failure(running.failed(), coordinator.failed()).thenAccept(failure::complete);
     }
     server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
     if (beat != null) {

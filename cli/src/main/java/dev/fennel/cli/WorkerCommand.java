@@ -99,7 +99,7 @@ final class WorkerCommand implements Callable<Integer> {
             + "; Ctrl-C stops it");
     AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
     return Shutdown.awaitAndClose(
-        Coordinators.failure(running.failure(), coordinator.failure()),
+        Coordinators.failure(running.failed(), coordinator.failed()),
         List.of(endpoint, running, coordinator));
   }
 }

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -100,18 +99,5 @@ public final class KafkaClients {
     consumer.assign(assigned);
     consumer.seekToBeginning(assigned);
     return assigned;
-  }
-
-  /**
-   * Whether {@code error} or one of its causes is a {@link RetriableException}: a Streams thread
-   * that died of it is replaced, anything else stops the app for good.
-   */
-  public static boolean recoverable(Throwable error) {
-    for (Throwable e = error; e != null; e = e.getCause()) {
-      if (e instanceof RetriableException) {
-        return true;
-      }
-    }
-    return false;
   }
 }

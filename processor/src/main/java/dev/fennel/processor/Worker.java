@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.Component;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Gauge;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Workers with the same queues share the queues' partitions: start more of them, on any host, to
  * spread the work.
  */
-public final class Worker implements AutoCloseable {
+public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   // How late a time limit may fire: limits are whole seconds or more.
@@ -41,7 +42,8 @@ public final class Worker implements AutoCloseable {
 
   private final WorkerConfig config;
   private final WorkerClients clients;
-  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<String> failed = new CompletableFuture<>();
   private final List<QueueConsumer> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
@@ -146,7 +148,8 @@ public final class Worker implements AutoCloseable {
         config.queues(),
         config.concurrency(),
         config.pool());
-    scheduler = Scheduler.start(clients, config.topics(), registry, this::fail);
+    Scheduler started = Scheduler.start(clients, config.topics(), registry);
+    scheduler = started;
     heartbeat =
         new Heartbeat(
             config.topics().workers(),
@@ -157,6 +160,10 @@ public final class Worker implements AutoCloseable {
             kafkaProducer,
             clock);
     heartbeat.start();
+    started
+        .failed()
+        .thenAccept(reason -> fail(new IllegalStateException("the scheduler stopped: " + reason)));
+    started.running().thenRun(() -> ready.complete(null));
   }
 
   /** Sends outcome records to Kafka; a refused write stops the worker (nothing is committed). */
@@ -261,22 +268,30 @@ public final class Worker implements AutoCloseable {
   }
 
   private void fail(Throwable error) {
-    if (failure.complete(error)) {
+    if (failed.complete(error.getMessage() != null ? error.getMessage() : error.toString())) {
       log.error("worker {} cannot go on: {}", config.name(), error.getMessage(), error);
     }
   }
 
+  /** Completes once the poll loops have started and the scheduler runs. */
+  @Override
+  public CompletableFuture<Void> ready() {
+    return ready;
+  }
+
   /**
-   * Completes with the error when the worker hits one it cannot recover from (it then stops
+   * Completes with the reason when the worker hits an error it cannot recover from (it then stops
    * serving).
    */
-  public CompletableFuture<Throwable> failure() {
-    return failure;
+  @Override
+  public CompletableFuture<String> failed() {
+    return failed;
   }
 
   /** Whether every poll loop and the scheduler run, and nothing failed. */
+  @Override
   public boolean isRunning() {
-    return !failure.isDone()
+    return !failed.isDone()
         && !threads.isEmpty()
         && threads.stream().allMatch(Thread::isAlive)
         && scheduler != null

@@ -1,7 +1,9 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
-import java.nio.file.Path;
+import dev.fennel.admin.StreamsApp;
+import io.micrometer.core.instrument.Tag;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -18,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * name, and every client gets the pass-through settings of {@link WorkerConfig#kafka()}.
  */
 final class WorkerClients {
-  /** The scheduler's name in its application id, client id, state directory and metrics. */
+  /** The scheduler's name in its application id, client id, logs and metrics. */
   static final String SCHEDULER = "scheduler";
 
   private final WorkerConfig config;
@@ -69,20 +71,20 @@ final class WorkerClients {
     return consumer(props);
   }
 
-  /** The settings of the scheduler, the Streams app that releases due tasks. */
-  Properties scheduler(Path stateDir) {
-    Properties props = common(config.name() + "-" + SCHEDULER);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topics().applicationId(SCHEDULER));
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(SCHEDULER).toString());
-    props.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-    props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs());
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    return props;
+  /** The scheduler, the Streams app that releases due tasks, as it is set up. */
+  StreamsApp.Builder scheduler() {
+    return StreamsApp.builder(
+            SCHEDULER,
+            config.topics().applicationId(SCHEDULER),
+            config.bootstrapServers(),
+            config.kafka())
+        .clientId(config.name() + "-" + SCHEDULER)
+        .set(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)
+        // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
+        .exactlyOnce()
+        .set(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true)
+        .set(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), config.lingerMs())
+        .meterTags(List.of(Tag.of("queue", SCHEDULER)));
   }
 
   private Properties common(@Nullable String clientId) {

@@ -1,6 +1,7 @@
 package dev.fennel.api;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.StreamsApp;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The results of this API instance's share of {@code fennel.results}: reads from a Kafka Streams
  * store (one partition each per instance, restored from the compacted topic), through the cache in
  * front of it, and the requests waiting for a result, woken by the records as they arrive. The app
- * itself runs in {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link
+ * itself is set up by {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link
  * CatchUp} when this instance is ready.
  */
 final class ResultsStore implements ResultLookup, AutoCloseable {
@@ -39,7 +40,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final Waiters waiters = new Waiters();
   private final BiConsumer<String, StoredResult> onStored;
   private final Admin admin;
-  private final ResultsStreams app;
+  private final StreamsApp app;
   private final PartitionOwners owners;
   private final CatchUp catchUp;
   private final Counter invalidRecords;
@@ -63,7 +64,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
     this.app =
-        new ResultsStreams(
+        ResultsStreams.build(
             config,
             self,
             registry,
@@ -84,7 +85,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   /** Completes with the reason when the store stops for good. */
   CompletableFuture<String> stopped() {
-    return app.stopped();
+    return app.failed();
   }
 
   private void onResult(String id, byte @Nullable [] json) {
