@@ -1,6 +1,7 @@
 package dev.fennel.beat;
 
 import dev.fennel.protocol.Durations;
+import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -37,10 +38,7 @@ public record BeatConfig(
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(6);
 
   public BeatConfig {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException(
-          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
-    }
+    KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics are not set");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     Objects.requireNonNull(layout, "topic layout is not set");

@@ -1,5 +1,6 @@
 package dev.fennel.coordinator;
 
+import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -25,9 +26,7 @@ public record CoordinatorConfig(
     String name,
     Duration revokeRetention) {
   public CoordinatorConfig {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("the coordinator's Kafka bootstrap address is blank");
-    }
+    KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(layout, "layout");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);

@@ -1,5 +1,6 @@
 package dev.fennel.admin;
 
+import dev.fennel.protocol.KafkaAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -46,18 +47,6 @@ public final class KafkaClients {
   }
 
   /**
-   * Returns {@code bootstrapServers} if it is set, otherwise throws saying how to set it: the one
-   * check of Kafka's address, made by every configuration that takes one.
-   */
-  public static String requireBootstrap(@Nullable String bootstrapServers) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException(
-          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
-    }
-    return bootstrapServers;
-  }
-
-  /**
    * The shared settings of one client: {@code passThrough} as given, then the bootstrap address
    * (always {@code bootstrapServers}), then {@code clientId} unless the pass-through settings name
    * one. The caller adds its client's own settings to the returned (new, mutable) properties.
@@ -70,7 +59,7 @@ public final class KafkaClients {
       String bootstrapServers, Map<String, String> passThrough, @Nullable String clientId) {
     Properties props = new Properties();
     props.putAll(passThrough);
-    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, requireBootstrap(bootstrapServers));
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, KafkaAddress.require(bootstrapServers));
     if (clientId != null) {
       props.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     }

@@ -1,5 +1,6 @@
 package dev.fennel.admin;
 
+import dev.fennel.protocol.KafkaAddress;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -237,7 +238,7 @@ public final class StreamsApp implements AutoCloseable {
       }
       this.name = name;
       this.applicationId = applicationId;
-      this.bootstrapServers = KafkaClients.requireBootstrap(bootstrapServers);
+      this.bootstrapServers = KafkaAddress.require(bootstrapServers);
       this.kafka = Map.copyOf(kafka);
     }
 

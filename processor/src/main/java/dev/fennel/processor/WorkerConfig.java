@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.task.TaskHandler;
@@ -98,10 +99,7 @@ public record WorkerConfig(
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
 
   public WorkerConfig {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException(
-          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
-    }
+    KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics are not set");
     if (queues == null || queues.isEmpty()) {
       throw new IllegalArgumentException("a worker needs at least one queue to serve");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
@@ -80,10 +81,7 @@ public final class TaskClient implements AutoCloseable {
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
 
     public Config {
-      if (bootstrapServers == null || bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException(
-            "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
-      }
+      KafkaAddress.require(bootstrapServers);
       Objects.requireNonNull(topics, "topics are not set");
       routes = Map.copyOf(routes == null ? Map.of() : routes);
       routes.forEach(Config::requireRoute);

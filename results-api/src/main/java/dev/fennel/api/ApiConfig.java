@@ -3,6 +3,7 @@ package dev.fennel.api;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Durations;
+import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.nio.file.Path;
@@ -120,10 +121,7 @@ public record ApiConfig(
   public static final String ANY_HOST = "*";
 
   public ApiConfig {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException(
-          "bootstrap servers are not set: give --bootstrap host:port or FENNEL_BOOTSTRAP");
-    }
+    KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics");
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException(
