@@ -2,7 +2,6 @@ package dev.fennel.processor;
 
 import dev.fennel.admin.Component;
 import dev.fennel.admin.TopicAdmin;
-import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -356,11 +355,6 @@ public final class Worker implements Component {
     }
     timers.shutdownNow();
     slots.shutdownNow();
-  }
-
-  /** The consumer group of a queue's workers, e.g. {@code fennel-worker-high}. */
-  static String groupId(Topics topics, String queue) {
-    return topics.applicationId("worker-" + queue);
   }
 
   private static ThreadFactory daemon(String prefix) {

@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
+import dev.fennel.protocol.WorkerGroups;
 import io.micrometer.core.instrument.Tag;
 import java.util.List;
 import java.util.Properties;
@@ -40,10 +41,10 @@ final class WorkerClients {
 
   /** The poll loop's consumer of {@code queue}, in the queue's group. */
   KafkaConsumer<byte[], byte[]> queue(String queue) {
-    // The client id names the worker in GET /queues: "<worker>-<queue>".
+    // The client id names the worker in GET /queues.
     Properties props = common(null);
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.name() + "-" + queue);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, Worker.groupId(config.topics(), queue));
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, WorkerGroups.clientId(config.name(), queue));
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, WorkerGroups.groupId(config.topics(), queue));
     // Incremental rebalances: a worker joining or leaving moves only the partitions that change
     // owner, so running tasks elsewhere are not disturbed.
     props.putIfAbsent(

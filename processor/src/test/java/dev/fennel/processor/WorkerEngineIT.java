@@ -9,6 +9,7 @@ import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkerGroups;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -118,7 +119,7 @@ class WorkerEngineIT {
         .isFalse();
     assertThat(fast).allSatisfy(id -> assertThat(results.get(id).result().asInt()).isEqualTo(55));
     TopicPartition partition = new TopicPartition(topics.queue("default"), 0);
-    assertThat(committed(broker, Worker.groupId(topics, "default"), partition))
+    assertThat(committed(broker, WorkerGroups.groupId(topics, "default"), partition))
         .as("the partition is committed no further than the unfinished long task (offset 0)")
         .isIn(-1L, 0L);
 
@@ -126,7 +127,7 @@ class WorkerEngineIT {
     assertThat(results.get(slow).status()).isEqualTo(Status.SUCCESS);
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> committed(broker, Worker.groupId(topics, "default"), partition) == 201);
+        .until(() -> committed(broker, WorkerGroups.groupId(topics, "default"), partition) == 201);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkerGroups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -184,7 +185,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
 
     List<String> groupIds = new ArrayList<>();
     for (String topic : queueTopics) {
-      groupIds.add(topics.applicationId("worker-" + topic.substring(queuePrefix.length())));
+      groupIds.add(WorkerGroups.groupId(topics, topic.substring(queuePrefix.length())));
     }
     Map<String, ConsumerGroupDescription> groups = new HashMap<>();
     if (!groupIds.isEmpty()) {
@@ -200,7 +201,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
     Map<String, Long> backlogs = new HashMap<>();
     for (String topic : queueTopics) {
       String queue = topic.substring(queuePrefix.length());
-      String groupId = topics.applicationId("worker-" + queue);
+      String groupId = WorkerGroups.groupId(topics, queue);
       Map<TopicPartition, OffsetAndMetadata> committed =
           orNoGroup(admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata());
       if (committed == null) {
@@ -221,7 +222,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
       if (group != null) {
         for (MemberDescription member : group.members()) {
           Map<String, Object> worker = new LinkedHashMap<>();
-          worker.put("worker", workerName(member.clientId(), queue));
+          worker.put("worker", WorkerGroups.workerName(member.clientId(), queue));
           worker.put("clientId", member.clientId());
           worker.put(
               "host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
@@ -269,17 +270,6 @@ final class QueuesOverview implements Overview, AutoCloseable {
       }
       throw e;
     }
-  }
-
-  /**
-   * {@code w1} from a worker's consumer client id, {@code w1-default}; any other client id as it
-   * is.
-   */
-  static String workerName(String clientId, String queue) {
-    String suffix = "-" + queue;
-    return clientId.endsWith(suffix) && clientId.length() > suffix.length()
-        ? clientId.substring(0, clientId.length() - suffix.length())
-        : clientId;
   }
 
   @Override
