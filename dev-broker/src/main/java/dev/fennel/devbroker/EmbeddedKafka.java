@@ -9,17 +9,16 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -240,9 +239,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Kafka's own recursive delete, which StreamsApp (kafka-admin) uses for the Streams apps' state:
+   * dev-broker depends on nothing of ours, so the library is what the two share.
+   */
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    try {
+      Utils.delete(dir.toFile());
     } catch (IOException e) {
       log.warn("could not delete {}: {}", dir, e.getMessage());
     }

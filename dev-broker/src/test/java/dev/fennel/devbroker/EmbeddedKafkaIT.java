@@ -58,4 +58,20 @@ class EmbeddedKafkaIT {
       assertThat(records.iterator().next().value()).isEqualTo("v");
     }
   }
+
+  @Test
+  void aTemporaryDataDirectoryIsDeletedOnCloseAndAGivenOneIsKept(@TempDir Path dir) {
+    Path temporary;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      temporary = kafka.dataDir();
+      assertThat(temporary).isDirectory();
+    }
+    assertThat(temporary).doesNotExist();
+
+    try (EmbeddedKafka kafka =
+        EmbeddedKafka.start(new EmbeddedKafka.Options("127.0.0.1", 0, dir, 1))) {
+      assertThat(kafka.dataDir()).isEqualTo(dir);
+    }
+    assertThat(dir).isDirectory().isNotEmptyDirectory();
+  }
 }
