@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -24,13 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,7 +39,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -429,65 +424,20 @@ public final class Beat implements AutoCloseable {
     return props;
   }
 
+  /**
+   * Creates the queues of the schedules and the beat topic when missing, and waits until the beat
+   * partition's leader answers even when another instance has just created it: a transactional
+   * write to a partition its leader has not applied yet can lose its first batch (KAFKA-15591).
+   */
   private static void ensureTopics(BeatConfig config) {
     try (Admin admin =
         KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
       List<String> queues = config.schedules().stream().map(Schedule::queue).distinct().toList();
-      TopicAdmin.ensure(admin, config.layout(), config.topics(), queues, ADMIN_TIMEOUT);
-      NewTopic beatTopic = TopicAdmin.compactedTopic(config.beatTopic(), 1, config.layout());
-      try {
-        admin
-            .createTopics(List.of(beatTopic))
-            .all()
-            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException(
-              "cannot create topic " + config.beatTopic() + ": " + e.getCause().getMessage(),
-              e.getCause());
-        }
-      }
-      awaitLeader(admin, new TopicPartition(config.beatTopic(), 0));
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka did not answer within "
-              + ADMIN_TIMEOUT.toSeconds()
-              + " s while creating topic "
-              + config.beatTopic(),
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topics", e);
-    }
-  }
-
-  /**
-   * Waits until the partition's leader answers: writing transactionally to a partition its leader
-   * has not applied yet can lose the first batch (KAFKA-15591; see TopicAdmin).
-   */
-  private static void awaitLeader(Admin admin, TopicPartition partition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
-    while (true) {
-      try {
-        admin
-            .listOffsets(Map.of(partition, OffsetSpec.latest()))
-            .all()
-            .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        return;
-      } catch (ExecutionException | TimeoutException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "topic "
-                  + partition.topic()
-                  + " has no leader after "
-                  + ADMIN_TIMEOUT.toSeconds()
-                  + " s",
-              e);
-        }
-      }
-      // A new partition gets its leader within milliseconds on a healthy cluster: poll briefly.
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      List<NewTopic> wanted =
+          new ArrayList<>(TopicAdmin.newTopics(config.layout(), config.topics(), queues));
+      wanted.add(TopicAdmin.compactedTopic(config.beatTopic(), 1, config.layout()));
+      TopicAdmin.ensure(admin, wanted, ADMIN_TIMEOUT);
+      TopicAdmin.awaitLeaders(admin, List.of(config.beatTopic()), ADMIN_TIMEOUT);
     }
   }
 }

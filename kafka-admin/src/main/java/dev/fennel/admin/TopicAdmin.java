@@ -165,14 +165,16 @@ public final class TopicAdmin {
   }
 
   /**
-   * Waits until the leader of every partition of the new topics serves requests. A producer that
-   * writes to a partition the broker has not applied yet gets NOT_LEADER for its first batch while
-   * a later pipelined batch may be appended; every retry of the first is then refused as out of
-   * sequence until it expires, and its records are lost (KAFKA-15591, open in Kafka 4.4.0).
-   * ListOffsets is answered by the partition leader itself, so once it succeeds for every
-   * partition, producing is safe.
+   * Waits until the leader of every partition of the topics {@code names} serves requests. A
+   * producer that writes to a partition the broker has not applied yet gets NOT_LEADER for its
+   * first batch while a later pipelined batch may be appended; every retry of the first is then
+   * refused as out of sequence until it expires, and its records are lost (KAFKA-15591, open in
+   * Kafka 4.4.0). ListOffsets is answered by the partition leader itself, so once it succeeds for
+   * every partition, producing is safe. {@link #ensure(Admin, List, Duration)} waits for the topics
+   * it created; a caller that writes at once to a topic another process may have just created waits
+   * for it too.
    */
-  private static void awaitLeaders(Admin admin, List<String> names, Duration timeout) {
+  public static void awaitLeaders(Admin admin, List<String> names, Duration timeout) {
     if (names.isEmpty()) {
       return;
     }
