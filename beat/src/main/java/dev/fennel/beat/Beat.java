@@ -2,6 +2,7 @@ package dev.fennel.beat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.admin.Component;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Json;
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * resume. Each tick's task id is {@code beat:<schedule>:<tick>}: a tick published again is the same
  * task.
  */
-public final class Beat implements AutoCloseable {
+public final class Beat implements Component {
   private static final Logger log = LoggerFactory.getLogger(Beat.class);
 
   /** The header of each published task record naming the beat instance that published it. */
@@ -86,7 +87,8 @@ public final class Beat implements AutoCloseable {
   private final Map<String, Instant> lastPublished = new HashMap<>();
   private final Meter.MeterProvider<Counter> ticksPublished;
   private final Gauge leaderGauge;
-  private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<String> failed = new CompletableFuture<>();
   private final Thread thread;
   private volatile State state = State.STANDBY;
   private volatile boolean running = true;
@@ -133,9 +135,18 @@ public final class Beat implements AutoCloseable {
     return state == State.LEADING;
   }
 
+  /**
+   * Completes once this instance has joined the beat group, as the active scheduler or a standby.
+   */
+  @Override
+  public CompletableFuture<Void> ready() {
+    return ready;
+  }
+
   /** Completes with the error that stopped this instance for good; never completes otherwise. */
-  public CompletableFuture<Throwable> failure() {
-    return failure;
+  @Override
+  public CompletableFuture<String> failed() {
+    return failed;
   }
 
   /** Stops publishing and leaves the group, so a standby takes over at once. */
@@ -162,11 +173,11 @@ public final class Beat implements AutoCloseable {
       }
     } catch (WakeupException e) {
       if (running) {
-        failure.complete(e);
+        failed.complete(e.toString());
       }
     } catch (RuntimeException | Error e) {
       log.error("beat {} stopped: {}", config.name(), e.toString(), e);
-      failure.complete(e);
+      failed.complete(e.getMessage() != null ? e.getMessage() : e.toString());
     } finally {
       stepDown("stopping");
       try {
@@ -365,6 +376,8 @@ public final class Beat implements AutoCloseable {
   private final class Leadership implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // Called after every rebalance this instance takes part in, with or without the partition.
+      ready.complete(null);
       if (partitions.contains(partition)) {
         log.info("beat {}: owns {}, taking over", config.name(), partition);
         state = State.CLAIMING;

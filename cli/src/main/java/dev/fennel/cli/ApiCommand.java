@@ -4,7 +4,6 @@ import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.protocol.TopicLayout;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +23,8 @@ final class ApiCommand implements Callable<Integer> {
         api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
     PrometheusMeterRegistry registry =
         Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
-    ResultsApi server = ResultsApi.start(config, registry);
+    Components parts = new Components();
+    ResultsApi server = parts.start("results API", () -> ResultsApi.start(config, registry));
     System.out.println(
         "results API on "
             + api.scheme()
@@ -37,6 +37,6 @@ final class ApiCommand implements Callable<Integer> {
             + " from "
             + config.bootstrapServers()
             + "; Ctrl-C stops it");
-    return Shutdown.awaitAndClose(server.stopped(), List.of(server));
+    return parts.awaitAndClose();
   }
 }

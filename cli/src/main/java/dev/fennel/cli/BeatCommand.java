@@ -102,24 +102,19 @@ final class BeatCommand implements Callable<Integer> {
             .sessionTimeout(sessionTimeout)
             .build();
     PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
-    Beat beat = Beat.start(config, registry);
+    Components parts = new Components();
     MetricsServer metrics = null;
-    if (metricsPort >= 0) {
-      try {
+    try {
+      parts.start("beat", () -> Beat.start(config, registry));
+      if (metricsPort >= 0) {
         metrics =
-            MetricsServer.start(metricsHost, metricsPort, registry, () -> !beat.failure().isDone());
-      } catch (RuntimeException e) {
-        beat.close();
-        throw new IllegalStateException(
-            "cannot serve metrics on "
-                + metricsHost
-                + ":"
-                + metricsPort
-                + " ("
-                + e.getMessage()
-                + "); choose another --metrics-port, or -1 for none",
-            e);
+            parts.resource(
+                "metrics",
+                () -> MetricsServer.start(metricsHost, metricsPort, registry, parts::isRunning));
       }
+    } catch (RuntimeException e) {
+      parts.close();
+      throw e;
     }
     System.out.println(
         "beat "
@@ -136,9 +131,7 @@ final class BeatCommand implements Callable<Integer> {
                 ? ""
                 : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
             + "; Ctrl-C stops it");
-    AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
-    return Shutdown.awaitAndClose(
-        beat.failure().thenApply(Throwable::getMessage), List.of(endpoint, beat));
+    return parts.awaitAndClose();
   }
 
   /** The schedules of {@code file}, read before anything starts; none without a file. */
@@ -146,8 +139,8 @@ final class BeatCommand implements Callable<Integer> {
     return file == null ? List.of() : ScheduleFile.load(file);
   }
 
-  /** The beat of {@code fennel dev --beat-schedule FILE}, or null without schedules. */
-  static @Nullable Beat startInDev(
+  /** The beat of {@code fennel dev --beat-schedule FILE}: at least one schedule. */
+  static Beat startInDev(
       List<Schedule> schedules,
       String bootstrap,
       Topics topics,
@@ -155,9 +148,6 @@ final class BeatCommand implements Callable<Integer> {
       TopicLayout layout,
       String name,
       MeterRegistry registry) {
-    if (schedules.isEmpty()) {
-      return null;
-    }
     BeatConfig config =
         BeatConfig.builder(bootstrap)
             .topics(topics)

@@ -4,7 +4,6 @@ import dev.fennel.coordinator.Coordinator;
 import dev.fennel.coordinator.CoordinatorConfig;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.concurrent.CompletableFuture;
 
 /** Starts the workflow coordinator next to a worker, with the worker's connection settings. */
 final class Coordinators {
@@ -21,14 +20,5 @@ final class Coordinators {
             worker.name(),
             worker.revokeRetention()),
         registry);
-  }
-
-  /** Completes with the message of whichever of the worker and its coordinator fails first. */
-  static CompletableFuture<String> failure(
-      CompletableFuture<String> worker, CompletableFuture<String> coordinator) {
-    CompletableFuture<String> first = new CompletableFuture<>();
-    worker.thenAccept(reason -> first.complete("worker: " + reason));
-    coordinator.thenAccept(reason -> first.complete("coordinator: " + reason));
-    return first;
   }
 }

@@ -1,19 +1,14 @@
 package dev.fennel.cli;
 
 import dev.fennel.api.ResultsApi;
-import dev.fennel.beat.Beat;
 import dev.fennel.beat.Schedule;
-import dev.fennel.coordinator.Coordinator;
 import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,14 +73,14 @@ final class DevCommand implements Callable<Integer> {
     List<Schedule> beatSchedules = BeatCommand.schedules(beatSchedule);
     Path data = dataDir.toAbsolutePath().normalize();
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
-    EmbeddedKafka kafka =
-        EmbeddedKafka.start(
-            new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1));
-    Worker running = null;
-    Coordinator coordinator = null;
-    ResultsApi server = null;
-    Beat beat = null;
+    Components parts = new Components();
     try {
+      EmbeddedKafka kafka =
+          parts.resource(
+              "Kafka",
+              () ->
+                  EmbeddedKafka.start(
+                      new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1)));
       KafkaOptions kafkaOptions = new KafkaOptions();
       kafkaOptions.bootstrap = kafka.bootstrapServers();
       kafkaOptions.topicPrefix = topicPrefix;
@@ -97,78 +92,87 @@ final class DevCommand implements Callable<Integer> {
       PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
       // The API first: its store catches up on the results while the worker and the coordinator
       // start, which is most of the time a restart with many stored results takes to get ready.
-      server =
-          ResultsApi.start(
-              api.toConfig(
-                  kafka.bootstrapServers(),
-                  kafkaOptions.topics(),
-                  kafkaOptions.kafka(),
-                  config.layout(),
-                  data.resolve("api")),
-              registry);
-      running = noWorker ? null : Worker.start(config, registry);
-      coordinator = noWorker ? null : Coordinators.start(config, registry);
-      beat =
-          BeatCommand.startInDev(
-              beatSchedules,
-              kafka.bootstrapServers(),
-              kafkaOptions.topics(),
-              kafkaOptions.kafka(),
-              config.layout(),
-              config.name(),
-              registry);
-      String apiUrl = api.scheme() + "://" + api.host + ":" + server.port();
-      System.out.println();
-      System.out.println(
-          "  Kafka      "
-              + kafka.bootstrapServers()
-              + "   topics "
-              + kafkaOptions.topics().queue("high")
-              + ", .default, .low, "
-              + kafkaOptions.topics().results());
-      System.out.println(
-          noWorker
-              ? "  worker     none (--no-worker): start ./fennel worker --bootstrap "
-                  + kafka.bootstrapServers()
-              : "  worker     '"
-                  + config.name()
-                  + "' serving "
-                  + config.queues()
-                  + " with "
-                  + config.concurrency()
-                  + " "
-                  + config.pool()
-                  + " slot(s)");
-      System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
-      System.out.println("  live page  " + apiUrl + "/");
-      System.out.println("  data       " + data);
-      if (beat != null) {
-        System.out.println("  beat       schedules from " + beatSchedule);
+      ResultsApi server =
+          parts.start(
+              "results API",
+              () ->
+                  ResultsApi.start(
+                      api.toConfig(
+                          kafka.bootstrapServers(),
+                          kafkaOptions.topics(),
+                          kafkaOptions.kafka(),
+                          config.layout(),
+                          data.resolve("api")),
+                      registry));
+      if (!noWorker) {
+        parts.start("coordinator", () -> Coordinators.start(config, registry));
+        parts.start("worker", () -> Worker.start(config, registry));
       }
-      System.out.println();
-      System.out.println("  try:  ./fennel submit fib 20 --wait");
-      System.out.println("        curl " + apiUrl + "/tasks/<id>");
-      System.out.println("  Ctrl-C stops everything.");
+      if (!beatSchedules.isEmpty()) {
+        parts.start(
+            "beat",
+            () ->
+                BeatCommand.startInDev(
+                    beatSchedules,
+                    kafka.bootstrapServers(),
+                    kafkaOptions.topics(),
+                    kafkaOptions.kafka(),
+                    config.layout(),
+                    config.name(),
+                    registry));
+      }
+      printBanner(
+          kafka,
+          kafkaOptions,
+          config,
+          api.scheme() + "://" + api.host + ":" + server.port(),
+          data,
+          !beatSchedules.isEmpty());
     } catch (RuntimeException e) {
-      closeQuietly(server);
-      closeQuietly(coordinator);
-      closeQuietly(running);
-      kafka.close();
+      parts.close();
       throw e;
     }
-    CompletableFuture<String> failure = new CompletableFuture<>();
-    if (running != null && coordinator != null) {
-      Coordinators.failure(running.failed(), coordinator.failed()).thenAccept(failure::complete);
+    return parts.awaitAndClose();
+  }
+
+  private void printBanner(
+      EmbeddedKafka kafka,
+      KafkaOptions kafkaOptions,
+      WorkerConfig config,
+      String apiUrl,
+      Path data,
+      boolean beat) {
+    System.out.println();
+    System.out.println(
+        "  Kafka      "
+            + kafka.bootstrapServers()
+            + "   topics "
+            + kafkaOptions.topics().queue("high")
+            + ", .default, .low, "
+            + kafkaOptions.topics().results());
+    System.out.println(
+        noWorker
+            ? "  worker     none (--no-worker): start ./fennel worker --bootstrap "
+                + kafka.bootstrapServers()
+            : "  worker     '"
+                + config.name()
+                + "' serving "
+                + config.queues()
+                + " with "
+                + config.concurrency()
+                + " "
+                + config.pool()
+                + " slot(s)");
+    System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
+    System.out.println("  live page  " + apiUrl + "/");
+    System.out.println("  data       " + data);
+    if (beat) {
+      System.out.println("  beat       schedules from " + beatSchedule);
     }
-    server.stopped().thenAccept(reason -> failure.complete("results API: " + reason));
-    if (beat != null) {
-      beat.failure().thenAccept(error -> failure.complete("beat: " + error.getMessage()));
-    }
-    List<AutoCloseable> parts =
-        Stream.<AutoCloseable>of(beat, server, running, coordinator, kafka)
-            .filter(Objects::nonNull)
-            .toList();
-    return Shutdown.awaitAndClose(failure, parts);
+    System.out.println();
+    System.out.println("  try:  ./fennel submit fib 20 --wait");
+    System.out.println("        curl " + apiUrl + "/tasks/<id>");
+    System.out.println("  Ctrl-C stops everything.");
   }
 
   /**
@@ -185,16 +189,6 @@ final class DevCommand implements Callable<Integer> {
               + "dev-broker/target/fennel-dev-broker.jar), or add that jar with FENNEL_CLASSPATH; "
               + "to use a Kafka you already run, start ./fennel worker and ./fennel api with --bootstrap instead.",
           e);
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable resource) {
-    if (resource != null) {
-      try {
-        resource.close();
-      } catch (Exception ignored) {
-        // already failing; the original error is what the user needs to see
-      }
     }
   }
 }

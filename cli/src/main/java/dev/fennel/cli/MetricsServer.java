@@ -13,6 +13,10 @@ final class MetricsServer implements AutoCloseable {
     this.http = http;
   }
 
+  /**
+   * Serves {@code registry} and the health of a process that is ready while {@code ready} says so,
+   * on {@code host:port}; a port that cannot be bound fails saying which option to change.
+   */
   static MetricsServer start(
       String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
     Javalin http =
@@ -35,7 +39,19 @@ final class MetricsServer implements AutoCloseable {
                     ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "READY" : "STARTING"));
                   });
             });
-    http.start();
+    try {
+      http.start();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot serve metrics on "
+              + host
+              + ":"
+              + port
+              + " ("
+              + e.getMessage()
+              + "); choose another --metrics-port, or -1 for none",
+          e);
+    }
     return new MetricsServer(http);
   }
 

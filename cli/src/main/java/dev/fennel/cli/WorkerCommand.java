@@ -1,12 +1,9 @@
 package dev.fennel.cli;
 
-import dev.fennel.coordinator.Coordinator;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,43 +41,22 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
-    // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
-    Coordinator coordinator = Coordinators.start(config, registry);
-    AtomicReference<Worker> started = new AtomicReference<>();
+    Components parts = new Components();
     MetricsServer metrics = null;
-    if (metricsPort >= 0) {
-      try {
-        metrics =
-            MetricsServer.start(
-                metricsHost,
-                metricsPort,
-                registry,
-                () ->
-                    started.get() != null && started.get().isRunning() && coordinator.isRunning());
-      } catch (RuntimeException e) {
-        coordinator.close();
-        throw new IllegalStateException(
-            "cannot serve metrics on "
-                + metricsHost
-                + ":"
-                + metricsPort
-                + " ("
-                + e.getMessage()
-                + "); choose another --metrics-port, or -1 for none",
-            e);
-      }
-    }
-    Worker running;
     try {
-      running = Worker.start(config, registry);
-    } catch (RuntimeException e) {
-      if (metrics != null) {
-        metrics.close();
+      // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
+      parts.start("coordinator", () -> Coordinators.start(config, registry));
+      if (metricsPort >= 0) {
+        metrics =
+            parts.resource(
+                "metrics",
+                () -> MetricsServer.start(metricsHost, metricsPort, registry, parts::isRunning));
       }
-      coordinator.close();
+      parts.start("worker", () -> Worker.start(config, registry));
+    } catch (RuntimeException e) {
+      parts.close();
       throw e;
     }
-    started.set(running);
     System.out.println(
         "worker "
             + config.name()
@@ -97,9 +73,6 @@ final class WorkerCommand implements Callable<Integer> {
                 ? ""
                 : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
             + "; Ctrl-C stops it");
-    AutoCloseable endpoint = metrics == null ? () -> {} : metrics;
-    return Shutdown.awaitAndClose(
-        Coordinators.failure(running.failed(), coordinator.failed()),
-        List.of(endpoint, running, coordinator));
+    return parts.awaitAndClose();
   }
 }

@@ -1,11 +1,15 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.Component;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +23,21 @@ import org.slf4j.LoggerFactory;
  * instances forward to), then the queues overview, the results store, the workers' heartbeats and
  * the revocation writer, which are then handed to it.
  */
-public final class ResultsApi implements AutoCloseable {
+public final class ResultsApi implements Component {
   private static final Logger log = LoggerFactory.getLogger(ResultsApi.class);
 
   private final ResultsServer server;
   private final Deque<AutoCloseable> owned = new ConcurrentLinkedDeque<>();
-  private final CompletableFuture<String> stopped = new CompletableFuture<>();
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final CompletableFuture<String> failed = new CompletableFuture<>();
+  // Asks the store's health until it is ready: catching up is known only by asking Kafka.
+  private final ScheduledExecutorService readiness =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "fennel-api-readiness");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private ResultsApi(ResultsServer server) {
     this.server = server;
@@ -54,9 +67,10 @@ public final class ResultsApi implements AutoCloseable {
                     recent.record(id, result);
                   }));
       api.own(new WorkerBeatsReader(config, workers));
-      store.stopped().thenAccept(api.stopped::complete);
+      store.stopped().thenAccept(api.failed::complete);
       api.server.revokes.use(api.own(new KafkaRevoker(config, clock)));
       api.server.serve(store, queues);
+      api.watchReadiness();
     } catch (RuntimeException e) {
       api.close();
       throw e;
@@ -69,17 +83,43 @@ public final class ResultsApi implements AutoCloseable {
     return resource;
   }
 
+  private void watchReadiness() {
+    readiness.scheduleWithFixedDelay(
+        () -> {
+          if (server.isReady()) {
+            ready.complete(null);
+            readiness.shutdown();
+          }
+        },
+        0,
+        200,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Completes the first time the store is restored and serving ({@code /health/ready} is 200). */
+  @Override
+  public CompletableFuture<Void> ready() {
+    return ready;
+  }
+
   /**
    * Completes with the reason when the results store stops for good (no authorization, a missing
    * results topic, an error a new stream thread cannot fix): the process should then end.
    */
-  public CompletableFuture<String> stopped() {
-    return stopped;
+  @Override
+  public CompletableFuture<String> failed() {
+    return failed;
   }
 
   /** Whether the store is restored and serving. */
   public boolean isReady() {
     return server.isReady();
+  }
+
+  /** Whether the store is restored and serving now. */
+  @Override
+  public boolean isRunning() {
+    return isReady();
   }
 
   /** The HTTP port this API listens on. */
@@ -95,6 +135,7 @@ public final class ResultsApi implements AutoCloseable {
   /** Stops serving, then closes what the server read from, the newest first. */
   @Override
   public void close() {
+    readiness.shutdownNow();
     server.close();
     for (AutoCloseable resource = owned.poll(); resource != null; resource = owned.poll()) {
       try {
