@@ -76,7 +76,12 @@ class CoordinatorIT {
   private Worker worker(String name) {
     Worker worker =
         Worker.start(
-            WorkerConfig.of(bootstrap, topics, List.of("default"), 8, name),
+            WorkerConfig.builder(bootstrap)
+                .topics(topics)
+                .queues(List.of("default"))
+                .concurrency(8)
+                .name(name)
+                .build(),
             new SimpleMeterRegistry());
     running.add(worker);
     return worker;

@@ -145,21 +145,6 @@ public record WorkerConfig(
   }
 
   /**
-   * A worker serving {@code queues} (highest priority first) with {@code concurrency} threads,
-   * defaults for the rest: {@code builder(bootstrapServers).topics(topics).queues(queues)
-   * .concurrency(concurrency).name(name).build()}.
-   */
-  public static WorkerConfig of(
-      String bootstrapServers, Topics topics, List<String> queues, int concurrency, String name) {
-    return builder(bootstrapServers)
-        .topics(topics)
-        .queues(queues)
-        .concurrency(concurrency)
-        .name(name)
-        .build();
-  }
-
-  /**
    * A builder for a worker on {@code bootstrapServers}, with the defaults of {@code fennel worker}:
    * queues {@code high,default,low}, one slot per core on platform threads, {@code fennel.} topics,
    * the host's name.

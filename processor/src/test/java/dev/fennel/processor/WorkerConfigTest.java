@@ -51,19 +51,6 @@ class WorkerConfigTest {
   }
 
   @Test
-  void ofIsTheBuilderWithFiveSettings() {
-    Topics topics = new Topics("t.");
-    assertThat(WorkerConfig.of(BOOTSTRAP, topics, List.of("default"), 2, "w1"))
-        .isEqualTo(
-            WorkerConfig.builder(BOOTSTRAP)
-                .topics(topics)
-                .queues(List.of("default"))
-                .concurrency(2)
-                .name("w1")
-                .build());
-  }
-
-  @Test
   void toBuilderKeepsEverySettingItDoesNotChange() {
     WorkerConfig config =
         WorkerConfig.builder(BOOTSTRAP)
