@@ -1,40 +1,26 @@
 package dev.fennel.beat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.admin.Component;
-import dev.fennel.admin.KafkaClients;
-import dev.fennel.admin.TopicAdmin;
-import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -60,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * is active can publish nothing more, and reading the progress records tells the new owner where to
  * resume. Each tick's task id is {@code beat:<schedule>:<tick>}: a tick published again is the same
  * task.
+ *
+ * <p>What is due is {@link TickPlan}'s to say, the clients' settings and topics are {@link
+ * BeatClients}', the progress record is {@link ProgressRecord}. The loop, the take-over and the
+ * transactions stay in this one file: they share the consumer, the producer and the state, which
+ * only the loop thread changes.
  */
 public final class Beat implements Component {
   private static final Logger log = LoggerFactory.getLogger(Beat.class);
@@ -69,7 +60,6 @@ public final class Beat implements Component {
 
   private static final Duration IDLE_POLL = Duration.ofMillis(200);
   private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
-  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private enum State {
     STANDBY,
@@ -104,7 +94,7 @@ public final class Beat implements Component {
     this.plan = new TickPlan(config.schedules());
     this.consumer =
         new KafkaConsumer<>(
-            consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            BeatClients.consumer(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.ticksPublished =
         Counter.builder("fennel.beat.ticks.published")
             .description("Ticks the active scheduler published as tasks, by schedule")
@@ -124,7 +114,7 @@ public final class Beat implements Component {
 
   /** As {@link #start(BeatConfig, MeterRegistry)}, with tick times read from {@code clock}. */
   public static Beat start(BeatConfig config, MeterRegistry registry, Clock clock) {
-    ensureTopics(config);
+    BeatClients.ensureTopics(config);
     Beat beat = new Beat(config, registry, clock);
     beat.thread.start();
     return beat;
@@ -237,7 +227,7 @@ public final class Beat implements Component {
     try {
       KafkaProducer<byte[], byte[]> fresh =
           new KafkaProducer<>(
-              producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+              BeatClients.producer(config), new ByteArraySerializer(), new ByteArraySerializer());
       producer = fresh;
       fresh.initTransactions();
       lastPublished.clear();
@@ -270,7 +260,7 @@ public final class Beat implements Component {
                 partition.topic(),
                 partition.partition(),
                 tick.schedule().name().getBytes(StandardCharsets.UTF_8),
-                progress(tick, task)));
+                ProgressRecord.encode(tick, task, config.name())));
         out.commitTransaction();
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
         log.warn(
@@ -317,17 +307,6 @@ public final class Beat implements Component {
     }
   }
 
-  private byte[] progress(TickPlan.Tick tick, Task task) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("v", 1);
-    node.put("schedule", tick.schedule().name());
-    node.put("tick", tick.instant().toString());
-    node.put("taskId", task.id());
-    node.put("publishedBy", config.name());
-    node.put("publishedAt", String.valueOf(task.submittedAt()));
-    return Json.write(node);
-  }
-
   /** Reads a progress record: the last tick published for its schedule. */
   private void remember(ConsumerRecord<byte[], byte[]> record) {
     if (record.key() == null || record.value() == null) {
@@ -335,16 +314,16 @@ public final class Beat implements Component {
     }
     String schedule = new String(record.key(), StandardCharsets.UTF_8);
     try {
-      JsonNode tick = Json.MAPPER.readTree(record.value()).get("tick");
-      if (tick != null && tick.isTextual()) {
-        lastPublished.merge(schedule, Instant.parse(tick.asText()), Beat::later);
+      Instant tick = ProgressRecord.tick(record.value());
+      if (tick != null) {
+        lastPublished.merge(schedule, tick, Beat::later);
       }
-    } catch (IOException | DateTimeParseException e) {
+    } catch (IllegalArgumentException e) {
       log.warn(
           "beat {}: ignoring an unreadable progress record at offset {}: {}",
           config.name(),
           record.offset(),
-          e.toString());
+          e.getMessage());
     }
   }
 
@@ -397,60 +376,6 @@ public final class Beat implements Component {
       if (partitions.contains(partition)) {
         stepDown("partition lost");
       }
-    }
-  }
-
-  private Properties consumerProperties() {
-    Properties props =
-        KafkaClients.common(config.bootstrapServers(), config.kafka(), config.name() + "-beat");
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    // The classic protocol lets the client choose its session timeout, which bounds the failover
-    // time; the consumer protocol takes it from the broker (45 s by default).
-    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    props.putIfAbsent(
-        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
-        Long.toString(config.sessionTimeout().toMillis()));
-    props.putIfAbsent(
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-        Long.toString(Math.max(100, config.sessionTimeout().toMillis() / 6)));
-    // Sticky: a standby joining does not move leadership away from a healthy active scheduler.
-    props.put(
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        CooperativeStickyAssignor.class.getName());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return props;
-  }
-
-  private Properties producerProperties() {
-    Properties props =
-        KafkaClients.common(config.bootstrapServers(), config.kafka(), config.name() + "-beat");
-    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    // An open transaction of a scheduler that died holds back read_committed readers of the
-    // queues until it is aborted: by the next scheduler's take-over, or at the latest by this.
-    props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
-    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-    return props;
-  }
-
-  /**
-   * Creates the queues of the schedules and the beat topic when missing, and waits until the beat
-   * partition's leader answers even when another instance has just created it: a transactional
-   * write to a partition its leader has not applied yet can lose its first batch (KAFKA-15591).
-   */
-  private static void ensureTopics(BeatConfig config) {
-    try (Admin admin =
-        KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT)) {
-      List<String> queues = config.schedules().stream().map(Schedule::queue).distinct().toList();
-      List<NewTopic> wanted =
-          new ArrayList<>(TopicAdmin.newTopics(config.layout(), config.topics(), queues));
-      wanted.add(TopicAdmin.compactedTopic(config.beatTopic(), 1, config.layout()));
-      TopicAdmin.ensure(admin, wanted, ADMIN_TIMEOUT);
-      TopicAdmin.awaitLeaders(admin, List.of(config.beatTopic()), ADMIN_TIMEOUT);
     }
   }
 }
