@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Workers with the same queues share the queues' partitions: start more of them, on any host, to
  * spread the work.
+ *
+ * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
+ * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
+ * {@link RateLimitBoard}, {@link Heartbeat}); it stays one file, a little over 350 lines, so that
+ * the start order and the close order read side by side.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
