@@ -158,9 +158,8 @@ public final class StreamsApp implements AutoCloseable {
 
   /** Why the app has stopped (for good, or because it is stopping), or null while it runs. */
   public @Nullable String failure() {
-    String reason = failed.getNow(null);
-    if (reason != null) {
-      return reason;
+    if (failed.isDone()) {
+      return failed.join();
     }
     KafkaStreams.State state = streams.state();
     return switch (state) {
