@@ -68,7 +68,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
   private final Map<String, Entry> others = new ConcurrentHashMap<>();
   private volatile Set<String> disagreeing = Set.of();
   private volatile boolean stopped;
-  private long lastAnnounce = Long.MIN_VALUE;
+  private @Nullable Instant lastAnnounce;
 
   RateLimitBoard(
       Consumer<byte[], byte[]> consumer,
@@ -105,10 +105,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
     try {
       KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
       while (!stopped) {
-        if (clock.millis() - lastAnnounce >= ANNOUNCE.toMillis()) {
-          lastAnnounce = clock.millis();
-          send(Json.write(mine.stamped(clock.instant())));
-        }
+        announceIfDue();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
           take(record);
         }
@@ -122,6 +119,15 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
       log.warn("cannot compare rate limits with the other workers: {}", e.toString());
     } finally {
       consumer.close(Duration.ZERO);
+    }
+  }
+
+  /** Announces this worker's limits at once, then every {@link #ANNOUNCE}. */
+  private void announceIfDue() {
+    Instant now = clock.instant();
+    if (lastAnnounce == null || !now.isBefore(lastAnnounce.plus(ANNOUNCE))) {
+      lastAnnounce = now;
+      send(Json.write(mine.stamped(now)));
     }
   }
 
