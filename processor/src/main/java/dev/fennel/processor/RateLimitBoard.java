@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * tombstone when it stops), reads everyone's, and warns about every live worker that shares a queue
  * with it and has other limits: with such a peer, the sum over the cluster is not what either was
  * told. The count is the gauge {@code fennel.rate.limits.disagreements}.
+ *
+ * <p>Anyone may write to the board, so it reads as {@link RecordGuard} says: a record that is no
+ * announcement, or whose key is not the {@code worker} it names, is skipped and counted; a time
+ * ahead of the clock is read as now plus the skew; a worker not heard from for {@link #STALE} is
+ * forgotten, and at most {@link #MAX_PEERS} are held.
  */
 final class RateLimitBoard implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RateLimitBoard.class);
@@ -37,6 +42,9 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
 
   /** A worker that has not announced for this long is gone (killed without a tombstone). */
   static final Duration STALE = ANNOUNCE.multipliedBy(3);
+
+  /** The most other workers held; an announcement from one more is skipped and counted. */
+  static final int MAX_PEERS = 1_000;
 
   private static final Duration POLL = Duration.ofSeconds(1);
 
@@ -64,6 +72,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
   private final Producer<byte[], byte[]> producer;
   private final String topic;
   private final Clock clock;
+  private final RecordGuard guard;
   private final Entry mine;
   private final Map<String, Entry> others = new ConcurrentHashMap<>();
   private volatile Set<String> disagreeing = Set.of();
@@ -75,6 +84,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
       Producer<byte[], byte[]> producer,
       String topic,
       Clock clock,
+      RecordGuard guard,
       String worker,
       List<String> queues,
       Map<String, RateLimit> limits) {
@@ -82,6 +92,7 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
     this.producer = producer;
     this.topic = topic;
     this.clock = clock;
+    this.guard = guard;
     Map<String, String> texts = new TreeMap<>();
     limits.forEach((task, limit) -> texts.put(task, limit.toString()));
     this.mine = new Entry(1, worker, queues, texts, clock.instant());
@@ -132,51 +143,80 @@ final class RateLimitBoard implements Runnable, AutoCloseable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> record) {
-    if (record.key() == null) {
-      return;
-    }
-    String worker = new String(record.key(), StandardCharsets.UTF_8);
-    if (worker.equals(mine.worker())) {
-      return;
-    }
-    Entry entry = decode(record.value());
-    if (entry == null) {
-      others.remove(worker);
-    } else {
-      others.put(worker, entry);
+    try {
+      take(record.key(), record.value());
+    } catch (RuntimeException e) {
+      // No record known makes take throw; should one, the board still goes on.
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      log.debug("skipped a record at {}-{}", topic, record.offset(), e);
     }
   }
 
-  private static @Nullable Entry decode(byte @Nullable [] value) {
-    if (value == null) {
-      return null;
+  private void take(byte @Nullable [] key, byte @Nullable [] value) {
+    if (key == null) {
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      return;
     }
+    String worker = new String(key, StandardCharsets.UTF_8);
+    if (worker.equals(mine.worker())) {
+      return;
+    }
+    if (value == null) {
+      others.remove(worker);
+      return;
+    }
+    if (value.length > RecordGuard.MAX_SMALL_RECORD_BYTES) {
+      guard.skip(RecordGuard.Reason.TOO_LARGE);
+      return;
+    }
+    Entry entry = decode(value);
+    if (entry == null) {
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+    } else if (!entry.worker().equals(worker)) {
+      guard.skip(RecordGuard.Reason.KEY_MISMATCH);
+    } else if (others.size() >= MAX_PEERS && !others.containsKey(worker)) {
+      guard.skip(RecordGuard.Reason.OVER_CAP);
+    } else {
+      others.put(worker, entry.stamped(RecordGuard.clamp(entry.at(), clock.instant())));
+    }
+  }
+
+  private static @Nullable Entry decode(byte[] value) {
     try {
       Entry entry = Json.MAPPER.readValue(value, Entry.class);
-      return entry.worker() == null || entry.at() == null ? null : entry;
+      return entry == null || entry.worker() == null || entry.at() == null ? null : entry;
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
   private void compare() {
-    Set<String> now = disagreeing(mine, others.values(), clock.instant());
-    if (!now.equals(disagreeing)) {
-      disagreeing = now;
-      if (now.isEmpty()) {
+    Instant now = clock.instant();
+    // A worker silent for that long is gone: forgetting it also bounds the board in time.
+    others.values().removeIf(other -> !other.at().isAfter(now.minus(STALE)));
+    Set<String> found = disagreeing(mine, others.values(), now);
+    if (!found.equals(disagreeing)) {
+      disagreeing = found;
+      if (found.isEmpty()) {
         log.info("rate limits: every worker sharing a queue with {} agrees", mine.worker());
       } else {
-        for (String worker : now) {
+        for (String worker : found) {
+          Entry other = others.get(worker);
           log.warn(
               "rate limits disagree: {} has {}, worker {} has {}; give every worker of a queue the"
                   + " same --rate-limit, or the cluster-wide limit does not hold",
               mine.worker(),
               mine.limits(),
               worker,
-              Objects.requireNonNull(others.get(worker)).limits());
+              other == null ? "other limits" : other.limits());
         }
       }
     }
+  }
+
+  /** Other workers held now (at most {@link #MAX_PEERS}). */
+  int peers() {
+    return others.size();
   }
 
   /** Live workers sharing a queue with this one whose limits differ. */

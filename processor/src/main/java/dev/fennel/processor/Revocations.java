@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Revocation;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +26,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A revocation older than the retention is forgotten (Kafka deletes it from the topic too), so
  * memory stays bounded; {@code docs/operations.md} gives the cost per id.
+ *
+ * <p>Anyone allowed to write to the topic can put anything there, so it reads as {@link
+ * RecordGuard} says: a record that is no revocation, or whose key is not the id it names, is
+ * skipped and counted; a {@code revokedAt} ahead of the clock is read as now plus the skew (so it
+ * is forgotten one retention later, like any other); and at most {@link #MAX_REVOKED} ids are held.
  */
 final class Revocations implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Revocations.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration SWEEP = Duration.ofMinutes(1);
 
+  /**
+   * The most revoked ids held (about 425 MiB of heap): a revocation of one more is skipped and
+   * counted, as {@code over-cap}, until older ones are forgotten.
+   */
+  static final int MAX_REVOKED = 5_000_000;
+
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final Duration retention;
   private final Clock clock;
+  private final RecordGuard guard;
   private final Consumer<String> terminate;
   private final RevokedIds revoked = new RevokedIds();
   private volatile boolean stopped;
@@ -50,11 +64,13 @@ final class Revocations implements Runnable, AutoCloseable {
       String topic,
       Duration retention,
       Clock clock,
+      RecordGuard guard,
       Consumer<String> terminate) {
     this.consumer = consumer;
     this.topic = topic;
     this.retention = retention;
     this.clock = clock;
+    this.guard = guard;
     this.terminate = terminate;
   }
 
@@ -103,31 +119,56 @@ final class Revocations implements Runnable, AutoCloseable {
 
   private void pollOnce(boolean live) {
     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-      if (record.key() == null) {
-        continue;
-      }
-      String id = new String(record.key(), StandardCharsets.UTF_8);
-      if (record.value() == null) {
-        revoked.remove(id);
-        continue;
-      }
-      Revocation revocation = Revocation.decode(record.value());
-      if (revocation == null || !revocation.id().equals(id)) {
-        log.warn("skipping an unreadable revocation at {}-{}", topic, record.offset());
-        continue;
-      }
-      long at = revocation.revokedAt().toEpochMilli();
-      if (at + retention.toMillis() < clock.millis()) {
-        continue;
-      }
-      add(id, at);
-      if (live && revocation.terminate()) {
-        terminate.accept(id);
+      try {
+        take(record.key(), record.value(), live);
+      } catch (RuntimeException e) {
+        // No record known makes take throw; should one, the worker still follows revocations.
+        guard.skip(RecordGuard.Reason.UNREADABLE);
+        log.debug("skipped a record at {}-{}", topic, record.offset(), e);
       }
     }
   }
 
-  private void sweep() {
+  private void take(byte @Nullable [] key, byte @Nullable [] value, boolean live) {
+    if (key == null) {
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      return;
+    }
+    String id = new String(key, StandardCharsets.UTF_8);
+    if (value == null) {
+      revoked.remove(id);
+      return;
+    }
+    if (value.length > RecordGuard.MAX_SMALL_RECORD_BYTES) {
+      guard.skip(RecordGuard.Reason.TOO_LARGE);
+      return;
+    }
+    Revocation revocation = Revocation.decode(value);
+    if (revocation == null) {
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      return;
+    }
+    if (!revocation.id().equals(id)) {
+      guard.skip(RecordGuard.Reason.KEY_MISMATCH);
+      return;
+    }
+    long now = clock.millis();
+    long at = RecordGuard.clamp(revocation.revokedAt(), clock.instant()).toEpochMilli();
+    if (at + retention.toMillis() < now) {
+      return;
+    }
+    if (revoked.size() >= MAX_REVOKED && !revoked.contains(id)) {
+      guard.skip(RecordGuard.Reason.OVER_CAP);
+      return;
+    }
+    add(id, at);
+    if (live && revocation.terminate()) {
+      terminate.accept(id);
+    }
+  }
+
+  /** Forgets every revocation older than the retention. */
+  void sweep() {
     long oldest = clock.millis() - retention.toMillis();
     revoked.removeOlderThan(oldest);
     lastSweep = clock.millis();

@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.Component;
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -99,7 +100,7 @@ public final class Worker implements Component {
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner =
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
-    Revocations revoked = startRevocations(clock, runner);
+    Revocations revoked = startRevocations(clock, runner, registry);
     TaskDecisions decisions = new TaskDecisions(config.policy(), revoked::isRevoked);
     KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer();
     producer = kafkaProducer;
@@ -211,7 +212,7 @@ public final class Worker implements Component {
    * Reads every revocation so far before the first task is taken, then follows the topic on a
    * thread of its own.
    */
-  private Revocations startRevocations(Clock clock, TaskRunner runner) {
+  private Revocations startRevocations(Clock clock, TaskRunner runner, MeterRegistry registry) {
     KafkaConsumer<byte[], byte[]> consumer = clients.revocations();
     Revocations reader =
         new Revocations(
@@ -219,6 +220,7 @@ public final class Worker implements Component {
             config.topics().revoked(),
             config.revokeRetention(),
             clock,
+            new RecordGuard(registry, config.topics().revoked()),
             runner::terminate);
     try {
       reader.catchUp(ADMIN_TIMEOUT);
@@ -253,6 +255,7 @@ public final class Worker implements Component {
             results,
             config.topics().rateLimits(),
             Clock.systemUTC(),
+            new RecordGuard(registry, config.topics().rateLimits()),
             config.name(),
             config.queues(),
             config.rateLimits());

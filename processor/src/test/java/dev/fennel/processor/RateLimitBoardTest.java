@@ -3,13 +3,18 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
+import dev.fennel.testkit.HostileRecords;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,13 +41,22 @@ class RateLimitBoardTest {
   private final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final HandClock clock = new HandClock();
+  private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), TOPIC);
   private RateLimitBoard board;
   private Thread thread;
   private long offset;
 
   /** A clock that stands still until the test moves it. */
   static final class HandClock extends Clock {
-    private volatile Instant now = START;
+    private volatile Instant now;
+
+    HandClock() {
+      this(START);
+    }
+
+    HandClock(Instant start) {
+      this.now = start;
+    }
 
     @Override
     public ZoneOffset getZone() {
@@ -68,7 +82,9 @@ class RateLimitBoardTest {
     consumer.updatePartitions(
         TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
     consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    board = new RateLimitBoard(consumer, producer, TOPIC, clock, "w1", List.of("default"), limits);
+    board =
+        new RateLimitBoard(
+            consumer, producer, TOPIC, clock, guard, "w1", List.of("default"), limits);
     thread = Thread.ofPlatform().name("test-board").start(board);
   }
 
@@ -131,5 +147,85 @@ class RateLimitBoardTest {
             new RateLimitBoard.Entry(1, "w2", List.of("default"), Map.of("fib", "5/s"), START)));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> board.disagreements() == 1);
+  }
+
+  private static byte[] announcement(String worker, String limit, Instant at) {
+    return Json.write(
+        new RateLimitBoard.Entry(1, worker, List.of("default"), Map.of("fib", limit), at));
+  }
+
+  private long skipped() {
+    long sum = 0;
+    for (RecordGuard.Reason reason : RecordGuard.Reason.values()) {
+      sum += guard.skipped(reason);
+    }
+    return sum;
+  }
+
+  @Test
+  void anAnnouncementWhoseKeyIsNotItsWorkerIsSkippedAndTheBoardGoesOn() {
+    // Before the guard, this record ended the board's thread with a NullPointerException.
+    start(Map.of("fib", RateLimit.parse("20/s")));
+
+    publish("someone-else", announcement("w2", "5/s", START));
+    await().atMost(Duration.ofSeconds(10)).until(() -> skipped() == 1);
+    assertThat(guard.skipped(RecordGuard.Reason.KEY_MISMATCH)).isEqualTo(1);
+
+    publish("w3", announcement("w3", "5/s", START));
+    await().atMost(Duration.ofSeconds(10)).until(() -> board.disagreements() == 1);
+    assertThat(thread.isAlive()).isTrue();
+  }
+
+  @Test
+  void anAnnouncementFromTheFarFutureIsForgottenOnceItsClampedTimeIsStale() {
+    start(Map.of("fib", RateLimit.parse("20/s")));
+
+    publish("w2", announcement("w2", "5/s", Instant.parse("9999-12-31T23:59:59Z")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> board.disagreements() == 1);
+
+    // Read as now plus the skew, so it is stale one skew after the board's own staleness.
+    clock.advance(RateLimitBoard.STALE.plus(RecordGuard.SKEW).plusSeconds(1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> board.peers() == 0);
+    assertThat(board.disagreements()).isZero();
+  }
+
+  @Test
+  void theBoardHoldsAtMostItsCapOfPeers() {
+    start(Map.of("fib", RateLimit.parse("20/s")));
+
+    for (int i = 0; i <= RateLimitBoard.MAX_PEERS; i++) {
+      publish("p" + i, announcement("p" + i, "20/s", START));
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> guard.skipped(RecordGuard.Reason.OVER_CAP) == 1);
+    assertThat(board.peers()).isEqualTo(RateLimitBoard.MAX_PEERS);
+  }
+
+  @Test
+  void hostileRecordsAreSkippedAndCountedAndTheBoardStillCompares() {
+    start(Map.of("fib", RateLimit.parse("20/s")));
+    HostileRecords hostile = new HostileRecords(24);
+    Map<String, String> valid = new LinkedHashMap<>();
+    valid.put("v", "1");
+    valid.put("worker", "\"w9\"");
+    valid.put("queues", "[\"default\"]");
+    valid.put("limits", "{\"fib\":\"20/s\"}");
+    valid.put("at", HostileRecords.quote(START.toString()));
+    List<byte[]> values = new ArrayList<>(HostileRecords.variants(valid));
+    for (int i = 0; i < 300; i++) {
+      values.add(hostile.bytes());
+      values.add(hostile.json());
+      values.add(hostile.jsonWith(List.copyOf(valid.keySet())));
+    }
+    for (byte[] value : values) {
+      publish("w9", value);
+    }
+    publish("w2", announcement("w2", "5/s", START));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> board.disagreements() >= 1);
+    assertThat(thread.isAlive()).isTrue();
+    assertThat(skipped()).isPositive();
+    assertThat(board.peers()).isLessThanOrEqualTo(2);
   }
 }

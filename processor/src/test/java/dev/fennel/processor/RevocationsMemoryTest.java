@@ -2,7 +2,9 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.TaskIds;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Clock;
@@ -33,6 +35,7 @@ class RevocationsMemoryTest {
             "fennel.revoked",
             Duration.ofDays(7),
             Clock.systemUTC(),
+            new RecordGuard(new SimpleMeterRegistry(), "fennel.revoked"),
             id -> {});
     long now = System.currentTimeMillis();
     for (String id : ids) {

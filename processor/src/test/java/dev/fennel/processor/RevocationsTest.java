@@ -2,16 +2,18 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskIds;
+import dev.fennel.testkit.HostileRecords;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,17 +30,19 @@ class RevocationsTest {
   private static final String TOPIC = "fennel.revoked";
   private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
   private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
+  private static final Duration RETENTION = Duration.ofDays(7);
 
   private final MockConsumer<byte[], byte[]> mock = new MockConsumer<>("earliest");
   private final List<String> terminated = new ArrayList<>();
+  private final RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
+  private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), TOPIC);
   private long offset;
 
   private Revocations revocations() {
     mock.updatePartitions(
         TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
     mock.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    return new Revocations(
-        mock, TOPIC, Duration.ofDays(7), Clock.fixed(NOW, ZoneOffset.UTC), terminated::add);
+    return new Revocations(mock, TOPIC, RETENTION, clock, guard, terminated::add);
   }
 
   private void record(String id, Revocation revocation) {
@@ -99,5 +103,88 @@ class RevocationsTest {
     assertThat(delayed).isInstanceOf(TaskDecisions.Settle.class);
     assertThat(decisions.start(Task.of("t-2", "echo", "default", null), "w1", NOW))
         .isInstanceOf(TaskDecisions.Run.class);
+  }
+
+  private void raw(String key, byte[] value) {
+    mock.addRecord(
+        new ConsumerRecord<>(TOPIC, 0, offset++, key.getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  /**
+   * Reads the {@code count} records that {@code records} puts on the topic, as a worker does before
+   * its first task.
+   */
+  private void catchUp(Revocations revocations, int count, Runnable records) {
+    mock.schedulePollTask(records);
+    mock.updateEndOffsets(Map.of(PARTITION, offset + count));
+    revocations.catchUp(Duration.ofSeconds(30));
+  }
+
+  private long skipped() {
+    long sum = 0;
+    for (RecordGuard.Reason reason : RecordGuard.Reason.values()) {
+      sum += guard.skipped(reason);
+    }
+    return sum;
+  }
+
+  @Test
+  void aRevocationFromTheFarFutureIsForgottenOneRetentionAfterNowPlusTheSkew() {
+    // Before the guard, a revokedAt in year 9999 was held until then.
+    Revocations revocations = revocations();
+    String id = TaskIds.newId();
+    catchUp(
+        revocations,
+        1,
+        () -> record(id, Revocation.of(id, false, Instant.parse("9999-12-31T23:59:59Z"))));
+    assertThat(revocations.isRevoked(id)).isTrue();
+
+    clock.advance(RETENTION.plus(RecordGuard.SKEW).plusSeconds(1));
+    revocations.sweep();
+
+    assertThat(revocations.isRevoked(id)).isFalse();
+  }
+
+  @Test
+  void aRevocationWhoseKeyIsNotItsIdIsSkippedAndCounted() {
+    Revocations revocations = revocations();
+    String id = TaskIds.newId();
+    catchUp(revocations, 1, () -> record("someone-else", Revocation.of(id, true, NOW)));
+
+    assertThat(revocations.size()).isZero();
+    assertThat(guard.skipped(RecordGuard.Reason.KEY_MISMATCH)).isEqualTo(1);
+  }
+
+  @Test
+  void hostileRecordsAreSkippedAndCountedAndARevocationAfterThemStillHolds() {
+    Revocations revocations = revocations();
+    HostileRecords hostile = new HostileRecords(24);
+    Map<String, String> valid = new LinkedHashMap<>();
+    valid.put("v", "1");
+    valid.put("id", "\"t-1\"");
+    valid.put("terminate", "false");
+    valid.put("revokedAt", HostileRecords.quote(NOW.toString()));
+    List<byte[]> values = new ArrayList<>(HostileRecords.variants(valid));
+    for (int i = 0; i < 300; i++) {
+      values.add(hostile.bytes());
+      values.add(hostile.json());
+      values.add(hostile.jsonWith(List.copyOf(valid.keySet())));
+    }
+    String id = TaskIds.newId();
+    catchUp(
+        revocations,
+        values.size() + 2,
+        () -> {
+          values.forEach(value -> raw("t-1", value));
+          mock.addRecord(new ConsumerRecord<>(TOPIC, 0, offset++, null, values.getFirst()));
+          record(id, Revocation.of(id, false, NOW));
+        });
+
+    assertThat(revocations.isRevoked(id)).isTrue();
+    // t-1 may be revoked by a variant that is still a revocation; no other id can be.
+    assertThat(revocations.size()).isBetween(1, 2);
+    assertThat(skipped()).isGreaterThan(values.size() / 2);
+    assertThat(guard.skipped(RecordGuard.Reason.UNREADABLE)).isPositive();
+    assertThat(terminated).isEmpty();
   }
 }
