@@ -14,6 +14,12 @@ import org.apache.kafka.common.TopicPartition;
  * the lowest offset whose task is not finished yet (finished: its outcome record acknowledged by
  * the broker), or the next offset to read when every task taken is finished.
  *
+ * <p>The next offset to read is the consumer's position, not the last task's offset plus one: a
+ * task published in a Kafka transaction (by the scheduler, the coordinator, beat) is followed by a
+ * transaction marker, which takes an offset and is never returned by a poll. Committing up to the
+ * last task would leave each such partition one offset short of its end for good, a backlog of 1
+ * with nothing to do.
+ *
  * <p>{@link #track} and the commit methods are called by the poll loop; {@link #done} from any
  * thread.
  */
@@ -43,6 +49,17 @@ final class OffsetTracker {
     state.pending.add(offset);
     state.inFlight.incrementAndGet();
     state.next = offset + 1;
+  }
+
+  /**
+   * The consumer has read {@code partition} up to {@code position}: every offset before it was
+   * either taken ({@link #track}) or is no message (a transaction marker, an aborted message).
+   */
+  void read(TopicPartition partition, long position) {
+    Partition state = partitions.computeIfAbsent(partition, tp -> new Partition());
+    if (position > state.next) {
+      state.next = position;
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,6 +118,7 @@ final class QueueConsumer implements Runnable {
   private void commitLast() {
     long deadline = System.nanoTime() + LAST_COMMIT.toNanos();
     while (true) {
+      readPositions(consumer.assignment());
       Map<TopicPartition, OffsetAndMetadata> last = tracker.toCommit();
       if (last.isEmpty()) {
         return;
@@ -188,6 +190,7 @@ final class QueueConsumer implements Runnable {
 
   private void commitAsync() {
     lastCommit = System.nanoTime();
+    readPositions(consumer.assignment());
     Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit();
     if (offsets.isEmpty()) {
       return;
@@ -204,6 +207,20 @@ final class QueueConsumer implements Runnable {
                 error.toString());
           }
         });
+  }
+
+  /**
+   * Tells the tracker how far the consumer has read each of {@code partitions}, so that a commit
+   * passes the transaction markers after the last task (see {@link OffsetTracker}).
+   */
+  private void readPositions(Collection<TopicPartition> partitions) {
+    for (TopicPartition partition : partitions) {
+      try {
+        tracker.read(partition, consumer.position(partition, Duration.ZERO));
+      } catch (TimeoutException | IllegalStateException e) {
+        // No position yet (just assigned, its committed offset not fetched): nothing read either.
+      }
+    }
   }
 
   /** Takes no more messages (pauses every partition) but keeps the group membership and commits. */
@@ -264,6 +281,7 @@ final class QueueConsumer implements Runnable {
         Thread.currentThread().interrupt();
       }
       flush.run();
+      readPositions(partitions);
       Map<TopicPartition, OffsetAndMetadata> offsets = tracker.toCommit(partitions);
       try {
         if (!offsets.isEmpty()) {

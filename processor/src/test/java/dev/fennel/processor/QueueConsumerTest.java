@@ -151,6 +151,22 @@ class QueueConsumerTest {
   }
 
   @Test
+  void stoppingCommitsPastATransactionMarkerAfterTheLastTask() throws Exception {
+    start(100, "go", "go", "go");
+    await().until(() -> results() == 3);
+    // Offset 3 is the marker of the transaction that published the tasks: the consumer reads past
+    // it, and no poll returns it.
+    mock.schedulePollTask(() -> mock.seek(P0, 4));
+    await().until(() -> mock.position(P0) == 4);
+
+    loop.stop();
+    thread.join(10_000);
+
+    assertThat(committed()).as("committed to the end, not to the last task").isEqualTo(4);
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
   void aFullBufferPausesThePartitionUntilHalfOfItIsDone() {
     start(2, "hold", "hold", "hold");
     await().until(() -> mock.paused().contains(P0));
