@@ -2,6 +2,7 @@ package dev.fennel.protocol;
 
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Topic names and application ids, all under one configurable prefix ({@code fennel.} by default).
@@ -35,9 +36,14 @@ public record Topics(String prefix) {
     return new Topics(DEFAULT_PREFIX);
   }
 
+  /** Whether {@code queue} can name a queue. */
+  public static boolean isQueueName(@Nullable String queue) {
+    return queue != null && QUEUE.matcher(queue).matches();
+  }
+
   /** Returns {@code queue} if it can name a queue, otherwise throws naming the rule. */
   public static String requireQueueName(String queue) {
-    if (queue == null || !QUEUE.matcher(queue).matches()) {
+    if (!isQueueName(queue)) {
       throw new IllegalArgumentException(
           "queue name '" + queue + "' must be 1 to 64 of a-z 0-9 _ - (e.g. high, default, low)");
     }

@@ -13,16 +13,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -56,20 +53,21 @@ final class QueuesOverview implements Overview, AutoCloseable {
   private final Topics topics;
   private final Clock clock;
   private final Instant since;
-  private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
+  private final ResultsSeen seen;
   private volatile @Nullable Snapshot last;
   private volatile @Nullable ScheduledExecutorService gaugesRefresh;
   private Set<String> gauged = Set.of();
 
   private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
 
-  QueuesOverview(ApiConfig config, Clock clock) {
+  QueuesOverview(ApiConfig config, Clock clock, ResultsSeen seen) {
     this.admin =
         KafkaClients.admin(
             config.bootstrapServers(), config.kafka(), Duration.ofMillis(TIMEOUT_MS));
     this.topics = config.topics();
     this.clock = clock;
     this.since = clock.instant();
+    this.seen = seen;
   }
 
   /**
@@ -132,9 +130,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
 
   /** Counts a result record this instance saw arrive. */
   void count(@Nullable String queue, String status) {
-    seen.computeIfAbsent(queue == null ? "unknown" : queue, q -> new ConcurrentHashMap<>())
-        .computeIfAbsent(status.toLowerCase(Locale.ROOT), s -> new AtomicLong())
-        .incrementAndGet();
+    seen.count(queue, status);
   }
 
   /** The overview, at most {@link #MAX_AGE} old. */
@@ -244,10 +240,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
       entry.put("consumerGroup", groupId);
       entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
       entry.put("workers", workers);
-      Map<String, Long> counts = new LinkedHashMap<>();
-      seen.getOrDefault(queue, Map.of())
-          .forEach((status, count) -> counts.put(status, count.get()));
-      entry.put("resultsSeen", counts);
+      entry.put("resultsSeen", seen.of(queue));
       queues.add(entry);
     }
     Map<String, Object> body = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package dev.fennel.api;
 
 import dev.fennel.admin.Component;
+import dev.fennel.admin.RecordGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -51,10 +52,16 @@ public final class ResultsApi implements Component {
   public static ResultsApi start(ApiConfig config, PrometheusMeterRegistry registry) {
     Clock clock = Clock.systemUTC();
     RecentResults recent = new RecentResults(RecentResults.CAPACITY, clock);
-    WorkerBeats workers = new WorkerBeats(clock);
+    WorkerBeats workers =
+        new WorkerBeats(clock, new RecordGuard(registry, config.topics().workers()));
     ResultsApi api = new ResultsApi(new ResultsServer(config, registry, recent, workers));
     try {
-      QueuesOverview queues = api.own(new QueuesOverview(config, clock));
+      QueuesOverview queues =
+          api.own(
+              new QueuesOverview(
+                  config,
+                  clock,
+                  new ResultsSeen(new RecordGuard(registry, config.topics().results()))));
       queues.bindBacklogGauges(registry);
       ResultsStore store =
           api.own(

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param status the status as written
  * @param queue the queue, or null
  * @param worker the worker (and slot) that wrote it, or null
- * @param attempts the attempts so far, 0 when not written
+ * @param attempts the attempts so far, 0 when not written or not an {@code int}
  * @param errorType the error's type for a failure, or null
  * @param submittedAt when the task was submitted, or null
  * @param startedAt when its last attempt started, or null
@@ -64,7 +64,10 @@ record TaskSummary(
             case "finishedAt" -> finishedAt = text;
             default -> {}
           }
-        } else if ("attempts".equals(field) && value == JsonToken.VALUE_NUMBER_INT) {
+        } else if ("attempts".equals(field)
+            && value == JsonToken.VALUE_NUMBER_INT
+            && parser.getNumberType() == JsonParser.NumberType.INT) {
+          // A count beyond int is no attempt count: shown as not written, never a failed page.
           attempts = parser.getIntValue();
         } else if ("error".equals(field) && value == JsonToken.START_OBJECT) {
           errorType = errorType(parser);

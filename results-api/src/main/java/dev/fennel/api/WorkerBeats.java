@@ -1,6 +1,10 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.RecordGuard;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.WorkerBeat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,10 +15,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The workers as their heartbeats describe them: per worker its latest beat and its rate of results
  * over the last few beats. Every API instance reads every beat, so each shows all workers.
+ *
+ * <p>Anyone allowed to write to {@code fennel.workers} can put anything there, so beats are read as
+ * {@link RecordGuard} says: a record that is no beat, or whose key is not the worker it names, is
+ * skipped and counted; a time ahead of the clock is read as now plus the skew (a beat from the far
+ * future would otherwise hide the worker's real beats, and never be forgotten); at most {@link
+ * #MAX_WORKERS} workers are held.
  */
 final class WorkerBeats {
   /** A worker with no beat for this long is shown as lost (it beats every 2 s). */
@@ -26,15 +37,70 @@ final class WorkerBeats {
   /** The beats kept per worker to compute its rate: about 10 s of them. */
   private static final int KEPT = 6;
 
+  /** The most workers held; a beat of one more is skipped and counted. */
+  static final int MAX_WORKERS = 10_000;
+
   private final Clock clock;
+  private final RecordGuard guard;
   private final Map<String, ArrayDeque<WorkerBeat>> beats = new HashMap<>();
 
-  WorkerBeats(Clock clock) {
+  WorkerBeats(Clock clock, RecordGuard guard) {
     this.clock = clock;
+    this.guard = guard;
   }
 
-  /** Takes a worker's beat; an older beat than the latest known is ignored. */
-  synchronized void accept(WorkerBeat beat) {
+  /** Takes a record of {@code fennel.workers}: a beat, or skipped and counted. */
+  void read(byte @Nullable [] key, byte @Nullable [] value) {
+    if (key == null || value == null) {
+      // Heartbeats are never deleted by a tombstone; an old worker is forgotten by time alone.
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      return;
+    }
+    if (value.length > RecordGuard.MAX_SMALL_RECORD_BYTES) {
+      guard.skip(RecordGuard.Reason.TOO_LARGE);
+      return;
+    }
+    WorkerBeat beat;
+    try {
+      beat = Json.MAPPER.readValue(value, WorkerBeat.class);
+    } catch (IOException | RuntimeException e) {
+      // From no Fennel worker, or from a newer one.
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+      return;
+    }
+    if (beat == null) {
+      guard.skip(RecordGuard.Reason.UNREADABLE);
+    } else if (!beat.worker().equals(new String(key, StandardCharsets.UTF_8))) {
+      guard.skip(RecordGuard.Reason.KEY_MISMATCH);
+    } else {
+      accept(beat);
+    }
+  }
+
+  /**
+   * Takes a worker's beat, its times read as no later than now plus the skew; an older beat than
+   * the latest known is ignored.
+   */
+  synchronized void accept(WorkerBeat sent) {
+    Instant now = clock.instant();
+    WorkerBeat beat =
+        new WorkerBeat(
+            sent.v(),
+            sent.worker(),
+            sent.queues(),
+            sent.slots(),
+            sent.busy(),
+            sent.finished(),
+            RecordGuard.clamp(sent.startedAt(), now),
+            RecordGuard.clamp(sent.at(), now),
+            sent.stopped());
+    if (beats.size() >= MAX_WORKERS && !beats.containsKey(beat.worker())) {
+      forgetSilent(now);
+      if (beats.size() >= MAX_WORKERS) {
+        guard.skip(RecordGuard.Reason.OVER_CAP);
+        return;
+      }
+    }
     ArrayDeque<WorkerBeat> kept = beats.computeIfAbsent(beat.worker(), w -> new ArrayDeque<>());
     WorkerBeat last = kept.peekLast();
     if (last != null && !beat.at().isAfter(last.at())) {
@@ -53,7 +119,7 @@ final class WorkerBeats {
   /** Every worker seen within {@link #FORGET_AFTER}, by name, as JSON-ready maps. */
   synchronized List<Map<String, Object>> workers() {
     Instant now = clock.instant();
-    beats.values().removeIf(kept -> kept.getLast().at().plus(FORGET_AFTER).isBefore(now));
+    forgetSilent(now);
     List<Map<String, Object>> workers = new ArrayList<>();
     for (ArrayDeque<WorkerBeat> kept : beats.values()) {
       WorkerBeat last = kept.getLast();
@@ -74,6 +140,15 @@ final class WorkerBeats {
     }
     workers.sort(Comparator.comparing(w -> (String) w.get("worker")));
     return workers;
+  }
+
+  private void forgetSilent(Instant now) {
+    beats.values().removeIf(kept -> kept.getLast().at().plus(FORGET_AFTER).isBefore(now));
+  }
+
+  /** Workers held now (at most {@link #MAX_WORKERS}). */
+  synchronized int size() {
+    return beats.size();
   }
 
   private static String state(WorkerBeat last, Instant now) {

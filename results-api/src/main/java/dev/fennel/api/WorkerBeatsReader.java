@@ -1,9 +1,6 @@
 package dev.fennel.api;
 
 import dev.fennel.admin.KafkaClients;
-import dev.fennel.protocol.Json;
-import dev.fennel.protocol.WorkerBeat;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -13,14 +10,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code fennel.workers} from its start (a compacted topic of a day's beats at most) into a
  * {@link WorkerBeats}, on a thread of its own, with no consumer group: every instance reads it all.
- * A beat that cannot be read is skipped: it comes from no Fennel worker, or from a newer one.
+ * A record that is no beat is skipped and counted ({@link WorkerBeats#read}).
  */
 final class WorkerBeatsReader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerBeatsReader.class);
@@ -55,7 +51,7 @@ final class WorkerBeatsReader implements AutoCloseable {
       while (!closed) {
         try {
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-            read(record.value());
+            beats.read(record.key(), record.value());
           }
         } catch (WakeupException e) {
           throw e;
@@ -70,17 +66,6 @@ final class WorkerBeatsReader implements AutoCloseable {
       log.warn("workers' heartbeats cannot be read from {}: the live page shows none", topic, e);
     } finally {
       consumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void read(byte @Nullable [] value) {
-    if (value == null) {
-      return;
-    }
-    try {
-      beats.accept(Json.MAPPER.readValue(value, WorkerBeat.class));
-    } catch (IOException | RuntimeException e) {
-      log.debug("skipped a record in {} that is no worker beat", topic, e);
     }
   }
 

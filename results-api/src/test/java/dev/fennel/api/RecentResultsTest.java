@@ -18,7 +18,7 @@ class RecentResultsTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
   /** A clock the test moves. */
-  private static final class HandClock extends Clock {
+  static final class HandClock extends Clock {
     private Instant now = START;
 
     @Override

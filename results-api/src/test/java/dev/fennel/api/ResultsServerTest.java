@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -72,7 +74,9 @@ class ResultsServerTest {
         config,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
-        new WorkerBeats(Clock.systemUTC()));
+        new WorkerBeats(
+            Clock.systemUTC(),
+            new RecordGuard(new SimpleMeterRegistry(), Topics.defaults().workers())));
   }
 
   /** A server whose store has not been given yet: what the API is while topics are created. */

@@ -2,11 +2,18 @@ package dev.fennel.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fennel.admin.RecordGuard;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.WorkerBeat;
+import dev.fennel.testkit.HostileRecords;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,9 +35,23 @@ class WorkerBeatsTest {
         false);
   }
 
+  private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), "fennel.workers");
+
+  private WorkerBeats beats(Clock clock) {
+    return new WorkerBeats(clock, guard);
+  }
+
+  private long skipped() {
+    long sum = 0;
+    for (RecordGuard.Reason reason : RecordGuard.Reason.values()) {
+      sum += guard.skipped(reason);
+    }
+    return sum;
+  }
+
   @Test
   void rateComesFromTheKeptBeatsAndStateFromTheLastOne() {
-    WorkerBeats beats = new WorkerBeats(Clock.fixed(T0.plusSeconds(4), ZoneOffset.UTC));
+    WorkerBeats beats = beats(Clock.fixed(T0.plusSeconds(4), ZoneOffset.UTC));
     beats.accept(beat("w1", T0, 0, 0));
     beats.accept(beat("w1", T0, 2, 50));
     beats.accept(beat("w1", T0, 4, 100));
@@ -51,8 +72,7 @@ class WorkerBeatsTest {
   void aRestartStartsTheRateAgainAndSilenceMeansLost() {
     Instant restarted = T0.plusSeconds(10);
     WorkerBeats beats =
-        new WorkerBeats(
-            Clock.fixed(restarted.plus(WorkerBeats.LOST_AFTER).plusSeconds(5), ZoneOffset.UTC));
+        beats(Clock.fixed(restarted.plus(WorkerBeats.LOST_AFTER).plusSeconds(5), ZoneOffset.UTC));
     beats.accept(beat("w1", T0, 0, 0));
     beats.accept(beat("w1", T0, 8, 800));
     beats.accept(beat("w1", restarted, 12, 10));
@@ -65,7 +85,7 @@ class WorkerBeatsTest {
   @Test
   void aStoppedWorkerSaysSoAndAWorkerSilentForADayIsForgotten() {
     WorkerBeats beats =
-        new WorkerBeats(
+        beats(
             Clock.fixed(
                 T0.plus(WorkerBeats.FORGET_AFTER).plus(Duration.ofMinutes(1)), ZoneOffset.UTC));
     beats.accept(beat("old", T0, 0, 0));
@@ -77,5 +97,94 @@ class WorkerBeatsTest {
         .singleElement()
         .satisfies(
             w -> assertThat(w).containsEntry("worker", "w2").containsEntry("state", "stopped"));
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aBeatFromTheFarFutureDoesNotHideTheWorkersLaterBeats() {
+    // Before the guard, this beat was the latest forever: every real beat after it was older.
+    RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+    WorkerBeats beats = beats(clock);
+    Instant now = clock.instant();
+    beats.accept(
+        new WorkerBeat(
+            1,
+            "w1",
+            List.of("default"),
+            4,
+            0,
+            0,
+            now,
+            Instant.parse("9999-12-31T23:59:59Z"),
+            false));
+
+    clock.advance(RecordGuard.SKEW.plusSeconds(2));
+    Instant later = clock.instant();
+    beats.accept(new WorkerBeat(1, "w1", List.of("default"), 4, 1, 7, now, later, false));
+
+    assertThat(beats.workers())
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w)
+                    .containsEntry("finished", 7L)
+                    .containsEntry("lastSeen", later.toString()));
+  }
+
+  @Test
+  void aBeatWhoseKeyIsNotItsWorkerIsSkippedAndCounted() {
+    WorkerBeats beats = beats(Clock.fixed(T0, ZoneOffset.UTC));
+
+    beats.read(utf8("someone-else"), Json.write(beat("w1", T0, 0, 0)));
+
+    assertThat(beats.workers()).isEmpty();
+    assertThat(guard.skipped(RecordGuard.Reason.KEY_MISMATCH)).isEqualTo(1);
+  }
+
+  @Test
+  void atMostTheCapOfWorkersIsHeld() {
+    WorkerBeats beats = beats(Clock.fixed(T0, ZoneOffset.UTC));
+    for (int i = 0; i <= WorkerBeats.MAX_WORKERS; i++) {
+      beats.accept(beat("w" + i, T0, 0, 0));
+    }
+
+    assertThat(beats.size()).isEqualTo(WorkerBeats.MAX_WORKERS);
+    assertThat(guard.skipped(RecordGuard.Reason.OVER_CAP)).isEqualTo(1);
+  }
+
+  @Test
+  void hostileRecordsAreSkippedAndCountedAndTheLivePageStillAnswers() {
+    WorkerBeats beats = beats(Clock.fixed(T0, ZoneOffset.UTC));
+    HostileRecords hostile = new HostileRecords(24);
+    Map<String, String> valid = new LinkedHashMap<>();
+    valid.put("v", "1");
+    valid.put("worker", "\"w9\"");
+    valid.put("queues", "[\"default\"]");
+    valid.put("slots", "4");
+    valid.put("busy", "1");
+    valid.put("finished", "10");
+    valid.put("startedAt", HostileRecords.quote(T0.toString()));
+    valid.put("at", HostileRecords.quote(T0.toString()));
+    valid.put("stopped", "false");
+    List<byte[]> values = new ArrayList<>(HostileRecords.variants(valid));
+    for (int i = 0; i < 500; i++) {
+      values.add(hostile.bytes());
+      values.add(hostile.json());
+      values.add(hostile.jsonWith(List.copyOf(valid.keySet())));
+    }
+    for (byte[] value : values) {
+      beats.read(utf8("w9"), value);
+      beats.read(null, value);
+    }
+    beats.read(utf8("w9"), null);
+    beats.read(utf8("w2"), Json.write(beat("w2", T0, 0, 0)));
+
+    List<Map<String, Object>> workers = beats.workers();
+    assertThat(workers).extracting(w -> w.get("worker")).contains("w2").hasSizeLessThanOrEqualTo(2);
+    assertThat(Json.write(workers)).isNotEmpty();
+    assertThat(skipped()).isGreaterThan(values.size());
   }
 }
