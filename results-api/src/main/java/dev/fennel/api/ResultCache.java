@@ -6,9 +6,10 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Finished results by task id that were read, in front of the store. The results stream keeps it
- * coherent: every record for a cached id replaces (or, when not final, removes) the entry, so it is
- * never stale.
+ * Finished results by task id that were read, in front of the store (a status this version does not
+ * know counts as finished, {@link StoredResult#isFinal}). The results stream keeps it coherent:
+ * every record for a cached id replaces (or, when not final, removes) the entry, so it is never
+ * stale.
  */
 final class ResultCache {
   private final Cache<String, StoredResult> cache;

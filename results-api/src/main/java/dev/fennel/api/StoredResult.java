@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * A result as the results topic holds it: the JSON bytes, served as they are, and the status and
  * queue read from them with a streaming scan (the API never needs the rest of the record). The
  * status is kept as written: a status this version does not know (from a newer worker) is still a
- * result, served like any other, and only never counted as final.
+ * result, served like any other, and final ({@code docs/versioning.md}, rule 2), so that a {@code
+ * ?wait} on it ends at once instead of holding its whole time.
  */
 record StoredResult(byte[] json, String status, @Nullable String queue) {
   private static final Map<String, Status> KNOWN =
@@ -68,11 +69,11 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
   }
 
   /**
-   * Whether no later record for this task is expected; a status this version does not know is not
-   * final.
+   * Whether no later record for this task is expected: a status this version does not know is
+   * final, as {@link Status#UNKNOWN} is for every reader.
    */
   boolean isFinal() {
     Status known = known();
-    return known != null && known.isFinal();
+    return known == null || known.isFinal();
   }
 }

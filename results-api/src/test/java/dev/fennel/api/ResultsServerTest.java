@@ -230,6 +230,29 @@ class ResultsServerTest {
   }
 
   @Test
+  void aWaitingRequestIsWokenByAStatusThisVersionDoesNotKnow() throws Exception {
+    // docs/versioning.md, rule 2: such a status is final, so the wait ends at it (before, the
+    // request held its whole wait).
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("newer", stored("{\"id\":\"newer\",\"status\":\"RETRY\"}"));
+    ResultsServer server = serving(lookup);
+
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            request(server, "/tasks/newer?wait=60s").build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> lookup.waiters.size() == 1);
+
+    lookup.arrive("newer", stored("{\"id\":\"newer\",\"status\":\"PARTIAL\"}"));
+
+    await().atMost(Duration.ofSeconds(10)).until(waiting::isDone);
+    assertThat(Json.parse(waiting.get().body()).get("status").asText()).isEqualTo("PARTIAL");
+    assertThat(get(server, "/tasks/newer?wait=60s").statusCode())
+        .as("a wait on a known result with that status answers without waiting")
+        .isEqualTo(200);
+    assertThat(lookup.waiters.size()).isZero();
+  }
+
+  @Test
   void aWaitThatEndsWithoutAFinalResultAnswersWhatIsKnown() throws Exception {
     FakeLookup lookup = new FakeLookup();
     lookup.arrive("retrying", stored("{\"id\":\"retrying\",\"status\":\"RETRY\"}"));

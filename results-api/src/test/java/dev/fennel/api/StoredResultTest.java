@@ -39,7 +39,7 @@ class StoredResultTest {
   }
 
   @Test
-  void aStatusThisVersionDoesNotKnowIsStillAResultButNotFinal() {
+  void aStatusThisVersionDoesNotKnowIsStillAResultAndFinal() {
     String json =
         "{\"v\":2,\"id\":\"p\",\"status\":\"PARTIAL\",\"queue\":\"default\",\"progress\":0.5}";
     StoredResult stored = of(json);
@@ -47,7 +47,8 @@ class StoredResultTest {
     assertThat(stored).isNotNull();
     assertThat(stored.status()).isEqualTo("PARTIAL");
     assertThat(stored.known()).isNull();
-    assertThat(stored.isFinal()).isFalse();
+    // docs/versioning.md, rule 2: a status you do not know is a final status you do not know.
+    assertThat(stored.isFinal()).isTrue();
     assertThat(new String(stored.json(), StandardCharsets.UTF_8)).isEqualTo(json);
   }
 
