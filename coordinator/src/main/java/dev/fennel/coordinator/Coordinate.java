@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -38,6 +39,7 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final Topics topics;
+  private final String worker;
   private final Clock clock;
   private final WorkflowMetrics metrics;
   private final WorkflowRules rules;
@@ -46,8 +48,10 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
   private KeyValueStore<String, byte[]> outcomes;
   private AtomicLong waiting;
 
-  Coordinate(Topics topics, Clock clock, WorkflowMetrics metrics, WorkflowRules rules) {
+  Coordinate(
+      Topics topics, String worker, Clock clock, WorkflowMetrics metrics, WorkflowRules rules) {
     this.topics = topics;
+    this.worker = worker;
     this.clock = clock;
     this.metrics = metrics;
     this.rules = rules;
@@ -90,7 +94,7 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
     Instant now = clock.instant();
     WorkflowRules.Decision decision = rules.decide(event, new Stored(), now);
     for (WorkflowRules.Effect effect : decision.effects()) {
-      carryOut(effect, record.key(), value, now.toEpochMilli());
+      carryOut(effect, record, value, now.toEpochMilli());
     }
     write(decision.changes());
   }
@@ -104,7 +108,8 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
     }
   }
 
-  private void carryOut(WorkflowRules.Effect effect, String key, byte[] value, long now) {
+  private void carryOut(
+      WorkflowRules.Effect effect, Record<String, byte[]> origin, byte[] value, long now) {
     switch (effect) {
       case WorkflowRules.Launch launch -> {
         forward(launch.task().id(), launch.topic(), TaskCodec.encode(launch.task()), now);
@@ -123,10 +128,19 @@ final class Coordinate implements Processor<String, byte[], String, Outgoing> {
       case WorkflowRules.Ended ended -> metrics.finished(ended.kind(), ended.status().name());
       case WorkflowRules.DeadLetter dead -> {
         Record<String, Outgoing> letter =
-            new Record<>(key, new Outgoing(topics.deadLetters(), value), now);
+            new Record<>(origin.key(), new Outgoing(topics.deadLetters(), value), now);
         letter.headers().add(DeadLetters.REASON, utf8(dead.reason()));
+        letter.headers().add(DeadLetters.WORKER, utf8(worker));
         letter.headers().add(DeadLetters.TOPIC, utf8(topics.workflows()));
+        // Where the original definition was read, noted before the repartition.
+        for (String name : List.of(DeadLetters.PARTITION, DeadLetters.OFFSET)) {
+          Header read = origin.headers().lastHeader(name);
+          if (read != null) {
+            letter.headers().add(name, read.value());
+          }
+        }
         context.forward(letter);
+        metrics.deadLettered();
       }
       case WorkflowRules.AlreadyDefined known ->
           log.debug(

@@ -47,7 +47,11 @@ public final class Coordinator implements Component {
               .meterTags(List.of(Tag.of("queue", ROLE)))
               .build(
                   WorkflowTopology.build(
-                      config.topics(), Clock.systemUTC(), registry, new KnownTopics(admin)),
+                      config.topics(),
+                      config.name(),
+                      Clock.systemUTC(),
+                      registry,
+                      new KnownTopics(admin)),
                   registry);
     } catch (RuntimeException e) {
       admin.close(Duration.ZERO);

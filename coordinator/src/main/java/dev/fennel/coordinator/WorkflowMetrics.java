@@ -9,16 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The coordinator's meters: workflows started and finished, tasks it published, and chord members
- * not final yet (summed over the partitions this instance holds, read from their stores).
+ * The coordinator's meters: workflows started and finished, tasks it published, dead letters, and
+ * chord members not final yet (summed over the partitions this instance holds, read from their
+ * stores).
  */
 final class WorkflowMetrics {
   private final Meter.MeterProvider<Counter> started;
   private final Meter.MeterProvider<Counter> finished;
   private final Counter published;
+  private final Counter deadLetters;
   private final Map<Object, AtomicLong> waiting = new ConcurrentHashMap<>();
 
-  WorkflowMetrics(MeterRegistry registry) {
+  WorkflowMetrics(MeterRegistry registry, String worker) {
     started =
         Counter.builder("fennel.workflows.started")
             .description("Workflows the coordinator started, by kind (chain, group, chord)")
@@ -30,6 +32,12 @@ final class WorkflowMetrics {
     published =
         Counter.builder("fennel.workflows.tasks.published")
             .description("Tasks the coordinator published as workflows moved on")
+            .register(registry);
+    // The worker's own counter, under the coordinator's queue tag, so that one alert covers both.
+    deadLetters =
+        Counter.builder("fennel.tasks.dead.letters")
+            .description("Task messages that could not be read and went to the dead-letter topic")
+            .tags("queue", "coordinator", "worker", worker)
             .register(registry);
     Gauge.builder("fennel.workflows.chord.members.waiting", waiting, WorkflowMetrics::sum)
         .description("Members of started chords that are not final yet, on this instance")
@@ -50,6 +58,11 @@ final class WorkflowMetrics {
 
   void published() {
     published.increment();
+  }
+
+  /** A workflow message that could not be read went to the dead-letter topic. */
+  void deadLettered() {
+    deadLetters.increment();
   }
 
   /** The waiting count of one partition's store, tracked while this instance holds it. */

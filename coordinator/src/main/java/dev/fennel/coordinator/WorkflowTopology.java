@@ -1,5 +1,6 @@
 package dev.fennel.coordinator;
 
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkflowCodec;
 import dev.fennel.protocol.WorkflowIds;
@@ -7,6 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.function.Predicate;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -15,6 +18,9 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 import org.jspecify.annotations.Nullable;
 
@@ -48,9 +54,12 @@ public final class WorkflowTopology {
 
   private WorkflowTopology() {}
 
-  /** The coordinator topology for {@code topics}; {@code clock} stamps what it publishes. */
-  public static Topology build(Topics topics, Clock clock, MeterRegistry registry) {
-    return build(topics, clock, registry, topic -> true);
+  /**
+   * The coordinator topology for {@code topics}, run by {@code worker} (named on its dead letters);
+   * {@code clock} stamps what it publishes.
+   */
+  public static Topology build(Topics topics, String worker, Clock clock, MeterRegistry registry) {
+    return build(topics, worker, clock, registry, topic -> true);
   }
 
   /**
@@ -58,8 +67,12 @@ public final class WorkflowTopology {
    * fails at once ({@code InvalidWorkflow}).
    */
   public static Topology build(
-      Topics topics, Clock clock, MeterRegistry registry, Predicate<String> topicExists) {
-    WorkflowMetrics metrics = new WorkflowMetrics(registry);
+      Topics topics,
+      String worker,
+      Clock clock,
+      MeterRegistry registry,
+      Predicate<String> topicExists) {
+    WorkflowMetrics metrics = new WorkflowMetrics(registry, worker);
     WorkflowRules rules = new WorkflowRules(topics, topicExists);
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
@@ -76,17 +89,53 @@ public final class WorkflowTopology {
             .map((id, value) -> KeyValue.pair(WorkflowIds.workflowOf(id), tag(RESULT, value)));
     KStream<String, byte[]> definitions =
         builder.stream(topics.workflows(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-            .map((key, value) -> KeyValue.pair(workflowKey(key, value), tag(DEFINITION, value)));
+            .process(Origin::new);
     results
         .merge(definitions)
         .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
-        .process(() -> new Coordinate(topics, clock, metrics, rules), NODES, OUTCOMES)
+        .process(() -> new Coordinate(topics, worker, clock, metrics, rules), NODES, OUTCOMES)
         .to(
             (key, value, context) -> value.topic(),
             Produced.with(
                 Serdes.String(),
                 Serdes.serdeFrom(new Outgoing.ValueSerializer(), Outgoing::unreadable)));
     return builder.build();
+  }
+
+  /**
+   * Keys a definition by its workflow and notes where it was read (the partition and offset headers
+   * of {@link DeadLetters}), so that a dead letter made of it after the repartition still says
+   * where the original is.
+   */
+  private static final class Origin implements Processor<byte[], byte[], String, byte[]> {
+    private ProcessorContext<String, byte[]> context;
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+      Headers headers = new RecordHeaders();
+      context
+          .recordMetadata()
+          .ifPresent(
+              read -> {
+                headers.add(DeadLetters.PARTITION, utf8(Integer.toString(read.partition())));
+                headers.add(DeadLetters.OFFSET, utf8(Long.toString(read.offset())));
+              });
+      context.forward(
+          new Record<>(
+              workflowKey(record.key(), record.value()),
+              tag(DEFINITION, record.value()),
+              record.timestamp(),
+              headers));
+    }
+
+    private static byte[] utf8(String text) {
+      return text.getBytes(StandardCharsets.UTF_8);
+    }
   }
 
   /** The partition key of a definition: its workflow id, or the message key when it has none. */

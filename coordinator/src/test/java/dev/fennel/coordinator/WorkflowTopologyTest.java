@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
@@ -60,7 +61,8 @@ class WorkflowTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
         new TopologyTestDriver(
-            WorkflowTopology.build(topics, Clock.fixed(NOW, ZoneOffset.UTC), registry), props);
+            WorkflowTopology.build(topics, "w1", Clock.fixed(NOW, ZoneOffset.UTC), registry),
+            props);
     workflows =
         driver.createInputTopic(
             topics.workflows(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -185,7 +187,9 @@ class WorkflowTopologyTest {
   void theCoordinatorReadsPartsResultsFromTheirOwnTopicNotFromEveryResult() {
     Set<String> sources = new HashSet<>();
     for (TopologyDescription.Subtopology sub :
-        WorkflowTopology.build(topics, Clock.systemUTC(), registry).describe().subtopologies()) {
+        WorkflowTopology.build(topics, "w1", Clock.systemUTC(), registry)
+            .describe()
+            .subtopologies()) {
       for (TopologyDescription.Node node : sub.nodes()) {
         if (node instanceof TopologyDescription.Source source) {
           sources.addAll(source.topicSet());
@@ -348,10 +352,25 @@ class WorkflowTopologyTest {
     assertThat(bad.error().type()).isEqualTo("InvalidWorkflow");
     assertThat(bad.error().message()).contains("workflow.chain[0]");
     TestRecord<String, byte[]> letter = deadLetters.readRecord();
+    assertThat(header(letter, DeadLetters.REASON)).startsWith("workflow:");
+    // As the worker's dead letters: counted, and saying where the original is and who refused it.
+    assertThat(header(letter, DeadLetters.TOPIC)).isEqualTo(topics.workflows());
+    assertThat(header(letter, DeadLetters.PARTITION)).isEqualTo("0");
+    assertThat(header(letter, DeadLetters.OFFSET)).isEqualTo("1");
+    assertThat(header(letter, DeadLetters.WORKER)).isEqualTo("w1");
     assertThat(
-            new String(
-                letter.headers().lastHeader("fennel.dlq.reason").value(), StandardCharsets.UTF_8))
-        .startsWith("workflow:");
+            registry
+                .get("fennel.tasks.dead.letters")
+                .tags("queue", "coordinator", "worker", "w1")
+                .counter()
+                .count())
+        .isEqualTo(1);
+  }
+
+  private static String header(TestRecord<String, byte[]> record, String name) {
+    org.apache.kafka.common.header.Header header = record.headers().lastHeader(name);
+    assertThat(header).as(name).isNotNull();
+    return new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Test
@@ -374,6 +393,7 @@ class WorkflowTopologyTest {
         new TopologyTestDriver(
             WorkflowTopology.build(
                 topics,
+                "w1",
                 Clock.fixed(NOW, ZoneOffset.UTC),
                 new SimpleMeterRegistry(),
                 topic -> !topic.equals(topics.queue("nope"))),
