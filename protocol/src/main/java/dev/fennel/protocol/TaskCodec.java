@@ -63,8 +63,9 @@ public final class TaskCodec {
   }
 
   /**
-   * Decodes a queue message. {@code key} (may be null) is the message key; it stands in for the id
-   * when the value has none.
+   * Decodes a queue message. {@code key} (may be null) is the message key. A value without an
+   * {@code id} is not run, as the schema requires one: it is failed under its key when the key is a
+   * usable id (so whoever waits on that key hears why), and a dead letter otherwise.
    */
   public static Decoded decode(byte[] key, byte[] value) {
     if (value == null || value.length == 0) {
@@ -97,7 +98,14 @@ public final class TaskCodec {
                 + TaskIds.describeInvalid(keyText)
                 + ")");
       }
-      id = keyText;
+      return new Fields(
+              keyText,
+              (ObjectNode) root,
+              "'id' is missing: a task message carries its own id (the message key is only where"
+                  + " this failure is reported); publish it with \"id\": \""
+                  + keyText
+                  + "\"")
+          .decode();
     } else if (!idNode.isTextual()) {
       return new Undecodable(
           "'id' must be a string, was " + idNode.getNodeType().name().toLowerCase(Locale.ROOT));
@@ -125,8 +133,13 @@ public final class TaskCodec {
     private String problem;
 
     Fields(String id, ObjectNode root) {
+      this(id, root, null);
+    }
+
+    Fields(String id, ObjectNode root, @Nullable String problem) {
       this.id = id;
       this.root = root;
+      this.problem = problem;
     }
 
     Decoded decode() {

@@ -62,10 +62,21 @@ class TaskCodecTest {
   }
 
   @Test
-  void keyStandsInForAMissingId() {
-    Task task = TaskCodec.decodeValid(utf8("from-key"), utf8("{\"task\":\"fib\",\"args\":[1]}"));
+  void aValueWithoutAnIdIsFailedUnderItsKeyNotRun() {
+    TaskCodec.Decoded decoded =
+        TaskCodec.decode(utf8("from-key"), utf8("{\"task\":\"fib\",\"args\":[1]}"));
 
-    assertThat(task.id()).isEqualTo("from-key");
+    assertThat(decoded).isInstanceOf(TaskCodec.Invalid.class);
+    TaskCodec.Invalid invalid = (TaskCodec.Invalid) decoded;
+    assertThat(invalid.id()).isEqualTo("from-key");
+    assertThat(invalid.task()).isEqualTo("fib");
+    assertThat(invalid.reason()).contains("'id' is missing").contains("\"id\": \"from-key\"");
+  }
+
+  @Test
+  void aValueWithoutAnIdOrAUsableKeyIsADeadLetter() {
+    assertThat(TaskCodec.decode(null, utf8("{\"task\":\"fib\"}")))
+        .isInstanceOf(TaskCodec.Undecodable.class);
   }
 
   @Test
