@@ -35,7 +35,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. */
+/**
+ * Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. Every
+ * {@code atMost} and wait given to the results client is a give-up bound, not a speed bound.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class WorkerProcessesIT {
   private KafkaTestBroker.Broker broker;
@@ -253,7 +256,7 @@ class WorkerProcessesIT {
             () ->
                 FennelProcess.scrapeSum(port, "kafka_consumer_coordinator_assigned_partitions")
                     > 0);
-    Instant eta = Instant.now().plusSeconds(5);
+    Instant eta = Instant.now().plusSeconds(15);
     String id;
     try (TaskClient client =
         TaskClient.connect(
@@ -270,6 +273,9 @@ class WorkerProcessesIT {
     assertThat(results.result(id)).as("pending before its eta").isEmpty();
 
     first.kill();
+    // The eta is a wall-clock time, so whether the kill came before it is one too: a precondition
+    // (15 s for a submit and a kill), without which the test would check nothing.
+    assertThat(Instant.now()).as("killed before the eta").isBefore(eta);
     FennelProcess second = worker("w1", port, "default");
 
     TaskResult result =
@@ -296,12 +302,14 @@ class WorkerProcessesIT {
     try (TaskClient client =
         TaskClient.connect(
             TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+      // 5 s against a shutdown timeout of 0.5 s: the timeout is the feature under test, and the
+      // task outlasts it tenfold.
       id = client.submit("sleep", TaskClient.Options.NONE, 5).id();
       client.flush();
     }
     await()
         .atMost(Duration.ofSeconds(120))
-        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_running") >= 1);
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_started_total") >= 1);
 
     assertThat(first.stop()).as(first.output()).isZero();
     ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
