@@ -12,6 +12,7 @@ import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkerGroups;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -367,7 +368,7 @@ class WorkerProcessesIT {
                 broker.bootstrapServers()))) {
       Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
           admin
-              .listConsumerGroupOffsets(topics.applicationId("worker-" + queue))
+              .listConsumerGroupOffsets(WorkerGroups.groupId(topics, queue))
               .partitionsToOffsetAndMetadata()
               .get(30, TimeUnit.SECONDS);
       Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
