@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Two beat instances on a real broker: one publishes, a stop hands over, ticks are not repeated.
+ * Two beat instances on a real broker: one publishes, a stop hands over, no tick is repeated and
+ * none is skipped while an instance leads. Every {@code atMost} is Awaitility's give-up bound, not
+ * a speed bound; the handover time is printed, not asserted.
  */
 @ExtendWith(KafkaTestBroker.class)
 class BeatIT {
@@ -110,7 +112,28 @@ class BeatIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> reader.by(standbyName) >= 4);
 
       List<Published> published = reader.poll();
-      assertUniqueAndWithoutGapsOver(published, Duration.ofSeconds(5));
+      assertEachTickOnceAndNoneSkipped(
+          published.stream().filter(p -> p.by().equals(leaderName)).toList());
+      assertEachTickOnceAndNoneSkipped(
+          published.stream().filter(p -> p.by().equals(standbyName)).toList());
+      Instant lastOfLeader =
+          published.stream()
+              .filter(p -> p.by().equals(leaderName))
+              .map(Published::tick)
+              .max(Instant::compareTo)
+              .orElseThrow();
+      Instant firstOfStandby =
+          published.stream()
+              .filter(p -> p.by().equals(standbyName))
+              .map(Published::tick)
+              .min(Instant::compareTo)
+              .orElseThrow();
+      // How many ticks the handover skipped depends on how long it took (printed below, a figure
+      // for docs/beat.md); that the standby resumes after the last tick, on the schedule, does not.
+      assertThat(firstOfStandby).as("the standby repeats no tick").isAfter(lastOfLeader);
+      assertThat(Duration.between(lastOfLeader, firstOfStandby).toMillis() % 1_000)
+          .as("the standby's first tick is one of the schedule's")
+          .isZero();
       Map<String, Set<Instant>> byInstance =
           published.stream()
               .collect(
@@ -160,23 +183,23 @@ class BeatIT {
       assertThat(catchUp).isAfterOrEqualTo(lastBefore.plusSeconds(59));
       assertThat(Duration.between(afterDowntime.get(0), afterDowntime.get(1)))
           .isEqualTo(Duration.ofSeconds(1));
-      assertUniqueAndWithoutGapsOver(
-          reader.poll().stream().filter(p -> p.by().equals("second")).toList(),
-          Duration.ofSeconds(1));
+      assertEachTickOnceAndNoneSkipped(
+          reader.poll().stream().filter(p -> p.by().equals("second")).toList());
     }
   }
 
-  /** Each tick published once, and consecutive ticks at most {@code gap} apart. */
-  static void assertUniqueAndWithoutGapsOver(List<Published> published, Duration gap) {
+  /**
+   * Each tick published once, and none skipped: consecutive ticks are one period (1 s) apart. The
+   * instants are the ticks' ids, the schedule's own times, not when they were published.
+   */
+  static void assertEachTickOnceAndNoneSkipped(List<Published> published) {
     TreeMap<Instant, List<String>> byTick = new TreeMap<>();
     published.forEach(p -> byTick.computeIfAbsent(p.tick(), t -> new ArrayList<>()).add(p.by()));
     assertThat(byTick.values()).as("publishers per tick").allMatch(list -> list.size() == 1);
     Instant previous = null;
     for (Instant tick : byTick.keySet()) {
       if (previous != null) {
-        assertThat(Duration.between(previous, tick))
-            .as("gap before " + tick)
-            .isLessThanOrEqualTo(gap);
+        assertThat(tick).as("the tick after " + previous).isEqualTo(previous.plusSeconds(1));
       }
       previous = tick;
     }

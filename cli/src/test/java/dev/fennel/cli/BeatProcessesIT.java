@@ -26,14 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two {@code fennel beat} processes with an {@code every 1s} schedule; the active one is killed
- * with SIGKILL mid-way. Over 20 s of ticks: each tick is published once, by one process, and the
- * only gap is the failover.
+ * with SIGKILL mid-way. Over 20 s of ticks: each tick is published once, by one process, none is
+ * skipped while a process leads, and the standby resumes on the schedule after the killed one's
+ * last tick. How long the failover took is printed (docs/beat.md quotes it), not asserted: every
+ * {@code atMost} here is Awaitility's give-up bound.
  */
 @ExtendWith(KafkaTestBroker.class)
 class BeatProcessesIT {
-  /** The failover bound docs/beat.md gives for the default 6 s session timeout. */
-  private static final Duration FAILOVER_BOUND = Duration.ofSeconds(10);
-
   private static FennelProcess beat(
       KafkaTestBroker.Broker broker, Topics topics, Path schedule, String name, int port) {
     return FennelProcess.start(
@@ -159,16 +158,19 @@ class BeatProcessesIT {
       assertThat(firstOfStandby)
           .as("no tick of the killed one after the take-over")
           .isAfter(lastOfKilled);
+      assertThat(Duration.between(lastOfKilled, firstOfStandby).toMillis() % 1_000)
+          .as("the standby's first tick is one of the schedule's")
+          .isZero();
+      // The ticks are the schedule's instants (their ids), not publish times: outside the
+      // failover, each is the one after the tick before it.
       for (int i = 1; i < instants.size(); i++) {
-        Duration gap = Duration.between(instants.get(i - 1), instants.get(i));
-        if (instants.get(i).equals(firstOfStandby)) {
-          assertThat(gap).as("the failover gap").isLessThanOrEqualTo(FAILOVER_BOUND);
-        } else {
-          assertThat(gap).as("gap before " + instants.get(i)).isEqualTo(Duration.ofSeconds(1));
+        if (!instants.get(i).equals(firstOfStandby)) {
+          assertThat(instants.get(i))
+              .as("the tick after " + instants.get(i - 1))
+              .isEqualTo(instants.get(i - 1).plusSeconds(1));
         }
       }
-      assertThat(failover).isLessThanOrEqualTo(FAILOVER_BOUND);
-      assertThat(b.isAlive() || a.isAlive()).isTrue();
+      assertThat(aLeads ? b.isAlive() : a.isAlive()).as("the standby still runs").isTrue();
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
@@ -350,6 +351,93 @@ class LivePageIT {
                 + "); its text:\n"
                 + browser.findElement(By.tagName("body")).getText(),
             e);
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  @Test
+  void htmlInATaskNameOrAnErrorIsShownAsTextNeverRunAsMarkup(KafkaTestBroker.Broker broker)
+      throws Exception {
+    requireChromium();
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
+    WorkerConfig workerConfig =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(1)
+            .name(WORKER)
+            .build();
+    ApiConfig apiConfig =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Each would set a global and leave an element behind if the page ever parsed it as HTML.
+    String name = "<img src=x onerror=\"window.fennelXss='name'\">";
+    String message = "<img src=x onerror=\"window.fennelXss='error'\"><b id=injected>bold</b>";
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsApi api = ResultsApi.start(apiConfig, registry)) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+      String unknown;
+      String failed;
+      try (TaskClient client =
+          TaskClient.connect(
+              TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+        unknown = client.submit(name, options("default", null, null)).id();
+        failed = client.submit("fail", options("default", null, null), message).id();
+        client.flush();
+      }
+
+      WebDriver browser = chromium();
+      try {
+        browser.get("http://127.0.0.1:" + api.port() + "/");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(rows(browser))
+                        .containsEntry(unknown, "FAILURE")
+                        .containsEntry(failed, "FAILURE"));
+        assertThat(
+                browser
+                    .findElement(By.cssSelector("#recent-body tr[data-id='" + unknown + "']"))
+                    .findElements(By.tagName("td"))
+                    .get(1)
+                    .getText())
+            .as("the task name, as text")
+            .isEqualTo(name);
+
+        browser.findElement(By.cssSelector("#recent-body tr[data-id='" + failed + "']")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(browser.findElement(By.id("detail-json")).getText())
+                        .contains(Json.toString(message)));
+
+        JavascriptExecutor page = (JavascriptExecutor) browser;
+        assertThat(browser.findElements(By.tagName("img")))
+            .as("img elements on the page")
+            .isEmpty();
+        assertThat(browser.findElements(By.id("injected"))).as("the error's <b>").isEmpty();
+        assertThat(page.executeScript("return window.fennelXss === undefined;"))
+            .as("no injected handler ran")
+            .isEqualTo(true);
       } finally {
         browser.quit();
       }

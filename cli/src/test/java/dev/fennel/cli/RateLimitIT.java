@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A cluster-wide rate limit with two worker processes: {@code fib=20/s} holds for their sum, every
- * task finishes, and {@code echo} tasks of the same queue pass the throttled ones.
+ * task finishes, and {@code echo} tasks of the same queue pass the throttled ones. Every {@code
+ * atMost} is Awaitility's give-up bound, not a speed bound.
  */
 @ExtendWith(KafkaTestBroker.class)
 class RateLimitIT {
@@ -167,6 +168,9 @@ class RateLimitIT {
     assertThat(fibResults.values())
         .extracting(TaskResult::worker)
         .anyMatch(w -> w.startsWith("rl-2"));
+    // The rate limit is itself a promise about time: at most 20 starts a second. The two checks
+    // below bound the start times the workers recorded from that side only (no faster than the
+    // limit), never how fast Fennel is.
     List<Instant> starts =
         fibResults.values().stream().map(TaskResult::startedAt).sorted().toList();
     int most = 0;
@@ -189,22 +193,30 @@ class RateLimitIT {
         .isGreaterThanOrEqualTo(Duration.ofSeconds((long) (FIBS / LIMIT * 0.9)));
 
     assertThat(echoResults).as("every echo finished").hasSize(ECHOS);
-    Instant lastFib =
-        fibResults.values().stream().map(TaskResult::finishedAt).max(Instant::compareTo).get();
-    for (TaskResult echo : echoResults.values()) {
+    // An echo published behind n fibs waits for none of them: it finishes while some of those fibs
+    // have not started yet, held for their limit. With n >= FIBS / 4, the limit alone spreads
+    // their starts over at least 5 s (100 at 20/s), so this is an order the limit makes, not a
+    // race against the machine's speed.
+    for (int i = 0; i < echos.size(); i++) {
+      TaskResult echo = echoResults.get(echos.get(i));
       assertThat(echo.status()).isEqualTo(Status.SUCCESS);
-      assertThat(Duration.between(echo.submittedAt(), echo.finishedAt()))
-          .as("an echo waits for no fib")
-          .isLessThan(Duration.ofSeconds(5));
-      assertThat(echo.finishedAt()).isBefore(lastFib);
+      int fibsBefore = i * (FIBS / ECHOS) + 1;
+      if (fibsBefore >= FIBS / 4) {
+        Instant lastStartBefore =
+            fibs.subList(0, fibsBefore).stream()
+                .map(id -> fibResults.get(id).startedAt())
+                .max(Instant::compareTo)
+                .orElseThrow();
+        assertThat(echo.finishedAt())
+            .as("echo %d finished before the fibs published ahead of it had all started", i)
+            .isBefore(lastStartBefore);
+      }
     }
     assertThat(
             scrape(port1, "fennel_task_throttle_wait_seconds_count", "task=\"fib\"")
                 + scrape(port2, "fennel_task_throttle_wait_seconds_count", "task=\"fib\""))
         .as("throttled fibs waited, and the wait was recorded")
         .isPositive();
-    assertThat(scrape(port1, "fennel_tasks_throttled", "queue=\"default\""))
-        .isGreaterThanOrEqualTo(0);
     assertThat(w1.stop()).as(w1.output()).isZero();
     assertThat(w2.stop()).as(w2.output()).isZero();
   }

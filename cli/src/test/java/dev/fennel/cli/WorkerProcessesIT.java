@@ -12,12 +12,14 @@ import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkerGroups;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +37,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. */
+/**
+ * Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. Every
+ * {@code atMost} and wait given to the results client is a give-up bound, not a speed bound.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class WorkerProcessesIT {
   private KafkaTestBroker.Broker broker;
@@ -253,7 +258,7 @@ class WorkerProcessesIT {
             () ->
                 FennelProcess.scrapeSum(port, "kafka_consumer_coordinator_assigned_partitions")
                     > 0);
-    Instant eta = Instant.now().plusSeconds(5);
+    Instant eta = Instant.now().plusSeconds(15);
     String id;
     try (TaskClient client =
         TaskClient.connect(
@@ -270,6 +275,9 @@ class WorkerProcessesIT {
     assertThat(results.result(id)).as("pending before its eta").isEmpty();
 
     first.kill();
+    // The eta is a wall-clock time, so whether the kill came before it is one too: a precondition
+    // (15 s for a submit and a kill), without which the test would check nothing.
+    assertThat(Instant.now()).as("killed before the eta").isBefore(eta);
     FennelProcess second = worker("w1", port, "default");
 
     TaskResult result =
@@ -296,12 +304,14 @@ class WorkerProcessesIT {
     try (TaskClient client =
         TaskClient.connect(
             TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+      // 5 s against a shutdown timeout of 0.5 s: the timeout is the feature under test, and the
+      // task outlasts it tenfold.
       id = client.submit("sleep", TaskClient.Options.NONE, 5).id();
       client.flush();
     }
     await()
         .atMost(Duration.ofSeconds(120))
-        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_running") >= 1);
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_started_total") >= 1);
 
     assertThat(first.stop()).as(first.output()).isZero();
     ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
@@ -314,6 +324,72 @@ class WorkerProcessesIT {
             .orElseThrow(() -> new AssertionError("lost: " + id));
     assertThat(result.status()).isEqualTo(Status.SUCCESS);
     assertThat(second.stop()).as(second.output()).isZero();
+  }
+
+  @Test
+  void sigtermLetsARunningTaskFinishWithinTheShutdownTimeoutWritesItsResultAndCommitsIt()
+      throws Exception {
+    int port = FennelProcess.freePort();
+    FennelProcess first =
+        worker("w1", port, "default", "--concurrency", "1", "--shutdown-timeout", "120");
+    String id;
+    try (TaskClient client =
+        TaskClient.connect(
+            TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+      id = client.submit("sleep", TaskClient.Options.NONE, 3).id();
+      client.flush();
+    }
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> FennelProcess.scrapeSum(port, "fennel_tasks_started_total") >= 1);
+
+    Instant sigterm = Instant.now();
+    assertThat(first.stop()).as(first.output()).isZero();
+
+    ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port());
+    TaskResult result =
+        results
+            .await(id, Duration.ofSeconds(120))
+            .orElseThrow(() -> new AssertionError("no result: " + id));
+    assertThat(result.status()).isEqualTo(Status.SUCCESS);
+    assertThat(result.worker()).as("written by the stopping worker").isEqualTo("w1");
+    assertThat(result.finishedAt()).as("it still ran at SIGTERM").isAfter(sigterm);
+    assertThat(uncommitted("default"))
+        .as("committed before the worker left: no next owner runs it again")
+        .isZero();
+  }
+
+  /** Messages of {@code queue} its workers' group has not committed. */
+  private long uncommitted(String queue) throws Exception {
+    try (var admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.<String, Object>of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(WorkerGroups.groupId(topics, queue))
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+      for (var info :
+          admin
+              .describeTopics(List.of(topics.queue(queue)))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(topics.queue(queue))
+              .partitions()) {
+        latest.put(
+            new TopicPartition(topics.queue(queue), info.partition()),
+            org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }
+      long behind = 0;
+      for (var end : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {
+        var at = committed.get(end.getKey());
+        behind += end.getValue().offset() - (at == null ? 0 : at.offset());
+      }
+      return behind;
+    }
   }
 
   @Test

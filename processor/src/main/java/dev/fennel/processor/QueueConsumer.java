@@ -43,6 +43,7 @@ final class QueueConsumer implements Runnable {
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
   private final TaskPipeline pipeline;
   private final Job.Pipeline runs;
+  private final RevocationHorizon horizon;
   private final Dispatcher dispatcher;
   private final OffsetTracker tracker = new OffsetTracker();
   private final int buffer;
@@ -57,6 +58,8 @@ final class QueueConsumer implements Runnable {
   private long lastCommit = System.nanoTime();
 
   /**
+   * @param horizon how far the revocations known reach: a task starts once they reach the moment it
+   *     was taken
    * @param buffer messages per partition taken and not finished, at most, before it is paused
    * @param revokeGrace how long a revoked partition's running tasks have to finish before the new
    *     owner takes over
@@ -69,6 +72,7 @@ final class QueueConsumer implements Runnable {
       String topic,
       org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
       TaskPipeline pipeline,
+      RevocationHorizon horizon,
       Dispatcher dispatcher,
       int buffer,
       Duration revokeGrace,
@@ -79,6 +83,7 @@ final class QueueConsumer implements Runnable {
     this.consumer = consumer;
     this.pipeline = pipeline;
     this.runs = pipeline::run;
+    this.horizon = horizon;
     this.dispatcher = dispatcher;
     this.buffer = buffer;
     this.revokeGrace = revokeGrace;
@@ -93,8 +98,11 @@ final class QueueConsumer implements Runnable {
       consumer.subscribe(List.of(topic), new Rebalance());
       while (!stopped) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-          take(record);
+        if (!records.isEmpty()) {
+          Job.Pipeline gated = gated(System.nanoTime());
+          for (ConsumerRecord<byte[], byte[]> record : records) {
+            take(record, gated);
+          }
         }
         flowControl();
         if (System.nanoTime() - lastCommit >= COMMIT_INTERVAL.toNanos()) {
@@ -144,7 +152,24 @@ final class QueueConsumer implements Runnable {
     }
   }
 
-  private void take(ConsumerRecord<byte[], byte[]> record) {
+  /**
+   * How the tasks of a batch taken at {@code takenAt} run: each waits until the revocations known
+   * reach {@code takenAt} (asked for now, while the batch waits for slots), so a revocation
+   * acknowledged before a task was published is seen at its start. A task whose wait ends without
+   * that (the worker stops) frees its slot unfinished: it runs again elsewhere.
+   */
+  private Job.Pipeline gated(long takenAt) {
+    horizon.ask(takenAt);
+    return (task, release, finished) -> {
+      if (horizon.await(takenAt)) {
+        runs.run(task, release, finished);
+      } else {
+        release.run();
+      }
+    };
+  }
+
+  private void take(ConsumerRecord<byte[], byte[]> record, Job.Pipeline gated) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     tracker.track(partition, offset);
@@ -153,7 +178,7 @@ final class QueueConsumer implements Runnable {
     Runnable finished = () -> tracker.done(partition, offset);
     Task task = pipeline.intake(record, finished);
     if (task != null) {
-      dispatcher.offer(new Job(queue, partition, offset, task, runs, finished));
+      dispatcher.offer(new Job(queue, partition, offset, task, gated, finished));
     }
   }
 

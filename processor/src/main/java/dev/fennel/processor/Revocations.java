@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,17 +26,24 @@ import org.slf4j.LoggerFactory;
  * before it started, and those made before the task was even published.
  *
  * <p>A revocation older than the retention is forgotten (Kafka deletes it from the topic too), so
- * memory stays bounded; {@code docs/operations.md} gives the cost per id.
+ * memory stays bounded; {@code docs/revoke-and-rate-limits.md} gives the cost per id.
  *
  * <p>Anyone allowed to write to the topic can put anything there, so it reads as {@link
  * RecordGuard} says: a record that is no revocation, or whose key is not the id it names, is
  * skipped and counted; a {@code revokedAt} ahead of the clock is read as now plus the skew (so it
  * is forgotten one retention later, like any other); and at most {@link #MAX_REVOKED} ids are held.
+ *
+ * <p>Following the topic is not enough for a task published just after its revocation: its queue's
+ * consumer can have it before this reader has the revocation. So the reader also catches up on
+ * demand and moves its {@link RevocationHorizon} forward, and a task starts only once the horizon
+ * has reached the moment it was taken.
  */
 final class Revocations implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Revocations.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration SWEEP = Duration.ofMinutes(1);
+  // How long one catch-up may take before the reader says so (and tries again).
+  private static final Duration CATCH_UP = Duration.ofSeconds(30);
 
   /**
    * The most revoked ids held (about 425 MiB of heap): a revocation of one more is skipped and
@@ -50,6 +58,8 @@ final class Revocations implements Runnable, AutoCloseable {
   private final RecordGuard guard;
   private final Consumer<String> terminate;
   private final RevokedIds revoked = new RevokedIds();
+  private final RevocationHorizon horizon;
+  private List<TopicPartition> partitions = List.of();
   private volatile boolean stopped;
   private long lastSweep;
 
@@ -72,6 +82,12 @@ final class Revocations implements Runnable, AutoCloseable {
     this.clock = clock;
     this.guard = guard;
     this.terminate = terminate;
+    this.horizon = new RevocationHorizon(System.nanoTime(), consumer::wakeup);
+  }
+
+  /** How far in time the revocations known reach: what a task waits for before it starts. */
+  RevocationHorizon horizon() {
+    return horizon;
   }
 
   /**
@@ -83,19 +99,32 @@ final class Revocations implements Runnable, AutoCloseable {
     if (infos == null || infos.isEmpty()) {
       throw new IllegalStateException("the revocations topic " + topic + " does not exist");
     }
-    List<TopicPartition> partitions = KafkaClients.assignFromStart(consumer, infos);
-    Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!end.isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "could not read the revocations in " + topic + " within " + timeout.toSeconds() + " s");
-      }
-      pollOnce(false);
-      end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+    partitions = KafkaClients.assignFromStart(consumer, infos);
+    if (!readToEnd(timeout, false)) {
+      throw new IllegalStateException(
+          "could not read the revocations in " + topic + " within " + timeout.toSeconds() + " s");
     }
     lastSweep = clock.millis();
     log.info("{} revocation(s) known", revoked.size());
+  }
+
+  /**
+   * Reads up to the end offsets Kafka gives now, then moves the horizon to the moment this began:
+   * every revocation acknowledged before it is known. Whether it got there within {@code timeout}.
+   */
+  private boolean readToEnd(Duration timeout, boolean live) {
+    long startedAt = System.nanoTime();
+    long deadline = startedAt + timeout.toNanos();
+    Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
+    while (!end.isEmpty()) {
+      if (System.nanoTime() - deadline > 0 || stopped) {
+        return false;
+      }
+      pollOnce(live);
+      end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+    }
+    horizon.reached(startedAt);
+    return true;
   }
 
   /** Follows the topic until {@link #close}. */
@@ -103,17 +132,37 @@ final class Revocations implements Runnable, AutoCloseable {
   public void run() {
     try {
       while (!stopped) {
-        pollOnce(true);
-        if (clock.millis() - lastSweep >= SWEEP.toMillis()) {
-          sweep();
-        }
-      }
-    } catch (WakeupException e) {
-      if (!stopped) {
-        throw e;
+        step();
       }
     } finally {
+      horizon.close();
       consumer.close(Duration.ZERO);
+    }
+  }
+
+  /**
+   * One turn of the reader: a catch-up when a task waits for one, else one poll of new records; the
+   * sweep of expired revocations when it is due.
+   */
+  void step() {
+    try {
+      if (horizon.wanted()) {
+        if (!readToEnd(CATCH_UP, true) && !stopped) {
+          log.warn(
+              "could not read {} to its end within {} s; tasks wait until it can",
+              topic,
+              CATCH_UP.toSeconds());
+        }
+      } else {
+        pollOnce(true);
+      }
+    } catch (WakeupException e) {
+      // A poll loop asked for a catch-up, or close() ends the loop: look again.
+    } catch (TimeoutException e) {
+      log.warn("could not ask {} for its end offsets ({}); tasks wait until it can", topic, e);
+    }
+    if (clock.millis() - lastSweep >= SWEEP.toMillis()) {
+      sweep();
     }
   }
 
@@ -193,6 +242,7 @@ final class Revocations implements Runnable, AutoCloseable {
   @Override
   public void close() {
     stopped = true;
+    horizon.close();
     consumer.wakeup();
   }
 }

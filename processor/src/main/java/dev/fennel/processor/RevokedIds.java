@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The set of revoked task ids with the time of each revocation, compact in memory: an id in the
  * canonical form of a UUID (36 characters, lower-case hex, as {@code TaskIds.newId()} makes them)
- * is kept as two longs instead of a string, about half the heap per id (measured in {@code
- * RevocationsMemoryTest}). Any other id is kept as it is. Safe for one writer and many readers.
+ * is kept as two longs instead of a string, about half the heap per id ({@code docs/BENCHMARKS.md}
+ * gives the figure and how it was measured). Any other id is kept as it is. Safe for one writer and
+ * many readers.
  */
 final class RevokedIds {
   /** One revoked id; equal by id alone, so that a probe without a time finds it. */

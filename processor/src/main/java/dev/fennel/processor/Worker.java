@@ -138,6 +138,7 @@ public final class Worker implements Component {
               config.topics().queue(queue),
               consumer,
               pipeline,
+              revoked.horizon(),
               dispatcher,
               config.buffer(),
               config.policy().grace(),

@@ -6,10 +6,13 @@ import static org.awaitility.Awaitility.await;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
+import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +31,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Time limits, retries, eta and expiry on a real broker, with the scheduler in the loop. */
+/**
+ * Time limits, retries, eta and expiry on a real broker, with the scheduler in the loop. What is
+ * checked is order (a run starts no sooner than the eta it was scheduled for) and state (what went
+ * through {@code fennel.scheduled}); every {@code atMost} is Awaitility's give-up bound, not a
+ * speed bound.
+ */
 @ExtendWith(KafkaTestBroker.class)
 class DelayedTasksIT {
   private static final TaskPolicy POLICY =
@@ -46,9 +54,14 @@ class DelayedTasksIT {
   /** Every result record seen, in order, by task id. */
   private final Map<String, List<TaskResult>> history = new ConcurrentHashMap<>();
 
+  /** Every task handed to the scheduler ({@code fennel.scheduled}), in order, by task id. */
+  private final Map<String, List<Task>> scheduled = new ConcurrentHashMap<>();
+
+  private Topics topics;
+
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
-    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    topics = new Topics(KafkaTestBroker.uniquePrefix());
     worker =
         Worker.start(
             WorkerConfig.builder(broker.bootstrapServers())
@@ -74,7 +87,7 @@ class DelayedTasksIT {
                 "earliest"),
             new StringDeserializer(),
             new ByteArrayDeserializer());
-    consumer.subscribe(Set.of(topics.results()));
+    consumer.subscribe(Set.of(topics.results(), topics.scheduled()));
   }
 
   @AfterEach
@@ -86,9 +99,15 @@ class DelayedTasksIT {
 
   private void poll() {
     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-      history
-          .computeIfAbsent(record.key(), k -> new ArrayList<>())
-          .add(ResultCodec.decode(record.value()));
+      if (record.topic().equals(topics.results())) {
+        history
+            .computeIfAbsent(record.key(), k -> new ArrayList<>())
+            .add(ResultCodec.decode(record.value()));
+      } else if (record.value() != null
+          && TaskCodec.decode(record.key().getBytes(StandardCharsets.UTF_8), record.value())
+              instanceof TaskCodec.Valid valid) {
+        scheduled.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(valid.task());
+      }
     }
   }
 
@@ -118,10 +137,19 @@ class DelayedTasksIT {
         .extracting(TaskResult::status)
         .containsExactly(Status.RETRY, Status.RETRY, Status.FAILURE);
     assertThat(all).extracting(TaskResult::attempts).containsExactly(1, 2, 3);
-    Duration first = Duration.between(all.get(0).finishedAt(), all.get(1).startedAt());
-    Duration second = Duration.between(all.get(1).finishedAt(), all.get(2).startedAt());
-    assertThat(first).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-    assertThat(second).isGreaterThan(first);
+    List<Task> retries = scheduled.get(id);
+    assertThat(retries).extracting(Task::attempt).containsExactly(2, 3);
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      Instant failed = all.get(attempt - 1).finishedAt();
+      Instant eta = retries.get(attempt - 1).eta();
+      assertThat(eta)
+          .as("attempt %d is scheduled its backoff after the failure before it", attempt + 1)
+          .isAfterOrEqualTo(failed.plus(POLICY.backoff(id, attempt)));
+      assertThat(all.get(attempt).startedAt())
+          .as("attempt %d starts no sooner than its eta", attempt + 1)
+          .isAfterOrEqualTo(eta);
+    }
+    assertThat(POLICY.backoff(id, 2)).as("the gaps grow").isGreaterThan(POLICY.backoff(id, 1));
   }
 
   @Test
@@ -150,18 +178,15 @@ class DelayedTasksIT {
     Instant eta = Instant.now().plusSeconds(3);
     String id = client.submit("echo", TaskClient.Options.builder().eta(eta).build(), "later").id();
 
-    await()
-        .during(Duration.ofSeconds(1))
-        .atMost(Duration.ofSeconds(2))
-        .until(
-            () -> {
-              poll();
-              return !history.containsKey(id);
-            });
     TaskResult result = awaitFinal(id, Duration.ofSeconds(30));
 
     assertThat(result.status()).isEqualTo(Status.SUCCESS);
     assertThat(result.result().asText()).isEqualTo("later");
+    assertThat(history.get(id)).as("no run before the eta").hasSize(1);
+    assertThat(scheduled.get(id))
+        .as("held in the scheduler until its eta")
+        .extracting(Task::eta)
+        .containsExactly(eta);
     assertThat(result.startedAt()).isAfterOrEqualTo(eta);
   }
 

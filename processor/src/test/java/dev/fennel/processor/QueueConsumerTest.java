@@ -85,12 +85,16 @@ class QueueConsumerTest {
             Clock.systemUTC(),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
     Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
+    // Every revocation is known for the next hour: no task waits for the revocation reader here.
+    RevocationHorizon known = new RevocationHorizon(System.nanoTime(), () -> {});
+    known.reached(System.nanoTime() + Duration.ofHours(1).toNanos());
     loop =
         new QueueConsumer(
             "default",
             P0.topic(),
             mock,
             pipeline,
+            known,
             dispatcher,
             buffer,
             Duration.ZERO,

@@ -15,15 +15,15 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The heap one worker spends on 1,000,000 revoked ids (UUIDv7 text, as clients generate): measured
- * as the used heap after a full GC, with and without the revocations held. The figure is in {@code
- * docs/operations.md}; the bound here only catches a regression by a wide margin.
+ * A worker holds 1,000,000 revoked ids (UUIDv7 text, as clients generate) and finds each. It also
+ * prints the heap they take (used heap after a full GC, with and without them): that figure, how it
+ * was measured and the command are in {@code docs/BENCHMARKS.md}; a measurement is not asserted.
  */
 class RevocationsMemoryTest {
   private static final int IDS = 1_000_000;
 
   @Test
-  void aMillionRevokedIdsTakeAboutEightyBytesEach() {
+  void aMillionRevokedIdsAreHeldAndEachIsFound() {
     List<String> ids = new ArrayList<>(IDS);
     for (int i = 0; i < IDS; i++) {
       ids.add(TaskIds.newId());
@@ -37,19 +37,19 @@ class RevocationsMemoryTest {
             Clock.systemUTC(),
             new RecordGuard(new SimpleMeterRegistry(), "fennel.revoked"),
             id -> {});
-    long now = System.currentTimeMillis();
+    long now = Clock.systemUTC().millis();
     for (String id : ids) {
       // Each revocation read from Kafka is a new string: keep none shared with the list above.
       revocations.add(new String(id.toCharArray()), now);
     }
     long after = usedAfterGc();
 
-    long perId = (after - before) / IDS;
     System.out.printf(
-        "1,000,000 revoked ids: %d MiB, %d bytes per id%n", (after - before) >> 20, perId);
+        "1,000,000 revoked ids: %d MiB, %d bytes per id%n",
+        (after - before) >> 20, (after - before) / IDS);
     assertThat(revocations.size()).isEqualTo(IDS);
-    assertThat(perId).isBetween(40L, 160L);
-    assertThat(revocations.isRevoked(ids.get(IDS / 2))).isTrue();
+    assertThat(ids).allMatch(revocations::isRevoked);
+    assertThat(revocations.isRevoked(TaskIds.newId())).isFalse();
   }
 
   private static long usedAfterGc() {

@@ -82,6 +82,48 @@ class RevocationsTest {
   }
 
   @Test
+  void aTaskTakenBeforeTheReaderReadItsRevocationWaitsForTheCatchUpThatReadsIt() {
+    Revocations revocations = revocations();
+    mock.updateEndOffsets(Map.of(PARTITION, 0L));
+    revocations.catchUp(Duration.ofSeconds(5));
+    RevocationHorizon horizon = revocations.horizon();
+    String id = TaskIds.newId();
+    // Kafka has acknowledged the revocation; the reader has not read it yet.
+    record(id, Revocation.of(id, false, NOW));
+    mock.updateEndOffsets(Map.of(PARTITION, 1L));
+    long takenAt = System.nanoTime();
+
+    horizon.ask(takenAt);
+
+    assertThat(horizon.reaches(takenAt)).isFalse();
+    assertThat(revocations.isRevoked(id)).isFalse();
+
+    // The ask woke the reader (its poll throws once); then it reads up to the end offsets.
+    for (int turn = 0; turn < 3 && !horizon.reaches(takenAt); turn++) {
+      revocations.step();
+    }
+
+    assertThat(horizon.reaches(takenAt)).isTrue();
+    assertThat(revocations.isRevoked(id)).isTrue();
+    assertThat(horizon.wanted()).isFalse();
+  }
+
+  @Test
+  void followingTheTopicAloneReachesNoTaskTakenAfterTheLastCatchUp() {
+    Revocations revocations = revocations();
+    mock.updateEndOffsets(Map.of(PARTITION, 0L));
+    revocations.catchUp(Duration.ofSeconds(5));
+    long takenAt = System.nanoTime();
+    String id = TaskIds.newId();
+    record(id, Revocation.of(id, false, NOW));
+
+    revocations.step();
+
+    assertThat(revocations.isRevoked(id)).isTrue();
+    assertThat(revocations.horizon().reaches(takenAt)).isFalse();
+  }
+
+  @Test
   void aRevokedTaskSettlesRevokedWithoutARunAtIntakeAndAtItsStart() {
     Revocations revocations = revocations();
     revocations.add("t-1", NOW.toEpochMilli());

@@ -10,6 +10,7 @@ import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -70,6 +71,7 @@ class RevokeIT {
                 .queues(List.of("default"))
                 .concurrency(2)
                 .name(name)
+                .kafka(RevocationReaderPause.setting())
                 .build(),
             registry);
     await().atMost(Duration.ofSeconds(60)).until(worker::isRunning);
@@ -77,6 +79,7 @@ class RevokeIT {
 
   @AfterEach
   void stop() {
+    RevocationReaderPause.release();
     consumer.close();
     client.close();
     worker.close();
@@ -97,6 +100,13 @@ class RevokeIT {
               return seen != null && seen.getLast().status().isFinal();
             });
     return history.get(id).getLast();
+  }
+
+  /** Tasks this worker began to run, of every type. */
+  private double started() {
+    return registry.find("fennel.tasks.started").counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
   }
 
   private static TaskClient.Options withId(String id) {
@@ -132,6 +142,26 @@ class RevokeIT {
   }
 
   @Test
+  void aTaskPublishedWhileTheWorkerHasNotReadItsRevocationYetWaitsAndNeverRuns() throws Exception {
+    String id = TaskIds.newId();
+    RevocationReaderPause.holdAt(topics.revoked(), id);
+    revoke(id, false);
+    assertThat(RevocationReaderPause.awaitHeld(30))
+        .as("the worker's revocation reader fetched the revocation and is held before reading it")
+        .isTrue();
+
+    client.submit("echo", withId(id), "never").acknowledged().get();
+
+    // The worker took the task and a slot holds it, not started: it waits for the reader.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> registry.find("fennel.tasks.running").gauge().value() == 1 && started() == 0);
+    RevocationReaderPause.release();
+
+    assertNeverRan(id);
+  }
+
+  @Test
   void aTaskRevokedDuringItsCountdownNeverRuns() throws Exception {
     String id = TaskIds.newId();
     client.submit("echo", countdown(id, Duration.ofSeconds(4)), "never").acknowledged().get();
@@ -144,15 +174,14 @@ class RevokeIT {
   @Test
   void terminateInterruptsARunningTaskWhichEndsRevoked() throws Exception {
     String id = client.submit("sleep", 30).id();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> registry.find("fennel.tasks.running").gauge().value() >= 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> started() >= 1);
 
     revoke(id, true);
 
     TaskResult result = awaitFinal(id, Duration.ofSeconds(20));
     assertThat(result.status()).isEqualTo(Status.REVOKED);
     assertThat(result.startedAt()).isNotNull();
+    // Not a speed bound: the task sleeps 30 s, so a run that ended sooner was interrupted.
     assertThat(Duration.between(result.startedAt(), result.finishedAt()))
         .isLessThan(Duration.ofSeconds(30));
     String next = client.submit("echo", "after").id();

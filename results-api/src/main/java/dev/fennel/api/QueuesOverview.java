@@ -203,16 +203,12 @@ final class QueuesOverview implements Overview, AutoCloseable {
       if (committed == null) {
         committed = Map.of();
       }
-      long backlog = 0;
-      long total = 0;
-      for (var partition : described.get(topic).partitions()) {
-        TopicPartition tp = new TopicPartition(topic, partition.partition());
-        long end = endOffsets.get(tp).offset();
-        OffsetAndMetadata done = committed.get(tp);
-        long from = done != null ? done.offset() : startOffsets.get(tp).offset();
-        backlog += Math.max(0, end - from);
-        total += end;
-      }
+      List<TopicPartition> partitions =
+          described.get(topic).partitions().stream()
+              .map(partition -> new TopicPartition(topic, partition.partition()))
+              .toList();
+      long backlog = backlog(partitions, offsets(endOffsets), offsets(startOffsets), committed);
+      long total = partitions.stream().mapToLong(tp -> endOffsets.get(tp).offset()).sum();
       List<Map<String, Object>> workers = new ArrayList<>();
       ConsumerGroupDescription group = groups.get(groupId);
       if (group != null) {
@@ -248,6 +244,32 @@ final class QueuesOverview implements Overview, AutoCloseable {
     body.put("resultsSeenSince", since.toString());
     body.put("at", clock.instant().toString());
     return new Snapshot(clock.instant(), body, backlogs);
+  }
+
+  /**
+   * The backlog of a queue whose topic has {@code partitions}: in each, the messages from the
+   * offset its workers' group committed (or from the partition's first offset, when the group has
+   * committed none) up to its end offset, never fewer than none.
+   */
+  static long backlog(
+      List<TopicPartition> partitions,
+      Map<TopicPartition, Long> ends,
+      Map<TopicPartition, Long> starts,
+      Map<TopicPartition, OffsetAndMetadata> committed) {
+    long backlog = 0;
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata done = committed.get(tp);
+      long from = done != null ? done.offset() : starts.get(tp);
+      backlog += Math.max(0, ends.get(tp) - from);
+    }
+    return backlog;
+  }
+
+  private static Map<TopicPartition, Long> offsets(
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answers) {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    answers.forEach((tp, info) -> offsets.put(tp, info.offset()));
+    return offsets;
   }
 
   /**

@@ -39,6 +39,10 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP layer on port 0 over a map-backed store: every answer but those that need Kafka. */
 class ResultsServerTest {
+  /** What the fake overview answers. */
+  private static final Map<String, Object> OVERVIEW =
+      Map.of("queues", List.of(Map.of("queue", "default", "backlog", 3, "partitions", 6)));
+
   private static final String SUCCESS =
       "{\"v\":1,\"id\":\"done\",\"task\":\"fib\",\"status\":\"SUCCESS\",\"result\":55,\"queue\":\"default\"}";
 
@@ -88,7 +92,7 @@ class ResultsServerTest {
 
   private ResultsServer serving(ApiConfig config, FakeLookup lookup) {
     ResultsServer server = starting(config);
-    server.serve(lookup, () -> Map.of("queues", List.of(Map.of("queue", "default", "backlog", 3))));
+    server.serve(lookup, () -> OVERVIEW);
     return server;
   }
 
@@ -480,14 +484,18 @@ class ResultsServerTest {
   }
 
   @Test
-  void theQueuesOverviewIsServed() throws Exception {
+  void theQueuesRouteAnswersTheOverviewAsJsonOnceServingAnd503Before() throws Exception {
+    HttpResponse<String> before = get(starting(config()), "/queues");
     ResultsServer server = serving(new FakeLookup());
 
     HttpResponse<String> response = get(server, "/queues");
 
+    assertThat(before.statusCode()).isEqualTo(503);
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(Json.parse(response.body()).get("queues").get(0).get("backlog").asInt())
-        .isEqualTo(3);
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/json");
+    // The route only serves what the overview computed (its arithmetic: QueuesOverviewTest).
+    assertThat(Json.parse(response.body())).isEqualTo(Json.MAPPER.valueToTree(OVERVIEW));
   }
 
   @Test
