@@ -28,10 +28,11 @@ import picocli.CommandLine.Parameters;
     name = "workflow",
     mixinStandardHelpOptions = true,
     description = {
-      "Publish a workflow (a chain, group or chord of tasks, as JSON) and print its id (alone, on",
-      "the last line); the workflow's result is the result of that id. Example:",
-      "  echo '{\"chord\":{\"group\":[{\"task\":\"fib\",\"args\":[10]},{\"task\":\"fib\",\"args\":[11]}],"
-          + "\"callback\":{\"task\":\"sum\"}}}' | ./fennel workflow - --wait"
+      "Publish a workflow (a chain, group or chord of tasks, as JSON) and print its id.",
+      "The id is alone on the last line; the workflow's result is the result of that id. Example:",
+      "  echo"
+          + " '{\"chord\":{\"group\":[{\"task\":\"fib\",\"args\":[10]},{\"task\":\"fib\",\"args\":[11]}],\"callback\":{\"task\":\"sum\"}}}'"
+          + " | ./fennel workflow - --wait"
     })
 final class WorkflowCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
