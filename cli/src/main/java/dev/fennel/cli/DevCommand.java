@@ -135,7 +135,11 @@ final class DevCommand implements Callable<Integer> {
       parts.close();
       throw e;
     }
-    return parts.awaitAndClose();
+    int status = parts.awaitAndClose();
+    if (parts.reachedReady()) {
+      ClassDataArchive.writeIfAsked();
+    }
+    return status;
   }
 
   private void printBanner(
