@@ -36,6 +36,7 @@ import picocli.CommandLine.Parameters;
     })
 final class WorkflowCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+  @Mixin ClientLogging logging;
 
   @Parameters(
       index = "0",
@@ -75,6 +76,7 @@ final class WorkflowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    logging.apply();
     JsonNode json = read();
     String workflowId = id;
     if (workflowId == null && json.isObject() && json.get("id") != null) {
@@ -91,6 +93,8 @@ final class WorkflowCommand implements Callable<Integer> {
           "a workflow is a chain, a group or a chord; publish a single task with ./fennel submit");
     }
     TaskClient.Config config = kafka.clientConfig().routes(routes).build();
+    // Kafka answers: the steps' queues are the coordinator's to publish to, later.
+    QueueCheck.require(kafka, List.of());
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");
