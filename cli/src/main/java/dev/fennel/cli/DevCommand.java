@@ -129,6 +129,7 @@ final class DevCommand implements Callable<Integer> {
           kafkaOptions,
           config,
           api.scheme() + "://" + api.host + ":" + server.port(),
+          server.port(),
           data,
           !beatSchedules.isEmpty());
     } catch (RuntimeException e) {
@@ -147,6 +148,7 @@ final class DevCommand implements Callable<Integer> {
       KafkaOptions kafkaOptions,
       WorkerConfig config,
       String apiUrl,
+      int apiPort,
       Path data,
       boolean beat) {
     System.out.println();
@@ -172,6 +174,13 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
     System.out.println("  live page  " + apiUrl + "/");
     System.out.println("  data       " + data);
+    DevPrometheus.write(data, api.host + ":" + apiPort)
+        .ifPresent(
+            prometheus ->
+                System.out.println(
+                    "  prometheus prometheus --config.file="
+                        + prometheus
+                        + " --web.listen-address=127.0.0.1:9090"));
     if (beat) {
       System.out.println("  beat       schedules from " + beatSchedule);
     }
