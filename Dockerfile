@@ -28,6 +28,8 @@ USER fennel
 # The API listens on every address of the container: it then refuses to start without a token
 # (FENNEL_API_TOKEN or FENNEL_API_TOKEN_FILE), unless told FENNEL_API_INSECURE_NO_TOKEN=true.
 ENV FENNEL_API_HOST=0.0.0.0 FENNEL_METRICS_HOST=0.0.0.0
+# A container has its ports to itself, and Prometheus scrapes these: given, so never another one.
+ENV FENNEL_METRICS_PORT=9464 FENNEL_BEAT_METRICS_PORT=9465
 EXPOSE 8080 9464 9465
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/fennel.jar", "dev.fennel.cli.Fennel"]
 CMD ["--help"]

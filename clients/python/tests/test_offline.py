@@ -336,7 +336,7 @@ def test_a_failure_carries_the_task_error_type_and_message() -> None:
         "id": "t-2",
         "task": "fib",
         "status": "FAILURE",
-        "error": {"type": "BadArguments", "message": "argument 'n' must be between 0 and 92"},
+        "error": {"type": "BadArguments", "message": "argument 'n' must be between 0 and 45"},
         "attempts": 1,
         "finishedAt": "2026-11-27T23:32:00Z",
     }
@@ -345,7 +345,7 @@ def test_a_failure_carries_the_task_error_type_and_message() -> None:
         fennel.TaskResult.from_json(record).value()
     assert (failed.value.type, failed.value.status) == ("BadArguments", "FAILURE")
     assert str(failed.value) == (
-        "task t-2 (fib) FAILURE: BadArguments: argument 'n' must be between 0 and 92"
+        "task t-2 (fib) FAILURE: BadArguments: argument 'n' must be between 0 and 45"
     )
 
 

@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.api.ApiConfig;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.protocol.ApiToken;
 import java.io.IOException;
@@ -11,10 +12,14 @@ import picocli.CommandLine.Option;
 
 /** How a command reaches the results API: its address and the bearer token it may require. */
 final class ApiClientOptions {
+  /** The API a command talks to when neither {@code --api} nor FENNEL_API says. */
+  static final String DEFAULT_API =
+      "http://" + ApiConfig.DEFAULT_HOST + ":" + ApiConfig.DEFAULT_PORT;
+
   @Option(
       names = "--api",
       paramLabel = "URL",
-      defaultValue = "${env:FENNEL_API:-http://127.0.0.1:8080}",
+      defaultValue = "${env:FENNEL_API:-" + DEFAULT_API + "}",
       description = "Results API (env FENNEL_API; default ${DEFAULT-VALUE}).")
   String api;
 
@@ -23,7 +28,8 @@ final class ApiClientOptions {
       paramLabel = "FILE",
       defaultValue = "${env:FENNEL_API_TOKEN_FILE}",
       description =
-          "A file holding the bearer token the API requires (env FENNEL_API_TOKEN_FILE, or the token itself in FENNEL_API_TOKEN).")
+          "A file holding the bearer token the API requires (env FENNEL_API_TOKEN_FILE, or the"
+              + " token itself in FENNEL_API_TOKEN).")
   @Nullable Path tokenFile;
 
   /** A client of {@link #api} that sends the token, if one is given. */

@@ -83,11 +83,13 @@ final class BeatCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-port",
       paramLabel = "PORT",
-      defaultValue = "${env:FENNEL_BEAT_METRICS_PORT:-9465}",
+      defaultValue = "${env:FENNEL_BEAT_METRICS_PORT}",
       description =
-          "Port of /metrics and /health; 0 picks a free one, -1 turns it off "
-              + "(env FENNEL_BEAT_METRICS_PORT; default ${DEFAULT-VALUE}).")
-  int metricsPort;
+          "Port of /metrics and /health; 0 picks a free one, -1 turns it off; a port"
+              + " given must be free (env FENNEL_BEAT_METRICS_PORT; default: "
+              + MetricsServer.BEAT_PORT
+              + " when free, else any free port, printed at start).")
+  @Nullable Integer metricsPort;
 
   @Override
   public Integer call() {
@@ -106,11 +108,17 @@ final class BeatCommand implements Callable<Integer> {
     MetricsServer metrics = null;
     try {
       parts.start("beat", () -> Beat.start(config, registry));
-      if (metricsPort >= 0) {
+      if (metricsPort == null || metricsPort >= 0) {
         metrics =
             parts.resource(
                 "metrics",
-                () -> MetricsServer.start(metricsHost, metricsPort, registry, parts::isRunning));
+                () ->
+                    MetricsServer.start(
+                        metricsHost,
+                        metricsPort,
+                        MetricsServer.BEAT_PORT,
+                        registry,
+                        parts::isRunning));
       }
     } catch (RuntimeException e) {
       parts.close();

@@ -19,6 +19,7 @@ final class Components {
   private final List<Component> started = new ArrayList<>();
   private final CompletableFuture<String> failed = new CompletableFuture<>();
   private volatile boolean allStarted;
+  private volatile boolean reachedReady;
 
   /** Starts a component with {@code start}; {@code name} says which failed, e.g. "worker". */
   <T extends Component> T start(String name, Supplier<T> start) {
@@ -52,8 +53,17 @@ final class Components {
    */
   int awaitAndClose() {
     CompletableFuture<Void> ready = allStarted();
-    ready.thenRun(() -> System.out.println("fennel: ready"));
+    ready.thenRun(
+        () -> {
+          reachedReady = true;
+          System.out.println("fennel: ready");
+        });
     return Shutdown.awaitAndClose(failed, closingOrder());
+  }
+
+  /** Whether every part was ready at some point (a run that said "fennel: ready"). */
+  boolean reachedReady() {
+    return reachedReady;
   }
 
   /** Closes every part started so far, newest first, going on past errors (a start failed). */

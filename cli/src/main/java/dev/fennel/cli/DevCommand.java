@@ -2,13 +2,15 @@ package dev.fennel.cli;
 
 import dev.fennel.api.ResultsApi;
 import dev.fennel.beat.Schedule;
-import dev.fennel.devbroker.EmbeddedKafka;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
+import dev.fennel.protocol.ApiToken;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,15 +21,18 @@ import picocli.CommandLine.Option;
     name = "dev",
     mixinStandardHelpOptions = true,
     description = {
-      "Run everything in one process: a real Kafka broker (embedded, KRaft), a worker for",
-      "every queue and the results API. Nothing to install but a JDK."
+      "Run everything in one process: an embedded Kafka broker, a worker and the results API.",
+      "The broker is a real one (KRaft); the worker serves every queue. Nothing to install but a"
+          + " JDK."
     })
 final class DevCommand implements Callable<Integer> {
   @Option(
       names = "--kafka-port",
       paramLabel = "PORT",
       defaultValue = "9092",
-      description = "Port of the embedded broker (default ${DEFAULT-VALUE}).")
+      description =
+          "Port of the embedded broker (default ${DEFAULT-VALUE}); on another port, the commands "
+              + "printed at start set FENNEL_BOOTSTRAP for the others.")
   int kafkaPort;
 
   @Option(
@@ -35,7 +40,8 @@ final class DevCommand implements Callable<Integer> {
       paramLabel = "DIR",
       defaultValue = "${env:FENNEL_DEV_DATA:-.fennel/dev}",
       description =
-          "Where the broker and the API keep their data (env FENNEL_DEV_DATA; default ${DEFAULT-VALUE}).")
+          "Where the broker and the API keep their data (env FENNEL_DEV_DATA; default"
+              + " ${DEFAULT-VALUE}).")
   Path dataDir;
 
   @Option(
@@ -49,7 +55,8 @@ final class DevCommand implements Callable<Integer> {
       names = "--no-worker",
       description =
           "Start the broker and the API only; run workers as their own processes with "
-              + "./fennel worker --bootstrap localhost:9092 (to measure or try more than one).")
+              + "./fennel worker, given the broker's address printed at start (to measure or try "
+              + "more than one).")
   boolean noWorker;
 
   @Mixin WorkerOptions worker;
@@ -75,12 +82,8 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
     Components parts = new Components();
     try {
-      EmbeddedKafka kafka =
-          parts.resource(
-              "Kafka",
-              () ->
-                  EmbeddedKafka.start(
-                      new EmbeddedKafka.Options("localhost", kafkaPort, data.resolve("kafka"), 1)));
+      DevBroker kafka =
+          parts.resource("Kafka", () -> DevBroker.start(kafkaPort, data.resolve("kafka")));
       KafkaOptions kafkaOptions = new KafkaOptions();
       kafkaOptions.bootstrap = kafka.bootstrapServers();
       kafkaOptions.topicPrefix = topicPrefix;
@@ -122,38 +125,43 @@ final class DevCommand implements Callable<Integer> {
                     registry));
       }
       printBanner(
-          kafka,
+          kafka.bootstrapServers(),
           kafkaOptions,
           config,
           api.scheme() + "://" + api.host + ":" + server.port(),
+          server.port(),
           data,
           !beatSchedules.isEmpty());
     } catch (RuntimeException e) {
       parts.close();
       throw e;
     }
-    return parts.awaitAndClose();
+    int status = parts.awaitAndClose();
+    if (parts.reachedReady()) {
+      ClassDataArchive.writeIfAsked();
+    }
+    return status;
   }
 
   private void printBanner(
-      EmbeddedKafka kafka,
+      String bootstrap,
       KafkaOptions kafkaOptions,
       WorkerConfig config,
       String apiUrl,
+      int apiPort,
       Path data,
       boolean beat) {
     System.out.println();
     System.out.println(
         "  Kafka      "
-            + kafka.bootstrapServers()
+            + bootstrap
             + "   topics "
             + kafkaOptions.topics().queue("high")
             + ", .default, .low, "
             + kafkaOptions.topics().results());
     System.out.println(
         noWorker
-            ? "  worker     none (--no-worker): start ./fennel worker --bootstrap "
-                + kafka.bootstrapServers()
+            ? "  worker     none (--no-worker): start ./fennel worker --bootstrap " + bootstrap
             : "  worker     '"
                 + config.name()
                 + "' serving "
@@ -166,13 +174,62 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
     System.out.println("  live page  " + apiUrl + "/");
     System.out.println("  data       " + data);
+    DevPrometheus.write(data, api.host + ":" + apiPort)
+        .ifPresent(
+            prometheus ->
+                System.out.println(
+                    "  prometheus prometheus --config.file="
+                        + prometheus
+                        + " --web.listen-address=127.0.0.1:9090"));
     if (beat) {
       System.out.println("  beat       schedules from " + beatSchedule);
     }
     System.out.println();
-    System.out.println("  try:  ./fennel submit fib 20 --wait");
-    System.out.println("        curl " + apiUrl + "/tasks/<id>");
+    tryLines(bootstrap, apiUrl, api.tokenFile, System::getenv).forEach(System.out::println);
     System.out.println("  Ctrl-C stops everything.");
+  }
+
+  /**
+   * The banner's commands to try, each runnable as printed in another shell: with an {@code export}
+   * of FENNEL_BOOTSTRAP and FENNEL_API first when this dev's addresses are not the ones {@code
+   * ./fennel} and {@code curl} would use without them (another {@code --kafka-port} or {@code
+   * --api-port}), and the token the API requires, named by its file or its variable (which the
+   * other shell needs too), never printed.
+   */
+  static List<String> tryLines(
+      String bootstrap,
+      String apiUrl,
+      @Nullable Path tokenFile,
+      Function<String, @Nullable String> env) {
+    List<String> exports = new ArrayList<>();
+    if (!bootstrap.equals(KafkaOptions.DEFAULT_BOOTSTRAP)) {
+      exports.add("FENNEL_BOOTSTRAP=" + bootstrap);
+    }
+    if (!apiUrl.equals(ApiClientOptions.DEFAULT_API)) {
+      exports.add("FENNEL_API=" + apiUrl);
+    }
+    String authorization = "";
+    if (tokenFile != null) {
+      exports.add("FENNEL_API_TOKEN_FILE=" + tokenFile.toAbsolutePath().normalize());
+      authorization = " -H \"Authorization: Bearer $(cat \"$FENNEL_API_TOKEN_FILE\")\"";
+    } else if (ApiToken.normalize(env.apply("FENNEL_API_TOKEN")) != null) {
+      // The token itself is never printed: the other shell needs the same variable.
+      authorization = " -H \"Authorization: Bearer $FENNEL_API_TOKEN\"";
+    }
+    List<String> lines = new ArrayList<>();
+    String prefix = "  try:  ";
+    if (!exports.isEmpty()) {
+      lines.add(prefix + "export " + String.join(" ", exports));
+      prefix = "        ";
+    }
+    lines.add(prefix + "./fennel submit fib 20 --wait");
+    lines.add(
+        "        curl"
+            + authorization
+            + " \""
+            + apiUrl
+            + "/tasks/$(./fennel submit fib 20)?wait=5s\"");
+    return lines;
   }
 
   /**
@@ -184,10 +241,11 @@ final class DevCommand implements Callable<Integer> {
       Class.forName(BROKER_CLASS, false, loader);
     } catch (ClassNotFoundException | LinkageError e) {
       throw new IllegalStateException(
-          "fennel dev needs the embedded Kafka broker, which is not on the class path here "
-              + "(worker and API images leave it out). Run ./fennel dev from a source checkout (it builds and adds "
-              + "dev-broker/target/fennel-dev-broker.jar), or add that jar with FENNEL_CLASSPATH; "
-              + "to use a Kafka you already run, start ./fennel worker and ./fennel api with --bootstrap instead.",
+          "fennel dev needs the embedded Kafka broker, which is not on the class path here (worker"
+              + " and API images leave it out). Run ./fennel dev from a source checkout (it builds"
+              + " and adds dev-broker/target/fennel-dev-broker.jar), or add that jar with"
+              + " FENNEL_CLASSPATH; to use a Kafka you already run, start ./fennel worker and"
+              + " ./fennel api with --bootstrap instead.",
           e);
     }
   }

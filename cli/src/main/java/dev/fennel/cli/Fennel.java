@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "fennel",
     mixinStandardHelpOptions = true,
-    version = "fennel 0.1.0",
+    version = Fennel.VERSION,
     description = "A distributed task queue for the JVM, built on Apache Kafka.",
     subcommands = {
       DevCommand.class,
@@ -24,9 +24,13 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Start here: ./fennel dev    then, in another shell: ./fennel submit fib 20 --wait"
+      "Start here: ./fennel dev",
+      "then, in another shell: ./fennel submit fib 20 --wait"
     })
 public final class Fennel {
+  /** What {@code -V} prints, on the command and on each subcommand. */
+  static final String VERSION = "fennel 0.1.0";
+
   private Fennel() {}
 
   /** Runs the command line and exits with its status. */
@@ -58,6 +62,9 @@ public final class Fennel {
     CommandLine cli = new CommandLine(new Fennel());
     // Enum options are spelled in lower case (--pool virtual, --mode cpu), as the help shows them.
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // Subcommands take -V from mixinStandardHelpOptions; without a version of their own it printed
+    // nothing. One version, set here for all of them.
+    cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(VERSION));
     return cli;
   }
 }

@@ -14,10 +14,13 @@ import picocli.CommandLine.Option;
 
 /** The options every command that talks to Kafka shares. */
 final class KafkaOptions {
+  /** The Kafka a command talks to when neither {@code --bootstrap} nor FENNEL_BOOTSTRAP says. */
+  static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      defaultValue = "${env:FENNEL_BOOTSTRAP:-localhost:9092}",
+      defaultValue = "${env:FENNEL_BOOTSTRAP:-" + DEFAULT_BOOTSTRAP + "}",
       description = "Kafka bootstrap servers (env FENNEL_BOOTSTRAP; default ${DEFAULT-VALUE}).")
   String bootstrap;
 
@@ -34,14 +37,16 @@ final class KafkaOptions {
       paramLabel = "FILE",
       defaultValue = "${env:FENNEL_KAFKA_CONFIG}",
       description =
-          "A Kafka client properties file (TLS, SASL, tuning) passed to every client (env FENNEL_KAFKA_CONFIG).")
+          "A Kafka client properties file (TLS, SASL, tuning) passed to every client (env"
+              + " FENNEL_KAFKA_CONFIG).")
   @Nullable Path kafkaConfig;
 
   @Option(
       names = "-X",
       paramLabel = "KEY=VALUE",
       description =
-          "One Kafka client property, e.g. -X security.protocol=SSL; repeatable, wins over --kafka-config.")
+          "One Kafka client property, e.g. -X security.protocol=SSL; repeatable, wins over"
+              + " --kafka-config.")
   Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
   Topics topics() {

@@ -15,9 +15,13 @@ import picocli.CommandLine.Mixin;
     name = "status",
     mixinStandardHelpOptions = true,
     description =
-        "Show each queue's backlog, partitions and workers, and the results seen, from the results API.")
+        "Show each queue's backlog, partitions and workers, and the results seen, from the results"
+            + " API.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin ApiClientOptions api;
+
+  /** The last column's header: it says what the number after each worker's name counts. */
+  static final String WORKERS_HEADER = "WORKERS (partitions of the queue each one holds)";
 
   @Override
   public Integer call() {
@@ -32,25 +36,8 @@ final class StatusCommand implements Callable<Integer> {
         "SUCCESS",
         "FAILURE",
         "REVOKED",
-        "WORKERS (threads/partitions)");
+        WORKERS_HEADER);
     for (JsonNode queue : overview.get("queues")) {
-      Map<String, int[]> workers = new TreeMap<>();
-      for (JsonNode worker : queue.get("workers")) {
-        int[] counts = workers.computeIfAbsent(worker.get("worker").asText(), w -> new int[2]);
-        counts[0]++;
-        counts[1] += worker.get("partitions").asInt();
-      }
-      StringBuilder names = new StringBuilder();
-      workers.forEach(
-          (name, counts) ->
-              names
-                  .append(names.isEmpty() ? "" : ", ")
-                  .append(name)
-                  .append(" (")
-                  .append(counts[0])
-                  .append('/')
-                  .append(counts[1])
-                  .append(')'));
       JsonNode seen = queue.path("resultsSeen");
       System.out.printf(
           format,
@@ -61,13 +48,37 @@ final class StatusCommand implements Callable<Integer> {
           seen.path("success").asText("0"),
           seen.path("failure").asText("0"),
           seen.path("revoked").asText("0"),
-          names.isEmpty()
+          queue.get("workers").isEmpty()
               ? "none: start one with ./fennel worker -Q " + queue.get("queue").asText()
-              : names);
+              : workers(queue.get("workers")));
     }
     System.out.println();
     System.out.println(
         "results counted by this API instance since " + overview.get("resultsSeenSince").asText());
     return 0;
+  }
+
+  /**
+   * Each worker consuming a queue with the partitions it holds, {@code "w1: 6 partitions"}; a
+   * worker with more than one consumer in the queue's group says how many.
+   */
+  static String workers(JsonNode members) {
+    Map<String, int[]> workers = new TreeMap<>();
+    for (JsonNode member : members) {
+      int[] counts = workers.computeIfAbsent(member.get("worker").asText(), w -> new int[2]);
+      counts[0]++;
+      counts[1] += member.get("partitions").asInt();
+    }
+    StringBuilder names = new StringBuilder();
+    workers.forEach(
+        (name, counts) ->
+            names
+                .append(names.isEmpty() ? "" : ", ")
+                .append(name)
+                .append(": ")
+                .append(counts[1])
+                .append(counts[1] == 1 ? " partition" : " partitions")
+                .append(counts[0] == 1 ? "" : " over " + counts[0] + " consumers"));
+    return names.toString();
   }
 }

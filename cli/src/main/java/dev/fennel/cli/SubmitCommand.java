@@ -31,6 +31,7 @@ import picocli.CommandLine.Parameters;
     })
 final class SubmitCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+  @Mixin ClientLogging logging;
 
   @Parameters(
       index = "0",
@@ -146,10 +147,12 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    logging.apply();
     ArrayNode positional = JsonNodeFactory.instance.arrayNode();
     args.forEach(arg -> positional.add(parseArg(arg)));
     TaskClient.Options options = options();
     TaskClient.Config config = config();
+    QueueCheck.require(kafka, queue != null ? queue : config.route(task));
     String taskId;
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);

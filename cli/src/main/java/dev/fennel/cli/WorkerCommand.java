@@ -4,6 +4,7 @@ import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,11 +32,13 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-port",
       paramLabel = "PORT",
-      defaultValue = "${env:FENNEL_METRICS_PORT:-9464}",
+      defaultValue = "${env:FENNEL_METRICS_PORT}",
       description =
-          "Port of the worker's /metrics and /health endpoint; 0 picks a free one, -1 turns it off "
-              + "(env FENNEL_METRICS_PORT; default ${DEFAULT-VALUE}).")
-  int metricsPort;
+          "Port of the worker's /metrics and /health; 0 picks a free one, -1 turns it off; a port"
+              + " given must be free (env FENNEL_METRICS_PORT; default: "
+              + MetricsServer.WORKER_PORT
+              + " when free, else any free port, printed at start).")
+  @Nullable Integer metricsPort;
 
   @Override
   public Integer call() {
@@ -46,11 +49,17 @@ final class WorkerCommand implements Callable<Integer> {
     try {
       // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
       parts.start("coordinator", () -> Coordinators.start(config, registry));
-      if (metricsPort >= 0) {
+      if (metricsPort == null || metricsPort >= 0) {
         metrics =
             parts.resource(
                 "metrics",
-                () -> MetricsServer.start(metricsHost, metricsPort, registry, parts::isRunning));
+                () ->
+                    MetricsServer.start(
+                        metricsHost,
+                        metricsPort,
+                        MetricsServer.WORKER_PORT,
+                        registry,
+                        parts::isRunning));
       }
       parts.start("worker", () -> Worker.start(config, registry));
     } catch (RuntimeException e) {

@@ -28,13 +28,15 @@ import picocli.CommandLine.Parameters;
     name = "workflow",
     mixinStandardHelpOptions = true,
     description = {
-      "Publish a workflow (a chain, group or chord of tasks, as JSON) and print its id (alone, on",
-      "the last line); the workflow's result is the result of that id. Example:",
-      "  echo '{\"chord\":{\"group\":[{\"task\":\"fib\",\"args\":[10]},{\"task\":\"fib\",\"args\":[11]}],"
-          + "\"callback\":{\"task\":\"sum\"}}}' | ./fennel workflow - --wait"
+      "Publish a workflow (a chain, group or chord of tasks, as JSON) and print its id.",
+      "The id is alone on the last line; the workflow's result is the result of that id. Example:",
+      "  echo"
+          + " '{\"chord\":{\"group\":[{\"task\":\"fib\",\"args\":[10]},{\"task\":\"fib\",\"args\":[11]}],\"callback\":{\"task\":\"sum\"}}}'"
+          + " | ./fennel workflow - --wait"
     })
 final class WorkflowCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+  @Mixin ClientLogging logging;
 
   @Parameters(
       index = "0",
@@ -74,6 +76,7 @@ final class WorkflowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    logging.apply();
     JsonNode json = read();
     String workflowId = id;
     if (workflowId == null && json.isObject() && json.get("id") != null) {
@@ -90,6 +93,8 @@ final class WorkflowCommand implements Callable<Integer> {
           "a workflow is a chain, a group or a chord; publish a single task with ./fennel submit");
     }
     TaskClient.Config config = kafka.clientConfig().routes(routes).build();
+    // Kafka answers: the steps' queues are the coordinator's to publish to, later.
+    QueueCheck.require(kafka, List.of());
     try (TaskClient client = TaskClient.connect(config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");

@@ -113,6 +113,16 @@ class DashboardsIT {
                 "config",
                 OPS.resolve("prometheus/prometheus-dev.yml").toString()))
         .isZero();
+    // What fennel dev writes for another --api-port (DevPrometheus) is as valid.
+    assertThat(
+            run(
+                "promtool",
+                "check",
+                "config",
+                DevPrometheus.write(dir.resolve("dev"), "127.0.0.1:18080")
+                    .orElseThrow()
+                    .toString()))
+        .isZero();
     assertThat(run("promtool", "check", "rules", OPS.resolve("prometheus/rules.yml").toString()))
         .isZero();
     // The queue alerts fire for a queue of any name, not only high, default and low.

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,22 @@ final class FennelProcess implements AutoCloseable {
     return start(Fennel.class.getName(), env, jvmOptions, args);
   }
 
+  /** The {@code ./fennel} script at the root of the checkout (tests run in {@code cli/}). */
+  static final Path SCRIPT = Path.of("..", "fennel").toAbsolutePath().normalize();
+
+  /**
+   * Runs {@code ./fennel args…} as a user does: the script finds the JDK (this test's), uses the
+   * jars the build made, and execs the JVM, so the process is the JVM itself. {@code env} as in
+   * {@link #start(Map, List, String...)}.
+   */
+  static FennelProcess script(Map<String, String> env, String... args) {
+    Map<String, String> withJdk = new HashMap<>(env);
+    withJdk.putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    command.addAll(List.of(args));
+    return run(command, withJdk);
+  }
+
   private static FennelProcess start(
       String mainClass, Map<String, String> env, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
@@ -59,6 +76,10 @@ final class FennelProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass);
     command.addAll(List.of(args));
+    return run(command, env);
+  }
+
+  private static FennelProcess run(List<String> command, Map<String, String> env) {
     try {
       Path log = Files.createTempFile("fennel-process-", ".log");
       ProcessBuilder builder =

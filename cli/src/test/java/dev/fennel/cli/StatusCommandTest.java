@@ -2,7 +2,10 @@ package dev.fennel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,5 +76,40 @@ class StatusCommandTest {
             ApiClientOptions.token(
                 null, name -> name.equals("FENNEL_API_TOKEN") ? "from-env" : null))
         .isEqualTo("from-env");
+  }
+
+  @Test
+  void theWorkersColumnSaysWhatItsNumbersCount() throws Exception {
+    // Before, the column read "WORKERS (threads/partitions)" over "dev (3/12)": the first number
+    // counted consumers, not threads, and neither was named next to it.
+    var members =
+        new ObjectMapper()
+            .readTree(
+                "[{\"worker\":\"w2\",\"partitions\":1},{\"worker\":\"w1\",\"partitions\":6},"
+                    + "{\"worker\":\"w1\",\"partitions\":5}]");
+
+    assertThat(StatusCommand.workers(members))
+        .isEqualTo("w1: 11 partitions over 2 consumers, w2: 1 partition");
+  }
+
+  @Test
+  void theHeaderNamesTheWorkersColumn(@TempDir Path dir) throws Exception {
+    Path tokenFile = Files.writeString(dir.resolve("token"), "t0ken");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      Fennel.run(
+          "status",
+          "--api",
+          "http://127.0.0.1:" + server.getAddress().getPort(),
+          "--token-file",
+          tokenFile.toString());
+    } finally {
+      System.setOut(original);
+    }
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("WORKERS (partitions of the queue each one holds)");
   }
 }

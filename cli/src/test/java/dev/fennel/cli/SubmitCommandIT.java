@@ -75,11 +75,10 @@ class SubmitCommandIT {
 
   @Test
   void anUnreachableBrokerGivesAClearErrorInBoundedTime() {
-    Run run =
-        fennel("submit", "fib", "20", "--bootstrap", "127.0.0.1:1", "-X", "max.block.ms=2000");
+    Run run = fennel("submit", "fib", "20", "--bootstrap", "127.0.0.1:1");
 
     assertThat(run.status()).isNotZero();
-    assertThat(run.err()).contains("did not take the task", "127.0.0.1:1");
+    assertThat(run.err()).contains("cannot reach Kafka at 127.0.0.1:1");
   }
 
   @Test

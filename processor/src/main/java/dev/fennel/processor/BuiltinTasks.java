@@ -15,8 +15,14 @@ import java.util.concurrent.TimeUnit;
  * sum}.
  */
 final class BuiltinTasks {
-  /** The largest n whose Fibonacci number fits in a signed 64-bit integer. */
-  static final int FIB_MAX_N = 92;
+  /**
+   * The largest n {@code fib} takes. The recursion makes about 2·fib(n) calls, so each step up
+   * costs φ ≈ 1.6 times more: fib(45) takes about 3.4 s on one core of the 2-core machine our
+   * benchmarks run on (fib(46) 5.4 s, fib(40) 0.3 to 0.6 s), well inside the worker's default
+   * 5-minute time limit even on a much slower or busier core; fib(92), the largest that fits in a
+   * long, would hold a slot for hours.
+   */
+  static final int FIB_MAX_N = 45;
 
   private BuiltinTasks() {}
 
@@ -33,6 +39,18 @@ final class BuiltinTasks {
 
     @Override
     public JsonNode run(TaskArgs args) {
+      JsonNode given = args.require(0, "n");
+      if (given.isIntegralNumber() && given.canConvertToLong() && given.asLong() > FIB_MAX_N) {
+        throw new BadArguments(
+            "fib's n must be between 0 and "
+                + FIB_MAX_N
+                + ", got "
+                + given.asText()
+                + ": the recursion takes about 1.6 times longer per step (fib("
+                + FIB_MAX_N
+                + ") takes seconds, fib(60) would hold a slot for hours); for a long task, use"
+                + " sleep");
+      }
       int n = (int) args.requireLong(0, "n", 0, FIB_MAX_N);
       return LongNode.valueOf(fib(n));
     }

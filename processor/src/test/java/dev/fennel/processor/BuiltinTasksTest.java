@@ -30,6 +30,15 @@ class BuiltinTasksTest {
   }
 
   @Test
+  void fibRefusesAnNWhoseRecursionWouldNotFinishInSeconds() {
+    assertThat(BuiltinTasks.FIB_MAX_N).isEqualTo(45);
+    // Before the bound, fib(46) ran (about 5 s) and returned: it must be refused, not run.
+    assertThatThrownBy(() -> new BuiltinTasks.Fib().run(args(46)))
+        .isInstanceOf(BadArguments.class)
+        .hasMessageContaining("between 0 and 45, got 46");
+  }
+
+  @Test
   void echoReturnsItsArgument() throws Exception {
     assertThat(new BuiltinTasks.Echo().run(args("hi")).asText()).isEqualTo("hi");
     assertThat(new BuiltinTasks.Echo().run(args(1, 2)).size()).isEqualTo(2);

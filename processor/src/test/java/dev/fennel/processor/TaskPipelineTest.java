@@ -274,9 +274,10 @@ class TaskPipelineTest {
     Map<String, String> cases =
         Map.of(
             "[]", "needs argument 'n'",
-            "[-1]", "between 0 and 92",
+            "[-1]", "between 0 and 45",
             "[\"x\"]", "must be a whole number",
-            "[1000000000]", "between 0 and 92",
+            "[46]", "between 0 and 45, got 46",
+            "[1000000000]", "between 0 and 45",
             "[2.5]", "must be a whole number");
     cases.forEach(
         (args, expected) -> {

@@ -1,0 +1,82 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What {@code fennel --help} and {@code -V} print, as a newcomer reads them. */
+class FennelHelpTest {
+  @Test
+  void everyCommandOfTheTopLevelHelpIsAWholeSentence() {
+    // The top-level help shows the first line of each command's description: "dev" read "…, a
+    // worker for" and "workflow" "… print its id (alone, on", cut in the middle of a sentence.
+    CommandLine cli = Fennel.commandLine();
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              String[] description = sub.getCommandSpec().usageMessage().description();
+              assertThat(description).as(name).isNotEmpty();
+              assertThat(description[0]).as(name).endsWith(".");
+            });
+  }
+
+  @Test
+  void theStartHereFooterKeepsItsCommandOnOneLine() {
+    String usage = Fennel.commandLine().getUsageMessage();
+
+    assertThat(usage.lines()).anyMatch(line -> line.endsWith("./fennel submit fib 20 --wait"));
+  }
+
+  @Test
+  void minusCapitalVPrintsTheVersionOnEverySubcommand() {
+    // Subcommands had -V (mixinStandardHelpOptions) but no version: it printed nothing.
+    for (String name : Fennel.commandLine().getSubcommands().keySet()) {
+      if (name.equals("help")) {
+        continue;
+      }
+      CommandLine cli = Fennel.commandLine();
+      StringWriter out = new StringWriter();
+      cli.setOut(new PrintWriter(out));
+
+      assertThat(cli.execute(name, "-V")).as(name).isZero();
+      assertThat(out.toString()).as(name).contains(Fennel.VERSION);
+    }
+  }
+
+  @Test
+  void helpRunsWithoutTheDevBrokerAsInTheImage() throws Exception {
+    // The image's class path leaves the dev broker out, and its default command is --help: picocli
+    // reads every method of DevCommand, one of which named EmbeddedKafka (NoClassDefFoundError).
+    URL[] withoutBroker =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(entry -> !entry.contains("dev-broker"))
+            .map(
+                entry -> {
+                  try {
+                    return Path.of(entry).toUri().toURL();
+                  } catch (java.net.MalformedURLException e) {
+                    throw new IllegalStateException(e);
+                  }
+                })
+            .toArray(URL[]::new);
+    try (URLClassLoader loader =
+        new URLClassLoader(withoutBroker, ClassLoader.getPlatformClassLoader())) {
+      assertThat(loader.getResource(DevCommand.BROKER_CLASS.replace('.', '/') + ".class")).isNull();
+      Method run =
+          loader.loadClass(Fennel.class.getName()).getDeclaredMethod("run", String[].class);
+      run.setAccessible(true);
+
+      assertThat(run.invoke(null, (Object) new String[] {"--help"})).isEqualTo(0);
+      assertThat(run.invoke(null, (Object) new String[] {"dev", "--help"})).isEqualTo(0);
+    }
+  }
+}
