@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A newcomer's session (issue 24, "done when"): {@code fennel dev} on ports other than 9092 and
  * 8080, with beat ticking; the banner's commands, then the README's examples of tasks and
  * workflows, run as printed in a shell of their own, one after another; then, idle, every queue's
- * backlog is 0. Commands run through {@code ./fennel}, as a user types them.
+ * backlog is 0, and Prometheus with the shipped rules raises no alert but the failure ratio the
+ * examples cause on purpose. Commands run through {@code ./fennel}, as a user types them.
  *
  * <p>The last check needs workers to commit past the transaction markers that the scheduler, the
  * coordinator and beat leave at the end of a queue's partitions (issue 24 point 11, on its own
@@ -86,7 +87,58 @@ class DevOnOtherPortsIT {
                       .isZero();
                 }
               });
+      alertsOfAnIdleDev(dir, dir.resolve("data").resolve("prometheus.yml"));
       assertThat(dev.stop()).isZero();
+    }
+  }
+
+  /**
+   * Prometheus, started with the configuration dev wrote (its port, the shipped rules), scrapes the
+   * idle dev and evaluates every rule: no alert is pending or firing but the failure ratio, which
+   * the README's examples raise on purpose (a time limit, an expiry, a failure). A rule is pending
+   * from its first evaluation that holds, so this sees what would fire after its {@code for:}
+   * without waiting for it.
+   */
+  private static void alertsOfAnIdleDev(Path dir, Path config) throws Exception {
+    assertThat(config).exists();
+    int port = FennelProcess.freePort();
+    Process prometheus =
+        new ProcessBuilder(
+                "prometheus",
+                "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("prometheus.log").toFile())
+            .start();
+    try {
+      String base = "http://127.0.0.1:" + port + "/api/v1/";
+      // Rules that take a rate see nothing before two scrapes, and an alert group evaluates with
+      // the recording rules' previous values: wait until the started rate of default (which beat
+      // ticks) has been recorded twice, so that "no worker" is judged on what dev does.
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  get(base
+                              + "query?query=count_over_time(fennel:queue_started:rate5m%7Bqueue%3D%22default%22%7D%5B1m%5D)")
+                          .at("/data/result/0/value/1")
+                          .asInt()
+                      >= 2);
+      JsonNode alerts = get(base + "alerts").at("/data/alerts");
+      List<String> raised = new ArrayList<>();
+      for (JsonNode alert : alerts) {
+        raised.add(alert.at("/labels/alertname").asText() + " " + alert.at("/labels").toString());
+      }
+      assertThat(raised)
+          .as("alerts of an idle dev; Prometheus log: " + dir.resolve("prometheus.log"))
+          .allMatch(alert -> alert.startsWith("FennelFailureRatioHigh "));
+      assertThat(get(base + "query?query=up").at("/data/result/0/value/1").asText()).isEqualTo("1");
+    } finally {
+      prometheus.destroy();
+      prometheus.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
