@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -232,7 +233,9 @@ public final class Beat implements Component {
       fresh.initTransactions();
       lastPublished.clear();
       consumer.seekToBeginning(List.of(partition));
-      endOffset = consumer.endOffsets(List.of(partition)).get(partition);
+      // endOffsets answers for every partition it is asked about.
+      endOffset =
+          Objects.requireNonNull(consumer.endOffsets(List.of(partition)).get(partition), "end");
       state = State.CATCHING_UP;
     } catch (KafkaException e) {
       log.warn("beat {}: cannot take over yet ({}); trying again", config.name(), e.toString());
@@ -252,7 +255,8 @@ public final class Beat implements Component {
         Task task = tick.schedule().taskFor(tick.instant(), clock.instant());
         byte[] key = task.id().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> taskRecord =
-            new ProducerRecord<>(config.topics().queue(task.queue()), key, TaskCodec.encode(task));
+            new ProducerRecord<>(
+                config.topics().queue(tick.schedule().queue()), key, TaskCodec.encode(task));
         taskRecord.headers().add(INSTANCE_HEADER, config.name().getBytes(StandardCharsets.UTF_8));
         out.send(taskRecord);
         out.send(

@@ -67,7 +67,16 @@ public record Schedule(
 
   /** A schedule of {@code task} with no arguments or options on the default queue. */
   public static Schedule of(String name, String task, Trigger trigger) {
-    return new Schedule(name, task, null, null, Topics.DEFAULT_QUEUE, 0, null, null, trigger);
+    return new Schedule(
+        name,
+        task,
+        JsonNodeFactory.instance.arrayNode(),
+        JsonNodeFactory.instance.objectNode(),
+        Topics.DEFAULT_QUEUE,
+        0,
+        null,
+        null,
+        trigger);
   }
 
   /** The task id of the tick at {@code tick}: {@code beat:<name>:<tick in ISO-8601 UTC>}. */

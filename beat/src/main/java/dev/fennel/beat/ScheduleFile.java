@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fennel.protocol.Durations;
@@ -199,7 +200,7 @@ public final class ScheduleFile {
     }
     String name = text(node, "name", problems, true);
     String task = text(node, "task", problems, true);
-    ArrayNode args = null;
+    ArrayNode args = JsonNodeFactory.instance.arrayNode();
     if (node.has("args")) {
       if (node.get("args").isArray()) {
         args = (ArrayNode) node.get("args");
@@ -207,7 +208,7 @@ public final class ScheduleFile {
         problems.add("args must be a list, e.g. args: [\"hello\"]");
       }
     }
-    ObjectNode kwargs = null;
+    ObjectNode kwargs = JsonNodeFactory.instance.objectNode();
     if (node.has("kwargs")) {
       if (node.get("kwargs").isObject()) {
         kwargs = (ObjectNode) node.get("kwargs");
@@ -259,7 +260,8 @@ public final class ScheduleFile {
       }
     }
     Trigger trigger = trigger(node, problems);
-    if (!problems.isEmpty()) {
+    // A missing name, task or trigger has added its problem already.
+    if (!problems.isEmpty() || name == null || task == null || trigger == null) {
       return null;
     }
     try {

@@ -3,11 +3,11 @@ package dev.fennel.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
+import java.io.Console;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,129 +168,20 @@ final class BenchCommand implements Callable<Integer> {
     }
     ArrayNode taskArgs = parseArgs(args != null ? args : mode == Mode.CPU ? "[32]" : "[10]");
     String[] queues = queueMix();
-    boolean terminal = System.console() != null && !json;
-    TaskClient.Config config = kafka.clientConfig().build();
     ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode.toString());
     // Fetching only reads from the results API: no producer, no connection to Kafka.
-    try (TaskClient client = mode == Mode.FETCH ? null : TaskClient.connect(config)) {
-      ResultsClient results = api.client();
-      BenchRun bench = new BenchRun(client, results, System.out, terminal);
+    try (TaskClient client =
+        mode == Mode.FETCH ? null : TaskClient.connect(kafka.clientConfig().build())) {
+      BenchRun bench = new BenchRun(client, api.client(), System.out, isTerminal() && !json);
       switch (mode) {
-        case THROUGHPUT -> {
-          int n = tasks != null ? tasks : 1_000_000;
-          System.out.printf(
-              "throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
-          BenchRun.Outcome outcome =
-              bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
-          put(report, outcome);
-        }
-        case LATENCY -> {
-          int n = tasks != null ? tasks : 2_000;
-          System.out.printf(
-              "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
-          BenchRun.Trips trips;
-          long start;
-          try (HopObserver observer =
-              noHops
-                  ? null
-                  : new HopObserver(
-                      kafka.bootstrap,
-                      kafka.kafka(),
-                      kafka.topics().queue(queues[0]),
-                      kafka.topics().results())) {
-            bench.oneAtATime(200, task, taskArgs, queues[0], timeout, observer);
-            start = System.nanoTime();
-            trips = bench.oneAtATime(n, task, taskArgs, queues[0], timeout, observer);
-          }
-          Histogram roundTrip = trips.roundTrip();
-          double seconds = (System.nanoTime() - start) / 1e9;
-          report
-              .put("tasks", roundTrip.getTotalCount())
-              .put("errors", n - roundTrip.getTotalCount())
-              .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
-              .put("publish_per_second", roundTrip.getTotalCount() / seconds);
-          report.set("latency_ms", BenchRun.percentiles(roundTrip));
-          report.set("hops_ms", trips.hopsJson());
-        }
-        case CPU -> {
-          int n = tasks != null ? tasks : 200;
-          System.out.printf(
-              "cpu: %,d × %s %s in a tight loop on %d cores, through the pipeline, then in the "
-                  + "loop again%n",
-              n, task, taskArgs, Runtime.getRuntime().availableProcessors());
-          // The loop is timed after a warm-up call; the pipeline after a warm-up too, so the
-          // clock does not count the JIT compiling the per-task path of a fresh process. The loop
-          // runs on both sides of the pipeline: a shared machine's speed drifts within minutes,
-          // and their mean is what the pipeline had.
-          double loopBefore = tightLoopSeconds(n, taskArgs.get(0).asInt());
-          System.out.printf("cpu: warm-up, %,d echo tasks through the pipeline%n", CPU_WARM_UP);
-          bench.run(
-              CPU_WARM_UP, threads, "echo", parseArgs("[\"warm-up\"]"), queues, timeout, null);
-          BenchRun.Outcome outcome =
-              bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
-          double loopAfter = tightLoopSeconds(n, taskArgs.get(0).asInt());
-          double loop = (loopBefore + loopAfter) / 2;
-          put(report, outcome);
-          report
-              .put("tight_loop_seconds", loop)
-              .put("tight_loop_before_seconds", loopBefore)
-              .put("tight_loop_after_seconds", loopAfter)
-              .put("pipeline_seconds", outcome.endToEndSeconds())
-              .put("efficiency", loop / outcome.endToEndSeconds())
-              .put("warm_up_tasks", CPU_WARM_UP);
-        }
+        case THROUGHPUT -> throughput(bench, taskArgs, queues, report);
+        case LATENCY -> latency(bench, taskArgs, queues[0], report);
+        case CPU -> cpu(bench, taskArgs, queues, report);
         case PRIORITY ->
             priority(bench, tasks != null ? tasks : 100_000, taskArgs, timeout, report);
-        case FETCH -> {
-          if (idsFile == null) {
-            throw new CommandLine.ParameterException(
-                spec.commandLine(),
-                "--mode fetch reads the ids to fetch from --ids-file FILE: write one with a "
-                    + "throughput run, e.g. ./fennel bench -n 1000000 --ids-file ids.txt");
-          }
-          List<String> ids = Files.readAllLines(idsFile);
-          System.out.printf(
-              "fetch: %,d results by id from %s, %d batch requests at once, twice (the first "
-                  + "pass warms this JVM)%n",
-              ids.size(), idsFile, threads);
-          BenchRun.Fetched first = bench.fetchAll(ids, threads);
-          BenchRun.Fetched fetched = bench.fetchAll(ids, threads);
-          report
-              .put("tasks", ids.size())
-              .put("errors", Math.max(first.missing(), fetched.missing()))
-              .put("first_pass_seconds", first.seconds())
-              .put("fetch_seconds", fetched.seconds())
-              .put("results_per_second", ids.size() / fetched.seconds());
-        }
-        case HOL -> {
-          int n = tasks != null ? tasks : 200;
-          System.out.printf(
-              "hol: one sleep %s, then %,d × %s %s into queue %s%n",
-              Durations.format(longSleep), n, task, taskArgs, queue);
-          BenchRun.Burst burst =
-              bench.headOfLine(
-                  Durations.toSeconds(longSleep),
-                  n,
-                  task,
-                  taskArgs,
-                  Topics.requireQueueName(queue),
-                  timeout);
-          putBurst(report, burst);
-          report.put("long_still_running", burst.longStillRunning());
-        }
-        case IO -> {
-          int n = tasks != null ? tasks : 400;
-          System.out.printf(
-              "io: %,d × sleep %s into queue %s%n", n, Durations.format(sleep), queue);
-          putBurst(
-              report,
-              bench.burst(
-                  n,
-                  "sleep",
-                  Json.MAPPER.createArrayNode().add(Durations.toSeconds(sleep)),
-                  Topics.requireQueueName(queue),
-                  timeout));
-        }
+        case FETCH -> fetch(bench, report);
+        case HOL -> headOfLine(bench, taskArgs, report);
+        case IO -> io(bench, report);
       }
     }
     printHuman(report);
@@ -298,6 +189,144 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println(Json.toString(report));
     }
     return report.path("errors").asLong() == 0 ? 0 : 1;
+  }
+
+  private void throughput(BenchRun bench, ArrayNode taskArgs, String[] queues, ObjectNode report)
+      throws Exception {
+    int n = tasks != null ? tasks : 1_000_000;
+    System.out.printf(
+        "throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
+    put(report, bench.run(n, threads, task, taskArgs, queues, timeout, idsFile));
+  }
+
+  private void latency(BenchRun bench, ArrayNode taskArgs, String queue, ObjectNode report)
+      throws Exception {
+    int n = tasks != null ? tasks : 2_000;
+    System.out.printf(
+        "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
+    BenchRun.Trips trips;
+    long start;
+    try (HopObserver observer =
+        noHops
+            ? null
+            : new HopObserver(
+                kafka.bootstrap,
+                kafka.kafka(),
+                kafka.topics().queue(queue),
+                kafka.topics().results())) {
+      bench.oneAtATime(200, task, taskArgs, queue, timeout, observer);
+      start = System.nanoTime();
+      trips = bench.oneAtATime(n, task, taskArgs, queue, timeout, observer);
+    }
+    Histogram roundTrip = trips.roundTrip();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    report
+        .put("tasks", roundTrip.getTotalCount())
+        .put("errors", n - roundTrip.getTotalCount())
+        .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
+        .put("publish_per_second", roundTrip.getTotalCount() / seconds);
+    report.set("latency_ms", BenchRun.percentiles(roundTrip));
+    report.set("hops_ms", trips.hopsJson());
+  }
+
+  private void cpu(BenchRun bench, ArrayNode taskArgs, String[] queues, ObjectNode report)
+      throws Exception {
+    int n = tasks != null ? tasks : 200;
+    System.out.printf(
+        "cpu: %,d × %s %s in a tight loop on %d cores, through the pipeline, then in the "
+            + "loop again%n",
+        n, task, taskArgs, Runtime.getRuntime().availableProcessors());
+    // The loop is timed after a warm-up call; the pipeline after a warm-up too, so the
+    // clock does not count the JIT compiling the per-task path of a fresh process. The loop
+    // runs on both sides of the pipeline: a shared machine's speed drifts within minutes,
+    // and their mean is what the pipeline had.
+    double loopBefore = tightLoopSeconds(n, taskArgs.get(0).asInt());
+    System.out.printf("cpu: warm-up, %,d echo tasks through the pipeline%n", CPU_WARM_UP);
+    bench.run(CPU_WARM_UP, threads, "echo", parseArgs("[\"warm-up\"]"), queues, timeout, null);
+    BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
+    double loopAfter = tightLoopSeconds(n, taskArgs.get(0).asInt());
+    double loop = (loopBefore + loopAfter) / 2;
+    put(report, outcome);
+    report
+        .put("tight_loop_seconds", loop)
+        .put("tight_loop_before_seconds", loopBefore)
+        .put("tight_loop_after_seconds", loopAfter)
+        .put("pipeline_seconds", outcome.endToEndSeconds())
+        .put("efficiency", loop / outcome.endToEndSeconds())
+        .put("warm_up_tasks", CPU_WARM_UP);
+  }
+
+  private void fetch(BenchRun bench, ObjectNode report) throws Exception {
+    Path ids = idsFile;
+    if (ids == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--mode fetch reads the ids to fetch from --ids-file FILE: write one with a "
+              + "throughput run, e.g. ./fennel bench -n 1000000 --ids-file ids.txt");
+    }
+    List<String> toFetch = Files.readAllLines(ids);
+    System.out.printf(
+        "fetch: %,d results by id from %s, %d batch requests at once, twice (the first "
+            + "pass warms this JVM)%n",
+        toFetch.size(), ids, threads);
+    BenchRun.Fetched first = bench.fetchAll(toFetch, threads);
+    BenchRun.Fetched fetched = bench.fetchAll(toFetch, threads);
+    report
+        .put("tasks", toFetch.size())
+        .put("errors", Math.max(first.missing(), fetched.missing()))
+        .put("first_pass_seconds", first.seconds())
+        .put("fetch_seconds", fetched.seconds())
+        .put("results_per_second", toFetch.size() / fetched.seconds());
+  }
+
+  private void headOfLine(BenchRun bench, ArrayNode taskArgs, ObjectNode report) throws Exception {
+    int n = tasks != null ? tasks : 200;
+    System.out.printf(
+        "hol: one sleep %s, then %,d × %s %s into queue %s%n",
+        Durations.format(longSleep), n, task, taskArgs, queue);
+    BenchRun.Burst burst =
+        bench.headOfLine(
+            Durations.toSeconds(longSleep),
+            n,
+            task,
+            taskArgs,
+            Topics.requireQueueName(queue),
+            timeout);
+    putBurst(report, burst);
+    report.put("long_still_running", burst.longStillRunning());
+  }
+
+  private void io(BenchRun bench, ObjectNode report) throws Exception {
+    int n = tasks != null ? tasks : 400;
+    System.out.printf("io: %,d × sleep %s into queue %s%n", n, Durations.format(sleep), queue);
+    putBurst(
+        report,
+        bench.burst(
+            n,
+            "sleep",
+            Json.MAPPER.createArrayNode().add(Durations.toSeconds(sleep)),
+            Topics.requireQueueName(queue),
+            timeout));
+  }
+
+  /**
+   * Whether standard output is a terminal (progress then rewrites one line). Before JDK 22
+   * System.console() is null when it is not; from 22 on there is always a console, and
+   * Console.isTerminal() (not in the JDK 21 API this compiles against) tells.
+   */
+  @SuppressWarnings("SystemConsoleNull") // null is only the answer before JDK 22; see above
+  private static boolean isTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException e) {
+      return true;
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 
   private void priority(

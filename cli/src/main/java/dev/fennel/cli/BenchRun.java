@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class BenchRun {
   // Smaller than the seed run's batches: several requests in flight keep both sides busy.
   static final int FETCH_CHUNK = 10_000;
 
-  private final TaskClient client;
+  private final @Nullable TaskClient client;
   private final ResultsClient results;
   private final PrintStream out;
   private final boolean terminal;
@@ -92,17 +93,25 @@ final class BenchRun {
       Instant lastFinished,
       boolean longStillRunning) {}
 
-  BenchRun(TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
+  /** {@code client} publishes the tasks; null for a run that only fetches ({@link #fetchAll}). */
+  BenchRun(@Nullable TaskClient client, ResultsClient results, PrintStream out, boolean terminal) {
     this.client = client;
     this.results = results;
     this.out = out;
     this.terminal = terminal;
   }
 
+  private TaskClient client() {
+    if (client == null) {
+      throw new IllegalStateException("this run fetches only: it has no client to publish with");
+    }
+    return client;
+  }
+
   /**
    * The value {@code fib n} must return, or null when the task's results are not checked by value.
    */
-  static Long expected(String task, ArrayNode args) {
+  static @Nullable Long expected(String task, ArrayNode args) {
     if (!task.equals("fib") || args.isEmpty() || !args.get(0).canConvertToInt()) {
       return null;
     }
@@ -127,7 +136,7 @@ final class BenchRun {
       ArrayNode args,
       String[] queues,
       Duration timeout,
-      Path idsFile)
+      @Nullable Path idsFile)
       throws Exception {
     String[] ids = new String[count];
     LongAdder published = new LongAdder();
@@ -158,10 +167,11 @@ final class BenchRun {
                 () -> {
                   for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
                     TaskClient.Submission submission =
-                        client.submitJson(
-                            task,
-                            args,
-                            TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
+                        client()
+                            .submitJson(
+                                task,
+                                args,
+                                TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
                     ids[i] = submission.id();
                     submission
                         .acknowledged()
@@ -179,7 +189,7 @@ final class BenchRun {
         publisher.get();
       }
       pool.shutdown();
-      client.flush();
+      client().flush();
       double publishSeconds = (System.nanoTime() - start) / 1e9;
       if (idsFile != null) {
         writeIds(idsFile, ids);
@@ -199,7 +209,7 @@ final class BenchRun {
         }
       }
       // Every task not waited for is an error: refused by the broker, or never given an id.
-      long errors = count - pending.size();
+      long errors = (long) count - pending.size();
       String[] order = Arrays.copyOf(ids, count);
       int newest = count - 1;
       while (!pending.isEmpty() && System.nanoTime() < deadline) {
@@ -334,10 +344,11 @@ final class BenchRun {
       double longSeconds, int count, String task, ArrayNode args, String queue, Duration timeout)
       throws Exception {
     TaskClient.Submission slow =
-        client.submitJson(
-            "sleep",
-            dev.fennel.protocol.Json.MAPPER.createArrayNode().add(longSeconds),
-            TaskClient.Options.NONE.withQueue(queue));
+        client()
+            .submitJson(
+                "sleep",
+                Json.MAPPER.createArrayNode().add(longSeconds),
+                TaskClient.Options.NONE.withQueue(queue));
     slow.acknowledged().get(30, TimeUnit.SECONDS);
     Burst burst = burst(count, task, args, queue, timeout);
     boolean stillRunning =
@@ -364,19 +375,19 @@ final class BenchRun {
       throws Exception {
     // The client's connection and metadata are ready before the clock starts (as a long-lived
     // publisher's are).
-    client
+    client()
         .submitJson(
             "echo",
-            dev.fennel.protocol.Json.MAPPER.createArrayNode().add("warm-up"),
+            Json.MAPPER.createArrayNode().add("warm-up"),
             TaskClient.Options.NONE.withQueue(queue))
         .acknowledged()
         .get(30, TimeUnit.SECONDS);
     Instant start = Instant.now();
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      ids.add(client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue)).id());
+      ids.add(client().submitJson(task, args, TaskClient.Options.NONE.withQueue(queue)).id());
     }
-    client.flush();
+    client().flush();
     double publishSeconds = Duration.between(start, Instant.now()).toNanos() / 1e9;
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, TaskResult> done = new HashMap<>();
@@ -392,7 +403,7 @@ final class BenchRun {
     }
     Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
     Instant last = start;
-    long errors = count - done.size();
+    long errors = (long) count - done.size();
     for (TaskResult result : done.values()) {
       if (result.status() != Status.SUCCESS) {
         errors++;
@@ -427,7 +438,7 @@ final class BenchRun {
    */
   record Trips(Histogram roundTrip, Map<String, Histogram> hops) {
     JsonNode hopsJson() {
-      var node = dev.fennel.protocol.Json.MAPPER.createObjectNode();
+      var node = Json.MAPPER.createObjectNode();
       hops.forEach((name, histogram) -> node.set(name, percentiles(histogram)));
       return node;
     }
@@ -463,7 +474,7 @@ final class BenchRun {
       long start = System.nanoTime();
       Instant submitted = Instant.now();
       TaskClient.Submission submission =
-          client.submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
+          client().submitJson(task, args, TaskClient.Options.NONE.withQueue(queue));
       TaskResult result =
           results
               .await(submission.id(), Duration.ofSeconds(30))
@@ -479,28 +490,26 @@ final class BenchRun {
       roundTrip.recordValue(
           Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
       if (result.submittedAt() != null && result.startedAt() != null) {
-        record(
-            hops.get("submit_to_start"),
-            Duration.between(result.submittedAt(), result.startedAt()));
+        record(hops, "submit_to_start", Duration.between(result.submittedAt(), result.startedAt()));
       }
-      record(hops.get("finish_to_client"), Duration.between(result.finishedAt(), received));
+      record(hops, "finish_to_client", Duration.between(result.finishedAt(), received));
       if (result.startedAt() != null) {
-        record(hops.get("run"), Duration.between(result.startedAt(), result.finishedAt()));
+        record(hops, "run", Duration.between(result.startedAt(), result.finishedAt()));
       }
       if (observer != null) {
         Instant taskReadable = observer.taskSeen(result.id(), Duration.ofSeconds(1));
         Instant resultReadable = observer.resultSeen(result.id(), Duration.ofSeconds(1));
         if (taskReadable != null && result.startedAt() != null) {
-          record(hops.get("submit_to_task_readable"), Duration.between(submitted, taskReadable));
+          record(hops, "submit_to_task_readable", Duration.between(submitted, taskReadable));
           record(
-              hops.get("task_readable_to_start"),
-              Duration.between(taskReadable, result.startedAt()));
+              hops, "task_readable_to_start", Duration.between(taskReadable, result.startedAt()));
         }
         if (resultReadable != null) {
           record(
-              hops.get("finish_to_result_readable"),
+              hops,
+              "finish_to_result_readable",
               Duration.between(result.finishedAt(), resultReadable));
-          record(hops.get("result_readable_to_client"), Duration.between(resultReadable, received));
+          record(hops, "result_readable_to_client", Duration.between(resultReadable, received));
         }
       }
     }
@@ -512,13 +521,18 @@ final class BenchRun {
     return new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
   }
 
-  private static void record(Histogram histogram, Duration elapsed) {
+  /** Records {@code elapsed} in the histogram of {@code hop}, one of those oneAtATime made. */
+  private static void record(Map<String, Histogram> hops, String hop, Duration elapsed) {
+    Histogram histogram = hops.get(hop);
+    if (histogram == null) {
+      throw new IllegalArgumentException("no hop named " + hop);
+    }
     long micros = Math.max(0, elapsed.toNanos() / 1_000);
     histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
   }
 
   static JsonNode percentiles(Histogram micros) {
-    var node = dev.fennel.protocol.Json.MAPPER.createObjectNode();
+    var node = Json.MAPPER.createObjectNode();
     node.put("p50", micros.getValueAtPercentile(50) / 1000.0);
     node.put("p90", micros.getValueAtPercentile(90) / 1000.0);
     node.put("p99", micros.getValueAtPercentile(99) / 1000.0);

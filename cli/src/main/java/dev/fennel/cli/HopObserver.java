@@ -15,6 +15,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Watches a queue topic and the results topic from the benchmark client, with a consumer of its own
@@ -63,16 +64,16 @@ final class HopObserver implements AutoCloseable {
   }
 
   /** When the task {@code id}'s message became readable, waiting up to {@code wait}; or null. */
-  Instant taskSeen(String id, Duration wait) throws InterruptedException {
+  @Nullable Instant taskSeen(String id, Duration wait) throws InterruptedException {
     return seen(taskSeen, id, wait);
   }
 
   /** When the result of {@code id} became readable, waiting up to {@code wait}; or null. */
-  Instant resultSeen(String id, Duration wait) throws InterruptedException {
+  @Nullable Instant resultSeen(String id, Duration wait) throws InterruptedException {
     return seen(resultSeen, id, wait);
   }
 
-  private static Instant seen(Map<String, Instant> seen, String id, Duration wait)
+  private static @Nullable Instant seen(Map<String, Instant> seen, String id, Duration wait)
       throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     Instant at;

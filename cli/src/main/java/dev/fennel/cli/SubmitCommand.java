@@ -175,7 +175,7 @@ final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  private static Instant instant(String option, String text) {
+  private static @Nullable Instant instant(String option, @Nullable String text) {
     if (text == null) {
       return null;
     }

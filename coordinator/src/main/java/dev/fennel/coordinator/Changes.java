@@ -54,12 +54,12 @@ record Changes(
 
     @Override
     public boolean hasNode(String id) {
-      return nodes.containsKey(id) || !isForgotten(id) && stored.hasNode(id);
+      return nodes.containsKey(id) || (!isForgotten(id) && stored.hasNode(id));
     }
 
     @Override
     public boolean hasOutcome(String id) {
-      return outcomes.containsKey(id) || !isForgotten(id) && stored.hasOutcome(id);
+      return outcomes.containsKey(id) || (!isForgotten(id) && stored.hasOutcome(id));
     }
 
     void put(String id, Node node) {

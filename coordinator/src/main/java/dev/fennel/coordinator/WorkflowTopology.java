@@ -98,7 +98,7 @@ public final class WorkflowTopology {
             (key, value, context) -> value.topic(),
             Produced.with(
                 Serdes.String(),
-                Serdes.serdeFrom(new Outgoing.ValueSerializer(), Outgoing::unreadable)));
+                Serdes.serdeFrom(new Outgoing.ValueSerializer(), new Outgoing.Unreadable())));
     return builder.build();
   }
 

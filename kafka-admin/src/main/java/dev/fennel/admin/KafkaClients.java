@@ -77,7 +77,7 @@ public final class KafkaClients {
   }
 
   /**
-   * Assigns {@code partitions} (of one topic, as {@code partitionsFor} lists them) to {@code
+   * Assigns {@code partitions} (of one topic, as a consumer's partitionsFor lists them) to {@code
    * consumer}, each read from its start: how a reader of a whole compacted topic begins. Returns
    * them.
    */

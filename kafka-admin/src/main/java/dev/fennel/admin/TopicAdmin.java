@@ -136,24 +136,24 @@ public final class TopicAdmin {
    * ones has a leader; existing topics are left as they are.
    */
   public static void ensure(Admin admin, List<NewTopic> wanted, Duration timeout) {
-    var futures = admin.createTopics(wanted).values();
     List<String> created = new ArrayList<>();
-    for (NewTopic topic : wanted) {
+    for (var future : admin.createTopics(wanted).values().entrySet()) {
+      String topic = future.getKey();
       try {
-        futures.get(topic.name()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        created.add(topic.name());
+        future.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        created.add(topic);
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
+        Throwable cause = causeOf(e);
+        if (!(cause instanceof TopicExistsException)) {
           throw new IllegalStateException(
-              "cannot create topic " + topic.name() + ": " + e.getCause().getMessage(),
-              e.getCause());
+              "cannot create topic " + topic + ": " + cause.getMessage(), cause);
         }
       } catch (TimeoutException e) {
         throw new IllegalStateException(
             "Kafka did not answer within "
                 + timeout.toSeconds()
                 + " s while creating topic "
-                + topic.name()
+                + topic
                 + ": is the bootstrap address right and the broker up?",
             e);
       } catch (InterruptedException e) {
@@ -208,9 +208,10 @@ public final class TopicAdmin {
           return;
         }
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        Throwable cause = causeOf(e);
+        if (!(cause instanceof UnknownTopicOrPartitionException)) {
           throw new IllegalStateException(
-              "cannot describe topics " + names + ": " + e.getCause().getMessage(), e.getCause());
+              "cannot describe topics " + names + ": " + cause.getMessage(), cause);
         }
       } catch (TimeoutException e) {
         throw new IllegalStateException(
@@ -231,5 +232,11 @@ public final class TopicAdmin {
       // briefly.
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
+  }
+
+  /** What a Kafka future failed with: the cause its {@link ExecutionException} wraps. */
+  private static Throwable causeOf(ExecutionException e) {
+    Throwable cause = e.getCause();
+    return cause == null ? e : cause;
   }
 }

@@ -105,7 +105,7 @@ final class BuiltinTasks {
 
     @Override
     public JsonNode run(TaskArgs args) throws InterruptedException {
-      double seconds = args.requireDouble(0, "seconds", 0, TimeUnit.DAYS.toSeconds(1));
+      double seconds = args.requireDouble(0, "seconds", 0, (double) TimeUnit.DAYS.toSeconds(1));
       TimeUnit.NANOSECONDS.sleep((long) (seconds * 1e9));
       return JsonNodeFactory.instance.numberNode(seconds);
     }

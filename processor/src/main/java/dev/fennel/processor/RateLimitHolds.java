@@ -68,6 +68,9 @@ final class RateLimitHolds {
   @Nullable Job next(String queue, ArrayDeque<Job> waiting) {
     long now = nanoTime.getAsLong();
     Map<String, ArrayDeque<Held>> byTask = held.get(queue);
+    if (byTask == null) {
+      throw new IllegalArgumentException("queue " + queue + " is not one this worker reads");
+    }
     for (Map.Entry<String, ArrayDeque<Held>> entry : byTask.entrySet()) {
       if (!entry.getValue().isEmpty() && limiter.tryAcquire(queue, entry.getKey(), now) == 0) {
         Held first = entry.getValue().pollFirst();

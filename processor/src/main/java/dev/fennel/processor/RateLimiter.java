@@ -42,9 +42,13 @@ final class RateLimiter {
    * owns none of the queue's partitions).
    */
   long tryAcquire(String queue, String task, long now) {
+    RateLimit limit = limits.get(task);
+    if (limit == null) {
+      throw new IllegalArgumentException("task type " + task + " has no rate limit");
+    }
     long wait = waitNanos(queue, task, now);
     if (wait == 0) {
-      long interval = limits.get(task).intervalNanos(shares.get(queue));
+      long interval = limit.intervalNanos(shares.getOrDefault(queue, 0.0));
       long[] slot = slot(queue, task);
       // The next start is one interval after this one: no burst, and no catching up after idling.
       slot[0] = (slot[0] == Long.MIN_VALUE || now - slot[0] > 0 ? now : slot[0]) + interval;

@@ -31,10 +31,12 @@ final class SweptDeadlines implements Deadlines {
     return () -> pending.remove(deadline);
   }
 
+  // pending is a concurrent set: its iterator never fails on a removal, and remove() is what
+  // decides between a sweep and a cancel.
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop")
   private void sweep() {
     long now = System.nanoTime();
     for (Deadline deadline : pending) {
-      // remove() decides between a sweep and a cancel racing for the same deadline.
       if (now - deadline.due >= 0 && pending.remove(deadline)) {
         try {
           deadline.action.run();

@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How long tasks may run and how failed ones are retried.
@@ -57,7 +58,7 @@ public record TaskPolicy(
   }
 
   /** The limit for a task asking for {@code seconds} (null: the default). */
-  Duration limitFor(Double seconds) {
+  Duration limitFor(@Nullable Double seconds) {
     if (seconds == null) {
       return defaultTimeLimit;
     }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}.
@@ -138,7 +139,7 @@ final class WorkerMetrics {
     retried.withTag("task", tag(task)).increment();
   }
 
-  void expired(String task) {
+  void expired(@Nullable String task) {
     expired.withTag("task", tag(task)).increment();
   }
 
@@ -154,6 +155,9 @@ final class WorkerMetrics {
     executionByTask.computeIfAbsent(tag(task), t -> execution.withTag("task", t)).record(took);
   }
 
+  // The counters by status are an array indexed by ordinal: a lock-free cache on every task's
+  // path, sized from Status.values(), so a new status only makes it longer.
+  @SuppressWarnings("EnumOrdinal")
   void finished(TaskResult result) {
     Status status = result.status();
     Counter[] byStatus =
@@ -180,7 +184,7 @@ final class WorkerMetrics {
     deadLetters.increment();
   }
 
-  private String tag(String task) {
+  private String tag(@Nullable String task) {
     return task != null && knownTasks.contains(task) ? task : "unknown";
   }
 }

@@ -102,7 +102,7 @@ public final class ResultsClient {
       Duration left = Duration.between(Instant.now(), deadline);
       Duration wait = left.compareTo(MAX_WAIT_PER_REQUEST) > 0 ? MAX_WAIT_PER_REQUEST : left;
       Optional<TaskResult> result = get(id, wait.isNegative() ? Duration.ZERO : wait);
-      if (result.isPresent() && result.get().status().isFinal()
+      if ((result.isPresent() && result.get().status().isFinal())
           || !Instant.now().isBefore(deadline)) {
         return result;
       }

@@ -59,7 +59,7 @@ public final class Durations {
    */
   public static String format(Duration duration) {
     if (duration.isNegative()) {
-      return duration.getSeconds() == Long.MIN_VALUE
+      return duration.toSeconds() == Long.MIN_VALUE
           ? duration.toString()
           : "-" + format(duration.negated());
     }
@@ -74,8 +74,8 @@ public final class Durations {
           ChronoUnit.DAYS, ChronoUnit.HOURS, ChronoUnit.MINUTES, ChronoUnit.SECONDS
         }) {
       Duration one = unit.getDuration();
-      if (duration.toNanosPart() == 0 && duration.getSeconds() % one.getSeconds() == 0) {
-        return duration.getSeconds() / one.getSeconds() + symbol(unit);
+      if (duration.toNanosPart() == 0 && duration.toSeconds() % one.toSeconds() == 0) {
+        return duration.toSeconds() / one.toSeconds() + symbol(unit);
       }
     }
     return duration.toMillis() + "ms";

@@ -17,6 +17,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON form of {@link TaskResult}, written out by hand so that every path through {@link
@@ -106,21 +107,21 @@ final class ResultJson {
             "finishedAt");
 
     int v = Task.FORMAT_VERSION;
-    String id;
-    String task;
-    String status;
-    JsonNode result;
-    TaskError error;
-    String queue;
-    String worker;
+    @Nullable String id;
+    @Nullable String task;
+    @Nullable String status;
+    @Nullable JsonNode result;
+    @Nullable TaskError error;
+    @Nullable String queue;
+    @Nullable String worker;
     int attempts;
-    Instant submittedAt;
-    Instant startedAt;
-    Instant finishedAt;
-    private Map<String, IllegalArgumentException> wrong;
+    @Nullable Instant submittedAt;
+    @Nullable Instant startedAt;
+    @Nullable Instant finishedAt;
+    private @Nullable Map<String, IllegalArgumentException> wrong;
 
     /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
-    void wrong(String field, IllegalArgumentException why) {
+    void wrong(String field, @Nullable IllegalArgumentException why) {
       if (why != null) {
         if (wrong == null) {
           wrong = new HashMap<>();
@@ -159,6 +160,9 @@ final class ResultJson {
         throw new IllegalArgumentException("'status' is missing");
       }
       REST.forEach(this::rethrow);
+      if (finishedAt == null) {
+        throw new IllegalArgumentException("'finishedAt' is missing");
+      }
       return TaskResult.builder(id, Status.fromWire(status))
           .status(status)
           .v(v)
@@ -175,7 +179,7 @@ final class ResultJson {
     }
   }
 
-  private static TaskError error(JsonParser parser) throws IOException {
+  private static @Nullable TaskError error(JsonParser parser) throws IOException {
     JsonToken token = parser.currentToken();
     if (token == JsonToken.VALUE_NULL) {
       return null;
@@ -220,10 +224,11 @@ final class ResultJson {
     if (wrongMessage != null) {
       throw wrongMessage;
     }
-    return new TaskError(type, message);
+    // Read as the record reads it: an error without a message has an empty one.
+    return new TaskError(type, message == null ? "" : message);
   }
 
-  private static String text(JsonParser parser, String field) throws IOException {
+  private static @Nullable String text(JsonParser parser, String field) throws IOException {
     return switch (parser.currentToken()) {
       case VALUE_STRING -> parser.getText();
       case VALUE_NULL -> null;
@@ -244,7 +249,7 @@ final class ResultJson {
     };
   }
 
-  private static Instant instant(JsonParser parser, String field) throws IOException {
+  private static @Nullable Instant instant(JsonParser parser, String field) throws IOException {
     String text = text(parser, field);
     try {
       return text == null ? null : IsoInstant.parse(text);
@@ -285,13 +290,15 @@ final class ResultJson {
       gen.writeEndObject();
     }
 
-    private static void optional(JsonGenerator gen, String field, String value) throws IOException {
+    private static void optional(JsonGenerator gen, String field, @Nullable String value)
+        throws IOException {
       if (value != null) {
         gen.writeStringField(field, value);
       }
     }
 
-    private static void instant(JsonGenerator gen, String field, Instant value) throws IOException {
+    private static void instant(JsonGenerator gen, String field, @Nullable Instant value)
+        throws IOException {
       if (value != null) {
         gen.writeStringField(field, IsoInstant.format(value));
       }

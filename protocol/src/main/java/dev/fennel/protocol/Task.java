@@ -57,8 +57,8 @@ public record Task(
     if (task.isBlank()) {
       throw new IllegalArgumentException("task name is blank");
     }
-    args = args == null ? JsonNodeFactory.instance.arrayNode() : args;
-    kwargs = kwargs == null ? JsonNodeFactory.instance.objectNode() : kwargs;
+    args = orEmpty(args);
+    kwargs = orEmpty(kwargs);
     if (attempt < 1) {
       throw new IllegalArgumentException("attempt must be 1 or more, was " + attempt);
     }
@@ -72,6 +72,16 @@ public record Task(
     if (workflow != null) {
       WorkflowIds.requireWorkflowId(workflow);
     }
+  }
+
+  /** {@code args}, or no arguments when null (a message may leave them out). */
+  private static ArrayNode orEmpty(@Nullable ArrayNode args) {
+    return args == null ? JsonNodeFactory.instance.arrayNode() : args;
+  }
+
+  /** {@code kwargs}, or no named arguments when null. */
+  private static ObjectNode orEmpty(@Nullable ObjectNode kwargs) {
+    return kwargs == null ? JsonNodeFactory.instance.objectNode() : kwargs;
   }
 
   /**
@@ -150,12 +160,12 @@ public record Task(
   }
 
   /** This task not to run before {@code newEta} (null: as soon as possible). */
-  public Task withEta(Instant newEta) {
+  public Task withEta(@Nullable Instant newEta) {
     return toBuilder().eta(newEta).build();
   }
 
   /** This task not to run after {@code newExpires} (null: never expires). */
-  public Task withExpires(Instant newExpires) {
+  public Task withExpires(@Nullable Instant newExpires) {
     return toBuilder().expires(newExpires).build();
   }
 
@@ -165,7 +175,7 @@ public record Task(
   }
 
   /** This task with another time limit in seconds (null: the worker's default). */
-  public Task withTimeLimit(Double newTimeLimit) {
+  public Task withTimeLimit(@Nullable Double newTimeLimit) {
     return toBuilder().timeLimit(newTimeLimit).build();
   }
 
@@ -174,16 +184,16 @@ public record Task(
     private int v = FORMAT_VERSION;
     private String id;
     private String task;
-    private ArrayNode args;
-    private ObjectNode kwargs;
-    private String queue;
-    private Instant submittedAt;
+    private @Nullable ArrayNode args;
+    private @Nullable ObjectNode kwargs;
+    private @Nullable String queue;
+    private @Nullable Instant submittedAt;
     private int attempt = 1;
-    private Instant eta;
-    private Instant expires;
+    private @Nullable Instant eta;
+    private @Nullable Instant expires;
     private int maxRetries;
-    private Double timeLimit;
-    private String workflow;
+    private @Nullable Double timeLimit;
+    private @Nullable String workflow;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -225,25 +235,25 @@ public record Task(
     }
 
     /** Sets the positional arguments (null: none). */
-    public Builder args(ArrayNode newArgs) {
+    public Builder args(@Nullable ArrayNode newArgs) {
       args = newArgs;
       return this;
     }
 
     /** Sets the named arguments (null: none). */
-    public Builder kwargs(ObjectNode newKwargs) {
+    public Builder kwargs(@Nullable ObjectNode newKwargs) {
       kwargs = newKwargs;
       return this;
     }
 
     /** Sets the queue (null: the publisher's routing decides). */
-    public Builder queue(String newQueue) {
+    public Builder queue(@Nullable String newQueue) {
       queue = newQueue;
       return this;
     }
 
     /** Sets when the task was submitted. */
-    public Builder submittedAt(Instant newSubmittedAt) {
+    public Builder submittedAt(@Nullable Instant newSubmittedAt) {
       submittedAt = newSubmittedAt;
       return this;
     }
@@ -255,13 +265,13 @@ public record Task(
     }
 
     /** Sets the instant before which the task does not run. */
-    public Builder eta(Instant newEta) {
+    public Builder eta(@Nullable Instant newEta) {
       eta = newEta;
       return this;
     }
 
     /** Sets the instant after which the task does not run. */
-    public Builder expires(Instant newExpires) {
+    public Builder expires(@Nullable Instant newExpires) {
       expires = newExpires;
       return this;
     }
@@ -273,7 +283,7 @@ public record Task(
     }
 
     /** Sets the seconds one attempt may run (null: the worker's default). */
-    public Builder timeLimit(Double newTimeLimit) {
+    public Builder timeLimit(@Nullable Double newTimeLimit) {
       timeLimit = newTimeLimit;
       return this;
     }
@@ -282,7 +292,7 @@ public record Task(
      * Marks the task as a part of {@code newWorkflow} (null: of none). Only the workflow
      * coordinator sets it, on the parts it publishes.
      */
-    public Builder workflow(String newWorkflow) {
+    public Builder workflow(@Nullable String newWorkflow) {
       workflow = newWorkflow;
       return this;
     }
@@ -296,8 +306,8 @@ public record Task(
           v,
           id,
           task,
-          args,
-          kwargs,
+          orEmpty(args),
+          orEmpty(kwargs),
           queue,
           submittedAt,
           attempt,

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,7 +68,7 @@ public final class TaskCodec {
    * {@code id} is not run, as the schema requires one: it is failed under its key when the key is a
    * usable id (so whoever waits on that key hears why), and a dead letter otherwise.
    */
-  public static Decoded decode(byte[] key, byte[] value) {
+  public static Decoded decode(byte @Nullable [] key, byte @Nullable [] value) {
     if (value == null || value.length == 0) {
       return new Undecodable("empty value: a task message is a JSON object");
     }
@@ -92,7 +93,7 @@ public final class TaskCodec {
     String id;
     if (idNode == null || idNode.isNull()) {
       String keyText = key == null ? null : new String(key, StandardCharsets.UTF_8);
-      if (!TaskIds.isValid(keyText)) {
+      if (keyText == null || !TaskIds.isValid(keyText)) {
         return new Undecodable(
             "no 'id' field, and the message key is not a usable id ("
                 + TaskIds.describeInvalid(keyText)
@@ -118,7 +119,7 @@ public final class TaskCodec {
   }
 
   /** Decodes a queue message, throwing for anything but a valid task. For tests and tools. */
-  public static Task decodeValid(byte[] key, byte[] value) {
+  public static Task decodeValid(byte @Nullable [] key, byte[] value) {
     return switch (decode(key, value)) {
       case Valid valid -> valid.task();
       case Invalid invalid -> throw new IllegalArgumentException(invalid.reason());
@@ -130,7 +131,7 @@ public final class TaskCodec {
   private static final class Fields {
     private final String id;
     private final ObjectNode root;
-    private String problem;
+    private @Nullable String problem;
 
     Fields(String id, ObjectNode root) {
       this(id, root, null);
@@ -147,10 +148,11 @@ public final class TaskCodec {
       String queue = text("queue");
       Instant submittedAt = instant("submittedAt");
       String workflow = text("workflow");
-      if (problem == null && taskName == null) {
-        problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
-      }
-      if (problem == null && taskName.isBlank()) {
+      if (taskName == null) {
+        if (problem == null) {
+          problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
+        }
+      } else if (problem == null && taskName.isBlank()) {
         problem = "'task' is blank";
       }
       if (problem == null && queue != null) {
@@ -200,7 +202,7 @@ public final class TaskCodec {
           problem = "'timeLimit' must be a number of seconds";
         }
       }
-      if (problem == null) {
+      if (problem == null && taskName != null) {
         try {
           return new Valid(
               Task.builder(id, taskName)
@@ -220,10 +222,18 @@ public final class TaskCodec {
           problem = e.getMessage();
         }
       }
-      return new Invalid(id, taskName, queue, submittedAt, problem, workflow);
+      // Set by now: a missing name is a problem; the fallback is for an exception without a
+      // message.
+      return new Invalid(
+          id,
+          taskName,
+          queue,
+          submittedAt,
+          Objects.requireNonNullElse(problem, "not a valid task"),
+          workflow);
     }
 
-    private String text(String field) {
+    private @Nullable String text(String field) {
       JsonNode node = root.get(field);
       if (node == null || node.isNull()) {
         return null;
@@ -251,7 +261,7 @@ public final class TaskCodec {
       return node.intValue();
     }
 
-    private Instant instant(String field) {
+    private @Nullable Instant instant(String field) {
       String text = text(field);
       if (text == null) {
         return null;

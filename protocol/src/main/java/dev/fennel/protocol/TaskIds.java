@@ -2,6 +2,7 @@ package dev.fennel.protocol;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /** Task ids: time-ordered UUIDv7 generation, and the rule every id (also a user's own) follows. */
 public final class TaskIds {
@@ -20,7 +21,7 @@ public final class TaskIds {
   }
 
   /** Whether {@code id} can name a task: 1 to 128 of {@code A-Z a-z 0-9 . _ : @ + = -}. */
-  public static boolean isValid(String id) {
+  public static boolean isValid(@Nullable String id) {
     if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
       return false;
     }
@@ -54,7 +55,7 @@ public final class TaskIds {
   }
 
   /** Says why {@code id} is not a valid task id. */
-  public static String describeInvalid(String id) {
+  public static String describeInvalid(@Nullable String id) {
     if (id == null || id.isEmpty()) {
       return "task id is missing or empty";
     }

@@ -48,6 +48,7 @@ public record TaskResult(
   public TaskResult {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(finishedAt, "finishedAt");
     if (status == Status.PENDING) {
       throw new IllegalArgumentException("PENDING is never written as a result record");
     }
@@ -76,15 +77,15 @@ public record TaskResult(
   public TaskResult(
       int v,
       String id,
-      String task,
+      @Nullable String task,
       Status status,
-      JsonNode result,
-      TaskError error,
-      String queue,
-      String worker,
+      @Nullable JsonNode result,
+      @Nullable TaskError error,
+      @Nullable String queue,
+      @Nullable String worker,
       int attempts,
-      Instant submittedAt,
-      Instant startedAt,
+      @Nullable Instant submittedAt,
+      @Nullable Instant startedAt,
       Instant finishedAt) {
     this(
         v,
@@ -116,7 +117,7 @@ public record TaskResult(
    * {@code error}.
    */
   public static TaskResult failure(
-      Task task, TaskError error, String worker, Instant startedAt, Instant finishedAt) {
+      Task task, TaskError error, String worker, @Nullable Instant startedAt, Instant finishedAt) {
     return of(task, Status.FAILURE, worker, finishedAt).error(error).startedAt(startedAt).build();
   }
 
@@ -192,7 +193,7 @@ public record TaskResult(
   }
 
   /** This result with another returned value. */
-  public TaskResult withResult(JsonNode newResult) {
+  public TaskResult withResult(@Nullable JsonNode newResult) {
     return toBuilder().result(newResult).build();
   }
 
@@ -222,7 +223,7 @@ public record TaskResult(
   }
 
   /** This result with another start time. */
-  public TaskResult withStartedAt(Instant newStartedAt) {
+  public TaskResult withStartedAt(@Nullable Instant newStartedAt) {
     return toBuilder().startedAt(newStartedAt).build();
   }
 
@@ -235,17 +236,17 @@ public record TaskResult(
   public static final class Builder {
     private int v = Task.FORMAT_VERSION;
     private String id;
-    private String task;
+    private @Nullable String task;
     private Status status;
-    private JsonNode result;
-    private TaskError error;
-    private String queue;
-    private String worker;
+    private @Nullable JsonNode result;
+    private @Nullable TaskError error;
+    private @Nullable String queue;
+    private @Nullable String worker;
     private int attempts;
-    private Instant submittedAt;
-    private Instant startedAt;
-    private Instant finishedAt;
-    private String statusText;
+    private @Nullable Instant submittedAt;
+    private @Nullable Instant startedAt;
+    private @Nullable Instant finishedAt;
+    private @Nullable String statusText;
 
     private Builder(String id, Status status) {
       this.id = id;
@@ -281,7 +282,7 @@ public record TaskResult(
     }
 
     /** Sets the task name. */
-    public Builder task(String newTask) {
+    public Builder task(@Nullable String newTask) {
       task = newTask;
       return this;
     }
@@ -304,25 +305,25 @@ public record TaskResult(
     }
 
     /** Sets the returned value. */
-    public Builder result(JsonNode newResult) {
+    public Builder result(@Nullable JsonNode newResult) {
       result = newResult;
       return this;
     }
 
     /** Sets the error. */
-    public Builder error(TaskError newError) {
+    public Builder error(@Nullable TaskError newError) {
       error = newError;
       return this;
     }
 
     /** Sets the queue. */
-    public Builder queue(String newQueue) {
+    public Builder queue(@Nullable String newQueue) {
       queue = newQueue;
       return this;
     }
 
     /** Sets the worker. */
-    public Builder worker(String newWorker) {
+    public Builder worker(@Nullable String newWorker) {
       worker = newWorker;
       return this;
     }
@@ -334,13 +335,13 @@ public record TaskResult(
     }
 
     /** Sets when the task was submitted. */
-    public Builder submittedAt(Instant newSubmittedAt) {
+    public Builder submittedAt(@Nullable Instant newSubmittedAt) {
       submittedAt = newSubmittedAt;
       return this;
     }
 
     /** Sets when the last attempt started. */
-    public Builder startedAt(Instant newStartedAt) {
+    public Builder startedAt(@Nullable Instant newStartedAt) {
       startedAt = newStartedAt;
       return this;
     }
@@ -368,7 +369,7 @@ public record TaskResult(
           attempts,
           submittedAt,
           startedAt,
-          finishedAt,
+          Objects.requireNonNull(finishedAt, "finishedAt"),
           statusText);
     }
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,7 +67,7 @@ public final class WorkflowCodec {
         idNode != null && idNode.isTextual()
             ? idNode.textValue()
             : key == null ? null : new String(key, StandardCharsets.UTF_8);
-    if (!TaskIds.isValid(id)) {
+    if (id == null || !TaskIds.isValid(id)) {
       return new Undecodable("no usable workflow id: " + TaskIds.describeInvalid(id));
     }
     if (id.indexOf('@') >= 0) {
@@ -101,7 +102,7 @@ public final class WorkflowCodec {
       checkIds(id, workflow);
       return new Valid(new Request(id, submittedAt, workflow));
     } catch (IllegalArgumentException e) {
-      return new Invalid(id, e.getMessage());
+      return new Invalid(id, Objects.requireNonNullElse(e.getMessage(), "not a valid workflow"));
     }
   }
 

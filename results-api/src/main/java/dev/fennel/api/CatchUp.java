@@ -3,6 +3,7 @@ package dev.fennel.api;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -78,7 +79,8 @@ final class CatchUp {
           committed.entrySet().stream()
               .allMatch(
                   e -> {
-                    long target = targets.get(e.getKey());
+                    // Every committed partition has a target: the missing ones were listed above.
+                    long target = Objects.requireNonNull(targets.get(e.getKey()), "target");
                     return target == 0 || e.getValue() >= target;
                   });
       return caughtUp;

@@ -30,7 +30,10 @@ final class LivePage {
   /** The banner shown, unhidden, when the API serves a network without a token. */
   private static final String EXPOSED_BANNER = "<p id=\"exposed\" class=\"exposed\" hidden>";
 
-  /** A file the page loads: its bytes and content type. */
+  /**
+   * A file the page loads: its bytes and content type. Never compared, so equals may be identity.
+   */
+  @SuppressWarnings("ArrayRecordComponent")
   private record Asset(byte[] bytes, String contentType) {}
 
   /** How many results {@code GET /tasks} answers when no {@code limit} is given. */

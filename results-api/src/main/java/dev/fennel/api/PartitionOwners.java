@@ -2,8 +2,10 @@ package dev.fennel.api;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -37,7 +39,8 @@ final class PartitionOwners {
   private volatile int partitions;
   private volatile @Nullable Snapshot snapshot;
 
-  /** The owners of the app's partitions of the store. */
+  /** The owners of the app's partitions of the store. Never compared, so equals may be identity. */
+  @SuppressWarnings("ArrayRecordComponent")
   private record Snapshot(ResultLookup.Owner[] byPartition, long builtAt) {}
 
   /**
@@ -92,14 +95,14 @@ final class PartitionOwners {
     try {
       int count = partitions;
       if (count == 0) {
-        count =
+        TopicDescription described =
             admin
                 .describeTopics(List.of(topic))
                 .allTopicNames()
                 .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .get(topic)
-                .partitions()
-                .size();
+                .get(topic);
+        // allTopicNames() fails rather than leave out a topic it was asked about.
+        count = Objects.requireNonNull(described, topic).partitions().size();
         partitions = count;
       }
       long builtAt = System.nanoTime();

@@ -203,12 +203,13 @@ final class QueuesOverview implements Overview, AutoCloseable {
       if (committed == null) {
         committed = Map.of();
       }
+      TopicDescription description = answer(described, topic);
       List<TopicPartition> partitions =
-          described.get(topic).partitions().stream()
+          description.partitions().stream()
               .map(partition -> new TopicPartition(topic, partition.partition()))
               .toList();
       long backlog = backlog(partitions, offsets(endOffsets), offsets(startOffsets), committed);
-      long total = partitions.stream().mapToLong(tp -> endOffsets.get(tp).offset()).sum();
+      long total = partitions.stream().mapToLong(tp -> answer(endOffsets, tp).offset()).sum();
       List<Map<String, Object>> workers = new ArrayList<>();
       ConsumerGroupDescription group = groups.get(groupId);
       if (group != null) {
@@ -229,7 +230,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("queue", queue);
       entry.put("topic", topic);
-      entry.put("partitions", described.get(topic).partitions().size());
+      entry.put("partitions", description.partitions().size());
       entry.put("backlog", backlog);
       backlogs.put(queue, backlog);
       entry.put("published", total);
@@ -246,6 +247,15 @@ final class QueuesOverview implements Overview, AutoCloseable {
     return new Snapshot(clock.instant(), body, backlogs);
   }
 
+  /** What Kafka answered for {@code key}: an admin call answers for every key it was asked. */
+  private static <K, V> V answer(Map<K, V> answers, K key) {
+    V value = answers.get(key);
+    if (value == null) {
+      throw new IllegalStateException("Kafka gave no answer for " + key);
+    }
+    return value;
+  }
+
   /**
    * The backlog of a queue whose topic has {@code partitions}: in each, the messages from the
    * offset its workers' group committed (or from the partition's first offset, when the group has
@@ -259,8 +269,8 @@ final class QueuesOverview implements Overview, AutoCloseable {
     long backlog = 0;
     for (TopicPartition tp : partitions) {
       OffsetAndMetadata done = committed.get(tp);
-      long from = done != null ? done.offset() : starts.get(tp);
-      backlog += Math.max(0, ends.get(tp) - from);
+      long from = done != null ? done.offset() : answer(starts, tp);
+      backlog += Math.max(0, answer(ends, tp) - from);
     }
     return backlog;
   }

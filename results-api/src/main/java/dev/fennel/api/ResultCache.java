@@ -37,14 +37,14 @@ final class ResultCache {
   @Nullable StoredResult get(String id, Function<String, @Nullable StoredResult> store) {
     @Nullable StoredResult[] loaded = new StoredResult[1];
     // A concurrent update() of the same id waits for this load, then replaces what it cached.
-    StoredResult cached =
-        cache.get(
-            id,
-            key -> {
-              StoredResult result = store.apply(key);
-              loaded[0] = result;
-              return result != null && result.isFinal() ? result : null;
-            });
+    // Caffeine caches nothing for a loader that answers null.
+    Function<String, @Nullable StoredResult> finalOnly =
+        key -> {
+          StoredResult result = store.apply(key);
+          loaded[0] = result;
+          return result != null && result.isFinal() ? result : null;
+        };
+    StoredResult cached = cache.get(id, finalOnly);
     return cached != null ? cached : loaded[0];
   }
 

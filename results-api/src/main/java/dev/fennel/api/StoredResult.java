@@ -16,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * queue read from them with a streaming scan (the API never needs the rest of the record). The
  * status is kept as written: a status this version does not know (from a newer worker) is still a
  * result, served like any other, and final ({@code docs/versioning.md}, rule 2), so that a {@code
- * ?wait} on it ends at once instead of holding its whole time.
+ * ?wait} on it ends at once instead of holding its whole time. Never compared: equals may be
+ * identity.
  */
+@SuppressWarnings("ArrayRecordComponent")
 record StoredResult(byte[] json, String status, @Nullable String queue) {
   private static final Map<String, Status> KNOWN =
       Arrays.stream(Status.values())

@@ -43,6 +43,8 @@ final class Waiters {
     return future;
   }
 
+  // A waiter is its own future object: the set finds it by identity, which is what is meant.
+  @SuppressWarnings("UndefinedEquals")
   private void forget(String id, CompletableFuture<@Nullable StoredResult> future) {
     byId.computeIfPresent(
         id,

@@ -55,17 +55,11 @@ public final class TaskArgs {
     JsonNode node = require(index, name);
     if (!node.isIntegralNumber()
         && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
-      throw new BadArguments(describe(index, name) + " must be a whole number, got " + show(node));
+      throw new BadArguments(describe(name) + " must be a whole number, got " + show(node));
     }
     if (!node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
       throw new BadArguments(
-          describe(index, name)
-              + " must be between "
-              + min
-              + " and "
-              + max
-              + ", got "
-              + show(node));
+          describe(name) + " must be between " + min + " and " + max + ", got " + show(node));
     }
     return node.asLong();
   }
@@ -74,18 +68,12 @@ public final class TaskArgs {
   public double requireDouble(int index, String name, double min, double max) {
     JsonNode node = require(index, name);
     if (!node.isNumber()) {
-      throw new BadArguments(describe(index, name) + " must be a number, got " + show(node));
+      throw new BadArguments(describe(name) + " must be a number, got " + show(node));
     }
     double value = node.asDouble();
     if (!(value >= min && value <= max)) {
       throw new BadArguments(
-          describe(index, name)
-              + " must be between "
-              + min
-              + " and "
-              + max
-              + ", got "
-              + show(node));
+          describe(name) + " must be between " + min + " and " + max + ", got " + show(node));
     }
     return value;
   }
@@ -95,19 +83,12 @@ public final class TaskArgs {
     JsonNode node = get(index, name);
     if (node == null || node.isNull()) {
       throw new BadArguments(
-          task
-              + " needs "
-              + describe(index, name)
-              + " (args["
-              + index
-              + "] or kwargs."
-              + name
-              + ")");
+          task + " needs " + describe(name) + " (args[" + index + "] or kwargs." + name + ")");
     }
     return node;
   }
 
-  private static String describe(int index, String name) {
+  private static String describe(String name) {
     return "argument '" + name + "'";
   }
 
