@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.beat.Beat;
@@ -18,6 +19,7 @@ import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
@@ -90,8 +92,7 @@ class DashboardsIT {
   private static JsonNode apiAuthorization() throws IOException {
     JsonNode config =
         Json.MAPPER.readTree(
-            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
-                .createParser(OPS.resolve("prometheus/prometheus.yml").toFile()));
+            new YAMLFactory().createParser(OPS.resolve("prometheus/prometheus.yml").toFile()));
     for (JsonNode job : config.get("scrape_configs")) {
       if (job.get("job_name").asText().equals("fennel-api")) {
         return job.path("authorization");
@@ -276,8 +277,7 @@ class DashboardsIT {
         }
         JsonNode rules =
             Json.MAPPER.readTree(
-                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
-                    .createParser(OPS.resolve("prometheus/rules.yml").toFile()));
+                new YAMLFactory().createParser(OPS.resolve("prometheus/rules.yml").toFile()));
         for (JsonNode group : rules.get("groups")) {
           for (JsonNode rule : group.get("rules")) {
             if (rule.has("record")) {
@@ -349,7 +349,7 @@ class DashboardsIT {
                 new ProducerRecord<>(
                     topics.queue(queue), "not json".getBytes(StandardCharsets.UTF_8)))
             .get();
-        String revoked = dev.fennel.protocol.TaskIds.newId();
+        String revoked = TaskIds.newId();
         client.revoke(revoked).get();
         ids.add(
             client

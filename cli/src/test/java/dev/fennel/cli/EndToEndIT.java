@@ -3,19 +3,29 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -127,19 +137,17 @@ class EndToEndIT {
 
   /** GET /queues: every queue drained, consumed by the worker, with the results it saw. */
   private static void assertOverviewShowsTheWorkDone(Pipeline pipeline) throws Exception {
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = HttpClient.newHttpClient();
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> {
               var response =
                   http.send(
-                      java.net.http.HttpRequest.newBuilder(
-                              java.net.URI.create(pipeline.apiUrl() + "/queues"))
-                          .build(),
-                      java.net.http.HttpResponse.BodyHandlers.ofString());
+                      HttpRequest.newBuilder(URI.create(pipeline.apiUrl() + "/queues")).build(),
+                      HttpResponse.BodyHandlers.ofString());
               assertThat(response.statusCode()).isEqualTo(200);
-              var queues = dev.fennel.protocol.Json.parse(response.body()).get("queues");
+              var queues = Json.parse(response.body()).get("queues");
               assertThat(queues).hasSize(3);
               long seen = 0;
               for (var queue : queues) {
@@ -158,13 +166,13 @@ class EndToEndIT {
    * Runs {@code fennel bench args… --json} against {@code pipeline}; returns the exit status and
    * the JSON report.
    */
-  private static Map.Entry<Integer, com.fasterxml.jackson.databind.JsonNode> bench(
+  private static Map.Entry<Integer, JsonNode> bench(
       KafkaTestBroker.Broker broker, Pipeline pipeline, String... args) {
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream out = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream out = System.out;
     int status;
     try {
-      System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
       List<String> all = new ArrayList<>(List.of(args));
       all.addAll(
           List.of(
@@ -180,7 +188,7 @@ class EndToEndIT {
       System.setOut(out);
     }
     String output = captured.toString(StandardCharsets.UTF_8);
-    var report = dev.fennel.protocol.Json.parse(output.lines().reduce((a, b) -> b).orElseThrow());
+    var report = Json.parse(output.lines().reduce((a, b) -> b).orElseThrow());
     assertThat(status).as(output).isZero();
     return Map.entry(status, report);
   }
@@ -188,7 +196,7 @@ class EndToEndIT {
   @Test
   void benchVerifiesEveryResultAndEndsWithJson(KafkaTestBroker.Broker broker) throws Exception {
     try (Pipeline pipeline = Pipeline.start(broker, WorkerConfig.Pool.THREADS)) {
-      java.nio.file.Path ids = java.nio.file.Files.createTempFile("fennel-ids-", ".txt");
+      Path ids = Files.createTempFile("fennel-ids-", ".txt");
       var report =
           bench(broker, pipeline, "bench", "-n", "3000", "-t", "4", "--ids-file", ids.toString())
               .getValue();
@@ -204,12 +212,12 @@ class EndToEndIT {
       var fetch =
           bench(broker, pipeline, "bench", "--mode", "fetch", "--ids-file", ids.toString())
               .getValue();
-      assertThat(java.nio.file.Files.readAllLines(ids)).hasSize(3000);
+      assertThat(Files.readAllLines(ids)).hasSize(3000);
       assertThat(fetch.get("tasks").asLong()).isEqualTo(3000);
       assertThat(fetch.get("errors").asLong()).isZero();
       assertThat(fetch.get("first_pass_seconds").asDouble()).isPositive();
       assertThat(fetch.get("fetch_seconds").asDouble()).isPositive();
-      java.nio.file.Files.delete(ids);
+      Files.delete(ids);
 
       var cpu =
           bench(broker, pipeline, "bench", "--mode", "cpu", "-n", "4", "--args", "[22]").getValue();

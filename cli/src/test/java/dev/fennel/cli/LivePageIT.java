@@ -22,15 +22,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -134,7 +139,7 @@ class LivePageIT {
       try (TaskClient client =
           TaskClient.connect(
               TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
-        List<TaskClient.Submission> all = new java.util.ArrayList<>();
+        List<TaskClient.Submission> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
           TaskClient.Submission s = client.submit("fib", options("default", null, null), 20 + i);
           expected.put(s.id(), "SUCCESS");
@@ -329,10 +334,7 @@ class LivePageIT {
                           .isPositive());
           Path target = Path.of("target", "live-page.png");
           Files.createDirectories(target.getParent());
-          Path shot =
-              ((org.openqa.selenium.TakesScreenshot) browser)
-                  .getScreenshotAs(OutputType.FILE)
-                  .toPath();
+          Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
           Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
           assertThat(Files.size(target)).isPositive();
         }
@@ -340,9 +342,7 @@ class LivePageIT {
         Path failed = Path.of("target", "live-page-failed.png");
         Files.createDirectories(failed.getParent());
         Files.copy(
-            ((org.openqa.selenium.TakesScreenshot) browser)
-                .getScreenshotAs(OutputType.FILE)
-                .toPath(),
+            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
             failed,
             StandardCopyOption.REPLACE_EXISTING);
         throw new AssertionError(
@@ -450,10 +450,8 @@ class LivePageIT {
    */
   private static final class Trickle implements AutoCloseable {
     private static final int ROUNDS = 150;
-    private final java.util.concurrent.ScheduledExecutorService timer =
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-    private final java.util.concurrent.atomic.AtomicInteger rounds =
-        new java.util.concurrent.atomic.AtomicInteger();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final AtomicInteger rounds = new AtomicInteger();
 
     Trickle(TaskClient client) {
       timer.scheduleAtFixedRate(

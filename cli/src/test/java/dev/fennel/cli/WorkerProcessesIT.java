@@ -16,6 +16,11 @@ import dev.fennel.protocol.WorkerGroups;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -405,26 +412,19 @@ class WorkerProcessesIT {
             "--api-port",
             Integer.toString(port),
             "--state-dir",
-            java.nio.file.Files.createTempDirectory("fennel-api-").toString());
+            Files.createTempDirectory("fennel-api-").toString());
     processes.add(process);
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = HttpClient.newHttpClient();
     var ready =
-        java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + port + "/health/ready"))
-            .build();
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
     await()
         .atMost(Duration.ofSeconds(90))
         .ignoreExceptions()
-        .until(
-            () ->
-                http.send(ready, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()
-                    == 200);
+        .until(() -> http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
 
     try (var admin =
-        org.apache.kafka.clients.admin.Admin.create(
-            Map.of(
-                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers()))) {
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       admin.deleteTopics(List.of(topics.results())).all().get(30, TimeUnit.SECONDS);
     }
 

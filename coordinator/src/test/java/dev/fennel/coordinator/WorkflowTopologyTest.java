@@ -23,6 +23,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -96,7 +97,7 @@ class WorkflowTopologyTest {
   }
 
   private Map<String, TaskResult> writtenResults() {
-    Map<String, TaskResult> byId = new java.util.LinkedHashMap<>();
+    Map<String, TaskResult> byId = new LinkedHashMap<>();
     for (TestRecord<String, byte[]> record : written.readRecordsToList()) {
       TaskResult result = ResultCodec.decode(record.value());
       assertThat(byId).as("one record per id").doesNotContainKey(result.id());

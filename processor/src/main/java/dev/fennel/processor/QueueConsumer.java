@@ -8,8 +8,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -40,7 +40,7 @@ final class QueueConsumer implements Runnable {
 
   private final String queue;
   private final String topic;
-  private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
+  private final Consumer<byte[], byte[]> consumer;
   private final TaskPipeline pipeline;
   private final Job.Pipeline runs;
   private final RevocationHorizon horizon;
@@ -49,7 +49,7 @@ final class QueueConsumer implements Runnable {
   private final int buffer;
   private final Duration revokeGrace;
   private final Runnable flush;
-  private final Consumer<Throwable> onFatal;
+  private final OnFatal onFatal;
   private final Set<TopicPartition> paused = new HashSet<>();
   private final Set<TopicPartition> owned = new HashSet<>();
   private volatile boolean draining;
@@ -70,14 +70,14 @@ final class QueueConsumer implements Runnable {
   QueueConsumer(
       String queue,
       String topic,
-      org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+      Consumer<byte[], byte[]> consumer,
       TaskPipeline pipeline,
       RevocationHorizon horizon,
       Dispatcher dispatcher,
       int buffer,
       Duration revokeGrace,
       Runnable flush,
-      Consumer<Throwable> onFatal) {
+      OnFatal onFatal) {
     this.queue = queue;
     this.topic = topic;
     this.consumer = consumer;
@@ -112,7 +112,7 @@ final class QueueConsumer implements Runnable {
       commitLast();
     } catch (RuntimeException e) {
       log.error("the poll loop of queue {} stopped: {}", queue, e.toString(), e);
-      onFatal.accept(e);
+      onFatal.failed(e);
     } finally {
       consumer.close(Duration.ofSeconds(30));
     }
@@ -337,5 +337,10 @@ final class QueueConsumer implements Runnable {
       owned.addAll(partitions);
       shareChanged();
     }
+  }
+
+  /** Told when the loop ends on an error it cannot recover from. */
+  interface OnFatal {
+    void failed(Throwable error);
   }
 }

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -51,12 +51,12 @@ final class Revocations implements Runnable, AutoCloseable {
    */
   static final int MAX_REVOKED = 5_000_000;
 
-  private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
+  private final Consumer<byte[], byte[]> consumer;
   private final String topic;
   private final Duration retention;
   private final Clock clock;
   private final RecordGuard guard;
-  private final Consumer<String> terminate;
+  private final Terminator terminate;
   private final RevokedIds revoked = new RevokedIds();
   private final RevocationHorizon horizon;
   private List<TopicPartition> partitions = List.of();
@@ -70,12 +70,12 @@ final class Revocations implements Runnable, AutoCloseable {
    *     worker runs
    */
   Revocations(
-      org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+      Consumer<byte[], byte[]> consumer,
       String topic,
       Duration retention,
       Clock clock,
       RecordGuard guard,
-      Consumer<String> terminate) {
+      Terminator terminate) {
     this.consumer = consumer;
     this.topic = topic;
     this.retention = retention;
@@ -212,7 +212,7 @@ final class Revocations implements Runnable, AutoCloseable {
     }
     add(id, at);
     if (live && revocation.terminate()) {
-      terminate.accept(id);
+      terminate.terminate(id);
     }
   }
 
@@ -244,5 +244,10 @@ final class Revocations implements Runnable, AutoCloseable {
     stopped = true;
     horizon.close();
     consumer.wakeup();
+  }
+
+  /** Told the id of a running task that a revocation with {@code terminate} stops. */
+  interface Terminator {
+    void terminate(String id);
   }
 }

@@ -4,6 +4,7 @@ import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,7 +51,7 @@ public final class SchedulerTopology {
   /** The scheduler topology for {@code topics}. */
   public static Topology build(Topics topics, MeterRegistry registry) {
     var released =
-        io.micrometer.core.instrument.Counter.builder("fennel.tasks.released")
+        Counter.builder("fennel.tasks.released")
             .description("Scheduled tasks released to their queue when due")
             .register(registry);
     Topology topology = new Topology();

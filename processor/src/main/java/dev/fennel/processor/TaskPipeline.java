@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskError;
@@ -132,7 +133,7 @@ final class TaskPipeline {
   }
 
   private void settle(TaskResult result, Runnable finished) {
-    if (result.status() == dev.fennel.protocol.Status.EXPIRED) {
+    if (result.status() == Status.EXPIRED) {
       metrics.expired(result.task());
     }
     emitResult(result, finished);

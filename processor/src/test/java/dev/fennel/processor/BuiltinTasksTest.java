@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.fennel.protocol.Json;
 import dev.fennel.task.BadArguments;
 import dev.fennel.task.TaskArgs;
 import java.util.List;
@@ -15,7 +16,7 @@ class BuiltinTasksTest {
   private static TaskArgs args(Object... values) {
     ArrayNode array = JsonNodeFactory.instance.arrayNode();
     for (Object value : values) {
-      array.add(dev.fennel.protocol.Json.MAPPER.<JsonNode>valueToTree(value));
+      array.add(Json.MAPPER.<JsonNode>valueToTree(value));
     }
     return new TaskArgs("t", array, JsonNodeFactory.instance.objectNode());
   }

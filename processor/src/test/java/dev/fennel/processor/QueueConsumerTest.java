@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
@@ -118,8 +120,8 @@ class QueueConsumerTest {
     thread = Thread.ofPlatform().name("test-poll").start(loop);
   }
 
-  private static com.fasterxml.jackson.databind.node.ArrayNode argument(String text) {
-    return dev.fennel.protocol.Json.MAPPER.createArrayNode().add(text);
+  private static ArrayNode argument(String text) {
+    return Json.MAPPER.createArrayNode().add(text);
   }
 
   private long committed() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fennel.protocol.Task;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +162,7 @@ class RateLimitTest {
 
   @Test
   void liveWorkersSharingAQueueWithOtherLimitsDisagree() {
-    java.time.Instant t = java.time.Instant.parse("2026-11-28T12:00:00Z");
+    Instant t = Instant.parse("2026-11-28T12:00:00Z");
     RateLimitBoard.Entry mine =
         new RateLimitBoard.Entry(1, "w1", List.of("default"), Map.of("fib", "20/s"), t);
     List<RateLimitBoard.Entry> others =

@@ -6,6 +6,7 @@ import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
+import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskIds;
 import dev.fennel.testkit.HostileRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -133,7 +134,7 @@ class RevocationsTest {
 
     TaskDecisions.Intake atStart = decisions.start(task, "w1", NOW);
     TaskDecisions.Intake delayed =
-        decisions.intake(new dev.fennel.protocol.TaskCodec.Valid(later), "default", "w1", NOW);
+        decisions.intake(new TaskCodec.Valid(later), "default", "w1", NOW);
 
     assertThat(atStart)
         .isInstanceOfSatisfying(

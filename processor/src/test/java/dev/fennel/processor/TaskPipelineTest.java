@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -322,7 +323,7 @@ class TaskPipelineTest {
         .containsExactlyElementsOf(bad);
     for (ProducerRecord<byte[], byte[]> letter : letters) {
       Map<String, String> headers =
-          java.util.Arrays.stream(letter.headers().toArray())
+          Arrays.stream(letter.headers().toArray())
               .collect(
                   Collectors.toMap(
                       Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
@@ -337,7 +338,7 @@ class TaskPipelineTest {
   @Test
   void anUndecodableMessageTooLargeToCopyIsDeadLetteredWithoutItsValueAndSaysWhereItIs() {
     byte[] huge = new byte[WorkerConfig.DEFAULT_MAX_RESULT_BYTES + 1];
-    java.util.Arrays.fill(huge, (byte) 'x');
+    Arrays.fill(huge, (byte) 'x');
 
     send(null, huge);
 
@@ -345,7 +346,7 @@ class TaskPipelineTest {
     assertThat(letters).hasSize(1);
     assertThat(letters.get(0).value()).isNull();
     Map<String, String> headers =
-        java.util.Arrays.stream(letters.get(0).headers().toArray())
+        Arrays.stream(letters.get(0).headers().toArray())
             .collect(
                 Collectors.toMap(Header::key, h -> new String(h.value(), StandardCharsets.UTF_8)));
     assertThat(headers)

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,7 +187,7 @@ class TaskClientIT {
           .hasMessageContaining("did not take the task")
           .hasMessageContaining("within 1.5 s")
           .cause()
-          .isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class)
+          .isInstanceOf(TimeoutException.class)
           .hasMessageContaining("after 1500 ms");
     }
   }

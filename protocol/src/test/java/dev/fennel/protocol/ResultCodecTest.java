@@ -3,6 +3,7 @@ package dev.fennel.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -226,7 +227,7 @@ class ResultCodecTest {
 
       assertThat(result.id()).isEqualTo("x");
       assertThat(result.attempts()).isEqualTo(2);
-      assertThat(parser.currentToken()).isEqualTo(com.fasterxml.jackson.core.JsonToken.END_OBJECT);
+      assertThat(parser.currentToken()).isEqualTo(JsonToken.END_OBJECT);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -128,7 +129,7 @@ class ApiConfigTest {
 
   @Test
   void theKeyStorePasswordIsNotShownEither() throws Exception {
-    Path keyStore = java.nio.file.Files.createTempFile("api", ".p12");
+    Path keyStore = Files.createTempFile("api", ".p12");
     try {
       ApiTls tls = new ApiTls(keyStore, "key-store-pw", null);
 
@@ -136,7 +137,7 @@ class ApiConfigTest {
       assertThat(ApiConfig.builder("k:1").tls(tls).build().toString())
           .doesNotContain("key-store-pw");
     } finally {
-      java.nio.file.Files.delete(keyStore);
+      Files.delete(keyStore);
     }
   }
 

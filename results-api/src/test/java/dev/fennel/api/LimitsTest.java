@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -242,10 +243,10 @@ class LimitsTest {
 
   /** A store whose results come from a function, counting how many it was asked for. */
   private static final class Store implements ResultLookup {
-    private final java.util.function.Function<String, @Nullable StoredResult> results;
+    private final Function<String, @Nullable StoredResult> results;
     final AtomicInteger reads = new AtomicInteger();
 
-    Store(java.util.function.Function<String, @Nullable StoredResult> results) {
+    Store(Function<String, @Nullable StoredResult> results) {
       this.results = results;
     }
 

@@ -9,6 +9,7 @@ import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -77,10 +79,7 @@ class ResultsApiScaleIT {
     return TaskResult.builder(id, status)
         .task("fib")
         .result(status == Status.SUCCESS ? IntNode.valueOf(value) : null)
-        .error(
-            status == Status.SUCCESS
-                ? null
-                : new dev.fennel.protocol.TaskError("TaskFailed", "again"))
+        .error(status == Status.SUCCESS ? null : new TaskError("TaskFailed", "again"))
         .queue("default")
         .worker("w1")
         .attempts(1)
@@ -101,7 +100,7 @@ class ResultsApiScaleIT {
                 5),
             new StringSerializer(),
             new ByteArraySerializer())) {
-      List<java.util.concurrent.Future<?>> sends = new ArrayList<>(count);
+      List<Future<?>> sends = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         String id = "r-" + i;
         sends.add(
