@@ -220,56 +220,70 @@ public final class ScheduleFile {
     if (queue == null) {
       queue = Topics.DEFAULT_QUEUE;
     }
-    int maxRetries = 0;
-    Double timeLimit = null;
-    Duration expires = null;
-    JsonNode options = node.get("options");
-    if (options != null) {
-      if (!options.isObject()) {
-        problems.add("options must be a mapping, e.g. options: {maxRetries: 3, expires: 30s}");
-      } else {
-        for (Iterator<String> names = options.fieldNames(); names.hasNext(); ) {
-          String field = names.next();
-          if (!OPTIONS.contains(field)) {
-            problems.add(
-                "unknown option '"
-                    + field
-                    + "'; options are "
-                    + String.join(", ", sorted(OPTIONS)));
-          }
-        }
-        JsonNode retries = options.get("maxRetries");
-        if (retries != null) {
-          if (retries.canConvertToInt() && retries.isIntegralNumber() && retries.asInt() >= 0) {
-            maxRetries = retries.asInt();
-          } else {
-            problems.add("options.maxRetries must be a whole number, 0 or more");
-          }
-        }
-        JsonNode limit = options.get("timeLimit");
-        if (limit != null) {
-          Duration duration = duration(limit, "options.timeLimit", ChronoUnit.SECONDS, problems);
-          if (duration != null) {
-            timeLimit = Durations.toSeconds(duration);
-          }
-        }
-        JsonNode expiry = options.get("expires");
-        if (expiry != null) {
-          expires = duration(expiry, "options.expires", null, problems);
-        }
-      }
-    }
+    Options options = options(node.get("options"), problems);
     Trigger trigger = trigger(node, problems);
     // A missing name, task or trigger has added its problem already.
     if (!problems.isEmpty() || name == null || task == null || trigger == null) {
       return null;
     }
     try {
-      return new Schedule(name, task, args, kwargs, queue, maxRetries, timeLimit, expires, trigger);
+      return new Schedule(
+          name,
+          task,
+          args,
+          kwargs,
+          queue,
+          options.maxRetries(),
+          options.timeLimit(),
+          options.expires(),
+          trigger);
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
       return null;
     }
+  }
+
+  /** An entry's options: retries, time limit and expiry, each with its default when not given. */
+  private record Options(int maxRetries, @Nullable Double timeLimit, @Nullable Duration expires) {}
+
+  /**
+   * The options in {@code options} (null: none given), with {@code problems} saying what is wrong.
+   */
+  private static Options options(@Nullable JsonNode options, List<String> problems) {
+    if (options == null) {
+      return new Options(0, null, null);
+    }
+    if (!options.isObject()) {
+      problems.add("options must be a mapping, e.g. options: {maxRetries: 3, expires: 30s}");
+      return new Options(0, null, null);
+    }
+    for (Iterator<String> names = options.fieldNames(); names.hasNext(); ) {
+      String field = names.next();
+      if (!OPTIONS.contains(field)) {
+        problems.add(
+            "unknown option '" + field + "'; options are " + String.join(", ", sorted(OPTIONS)));
+      }
+    }
+    int maxRetries = 0;
+    JsonNode retries = options.get("maxRetries");
+    if (retries != null) {
+      if (retries.canConvertToInt() && retries.isIntegralNumber() && retries.asInt() >= 0) {
+        maxRetries = retries.asInt();
+      } else {
+        problems.add("options.maxRetries must be a whole number, 0 or more");
+      }
+    }
+    Double timeLimit = null;
+    JsonNode limit = options.get("timeLimit");
+    if (limit != null) {
+      Duration duration = duration(limit, "options.timeLimit", ChronoUnit.SECONDS, problems);
+      if (duration != null) {
+        timeLimit = Durations.toSeconds(duration);
+      }
+    }
+    JsonNode expiry = options.get("expires");
+    Duration expires = expiry == null ? null : duration(expiry, "options.expires", null, problems);
+    return new Options(maxRetries, timeLimit, expires);
   }
 
   private static @Nullable Trigger trigger(JsonNode node, List<String> problems) {

@@ -158,45 +158,11 @@ final class BenchRun {
         terminal ? 500 : 5_000,
         TimeUnit.MILLISECONDS);
     try {
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      List<Future<?>> publishers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int first = t;
-        publishers.add(
-            pool.submit(
-                () -> {
-                  for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
-                    TaskClient.Submission submission =
-                        client()
-                            .submitJson(
-                                task,
-                                args,
-                                TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
-                    ids[i] = submission.id();
-                    submission
-                        .acknowledged()
-                        .whenComplete(
-                            (metadata, error) -> {
-                              if (error != null) {
-                                unpublished.add(submission.id());
-                              }
-                            });
-                    published.increment();
-                  }
-                }));
-      }
-      for (Future<?> publisher : publishers) {
-        publisher.get();
-      }
-      pool.shutdown();
-      client().flush();
+      publish(threads, deadline, task, args, queues, ids, published, unpublished);
       double publishSeconds = (System.nanoTime() - start) / 1e9;
       if (idsFile != null) {
         writeIds(idsFile, ids);
       }
-
-      Long expected = expected(task, args);
-      Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
       if (!unpublished.isEmpty()) {
         out.printf(
             "%n%,d tasks were not published (the broker refused them; see the warnings above)%n",
@@ -210,45 +176,8 @@ final class BenchRun {
       }
       // Every task not waited for is an error: refused by the broker, or never given an id.
       long errors = (long) count - pending.size();
-      String[] order = Arrays.copyOf(ids, count);
-      int newest = count - 1;
-      while (!pending.isEmpty() && System.nanoTime() < deadline) {
-        while (newest >= 0 && (order[newest] == null || !pending.containsKey(order[newest]))) {
-          newest--;
-        }
-        if (newest >= 0) {
-          // Block (in the API, not here) until the newest pending task is done: most others are
-          // then too.
-          long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-          results.await(order[newest], Duration.ofMillis(Math.min(left, 30_000)));
-        }
-        List<String> chunk = new ArrayList<>(FETCH_BATCH);
-        List<String> all = new ArrayList<>(pending.keySet());
-        for (int from = 0; from < all.size(); from += FETCH_BATCH) {
-          chunk.clear();
-          chunk.addAll(all.subList(from, Math.min(all.size(), from + FETCH_BATCH)));
-          for (TaskResult result : results.batch(chunk).results()) {
-            if (!result.status().isFinal()) {
-              continue;
-            }
-            pending.remove(result.id());
-            verified.incrementAndGet();
-            boolean correct =
-                result.status() == Status.SUCCESS
-                    && (expected == null
-                        || (result.result() != null && result.result().asLong() == expected));
-            if (!correct) {
-              errors++;
-            }
-            if (result.submittedAt() != null && result.finishedAt() != null) {
-              long micros =
-                  Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
-              latency.recordValue(
-                  Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
-            }
-          }
-        }
-      }
+      Histogram latency = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
+      errors += verify(ids, pending, deadline, expected(task, args), latency, verified);
       double endToEnd = (System.nanoTime() - start) / 1e9;
       errors += pending.size();
       progress(count, published.sum(), verified.get(), start);
@@ -259,6 +188,108 @@ final class BenchRun {
     } finally {
       ticker.shutdownNow();
     }
+  }
+
+  /**
+   * Publishes {@code ids.length} tasks from {@code threads} threads until {@code deadline}, writing
+   * each id into {@code ids} and each refused one into {@code unpublished}.
+   */
+  private void publish(
+      int threads,
+      long deadline,
+      String task,
+      ArrayNode args,
+      String[] queues,
+      String[] ids,
+      LongAdder published,
+      Set<String> unpublished)
+      throws Exception {
+    int count = ids.length;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> publishers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int first = t;
+      publishers.add(
+          pool.submit(
+              () -> {
+                for (int i = first; i < count && System.nanoTime() < deadline; i += threads) {
+                  TaskClient.Submission submission =
+                      client()
+                          .submitJson(
+                              task,
+                              args,
+                              TaskClient.Options.NONE.withQueue(queues[i % queues.length]));
+                  ids[i] = submission.id();
+                  submission
+                      .acknowledged()
+                      .whenComplete(
+                          (metadata, error) -> {
+                            if (error != null) {
+                              unpublished.add(submission.id());
+                            }
+                          });
+                  published.increment();
+                }
+              }));
+    }
+    for (Future<?> publisher : publishers) {
+      publisher.get();
+    }
+    pool.shutdown();
+    client().flush();
+  }
+
+  /**
+   * Fetches the results of {@code pending} (id to its index in {@code ids}) until each is final or
+   * {@code deadline} passes, removing each final one and recording its latency; returns how many
+   * were wrong (not SUCCESS, or not {@code expected} when that is set).
+   */
+  private long verify(
+      String[] ids,
+      Map<String, Integer> pending,
+      long deadline,
+      @Nullable Long expected,
+      Histogram latency,
+      AtomicLong verified)
+      throws Exception {
+    long errors = 0;
+    String[] order = Arrays.copyOf(ids, ids.length);
+    int newest = ids.length - 1;
+    while (!pending.isEmpty() && System.nanoTime() < deadline) {
+      while (newest >= 0 && (order[newest] == null || !pending.containsKey(order[newest]))) {
+        newest--;
+      }
+      if (newest >= 0) {
+        // Block (in the API, not here) until the newest pending task is done: most others are
+        // then too.
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        results.await(order[newest], Duration.ofMillis(Math.min(left, 30_000)));
+      }
+      List<String> all = new ArrayList<>(pending.keySet());
+      for (int from = 0; from < all.size(); from += FETCH_BATCH) {
+        List<String> chunk = all.subList(from, Math.min(all.size(), from + FETCH_BATCH));
+        for (TaskResult result : results.batch(chunk).results()) {
+          if (!result.status().isFinal()) {
+            continue;
+          }
+          pending.remove(result.id());
+          verified.incrementAndGet();
+          boolean correct =
+              result.status() == Status.SUCCESS
+                  && (expected == null
+                      || (result.result() != null && result.result().asLong() == expected));
+          if (!correct) {
+            errors++;
+          }
+          if (result.submittedAt() != null && result.finishedAt() != null) {
+            long micros =
+                Duration.between(result.submittedAt(), result.finishedAt()).toNanos() / 1_000;
+            latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+          }
+        }
+      }
+    }
+    return errors;
   }
 
   private void progress(int count, long published, long verified, long start) {
@@ -354,7 +385,7 @@ final class BenchRun {
     boolean stillRunning =
         results
             .result(slow.id())
-            .map(r -> r.finishedAt().isAfter(burst.lastFinished()))
+            .map(r -> r.finishedAt() != null && r.finishedAt().isAfter(burst.lastFinished()))
             .orElse(true);
     return new Burst(
         burst.tasks(),
@@ -489,32 +520,50 @@ final class BenchRun {
       Instant received = Instant.now();
       roundTrip.recordValue(
           Math.min((System.nanoTime() - start) / 1_000, roundTrip.getHighestTrackableValue()));
-      if (result.submittedAt() != null && result.startedAt() != null) {
-        record(hops, "submit_to_start", Duration.between(result.submittedAt(), result.startedAt()));
-      }
-      record(hops, "finish_to_client", Duration.between(result.finishedAt(), received));
-      if (result.startedAt() != null) {
-        record(hops, "run", Duration.between(result.startedAt(), result.finishedAt()));
-      }
-      if (observer != null) {
-        Instant taskReadable = observer.taskSeen(result.id(), Duration.ofSeconds(1));
-        Instant resultReadable = observer.resultSeen(result.id(), Duration.ofSeconds(1));
-        if (taskReadable != null && result.startedAt() != null) {
-          record(hops, "submit_to_task_readable", Duration.between(submitted, taskReadable));
-          record(
-              hops, "task_readable_to_start", Duration.between(taskReadable, result.startedAt()));
-        }
-        if (resultReadable != null) {
-          record(
-              hops,
-              "finish_to_result_readable",
-              Duration.between(result.finishedAt(), resultReadable));
-          record(hops, "result_readable_to_client", Duration.between(resultReadable, received));
-        }
-      }
+      recordHops(hops, result, submitted, received, observer);
     }
     hops.values().removeIf(histogram -> histogram.getTotalCount() == 0);
     return new Trips(roundTrip, hops);
+  }
+
+  /**
+   * Records where the round trip of {@code result} (submitted and received at those instants) went,
+   * as far as its timestamps and {@code observer} (may be null) tell.
+   */
+  private static void recordHops(
+      Map<String, Histogram> hops,
+      TaskResult result,
+      Instant submitted,
+      Instant received,
+      @Nullable HopObserver observer)
+      throws InterruptedException {
+    Instant submittedAt = result.submittedAt();
+    Instant startedAt = result.startedAt();
+    Instant finishedAt = result.finishedAt();
+    if (submittedAt != null && startedAt != null) {
+      record(hops, "submit_to_start", Duration.between(submittedAt, startedAt));
+    }
+    if (finishedAt != null) {
+      record(hops, "finish_to_client", Duration.between(finishedAt, received));
+      if (startedAt != null) {
+        record(hops, "run", Duration.between(startedAt, finishedAt));
+      }
+    }
+    if (observer == null) {
+      return;
+    }
+    Instant taskReadable = observer.taskSeen(result.id(), Duration.ofSeconds(1));
+    Instant resultReadable = observer.resultSeen(result.id(), Duration.ofSeconds(1));
+    if (taskReadable != null && startedAt != null) {
+      record(hops, "submit_to_task_readable", Duration.between(submitted, taskReadable));
+      record(hops, "task_readable_to_start", Duration.between(taskReadable, startedAt));
+    }
+    if (resultReadable != null) {
+      if (finishedAt != null) {
+        record(hops, "finish_to_result_readable", Duration.between(finishedAt, resultReadable));
+      }
+      record(hops, "result_readable_to_client", Duration.between(resultReadable, received));
+    }
   }
 
   private static Histogram histogram() {

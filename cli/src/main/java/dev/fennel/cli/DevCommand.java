@@ -82,56 +82,7 @@ final class DevCommand implements Callable<Integer> {
     System.out.println("fennel dev: starting Kafka (data in " + data + ")");
     Components parts = new Components();
     try {
-      DevBroker kafka =
-          parts.resource("Kafka", () -> DevBroker.start(kafkaPort, data.resolve("kafka")));
-      KafkaOptions kafkaOptions = new KafkaOptions();
-      kafkaOptions.bootstrap = kafka.bootstrapServers();
-      kafkaOptions.topicPrefix = topicPrefix;
-      if (worker.name == null) {
-        worker.name = "dev";
-      }
-      WorkerConfig config =
-          worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
-      PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
-      // The API first: its store catches up on the results while the worker and the coordinator
-      // start, which is most of the time a restart with many stored results takes to get ready.
-      ResultsApi server =
-          parts.start(
-              "results API",
-              () ->
-                  ResultsApi.start(
-                      api.toConfig(
-                          kafka.bootstrapServers(),
-                          kafkaOptions.topics(),
-                          kafkaOptions.kafka(),
-                          config.layout(),
-                          data.resolve("api")),
-                      registry));
-      if (!noWorker) {
-        parts.start("coordinator", () -> Coordinators.start(config, registry));
-        parts.start("worker", () -> Worker.start(config, registry));
-      }
-      if (!beatSchedules.isEmpty()) {
-        parts.start(
-            "beat",
-            () ->
-                BeatCommand.startInDev(
-                    beatSchedules,
-                    kafka.bootstrapServers(),
-                    kafkaOptions.topics(),
-                    kafkaOptions.kafka(),
-                    config.layout(),
-                    config.name(),
-                    registry));
-      }
-      printBanner(
-          kafka.bootstrapServers(),
-          kafkaOptions,
-          config,
-          api.scheme() + "://" + api.host + ":" + server.port(),
-          server.port(),
-          data,
-          !beatSchedules.isEmpty());
+      startParts(parts, data, beatSchedules);
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -141,6 +92,63 @@ final class DevCommand implements Callable<Integer> {
       ClassDataArchive.writeIfAsked();
     }
     return status;
+  }
+
+  /**
+   * Starts into {@code parts}, in this order: Kafka, the results API, the coordinator and the
+   * worker (unless --no-worker), and beat (with a schedule); then prints where each is.
+   */
+  private void startParts(Components parts, Path data, List<Schedule> beatSchedules) {
+    DevBroker kafka =
+        parts.resource("Kafka", () -> DevBroker.start(kafkaPort, data.resolve("kafka")));
+    KafkaOptions kafkaOptions = new KafkaOptions();
+    kafkaOptions.bootstrap = kafka.bootstrapServers();
+    kafkaOptions.topicPrefix = topicPrefix;
+    if (worker.name == null) {
+      worker.name = "dev";
+    }
+    WorkerConfig config =
+        worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
+    PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
+    // The API first: its store catches up on the results while the worker and the coordinator
+    // start, which is most of the time a restart with many stored results takes to get ready.
+    ResultsApi server =
+        parts.start(
+            "results API",
+            () ->
+                ResultsApi.start(
+                    api.toConfig(
+                        kafka.bootstrapServers(),
+                        kafkaOptions.topics(),
+                        kafkaOptions.kafka(),
+                        config.layout(),
+                        data.resolve("api")),
+                    registry));
+    if (!noWorker) {
+      parts.start("coordinator", () -> Coordinators.start(config, registry));
+      parts.start("worker", () -> Worker.start(config, registry));
+    }
+    if (!beatSchedules.isEmpty()) {
+      parts.start(
+          "beat",
+          () ->
+              BeatCommand.startInDev(
+                  beatSchedules,
+                  kafka.bootstrapServers(),
+                  kafkaOptions.topics(),
+                  kafkaOptions.kafka(),
+                  config.layout(),
+                  config.name(),
+                  registry));
+    }
+    printBanner(
+        kafka.bootstrapServers(),
+        kafkaOptions,
+        config,
+        api.scheme() + "://" + api.host + ":" + server.port(),
+        server.port(),
+        data,
+        !beatSchedules.isEmpty());
   }
 
   private void printBanner(

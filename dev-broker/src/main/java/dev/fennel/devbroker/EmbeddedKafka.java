@@ -116,13 +116,35 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     int port = options.port() == 0 ? freePort() : options.port();
     int controllerPort = options.controllerPort() == 0 ? freePort() : options.controllerPort();
+    String logDir = dataDir.resolve("kraft").toAbsolutePath().toString();
+    KafkaConfig config = new KafkaConfig(settings(options, port, controllerPort, logDir), false);
+    format(
+        logDir,
+        config,
+        options.clusterId() != null ? options.clusterId() : Uuid.randomUuid().toString());
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    String bootstrap = options.host() + ":" + port;
+    EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir, temporary);
+    try {
+      server.startup();
+      kafka.awaitReady(Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      kafka.close();
+      throw e;
+    }
+    log.info("Kafka broker up at {} (data in {})", bootstrap, dataDir);
+    return kafka;
+  }
+
+  /** The broker's settings: one KRaft node, broker and controller, listening on {@code port}. */
+  private static Map<String, Object> settings(
+      Options options, int port, int controllerPort, String logDir) {
     String voters =
         options.voters() != null
             ? options.voters()
             : options.nodeId() + "@127.0.0.1:" + controllerPort;
     String replication = Integer.toString(options.replication());
     String minIsr = options.replication() >= 3 ? "2" : "1";
-    String logDir = dataDir.resolve("kraft").toAbsolutePath().toString();
 
     Map<String, Object> props = new HashMap<>();
     props.put("process.roles", "broker,controller");
@@ -151,24 +173,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("share.coordinator.state.topic.min.isr", minIsr);
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("log.cleaner.backoff.ms", "1000");
-
-    KafkaConfig config = new KafkaConfig(props, false);
-    format(
-        logDir,
-        config,
-        options.clusterId() != null ? options.clusterId() : Uuid.randomUuid().toString());
-    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-    String bootstrap = options.host() + ":" + port;
-    EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, dataDir, temporary);
-    try {
-      server.startup();
-      kafka.awaitReady(Duration.ofSeconds(60));
-    } catch (RuntimeException e) {
-      kafka.close();
-      throw e;
-    }
-    log.info("Kafka broker up at {} (data in {})", bootstrap, dataDir);
-    return kafka;
+    return props;
   }
 
   private static void format(String logDir, KafkaConfig config, String clusterId) {

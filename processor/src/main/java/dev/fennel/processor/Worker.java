@@ -109,10 +109,7 @@ public final class Worker implements Component {
     dispatcher = newDispatcher(registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     startBoard(kafkaProducer, registry);
-    Gauge.builder("fennel.revocations", revoked, Revocations::size)
-        .description("Revoked task ids this worker knows")
-        .tags("worker", config.name())
-        .register(registry);
+    watchRevocations(revoked, registry);
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
@@ -148,6 +145,25 @@ public final class Worker implements Component {
       threads.add(new Thread(loop, "fennel-poll-" + queue));
     }
     threads.forEach(Thread::start);
+    startScheduler(registry, kafkaProducer, dispatcher, clock);
+  }
+
+  private void watchRevocations(Revocations revoked, MeterRegistry registry) {
+    Gauge.builder("fennel.revocations", revoked, Revocations::size)
+        .description("Revoked task ids this worker knows")
+        .tags("worker", config.name())
+        .register(registry);
+  }
+
+  /**
+   * Once the poll loops run: the scheduler of delayed tasks and the heartbeat; the worker is ready
+   * when the scheduler is.
+   */
+  private void startScheduler(
+      MeterRegistry registry,
+      KafkaProducer<byte[], byte[]> kafkaProducer,
+      Dispatcher dispatcher,
+      Clock clock) {
     log.info(
         "worker {} serves {} with {} {} slot(s)",
         config.name(),

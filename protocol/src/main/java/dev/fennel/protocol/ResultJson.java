@@ -160,9 +160,6 @@ final class ResultJson {
         throw new IllegalArgumentException("'status' is missing");
       }
       REST.forEach(this::rethrow);
-      if (finishedAt == null) {
-        throw new IllegalArgumentException("'finishedAt' is missing");
-      }
       return TaskResult.builder(id, Status.fromWire(status))
           .status(status)
           .v(v)

@@ -148,20 +148,7 @@ public final class TaskCodec {
       String queue = text("queue");
       Instant submittedAt = instant("submittedAt");
       String workflow = text("workflow");
-      if (taskName == null) {
-        if (problem == null) {
-          problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
-        }
-      } else if (problem == null && taskName.isBlank()) {
-        problem = "'task' is blank";
-      }
-      if (problem == null && queue != null) {
-        try {
-          Topics.requireQueueName(queue);
-        } catch (IllegalArgumentException e) {
-          problem = e.getMessage();
-        }
-      }
+      checkNames(taskName, queue);
       int v = integer("v", Task.FORMAT_VERSION);
       if (problem == null && v > Task.FORMAT_VERSION) {
         problem =
@@ -171,37 +158,13 @@ public final class TaskCodec {
                 + Task.FORMAT_VERSION
                 + "); upgrade the worker";
       }
-      ArrayNode args = null;
-      JsonNode argsNode = root.get("args");
-      if (argsNode != null && !argsNode.isNull()) {
-        if (argsNode.isArray()) {
-          args = (ArrayNode) argsNode;
-        } else if (problem == null) {
-          problem = "'args' must be a JSON array of positional arguments, e.g. [20]";
-        }
-      }
-      ObjectNode kwargs = null;
-      JsonNode kwargsNode = root.get("kwargs");
-      if (kwargsNode != null && !kwargsNode.isNull()) {
-        if (kwargsNode.isObject()) {
-          kwargs = (ObjectNode) kwargsNode;
-        } else if (problem == null) {
-          problem = "'kwargs' must be a JSON object of named arguments";
-        }
-      }
+      ArrayNode args = args();
+      ObjectNode kwargs = kwargs();
       int attempt = integer("attempt", 1);
       Instant eta = instant("eta");
       Instant expires = instant("expires");
       int maxRetries = integer("maxRetries", 0);
-      Double timeLimit = null;
-      JsonNode limitNode = root.get("timeLimit");
-      if (limitNode != null && !limitNode.isNull()) {
-        if (limitNode.isNumber()) {
-          timeLimit = limitNode.doubleValue();
-        } else if (problem == null) {
-          problem = "'timeLimit' must be a number of seconds";
-        }
-      }
+      Double timeLimit = timeLimit();
       if (problem == null && taskName != null) {
         try {
           return new Valid(
@@ -231,6 +194,66 @@ public final class TaskCodec {
           submittedAt,
           Objects.requireNonNullElse(problem, "not a valid task"),
           workflow);
+    }
+
+    /** Notes a missing or blank task name, or a queue name no topic can have. */
+    private void checkNames(@Nullable String taskName, @Nullable String queue) {
+      if (taskName == null) {
+        if (problem == null) {
+          problem = "'task' is missing: name the task to run, e.g. \"task\": \"fib\"";
+        }
+      } else if (problem == null && taskName.isBlank()) {
+        problem = "'task' is blank";
+      }
+      if (problem == null && queue != null) {
+        try {
+          Topics.requireQueueName(queue);
+        } catch (IllegalArgumentException e) {
+          problem = e.getMessage();
+        }
+      }
+    }
+
+    private @Nullable ArrayNode args() {
+      JsonNode node = root.get("args");
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (node.isArray()) {
+        return (ArrayNode) node;
+      }
+      if (problem == null) {
+        problem = "'args' must be a JSON array of positional arguments, e.g. [20]";
+      }
+      return null;
+    }
+
+    private @Nullable ObjectNode kwargs() {
+      JsonNode node = root.get("kwargs");
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (node.isObject()) {
+        return (ObjectNode) node;
+      }
+      if (problem == null) {
+        problem = "'kwargs' must be a JSON object of named arguments";
+      }
+      return null;
+    }
+
+    private @Nullable Double timeLimit() {
+      JsonNode node = root.get("timeLimit");
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (node.isNumber()) {
+        return node.doubleValue();
+      }
+      if (problem == null) {
+        problem = "'timeLimit' must be a number of seconds";
+      }
+      return null;
     }
 
     private @Nullable String text(String field) {

@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param attempts how many times it ran (0 when it never ran)
  * @param submittedAt when the client published it, or null when unknown
  * @param startedAt when the last attempt started, or null when it never ran
- * @param finishedAt when this record was made
+ * @param finishedAt when this record was made; null only in a record read without one (the schema
+ *     requires it, and Fennel always writes it)
  * @param statusText the status as written on the wire: {@code status.name()}, except for {@link
  *     Status#UNKNOWN}, where it keeps the text that was read (and is written back)
  */
@@ -42,13 +43,12 @@ public record TaskResult(
     int attempts,
     @Nullable Instant submittedAt,
     @Nullable Instant startedAt,
-    Instant finishedAt,
+    @Nullable Instant finishedAt,
     @Nullable String statusText) {
 
   public TaskResult {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(finishedAt, "finishedAt");
     if (status == Status.PENDING) {
       throw new IllegalArgumentException("PENDING is never written as a result record");
     }
@@ -86,7 +86,7 @@ public record TaskResult(
       int attempts,
       @Nullable Instant submittedAt,
       @Nullable Instant startedAt,
-      Instant finishedAt) {
+      @Nullable Instant finishedAt) {
     this(
         v,
         id,
@@ -347,7 +347,7 @@ public record TaskResult(
     }
 
     /** Sets when the record was made. */
-    public Builder finishedAt(Instant newFinishedAt) {
+    public Builder finishedAt(@Nullable Instant newFinishedAt) {
       finishedAt = newFinishedAt;
       return this;
     }
@@ -369,7 +369,7 @@ public record TaskResult(
           attempts,
           submittedAt,
           startedAt,
-          Objects.requireNonNull(finishedAt, "finishedAt"),
+          finishedAt,
           statusText);
     }
   }

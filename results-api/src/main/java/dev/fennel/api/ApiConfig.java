@@ -123,54 +123,42 @@ public record ApiConfig(
   public ApiConfig {
     KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics");
-    if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException(
-          "the API host (--host) is blank: give an address such as 127.0.0.1");
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(
-          "the API port (--api-port) must be 0 to 65535, was " + port);
-    }
-    if (cacheSize < 0) {
-      throw new IllegalArgumentException(
-          "the cache size (--cache-size) must be 0 or more, was " + cacheSize);
-    }
+    require(
+        host != null && !host.isBlank(),
+        "the API host (--host) is blank: give an address such as 127.0.0.1");
+    require(
+        port >= 0 && port <= 65535, "the API port (--api-port) must be 0 to 65535, was " + port);
+    require(cacheSize >= 0, "the cache size (--cache-size) must be 0 or more, was " + cacheSize);
     Objects.requireNonNull(maxWait, "maxWait");
-    if (maxWait.isNegative() || maxWait.compareTo(MAX_MAX_WAIT) > 0) {
-      throw new IllegalArgumentException(
-          "the maximum wait (--max-wait) must be 0 to "
-              + Durations.format(MAX_MAX_WAIT)
-              + ", was "
-              + Durations.format(maxWait));
-    }
-    if (maxWaiting < 1) {
-      throw new IllegalArgumentException(
-          "the most waiting requests (--max-waiting) must be 1 or more, was " + maxWaiting);
-    }
-    if (maxBatchIds < 1) {
-      throw new IllegalArgumentException(
-          "the batch limit (--max-batch-ids) must be 1 id or more, was " + maxBatchIds);
-    }
-    if (maxRequestBytes < MIN_REQUEST_BYTES) {
-      throw new IllegalArgumentException(
-          "the request size limit (--max-request-bytes) must be at least "
-              + MIN_REQUEST_BYTES
-              + " bytes, was "
-              + maxRequestBytes);
-    }
-    if (maxResponseBytes < MIN_RESPONSE_BYTES || maxResponseBytes > MAX_RESPONSE_BYTES) {
-      throw new IllegalArgumentException(
-          "the answer size limit (--max-response-bytes) must be "
-              + MIN_RESPONSE_BYTES
-              + " to "
-              + MAX_RESPONSE_BYTES
-              + " bytes, was "
-              + maxResponseBytes);
-    }
-    if (standbyReplicas < 0) {
-      throw new IllegalArgumentException(
-          "standby replicas (--standby-replicas) must be 0 or more, was " + standbyReplicas);
-    }
+    require(
+        !maxWait.isNegative() && maxWait.compareTo(MAX_MAX_WAIT) <= 0,
+        "the maximum wait (--max-wait) must be 0 to "
+            + Durations.format(MAX_MAX_WAIT)
+            + ", was "
+            + Durations.format(maxWait));
+    require(
+        maxWaiting >= 1,
+        "the most waiting requests (--max-waiting) must be 1 or more, was " + maxWaiting);
+    require(
+        maxBatchIds >= 1,
+        "the batch limit (--max-batch-ids) must be 1 id or more, was " + maxBatchIds);
+    require(
+        maxRequestBytes >= MIN_REQUEST_BYTES,
+        "the request size limit (--max-request-bytes) must be at least "
+            + MIN_REQUEST_BYTES
+            + " bytes, was "
+            + maxRequestBytes);
+    require(
+        maxResponseBytes >= MIN_RESPONSE_BYTES && maxResponseBytes <= MAX_RESPONSE_BYTES,
+        "the answer size limit (--max-response-bytes) must be "
+            + MIN_RESPONSE_BYTES
+            + " to "
+            + MAX_RESPONSE_BYTES
+            + " bytes, was "
+            + maxResponseBytes);
+    require(
+        standbyReplicas >= 0,
+        "standby replicas (--standby-replicas) must be 0 or more, was " + standbyReplicas);
     token = ApiToken.normalize(token);
     peerSecret = ApiToken.normalize(peerSecret);
     if (token == null && !insecureNoToken && !isLoopback(host)) {
@@ -182,16 +170,27 @@ public record ApiConfig(
               + "--token-file FILE), or, on a network you trust, say so with --insecure-no-token "
               + "(FENNEL_API_INSECURE_NO_TOKEN=true)");
     }
-    allowedHosts =
-        allowedHosts == null
-            ? List.of()
-            : allowedHosts.stream()
-                .map(String::strip)
-                .filter(name -> !name.isEmpty())
-                .map(name -> name.toLowerCase(Locale.ROOT))
-                .toList();
+    allowedHosts = normalizeHosts(allowedHosts);
     Objects.requireNonNull(layout, "layout");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+  }
+
+  /** The allowed host names, stripped and lower-case, without empty ones (null: none). */
+  private static List<String> normalizeHosts(@Nullable List<String> names) {
+    return names == null
+        ? List.of()
+        : names.stream()
+            .map(String::strip)
+            .filter(name -> !name.isEmpty())
+            .map(name -> name.toLowerCase(Locale.ROOT))
+            .toList();
+  }
+
+  /** Throws {@code otherwise} as an IllegalArgumentException unless {@code holds}. */
+  private static void require(boolean holds, String otherwise) {
+    if (!holds) {
+      throw new IllegalArgumentException(otherwise);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -158,40 +159,14 @@ final class QueuesOverview implements Overview, AutoCloseable {
     }
     Map<String, TopicDescription> described =
         admin.describeTopics(queueTopics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    described
-        .values()
-        .forEach(
-            d ->
-                d.partitions()
-                    .forEach(
-                        p ->
-                            ends.put(
-                                new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> endOffsets =
-        ends.isEmpty()
-            ? Map.of()
-            : admin.listOffsets(ends).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    Map<TopicPartition, OffsetSpec> starts = new HashMap<>();
-    ends.keySet().forEach(tp -> starts.put(tp, OffsetSpec.earliest()));
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> startOffsets =
-        starts.isEmpty()
-            ? Map.of()
-            : admin.listOffsets(starts).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-
-    List<String> groupIds = new ArrayList<>();
-    for (String topic : queueTopics) {
-      groupIds.add(WorkerGroups.groupId(topics, topic.substring(queuePrefix.length())));
+    Set<TopicPartition> partitions = new HashSet<>();
+    for (TopicDescription d : described.values()) {
+      d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
     }
-    Map<String, ConsumerGroupDescription> groups = new HashMap<>();
-    if (!groupIds.isEmpty()) {
-      for (var answer : admin.describeConsumerGroups(groupIds).describedGroups().entrySet()) {
-        ConsumerGroupDescription group = orNoGroup(answer.getValue());
-        if (group != null) {
-          groups.put(answer.getKey(), group);
-        }
-      }
-    }
+    Map<TopicPartition, Long> ends = offsets(listOffsets(partitions, OffsetSpec.latest()));
+    Map<TopicPartition, Long> starts = offsets(listOffsets(partitions, OffsetSpec.earliest()));
+    Map<String, ConsumerGroupDescription> groups =
+        groups(queueTopics.stream().map(topic -> topic.substring(queuePrefix.length())).toList());
 
     List<Map<String, Object>> queues = new ArrayList<>();
     Map<String, Long> backlogs = new HashMap<>();
@@ -204,47 +179,88 @@ final class QueuesOverview implements Overview, AutoCloseable {
         committed = Map.of();
       }
       TopicDescription description = answer(described, topic);
-      List<TopicPartition> partitions =
+      List<TopicPartition> queuePartitions =
           description.partitions().stream()
               .map(partition -> new TopicPartition(topic, partition.partition()))
               .toList();
-      long backlog = backlog(partitions, offsets(endOffsets), offsets(startOffsets), committed);
-      long total = partitions.stream().mapToLong(tp -> answer(endOffsets, tp).offset()).sum();
-      List<Map<String, Object>> workers = new ArrayList<>();
-      ConsumerGroupDescription group = groups.get(groupId);
-      if (group != null) {
-        for (MemberDescription member : group.members()) {
-          Map<String, Object> worker = new LinkedHashMap<>();
-          worker.put("worker", WorkerGroups.workerName(member.clientId(), queue));
-          worker.put("clientId", member.clientId());
-          worker.put(
-              "host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
-          worker.put(
-              "partitions",
-              member.assignment().topicPartitions().stream()
-                  .filter(tp -> tp.topic().equals(topic))
-                  .count());
-          workers.add(worker);
-        }
-      }
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("queue", queue);
-      entry.put("topic", topic);
-      entry.put("partitions", description.partitions().size());
-      entry.put("backlog", backlog);
+      long backlog = backlog(queuePartitions, ends, starts, committed);
+      long total = queuePartitions.stream().mapToLong(tp -> answer(ends, tp)).sum();
       backlogs.put(queue, backlog);
-      entry.put("published", total);
-      entry.put("consumerGroup", groupId);
-      entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
-      entry.put("workers", workers);
-      entry.put("resultsSeen", seen.of(queue));
-      queues.add(entry);
+      queues.add(entry(queue, description, groupId, groups.get(groupId), backlog, total));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("queues", queues);
     body.put("resultsSeenSince", since.toString());
     body.put("at", clock.instant().toString());
     return new Snapshot(clock.instant(), body, backlogs);
+  }
+
+  /** What {@code GET /queues} says of {@code queue}. */
+  private Map<String, Object> entry(
+      String queue,
+      TopicDescription topic,
+      String groupId,
+      @Nullable ConsumerGroupDescription group,
+      long backlog,
+      long published) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("queue", queue);
+    entry.put("topic", topic.name());
+    entry.put("partitions", topic.partitions().size());
+    entry.put("backlog", backlog);
+    entry.put("published", published);
+    entry.put("consumerGroup", groupId);
+    entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
+    entry.put("workers", group == null ? List.of() : workers(group, topic.name(), queue));
+    entry.put("resultsSeen", seen.of(queue));
+    return entry;
+  }
+
+  /** The offsets {@code spec} names of {@code partitions}. */
+  private Map<TopicPartition, ListOffsetsResultInfo> listOffsets(
+      Set<TopicPartition> partitions, OffsetSpec spec) throws Exception {
+    if (partitions.isEmpty()) {
+      return Map.of();
+    }
+    Map<TopicPartition, OffsetSpec> asked = new HashMap<>();
+    partitions.forEach(tp -> asked.put(tp, spec));
+    return admin.listOffsets(asked).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The consumer groups of {@code queues}' workers that exist, by group id. */
+  private Map<String, ConsumerGroupDescription> groups(List<String> queues) throws Exception {
+    Map<String, ConsumerGroupDescription> groups = new HashMap<>();
+    if (queues.isEmpty()) {
+      return groups;
+    }
+    List<String> groupIds = queues.stream().map(q -> WorkerGroups.groupId(topics, q)).toList();
+    for (var answer : admin.describeConsumerGroups(groupIds).describedGroups().entrySet()) {
+      ConsumerGroupDescription group = orNoGroup(answer.getValue());
+      if (group != null) {
+        groups.put(answer.getKey(), group);
+      }
+    }
+    return groups;
+  }
+
+  /** The members of {@code group} that read {@code queue} (topic {@code topic}). */
+  private static List<Map<String, Object>> workers(
+      ConsumerGroupDescription group, String topic, String queue) {
+    List<Map<String, Object>> workers = new ArrayList<>();
+    for (MemberDescription member : group.members()) {
+      Map<String, Object> worker = new LinkedHashMap<>();
+      worker.put("worker", WorkerGroups.workerName(member.clientId(), queue));
+      worker.put("clientId", member.clientId());
+      worker.put(
+          "host", member.host().startsWith("/") ? member.host().substring(1) : member.host());
+      worker.put(
+          "partitions",
+          member.assignment().topicPartitions().stream()
+              .filter(tp -> tp.topic().equals(topic))
+              .count());
+      workers.add(worker);
+    }
+    return workers;
   }
 
   /** What Kafka answered for {@code key}: an admin call answers for every key it was asked. */
@@ -276,7 +292,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
   }
 
   private static Map<TopicPartition, Long> offsets(
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answers) {
+      Map<TopicPartition, ListOffsetsResultInfo> answers) {
     Map<TopicPartition, Long> offsets = new HashMap<>();
     answers.forEach((tp, info) -> offsets.put(tp, info.offset()));
     return offsets;

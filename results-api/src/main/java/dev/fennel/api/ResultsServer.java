@@ -4,6 +4,7 @@ import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TaskIds;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -143,6 +144,34 @@ final class ResultsServer implements AutoCloseable {
   }
 
   private Javalin createHttp() {
+    return Javalin.create(
+        cfg -> {
+          serve(cfg);
+          timeRequests(cfg);
+          route(cfg);
+          mapExceptions(cfg);
+        });
+  }
+
+  /** Where and how Jetty listens, and the limits every request meets. */
+  private void serve(JavalinConfig cfg) {
+    cfg.startup.showJavalinBanner = false;
+    cfg.startup.showOldJavalinVersionWarning = false;
+    cfg.http.prefer405over404 = true;
+    cfg.http.maxRequestSize = config.maxRequestBytes();
+    cfg.http.asyncTimeout = Peers.timeout(config.maxWait()).toMillis();
+    cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+    cfg.jetty.host = config.host();
+    cfg.jetty.port = config.port();
+    ApiTls tls = config.tls();
+    if (tls != null) {
+      cfg.jetty.addConnector(
+          (server, httpConfig) -> tls.connector(server, httpConfig, config.host(), config.port()));
+    }
+  }
+
+  /** Times every request into fennel_http_requests, by method, endpoint and status. */
+  private void timeRequests(JavalinConfig cfg) {
     // A provider, not a shared Timer.Builder: each request gets its own tags, whatever thread
     // records it.
     Meter.MeterProvider<Timer> requests =
@@ -153,87 +182,76 @@ final class ResultsServer implements AutoCloseable {
             .withRegistry(registry);
     // Each timer resolved once: a registry lookup per request was a visible part of a hot GET.
     Map<String, Timer> timers = new ConcurrentHashMap<>();
-    return Javalin.create(
-        cfg -> {
-          cfg.startup.showJavalinBanner = false;
-          cfg.startup.showOldJavalinVersionWarning = false;
-          cfg.http.prefer405over404 = true;
-          cfg.http.maxRequestSize = config.maxRequestBytes();
-          cfg.http.asyncTimeout = Peers.timeout(config.maxWait()).toMillis();
-          cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-          cfg.jetty.host = config.host();
-          cfg.jetty.port = config.port();
-          ApiTls tls = config.tls();
-          if (tls != null) {
-            cfg.jetty.addConnector(
-                (server, httpConfig) ->
-                    tls.connector(server, httpConfig, config.host(), config.port()));
+    cfg.requestLogger.http(
+        (ctx, ms) -> {
+          String method = ctx.method().name();
+          String endpoint = endpointOf(ctx);
+          int status = ctx.statusCode();
+          timers
+              .computeIfAbsent(
+                  method + ' ' + status + ' ' + endpoint,
+                  key ->
+                      requests.withTags(
+                          "method",
+                          method,
+                          "endpoint",
+                          endpoint,
+                          "status",
+                          Integer.toString(status)))
+              .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
+        });
+  }
+
+  /** The route table. */
+  private void route(JavalinConfig cfg) {
+    cfg.routes.before(guard::check);
+    cfg.routes.get("/", live::page);
+    // Only the page's own files and uPlot's, each by its exact path: nothing else of the
+    // class path (no other WebJar, no directory to climb out of) is served.
+    for (String asset : live.assetPaths()) {
+      cfg.routes.get(asset, live::asset);
+    }
+    cfg.routes.get("/tasks", live::tasks);
+    cfg.routes.get("/throughput", live::throughput);
+    cfg.routes.get("/workers", live::workersList);
+    // The task routes are made once the port is known (they name this instance).
+    cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
+    cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));
+    cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
+    cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
+    cfg.routes.get("/groups/{id}", groups::get);
+    cfg.routes.get("/health/live", health::live);
+    cfg.routes.get("/health/ready", health::ready);
+    cfg.routes.get(
+        "/metrics",
+        ctx ->
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+  }
+
+  /** The one exception mapping: an ApiException says its answer; anything else is a 500. */
+  private static void mapExceptions(JavalinConfig cfg) {
+    cfg.routes.exception(ApiException.class, ResultsServer::answer);
+    cfg.routes.exception(
+        HttpResponseException.class,
+        (e, ctx) ->
+            ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
+    cfg.routes.exception(
+        Exception.class,
+        (e, ctx) -> {
+          if (e.getCause() instanceof ApiException api) {
+            answer(api, ctx);
+            return;
           }
-          cfg.requestLogger.http(
-              (ctx, ms) -> {
-                String method = ctx.method().name();
-                String endpoint = endpointOf(ctx);
-                int status = ctx.statusCode();
-                timers
-                    .computeIfAbsent(
-                        method + ' ' + status + ' ' + endpoint,
-                        key ->
-                            requests.withTags(
-                                "method",
-                                method,
-                                "endpoint",
-                                endpoint,
-                                "status",
-                                Integer.toString(status)))
-                    .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
-              });
-          cfg.routes.before(guard::check);
-          cfg.routes.get("/", live::page);
-          // Only the page's own files and uPlot's, each by its exact path: nothing else of the
-          // class path (no other WebJar, no directory to climb out of) is served.
-          for (String asset : live.assetPaths()) {
-            cfg.routes.get(asset, live::asset);
-          }
-          cfg.routes.get("/tasks", live::tasks);
-          cfg.routes.get("/throughput", live::throughput);
-          cfg.routes.get("/workers", live::workersList);
-          // The task routes are made once the port is known (they name this instance).
-          cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
-          cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));
-          cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
-          cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
-          cfg.routes.get("/groups/{id}", groups::get);
-          cfg.routes.get("/health/live", health::live);
-          cfg.routes.get("/health/ready", health::ready);
-          cfg.routes.get(
-              "/metrics",
-              ctx ->
-                  ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                      .result(registry.scrape()));
-          cfg.routes.exception(ApiException.class, ResultsServer::answer);
-          cfg.routes.exception(
-              HttpResponseException.class,
-              (e, ctx) ->
-                  ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
-          cfg.routes.exception(
-              Exception.class,
-              (e, ctx) -> {
-                if (e.getCause() instanceof ApiException api) {
-                  answer(api, ctx);
-                  return;
-                }
-                String incident = TaskIds.newId();
-                log.error(
-                    "incident {}: request {} {} failed", incident, ctx.method(), ctx.path(), e);
-                Map<String, String> body =
-                    errorBody(
-                        "internal",
-                        "the API failed to answer this request; its log has the details under "
-                            + "incident "
-                            + incident);
-                body.put("incident", incident);
-                ctx.status(500).json(body);
-              });
+          String incident = TaskIds.newId();
+          log.error("incident {}: request {} {} failed", incident, ctx.method(), ctx.path(), e);
+          Map<String, String> body =
+              errorBody(
+                  "internal",
+                  "the API failed to answer this request; its log has the details under "
+                      + "incident "
+                      + incident);
+          body.put("incident", incident);
+          ctx.status(500).json(body);
         });
   }
 

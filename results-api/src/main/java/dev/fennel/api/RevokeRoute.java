@@ -63,45 +63,46 @@ final class RevokeRoute {
                       remote.host(),
                       "/tasks/" + id + "/revoke?terminate=" + terminate,
                       Duration.ZERO));
-      case ResultLookup.Local local -> {
-        StoredResult result = store.get(id);
-        if (result != null && result.isFinal()) {
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("id", id);
-          body.put("revoked", false);
-          body.put("status", result.status());
-          body.put(
-              "message",
-              "the task already finished ("
-                  + result.status()
-                  + "): nothing changed, its result stays");
-          ctx.status(200).json(body);
-          return;
-        }
-        Revoker writer = revoker;
-        if (writer == null) {
-          throw ApiException.starting();
-        }
-        ctx.future(
-            () ->
-                writer
-                    .revoke(id, terminate)
-                    .handle(
-                        (done, error) -> {
-                          if (error != null) {
-                            throw ApiException.unavailable(
-                                "revoke_failed",
-                                "the revocation could not be written to Kafka; ask again shortly",
-                                "writing the revocation of " + id + " failed: " + error);
-                          }
-                          Map<String, Object> body = new LinkedHashMap<>();
-                          body.put("id", id);
-                          body.put("revoked", true);
-                          body.put("terminate", terminate);
-                          ctx.status(202).json(body);
-                          return null;
-                        }));
-      }
+      case ResultLookup.Local local -> revokeHere(ctx, store, id, terminate);
     }
+  }
+
+  /** Revokes {@code id}, whose result this instance owns: unless it is final already. */
+  private void revokeHere(Context ctx, ResultLookup store, String id, boolean terminate) {
+    StoredResult result = store.get(id);
+    if (result != null && result.isFinal()) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("id", id);
+      body.put("revoked", false);
+      body.put("status", result.status());
+      body.put(
+          "message",
+          "the task already finished (" + result.status() + "): nothing changed, its result stays");
+      ctx.status(200).json(body);
+      return;
+    }
+    Revoker writer = revoker;
+    if (writer == null) {
+      throw ApiException.starting();
+    }
+    ctx.future(
+        () ->
+            writer
+                .revoke(id, terminate)
+                .handle(
+                    (done, error) -> {
+                      if (error != null) {
+                        throw ApiException.unavailable(
+                            "revoke_failed",
+                            "the revocation could not be written to Kafka; ask again shortly",
+                            "writing the revocation of " + id + " failed: " + error);
+                      }
+                      Map<String, Object> body = new LinkedHashMap<>();
+                      body.put("id", id);
+                      body.put("revoked", true);
+                      body.put("terminate", terminate);
+                      ctx.status(202).json(body);
+                      return null;
+                    }));
   }
 }
