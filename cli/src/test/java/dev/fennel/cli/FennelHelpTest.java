@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Method;
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class FennelHelpTest {
                 entry -> {
                   try {
                     return Path.of(entry).toUri().toURL();
-                  } catch (java.net.MalformedURLException e) {
+                  } catch (MalformedURLException e) {
                     throw new IllegalStateException(e);
                   }
                 })

@@ -33,9 +33,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -369,16 +371,15 @@ class WorkerProcessesIT {
   /** Messages of {@code queue} its workers' group has not committed. */
   private long uncommitted(String queue) throws Exception {
     try (var admin =
-        org.apache.kafka.clients.admin.Admin.create(
+        Admin.create(
             Map.<String, Object>of(
-                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers()))) {
-      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
           admin
               .listConsumerGroupOffsets(WorkerGroups.groupId(topics, queue))
               .partitionsToOffsetAndMetadata()
               .get(30, TimeUnit.SECONDS);
-      Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       for (var info :
           admin
               .describeTopics(List.of(topics.queue(queue)))
@@ -386,9 +387,7 @@ class WorkerProcessesIT {
               .get(30, TimeUnit.SECONDS)
               .get(topics.queue(queue))
               .partitions()) {
-        latest.put(
-            new TopicPartition(topics.queue(queue), info.partition()),
-            org.apache.kafka.clients.admin.OffsetSpec.latest());
+        latest.put(new TopicPartition(topics.queue(queue), info.partition()), OffsetSpec.latest());
       }
       long behind = 0;
       for (var end : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {

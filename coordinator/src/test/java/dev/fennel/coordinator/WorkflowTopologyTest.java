@@ -30,6 +30,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -369,7 +370,7 @@ class WorkflowTopologyTest {
   }
 
   private static String header(TestRecord<String, byte[]> record, String name) {
-    org.apache.kafka.common.header.Header header = record.headers().lastHeader(name);
+    Header header = record.headers().lastHeader(name);
     assertThat(header).as(name).isNotNull();
     return new String(header.value(), StandardCharsets.UTF_8);
   }

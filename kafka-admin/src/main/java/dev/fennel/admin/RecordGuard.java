@@ -66,12 +66,21 @@ public final class RecordGuard {
 
   /** Counts one record skipped for {@code reason}. */
   public void skip(Reason reason) {
-    skipped.get(reason).increment();
+    counter(reason).increment();
   }
 
   /** Records skipped for {@code reason} so far. */
   public long skipped(Reason reason) {
-    return (long) skipped.get(reason).count();
+    return (long) counter(reason).count();
+  }
+
+  /** The counter of {@code reason}: the constructor made one for every reason. */
+  private Counter counter(Reason reason) {
+    Counter counter = skipped.get(reason);
+    if (counter == null) {
+      throw new IllegalStateException("no counter for " + reason);
+    }
+    return counter;
   }
 
   /** {@code at}, read as no later than {@code now} plus {@link #SKEW} and no earlier than 1970. */

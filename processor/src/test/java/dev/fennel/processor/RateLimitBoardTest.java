@@ -7,6 +7,7 @@ import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
 import dev.fennel.testkit.HostileRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -109,7 +110,7 @@ class RateLimitBoardTest {
     assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("w1");
     try {
       return Json.MAPPER.readValue(record.value(), RateLimitBoard.Entry.class);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
   }
