@@ -83,7 +83,8 @@ class QueueConsumerTest {
             },
             new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", handlers.names()),
             Clock.systemUTC(),
-            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+            false);
     Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
     loop =
         new QueueConsumer(
