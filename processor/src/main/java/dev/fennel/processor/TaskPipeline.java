@@ -125,6 +125,7 @@ final class TaskPipeline {
     runner.run(
         task,
         worker,
+        startedAt,
         context,
         ran -> {
           // Nothing the handler asks for goes out after this: its outcome comes last.

@@ -95,12 +95,11 @@ final class TaskRunner {
   }
 
   /**
-   * Runs {@code task} on this thread, its handler given {@code context}, and calls {@code done}
-   * exactly once: when the handler returns, or, for a handler that ignores its time limit, when its
-   * grace ends (from another thread).
+   * Runs {@code task}, started at {@code started}, on this thread, its handler given {@code
+   * context}, and calls {@code done} exactly once: when the handler returns, or, for a handler that
+   * ignores its time limit, when its grace ends (from another thread).
    */
-  void run(Task task, String worker, TaskContext context, Consumer<Ran> done) {
-    Instant started = clock.instant();
+  void run(Task task, String worker, Instant started, TaskContext context, Consumer<Ran> done) {
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
       done.accept(

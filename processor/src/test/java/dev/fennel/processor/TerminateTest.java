@@ -64,6 +64,7 @@ class TerminateTest {
               runner.run(
                   run,
                   "w1",
+                  NOW,
                   NoEffects.contextOf(run, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
                   outcomes::add);
             });
