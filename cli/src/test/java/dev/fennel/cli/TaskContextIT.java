@@ -68,7 +68,7 @@ class TaskContextIT {
     }
   }
 
-  /** Spawns {@code args[0]} children ({@code fib 10} each). */
+  /** Spawns {@code args[0]} children of task {@code args[1]} ({@code fib} by default), 10 each. */
   static final class Parent implements ContextTaskHandler {
     @Override
     public String name() {
@@ -78,8 +78,9 @@ class TaskContextIT {
     @Override
     public JsonNode run(TaskArgs args, TaskContext context) {
       long count = args.requireLong(0, "count", 0, 100);
+      JsonNode task = args.get(1, "task");
       for (int i = 0; i < count; i++) {
-        context.spawn("fib", 10);
+        context.spawn(task == null ? "fib" : task.asText(), 10);
       }
       return IntNode.valueOf((int) count);
     }
@@ -185,6 +186,20 @@ class TaskContextIT {
     assertThat(done.status()).isEqualTo(Status.SUCCESS);
     assertThat(seen).as("progress values seen while it ran").hasSizeGreaterThanOrEqualTo(2);
     assertThat(seen).isSorted().allSatisfy(p -> assertThat(p).isBetween(0.1, 1.0));
+  }
+
+  @Test
+  void aChildWithAnUnknownNameFailsOnItsOwnAndTheParentSucceeds() {
+    String id = client.submit("parent", 1, "no-such-task").id();
+    client.flush();
+
+    TaskResult parent = results.await(id, Duration.ofSeconds(60)).orElseThrow();
+    TaskResult child = results.await(id + ".c1", Duration.ofSeconds(60)).orElseThrow();
+
+    assertThat(parent.status()).isEqualTo(Status.SUCCESS);
+    assertThat(parent.children()).containsExactly(id + ".c1");
+    assertThat(child.status()).isEqualTo(Status.FAILURE);
+    assertThat(child.error().type()).isEqualTo("UnknownTask");
   }
 
   @Test
