@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
 
 from . import _wire
 from .errors import ApiError, TaskFailed, TimeoutError
@@ -19,6 +19,9 @@ MAX_WAIT_PER_REQUEST = 30.0
 
 #: Not known yet: published and not finished, or never published. Only the API answers this.
 PENDING = "PENDING"
+#: A worker is running it (``worker``, ``started_at``, ``attempts``, and ``progress`` when the task
+#: reports some); a later record replaces it.
+STARTED = "STARTED"
 #: Failed, and will run again.
 RETRY = "RETRY"
 #: Ran and returned a value.
@@ -31,7 +34,7 @@ EXPIRED = "EXPIRED"
 REVOKED = "REVOKED"
 
 # Every other status, also one a newer worker writes, is final (docs/versioning.md, rule 2).
-_NOT_FINAL = frozenset({PENDING, RETRY})
+_NOT_FINAL = frozenset({PENDING, STARTED, RETRY})
 
 
 def is_final(status: str) -> bool:
@@ -62,6 +65,10 @@ class TaskResult:
     submitted_at: Optional[str] = None
     started_at: Optional[str] = None
     finished_at: Optional[str] = None
+    #: What the task last reported through its context (a number in 0-1 or any JSON), while STARTED.
+    progress: Any = None
+    #: The ids of the tasks the run spawned through its context.
+    children: Tuple[str, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -107,6 +114,8 @@ class TaskResult:
             submitted_at=record.get("submittedAt"),
             started_at=record.get("startedAt"),
             finished_at=record.get("finishedAt"),
+            progress=record.get("progress"),
+            children=tuple(str(c) for c in record.get("children") or ()),
         )
 
 

@@ -325,6 +325,36 @@ def test_results_ignore_unknown_fields_and_an_unknown_status_is_final() -> None:
     assert not fennel.TaskResult.from_json({"v": 1, "id": "t", "status": "RETRY"}).ready
 
 
+def test_started_is_not_final_and_carries_its_progress_and_a_final_its_children() -> None:
+    record = {
+        "v": 1,
+        "id": "t",
+        "task": "crawl",
+        "status": "STARTED",
+        "progress": 0.4,
+        "worker": "w1/thread-1",
+        "attempts": 1,
+        "startedAt": "2026-11-27T23:31:57.669Z",
+        "finishedAt": "2026-11-27T23:31:58.000Z",
+    }
+    RESULT.validate(record)
+    started = fennel.TaskResult.from_json(record)
+    assert (started.ready, started.progress, started.worker) == (False, 0.4, "w1/thread-1")
+    with pytest.raises(ValueError, match="it is STARTED"):
+        started.value()
+    done = {
+        "v": 1,
+        "id": "t",
+        "status": "SUCCESS",
+        "result": 3,
+        "attempts": 1,
+        "children": ["t.c1", "t.c2"],
+        "finishedAt": "2026-11-27T23:31:59.000Z",
+    }
+    RESULT.validate(done)
+    assert fennel.TaskResult.from_json(done).children == ("t.c1", "t.c2")
+
+
 def test_a_result_of_a_newer_format_version_is_refused() -> None:
     with pytest.raises(ValueError, match="version 2 is newer"):
         fennel.TaskResult.from_json({"v": 2, "id": "t", "status": "SUCCESS"})

@@ -167,6 +167,18 @@ final class WorkerOptions {
               + " default ${DEFAULT-VALUE}).")
   Duration revokeRetention;
 
+  @Option(
+      names = "--track-started",
+      negatable = true,
+      defaultValue = "${env:FENNEL_TRACK_STARTED:-true}",
+      fallbackValue = "true",
+      description =
+          "Write a STARTED result (worker, start time, attempt) when a task starts, so that GET"
+              + " /tasks/{id} shows it running; --no-track-started saves that record per task"
+              + " (progress a task reports is written either way) (env FENNEL_TRACK_STARTED;"
+              + " default ${DEFAULT-VALUE}).")
+  boolean trackStarted = true;
+
   /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
   int lingerMs() {
     if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
@@ -199,7 +211,8 @@ final class WorkerOptions {
             .kafka(kafka)
             .shutdownTimeout(shutdownTimeout)
             .rateLimits(RateLimit.parseAll(rateLimits))
-            .revokeRetention(revokeRetention);
+            .revokeRetention(revokeRetention)
+            .trackStarted(trackStarted);
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }

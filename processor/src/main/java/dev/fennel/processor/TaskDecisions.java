@@ -119,10 +119,29 @@ final class TaskDecisions {
     if (result.status() == Status.FAILURE
         && ran.retryable()
         && task.attempt() <= task.maxRetries()) {
-      Duration backoff = policy.backoff(task.id(), task.attempt());
+      // A handler's RetryLater names its own wait; it counts against the retries all the same.
+      Duration backoff =
+          ran.retryAfter() != null ? ran.retryAfter() : policy.backoff(task.id(), task.attempt());
       return new Retry(result.withStatus(Status.RETRY), task.nextAttempt(now.plus(backoff)));
     }
+    if (ran.retryAfter() != null && result.error() != null) {
+      return new Done(
+          result.withError(
+              new TaskError(
+                  result.error().type(),
+                  result.error().message()
+                      + "; no retries are left (attempt "
+                      + task.attempt()
+                      + ", maxRetries "
+                      + task.maxRetries()
+                      + ")")));
+    }
     return new Done(result);
+  }
+
+  /** Whether task {@code id} has been revoked, as far as this worker knows. */
+  boolean isRevoked(String id) {
+    return revoked.test(id);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.DeadLetters;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
@@ -11,7 +12,11 @@ import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,7 +46,12 @@ final class TaskPipeline {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final int maxResultBytes;
+  private final boolean trackStarted;
 
+  /**
+   * @param trackStarted whether a {@code STARTED} record is written when a task starts (progress a
+   *     handler reports is written either way)
+   */
   TaskPipeline(
       String queue,
       String worker,
@@ -51,7 +61,8 @@ final class TaskPipeline {
       Emitter emitter,
       WorkerMetrics metrics,
       Clock clock,
-      int maxResultBytes) {
+      int maxResultBytes,
+      boolean trackStarted) {
     this.queue = queue;
     this.worker = worker;
     this.topics = topics;
@@ -61,6 +72,7 @@ final class TaskPipeline {
     this.metrics = metrics;
     this.clock = clock;
     this.maxResultBytes = maxResultBytes;
+    this.trackStarted = trackStarted;
   }
 
   /**
@@ -98,18 +110,41 @@ final class TaskPipeline {
       return;
     }
     metrics.started(task.task());
+    Instant startedAt = clock.instant();
+    if (trackStarted) {
+      emitStarted(task, startedAt, null);
+    }
+    List<CompletableFuture<Void>> spawned = Collections.synchronizedList(new ArrayList<>());
+    RunContext context =
+        new RunContext(
+            task,
+            startedAt.plus(runner.limitFor(task)),
+            () -> decisions.isRevoked(task.id()),
+            clock,
+            effects(task, startedAt, spawned));
     long start = System.nanoTime();
     runner.run(
         task,
         worker,
+        startedAt,
+        context,
         ran -> {
+          // Nothing the handler asks for goes out after this: its outcome comes last.
+          List<String> children = context.close();
+          // The message is finished once its children are written too (at-least-once for them).
+          Runnable done =
+              spawned.isEmpty()
+                  ? finished
+                  : () ->
+                      CompletableFuture.allOf(spawned.toArray(CompletableFuture[]::new))
+                          .thenRun(finished);
           try {
             metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
-            switch (decisions.afterRun(task, ran, clock.instant())) {
-              case TaskDecisions.Done done -> emitResult(done.result(), finished);
+            switch (decisions.afterRun(task, ran.withChildren(children), clock.instant())) {
+              case TaskDecisions.Done result -> emitResult(result.result(), done);
               case TaskDecisions.Retry retry -> {
                 metrics.retried(task.task());
-                Runnable both = countdown(2, finished);
+                Runnable both = countdown(2, done);
                 schedule(retry.next(), both);
                 emitResult(retry.result(), both);
               }
@@ -125,11 +160,54 @@ final class TaskPipeline {
                     worker,
                     ran.result().startedAt(),
                     clock.instant()),
-                finished);
+                done);
           } finally {
             release.run();
           }
         });
+  }
+
+  /** What a run's context writes: its progress on STARTED records, its children to its queue. */
+  private RunContext.Effects effects(
+      Task task, Instant startedAt, List<CompletableFuture<Void>> spawned) {
+    return new RunContext.Effects() {
+      @Override
+      public void progress(JsonNode progress) {
+        emitStarted(task, startedAt, progress);
+      }
+
+      @Override
+      public void spawn(Task child) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        spawned.add(written);
+        emitter.send(
+            new ProducerRecord<>(
+                topics.queue(child.queue() == null ? queue : child.queue()),
+                null,
+                clock.millis(),
+                utf8(child.id()),
+                TaskCodec.encode(child)),
+            () -> written.complete(null));
+      }
+
+      @Override
+      public void refused() {
+        metrics.progressRefused(task.task());
+      }
+    };
+  }
+
+  /**
+   * Writes task's {@code STARTED} record (to the results topic only: a workflow moves on final
+   * results). It is not waited for: the final result follows it on the same producer and partition
+   * (same key), so it can never land after it.
+   */
+  private void emitStarted(Task task, Instant startedAt, @Nullable JsonNode progress) {
+    TaskResult started = TaskResult.started(task, worker, startedAt, progress, clock.instant());
+    emitter.send(
+        new ProducerRecord<>(
+            topics.results(), null, clock.millis(), utf8(task.id()), ResultCodec.encode(started)),
+        () -> {});
   }
 
   private void settle(TaskResult result, Runnable finished) {

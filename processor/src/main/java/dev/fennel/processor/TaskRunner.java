@@ -6,11 +6,15 @@ import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.task.BadArguments;
+import dev.fennel.task.Reject;
+import dev.fennel.task.RetryLater;
 import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,9 +39,23 @@ final class TaskRunner {
    * What running a task produced.
    *
    * @param result a SUCCESS or FAILURE result
-   * @param retryable whether trying again could help (not for bad arguments or an unknown task)
+   * @param retryable whether trying again could help (not for bad arguments, an unknown task or a
+   *     {@link Reject})
+   * @param retryAfter the wait the handler asked for with {@link RetryLater}, or null for the
+   *     policy's backoff
    */
-  record Ran(TaskResult result, boolean retryable) {}
+  record Ran(TaskResult result, boolean retryable, @Nullable Duration retryAfter) {
+    Ran(TaskResult result, boolean retryable) {
+      this(result, retryable, null);
+    }
+
+    /** This outcome with its result listing the children the run spawned. */
+    Ran withChildren(List<String> children) {
+      return children.isEmpty()
+          ? this
+          : new Ran(result.withChildren(children), retryable, retryAfter);
+    }
+  }
 
   /**
    * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED} or {@code TERMINATED};
@@ -71,12 +89,17 @@ final class TaskRunner {
     this.deadlines = deadlines;
   }
 
+  /** The time limit of a run of {@code task}. */
+  Duration limitFor(Task task) {
+    return policy.limitFor(task.timeLimit());
+  }
+
   /**
-   * Runs {@code task} on this thread and calls {@code done} exactly once: when the handler returns,
-   * or, for a handler that ignores its time limit, when its grace ends (from another thread).
+   * Runs {@code task}, started at {@code started}, on this thread, its handler given {@code
+   * context}, and calls {@code done} exactly once: when the handler returns, or, for a handler that
+   * ignores its time limit, when its grace ends (from another thread).
    */
-  void run(Task task, String worker, Consumer<Ran> done) {
-    Instant started = clock.instant();
+  void run(Task task, String worker, Instant started, TaskContext context, Consumer<Ran> done) {
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
       done.accept(
@@ -94,7 +117,7 @@ final class TaskRunner {
               false));
       return;
     }
-    Duration limit = policy.limitFor(task.timeLimit());
+    Duration limit = limitFor(task);
     Attempt attempt =
         new Attempt(
             Thread.currentThread(),
@@ -108,7 +131,7 @@ final class TaskRunner {
     @Nullable JsonNode value = null;
     @Nullable Throwable error = null;
     try {
-      value = handler.run(new TaskArgs(task.task(), task.args(), task.kwargs()));
+      value = handler.run(new TaskArgs(task.task(), task.args(), task.kwargs()), context);
     } catch (Throwable e) {
       error = e;
     } finally {
@@ -167,8 +190,11 @@ final class TaskRunner {
               clock.instant()),
           false);
     }
-    if (error instanceof BadArguments) {
+    if (error instanceof BadArguments || error instanceof Reject) {
       return new Ran(failure(task, worker, started, errorOf(error)), false);
+    }
+    if (error instanceof RetryLater later) {
+      return new Ran(failure(task, worker, started, errorOf(error)), true, later.delay());
     }
     if (error instanceof InterruptedException) {
       return new Ran(

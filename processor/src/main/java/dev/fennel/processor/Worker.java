@@ -126,7 +126,8 @@ public final class Worker implements Component {
               emitter,
               metrics,
               clock,
-              config.maxResultBytes());
+              config.maxResultBytes(),
+              config.trackStarted());
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =

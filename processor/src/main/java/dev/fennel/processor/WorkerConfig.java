@@ -44,6 +44,8 @@ import org.jspecify.annotations.Nullable;
  *     share); every worker of a queue should be given the same limits
  * @param revokeRetention how long a revocation counts (and is kept in {@code fennel.revoked} when
  *     this worker creates the topic)
+ * @param trackStarted whether a {@code STARTED} result is written when a task starts (with its
+ *     worker, start time and attempt), so that a running task is seen as running
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -61,7 +63,8 @@ public record WorkerConfig(
     List<TaskHandler> handlers,
     Duration shutdownTimeout,
     Map<String, RateLimit> rateLimits,
-    Duration revokeRetention) {
+    Duration revokeRetention,
+    boolean trackStarted) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -189,6 +192,7 @@ public record WorkerConfig(
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
+    private boolean trackStarted = true;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -211,6 +215,7 @@ public record WorkerConfig(
       shutdownTimeout = from.shutdownTimeout;
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
+      trackStarted = from.trackStarted;
     }
 
     /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -316,6 +321,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets whether a {@code STARTED} result is written when a task starts (default true; {@code
+     * --no-track-started} turns it off).
+     */
+    public Builder trackStarted(boolean newTrackStarted) {
+      trackStarted = newTrackStarted;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -340,7 +354,8 @@ public record WorkerConfig(
           handlers,
           shutdownTimeout,
           rateLimits,
-          revokeRetention);
+          revokeRetention,
+          trackStarted);
     }
   }
 }

@@ -28,6 +28,7 @@ final class WorkerMetrics {
   private final Meter.MeterProvider<Timer> execution;
   private final Meter.MeterProvider<Counter> retried;
   private final Meter.MeterProvider<Counter> expired;
+  private final Meter.MeterProvider<Counter> progressRefused;
   private final Timer latency;
   private final Counter deadLetters;
   private final Counter scheduled;
@@ -56,6 +57,12 @@ final class WorkerMetrics {
             .tags(base)
             .publishPercentileHistogram()
             .maximumExpectedValue(Duration.ofMinutes(10))
+            .withRegistry(registry);
+    this.progressRefused =
+        Counter.builder("fennel.tasks.progress.refused")
+            .description(
+                "Progress values a handler reported that were refused (not 0-1, or JSON over 4 KiB)")
+            .tags(base)
             .withRegistry(registry);
     this.retried =
         Counter.builder("fennel.tasks.retried")
@@ -178,6 +185,10 @@ final class WorkerMetrics {
         latency.record(elapsed);
       }
     }
+  }
+
+  void progressRefused(String task) {
+    progressRefused.withTag("task", tag(task)).increment();
   }
 
   void deadLettered() {

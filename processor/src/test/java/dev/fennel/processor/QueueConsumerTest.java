@@ -85,7 +85,8 @@ class QueueConsumerTest {
             },
             new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", handlers.names()),
             Clock.systemUTC(),
-            WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+            WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+            false);
     Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
     // Every revocation is known for the next hour: no task waits for the revocation reader here.
     RevocationHorizon known = new RevocationHorizon(System.nanoTime(), () -> {});

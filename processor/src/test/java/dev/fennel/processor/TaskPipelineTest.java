@@ -89,7 +89,9 @@ class TaskPipelineTest {
         emitter,
         metrics,
         Clock.fixed(NOW, ZoneOffset.UTC),
-        WorkerConfig.DEFAULT_MAX_RESULT_BYTES);
+        WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+        // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
+        false);
   }
 
   @AfterEach

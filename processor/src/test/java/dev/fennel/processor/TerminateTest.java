@@ -58,7 +58,16 @@ class TerminateTest {
 
   private Thread slot(String id, String task) {
     return Thread.ofPlatform()
-        .start(() -> runner.run(Task.of(id, task, "default", NOW), "w1", outcomes::add));
+        .start(
+            () -> {
+              Task run = Task.of(id, task, "default", NOW);
+              runner.run(
+                  run,
+                  "w1",
+                  NOW,
+                  NoEffects.contextOf(run, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
+                  outcomes::add);
+            });
   }
 
   @Test

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,9 @@ final class ResultJson {
           case "submittedAt" -> fields.submittedAt = instant(parser, field);
           case "startedAt" -> fields.startedAt = instant(parser, field);
           case "finishedAt" -> fields.finishedAt = instant(parser, field);
+          case "progress" ->
+              fields.progress = token == JsonToken.VALUE_NULL ? null : trees.read(parser);
+          case "children" -> fields.children = ids(parser, field);
           default -> {
             parser.skipChildren();
             continue;
@@ -104,7 +108,9 @@ final class ResultJson {
             "attempts",
             "submittedAt",
             "startedAt",
-            "finishedAt");
+            "finishedAt",
+            "progress",
+            "children");
 
     int v = Task.FORMAT_VERSION;
     @Nullable String id;
@@ -118,6 +124,8 @@ final class ResultJson {
     @Nullable Instant submittedAt;
     @Nullable Instant startedAt;
     @Nullable Instant finishedAt;
+    @Nullable JsonNode progress;
+    List<String> children = List.of();
     private @Nullable Map<String, IllegalArgumentException> wrong;
 
     /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
@@ -172,8 +180,34 @@ final class ResultJson {
           .submittedAt(submittedAt)
           .startedAt(startedAt)
           .finishedAt(finishedAt)
+          .progress(progress)
+          .children(children)
           .build();
     }
+  }
+
+  private static List<String> ids(JsonParser parser, String field) throws IOException {
+    if (parser.currentToken() == JsonToken.VALUE_NULL) {
+      return List.of();
+    }
+    if (parser.currentToken() != JsonToken.START_ARRAY) {
+      throw new IllegalArgumentException("'" + field + "' must be an array of task ids");
+    }
+    List<String> ids = new ArrayList<>();
+    boolean wrong = false;
+    // Read to the array's end either way, so that the caller stands after the field.
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      if (parser.currentToken() == JsonToken.VALUE_STRING) {
+        ids.add(parser.getText());
+      } else {
+        wrong = true;
+        parser.skipChildren();
+      }
+    }
+    if (wrong) {
+      throw new IllegalArgumentException("'" + field + "' must be an array of task ids");
+    }
+    return ids;
   }
 
   private static @Nullable TaskError error(JsonParser parser) throws IOException {
@@ -284,6 +318,16 @@ final class ResultJson {
       instant(gen, "submittedAt", r.submittedAt());
       instant(gen, "startedAt", r.startedAt());
       instant(gen, "finishedAt", r.finishedAt());
+      if (r.progress() != null) {
+        provider.defaultSerializeField("progress", r.progress(), gen);
+      }
+      if (!r.children().isEmpty()) {
+        gen.writeArrayFieldStart("children");
+        for (String child : r.children()) {
+          gen.writeString(child);
+        }
+        gen.writeEndArray();
+      }
       gen.writeEndObject();
     }
 

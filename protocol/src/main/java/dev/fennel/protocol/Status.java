@@ -7,6 +7,11 @@ import java.util.Objects;
 public enum Status {
   /** Not known yet: published, maybe running, or never published. Only the API answers this. */
   PENDING,
+  /**
+   * Running: a worker took it and started it ({@code worker}, {@code startedAt}, {@code attempts}),
+   * with the {@code progress} its handler last reported. Not final: a later record replaces it.
+   */
+  STARTED,
   /** Failed and will run again. */
   RETRY,
   /** Ran and returned a value. */
@@ -50,7 +55,8 @@ public enum Status {
 
   /** Whether this version writes this status into result records. */
   public boolean isWritten() {
-    return this == RETRY
+    return this == STARTED
+        || this == RETRY
         || this == SUCCESS
         || this == FAILURE
         || this == EXPIRED

@@ -2,6 +2,7 @@ package dev.fennel.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +31,10 @@ import org.jspecify.annotations.Nullable;
  *     requires it, and Fennel always writes it)
  * @param statusText the status as written on the wire: {@code status.name()}, except for {@link
  *     Status#UNKNOWN}, where it keeps the text that was read (and is written back)
+ * @param progress what the handler last reported through its task context (a number in 0–1 or any
+ *     small JSON), on a {@code STARTED} record; null when none
+ * @param children the ids of the tasks this run spawned through its task context, in order; empty
+ *     when none
  */
 public record TaskResult(
     int v,
@@ -44,9 +49,12 @@ public record TaskResult(
     @Nullable Instant submittedAt,
     @Nullable Instant startedAt,
     @Nullable Instant finishedAt,
-    @Nullable String statusText) {
+    @Nullable String statusText,
+    @Nullable JsonNode progress,
+    List<String> children) {
 
   public TaskResult {
+    children = children == null ? List.of() : List.copyOf(children);
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(status, "status");
     if (status == Status.PENDING) {
@@ -100,7 +108,9 @@ public record TaskResult(
         submittedAt,
         startedAt,
         finishedAt,
-        null);
+        null,
+        null,
+        List.of());
   }
 
   /**
@@ -119,6 +129,15 @@ public record TaskResult(
   public static TaskResult failure(
       Task task, TaskError error, String worker, @Nullable Instant startedAt, Instant finishedAt) {
     return of(task, Status.FAILURE, worker, finishedAt).error(error).startedAt(startedAt).build();
+  }
+
+  /**
+   * {@code task} started at {@code startedAt} on {@code worker} and is running; {@code progress} is
+   * what its handler last reported (null: nothing yet).
+   */
+  public static TaskResult started(
+      Task task, String worker, Instant startedAt, @Nullable JsonNode progress, Instant now) {
+    return of(task, Status.STARTED, worker, now).startedAt(startedAt).progress(progress).build();
   }
 
   /**
@@ -227,6 +246,11 @@ public record TaskResult(
     return toBuilder().startedAt(newStartedAt).build();
   }
 
+  /** This result listing {@code newChildren} as the tasks its run spawned. */
+  public TaskResult withChildren(List<String> newChildren) {
+    return toBuilder().children(newChildren).build();
+  }
+
   /** This result with another finish time. */
   public TaskResult withFinishedAt(Instant newFinishedAt) {
     return toBuilder().finishedAt(newFinishedAt).build();
@@ -243,10 +267,19 @@ public record TaskResult(
     private @Nullable String queue;
     private @Nullable String worker;
     private int attempts;
+<<<<<<< HEAD
     private @Nullable Instant submittedAt;
     private @Nullable Instant startedAt;
     private @Nullable Instant finishedAt;
     private @Nullable String statusText;
+=======
+    private Instant submittedAt;
+    private Instant startedAt;
+    private Instant finishedAt;
+    private String statusText;
+    private JsonNode progress;
+    private List<String> children = List.of();
+>>>>>>> task-context
 
     private Builder(String id, Status status) {
       this.id = id;
@@ -267,6 +300,8 @@ public record TaskResult(
       startedAt = from.startedAt;
       finishedAt = from.finishedAt;
       statusText = from.statusText;
+      progress = from.progress;
+      children = from.children;
     }
 
     /** Sets the format version. */
@@ -352,6 +387,18 @@ public record TaskResult(
       return this;
     }
 
+    /** Sets the progress last reported. */
+    public Builder progress(JsonNode newProgress) {
+      progress = newProgress;
+      return this;
+    }
+
+    /** Sets the ids of the tasks the run spawned. */
+    public Builder children(List<String> newChildren) {
+      children = newChildren;
+      return this;
+    }
+
     /**
      * The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -370,7 +417,9 @@ public record TaskResult(
           submittedAt,
           startedAt,
           finishedAt,
-          statusText);
+          statusText,
+          progress,
+          children);
     }
   }
 }

@@ -84,7 +84,13 @@ class EncodersMatchSchemasTest {
                     .asFailure(new TaskError("ResultTooLarge", "big")),
                 TaskResult.builder("bare", Status.RETRY).finishedAt(T0).build(),
                 TaskResult.revoked(task, "w", null, T0),
-                TaskResult.revoked(task, "w", T0, T0.plusSeconds(2))));
+                TaskResult.revoked(task, "w", T0, T0.plusSeconds(2)),
+                TaskResult.started(task, "w1/thread-1", T0, null, T0),
+                TaskResult.started(task, "w1/thread-1", T0, NODES.numberNode(0.4), T0),
+                TaskResult.started(
+                    task, "w", T0, NODES.objectNode().put("done", 3).put("of", 10), T0),
+                TaskResult.success(task, NODES.numberNode(1), "w", T0, T0)
+                    .withChildren(List.of("t-1.c1", "t-1.c2"))));
     for (Status status : Status.values()) {
       if (status.isWritten()) {
         results.add(

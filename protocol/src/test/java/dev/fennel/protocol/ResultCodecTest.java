@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,37 @@ class ResultCodecTest {
         .contains(
             "\"status\":\"FAILURE\"", "\"error\":{\"type\":\"TaskFailed\",\"message\":\"boom\"}")
         .doesNotContain("\"result\"");
+  }
+
+  @Test
+  void startedRoundTripsWithItsProgressAndAFinalWithItsChildren() {
+    Task task = Task.of("id-3", "crawl", "default", Instant.parse("2026-01-31T12:00:00Z"));
+    Instant started = Instant.parse("2026-01-31T12:00:01Z");
+    TaskResult running =
+        TaskResult.started(task, "w1/thread-1", started, DoubleNode.valueOf(0.25), started);
+    TaskResult done =
+        TaskResult.success(task, IntNode.valueOf(3), "w1/thread-1", started, started)
+            .withChildren(List.of("id-3.c1", "id-3.c2"));
+
+    assertThat(ResultCodec.decode(ResultCodec.encode(running))).isEqualTo(running);
+    assertThat(running.status().isFinal()).isFalse();
+    assertThat(new String(ResultCodec.encode(running), StandardCharsets.UTF_8))
+        .contains("\"status\":\"STARTED\"", "\"progress\":0.25")
+        .doesNotContain("\"children\"");
+    assertThat(ResultCodec.decode(ResultCodec.encode(done))).isEqualTo(done);
+    assertThat(new String(ResultCodec.encode(done), StandardCharsets.UTF_8))
+        .contains("\"children\":[\"id-3.c1\",\"id-3.c2\"]")
+        .doesNotContain("\"progress\"");
+  }
+
+  @Test
+  void childrenThatAreNotTaskIdsAreNamed() {
+    String json =
+        """
+        {"v":1,"id":"x","status":"SUCCESS","children":["a",{"b":1},2],"finishedAt":"2026-01-31T12:00:00Z"}""";
+
+    assertThatThrownBy(() -> ResultCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
+        .hasMessageContaining("'children' must be an array of task ids");
   }
 
   @Test

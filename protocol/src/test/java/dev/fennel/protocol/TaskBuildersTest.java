@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -178,7 +179,9 @@ class TaskBuildersTest {
                     null,
                     null,
                     T0,
-                    "SUCCESS"))
+                    "SUCCESS",
+                    null,
+                    List.of()))
         .hasMessageContaining("must not name a known status");
     assertThatThrownBy(
             () ->
@@ -195,7 +198,9 @@ class TaskBuildersTest {
                     null,
                     null,
                     T0,
-                    "SUCCESS"))
+                    "SUCCESS",
+                    null,
+                    List.of()))
         .hasMessageContaining("written as 'RETRY'");
   }
 }

@@ -29,7 +29,9 @@ final class RecentResults {
 
   /**
    * The statuses counted apart, in the order the page lists them: every status this version writes
-   * into a result record. Any other (from a newer worker) counts as {@code other}.
+   * into a result record but {@code STARTED}, which is listed and not counted (a start is not a
+   * result: counted, every task would count twice). Any other (from a newer worker) counts as
+   * {@code other}.
    */
   static final List<Status> COUNTED =
       List.of(Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.EXPIRED, Status.REVOKED);
@@ -67,6 +69,9 @@ final class RecentResults {
       byId.put(id, entry);
       if (byId.size() > capacity) {
         byId.pollFirstEntry();
+      }
+      if (known == Status.STARTED) {
+        return;
       }
       int slot = (int) Math.floorMod(second, (long) WINDOW_SECONDS);
       if (secondOf[slot] != second) {

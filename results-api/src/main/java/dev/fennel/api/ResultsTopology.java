@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -14,7 +13,6 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
@@ -22,7 +20,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The results API's topology: {@code fennel.results} materialized as a key-value store (the
- * compacted source topic is its changelog), and every new record handed to a listener.
+ * compacted source topic is its changelog) in which a {@code STARTED} never replaces a final result
+ * ({@link FinalStaysStore}), and every new record handed to a listener.
  */
 final class ResultsTopology {
   /** The name of the results store. */
@@ -46,7 +45,9 @@ final class ResultsTopology {
         .table(
             topics.results(),
             Consumed.with(Serdes.String(), Serdes.ByteArray()),
-            Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(STORE)
+            Materialized.<String, byte[]>as(FinalStaysStore.supplier(STORE))
+                .withKeySerde(Serdes.String())
+                .withValueSerde(Serdes.ByteArray())
                 .withCachingDisabled())
         .toStream()
         .process(() -> new Updates(onUpdate, openStores), STORE);

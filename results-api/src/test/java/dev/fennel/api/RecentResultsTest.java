@@ -151,9 +151,32 @@ class RecentResultsTest {
   }
 
   @Test
-  void everyStatusAResultRecordHoldsIsCountedApart() {
+  void everyStatusAResultRecordHoldsButStartedIsCountedApart() {
     assertThat(RecentResults.COUNTED)
         .containsExactlyInAnyOrderElementsOf(
-            Arrays.stream(Status.values()).filter(Status::isWritten).toList());
+            Arrays.stream(Status.values())
+                .filter(s -> s.isWritten() && s != Status.STARTED)
+                .toList());
+  }
+
+  @Test
+  void aStartedTaskIsListedUntilItsResultReplacesItAndIsNotCounted() {
+    HandClock clock = new HandClock();
+    RecentResults recent = new RecentResults(10, clock);
+    recent.record("a", result("a", "sleep", "STARTED"));
+
+    assertThat(recent.newest(null, null, 10))
+        .singleElement()
+        .satisfies(s -> assertThat(s.status()).isEqualTo("STARTED"));
+    recent.record("a", result("a", "sleep", "SUCCESS"));
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(recent.newest(null, null, 10))
+        .singleElement()
+        .satisfies(s -> assertThat(s.status()).isEqualTo("SUCCESS"));
+    @SuppressWarnings("unchecked")
+    Map<String, long[]> series = (Map<String, long[]>) recent.throughput().get("series");
+    assertThat(series.get("success")[RecentResults.WINDOW_SECONDS - 1]).isEqualTo(1);
+    assertThat(series.get("other")).containsOnly(0L);
   }
 }

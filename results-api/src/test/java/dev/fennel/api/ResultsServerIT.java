@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +101,15 @@ class ResultsServerIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private CompletableFuture<HttpResponse<String>> getAsync(String path) {
     return http.sendAsync(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
@@ -145,6 +156,47 @@ class ResultsServerIT {
       assertThat(Json.parse(get("/tasks/flaky").body()).get("status").asText())
           .isEqualTo("SUCCESS");
     }
+  }
+
+  @Test
+  void aWaitPassesOverStartedAndALateStartedNeverHidesTheFinalResult() throws Exception {
+    write(result("run", Status.STARTED));
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("/tasks/run").statusCode() == 200);
+    assertThat(Json.parse(get("/tasks/run").body()).get("status").asText()).isEqualTo("STARTED");
+    CompletableFuture<HttpResponse<String>> waiting = getAsync("/tasks/run?wait=30s");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> server.registry().find("fennel.api.waiting.requests").gauge().value() == 1);
+
+    int partition =
+        producer
+            .send(
+                new ProducerRecord<>(
+                    topics.results(), "run", ResultCodec.encode(result("run", Status.SUCCESS))))
+            .get()
+            .partition();
+
+    assertThat(Json.parse(waiting.get().body()).get("status").asText()).isEqualTo("SUCCESS");
+    // A second run of the same id starts: the final result stays what the API answers. A marker
+    // written after it to the same partition (a key that hashes there) says the API has read it.
+    int partitions = producer.partitionsFor(topics.results()).size();
+    String marker =
+        IntStream.range(0, 10_000)
+            .mapToObj(i -> "marker-" + i)
+            .filter(
+                key ->
+                    Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8)))
+                            % partitions
+                        == partition)
+            .findFirst()
+            .orElseThrow();
+    write(result("run", Status.STARTED));
+    write(result(marker, Status.SUCCESS));
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("/tasks/" + marker).statusCode() == 200);
+    assertThat(Json.parse(get("/tasks/run").body()).get("status").asText()).isEqualTo("SUCCESS");
+    assertThat(Json.parse(post("/tasks/batch", "{\"ids\":[\"run\"]}").body()).toString())
+        .contains("\"status\":\"SUCCESS\"")
+        .doesNotContain("STARTED");
   }
 
   @Test

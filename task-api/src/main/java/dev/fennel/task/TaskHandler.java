@@ -25,4 +25,13 @@ public interface TaskHandler {
    * @return the result, any JSON (use {@code NullNode} for none)
    */
   JsonNode run(TaskArgs args) throws Exception;
+
+  /**
+   * Runs the task with its {@link TaskContext}: what a worker calls. By default it ignores the
+   * context and calls {@link #run(TaskArgs)}; implement {@link ContextTaskHandler} for a task that
+   * uses it.
+   */
+  default JsonNode run(TaskArgs args, TaskContext context) throws Exception {
+    return run(args);
+  }
 }

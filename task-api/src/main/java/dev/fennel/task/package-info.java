@@ -1,8 +1,10 @@
 /**
- * What a task author compiles against: {@link dev.fennel.task.TaskHandler}, its {@link
- * dev.fennel.task.TaskArgs}, and the exceptions that fail a task with a chosen error type ({@link
- * dev.fennel.task.BadArguments}, {@link dev.fennel.task.TaskFailed}). Depends on Jackson and
- * JSpecify only. Types are non-null unless marked {@code @Nullable}.
+ * What a task author compiles against: {@link dev.fennel.task.TaskHandler} (and {@link
+ * dev.fennel.task.ContextTaskHandler} with its {@link dev.fennel.task.TaskContext}), its {@link
+ * dev.fennel.task.TaskArgs}, and the exceptions that end a run a chosen way ({@link
+ * dev.fennel.task.BadArguments}, {@link dev.fennel.task.TaskFailed}, {@link
+ * dev.fennel.task.RetryLater}, {@link dev.fennel.task.Reject}). Depends on Jackson and JSpecify
+ * only. Types are non-null unless marked {@code @Nullable}.
  */
 @NullMarked
 package dev.fennel.task;

@@ -202,6 +202,142 @@ class TasksPageTest {
     }
   }
 
+  @Test
+  void theContextExampleCompilesAndReportsProgressAndSpawnsAsThePageSays(@TempDir Path dir)
+      throws Exception {
+    String section = page.substring(page.indexOf("## The task context"));
+    String source = blocks(section, "java").get(0);
+    Path file = dir.resolve("src/com/example/tasks/ResizeAlbum.java");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, source);
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    StringWriter diagnostics = new StringWriter();
+    try (var fileManager = javac.getStandardFileManager(null, null, UTF_8)) {
+      boolean compiled =
+          javac
+              .getTask(
+                  diagnostics,
+                  fileManager,
+                  null,
+                  List.of(
+                      "--release",
+                      String.valueOf(release()),
+                      "-Xlint:all",
+                      "-Werror",
+                      "-classpath",
+                      taskApiClassPath(),
+                      "-d",
+                      classes.toString()),
+                  null,
+                  fileManager.getJavaFileObjectsFromPaths(List.of(file)))
+              .call();
+      assertThat(compiled).as(diagnostics.toString()).isTrue();
+    }
+
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+      TaskHandler album =
+          (TaskHandler)
+              loader
+                  .loadClass("com.example.tasks.ResizeAlbum")
+                  .getDeclaredConstructor()
+                  .newInstance();
+      RecordingContext context = new RecordingContext();
+      ArrayNode images = JsonNodeFactory.instance.arrayNode().add("a.png").add("b.png");
+      TaskArgs args =
+          new TaskArgs(
+              "resize-album",
+              JsonNodeFactory.instance.arrayNode().add(images),
+              JsonNodeFactory.instance.objectNode());
+
+      assertThat(album.run(args, context).asInt()).isEqualTo(2);
+      assertThat(context.spawned).containsExactly("resize a.png 800", "resize b.png 800");
+      assertThat(context.progress).containsExactly(0.5, 1.0);
+      assertThat(section).contains("\"result\":3,\"children\":[\"<id>.c1\"");
+      TaskArgs empty =
+          new TaskArgs(
+              "resize-album",
+              JsonNodeFactory.instance.arrayNode().add(JsonNodeFactory.instance.arrayNode()),
+              JsonNodeFactory.instance.objectNode());
+      assertThatThrownBy(() -> album.run(empty, context)).isInstanceOf(Reject.class);
+      assertThatThrownBy(() -> album.run(args))
+          .isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("takes a TaskContext");
+    }
+  }
+
+  /** A context that records what a handler reports and spawns. */
+  private static final class RecordingContext implements TaskContext {
+    final List<String> spawned = new ArrayList<>();
+    final List<Double> progress = new ArrayList<>();
+
+    @Override
+    public String id() {
+      return "album-1";
+    }
+
+    @Override
+    public String task() {
+      return "resize-album";
+    }
+
+    @Override
+    public String queue() {
+      return "default";
+    }
+
+    @Override
+    public int attempt() {
+      return 1;
+    }
+
+    @Override
+    public int maxRetries() {
+      return 0;
+    }
+
+    @Override
+    public java.time.Instant deadline() {
+      return java.time.Instant.parse("2026-12-01T00:05:00Z");
+    }
+
+    @Override
+    public @org.jspecify.annotations.Nullable String workflow() {
+      return null;
+    }
+
+    @Override
+    public @org.jspecify.annotations.Nullable String workflowPart() {
+      return null;
+    }
+
+    @Override
+    public boolean isRevoked() {
+      return false;
+    }
+
+    @Override
+    public void progress(double fraction) {
+      progress.add(fraction);
+    }
+
+    @Override
+    public void progress(JsonNode value) {
+      progress.add(value.asDouble());
+    }
+
+    @Override
+    public String spawn(String task, Object... args) {
+      StringBuilder line = new StringBuilder(task);
+      for (Object arg : args) {
+        line.append(' ').append(arg);
+      }
+      spawned.add(line.toString());
+      return id() + ".c" + spawned.size();
+    }
+  }
+
   private static TaskArgs args(long n) {
     ArrayNode array = JsonNodeFactory.instance.arrayNode().add(n);
     return new TaskArgs("factorial", array, JsonNodeFactory.instance.objectNode());

@@ -1,0 +1,214 @@
+package dev.fennel.api;
+
+import dev.fennel.protocol.Status;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedBytesStore;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The results store's RocksDB store, with one rule added: a {@code STARTED} record never replaces a
+ * final result. A worker writes a task's {@code STARTED} before its final result, on the same
+ * producer and partition, so in one run the order holds; a {@code STARTED} that arrives after a
+ * final one is a second run of the same id (a message delivered again after a crash, or published
+ * twice), and its own final result follows it. Until then the API keeps answering the final one.
+ *
+ * <p>The rule holds for records as they arrive. A store restored from the compacted topic takes
+ * what the topic holds last for an id, which is such a second run's {@code STARTED} only while that
+ * run has not written its result.
+ *
+ * <p>Values are those of a timestamped store: 8 bytes of timestamp, then the record's JSON.
+ */
+final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, TimestampedBytesStore {
+  private static final int TIMESTAMP_BYTES = Long.BYTES;
+
+  private final KeyValueStore<Bytes, byte[]> inner;
+
+  private FinalStaysStore(KeyValueStore<Bytes, byte[]> inner) {
+    this.inner = inner;
+  }
+
+  /** A supplier of persistent timestamped stores named {@code name} that keep this rule. */
+  static KeyValueBytesStoreSupplier supplier(String name) {
+    KeyValueBytesStoreSupplier rocks = Stores.persistentTimestampedKeyValueStore(name);
+    return new KeyValueBytesStoreSupplier() {
+      @Override
+      public String name() {
+        return rocks.name();
+      }
+
+      @Override
+      public KeyValueStore<Bytes, byte[]> get() {
+        return new FinalStaysStore(rocks.get());
+      }
+
+      @Override
+      public String metricsScope() {
+        return rocks.metricsScope();
+      }
+    };
+  }
+
+  /** Whether {@code value} (timestamped) may be stored over {@code stored} (timestamped). */
+  static boolean replaces(byte @Nullable [] value, byte @Nullable [] stored) {
+    if (value == null || stored == null) {
+      return true;
+    }
+    StoredResult incoming = StoredResult.of(json(value));
+    if (incoming == null || incoming.known() != Status.STARTED) {
+      return true;
+    }
+    StoredResult current = StoredResult.of(json(stored));
+    return current == null || !current.isFinal();
+  }
+
+  private static byte @Nullable [] json(byte[] timestamped) {
+    return timestamped.length < TIMESTAMP_BYTES
+        ? null
+        : Arrays.copyOfRange(timestamped, TIMESTAMP_BYTES, timestamped.length);
+  }
+
+  @Override
+  public void put(Bytes key, byte @Nullable [] value) {
+    if (value == null || replaces(value, inner.get(key))) {
+      inner.put(key, value);
+    }
+  }
+
+  @Override
+  public byte @Nullable [] putIfAbsent(Bytes key, byte @Nullable [] value) {
+    return inner.putIfAbsent(key, value);
+  }
+
+  @Override
+  public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
+    for (KeyValue<Bytes, byte[]> entry : entries) {
+      put(entry.key, entry.value);
+    }
+  }
+
+  @Override
+  public byte @Nullable [] delete(Bytes key) {
+    return inner.delete(key);
+  }
+
+  @Override
+  public byte @Nullable [] get(Bytes key) {
+    return inner.get(key);
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+    return inner.range(from, to);
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> reverseRange(Bytes from, Bytes to) {
+    return inner.reverseRange(from, to);
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> all() {
+    return inner.all();
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> reverseAll() {
+    return inner.reverseAll();
+  }
+
+  @Override
+  public <S extends Serializer<P>, P> KeyValueIterator<Bytes, byte[]> prefixScan(
+      P prefix, S prefixKeySerializer) {
+    return inner.prefixScan(prefix, prefixKeySerializer);
+  }
+
+  @Override
+  public long approximateNumEntries() {
+    return inner.approximateNumEntries();
+  }
+
+  @Override
+  public ReadOnlyKeyValueStore<Bytes, byte[]> readOnly(IsolationLevel isolationLevel) {
+    return inner.readOnly(isolationLevel);
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    inner.init(context, root);
+  }
+
+  @Override
+  @SuppressWarnings("deprecation")
+  public void flush() {
+    inner.flush();
+  }
+
+  @Override
+  public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    inner.commit(changelogOffsets);
+  }
+
+  @Override
+  public @Nullable Long committedOffset(TopicPartition partition) {
+    return inner.committedOffset(partition);
+  }
+
+  @Override
+  public boolean managesOffsets() {
+    return inner.managesOffsets();
+  }
+
+  @Override
+  public long approximateNumUncommittedBytes() {
+    return inner.approximateNumUncommittedBytes();
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+
+  @Override
+  public boolean persistent() {
+    return inner.persistent();
+  }
+
+  @Override
+  public boolean isOpen() {
+    return inner.isOpen();
+  }
+
+  @Override
+  public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    return inner.query(query, bound, config);
+  }
+
+  @Override
+  public Position getPosition() {
+    return inner.getPosition();
+  }
+}

@@ -1,0 +1,108 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.Status;
+import dev.fennel.protocol.TaskError;
+import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.Topics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The results store keeps a final result over a {@code STARTED} that arrives after it (a second run
+ * of the same id), and takes every other record as it comes.
+ */
+class FinalStaysStoreTest {
+  private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+  private static final Topics TOPICS = Topics.defaults();
+
+  private final List<String> updates = new ArrayList<>();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> results;
+
+  @BeforeEach
+  void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "final-stays");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            ResultsTopology.build(
+                TOPICS,
+                (id, json) -> updates.add(id + " " + StoredResult.of(json).status()),
+                new ConcurrentHashMap<>()),
+            props);
+    results =
+        driver.createInputTopic(
+            TOPICS.results(), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private void arrive(String id, Status status) {
+    TaskResult.Builder result =
+        TaskResult.builder(id, status).task("sleep").worker("w1").finishedAt(T0);
+    if (status == Status.FAILURE || status == Status.RETRY) {
+      result.error(new TaskError("TaskFailed", "boom"));
+    }
+    results.pipeInput(id, ResultCodec.encode(result.build()));
+  }
+
+  private String stored(String id) {
+    KeyValueStore<String, ValueAndTimestamp<byte[]>> store =
+        driver.getTimestampedKeyValueStore(ResultsTopology.STORE);
+    return StoredResult.of(store.get(id).value()).status();
+  }
+
+  @Test
+  void aLateStartedLeavesTheFinalResult() {
+    arrive("a", Status.STARTED);
+    arrive("a", Status.SUCCESS);
+    arrive("a", Status.STARTED);
+
+    assertThat(stored("a")).isEqualTo("SUCCESS");
+
+    arrive("a", Status.FAILURE);
+    assertThat(stored("a")).as("a final result replaces a final one").isEqualTo("FAILURE");
+  }
+
+  @Test
+  void startedReplacesWhatIsNotFinalAndAFinalReplacesStarted() {
+    arrive("r", Status.STARTED);
+    assertThat(stored("r")).isEqualTo("STARTED");
+    arrive("r", Status.RETRY);
+    arrive("r", Status.STARTED);
+    assertThat(stored("r")).isEqualTo("STARTED");
+    arrive("r", Status.SUCCESS);
+    assertThat(stored("r")).isEqualTo("SUCCESS");
+    assertThat(FinalStaysStore.replaces(null, null)).isTrue();
+  }
+
+  @Test
+  void everyRecordIsStillHandedOnForTheApiToSortOut() {
+    arrive("u", Status.SUCCESS);
+    arrive("u", Status.STARTED);
+
+    assertThat(updates).containsExactly("u SUCCESS", "u STARTED");
+    assertThat(Map.of("u", stored("u"))).containsEntry("u", "SUCCESS");
+  }
+}
