@@ -267,19 +267,12 @@ public record TaskResult(
     private @Nullable String queue;
     private @Nullable String worker;
     private int attempts;
-<<<<<<< HEAD
     private @Nullable Instant submittedAt;
     private @Nullable Instant startedAt;
     private @Nullable Instant finishedAt;
     private @Nullable String statusText;
-=======
-    private Instant submittedAt;
-    private Instant startedAt;
-    private Instant finishedAt;
-    private String statusText;
-    private JsonNode progress;
+    private @Nullable JsonNode progress;
     private List<String> children = List.of();
->>>>>>> task-context
 
     private Builder(String id, Status status) {
       this.id = id;
