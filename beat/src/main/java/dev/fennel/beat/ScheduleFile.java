@@ -49,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A bad file is an {@link IllegalArgumentException} that lists every problem with its line and
  * schedule name, and says what to write instead.
+ *
+ * <p>One file over 350 lines, on purpose: one parser whose every step adds to one list of problems
+ * with its line, so that a bad file is reported in full at once.
  */
 public final class ScheduleFile {
   private static final YAMLMapper YAML = new YAMLMapper();

@@ -29,7 +29,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code fennel bench}: the reference workload, measured end to end. */
+/**
+ * {@code fennel bench}: the reference workload, measured end to end.
+ *
+ * <p>One file over 350 lines, on purpose: the command's options and help (most of its length) and
+ * the choice of what each mode runs; the measuring itself is {@link BenchRun}'s.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,

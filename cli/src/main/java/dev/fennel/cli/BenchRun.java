@@ -34,6 +34,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One benchmark pass: publish tasks from many threads, then fetch and verify every result by id.
+ *
+ * <p>One file over 350 lines, on purpose: a benchmark tool's passes (publish, fetch, round trips)
+ * share one client pair, one progress line and one way of verifying a result, and each reads best
+ * as one method, top to bottom.
  */
 final class BenchRun {
   /** Ids per batch request when fetching results. */

@@ -35,6 +35,10 @@ import org.jspecify.annotations.Nullable;
  * a pause of 250 ms and then 500 ms between tries, so an API that is restarting is waited for
  * briefly; every request is a read, so a repeat is safe. A request that reached the API and timed
  * out waiting for its answer, and every HTTP answer, are not retried.
+ *
+ * <p>One file over 350 lines, on purpose: every call goes through the same retry rule, token header
+ * and error mapping ({@code send}, {@code message}), which a split would pass around; much of the
+ * length is the documentation of a public client.
  */
 public final class ResultsClient {
   /** How many times one request is tried when the API cannot be reached. */

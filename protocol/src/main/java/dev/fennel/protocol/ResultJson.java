@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
  * Json#MAPPER} reads the same way: unknown fields are ignored, an unknown status is kept as {@link
  * Status#UNKNOWN} with its text (and written back as that text), and a newer format version is
  * refused.
+ *
+ * <p>One file over 350 lines, on purpose: the reader and the writer of one wire format side by
+ * side, so that a field added to one is seen missing from the other.
  */
 final class ResultJson {
   private ResultJson() {}

@@ -15,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #expired}), change one field with a {@code with…} method, or several with {@link
  * #toBuilder()}.
  *
+ * <p>One file over 350 lines, on purpose: a public record with its factories, withers and builder,
+ * which change together whenever a field is added.
+ *
  * @param v format version, {@link Task#FORMAT_VERSION}
  * @param id the task id
  * @param task the task name
