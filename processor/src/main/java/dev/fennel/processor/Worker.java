@@ -88,14 +88,7 @@ public final class Worker implements Component {
   }
 
   private void startAll(MeterRegistry registry) {
-    TopicAdmin.ensure(
-        config.bootstrapServers(),
-        config.kafka(),
-        config.layout(),
-        config.topics(),
-        config.queues(),
-        config.revokeRetention(),
-        ADMIN_TIMEOUT);
+    ensureTopics();
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner =
@@ -147,6 +140,18 @@ public final class Worker implements Component {
     }
     threads.forEach(Thread::start);
     startScheduler(registry, kafkaProducer, dispatcher, clock);
+  }
+
+  /** The queue topics and the side topics a worker reads and writes, created when missing. */
+  private void ensureTopics() {
+    TopicAdmin.ensure(
+        config.bootstrapServers(),
+        config.kafka(),
+        config.layout(),
+        config.topics(),
+        config.queues(),
+        config.revokeRetention(),
+        ADMIN_TIMEOUT);
   }
 
   private void watchRevocations(Revocations revoked, MeterRegistry registry) {

@@ -26,6 +26,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -349,7 +350,7 @@ class TaskContextTest {
   }
 
   private static WorkerMetrics metrics(SimpleMeterRegistry registry) {
-    return new WorkerMetrics(registry, "default", "w1", java.util.Set.of());
+    return new WorkerMetrics(registry, "default", "w1", Set.of());
   }
 
   private static TaskRunner runner(Clock clock, BiFunction<TaskArgs, TaskContext, JsonNode> body) {

@@ -383,8 +383,8 @@ public record TaskResult(
       return this;
     }
 
-    /** Sets the progress last reported. */
-    public Builder progress(JsonNode newProgress) {
+    /** Sets the progress last reported (null: none). */
+    public Builder progress(@Nullable JsonNode newProgress) {
       progress = newProgress;
       return this;
     }

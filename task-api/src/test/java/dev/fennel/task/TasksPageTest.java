@@ -20,6 +20,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,7 @@ import javax.xml.xpath.XPath;
 import javax.xml.xpath.XPathConstants;
 import javax.xml.xpath.XPathFactory;
 import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -298,17 +300,17 @@ class TasksPageTest {
     }
 
     @Override
-    public java.time.Instant deadline() {
-      return java.time.Instant.parse("2026-12-01T00:05:00Z");
+    public Instant deadline() {
+      return Instant.parse("2026-12-01T00:05:00Z");
     }
 
     @Override
-    public @org.jspecify.annotations.Nullable String workflow() {
+    public @Nullable String workflow() {
       return null;
     }
 
     @Override
-    public @org.jspecify.annotations.Nullable String workflowPart() {
+    public @Nullable String workflowPart() {
       return null;
     }
 
