@@ -4,15 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import dev.fennel.task.BadArguments;
+import dev.fennel.task.ContextTaskHandler;
 import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskFailed;
 import dev.fennel.task.TaskHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The tasks every worker has: {@code fib}, {@code echo}, {@code sleep}, {@code fail} and {@code
- * sum}.
+ * The tasks every worker has: {@code fib}, {@code echo}, {@code sleep}, {@code progress}, {@code
+ * fail} and {@code sum}.
  */
 final class BuiltinTasks {
   /**
@@ -27,7 +29,7 @@ final class BuiltinTasks {
   private BuiltinTasks() {}
 
   static List<TaskHandler> all() {
-    return List.of(new Fib(), new Echo(), new Sleep(), new Fail(), new Sum());
+    return List.of(new Fib(), new Echo(), new Sleep(), new Progress(), new Fail(), new Sum());
   }
 
   /** {@code fib(n)}, computed recursively as in the reference workload: a CPU-bound task. */
@@ -108,6 +110,37 @@ final class BuiltinTasks {
       double seconds = args.requireDouble(0, "seconds", 0, (double) TimeUnit.DAYS.toSeconds(1));
       TimeUnit.NANOSECONDS.sleep((long) (seconds * 1e9));
       return JsonNodeFactory.instance.numberNode(seconds);
+    }
+  }
+
+  /**
+   * Runs {@code steps} equal steps (default 10, up to 1,000) over {@code seconds} (default 10, up
+   * to a day), reporting its progress after each: 0.1, 0.2, … 1. Returns the steps. A task that
+   * shows progress moving, in {@code GET /tasks/{id}}, {@code fennel inspect active} and the live
+   * page.
+   */
+  static final class Progress implements ContextTaskHandler {
+    static final int MAX_STEPS = 1000;
+
+    @Override
+    public String name() {
+      return "progress";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args, TaskContext context) throws InterruptedException {
+      double seconds =
+          args.get(0, "seconds") == null
+              ? 10
+              : args.requireDouble(0, "seconds", 0, (double) TimeUnit.DAYS.toSeconds(1));
+      int steps =
+          args.get(1, "steps") == null ? 10 : (int) args.requireLong(1, "steps", 1, MAX_STEPS);
+      long step = (long) (seconds * 1e9 / steps);
+      for (int i = 1; i <= steps; i++) {
+        TimeUnit.NANOSECONDS.sleep(step);
+        context.progress((double) i / steps);
+      }
+      return JsonNodeFactory.instance.numberNode(steps);
     }
   }
 

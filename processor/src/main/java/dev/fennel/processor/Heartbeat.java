@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -20,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the worker's {@link WorkerBeat} to the workers topic every {@link #INTERVAL}, and a last
- * one marked stopped when it closes: what the results API's live page shows per worker. A lost beat
- * only makes the page a beat late, so a failed send is logged, never fatal.
+ * one marked stopped when it closes: what the results API's live page, {@code GET /workers} and
+ * {@code fennel inspect active} show per worker, its running tasks as {@link RunningInBeat} lists
+ * them. A lost beat only makes the page a beat late, so a failed send is logged, never fatal.
  */
 final class Heartbeat implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
@@ -34,6 +37,7 @@ final class Heartbeat implements AutoCloseable {
   private final List<String> queues;
   private final Dispatcher dispatcher;
   private final LongSupplier finished;
+  private final Supplier<Collection<WorkerBeat.Running>> running;
   private final Producer<byte[], byte[]> producer;
   private final Clock clock;
   private final Instant startedAt;
@@ -45,6 +49,7 @@ final class Heartbeat implements AutoCloseable {
       List<String> queues,
       Dispatcher dispatcher,
       LongSupplier finished,
+      Supplier<Collection<WorkerBeat.Running>> running,
       Producer<byte[], byte[]> producer,
       Clock clock) {
     this.topic = topic;
@@ -52,6 +57,7 @@ final class Heartbeat implements AutoCloseable {
     this.queues = List.copyOf(queues);
     this.dispatcher = dispatcher;
     this.finished = finished;
+    this.running = running;
     this.producer = producer;
     this.clock = clock;
     this.startedAt = clock.instant();
@@ -83,6 +89,8 @@ final class Heartbeat implements AutoCloseable {
 
   /** The beat as of now. */
   WorkerBeat beat(boolean stopped) {
+    RunningInBeat.Listed listed =
+        stopped ? RunningInBeat.Listed.none() : RunningInBeat.select(running.get());
     return new WorkerBeat(
         WorkerBeat.VERSION,
         worker,
@@ -92,7 +100,9 @@ final class Heartbeat implements AutoCloseable {
         finished.getAsLong(),
         startedAt,
         clock.instant(),
-        stopped);
+        stopped,
+        listed.listed(),
+        listed.total());
   }
 
   private void send(boolean stopped) {

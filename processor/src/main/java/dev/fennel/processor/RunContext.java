@@ -55,6 +55,7 @@ final class RunContext implements TaskContext {
   private final Effects effects;
   private final List<String> children = new ArrayList<>();
   private @Nullable Instant lastProgress;
+  private volatile @Nullable JsonNode latestProgress;
   private boolean closed;
 
   /**
@@ -147,6 +148,8 @@ final class RunContext implements TaskContext {
     if (closed) {
       return;
     }
+    // The worker's beat shows the latest value, thinned or not.
+    latestProgress = value;
     Instant now = clock.instant();
     if (lastProgress != null && now.isBefore(lastProgress.plus(PROGRESS_EVERY))) {
       return;
@@ -190,6 +193,14 @@ final class RunContext implements TaskContext {
       return id;
     }
     return UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /**
+   * The latest progress value the handler reported (accepted, whether or not a record carried it),
+   * or null for none yet: what the worker's heartbeat lists with the task.
+   */
+  @Nullable JsonNode latestProgress() {
+    return latestProgress;
   }
 
   /** Ends the run's effects, and returns the ids of the children it spawned, in order. */

@@ -5,15 +5,16 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.WorkerBeat;
 import dev.fennel.task.BadArguments;
 import dev.fennel.task.Reject;
 import dev.fennel.task.RetryLater;
 import dev.fennel.task.TaskArgs;
-import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,7 +100,7 @@ final class TaskRunner {
    * context}, and calls {@code done} exactly once: when the handler returns, or, for a handler that
    * ignores its time limit, when its grace ends (from another thread).
    */
-  void run(Task task, String worker, Instant started, TaskContext context, Consumer<Ran> done) {
+  void run(Task task, String worker, Instant started, RunContext context, Consumer<Ran> done) {
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
       done.accept(
@@ -121,6 +122,8 @@ final class TaskRunner {
     Attempt attempt =
         new Attempt(
             Thread.currentThread(),
+            started,
+            context,
             found ->
                 done.accept(
                     found == State.TERMINATED
@@ -163,6 +166,28 @@ final class TaskRunner {
     if (attempt != null) {
       attempt.terminate();
     }
+  }
+
+  /**
+   * The tasks running on this worker now, in no order: those whose handler has not returned, but
+   * for an abandoned one (its outcome is written, its slot free).
+   */
+  List<WorkerBeat.Running> running() {
+    List<WorkerBeat.Running> now = new ArrayList<>();
+    for (Attempt attempt : running.values()) {
+      if (!attempt.isAbandoned()) {
+        RunContext context = attempt.context;
+        now.add(
+            new WorkerBeat.Running(
+                context.id(),
+                context.task(),
+                context.queue(),
+                attempt.started,
+                context.attempt(),
+                context.latestProgress()));
+      }
+    }
+    return now;
   }
 
   private Ran revoked(Task task, String worker, Instant started) {
@@ -254,6 +279,8 @@ final class TaskRunner {
    */
   private final class Attempt {
     private final Thread thread;
+    private final Instant started;
+    private final RunContext context;
     private final Consumer<State> onAbandon;
     private State state = State.RUNNING;
     private Deadlines.@Nullable Pending grace;
@@ -262,8 +289,10 @@ final class TaskRunner {
      * @param onAbandon told the state the run was abandoned in (interrupted at its time limit, or
      *     terminated by a revocation)
      */
-    Attempt(Thread thread, Consumer<State> onAbandon) {
+    Attempt(Thread thread, Instant started, RunContext context, Consumer<State> onAbandon) {
       this.thread = thread;
+      this.started = started;
+      this.context = context;
       this.onAbandon = onAbandon;
     }
 
@@ -283,6 +312,11 @@ final class TaskRunner {
         thread.interrupt();
         grace = deadlines.after(policy.grace(), this::abandon);
       }
+    }
+
+    /** Whether it was abandoned: its outcome written, though its handler still runs. */
+    synchronized boolean isAbandoned() {
+      return state == State.ABANDONED;
     }
 
     private void abandon() {

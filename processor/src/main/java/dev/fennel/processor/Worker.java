@@ -139,7 +139,7 @@ public final class Worker implements Component {
       threads.add(new Thread(loop, "fennel-poll-" + queue));
     }
     threads.forEach(Thread::start);
-    startScheduler(registry, kafkaProducer, dispatcher, clock);
+    startScheduler(registry, kafkaProducer, dispatcher, runner, clock);
   }
 
   /** The queue topics and the side topics a worker reads and writes, created when missing. */
@@ -169,6 +169,7 @@ public final class Worker implements Component {
       MeterRegistry registry,
       KafkaProducer<byte[], byte[]> kafkaProducer,
       Dispatcher dispatcher,
+      TaskRunner runner,
       Clock clock) {
     log.info(
         "worker {} serves {} with {} {} slot(s)",
@@ -185,6 +186,7 @@ public final class Worker implements Component {
             config.queues(),
             dispatcher,
             () -> Heartbeat.finished(registry, config.name()),
+            runner::running,
             kafkaProducer,
             clock);
     heartbeat.start();

@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Task;
 import dev.fennel.task.BadArguments;
 import dev.fennel.task.TaskArgs;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +57,60 @@ class BuiltinTasksTest {
     assertThat(new BuiltinTasks.Sleep().run(args(0.01)).asDouble()).isEqualTo(0.01);
     assertThatThrownBy(() -> new BuiltinTasks.Sleep().run(args("soon")))
         .hasMessageContaining("must be a number");
+  }
+
+  @Test
+  void progressReportsEachStepRisingToOneAndReturnsTheSteps() throws Exception {
+    List<Double> reported = new ArrayList<>();
+    // A clock a second further at each look, so no report is thinned away.
+    Clock ticking =
+        new Clock() {
+          private Instant now = Instant.parse("2026-12-05T10:00:00Z");
+
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public synchronized Instant instant() {
+            now = now.plusSeconds(1);
+            return now;
+          }
+        };
+    Task task = Task.of("p-1", "progress", "default", Instant.EPOCH);
+    RunContext context =
+        new RunContext(
+            task,
+            Instant.MAX,
+            () -> false,
+            ticking,
+            new RunContext.Effects() {
+              @Override
+              public void progress(JsonNode progress) {
+                reported.add(progress.asDouble());
+              }
+
+              @Override
+              public void spawn(Task child) {}
+
+              @Override
+              public void refused() {}
+            });
+
+    JsonNode steps = new BuiltinTasks.Progress().run(args(0.04, 4), context);
+
+    assertThat(steps.asInt()).isEqualTo(4);
+    assertThat(reported).containsExactly(0.25, 0.5, 0.75, 1.0);
+    assertThat(context.latestProgress()).isEqualTo(DoubleNode.valueOf(1.0));
+    assertThatThrownBy(() -> new BuiltinTasks.Progress().run(args(1, 0), context))
+        .isInstanceOf(BadArguments.class)
+        .hasMessageContaining("steps");
   }
 
   @Test

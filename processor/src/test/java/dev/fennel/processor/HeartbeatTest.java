@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.WorkerBeat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -26,6 +28,8 @@ class HeartbeatTest {
   private final Dispatcher dispatcher =
       new Dispatcher(List.of("high", "default"), 3, Runnable::run);
 
+  private final List<WorkerBeat.Running> running = new CopyOnWriteArrayList<>();
+
   private Heartbeat heartbeat() {
     return new Heartbeat(
         "fennel.workers",
@@ -33,6 +37,7 @@ class HeartbeatTest {
         List.of("high", "default"),
         dispatcher,
         () -> 42,
+        () -> running,
         producer,
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
@@ -53,9 +58,33 @@ class HeartbeatTest {
     WorkerBeat last = read(producer.history().getLast());
 
     assertThat(first)
-        .isEqualTo(new WorkerBeat(1, "w1", List.of("high", "default"), 3, 0, 42, NOW, NOW, false));
+        .isEqualTo(
+            new WorkerBeat(
+                1, "w1", List.of("high", "default"), 3, 0, 42, NOW, NOW, false, List.of(), 0));
     assertThat(last.stopped()).isTrue();
     assertThat(producer.history()).allMatch(r -> r.topic().equals("fennel.workers"));
+  }
+
+  @Test
+  void aBeatListsTheRunningTasksLongestFirstAndTheLastBeatNone() throws Exception {
+    WorkerBeat.Running newer =
+        new WorkerBeat.Running("b", "progress", "default", NOW, 1, DoubleNode.valueOf(0.4));
+    WorkerBeat.Running older =
+        new WorkerBeat.Running("a", "sleep", "high", NOW.minusSeconds(5), 2, null);
+    running.addAll(List.of(newer, older));
+    Heartbeat heartbeat = heartbeat();
+    heartbeat.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !producer.history().isEmpty());
+    heartbeat.close();
+
+    WorkerBeat first = read(producer.history().getFirst());
+    WorkerBeat last = read(producer.history().getLast());
+
+    assertThat(first.running()).containsExactly(older, newer);
+    assertThat(first.runningTotal()).isEqualTo(2);
+    assertThat(last.stopped()).isTrue();
+    assertThat(last.running()).isEmpty();
+    assertThat(last.runningTotal()).isZero();
   }
 
   @Test

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskResult;
+import dev.fennel.protocol.WorkerBeat;
+import dev.fennel.task.ContextTaskHandler;
 import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskHandler;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,7 +35,7 @@ class TerminateTest {
   private final List<TaskRunner.Ran> outcomes = new CopyOnWriteArrayList<>();
   private final TaskRunner runner =
       new TaskRunner(
-          Handlers.discover(List.of(new Waits(), stubborn)),
+          Handlers.discover(List.of(new Waits(), stubborn, new Reports())),
           TaskPipelineTest.POLICY,
           Clock.fixed(NOW, ZoneOffset.UTC),
           deadlines);
@@ -56,6 +60,22 @@ class TerminateTest {
     }
   }
 
+  /** Reports progress 0.25, then waits until interrupted. */
+  private final class Reports implements ContextTaskHandler {
+    @Override
+    public String name() {
+      return "reports";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args, TaskContext context) throws InterruptedException {
+      context.progress(0.25);
+      started.countDown();
+      new CountDownLatch(1).await();
+      return TextNode.valueOf("never");
+    }
+  }
+
   private Thread slot(String id, String task) {
     return Thread.ofPlatform()
         .start(
@@ -74,10 +94,13 @@ class TerminateTest {
   void aTerminatedRunEndsRevokedWithItsStartAndIsNotRetried() throws Exception {
     Thread slot = slot("t-1", "waits");
     await().until(() -> started.getCount() == 0);
+    assertThat(runner.running())
+        .containsExactly(new WorkerBeat.Running("t-1", "waits", "default", NOW, 1, null));
 
     runner.terminate("other");
     runner.terminate("t-1");
     slot.join(10_000);
+    assertThat(runner.running()).as("the ended run is no longer listed").isEmpty();
 
     assertThat(outcomes).singleElement().satisfies(ran -> assertThat(ran.retryable()).isFalse());
     TaskResult result = outcomes.getFirst().result();
@@ -88,6 +111,20 @@ class TerminateTest {
             new TaskDecisions(TaskPipelineTest.POLICY)
                 .afterRun(Task.of("t-1", "waits", "default", NOW), outcomes.getFirst(), NOW))
         .isInstanceOf(TaskDecisions.Done.class);
+  }
+
+  @Test
+  void aRunningTaskIsListedWithTheLatestProgressItsHandlerReported() throws Exception {
+    Thread slot = slot("t-3", "reports");
+    await().until(() -> started.getCount() == 0);
+
+    assertThat(runner.running())
+        .containsExactly(
+            new WorkerBeat.Running("t-3", "reports", "default", NOW, 1, DoubleNode.valueOf(0.25)));
+
+    runner.terminate("t-3");
+    slot.join(10_000);
+    assertThat(runner.running()).isEmpty();
   }
 
   @Test
@@ -104,6 +141,7 @@ class TerminateTest {
     await().until(() -> outcomes.size() == 1);
     assertThat(outcomes.getFirst().result().status()).isEqualTo(Status.REVOKED);
     assertThat(runner.runaways()).isEqualTo(1);
+    assertThat(runner.running()).as("an abandoned run's outcome is written: not listed").isEmpty();
     stubborn.release.countDown();
     slot.join(10_000);
     assertThat(outcomes).hasSize(1);
