@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The live page ({@code GET /}) and the endpoints it polls besides {@code /queues}: the newest
  * results ({@code GET /tasks}), results per second ({@code GET /throughput}) and the workers'
- * heartbeats ({@code GET /workers}). The page and its scripts are public and hold nothing secret;
- * the data endpoints follow the API's token rule like every other. The files it needs (its own
- * script and style, uPlot's) are read once and served by their exact paths, nothing else.
+ * heartbeats with the tasks they run ({@code GET /workers}, {@code GET /workers/{name}}). The page
+ * and its scripts are public and hold nothing secret; the data endpoints follow the API's token
+ * rule like every other. The files it needs (its own script and style, uPlot's) are read once and
+ * served by their exact paths, nothing else.
  */
 final class LivePage {
   /** Where the page's own files are on the class path, served under {@link #ASSETS}. */
@@ -119,6 +120,24 @@ final class LivePage {
   /** {@code GET /workers}: every worker that sent a heartbeat within a day. */
   void workersList(Context ctx) {
     ctx.json(Map.of("workers", workers.workers()));
+  }
+
+  /**
+   * {@code GET /workers/{name}}: that worker as {@code GET /workers} shows it, or 404 when no
+   * worker of that name sent a heartbeat within a day.
+   */
+  void worker(Context ctx) {
+    String name = ctx.pathParam("name");
+    Map<String, Object> worker = workers.worker(name);
+    if (worker == null) {
+      throw new ApiException(
+          404,
+          "not_found",
+          "no worker named '"
+              + QueryParams.quote(name)
+              + "' has sent a heartbeat within a day; GET /workers lists those that have");
+    }
+    ctx.json(worker);
   }
 
   static @Nullable Status status(@Nullable String text) {

@@ -214,6 +214,7 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.get("/tasks", live::tasks);
     cfg.routes.get("/throughput", live::throughput);
     cfg.routes.get("/workers", live::workersList);
+    cfg.routes.get("/workers/{name}", live::worker);
     // The task routes are made once the port is known (they name this instance).
     cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
     cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));

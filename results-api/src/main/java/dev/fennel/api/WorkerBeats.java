@@ -18,14 +18,16 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The workers as their heartbeats describe them: per worker its latest beat and its rate of results
- * over the last few beats. Every API instance reads every beat, so each shows all workers.
+ * The workers as their heartbeats describe them: per worker its latest beat (with the tasks it
+ * runs) and its rate of results over the last few beats. Every API instance reads every beat, so
+ * each shows all workers.
  *
  * <p>Anyone allowed to write to {@code fennel.workers} can put anything there, so beats are read as
  * {@link RecordGuard} says: a record that is no beat, or whose key is not the worker it names, is
  * skipped and counted; a time ahead of the clock is read as now plus the skew (a beat from the far
- * future would otherwise hide the worker's real beats, and never be forgotten); at most {@link
- * #MAX_WORKERS} workers are held.
+ * future would otherwise hide the worker's real beats, and never be forgotten); a beat is at most
+ * {@link WorkerBeat#MAX_BYTES} and its first {@link WorkerBeat#MAX_RUNNING} running tasks are read,
+ * of its latest beat only; at most {@link #MAX_WORKERS} workers are held.
  */
 final class WorkerBeats {
   /** A worker with no beat for this long is shown as lost (it beats every 2 s). */
@@ -56,7 +58,7 @@ final class WorkerBeats {
       guard.skip(RecordGuard.Reason.UNREADABLE);
       return;
     }
-    if (value.length > RecordGuard.MAX_SMALL_RECORD_BYTES) {
+    if (value.length > WorkerBeat.MAX_BYTES) {
       guard.skip(RecordGuard.Reason.TOO_LARGE);
       return;
     }
@@ -93,7 +95,9 @@ final class WorkerBeats {
             sent.finished(),
             RecordGuard.clamp(sent.startedAt(), now),
             RecordGuard.clamp(sent.at(), now),
-            sent.stopped());
+            sent.stopped(),
+            running(sent.running(), now),
+            sent.runningTotal() == null ? null : Math.max(0, sent.runningTotal()));
     if (beats.size() >= MAX_WORKERS && !beats.containsKey(beat.worker())) {
       forgetSilent(now);
       if (beats.size() >= MAX_WORKERS) {
@@ -110,10 +114,38 @@ final class WorkerBeats {
       // Restarted: its count began again at 0, so a rate across the restart would be wrong.
       kept.clear();
     }
+    if (!kept.isEmpty() && last != null && last.running() != null) {
+      // Only the latest beat's tasks are shown; the older beats are kept for the rate alone.
+      kept.removeLast();
+      kept.addLast(last.withoutRunning());
+    }
     kept.addLast(beat);
     if (kept.size() > KEPT) {
       kept.removeFirst();
     }
+  }
+
+  /**
+   * A beat's running tasks as read: at most {@link WorkerBeat#MAX_RUNNING}, their start no later
+   * than now plus the skew; null (not reported) stays null.
+   */
+  private static @Nullable List<WorkerBeat.Running> running(
+      @Nullable List<WorkerBeat.Running> sent, Instant now) {
+    if (sent == null) {
+      return null;
+    }
+    List<WorkerBeat.Running> running = new ArrayList<>();
+    for (WorkerBeat.Running task : sent.subList(0, Math.min(sent.size(), WorkerBeat.MAX_RUNNING))) {
+      running.add(
+          new WorkerBeat.Running(
+              task.id(),
+              task.task(),
+              task.queue(),
+              RecordGuard.clamp(task.startedAt(), now),
+              task.attempt(),
+              task.progress()));
+    }
+    return running;
   }
 
   /** Every worker seen within {@link #FORGET_AFTER}, by name, as JSON-ready maps. */
@@ -122,24 +154,63 @@ final class WorkerBeats {
     forgetSilent(now);
     List<Map<String, Object>> workers = new ArrayList<>();
     for (ArrayDeque<WorkerBeat> kept : beats.values()) {
-      WorkerBeat last = kept.getLast();
-      WorkerBeat first = kept.getFirst();
-      double seconds = Duration.between(first.at(), last.at()).toMillis() / 1000.0;
-      Map<String, Object> worker = new LinkedHashMap<>();
-      worker.put("worker", last.worker());
-      worker.put("state", state(last, now));
-      worker.put("queues", last.queues());
-      worker.put("slots", last.slots());
-      worker.put("busy", last.busy());
-      worker.put("finished", last.finished());
-      worker.put(
-          "tasksPerSecond", seconds > 0 ? (last.finished() - first.finished()) / seconds : 0.0);
-      worker.put("lastSeen", last.at().toString());
-      worker.put("startedAt", last.startedAt().toString());
-      workers.add(worker);
+      workers.add(describe(kept, now));
     }
     workers.sort(Comparator.comparing(w -> (String) w.get("worker")));
     return workers;
+  }
+
+  /** Worker {@code name} as {@link #workers} shows it, or null when none of that name is known. */
+  synchronized @Nullable Map<String, Object> worker(String name) {
+    Instant now = clock.instant();
+    forgetSilent(now);
+    ArrayDeque<WorkerBeat> kept = beats.get(name);
+    return kept == null ? null : describe(kept, now);
+  }
+
+  private static Map<String, Object> describe(ArrayDeque<WorkerBeat> kept, Instant now) {
+    WorkerBeat last = kept.getLast();
+    WorkerBeat first = kept.getFirst();
+    double seconds = Duration.between(first.at(), last.at()).toMillis() / 1000.0;
+    Map<String, Object> worker = new LinkedHashMap<>();
+    worker.put("worker", last.worker());
+    worker.put("state", state(last, now));
+    worker.put("queues", last.queues());
+    worker.put("slots", last.slots());
+    worker.put("busy", last.busy());
+    worker.put("finished", last.finished());
+    worker.put(
+        "tasksPerSecond", seconds > 0 ? (last.finished() - first.finished()) / seconds : 0.0);
+    worker.put("lastSeen", last.at().toString());
+    worker.put("startedAt", last.startedAt().toString());
+    List<WorkerBeat.Running> running = last.running();
+    if (running != null) {
+      List<Map<String, Object>> tasks = new ArrayList<>();
+      for (WorkerBeat.Running task : running) {
+        tasks.add(describe(task, now));
+      }
+      worker.put("running", tasks);
+      worker.put(
+          "runningTotal",
+          last.runningTotal() == null
+              ? running.size()
+              : Math.max(running.size(), last.runningTotal()));
+    }
+    return worker;
+  }
+
+  private static Map<String, Object> describe(WorkerBeat.Running task, Instant now) {
+    Map<String, Object> running = new LinkedHashMap<>();
+    running.put("id", task.id());
+    running.put("task", task.task());
+    running.put("queue", task.queue());
+    running.put("startedAt", task.startedAt().toString());
+    running.put("runningMs", Math.max(0, Duration.between(task.startedAt(), now).toMillis()));
+    running.put("attempt", task.attempt());
+    if (task.progress() != null) {
+      running.put("progress", task.progress());
+    }
+    return running;
   }
 
   private void forgetSilent(Instant now) {

@@ -3,11 +3,18 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.WorkerBeat;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -87,6 +94,66 @@ class LivePageTest {
       assertThat(get(path, false).statusCode()).as(path).isEqualTo(401);
       assertThat(get(path, true).statusCode()).as(path).isEqualTo(200);
     }
+  }
+
+  @Test
+  void oneWorkerIsAnsweredWithItsRunningTasksAndAnUnknownNameIsA404() throws Exception {
+    Instant now = Instant.now();
+    WorkerBeats beats =
+        new WorkerBeats(
+            Clock.systemUTC(),
+            new RecordGuard(new SimpleMeterRegistry(), Topics.defaults().workers()));
+    beats.accept(
+        new WorkerBeat(
+            1,
+            "w1",
+            List.of("default"),
+            4,
+            1,
+            0,
+            now,
+            now,
+            false,
+            List.of(
+                new WorkerBeat.Running(
+                    "t-1", "progress", "default", now, 1, DoubleNode.valueOf(0.3))),
+            1));
+    try (ResultsServer withWorker =
+        ResultsServerTest.newServer(ResultsServerTest.testConfig().token(TOKEN).build(), beats)) {
+      String base = "http://127.0.0.1:" + withWorker.port();
+      HttpResponse<String> one = get(base, "/workers/w1", true);
+      assertThat(one.statusCode()).isEqualTo(200);
+      JsonNode w1 = Json.parse(one.body());
+      assertThat(w1.get("worker").asText()).isEqualTo("w1");
+      assertThat(w1.get("runningTotal").asInt()).isEqualTo(1);
+      assertThat(w1.get("running").get(0).get("id").asText()).isEqualTo("t-1");
+      assertThat(w1.get("running").get(0).get("progress").asDouble()).isEqualTo(0.3);
+      assertThat(
+              Json.parse(get(base, "/workers", true).body())
+                  .get("workers")
+                  .get(0)
+                  .get("running")
+                  .get(0)
+                  .get("task")
+                  .asText())
+          .isEqualTo("progress");
+
+      HttpResponse<String> unknown = get(base, "/workers/nobody", true);
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(Json.parse(unknown.body()).get("message").asText())
+          .isEqualTo(
+              "no worker named 'nobody' has sent a heartbeat within a day;"
+                  + " GET /workers lists those that have");
+      assertThat(get(base, "/workers/w1", false).statusCode()).isEqualTo(401);
+    }
+  }
+
+  private HttpResponse<String> get(String base, String path, boolean withToken) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+    if (withToken) {
+      request.header("Authorization", "Bearer " + TOKEN);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

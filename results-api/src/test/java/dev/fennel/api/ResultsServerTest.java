@@ -74,13 +74,20 @@ class ResultsServerTest {
 
   /** A server alone, its live page showing no results and no workers: for every route test. */
   static ResultsServer newServer(ApiConfig config) {
+    return newServer(
+        config,
+        new WorkerBeats(
+            Clock.systemUTC(),
+            new RecordGuard(new SimpleMeterRegistry(), Topics.defaults().workers())));
+  }
+
+  /** A server alone, its live page showing no results and the workers of {@code workers}. */
+  static ResultsServer newServer(ApiConfig config, WorkerBeats workers) {
     return new ResultsServer(
         config,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
         new RecentResults(RecentResults.CAPACITY, Clock.systemUTC()),
-        new WorkerBeats(
-            Clock.systemUTC(),
-            new RecordGuard(new SimpleMeterRegistry(), Topics.defaults().workers())));
+        workers);
   }
 
   /** A server whose store has not been given yet: what the API is while topics are created. */

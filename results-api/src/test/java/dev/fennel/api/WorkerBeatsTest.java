@@ -2,6 +2,8 @@ package dev.fennel.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.WorkerBeat;
@@ -97,6 +99,103 @@ class WorkerBeatsTest {
         .singleElement()
         .satisfies(
             w -> assertThat(w).containsEntry("worker", "w2").containsEntry("state", "stopped"));
+  }
+
+  private static WorkerBeat withRunning(int second, List<WorkerBeat.Running> running, int total) {
+    return new WorkerBeat(
+        1,
+        "w1",
+        List.of("default"),
+        4,
+        running.size(),
+        0,
+        T0,
+        T0.plusSeconds(second),
+        false,
+        running,
+        total);
+  }
+
+  private static WorkerBeat.Running task(String id, Instant startedAt, JsonNode progress) {
+    return new WorkerBeat.Running(id, "sleep", "default", startedAt, 1, progress);
+  }
+
+  @Test
+  void theLatestBeatsRunningTasksAreShownWithHowLongEachHasRun() {
+    WorkerBeats beats = beats(Clock.fixed(T0.plusSeconds(10), ZoneOffset.UTC));
+    beats.accept(withRunning(2, List.of(task("old", T0, null)), 1));
+    beats.accept(
+        withRunning(
+            4,
+            List.of(
+                task("a", T0.plusSeconds(1), DoubleNode.valueOf(0.5)),
+                task("b", T0.plusSeconds(3), null)),
+            7));
+
+    Map<String, Object> w1 = beats.worker("w1");
+
+    assertThat(w1).isNotNull().containsEntry("runningTotal", 7);
+    assertThat(Json.parse(new String(Json.write(w1.get("running")), StandardCharsets.UTF_8)))
+        .isEqualTo(
+            Json.parse(
+                "[{\"id\":\"a\",\"task\":\"sleep\",\"queue\":\"default\","
+                    + "\"startedAt\":\"2026-01-01T00:00:01Z\",\"runningMs\":9000,"
+                    + "\"attempt\":1,\"progress\":0.5},"
+                    + "{\"id\":\"b\",\"task\":\"sleep\",\"queue\":\"default\","
+                    + "\"startedAt\":\"2026-01-01T00:00:03Z\",\"runningMs\":7000,"
+                    + "\"attempt\":1}]"));
+    assertThat(beats.workers()).containsExactly(w1);
+    assertThat(beats.worker("nobody")).isNull();
+  }
+
+  @Test
+  void aWorkerOlderThanTheRunningTasksIsShownWithoutThem() {
+    WorkerBeats beats = beats(Clock.fixed(T0.plusSeconds(4), ZoneOffset.UTC));
+    beats.accept(beat("w1", T0, 2, 10));
+
+    assertThat(beats.worker("w1"))
+        .containsEntry("busy", 3)
+        .doesNotContainKey("running")
+        .doesNotContainKey("runningTotal");
+  }
+
+  @Test
+  void aBeatOverTheOldSmallRecordLimitIsReadAndOneOverTheBeatLimitSkipped() {
+    WorkerBeats beats = beats(Clock.fixed(T0.plusSeconds(10), ZoneOffset.UTC));
+    List<WorkerBeat.Running> many = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      many.add(task("0193a5b2-7c4e-7def-8a12-" + String.format("%012d", i), T0, null));
+    }
+    byte[] large = Json.write(withRunning(2, many, 200));
+    assertThat(large.length).isGreaterThan(RecordGuard.MAX_SMALL_RECORD_BYTES);
+
+    beats.read(utf8("w1"), large);
+    byte[] tooLarge = new byte[WorkerBeat.MAX_BYTES + 1];
+    beats.read(utf8("w1"), tooLarge);
+
+    assertThat(beats.worker("w1")).containsEntry("runningTotal", 200);
+    assertThat(guard.skipped(RecordGuard.Reason.TOO_LARGE)).isEqualTo(1);
+  }
+
+  @Test
+  void aHostileBeatIsReadAsAtMostTheListAndCountABeatMayHoldWithStartsNotInTheFuture() {
+    WorkerBeats beats = beats(Clock.fixed(T0.plusSeconds(10), ZoneOffset.UTC));
+    List<WorkerBeat.Running> many = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      many.add(task("t" + i, Instant.parse("9999-01-01T00:00:00Z"), null));
+    }
+    beats.accept(withRunning(2, many, -5));
+
+    Map<String, Object> w1 = beats.worker("w1");
+    assertThat(w1).containsEntry("runningTotal", WorkerBeat.MAX_RUNNING);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> running = (List<Map<String, Object>>) w1.get("running");
+    assertThat(running).hasSize(WorkerBeat.MAX_RUNNING);
+    assertThat(running)
+        .allSatisfy(
+            t ->
+                assertThat(Instant.parse((String) t.get("startedAt")))
+                    .isBeforeOrEqualTo(T0.plusSeconds(10).plus(RecordGuard.SKEW)));
   }
 
   private static byte[] utf8(String text) {
