@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       RevokeCommand.class,
       WorkflowCommand.class,
       StatusCommand.class,
+      InspectCommand.class,
       BenchCommand.class,
       BeatCommand.class,
       CommandLine.HelpCommand.class
@@ -64,7 +65,17 @@ public final class Fennel {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     // Subcommands take -V from mixinStandardHelpOptions; without a version of their own it printed
     // nothing. One version, set here for all of them.
-    cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(VERSION));
+    setVersion(cli);
     return cli;
+  }
+
+  private static void setVersion(CommandLine cli) {
+    cli.getSubcommands()
+        .values()
+        .forEach(
+            sub -> {
+              sub.getCommandSpec().version(VERSION);
+              setVersion(sub);
+            });
   }
 }

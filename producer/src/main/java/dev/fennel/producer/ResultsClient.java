@@ -1,6 +1,8 @@
 package dev.fennel.producer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
@@ -8,6 +10,7 @@ import dev.fennel.protocol.TaskIds;
 import dev.fennel.protocol.TaskResult;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -282,6 +285,37 @@ public final class ResultsClient {
               + message(response));
     }
     return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The workers as their heartbeats describe them, with the tasks each runs ({@code GET /workers},
+   * or {@code GET /workers/{name}} for one, wrapped as a list of one), as JSON: {@code {"workers":
+   * [...]}}.
+   */
+  public JsonNode workers(@Nullable String name) {
+    String path =
+        name == null
+            ? "workers"
+            : "workers/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    String what = name == null ? "the workers" : "worker " + name;
+    HttpResponse<byte[]> response =
+        send(request(path).timeout(Duration.ofSeconds(30)).GET().build(), what);
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " for "
+              + what
+              + ": "
+              + message(response));
+    }
+    JsonNode body = Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+    if (name == null) {
+      return body;
+    }
+    ObjectNode one = JsonNodeFactory.instance.objectNode();
+    one.putArray("workers").add(body);
+    return one;
   }
 
   private HttpRequest.Builder request(String path) {
