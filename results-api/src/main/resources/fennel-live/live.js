@@ -128,6 +128,100 @@
       rows.push(tr);
     }
     replaceRows($("workers-body"), rows);
+    renderRunning(body);
+  }
+
+  // Running view: the tasks each worker's latest heartbeat lists (GET /workers), with their
+  // progress, and Revoke and Terminate (POST /tasks/{id}/revoke, ?terminate=true) for each.
+
+  function progressCell(row, progress) {
+    const td = cell(row, "", "progress");
+    if (typeof progress === "number") {
+      const bar = document.createElement("progress");
+      bar.max = 1;
+      bar.value = progress;
+      td.appendChild(bar);
+      td.appendChild(document.createTextNode(" " + Math.round(progress * 100) + " %"));
+      td.dataset.progress = String(progress);
+    } else if (progress !== undefined && progress !== null) {
+      td.textContent = JSON.stringify(progress);
+    }
+    return td;
+  }
+
+  function actionButton(label, title, onClick) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.title = title;
+    button.className = label.toLowerCase();
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function runningRow(worker, t) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = t.id;
+    tr.dataset.worker = worker;
+    cell(tr, worker);
+    cell(tr, t.task);
+    cell(tr, t.id, "id");
+    cell(tr, duration(t.runningMs), "num");
+    progressCell(tr, t.progress);
+    const actions = cell(tr, "", "actions");
+    actions.appendChild(actionButton("Revoke", "This run goes on; the task never runs again (a retry or a second delivery ends REVOKED)",
+      () => revokeRunning(t.id, false)));
+    actions.appendChild(actionButton("Terminate", "Interrupt the run now: it ends REVOKED",
+      () => revokeRunning(t.id, true)));
+    return tr;
+  }
+
+  function noteRow(text) {
+    const tr = document.createElement("tr");
+    cell(tr, text, "muted").colSpan = 6;
+    return tr;
+  }
+
+  function renderRunning(body) {
+    const rows = [];
+    let total = 0;
+    body.workers.filter((w) => w.state !== "stopped").forEach((w) => {
+      if (w.runningTotal === undefined) {
+        total += w.busy;
+        rows.push(noteRow(w.worker + ": " + w.busy + " running; this worker does not list its tasks (an older version)"));
+        return;
+      }
+      total += w.runningTotal;
+      w.running.forEach((t) => rows.push(runningRow(w.worker, t)));
+      if (w.running.length < w.runningTotal) {
+        rows.push(noteRow(w.worker + ": " + (w.runningTotal - w.running.length) + " more running, not listed (a worker lists 200 at most)"));
+      }
+    });
+    if (rows.length === 0) {
+      rows.push(noteRow("no task is running"));
+    }
+    $("running-count").textContent = total + " running, as of each worker's latest heartbeat";
+    replaceRows($("running-body"), rows);
+  }
+
+  async function revokeRunning(id, terminate) {
+    if (!confirm((terminate ? "Terminate" : "Revoke") + " task " + id + "?")) {
+      return;
+    }
+    try {
+      // A write is JSON, which no page of another site can send here without asking first.
+      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke" + (terminate ? "?terminate=true" : ""), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      const text = await response.text();
+      $("running-message").textContent = response.ok
+        ? (terminate ? "Terminated " : "Revoked ") + id + ": " + text
+        : (terminate ? "Terminate" : "Revoke") + " answered " + response.status + ": " + text;
+    } catch (e) {
+      handle(e);
+    }
   }
 
   function renderChart(body) {

@@ -9,8 +9,10 @@ import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
@@ -442,6 +444,116 @@ class LivePageIT {
         browser.quit();
       }
     }
+  }
+
+  @Test
+  void theRunningViewListsARunningTaskItsProgressBarMovesAndTerminateStopsIt(
+      KafkaTestBroker.Broker broker) throws Exception {
+    requireChromium();
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
+    WorkerConfig workerConfig =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(2)
+            .name(WORKER)
+            .build();
+    ApiConfig apiConfig =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsApi api = ResultsApi.start(apiConfig, registry)) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+      String id;
+      try (TaskClient client =
+          TaskClient.connect(
+              TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+        // 0.05 more every 2 s for 80 s: several beats, each a step further, while the page looks.
+        id = client.submit("progress", options("default", null, null), 80, 40).id();
+        client.flush();
+      }
+
+      WebDriver browser = chromium();
+      try {
+        browser.get("http://127.0.0.1:" + api.port() + "/");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button")).click();
+
+        By row = By.cssSelector("#running-body tr[data-id='" + id + "']");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  WebElement shown = browser.findElement(row);
+                  assertThat(shown.getDomAttribute("data-worker")).isEqualTo(WORKER);
+                  assertThat(shown.getText()).contains(WORKER).contains("progress").contains(id);
+                  assertThat(progress(browser, row)).isPositive();
+                });
+        double first = progress(browser, row);
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(() -> assertThat(progress(browser, row)).isGreaterThan(first));
+        assertThat(browser.findElement(By.id("running-count")).getText()).startsWith("1 running");
+
+        browser.findElement(row).findElement(By.cssSelector("button.terminate")).click();
+        await().ignoreExceptions().atMost(PATIENCE).until(() -> browser.switchTo().alert() != null);
+        browser.switchTo().alert().accept();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(browser.findElement(By.id("running-message")).getText())
+                        .startsWith("Terminated " + id)
+                        .contains("\"revoked\":true"));
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElements(row)).isEmpty();
+                  assertThat(browser.findElement(By.id("running-body")).getText())
+                      .contains("no task is running");
+                });
+        ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port(), TOKEN);
+        assertThat(results.await(id, Duration.ofSeconds(30)).orElseThrow().status())
+            .isEqualTo(Status.REVOKED);
+      } catch (AssertionError | RuntimeException e) {
+        Path failed = Path.of("target", "live-page-running-failed.png");
+        Files.createDirectories(failed.getParent());
+        Files.copy(
+            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+            failed,
+            StandardCopyOption.REPLACE_EXISTING);
+        throw new AssertionError(
+            "the Running view did not show what it should (screenshot: "
+                + failed.toAbsolutePath()
+                + "); its text:\n"
+                + browser.findElement(By.tagName("body")).getText(),
+            e);
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  /** The value of the progress bar in {@code row}, as the browser holds it. */
+  private static double progress(WebDriver browser, By row) {
+    WebElement bar = browser.findElement(row).findElement(By.tagName("progress"));
+    return Double.parseDouble(bar.getDomProperty("value"));
   }
 
   /**
