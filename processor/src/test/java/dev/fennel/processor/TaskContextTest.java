@@ -18,6 +18,8 @@ import dev.fennel.task.RetryLater;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,8 +38,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a handler's {@link TaskContext} leads to, without Kafka: the decisions after {@link
- * RetryLater} and {@link Reject} (with the time turned by hand), and the records a run writes: its
- * {@code STARTED}, its progress (thinned, refused when bad), its children and its final result.
+ * RetryLater}, {@link Reject} and exception types listed as not retryable (with the time turned by
+ * hand), and the records a run writes: its {@code STARTED}, its progress (thinned, refused when
+ * bad), its children and its final result.
  */
 class TaskContextTest {
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
@@ -48,9 +51,10 @@ class TaskContextTest {
   private static TaskRunner.Ran failedWith(Task task, Throwable error, boolean retryable) {
     TaskResult failure =
         TaskResult.failure(task, TaskRunner.errorOf(error), "w1", NOW, NOW.plusMillis(5));
+    // As TaskRunner makes them: a RetryLater carries its wait, any other exception itself.
     return error instanceof RetryLater later
         ? new TaskRunner.Ran(failure, retryable, later.delay())
-        : new TaskRunner.Ran(failure, retryable);
+        : new TaskRunner.Ran(failure, retryable, null, error);
   }
 
   private Task task(int maxRetries) {
@@ -125,6 +129,77 @@ class TaskContextTest {
     assertThat(result.attempts()).isEqualTo(1);
     assertThat(result.error().type()).isEqualTo("Reject");
     assertThat(result.error().message()).isEqualTo("the account is closed");
+  }
+
+  @Test
+  void aListedExceptionTypeEndsFailureAtOnceAlthoughRetriesAreAllowed() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(IOException.class));
+    Task task = task(3);
+
+    TaskDecisions.AfterRun after =
+        listing.afterRun(task, failedWith(task, new IOException("disk gone"), true), NOW);
+
+    assertThat(after).isInstanceOf(TaskDecisions.Done.class);
+    TaskResult result = ((TaskDecisions.Done) after).result();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(result.error().type()).isEqualTo("IOException");
+    assertThat(result.error().message())
+        .isEqualTo(
+            "disk gone; not retried: java.io.IOException is listed as not retryable (no-retry-on)");
+  }
+
+  @Test
+  void aSubclassOfAListedTypeIsNotRetriedEitherAndAnUnlistedTypeIs() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(IOException.class));
+    Task task = task(3);
+
+    assertThat(
+            listing.afterRun(
+                task, failedWith(task, new FileNotFoundException("/data/x"), true), NOW))
+        .isInstanceOf(TaskDecisions.Done.class);
+    TaskDecisions.AfterRun unlisted =
+        listing.afterRun(task, failedWith(task, new IllegalStateException("busy"), true), NOW);
+    assertThat(unlisted).isInstanceOf(TaskDecisions.Retry.class);
+    assertThat(((TaskDecisions.Retry) unlisted).next().attempt()).isEqualTo(2);
+  }
+
+  @Test
+  void retryLaterIsAnAskToRetryEvenWhenItsSupertypeIsListed() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(RuntimeException.class));
+    Task task = task(3);
+
+    assertThat(
+            listing.afterRun(
+                task, failedWith(task, new RetryLater(Duration.ofSeconds(5)), true), NOW))
+        .isInstanceOf(TaskDecisions.Retry.class);
+  }
+
+  @Test
+  void aListedTypeThrownByAHandlerIsNotRetriedOnItsWayThroughTheWorker() {
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+    TaskPipeline pipeline =
+        pipeline(
+            new TaskDecisions(
+                TaskPipelineTest.POLICY, id -> false, List.of(IllegalStateException.class)),
+            new SimpleMeterRegistry(),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            sent,
+            false,
+            (args, context) -> {
+              throw new IllegalStateException("the account is closed");
+            });
+
+    run(pipeline, task(3));
+
+    assertThat(to(sent, TOPICS.scheduled())).isEmpty();
+    TaskResult result = results(sent).getLast();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(result.error().type()).isEqualTo("IllegalStateException");
   }
 
   @Test
@@ -379,6 +454,16 @@ class TaskContextTest {
   }
 
   private TaskPipeline pipeline(
+      SimpleMeterRegistry registry,
+      Clock clock,
+      List<ProducerRecord<byte[], byte[]>> sent,
+      boolean trackStarted,
+      BiFunction<TaskArgs, TaskContext, JsonNode> body) {
+    return pipeline(decisions, registry, clock, sent, trackStarted, body);
+  }
+
+  private TaskPipeline pipeline(
+      TaskDecisions decisions,
       SimpleMeterRegistry registry,
       Clock clock,
       List<ProducerRecord<byte[], byte[]>> sent,
