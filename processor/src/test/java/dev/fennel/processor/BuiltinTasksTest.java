@@ -7,8 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.Task;
 import dev.fennel.task.BadArguments;
 import dev.fennel.task.TaskArgs;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +55,49 @@ class BuiltinTasksTest {
     assertThat(new BuiltinTasks.Sleep().run(args(0.01)).asDouble()).isEqualTo(0.01);
     assertThatThrownBy(() -> new BuiltinTasks.Sleep().run(args("soon")))
         .hasMessageContaining("must be a number");
+  }
+
+  @Test
+  void fanOutSpawnsCountEchoChildrenReportingProgressAndReturnsTheCount() throws Exception {
+    List<Task> children = new ArrayList<>();
+    List<JsonNode> progress = new ArrayList<>();
+    Instant now = Instant.parse("2026-01-31T12:00:00Z");
+    RunContext context =
+        new RunContext(
+            Task.of("p", "fan-out", "default", now),
+            now.plusSeconds(60),
+            () -> false,
+            Clock.fixed(now, ZoneOffset.UTC),
+            new RunContext.Effects() {
+              @Override
+              public void progress(JsonNode value) {
+                progress.add(value);
+              }
+
+              @Override
+              public void spawn(Task child) {
+                children.add(child);
+              }
+
+              @Override
+              public void refused() {
+                throw new AssertionError("fan-out reported a bad progress value");
+              }
+            });
+
+    assertThat(new BuiltinTasks.FanOut().run(args(3), context).asLong()).isEqualTo(3);
+
+    assertThat(children).extracting(Task::id).containsExactly("p.c1", "p.c2", "p.c3");
+    assertThat(children).extracting(Task::task).containsOnly("echo");
+    assertThat(children).extracting(child -> child.args().get(0).asInt()).containsExactly(1, 2, 3);
+    // The clock stands still: the first value goes out, the next two within the same second not.
+    assertThat(progress).extracting(JsonNode::asDouble).containsExactly(1.0 / 3);
+    assertThat(context.close()).containsExactly("p.c1", "p.c2", "p.c3");
+    assertThatThrownBy(
+            () ->
+                new BuiltinTasks.FanOut().run(args(BuiltinTasks.FanOut.MAX_CHILDREN + 1), context))
+        .isInstanceOf(BadArguments.class)
+        .hasMessageContaining("count");
   }
 
   @Test
