@@ -2,6 +2,9 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -35,6 +38,7 @@ import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a handler's {@link TaskContext} leads to, without Kafka: the decisions after {@link
@@ -284,11 +288,19 @@ class TaskContextTest {
               context.progress(Double.NaN);
               context.progress(-0.1);
               context.progress(TextNode.valueOf("x".repeat(RunContext.MAX_PROGRESS_BYTES)));
+              context.progress(IntNode.valueOf(5));
               context.progress(JsonNodeFactory.instance.objectNode().put("done", 3).put("of", 10));
               return IntNode.valueOf(1);
             });
-
-    run(pipeline, task(0));
+    Logger logger = (Logger) LoggerFactory.getLogger(RunContext.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try {
+      run(pipeline, task(0));
+    } finally {
+      logger.detachAppender(log);
+    }
 
     List<TaskResult> results = results(sent);
     assertThat(results)
@@ -297,7 +309,23 @@ class TaskContextTest {
     assertThat(results.getFirst().progress().get("done").asInt()).isEqualTo(3);
     assertThat(
             registry.get("fennel.tasks.progress.refused").tag("task", "unknown").counter().count())
-        .isEqualTo(4);
+        .isEqualTo(5);
+    assertThat(log.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .allSatisfy(line -> assertThat(line).startsWith("task poll (t-1): progress refused"))
+        .satisfiesExactly(
+            line -> assertThat(line).endsWith("from 0 to 1, was 1.5"),
+            line -> assertThat(line).endsWith("from 0 to 1, was NaN"),
+            line -> assertThat(line).endsWith("from 0 to 1, was -0.1"),
+            line ->
+                assertThat(line)
+                    .endsWith(
+                        "at most "
+                            + RunContext.MAX_PROGRESS_BYTES
+                            + " bytes of JSON, was "
+                            + (RunContext.MAX_PROGRESS_BYTES + 2)
+                            + " bytes"),
+            line -> assertThat(line).endsWith("from 0 to 1, was 5.0"));
   }
 
   @Test
