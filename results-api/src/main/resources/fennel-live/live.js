@@ -283,13 +283,27 @@
     replaceRows($("recent-body"), rows);
   }
 
-  async function showTask(id) {
+  // The task detail: the result as JSON, its progress (a bar for a number, the JSON otherwise) and
+  // links to the children it spawned. A task with no final result is looked up again every
+  // POLL_MS while it is shown, so its progress moves.
+  const FINAL = ["SUCCESS", "FAILURE", "EXPIRED", "REVOKED"];
+  const PENDING_TEXT = "No result yet: pending (published, waiting or running), or never published.";
+  let detailTimer = null;
+
+  function showTask(id) {
     shown = id;
+    clearTimeout(detailTimer);
     $("detail").hidden = false;
     $("detail-id").textContent = id;
     $("detail-message").textContent = "loading…";
     $("detail-json").textContent = "";
+    renderProgress(null);
+    renderChildren([]);
     $("revoke").hidden = true;
+    return loadTask(id);
+  }
+
+  async function loadTask(id) {
     try {
       const response = await api("/tasks/" + encodeURIComponent(id));
       const body = await response.json();
@@ -297,13 +311,53 @@
         return;
       }
       $("detail-json").textContent = JSON.stringify(body, null, 2);
-      $("detail-message").textContent =
-        response.status === 404 ? "No result yet: pending (published, waiting or running), or never published." : "";
+      const message = $("detail-message");
+      // Only the lookup's own words change here; a revoke's answer stays.
+      if (message.textContent === "loading…" || message.textContent === PENDING_TEXT) {
+        message.textContent = response.status === 404 ? PENDING_TEXT : "";
+      }
+      renderProgress(body.progress);
+      renderChildren(body.children);
       // A task with no final result can still be stopped: pending, running, or waiting to retry.
       $("revoke").hidden = !(body.status === "PENDING" || body.status === "RETRY");
+      if (!FINAL.includes(body.status)) {
+        detailTimer = setTimeout(() => loadTask(id), POLL_MS);
+      }
     } catch (e) {
       handle(e);
     }
+  }
+
+  function renderProgress(progress) {
+    const none = progress === undefined || progress === null;
+    const fraction = typeof progress === "number";
+    $("detail-progress").hidden = none || !fraction;
+    $("detail-progress-json").hidden = none || fraction;
+    if (fraction) {
+      $("detail-progress-bar").value = progress;
+      $("detail-progress-text").textContent = Math.round(progress * 100) + " %";
+    } else if (!none) {
+      $("detail-progress-json").textContent = "progress " + JSON.stringify(progress, null, 2);
+    }
+  }
+
+  function renderChildren(children) {
+    const ids = Array.isArray(children) ? children.map(String) : [];
+    $("detail-children").hidden = ids.length === 0;
+    $("detail-children-list").replaceChildren(...ids.map((child) => {
+      const link = document.createElement("a");
+      link.href = "#";
+      link.className = "child";
+      link.dataset.id = child;
+      link.textContent = child;
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        showTask(child);
+      });
+      const item = document.createElement("li");
+      item.appendChild(link);
+      return item;
+    }));
   }
 
   async function revoke() {
@@ -386,6 +440,7 @@
   $("revoke").addEventListener("click", revoke);
   $("detail-close").addEventListener("click", () => {
     shown = null;
+    clearTimeout(detailTimer);
     $("detail").hidden = true;
   });
 

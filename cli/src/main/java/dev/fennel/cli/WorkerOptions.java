@@ -7,6 +7,7 @@ import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,6 +180,18 @@ final class WorkerOptions {
               + " default ${DEFAULT-VALUE}).")
   boolean trackStarted = true;
 
+  @Option(
+      names = "--no-retry-on",
+      paramLabel = "CLASS",
+      split = ",",
+      defaultValue = "${env:FENNEL_NO_RETRY_ON}",
+      description =
+          "Exception types never retried, fully qualified (e.g. java.io.FileNotFoundException):"
+              + " a task whose handler throws one of them, or a subclass, ends FAILURE at once, as"
+              + " with Reject; each must be on the worker's classpath; repeatable"
+              + " (env FENNEL_NO_RETRY_ON, comma-separated).")
+  List<String> noRetryOn = new ArrayList<>();
+
   /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
   int lingerMs() {
     if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
@@ -212,7 +225,8 @@ final class WorkerOptions {
             .shutdownTimeout(shutdownTimeout)
             .rateLimits(RateLimit.parseAll(rateLimits))
             .revokeRetention(revokeRetention)
-            .trackStarted(trackStarted);
+            .trackStarted(trackStarted)
+            .noRetryOn(throwableTypes(noRetryOn));
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }
@@ -220,6 +234,33 @@ final class WorkerOptions {
       config.name(name);
     }
     return config.build();
+  }
+
+  /**
+   * The exception types {@code names} name, as {@code --no-retry-on} gives them: loaded from the
+   * worker's classpath (an operator's setting, never a message's), each a {@link Throwable}.
+   */
+  static List<Class<? extends Throwable>> throwableTypes(List<String> names) {
+    List<Class<? extends Throwable>> types = new ArrayList<>();
+    for (String given : names) {
+      String name = given.trim();
+      Class<?> type;
+      try {
+        type = Class.forName(name, false, WorkerOptions.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new IllegalArgumentException(
+            "--no-retry-on: no class named '"
+                + name
+                + "' on the worker's classpath; give a fully qualified name (java.io.IOException,"
+                + " com.example.Outer$Inner) and put the jar that has it on FENNEL_CLASSPATH");
+      }
+      if (!Throwable.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException(
+            "--no-retry-on: " + name + " is not an exception type (a Throwable)");
+      }
+      types.add(type.asSubclass(Throwable.class));
+    }
+    return types;
   }
 
   /** This host's name, made a valid worker name: the default of {@code --name}. */

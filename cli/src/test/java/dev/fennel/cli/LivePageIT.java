@@ -3,6 +3,8 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
@@ -15,6 +17,9 @@ import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.task.ContextTaskHandler;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskContext;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +33,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -554,6 +562,167 @@ class LivePageIT {
   private static double progress(WebDriver browser, By row) {
     WebElement bar = browser.findElement(row).findElement(By.tagName("progress"));
     return Double.parseDouble(bar.getDomProperty("value"));
+  }
+
+  /**
+   * Submits 10 tasks (8 that succeed, one that fails, one expired) every 200 ms, for 30 s at most,
+   * until closed.
+   */
+  @Test
+  void theTaskDetailShowsProgressAsABarOrJsonAndLinksToTheChildren(KafkaTestBroker.Broker broker)
+      throws Exception {
+    requireChromium();
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
+    // Reports a JSON progress value, then holds its slot until the test has seen it.
+    CountDownLatch seen = new CountDownLatch(1);
+    ContextTaskHandler stages =
+        new ContextTaskHandler() {
+          @Override
+          public String name() {
+            return "stages";
+          }
+
+          @Override
+          public JsonNode run(TaskArgs args, TaskContext context) throws InterruptedException {
+            context.progress(
+                Json.MAPPER.createObjectNode().put("stage", "copying").put("files", 7));
+            seen.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            return IntNode.valueOf(7);
+          }
+        };
+    WorkerConfig workerConfig =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(2)
+            .name(WORKER)
+            .handlers(List.of(stages))
+            .build();
+    ApiConfig apiConfig =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsApi api = ResultsApi.start(apiConfig, registry);
+        TaskClient client =
+            TaskClient.connect(
+                TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+      WebDriver browser = chromium();
+      try {
+        browser.get("http://127.0.0.1:" + api.port() + "/");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button")).click();
+
+        // Three children, 3 s apart, progress after each: the detail, shown from the start, looks
+        // the task up again each second while it runs, so its bar moves.
+        String parent = client.submit("fan-out", options("default", null, null), 3, 3).id();
+        client.flush();
+        browser.findElement(By.id("id-search")).sendKeys(parent);
+        browser.findElement(By.id("lookup")).click();
+        Set<String> values = new TreeSet<>();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .pollInterval(Duration.ofMillis(200))
+            .untilAsserted(
+                () -> {
+                  WebElement bar = browser.findElement(By.id("detail-progress-bar"));
+                  if (bar.isDisplayed()) {
+                    values.add(bar.getDomProperty("value"));
+                  }
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"SUCCESS\"");
+                });
+        assertThat(values).as("the bar's values while it ran").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(values).allSatisfy(v -> assertThat(Double.parseDouble(v)).isBetween(0.0, 1.0));
+        List<String> children = List.of(parent + ".c1", parent + ".c2", parent + ".c3");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            browser
+                                .findElements(By.cssSelector("#detail-children-list a.child"))
+                                .stream()
+                                .map(WebElement::getText)
+                                .toList())
+                        .containsExactlyElementsOf(children));
+        assertThat(browser.findElement(By.id("detail-progress")).isDisplayed())
+            .as("a final result has no progress")
+            .isFalse();
+
+        // A child's link opens the child's detail.
+        browser
+            .findElement(
+                By.cssSelector("#detail-children-list a[data-id='" + children.get(1) + "']"))
+            .click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-id")).getText())
+                      .isEqualTo(children.get(1));
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"SUCCESS\"", "\"result\": 2");
+                });
+
+        // Progress that is not a number is shown as its JSON, with no bar.
+        String staged = client.submit("stages", options("default", null, null)).id();
+        client.flush();
+        browser.findElement(By.id("id-search")).clear();
+        browser.findElement(By.id("id-search")).sendKeys(staged);
+        browser.findElement(By.id("lookup")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-progress-json")).getText())
+                      .contains("\"stage\": \"copying\"", "\"files\": 7");
+                  assertThat(browser.findElement(By.id("detail-progress")).isDisplayed()).isFalse();
+                });
+        seen.countDown();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"SUCCESS\"");
+                  assertThat(browser.findElement(By.id("detail-progress-json")).isDisplayed())
+                      .isFalse();
+                });
+      } catch (AssertionError | RuntimeException e) {
+        Path failed = Path.of("target", "live-page-detail-failed.png");
+        Files.createDirectories(failed.getParent());
+        Files.copy(
+            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+            failed,
+            StandardCopyOption.REPLACE_EXISTING);
+        throw new AssertionError(
+            "the task detail did not show what it should (screenshot: "
+                + failed.toAbsolutePath()
+                + "); its text:\n"
+                + browser.findElement(By.tagName("body")).getText(),
+            e);
+      } finally {
+        seen.countDown();
+        browser.quit();
+      }
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.processor.Worker;
@@ -22,6 +23,7 @@ import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.FileNotFoundException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,11 +42,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A running task as the API shows it, on a real broker with a real worker and API: {@code STARTED}
  * with its worker while it runs, then its final result; a {@code ?wait=} that answers the final
- * only; progress that rises; children spawned through the task context.
+ * only; progress that rises; children spawned through the task context; bad progress refused
+ * without failing the task; an exception type the worker lists as not retryable, not retried.
  */
 @ExtendWith(KafkaTestBroker.class)
 class TaskContextIT {
   private static Worker worker;
+  private static SimpleMeterRegistry registry;
   private static ResultsApi api;
   private static TaskClient client;
   private static ResultsClient results;
@@ -86,8 +90,31 @@ class TaskContextIT {
     }
   }
 
+  /**
+   * Reports progress the worker refuses (out of 0–1, too large), then throws {@link
+   * FileNotFoundException} when {@code args[0]} is true (a type the worker lists as never retried),
+   * else returns 1.
+   */
+  static final class Careless implements ContextTaskHandler {
+    @Override
+    public String name() {
+      return "careless";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args, TaskContext context) throws FileNotFoundException {
+      context.progress(1.5);
+      context.progress(TextNode.valueOf("x".repeat(10_000)));
+      if (args.require(0, "missing").asBoolean()) {
+        throw new FileNotFoundException("/data/input.csv");
+      }
+      return IntNode.valueOf(1);
+    }
+  }
+
   @BeforeAll
   static void start(KafkaTestBroker.Broker broker) {
+    registry = new SimpleMeterRegistry();
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
     worker =
         Worker.start(
@@ -96,9 +123,10 @@ class TaskContextIT {
                 .queues(List.of("default"))
                 .concurrency(4)
                 .name("ctx")
-                .handlers(List.of(new Steps(), new Parent()))
+                .handlers(List.of(new Steps(), new Parent(), new Careless()))
+                .noRetryOn(List.of(FileNotFoundException.class))
                 .build(),
-            new SimpleMeterRegistry());
+            registry);
     api =
         ResultsApi.start(
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
@@ -219,5 +247,37 @@ class TaskContextIT {
               assertThat(child.status()).isEqualTo(Status.SUCCESS);
               assertThat(child.result().asInt()).isEqualTo(55);
             });
+  }
+
+  @Test
+  void badProgressIsRefusedAndCountedAndTheTaskStillSucceeds() {
+    String id = client.submit("careless", false).id();
+    client.flush();
+
+    TaskResult done = results.await(id, Duration.ofSeconds(60)).orElseThrow();
+
+    assertThat(done.status()).isEqualTo(Status.SUCCESS);
+    assertThat(done.result().asInt()).isEqualTo(1);
+    assertThat(
+            registry.get("fennel.tasks.progress.refused").tag("task", "careless").counter().count())
+        .as("both values refused and counted (the other careless test may add its own)")
+        .isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void anExceptionTypeTheWorkerListsAsNotRetryableEndsFailureAfterOneAttempt() {
+    String id =
+        client.submit("careless", TaskClient.Options.builder().maxRetries(3).build(), true).id();
+    client.flush();
+
+    TaskResult done = results.await(id, Duration.ofSeconds(60)).orElseThrow();
+
+    assertThat(done.status()).isEqualTo(Status.FAILURE);
+    assertThat(done.attempts()).isEqualTo(1);
+    assertThat(done.error().type()).isEqualTo("FileNotFoundException");
+    assertThat(done.error().message())
+        .isEqualTo(
+            "/data/input.csv; not retried: java.io.FileNotFoundException is listed as not"
+                + " retryable (no-retry-on)");
   }
 }

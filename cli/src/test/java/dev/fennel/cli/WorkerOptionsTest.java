@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.Topics;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -33,6 +35,29 @@ class WorkerOptionsTest {
 
     assertThat(config()).isEqualTo(WorkerConfig.builder("localhost:9092").build());
     assertThat(config().lingerMs()).isZero();
+  }
+
+  @Test
+  void noRetryOnTakesExceptionTypesByTheirFullNames() {
+    assertThat(
+            config("--no-retry-on", "java.io.IOException,java.lang.IllegalStateException")
+                .noRetryOn())
+        .containsExactly(IOException.class, IllegalStateException.class);
+    assertThat(config("--no-retry-on", "java.io.IOException", "--no-retry-on", "java.lang.Error"))
+        .extracting(WorkerConfig::noRetryOn)
+        .isEqualTo(List.of(IOException.class, Error.class));
+  }
+
+  @Test
+  void noRetryOnRefusesAClassItCannotFindOrThatIsNoException() {
+    assertThatThrownBy(() -> config("--no-retry-on", "IOException"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--no-retry-on")
+        .hasMessageContaining("'IOException'")
+        .hasMessageContaining("fully qualified");
+    assertThatThrownBy(() -> config("--no-retry-on", "java.lang.String"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--no-retry-on: java.lang.String is not an exception type (a Throwable)");
   }
 
   @Test

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The tasks every worker has: {@code fib}, {@code echo}, {@code sleep}, {@code progress}, {@code
- * fail} and {@code sum}.
+ * fail}, {@code sum} and {@code fan-out}.
  */
 final class BuiltinTasks {
   /**
@@ -29,7 +29,8 @@ final class BuiltinTasks {
   private BuiltinTasks() {}
 
   static List<TaskHandler> all() {
-    return List.of(new Fib(), new Echo(), new Sleep(), new Progress(), new Fail(), new Sum());
+    return List.of(
+        new Fib(), new Echo(), new Sleep(), new Progress(), new Fail(), new Sum(), new FanOut());
   }
 
   /** {@code fib(n)}, computed recursively as in the reference workload: a CPU-bound task. */
@@ -194,6 +195,36 @@ final class BuiltinTasks {
       return integral
           ? LongNode.valueOf(whole)
           : JsonNodeFactory.instance.numberNode(whole + fraction);
+    }
+  }
+
+  /**
+   * Spawns {@code count} {@code echo} children (the i-th echoes i), reporting its progress after
+   * each and pausing {@code seconds} after each; returns {@code count}. A parent task for tests and
+   * demos of the task context: killed mid-way and run again, it spawns the same children.
+   */
+  static final class FanOut implements ContextTaskHandler {
+    /** The most children one fan-out spawns. */
+    static final int MAX_CHILDREN = 100;
+
+    @Override
+    public String name() {
+      return "fan-out";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args, TaskContext context) throws InterruptedException {
+      int count = (int) args.requireLong(0, "count", 0, MAX_CHILDREN);
+      double seconds =
+          args.get(1, "seconds") == null
+              ? 0
+              : args.requireDouble(1, "seconds", 0, (double) TimeUnit.HOURS.toSeconds(1));
+      for (int i = 1; i <= count; i++) {
+        context.spawn("echo", i);
+        context.progress((double) i / count);
+        TimeUnit.NANOSECONDS.sleep((long) (seconds * 1e9));
+      }
+      return LongNode.valueOf(count);
     }
   }
 

@@ -131,6 +131,11 @@ final class RunContext implements TaskContext {
       refuse("a progress value is JSON, was null");
       return;
     }
+    if (value.isNumber()) {
+      // A number is a fraction however it is given: the page draws it as a bar.
+      progress(value.asDouble());
+      return;
+    }
     int size = Json.write(value).length;
     if (size > MAX_PROGRESS_BYTES) {
       refuse(

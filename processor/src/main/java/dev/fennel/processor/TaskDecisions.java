@@ -7,7 +7,9 @@ import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What happens to a task, decided from the message, the outcome of a run, the revocations known and
@@ -46,17 +48,27 @@ final class TaskDecisions {
 
   private final TaskPolicy policy;
   private final Predicate<String> revoked;
+  private final List<Class<? extends Throwable>> noRetryOn;
 
   TaskDecisions(TaskPolicy policy) {
-    this(policy, id -> false);
+    this(policy, id -> false, List.of());
+  }
+
+  TaskDecisions(TaskPolicy policy, Predicate<String> revoked) {
+    this(policy, revoked, List.of());
   }
 
   /**
    * @param revoked whether a task id is revoked: a lookup in memory, it is asked for every task
+   * @param noRetryOn exception types a handler may throw that end its task at once, as a {@link
+   *     dev.fennel.task.Reject} does: a thrown exception of one of them (or of a subclass) is never
+   *     retried
    */
-  TaskDecisions(TaskPolicy policy, Predicate<String> revoked) {
+  TaskDecisions(
+      TaskPolicy policy, Predicate<String> revoked, List<Class<? extends Throwable>> noRetryOn) {
     this.policy = policy;
     this.revoked = revoked;
+    this.noRetryOn = List.copyOf(noRetryOn);
   }
 
   /** The decision for a message taken from {@code queue} at {@code now}. */
@@ -119,6 +131,17 @@ final class TaskDecisions {
     if (result.status() == Status.FAILURE
         && ran.retryable()
         && task.attempt() <= task.maxRetries()) {
+      Class<? extends Throwable> listed = listedNotToRetry(ran.thrown());
+      if (listed != null && result.error() != null) {
+        return new Done(
+            result.withError(
+                new TaskError(
+                    result.error().type(),
+                    result.error().message()
+                        + "; not retried: "
+                        + listed.getName()
+                        + " is listed as not retryable (no-retry-on)")));
+      }
       // A handler's RetryLater names its own wait; it counts against the retries all the same.
       Duration backoff =
           ran.retryAfter() != null ? ran.retryAfter() : policy.backoff(task.id(), task.attempt());
@@ -137,6 +160,19 @@ final class TaskDecisions {
                       + ")")));
     }
     return new Done(result);
+  }
+
+  /** The first listed not-retryable type that {@code thrown} is an instance of, or null. */
+  private @Nullable Class<? extends Throwable> listedNotToRetry(@Nullable Throwable thrown) {
+    if (thrown == null) {
+      return null;
+    }
+    for (Class<? extends Throwable> type : noRetryOn) {
+      if (type.isInstance(thrown)) {
+        return type;
+      }
+    }
+    return null;
   }
 
   /** Whether task {@code id} has been revoked, as far as this worker knows. */

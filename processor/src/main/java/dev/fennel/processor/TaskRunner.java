@@ -44,17 +44,28 @@ final class TaskRunner {
    *     {@link Reject})
    * @param retryAfter the wait the handler asked for with {@link RetryLater}, or null for the
    *     policy's backoff
+   * @param thrown what the handler threw when that is the failure (not a {@link RetryLater}, an
+   *     interrupt or a time limit, which are the worker's own outcomes), for {@link TaskDecisions}
+   *     to match against the exception types that are never retried; null otherwise
    */
-  record Ran(TaskResult result, boolean retryable, @Nullable Duration retryAfter) {
+  record Ran(
+      TaskResult result,
+      boolean retryable,
+      @Nullable Duration retryAfter,
+      @Nullable Throwable thrown) {
     Ran(TaskResult result, boolean retryable) {
-      this(result, retryable, null);
+      this(result, retryable, null, null);
+    }
+
+    Ran(TaskResult result, boolean retryable, @Nullable Duration retryAfter) {
+      this(result, retryable, retryAfter, null);
     }
 
     /** This outcome with its result listing the children the run spawned. */
     Ran withChildren(List<String> children) {
       return children.isEmpty()
           ? this
-          : new Ran(result.withChildren(children), retryable, retryAfter);
+          : new Ran(result.withChildren(children), retryable, retryAfter, thrown);
     }
   }
 
@@ -230,7 +241,7 @@ final class TaskRunner {
               new TaskError("Interrupted", "the worker stopped while the task ran")),
           true);
     }
-    return new Ran(failure(task, worker, started, errorOf(error)), true);
+    return new Ran(failure(task, worker, started, errorOf(error)), true, null, error);
   }
 
   private Ran timedOut(Task task, String worker, Instant started, Duration limit, boolean stopped) {

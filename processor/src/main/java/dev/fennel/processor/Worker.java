@@ -94,7 +94,8 @@ public final class Worker implements Component {
     TaskRunner runner =
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
     Revocations revoked = startRevocations(clock, runner, registry);
-    TaskDecisions decisions = new TaskDecisions(config.policy(), revoked::isRevoked);
+    TaskDecisions decisions =
+        new TaskDecisions(config.policy(), revoked::isRevoked, config.noRetryOn());
     KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer();
     producer = kafkaProducer;
     bind(new KafkaClientMetrics(kafkaProducer), registry);

@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  *     this worker creates the topic)
  * @param trackStarted whether a {@code STARTED} result is written when a task starts (with its
  *     worker, start time and attempt), so that a running task is seen as running
+ * @param noRetryOn exception types that are never retried: a handler that throws one of them (or a
+ *     subclass) ends its task {@code FAILURE} at once, as a {@link dev.fennel.task.Reject} does
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -64,7 +66,8 @@ public record WorkerConfig(
     Duration shutdownTimeout,
     Map<String, RateLimit> rateLimits,
     Duration revokeRetention,
-    boolean trackStarted) {
+    boolean trackStarted,
+    List<Class<? extends Throwable>> noRetryOn) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -145,6 +148,7 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "revoke retention must be at least one minute, was " + revokeRetention);
     }
+    noRetryOn = List.copyOf(noRetryOn == null ? List.of() : noRetryOn);
   }
 
   /**
@@ -193,6 +197,7 @@ public record WorkerConfig(
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
     private boolean trackStarted = true;
+    private List<Class<? extends Throwable>> noRetryOn = List.of();
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -216,6 +221,7 @@ public record WorkerConfig(
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
+      noRetryOn = from.noRetryOn;
     }
 
     /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -330,6 +336,16 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets the exception types that are never retried (default none; {@code --no-retry-on} on the
+     * command line): a handler throwing one of them, or a subclass, ends its task {@code FAILURE}
+     * at once.
+     */
+    public Builder noRetryOn(List<Class<? extends Throwable>> newNoRetryOn) {
+      noRetryOn = newNoRetryOn;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -355,7 +371,8 @@ public record WorkerConfig(
           shutdownTimeout,
           rateLimits,
           revokeRetention,
-          trackStarted);
+          trackStarted,
+          noRetryOn);
     }
   }
 }

@@ -114,6 +114,49 @@ class BuiltinTasksTest {
   }
 
   @Test
+  void fanOutSpawnsCountEchoChildrenReportingProgressAndReturnsTheCount() throws Exception {
+    List<Task> children = new ArrayList<>();
+    List<JsonNode> progress = new ArrayList<>();
+    Instant now = Instant.parse("2026-01-31T12:00:00Z");
+    RunContext context =
+        new RunContext(
+            Task.of("p", "fan-out", "default", now),
+            now.plusSeconds(60),
+            () -> false,
+            Clock.fixed(now, ZoneOffset.UTC),
+            new RunContext.Effects() {
+              @Override
+              public void progress(JsonNode value) {
+                progress.add(value);
+              }
+
+              @Override
+              public void spawn(Task child) {
+                children.add(child);
+              }
+
+              @Override
+              public void refused() {
+                throw new AssertionError("fan-out reported a bad progress value");
+              }
+            });
+
+    assertThat(new BuiltinTasks.FanOut().run(args(3), context).asLong()).isEqualTo(3);
+
+    assertThat(children).extracting(Task::id).containsExactly("p.c1", "p.c2", "p.c3");
+    assertThat(children).extracting(Task::task).containsOnly("echo");
+    assertThat(children).extracting(child -> child.args().get(0).asInt()).containsExactly(1, 2, 3);
+    // The clock stands still: the first value goes out, the next two within the same second not.
+    assertThat(progress).extracting(JsonNode::asDouble).containsExactly(1.0 / 3);
+    assertThat(context.close()).containsExactly("p.c1", "p.c2", "p.c3");
+    assertThatThrownBy(
+            () ->
+                new BuiltinTasks.FanOut().run(args(BuiltinTasks.FanOut.MAX_CHILDREN + 1), context))
+        .isInstanceOf(BadArguments.class)
+        .hasMessageContaining("count");
+  }
+
+  @Test
   void sumAddsAListOfNumbers() {
     assertThat(new BuiltinTasks.Sum().run(args(List.of(1, 2, 3))).asLong()).isEqualTo(6);
     assertThat(new BuiltinTasks.Sum().run(args(List.of(1, 0.5))).asDouble()).isEqualTo(1.5);

@@ -2,6 +2,9 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -18,6 +21,8 @@ import dev.fennel.task.RetryLater;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,11 +38,13 @@ import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a handler's {@link TaskContext} leads to, without Kafka: the decisions after {@link
- * RetryLater} and {@link Reject} (with the time turned by hand), and the records a run writes: its
- * {@code STARTED}, its progress (thinned, refused when bad), its children and its final result.
+ * RetryLater}, {@link Reject} and exception types listed as not retryable (with the time turned by
+ * hand), and the records a run writes: its {@code STARTED}, its progress (thinned, refused when
+ * bad), its children and its final result.
  */
 class TaskContextTest {
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
@@ -48,9 +55,10 @@ class TaskContextTest {
   private static TaskRunner.Ran failedWith(Task task, Throwable error, boolean retryable) {
     TaskResult failure =
         TaskResult.failure(task, TaskRunner.errorOf(error), "w1", NOW, NOW.plusMillis(5));
+    // As TaskRunner makes them: a RetryLater carries its wait, any other exception itself.
     return error instanceof RetryLater later
         ? new TaskRunner.Ran(failure, retryable, later.delay())
-        : new TaskRunner.Ran(failure, retryable);
+        : new TaskRunner.Ran(failure, retryable, null, error);
   }
 
   private Task task(int maxRetries) {
@@ -125,6 +133,77 @@ class TaskContextTest {
     assertThat(result.attempts()).isEqualTo(1);
     assertThat(result.error().type()).isEqualTo("Reject");
     assertThat(result.error().message()).isEqualTo("the account is closed");
+  }
+
+  @Test
+  void aListedExceptionTypeEndsFailureAtOnceAlthoughRetriesAreAllowed() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(IOException.class));
+    Task task = task(3);
+
+    TaskDecisions.AfterRun after =
+        listing.afterRun(task, failedWith(task, new IOException("disk gone"), true), NOW);
+
+    assertThat(after).isInstanceOf(TaskDecisions.Done.class);
+    TaskResult result = ((TaskDecisions.Done) after).result();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(result.error().type()).isEqualTo("IOException");
+    assertThat(result.error().message())
+        .isEqualTo(
+            "disk gone; not retried: java.io.IOException is listed as not retryable (no-retry-on)");
+  }
+
+  @Test
+  void aSubclassOfAListedTypeIsNotRetriedEitherAndAnUnlistedTypeIs() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(IOException.class));
+    Task task = task(3);
+
+    assertThat(
+            listing.afterRun(
+                task, failedWith(task, new FileNotFoundException("/data/x"), true), NOW))
+        .isInstanceOf(TaskDecisions.Done.class);
+    TaskDecisions.AfterRun unlisted =
+        listing.afterRun(task, failedWith(task, new IllegalStateException("busy"), true), NOW);
+    assertThat(unlisted).isInstanceOf(TaskDecisions.Retry.class);
+    assertThat(((TaskDecisions.Retry) unlisted).next().attempt()).isEqualTo(2);
+  }
+
+  @Test
+  void retryLaterIsAnAskToRetryEvenWhenItsSupertypeIsListed() {
+    TaskDecisions listing =
+        new TaskDecisions(TaskPipelineTest.POLICY, id -> false, List.of(RuntimeException.class));
+    Task task = task(3);
+
+    assertThat(
+            listing.afterRun(
+                task, failedWith(task, new RetryLater(Duration.ofSeconds(5)), true), NOW))
+        .isInstanceOf(TaskDecisions.Retry.class);
+  }
+
+  @Test
+  void aListedTypeThrownByAHandlerIsNotRetriedOnItsWayThroughTheWorker() {
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+    TaskPipeline pipeline =
+        pipeline(
+            new TaskDecisions(
+                TaskPipelineTest.POLICY, id -> false, List.of(IllegalStateException.class)),
+            new SimpleMeterRegistry(),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            sent,
+            false,
+            (args, context) -> {
+              throw new IllegalStateException("the account is closed");
+            });
+
+    run(pipeline, task(3));
+
+    assertThat(to(sent, TOPICS.scheduled())).isEmpty();
+    TaskResult result = results(sent).getLast();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(result.error().type()).isEqualTo("IllegalStateException");
   }
 
   @Test
@@ -209,11 +288,19 @@ class TaskContextTest {
               context.progress(Double.NaN);
               context.progress(-0.1);
               context.progress(TextNode.valueOf("x".repeat(RunContext.MAX_PROGRESS_BYTES)));
+              context.progress(IntNode.valueOf(5));
               context.progress(JsonNodeFactory.instance.objectNode().put("done", 3).put("of", 10));
               return IntNode.valueOf(1);
             });
-
-    run(pipeline, task(0));
+    Logger logger = (Logger) LoggerFactory.getLogger(RunContext.class);
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try {
+      run(pipeline, task(0));
+    } finally {
+      logger.detachAppender(log);
+    }
 
     List<TaskResult> results = results(sent);
     assertThat(results)
@@ -222,7 +309,23 @@ class TaskContextTest {
     assertThat(results.getFirst().progress().get("done").asInt()).isEqualTo(3);
     assertThat(
             registry.get("fennel.tasks.progress.refused").tag("task", "unknown").counter().count())
-        .isEqualTo(4);
+        .isEqualTo(5);
+    assertThat(log.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .allSatisfy(line -> assertThat(line).startsWith("task poll (t-1): progress refused"))
+        .satisfiesExactly(
+            line -> assertThat(line).endsWith("from 0 to 1, was 1.5"),
+            line -> assertThat(line).endsWith("from 0 to 1, was NaN"),
+            line -> assertThat(line).endsWith("from 0 to 1, was -0.1"),
+            line ->
+                assertThat(line)
+                    .endsWith(
+                        "at most "
+                            + RunContext.MAX_PROGRESS_BYTES
+                            + " bytes of JSON, was "
+                            + (RunContext.MAX_PROGRESS_BYTES + 2)
+                            + " bytes"),
+            line -> assertThat(line).endsWith("from 0 to 1, was 5.0"));
   }
 
   @Test
@@ -379,6 +482,16 @@ class TaskContextTest {
   }
 
   private TaskPipeline pipeline(
+      SimpleMeterRegistry registry,
+      Clock clock,
+      List<ProducerRecord<byte[], byte[]>> sent,
+      boolean trackStarted,
+      BiFunction<TaskArgs, TaskContext, JsonNode> body) {
+    return pipeline(decisions, registry, clock, sent, trackStarted, body);
+  }
+
+  private TaskPipeline pipeline(
+      TaskDecisions decisions,
       SimpleMeterRegistry registry,
       Clock clock,
       List<ProducerRecord<byte[], byte[]>> sent,

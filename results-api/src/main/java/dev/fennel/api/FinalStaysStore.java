@@ -1,16 +1,26 @@
 package dev.fennel.api;
 
 import dev.fennel.protocol.Status;
+import java.io.File;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsMetrics;
+import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
+import org.apache.kafka.streams.processor.CommitCallback;
+import org.apache.kafka.streams.processor.StateRestoreCallback;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -31,9 +41,13 @@ import org.jspecify.annotations.Nullable;
  * final one is a second run of the same id (a message delivered again after a crash, or published
  * twice), and its own final result follows it. Until then the API keeps answering the final one.
  *
- * <p>The rule holds for records as they arrive. A store restored from the compacted topic takes
- * what the topic holds last for an id, which is such a second run's {@code STARTED} only while that
- * run has not written its result.
+ * <p>The rule holds for records as they arrive and for records restored from the topic (a restart
+ * on an empty or older state directory, a standby replica): Kafka Streams restores through the
+ * callback the inner store registers, which writes to RocksDB directly, so {@link #init} hands the
+ * inner store a context whose {@code register} puts a callback of this store's in its place, and
+ * every restored record goes through {@link #put}. One case is beyond any store: once compaction
+ * has removed the final record from the topic, only the later {@code STARTED} is left to restore,
+ * and it is shown until its own run's result arrives.
  *
  * <p>Values are those of a timestamped store: 8 bytes of timestamp, then the record's JSON.
  */
@@ -88,8 +102,21 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
-    if (value == null || replaces(value, inner.get(key))) {
+    // Only a STARTED may be kept out, so only a STARTED costs a read of what is stored.
+    if (value == null || !isStarted(value) || replaces(value, inner.get(key))) {
       inner.put(key, value);
+    }
+  }
+
+  private static boolean isStarted(byte[] timestamped) {
+    StoredResult incoming = StoredResult.of(json(timestamped));
+    return incoming != null && incoming.known() == Status.STARTED;
+  }
+
+  /** Restored records, in the topic's order, put as arriving ones are: the rule holds for both. */
+  private void restore(Collection<KeyValue<byte[], byte[]>> records) {
+    for (KeyValue<byte[], byte[]> record : records) {
+      put(Bytes.wrap(record.key), record.value);
     }
   }
 
@@ -158,7 +185,7 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
   @Override
   public void init(StateStoreContext context, StateStore root) {
-    inner.init(context, root);
+    inner.init(new RestoreThroughRule(context, this::restore), root);
   }
 
   @Override
@@ -210,5 +237,74 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   @Override
   public Position getPosition() {
     return inner.getPosition();
+  }
+
+  /**
+   * The store's context as Kafka Streams gives it, but for the restore callback: whatever the inner
+   * store registers, {@code restore} is registered instead (its commit callback is kept).
+   */
+  private static final class RestoreThroughRule implements StateStoreContext {
+    private final StateStoreContext context;
+    private final BatchingStateRestoreCallback restore;
+
+    RestoreThroughRule(StateStoreContext context, BatchingStateRestoreCallback restore) {
+      this.context = context;
+      this.restore = restore;
+    }
+
+    @Override
+    public void register(StateStore store, StateRestoreCallback callback) {
+      context.register(store, restore);
+    }
+
+    @Override
+    public void register(StateStore store, StateRestoreCallback callback, CommitCallback commit) {
+      context.register(store, restore, commit);
+    }
+
+    @Override
+    public String applicationId() {
+      return context.applicationId();
+    }
+
+    @Override
+    public TaskId taskId() {
+      return context.taskId();
+    }
+
+    @Override
+    public Optional<RecordMetadata> recordMetadata() {
+      return context.recordMetadata();
+    }
+
+    @Override
+    public Serde<?> keySerde() {
+      return context.keySerde();
+    }
+
+    @Override
+    public Serde<?> valueSerde() {
+      return context.valueSerde();
+    }
+
+    @Override
+    public File stateDir() {
+      return context.stateDir();
+    }
+
+    @Override
+    public StreamsMetrics metrics() {
+      return context.metrics();
+    }
+
+    @Override
+    public Map<String, Object> appConfigs() {
+      return context.appConfigs();
+    }
+
+    @Override
+    public Map<String, Object> appConfigsWithPrefix(String prefix) {
+      return context.appConfigsWithPrefix(prefix);
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.fennel.api;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
 import dev.fennel.admin.TopicAdmin;
-import dev.fennel.protocol.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -90,15 +89,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   }
 
   private void onResult(String id, byte @Nullable [] json) {
+    // A late STARTED that the store kept out (FinalStaysStore) never comes here: the topology
+    // leaves it out, so the cache keeps the final result too, and nobody is told of a change.
     StoredResult result = StoredResult.of(json);
-    if (result != null && result.known() == Status.STARTED) {
-      StoredResult stored = StoredResult.of(read(id));
-      if (stored != null && stored.isFinal()) {
-        // The store kept the final result over this late STARTED (FinalStaysStore): so does the
-        // cache, and nobody is told of a change.
-        return;
-      }
-    }
     cache.update(id, result);
     if (result == null) {
       if (json != null) {

@@ -1,5 +1,6 @@
 package dev.fennel.api;
 
+import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Topics;
 import java.util.Map;
 import java.util.Properties;
@@ -31,8 +32,8 @@ final class ResultsTopology {
 
   /**
    * Builds the topology; {@code onUpdate} sees every record after the store has it (null for a
-   * tombstone), and {@code openStores} holds, by partition, the stores this instance's tasks have
-   * open.
+   * tombstone) but a {@code STARTED} the store kept out, and {@code openStores} holds, by
+   * partition, the stores this instance's tasks have open.
    */
   static Topology build(
       Topics topics,
@@ -85,7 +86,25 @@ final class ResultsTopology {
 
     @Override
     public void process(Record<String, byte @Nullable []> record) {
+      if (keptOut(record.key(), record.value())) {
+        return;
+      }
       onUpdate.accept(record.key(), record.value());
+    }
+
+    /**
+     * Whether the store kept a final result over this {@code STARTED} ({@link FinalStaysStore}):
+     * then nothing changed, and nobody is told. Asked of this task's own store, which is open while
+     * the task runs, also before the instance is RUNNING.
+     */
+    private boolean keptOut(String id, byte @Nullable [] json) {
+      StoredResult incoming = StoredResult.of(json);
+      if (incoming == null || incoming.known() != Status.STARTED || store == null) {
+        return false;
+      }
+      ValueAndTimestamp<byte[]> stored = store.get(id);
+      StoredResult current = stored == null ? null : StoredResult.of(stored.value());
+      return current != null && current.isFinal();
     }
 
     @Override

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The API on a real broker: a restart over 100,000 results, and two instances that forward to each
- * other with the token. The HTTP answers that need no Kafka (limits, bad bodies, tokens) are in
- * {@link ResultsServerTest}.
+ * The API on a real broker: a restart over 100,000 results, a final result that a restored store
+ * keeps over a later {@code STARTED}, and two instances that forward to each other with the token.
+ * The HTTP answers that need no Kafka (limits, bad bodies, tokens) are in {@link
+ * ResultsServerTest}.
  */
 @ExtendWith(KafkaTestBroker.class)
 class ResultsApiScaleIT {
@@ -86,6 +87,17 @@ class ResultsApiScaleIT {
         .submittedAt(Instant.EPOCH)
         .startedAt(Instant.EPOCH)
         .finishedAt(Instant.EPOCH)
+        .build();
+  }
+
+  private static TaskResult started(String id) {
+    return TaskResult.builder(id, Status.STARTED)
+        .task("fib")
+        .queue("default")
+        .worker("w1")
+        .attempts(1)
+        .submittedAt(Instant.EPOCH)
+        .startedAt(Instant.EPOCH)
         .build();
   }
 
@@ -188,6 +200,41 @@ class ResultsApiScaleIT {
     try (ResultsApi fresh =
         start(ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build())) {
       assertBatchServesAll(fresh, written);
+    }
+  }
+
+  @Test
+  void aFinalResultStaysOverALaterStartedAfterARestartOnAnEmptyStore() throws Exception {
+    // f-1 ran, then a second run of it started (a message delivered again) and has not finished;
+    // s-1 has only started.
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      for (TaskResult record :
+          List.of(
+              started("f-1"), result("f-1", Status.SUCCESS, 7), started("f-1"), started("s-1"))) {
+        producer
+            .send(new ProducerRecord<>(topics.results(), record.id(), ResultCodec.encode(record)))
+            .get();
+      }
+    }
+    ApiConfig config = ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build();
+    // Ready means the group's offsets reached the end of the topic: every record above is then
+    // behind the committed offset, and the next instance, on a new empty state directory, restores
+    // them from the topic instead of processing them.
+    try (ResultsApi first = start(config)) {
+      assertThat(get(first, "/tasks/f-1").body()).contains("\"status\":\"SUCCESS\"");
+    }
+
+    try (ResultsApi restored = start(config)) {
+      HttpResponse<String> f1 = get(restored, "/tasks/f-1");
+      assertThat(f1.statusCode()).isEqualTo(200);
+      assertThat(f1.body()).contains("\"status\":\"SUCCESS\"", "\"result\":7");
+      assertThat(get(restored, "/tasks/s-1").body()).contains("\"status\":\"STARTED\"");
+      assertThat(post(restored, "/tasks/batch", idsJson(List.of("f-1"))).body())
+          .contains("\"status\":\"SUCCESS\"");
     }
   }
 

@@ -52,7 +52,8 @@ public interface TaskContext {
 
   /**
    * Reports progress as any JSON value of at most 4 KiB encoded (e.g. {@code {"done": 3, "of":
-   * 10}}); as {@link #progress(double)} otherwise. A larger value is refused with a log line.
+   * 10}}); as {@link #progress(double)} otherwise. A larger value is refused with a log line; a
+   * JSON number is a fraction, refused outside 0–1 as {@link #progress(double)} refuses it.
    */
   void progress(JsonNode value);
 
