@@ -179,6 +179,19 @@ final class WorkerOptions {
               + " default ${DEFAULT-VALUE}).")
   boolean trackStarted = true;
 
+  @Option(
+      names = "--keep-consumed",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_KEEP_CONSUMED:-1d}",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "How long a task its queue's workers have consumed stays in the queue's topic (and in"
+              + " fennel.scheduled), for replay, before the workers delete it; 0 deletes it once"
+              + " consumed. Queue topics have no time retention: a task nobody has taken is never"
+              + " deleted; a bare number is seconds (env FENNEL_KEEP_CONSUMED;"
+              + " default ${DEFAULT-VALUE}).")
+  Duration keepConsumed;
+
   /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
   int lingerMs() {
     if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
@@ -212,7 +225,8 @@ final class WorkerOptions {
             .shutdownTimeout(shutdownTimeout)
             .rateLimits(RateLimit.parseAll(rateLimits))
             .revokeRetention(revokeRetention)
-            .trackStarted(trackStarted);
+            .trackStarted(trackStarted)
+            .keepConsumed(keepConsumed);
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }

@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  *     this worker creates the topic)
  * @param trackStarted whether a {@code STARTED} result is written when a task starts (with its
  *     worker, start time and attempt), so that a running task is seen as running
+ * @param keepConsumed how long a task this worker's queues (and {@code fennel.scheduled}) have
+ *     consumed stays in Kafka, for replay, before the worker deletes it; 0 deletes it once consumed
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -64,7 +66,8 @@ public record WorkerConfig(
     Duration shutdownTimeout,
     Map<String, RateLimit> rateLimits,
     Duration revokeRetention,
-    boolean trackStarted) {
+    boolean trackStarted,
+    Duration keepConsumed) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -97,6 +100,9 @@ public record WorkerConfig(
 
   /** How long a stopping worker lets running tasks finish by default. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long consumed tasks stay in their topic by default, for replay: a day. */
+  public static final Duration DEFAULT_KEEP_CONSUMED = Duration.ofDays(1);
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
@@ -144,6 +150,10 @@ public record WorkerConfig(
     if (revokeRetention == null || revokeRetention.toMinutes() < 1) {
       throw new IllegalArgumentException(
           "revoke retention must be at least one minute, was " + revokeRetention);
+    }
+    if (keepConsumed == null || keepConsumed.isNegative()) {
+      throw new IllegalArgumentException(
+          "keep consumed must be 0 or more (0 deletes a task once consumed), was " + keepConsumed);
     }
   }
 
@@ -193,6 +203,7 @@ public record WorkerConfig(
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
     private boolean trackStarted = true;
+    private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -216,6 +227,7 @@ public record WorkerConfig(
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
+      keepConsumed = from.keepConsumed;
     }
 
     /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -330,6 +342,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long consumed tasks stay in their topics before this worker deletes them (default a
+     * day; 0 deletes them once consumed).
+     */
+    public Builder keepConsumed(Duration newKeepConsumed) {
+      keepConsumed = newKeepConsumed;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -355,7 +376,8 @@ public record WorkerConfig(
           shutdownTimeout,
           rateLimits,
           revokeRetention,
-          trackStarted);
+          trackStarted,
+          keepConsumed);
     }
   }
 }
