@@ -155,9 +155,47 @@ class ConsumedTasksIT {
   @Test
   void theSchedulersTopicIsCleanedByTheSchedulersGroup() throws Exception {
     WorkerConfig config = config(Duration.ZERO);
+    String schedulerGroup = topics.applicationId(WorkerClients.SCHEDULER);
     assertThat(ConsumedTasks.groupsByTopic(config))
-        .containsEntry(topics.scheduled(), List.of(topics.applicationId(WorkerClients.SCHEDULER)))
+        .containsEntry(topics.scheduled(), List.of(schedulerGroup))
         .containsEntry(topics.queue("default"), List.of(WorkerGroups.groupId(topics, "default")));
+    TopicPartition scheduled = new TopicPartition(topics.scheduled(), 0);
+    try (Worker worker = Worker.start(config, new SimpleMeterRegistry())) {
+      // A task with an eta goes through fennel.scheduled, whose reader is the scheduler.
+      String id = UUID.randomUUID().toString();
+      Task task =
+          Task.builder(id, "echo").queue("default").eta(Instant.now().plusSeconds(1)).build();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topics.queue("default"),
+                  id.getBytes(StandardCharsets.UTF_8),
+                  TaskCodec.encode(task)))
+          .get();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                OffsetAndMetadata offset =
+                    admin
+                        .listConsumerGroupOffsets(schedulerGroup)
+                        .partitionsToOffsetAndMetadata()
+                        .get()
+                        .get(scheduled);
+                return offset != null && offset.offset() > 0;
+              });
+    }
+    long committed =
+        admin
+            .listConsumerGroupOffsets(schedulerGroup)
+            .partitionsToOffsetAndMetadata()
+            .get()
+            .get(scheduled)
+            .offset();
+
+    ConsumedTasks.deleter(config, admin, Clock.systemUTC(), TIMEOUT).deleteConsumed();
+
+    assertThat(earliest(topics.scheduled())).isEqualTo(committed);
   }
 
   @Test
