@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
@@ -151,9 +152,11 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "revoke retention must be at least one minute, was " + revokeRetention);
     }
-    if (keepConsumed == null || keepConsumed.isNegative()) {
+    Objects.requireNonNull(keepConsumed, "keep consumed is not set");
+    if (keepConsumed.isNegative()) {
       throw new IllegalArgumentException(
-          "keep consumed must be 0 or more (0 deletes a task once consumed), was " + keepConsumed);
+          "keep consumed must be 0 or more (0 deletes a task once consumed), was "
+              + Durations.format(keepConsumed));
     }
   }
 
