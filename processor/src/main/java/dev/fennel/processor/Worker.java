@@ -95,7 +95,7 @@ public final class Worker implements Component {
   }
 
   private void startAll(MeterRegistry registry) {
-    ensureTopics();
+    Admin opened = ensureTopics();
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner =
@@ -147,16 +147,15 @@ public final class Worker implements Component {
     }
     threads.forEach(Thread::start);
     startScheduler(registry, kafkaProducer, dispatcher, clock);
-    if (admin != null) {
-      startDeleter(admin);
-    }
+    startDeleter(opened, clock);
   }
 
   /**
    * The queue topics and the side topics a worker reads and writes, created when missing; a warning
-   * for each topic of tasks whose retention can delete tasks that have not run.
+   * for each topic of tasks whose retention can delete tasks that have not run. Returns the admin
+   * client, kept open for the deleter of consumed tasks.
    */
-  private void ensureTopics() {
+  private Admin ensureTopics() {
     Admin opened = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     admin = opened;
     TopicAdmin.ensure(
@@ -169,12 +168,12 @@ public final class Worker implements Component {
         TopicAdmin.retentionWarnings(opened, tasks, config.bootstrapServers(), ADMIN_TIMEOUT)) {
       log.warn(warning);
     }
+    return opened;
   }
 
   /** Deletes the consumed tasks of this worker's topics every {@link ConsumedTasks#EVERY}. */
-  private void startDeleter(Admin opened) {
-    ConsumedRecordsDeleter deleter =
-        ConsumedTasks.deleter(config, opened, Clock.systemUTC(), ADMIN_TIMEOUT);
+  private void startDeleter(Admin opened, Clock clock) {
+    ConsumedRecordsDeleter deleter = ConsumedTasks.deleter(config, opened, clock, ADMIN_TIMEOUT);
     consumedTasks.scheduleWithFixedDelay(
         deleter::runQuietly,
         ConsumedTasks.EVERY.toMillis(),
