@@ -72,6 +72,8 @@ overview = dashboard("fennel-overview", "Fennel / Overview", [variable("queue", 
           legend=["started {{kind}}", "finished {{status}}"]),
     panel(11, "Chord members waiting", "short",
           'sum(fennel_workflows_chord_members_waiting)', legend=["waiting"]),
+    panel(12, "Oldest task not yet run per queue (age)", "s",
+          f'fennel_queue_oldest_unrun_age_seconds{{{Q}}}', legend=["{{queue}}"]),
 ]))
 
 workers = dashboard("fennel-workers", "Fennel / Workers",

@@ -192,6 +192,19 @@ final class WorkerOptions {
               + " (env FENNEL_NO_RETRY_ON, comma-separated).")
   List<String> noRetryOn = new ArrayList<>();
 
+  @Option(
+      names = "--keep-consumed",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_KEEP_CONSUMED:-1d}",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "How long a task its queue's workers have consumed stays in the queue's topic (and in"
+              + " fennel.scheduled), for replay, before the workers delete it; 0 deletes it once"
+              + " consumed. Queue topics have no time retention: a task nobody has taken is never"
+              + " deleted; a bare number is seconds (env FENNEL_KEEP_CONSUMED;"
+              + " default ${DEFAULT-VALUE}).")
+  Duration keepConsumed;
+
   /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
   int lingerMs() {
     if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
@@ -226,7 +239,8 @@ final class WorkerOptions {
             .rateLimits(RateLimit.parseAll(rateLimits))
             .revokeRetention(revokeRetention)
             .trackStarted(trackStarted)
-            .noRetryOn(throwableTypes(noRetryOn));
+            .noRetryOn(throwableTypes(noRetryOn))
+            .keepConsumed(keepConsumed);
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }

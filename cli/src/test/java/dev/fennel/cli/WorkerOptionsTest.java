@@ -66,6 +66,14 @@ class WorkerOptionsTest {
   }
 
   @Test
+  void keepConsumedIsADurationInSecondsWhenBareAndADayByDefault() {
+    assertThat(config().keepConsumed()).isEqualTo(Duration.ofDays(1));
+    assertThat(config("--keep-consumed", "0").keepConsumed()).isZero();
+    assertThat(config("--keep-consumed", "90").keepConsumed()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(config("--keep-consumed", "2h").keepConsumed()).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
   void thePoolIsSpelledInAnyCaseAndAVirtualPoolHasAHundredSlotsByDefault() {
     assertThat(config("--pool", "virtual").pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
     assertThat(config("--pool", "VIRTUAL").concurrency())

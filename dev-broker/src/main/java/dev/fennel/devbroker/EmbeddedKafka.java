@@ -103,6 +103,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    * Formats the data directory if it is new, starts the broker and waits until it serves clients.
    */
   public static EmbeddedKafka start(Options options) {
+    return start(options, Map.of());
+  }
+
+  /**
+   * As {@link #start(Options)}, with broker settings of {@code overrides} (e.g. {@code
+   * log.retention.ms} for a test of retention) over Fennel's.
+   */
+  public static EmbeddedKafka start(Options options, Map<String, String> overrides) {
     boolean temporary = options.dataDir() == null;
     Path dataDir;
     try {
@@ -117,7 +125,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     int port = options.port() == 0 ? freePort() : options.port();
     int controllerPort = options.controllerPort() == 0 ? freePort() : options.controllerPort();
     String logDir = dataDir.resolve("kraft").toAbsolutePath().toString();
-    KafkaConfig config = new KafkaConfig(settings(options, port, controllerPort, logDir), false);
+    Map<String, Object> settings = settings(options, port, controllerPort, logDir);
+    settings.putAll(overrides);
+    KafkaConfig config = new KafkaConfig(settings, false);
     format(
         logDir,
         config,

@@ -14,18 +14,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
 
 /** Creates Fennel's topics when they are missing, laid out as a {@link TopicLayout} says. */
 public final class TopicAdmin {
   /** How long a revocation is kept by default: as long as the longest sensible eta. */
   public static final Duration DEFAULT_REVOKE_RETENTION = Duration.ofDays(7);
+
+  /**
+   * The configuration of a topic of tasks not yet run: neither time nor size deletes a record;
+   * records are deleted only once consumed ({@link ConsumedRecords}).
+   */
+  public static final Map<String, String> UNRUN_TASKS_KEPT =
+      Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1");
 
   private TopicAdmin() {}
 
@@ -46,7 +57,7 @@ public final class TopicAdmin {
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
     List<NewTopic> wanted = new ArrayList<>();
     for (String queue : queues) {
-      wanted.add(newTopic(topics.queue(queue), layout.queuePartitions(), layout));
+      wanted.add(taskTopic(topics.queue(queue), layout.queuePartitions(), layout));
     }
     wanted.add(compactedTopic(topics.results(), layout.resultPartitions(), layout));
     wanted.add(newTopic(topics.deadLetters(), 1, layout));
@@ -61,7 +72,7 @@ public final class TopicAdmin {
                     TopicConfig.RETENTION_MS_CONFIG,
                     Long.toString(revokeRetention.toMillis()))));
     if (!queues.isEmpty()) {
-      wanted.add(newTopic(topics.scheduled(), layout.queuePartitions(), layout));
+      wanted.add(taskTopic(topics.scheduled(), layout.queuePartitions(), layout));
       // Workers write their workflow parts' results here too, for the coordinator.
       wanted.add(compactedTopic(topics.workflowResults(), layout.resultPartitions(), layout));
       wanted.add(compactedTopic(topics.rateLimits(), 1, layout));
@@ -78,6 +89,15 @@ public final class TopicAdmin {
                     TopicConfig.SEGMENT_MS_CONFIG,
                     Long.toString(Duration.ofHours(1).toMillis()))));
     return wanted;
+  }
+
+  /**
+   * As {@link #newTopic}, for tasks that have not run yet (a queue, {@code fennel.scheduled}): no
+   * time or size retention ({@link #UNRUN_TASKS_KEPT}), so the broker never deletes a task nobody
+   * has taken; {@link ConsumedRecords} deletes what the readers' groups have committed instead.
+   */
+  public static NewTopic taskTopic(String name, int partitions, TopicLayout layout) {
+    return newTopic(name, partitions, layout).configs(UNRUN_TASKS_KEPT);
   }
 
   /** As {@link #newTopic}, compacted: the latest value of each key stays. */
@@ -232,6 +252,58 @@ public final class TopicAdmin {
       // briefly.
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
+  }
+
+  /**
+   * The {@link RetentionWarning}s of the topics of tasks {@code names} (queues, {@code
+   * fennel.scheduled}) as they are configured now: one per topic whose retention can delete a task
+   * that has not run.
+   */
+  public static List<String> retentionWarnings(
+      Admin admin, List<String> names, String bootstrapServers, Duration timeout) {
+    List<ConfigResource> resources =
+        names.stream().map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+    Map<ConfigResource, Config> configs;
+    try {
+      configs =
+          admin.describeConfigs(resources).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = causeOf(e);
+      throw new IllegalStateException(
+          "cannot read the configuration of topics " + names + ": " + cause.getMessage(), cause);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "Kafka did not describe the configuration of " + names + " in time", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading topic configurations", e);
+    }
+    List<String> warnings = new ArrayList<>();
+    for (ConfigResource resource : resources) {
+      Config config = configs.get(resource);
+      if (config == null) {
+        continue;
+      }
+      RetentionWarning.of(
+              resource.name(),
+              value(config, TopicConfig.CLEANUP_POLICY_CONFIG),
+              number(config, TopicConfig.RETENTION_MS_CONFIG),
+              number(config, TopicConfig.RETENTION_BYTES_CONFIG),
+              bootstrapServers)
+          .ifPresent(warnings::add);
+    }
+    return warnings;
+  }
+
+  private static @Nullable String value(Config config, String name) {
+    ConfigEntry entry = config.get(name);
+    return entry == null ? null : entry.value();
+  }
+
+  /** A numeric setting; -1 (none) when the broker does not say. */
+  private static long number(Config config, String name) {
+    String value = value(config, name);
+    return value == null ? -1 : Long.parseLong(value);
   }
 
   /** What a Kafka future failed with: the cause its {@link ExecutionException} wraps. */

@@ -65,6 +65,25 @@ class TopicAdminTest {
   }
 
   @Test
+  void topicsOfUnrunTasksHaveNoTimeOrSizeRetention() {
+    List<NewTopic> topics =
+        TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of("high", "reports"));
+
+    assertThat(topics)
+        .filteredOn(
+            t ->
+                List.of("fennel.tasks.high", "fennel.tasks.reports", "fennel.scheduled")
+                    .contains(t.name()))
+        .hasSize(3)
+        .allSatisfy(
+            t ->
+                assertThat(t.configs())
+                    .containsEntry("retention.ms", "-1")
+                    .containsEntry("retention.bytes", "-1")
+                    .doesNotContainKey("cleanup.policy"));
+  }
+
+  @Test
   void commonSettingsPassThroughAndBootstrapWins() {
     Properties props =
         KafkaClients.common(

@@ -1,6 +1,8 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.Component;
+import dev.fennel.admin.ConsumedRecordsDeleter;
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Gauge;
@@ -14,10 +16,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -36,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
- * {@link RateLimitBoard}, {@link Heartbeat}); it stays one file, a little over 350 lines, so that
- * the start order and the close order read side by side.
+ * {@link RateLimitBoard}, {@link Heartbeat}, {@link ConsumedTasks}); it stays one file, over 400
+ * lines, so that the start order and the close order read side by side.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -53,6 +57,9 @@ public final class Worker implements Component {
   private final List<Thread> threads = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
   private final ScheduledThreadPoolExecutor timers;
+  private final ScheduledExecutorService consumedTasks =
+      Executors.newSingleThreadScheduledExecutor(daemon("fennel-consumed-tasks-"));
+  private @Nullable Admin admin;
   private final ExecutorService slots;
   private @Nullable Producer<byte[], byte[]> producer;
   private @Nullable Dispatcher dispatcher;
@@ -88,7 +95,7 @@ public final class Worker implements Component {
   }
 
   private void startAll(MeterRegistry registry) {
-    ensureTopics();
+    Admin opened = ensureTopics();
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     TaskRunner runner =
@@ -141,18 +148,38 @@ public final class Worker implements Component {
     }
     threads.forEach(Thread::start);
     startScheduler(registry, kafkaProducer, dispatcher, runner, clock);
+    startDeleter(opened, clock);
   }
 
-  /** The queue topics and the side topics a worker reads and writes, created when missing. */
-  private void ensureTopics() {
+  /**
+   * The queue topics and the side topics a worker reads and writes, created when missing; a warning
+   * for each topic of tasks whose retention can delete tasks that have not run. Returns the admin
+   * client, kept open for the deleter of consumed tasks.
+   */
+  private Admin ensureTopics() {
+    Admin opened = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
+    admin = opened;
     TopicAdmin.ensure(
-        config.bootstrapServers(),
-        config.kafka(),
-        config.layout(),
-        config.topics(),
-        config.queues(),
-        config.revokeRetention(),
+        opened,
+        TopicAdmin.newTopics(
+            config.layout(), config.topics(), config.queues(), config.revokeRetention()),
         ADMIN_TIMEOUT);
+    List<String> tasks = new ArrayList<>(ConsumedTasks.groupsByTopic(config).keySet());
+    for (String warning :
+        TopicAdmin.retentionWarnings(opened, tasks, config.bootstrapServers(), ADMIN_TIMEOUT)) {
+      log.warn(warning);
+    }
+    return opened;
+  }
+
+  /** Deletes the consumed tasks of this worker's topics every {@link ConsumedTasks#EVERY}. */
+  private void startDeleter(Admin opened, Clock clock) {
+    ConsumedRecordsDeleter deleter = ConsumedTasks.deleter(config, opened, clock, ADMIN_TIMEOUT);
+    consumedTasks.scheduleWithFixedDelay(
+        deleter::runQuietly,
+        ConsumedTasks.EVERY.toMillis(),
+        ConsumedTasks.EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   private void watchRevocations(Revocations revoked, MeterRegistry registry) {
@@ -389,6 +416,10 @@ public final class Worker implements Component {
     }
     timers.shutdownNow();
     slots.shutdownNow();
+    consumedTasks.shutdownNow();
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+    }
   }
 
   private static ThreadFactory daemon(String prefix) {

@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
@@ -48,6 +49,8 @@ import org.jspecify.annotations.Nullable;
  *     worker, start time and attempt), so that a running task is seen as running
  * @param noRetryOn exception types that are never retried: a handler that throws one of them (or a
  *     subclass) ends its task {@code FAILURE} at once, as a {@link dev.fennel.task.Reject} does
+ * @param keepConsumed how long a task this worker's queues (and {@code fennel.scheduled}) have
+ *     consumed stays in Kafka, for replay, before the worker deletes it; 0 deletes it once consumed
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -67,7 +70,8 @@ public record WorkerConfig(
     Map<String, RateLimit> rateLimits,
     Duration revokeRetention,
     boolean trackStarted,
-    List<Class<? extends Throwable>> noRetryOn) {
+    List<Class<? extends Throwable>> noRetryOn,
+    Duration keepConsumed) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -100,6 +104,9 @@ public record WorkerConfig(
 
   /** How long a stopping worker lets running tasks finish by default. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long consumed tasks stay in their topic by default, for replay: a day. */
+  public static final Duration DEFAULT_KEEP_CONSUMED = Duration.ofDays(1);
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
@@ -149,6 +156,12 @@ public record WorkerConfig(
           "revoke retention must be at least one minute, was " + revokeRetention);
     }
     noRetryOn = List.copyOf(noRetryOn == null ? List.of() : noRetryOn);
+    Objects.requireNonNull(keepConsumed, "keep consumed is not set");
+    if (keepConsumed.isNegative()) {
+      throw new IllegalArgumentException(
+          "keep consumed must be 0 or more (0 deletes a task once consumed), was "
+              + Durations.format(keepConsumed));
+    }
   }
 
   /**
@@ -198,6 +211,7 @@ public record WorkerConfig(
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
     private boolean trackStarted = true;
     private List<Class<? extends Throwable>> noRetryOn = List.of();
+    private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -222,6 +236,7 @@ public record WorkerConfig(
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
       noRetryOn = from.noRetryOn;
+      keepConsumed = from.keepConsumed;
     }
 
     /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -346,6 +361,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long consumed tasks stay in their topics before this worker deletes them (default a
+     * day; 0 deletes them once consumed).
+     */
+    public Builder keepConsumed(Duration newKeepConsumed) {
+      keepConsumed = newKeepConsumed;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -372,7 +396,8 @@ public record WorkerConfig(
           rateLimits,
           revokeRetention,
           trackStarted,
-          noRetryOn);
+          noRetryOn,
+          keepConsumed);
     }
   }
 }

@@ -34,6 +34,7 @@ class WorkerConfigTest {
     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.rateLimits()).isEmpty();
     assertThat(config.revokeRetention()).isEqualTo(TopicAdmin.DEFAULT_REVOKE_RETENTION);
+    assertThat(config.keepConsumed()).isEqualTo(Duration.ofDays(1));
   }
 
   @Test
@@ -93,5 +94,10 @@ class WorkerConfigTest {
     assertThatThrownBy(
             () -> WorkerConfig.builder(BOOTSTRAP).revokeRetention(Duration.ofSeconds(5)).build())
         .hasMessageContaining("at least one minute");
+    assertThatThrownBy(
+            () -> WorkerConfig.builder(BOOTSTRAP).keepConsumed(Duration.ofSeconds(-1)).build())
+        .hasMessage("keep consumed must be 0 or more (0 deletes a task once consumed), was -1s");
+    assertThat(WorkerConfig.builder(BOOTSTRAP).keepConsumed(Duration.ZERO).build().keepConsumed())
+        .isZero();
   }
 }

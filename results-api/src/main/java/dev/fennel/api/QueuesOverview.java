@@ -55,11 +55,13 @@ final class QueuesOverview implements Overview, AutoCloseable {
   private final Clock clock;
   private final Instant since;
   private final ResultsSeen seen;
+  private final OldestTasks oldest;
   private volatile @Nullable Snapshot last;
   private volatile @Nullable ScheduledExecutorService gaugesRefresh;
   private Set<String> gauged = Set.of();
 
-  private record Snapshot(Instant at, Map<String, Object> body, Map<String, Long> backlogs) {}
+  private record Snapshot(
+      Instant at, Map<String, Object> body, Map<String, Long> backlogs, Map<String, Double> ages) {}
 
   QueuesOverview(ApiConfig config, Clock clock, ResultsSeen seen) {
     this.admin =
@@ -69,18 +71,28 @@ final class QueuesOverview implements Overview, AutoCloseable {
     this.clock = clock;
     this.since = clock.instant();
     this.seen = seen;
+    this.oldest = new OldestTasks(config);
   }
 
   /**
-   * Exports the backlog of every queue that exists as {@code fennel.queue.backlog{queue}}, read
-   * from the (cached) overview. The set of queues follows the topics: it is read again every {@link
-   * #GAUGES_REFRESH}, so a queue created later gets its gauge, and a deleted one loses it.
+   * Exports the backlog of every queue that exists as {@code fennel.queue.backlog{queue}}, and how
+   * long its oldest task not yet run has waited as {@code fennel.queue.oldest.unrun.age{queue}},
+   * read from the (cached) overview. The set of queues follows the topics: it is read again every
+   * {@link #GAUGES_REFRESH}, so a queue created later gets its gauges, and a deleted one loses
+   * them.
    */
   void bindBacklogGauges(MeterRegistry registry) {
     MultiGauge backlogs =
         MultiGauge.builder("fennel.queue.backlog")
             .description(
                 "Tasks published to a queue and not yet taken by its workers (consumer lag)")
+            .register(registry);
+    MultiGauge ages =
+        MultiGauge.builder("fennel.queue.oldest.unrun.age")
+            .description(
+                "How long ago the oldest task of a queue not yet committed by its workers was"
+                    + " published (0 with no backlog)")
+            .baseUnit("seconds")
             .register(registry);
     ScheduledExecutorService refresh =
         Executors.newSingleThreadScheduledExecutor(
@@ -90,12 +102,12 @@ final class QueuesOverview implements Overview, AutoCloseable {
               return thread;
             });
     refresh.scheduleWithFixedDelay(
-        () -> refreshGauges(backlogs), 0, GAUGES_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        () -> refreshGauges(backlogs, ages), 0, GAUGES_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
     gaugesRefresh = refresh;
   }
 
-  /** One gauge per queue of the overview, when the set of queues has changed. */
-  private void refreshGauges(MultiGauge backlogs) {
+  /** One gauge of each kind per queue of the overview, when the set of queues has changed. */
+  private void refreshGauges(MultiGauge backlogs, MultiGauge ages) {
     Set<String> queues;
     try {
       queues = snapshot().backlogs().keySet();
@@ -116,6 +128,14 @@ final class QueuesOverview implements Overview, AutoCloseable {
                           Tags.of("queue", queue), this, overview -> overview.backlog(queue)))
               .toList(),
           true);
+      ages.register(
+          queues.stream()
+              .map(
+                  queue ->
+                      MultiGauge.Row.of(
+                          Tags.of("queue", queue), this, overview -> overview.age(queue)))
+              .toList(),
+          true);
       gauged = Set.copyOf(queues);
     }
   }
@@ -124,6 +144,15 @@ final class QueuesOverview implements Overview, AutoCloseable {
     try {
       Long backlog = snapshot().backlogs().get(queue);
       return backlog == null ? Double.NaN : backlog;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
+  private double age(String queue) {
+    try {
+      Double age = snapshot().ages().get(queue);
+      return age == null ? Double.NaN : age;
     } catch (Exception e) {
       return Double.NaN;
     }
@@ -170,6 +199,7 @@ final class QueuesOverview implements Overview, AutoCloseable {
 
     List<Map<String, Object>> queues = new ArrayList<>();
     Map<String, Long> backlogs = new HashMap<>();
+    Map<TopicPartition, Long> waiting = new HashMap<>();
     for (String topic : queueTopics) {
       String queue = topic.substring(queuePrefix.length());
       String groupId = WorkerGroups.groupId(topics, queue);
@@ -184,15 +214,28 @@ final class QueuesOverview implements Overview, AutoCloseable {
               .map(partition -> new TopicPartition(topic, partition.partition()))
               .toList();
       long backlog = backlog(queuePartitions, ends, starts, committed);
+      waiting.putAll(firstWaiting(queuePartitions, ends, starts, committed));
       long total = queuePartitions.stream().mapToLong(tp -> answer(ends, tp)).sum();
       backlogs.put(queue, backlog);
       queues.add(entry(queue, description, groupId, groups.get(groupId), backlog, total));
+    }
+    Map<TopicPartition, Long> published = oldest.firstTimestamps(waiting, ends);
+    Map<String, Double> ages = new HashMap<>();
+    for (String topic : queueTopics) {
+      ages.put(
+          topic.substring(queuePrefix.length()),
+          OldestTasks.ageSeconds(
+              clock.instant(),
+              published.entrySet().stream()
+                  .filter(e -> e.getKey().topic().equals(topic))
+                  .map(Map.Entry::getValue)
+                  .toList()));
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("queues", queues);
     body.put("resultsSeenSince", since.toString());
     body.put("at", clock.instant().toString());
-    return new Snapshot(clock.instant(), body, backlogs);
+    return new Snapshot(clock.instant(), body, backlogs, ages);
   }
 
   /** What {@code GET /queues} says of {@code queue}. */
@@ -291,6 +334,26 @@ final class QueuesOverview implements Overview, AutoCloseable {
     return backlog;
   }
 
+  /**
+   * Where the first task not yet run of each of {@code partitions} with a backlog is: the offset
+   * {@link #backlog} counts from.
+   */
+  static Map<TopicPartition, Long> firstWaiting(
+      List<TopicPartition> partitions,
+      Map<TopicPartition, Long> ends,
+      Map<TopicPartition, Long> starts,
+      Map<TopicPartition, OffsetAndMetadata> committed) {
+    Map<TopicPartition, Long> waiting = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata done = committed.get(tp);
+      long from = Math.max(done != null ? done.offset() : 0, answer(starts, tp));
+      if (answer(ends, tp) > from) {
+        waiting.put(tp, from);
+      }
+    }
+    return waiting;
+  }
+
   private static Map<TopicPartition, Long> offsets(
       Map<TopicPartition, ListOffsetsResultInfo> answers) {
     Map<TopicPartition, Long> offsets = new HashMap<>();
@@ -320,5 +383,6 @@ final class QueuesOverview implements Overview, AutoCloseable {
       refresh.shutdownNow();
     }
     admin.close(Duration.ofSeconds(5));
+    oldest.close();
   }
 }

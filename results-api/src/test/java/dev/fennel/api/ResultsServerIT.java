@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -237,11 +239,17 @@ class ResultsServerIT {
             Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       admin.createTopics(List.of(new NewTopic(topics.queue("reports"), 2, (short) 1))).all().get();
     }
+    // Published as if two hours ago.
+    long published = Instant.now().minus(Duration.ofHours(2)).toEpochMilli();
     for (int i = 0; i < 3; i++) {
       producer
           .send(
               new ProducerRecord<>(
-                  topics.queue("reports"), "t-" + i, "{}".getBytes(StandardCharsets.UTF_8)))
+                  topics.queue("reports"),
+                  null,
+                  published,
+                  "t-" + i,
+                  "{}".getBytes(StandardCharsets.UTF_8)))
           .get();
     }
 
@@ -252,7 +260,15 @@ class ResultsServerIT {
             () ->
                 assertThat(get("/metrics").body())
                     .contains("fennel_queue_backlog{queue=\"reports\"} 3.0"));
-    assertThat(get("/metrics").body()).doesNotContain("fennel_queue_backlog{queue=\"high\"}");
+    String metrics = get("/metrics").body();
+    assertThat(metrics).doesNotContain("fennel_queue_backlog{queue=\"high\"}");
+    Matcher age =
+        Pattern.compile("fennel_queue_oldest_unrun_age_seconds\\{queue=\"reports\"} ([0-9.E]+)")
+            .matcher(metrics);
+    assertThat(age.find()).as(metrics).isTrue();
+    // The age is measured against the wall clock, so it grows while the test runs: the upper bound
+    // only says the record's own timestamp was read, not when the test looked.
+    assertThat(Double.parseDouble(age.group(1))).isBetween(7200.0, 7200.0 + 600);
   }
 
   @Test
