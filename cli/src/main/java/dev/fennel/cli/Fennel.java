@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       RevokeCommand.class,
       WorkflowCommand.class,
       StatusCommand.class,
+      InspectCommand.class,
       BenchCommand.class,
       BeatCommand.class,
       CommandLine.HelpCommand.class
