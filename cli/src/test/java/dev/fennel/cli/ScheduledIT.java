@@ -47,7 +47,13 @@ class ScheduledIT {
   void twentyTasksWithACountdownAreListedWithTheirDueTimesAndBadParametersAre400s(
       KafkaTestBroker.Broker broker) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    try (Worker worker =
+    // The API first: it creates the scheduler store's changelog it reads, and the worker's
+    // scheduler must then accept that topic as its own.
+    try (ResultsApi api =
+            ResultsApi.start(
+                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        Worker worker =
             Worker.start(
                 WorkerConfig.builder(broker.bootstrapServers())
                     .topics(topics)
@@ -56,10 +62,6 @@ class ScheduledIT {
                     .name("inspector")
                     .build(),
                 new SimpleMeterRegistry());
-        ResultsApi api =
-            ResultsApi.start(
-                ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         TaskClient client =
             TaskClient.connect(
                 TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
