@@ -381,6 +381,83 @@
     }
   }
 
+  // The Scheduled view: the tasks that wait (GET /scheduled), each with a Revoke button. A revoked
+  // task stays listed until it is due; then a worker settles it REVOKED without running it.
+  const SCHEDULED_LIMIT = 100;
+  const revokeSent = new Set(); // ids revoked from this view
+
+  function renderScheduled(body) {
+    const at = Date.parse(body.at);
+    const rows = body.tasks.map((t) => {
+      const tr = document.createElement("tr");
+      tr.dataset.id = t.id;
+      tr.dataset.reason = t.reason;
+      cell(tr, new Date(t.dueAt).toLocaleString(), "due-at").title = t.dueAt;
+      const left = Date.parse(t.dueAt) - at;
+      cell(tr, left > 0 ? duration(left) : "due", "num due-in");
+      cell(tr, t.reason + (t.attempt > 1 ? " (attempt " + t.attempt + ")" : ""), "reason");
+      cell(tr, t.task);
+      cell(tr, t.queue);
+      cell(tr, t.id, "id");
+      const action = cell(tr, "");
+      if (revokeSent.has(t.id)) {
+        action.textContent = "revoked: ends REVOKED when due";
+        action.className = "muted revoked-sent";
+      } else {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "revoke-scheduled";
+        button.textContent = "Revoke";
+        button.addEventListener("click", () => revokeScheduled(t.id));
+        action.appendChild(button);
+      }
+      return tr;
+    });
+    if (rows.length === 0) {
+      const tr = document.createElement("tr");
+      cell(tr, "no task waits").colSpan = 7;
+      rows.push(tr);
+    }
+    replaceRows($("scheduled-body"), rows);
+    $("scheduled-more").hidden = !body.more;
+    $("scheduled-more").textContent = "The " + body.limit + " due soonest are shown; more wait behind them.";
+  }
+
+  async function revokeScheduled(id) {
+    if (!confirm("Revoke task " + id + "? It stays listed until it is due, then ends REVOKED without running.")) {
+      return;
+    }
+    try {
+      // A write is JSON, which no page of another site can send here without asking first.
+      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.ok && body.revoked) {
+        revokeSent.add(id);
+        $("scheduled-message").textContent = "Revoked " + id + ": it ends REVOKED when due, without running.";
+      } else {
+        $("scheduled-message").textContent = "Revoke of " + id + " answered " + response.status + ": " + (body.message || "");
+      }
+      json("/scheduled?limit=" + SCHEDULED_LIMIT).then(renderScheduled, handle);
+    } catch (e) {
+      handle(e);
+    }
+  }
+
+  async function pollScheduled() {
+    if (!waitingForToken) {
+      try {
+        renderScheduled(await json("/scheduled?limit=" + SCHEDULED_LIMIT));
+      } catch (e) {
+        handle(e);
+      }
+    }
+    setTimeout(pollScheduled, POLL_MS);
+  }
+
   function handle(error) {
     if (error instanceof Unauthorized) {
       waitingForToken = true;
@@ -446,4 +523,5 @@
 
   window.fennelLive = { chart: () => chart };
   poll();
+  pollScheduled();
 })();

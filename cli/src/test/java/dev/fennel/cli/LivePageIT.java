@@ -368,6 +368,112 @@ class LivePageIT {
   }
 
   @Test
+  void theScheduledViewListsWaitingTasksWithWhyAndRevokesOne(KafkaTestBroker.Broker broker)
+      throws Exception {
+    requireChromium();
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    // A retry waits ten minutes, so a failed task with retries left stays in the scheduler.
+    TaskPolicy policy =
+        new TaskPolicy(
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(30),
+            Duration.ofSeconds(2),
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(10));
+    WorkerConfig workerConfig =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(1)
+            .name(WORKER)
+            .policy(policy)
+            .build();
+    ApiConfig apiConfig =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsApi api = ResultsApi.start(apiConfig, registry)) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+      String countdown;
+      String retried;
+      try (TaskClient client =
+          TaskClient.connect(
+              TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+        countdown =
+            client
+                .submit(
+                    "sleep",
+                    TaskClient.Options.builder()
+                        .queue("default")
+                        .countdown(Duration.ofMinutes(10))
+                        .build(),
+                    1)
+                .id();
+        retried = client.submit("fail", options("default", null, 2), "again").id();
+        client.flush();
+      }
+
+      WebDriver browser = chromium();
+      try {
+        browser.get("http://127.0.0.1:" + api.port() + "/");
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button")).click();
+
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  WebElement row = scheduledRow(browser, countdown);
+                  assertThat(row.findElement(By.cssSelector("td.reason")).getText())
+                      .isEqualTo("countdown");
+                  assertThat(row.findElement(By.cssSelector("td.due-in")).getText())
+                      .matches("(9|10) min");
+                  assertThat(row.getText()).contains("sleep", "default");
+                  assertThat(
+                          scheduledRow(browser, retried)
+                              .findElement(By.cssSelector("td.reason"))
+                              .getText())
+                      .isEqualTo("retry (attempt 2)");
+                });
+
+        scheduledRow(browser, countdown)
+            .findElement(By.cssSelector("button.revoke-scheduled"))
+            .click();
+        await().ignoreExceptions().atMost(PATIENCE).until(() -> browser.switchTo().alert() != null);
+        browser.switchTo().alert().accept();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("scheduled-message")).getText())
+                      .startsWith("Revoked " + countdown);
+                  assertThat(scheduledRow(browser, countdown).getText())
+                      .contains("revoked: ends REVOKED when due");
+                  assertThat(scheduledRow(browser, retried).findElements(By.cssSelector("button")))
+                      .hasSize(1);
+                });
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "the Scheduled view did not show what it should; the page's text:\n"
+                + browser.findElement(By.tagName("body")).getText(),
+            e);
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  private static WebElement scheduledRow(WebDriver browser, String id) {
+    return browser.findElement(By.cssSelector("#scheduled-body tr[data-id='" + id + "']"));
+  }
+
+  @Test
   void htmlInATaskNameOrAnErrorIsShownAsTextNeverRunAsMarkup(KafkaTestBroker.Broker broker)
       throws Exception {
     requireChromium();

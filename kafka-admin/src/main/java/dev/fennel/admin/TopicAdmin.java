@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -149,6 +150,40 @@ public final class TopicAdmin {
   public static void ensure(
       Admin admin, TopicLayout layout, Topics topics, Collection<String> queues, Duration timeout) {
     ensure(admin, newTopics(layout, topics, queues), timeout);
+  }
+
+  /**
+   * Makes sure the changelog of the workers' scheduler store ({@link Topics#scheduledChangelog()})
+   * exists, for a reader of it that may start before any worker (the results API lists waiting
+   * tasks from it). Kafka Streams refuses a changelog whose partition count differs from its source
+   * topic's, so it gets as many partitions as {@code fennel.scheduled} has, which is created first
+   * as a worker would create it when it is missing.
+   */
+  public static void ensureScheduledChangelog(
+      Admin admin, TopicLayout layout, Topics topics, Duration timeout) {
+    ensure(admin, List.of(newTopic(topics.scheduled(), layout.queuePartitions(), layout)), timeout);
+    int partitions;
+    try {
+      TopicDescription scheduled =
+          admin
+              .describeTopics(List.of(topics.scheduled()))
+              .allTopicNames()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topics.scheduled());
+      partitions = Objects.requireNonNull(scheduled, topics.scheduled()).partitions().size();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "cannot describe topic " + topics.scheduled() + ": " + causeOf(e).getMessage(),
+          causeOf(e));
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "Kafka did not describe topic " + topics.scheduled() + " in time", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topics", e);
+    }
+    ensure(
+        admin, List.of(compactedTopic(topics.scheduledChangelog(), partitions, layout)), timeout);
   }
 
   /**

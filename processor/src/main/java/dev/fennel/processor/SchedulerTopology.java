@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.protocol.DeadLetters;
+import dev.fennel.protocol.ScheduledKey;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -29,11 +31,15 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * fennel.scheduled ─► store (due|queue|id → task) ─ every 100 ms: due ones ─► fennel.tasks.&lt;queue&gt;
  * </pre>
+ *
+ * <p>The store's changelog ({@link Topics#scheduledChangelog()}) is what the results API lists as
+ * the tasks that wait, so its key ({@link ScheduledKey}) and value (the task's JSON as it came) are
+ * read outside this module too.
  */
 public final class SchedulerTopology {
   static final String SOURCE = "scheduled";
   static final String PROCESSOR = "hold-until-due";
-  static final String STORE = "scheduled-tasks";
+  static final String STORE = Topics.SCHEDULED_STORE;
   static final String RELEASE_SINK = "release";
   static final String DEAD_LETTER_SINK = "dead-letters";
 
@@ -78,9 +84,9 @@ public final class SchedulerTopology {
     return topology;
   }
 
-  /** The store key: due time (zero-padded epoch millis, so keys sort by time), queue, id. */
+  /** The store key ({@link ScheduledKey}): due time, queue, id. */
   static String key(long dueMillis, String queue, String id) {
-    return String.format("%015d|%s|%s", Math.max(0, dueMillis), queue, id);
+    return new ScheduledKey(dueMillis, queue, id).text();
   }
 
   private static final class Hold implements Processor<byte[], byte[], byte[], byte[]> {
@@ -124,15 +130,15 @@ public final class SchedulerTopology {
 
     private void release(long now) {
       int released = 0;
-      try (KeyValueIterator<String, byte[]> due = store.range(null, key(now, "~", "~"))) {
+      try (KeyValueIterator<String, byte[]> due = store.range(null, ScheduledKey.lastDueBy(now))) {
         while (due.hasNext() && released < MAX_RELEASE_PER_TICK) {
           KeyValue<String, byte[]> entry = due.next();
-          String[] parts = entry.key.split("\\|", 3);
+          ScheduledKey key = Objects.requireNonNull(ScheduledKey.parse(entry.key), entry.key);
           Record<byte[], byte[]> record =
-              new Record<>(parts[2].getBytes(StandardCharsets.UTF_8), entry.value, now);
+              new Record<>(key.id().getBytes(StandardCharsets.UTF_8), entry.value, now);
           record
               .headers()
-              .add(QUEUE_HEADER, topics.queue(parts[1]).getBytes(StandardCharsets.UTF_8));
+              .add(QUEUE_HEADER, topics.queue(key.queue()).getBytes(StandardCharsets.UTF_8));
           context.forward(record, RELEASE_SINK);
           store.delete(entry.key);
           onRelease.run();

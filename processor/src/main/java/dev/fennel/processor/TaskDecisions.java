@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
@@ -145,7 +146,9 @@ final class TaskDecisions {
       // A handler's RetryLater names its own wait; it counts against the retries all the same.
       Duration backoff =
           ran.retryAfter() != null ? ran.retryAfter() : policy.backoff(task.id(), task.attempt());
-      return new Retry(result.withStatus(Status.RETRY), task.nextAttempt(now.plus(backoff)));
+      String reason = ran.retryAfter() != null ? DelayReasons.RETRY_LATER : DelayReasons.RETRY;
+      return new Retry(
+          result.withStatus(Status.RETRY), task.nextAttempt(now.plus(backoff), reason));
     }
     if (ran.retryAfter() != null && result.error() != null) {
       return new Done(

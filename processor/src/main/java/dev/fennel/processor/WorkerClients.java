@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
+import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkerGroups;
 import io.micrometer.core.instrument.Tag;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class WorkerClients {
   /** The scheduler's name in its application id, client id, logs and metrics. */
-  static final String SCHEDULER = "scheduler";
+  static final String SCHEDULER = Topics.SCHEDULER;
 
   private final WorkerConfig config;
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
@@ -94,6 +95,26 @@ class TaskContextTest {
     assertThat(intakeAt(next, ranAt.plusSeconds(4))).isInstanceOf(TaskDecisions.Schedule.class);
     assertThat(intakeAt(next, ranAt.plusSeconds(5)))
         .isEqualTo(new TaskDecisions.Run(next.withQueue("default")));
+  }
+
+  @Test
+  void aScheduledRetrySaysWhetherTheHandlerAskedForItOrABackoffFollowsAFailure() {
+    Task task = task(3);
+
+    Task asked =
+        ((TaskDecisions.Retry)
+                decisions.afterRun(
+                    task, failedWith(task, new RetryLater(Duration.ofSeconds(5)), true), NOW))
+            .next();
+    Task backoff =
+        ((TaskDecisions.Retry)
+                decisions.afterRun(
+                    task, failedWith(task, new IllegalStateException("boom"), true), NOW))
+            .next();
+
+    assertThat(asked.delayReason()).isEqualTo(DelayReasons.RETRY_LATER);
+    assertThat(backoff.delayReason()).isEqualTo(DelayReasons.RETRY);
+    assertThat(backoff.attempt()).isEqualTo(2);
   }
 
   @Test

@@ -318,6 +318,39 @@ public final class ResultsClient {
     return one;
   }
 
+  /**
+   * The tasks that wait ({@code GET /scheduled}) as JSON, due soonest first: of {@code queue}
+   * (null: every queue), at most {@code limit} (null: the API's default).
+   *
+   * @throws IllegalStateException with the API's message when it refuses the request (a bad queue
+   *     or limit is a 400 that names the parameter)
+   */
+  public JsonNode scheduled(@Nullable String queue, @Nullable Integer limit) {
+    StringBuilder path = new StringBuilder("scheduled");
+    String separator = "?";
+    if (queue != null) {
+      path.append(separator)
+          .append("queue=")
+          .append(URLEncoder.encode(queue, StandardCharsets.UTF_8));
+      separator = "&";
+    }
+    if (limit != null) {
+      path.append(separator).append("limit=").append(limit);
+    }
+    HttpResponse<byte[]> response =
+        send(
+            request(path.toString()).timeout(Duration.ofSeconds(30)).GET().build(),
+            "the scheduled tasks");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " for /scheduled: "
+              + message(response));
+    }
+    return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
   private HttpRequest.Builder request(String path) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
     if (token != null) {

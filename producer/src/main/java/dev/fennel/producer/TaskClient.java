@@ -3,6 +3,7 @@ package dev.fennel.producer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.KafkaAddress;
@@ -538,11 +539,20 @@ public final class TaskClient implements AutoCloseable {
             .queue(queue)
             .submittedAt(now)
             .eta(eta)
+            .delayReason(delayReason(opts))
             .expires(opts.expires())
             .maxRetries(opts.maxRetries())
             .timeLimit(timeLimit == null ? null : Durations.toSeconds(timeLimit))
             .build();
     return publish(message);
+  }
+
+  /** Why a task published with {@code opts} waits, for listings; null when it does not. */
+  private static @Nullable String delayReason(Options opts) {
+    if (opts.countdown() != null) {
+      return DelayReasons.COUNTDOWN;
+    }
+    return opts.eta() != null ? DelayReasons.ETA : null;
   }
 
   /** Publishes a ready-made task message to its queue (or the routed one when it names none). */

@@ -115,6 +115,7 @@ class TaskClientIT {
     assertThat(task.kwargs().get("verbose").asBoolean()).isTrue();
     assertThat(task.queue()).isEqualTo("low");
     assertThat(task.eta()).isBetween(before.plusSeconds(30), Instant.now().plusSeconds(30));
+    assertThat(task.delayReason()).isEqualTo("countdown");
     assertThat(task.expires()).isEqualTo(expires);
     assertThat(task.maxRetries()).isEqualTo(2);
     assertThat(task.timeLimit()).isEqualTo(1.5);

@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  * @param workflow the workflow this task is a part of, set by the workflow coordinator on the parts
  *     it publishes; null for a task of its own. A worker runs a task whose id has {@code @} (the
  *     mark of a workflow's part) only when this names that id's workflow ({@link WorkflowIds})
+ * @param delayReason why it waits for its {@code eta} ({@link DelayReasons}: a countdown, an eta, a
+ *     retry's backoff, a handler's {@code RetryLater}), for listings of the tasks that wait; null
+ *     when the publisher did not say. Informational only: nothing runs differently because of it
  */
 public record Task(
     int v,
@@ -46,7 +49,8 @@ public record Task(
     @Nullable Instant expires,
     int maxRetries,
     @Nullable Double timeLimit,
-    @Nullable String workflow) {
+    @Nullable String workflow,
+    @Nullable String delayReason) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -134,6 +138,11 @@ public record Task(
     return toBuilder().attempt(attempt + 1).eta(eta).build();
   }
 
+  /** The next attempt of this task, not to run before {@code eta}, waiting for {@code reason}. */
+  public Task nextAttempt(Instant eta, String reason) {
+    return toBuilder().attempt(attempt + 1).eta(eta).delayReason(reason).build();
+  }
+
   /** This task routed to {@code queue}. */
   public Task withQueue(String queue) {
     return toBuilder().queue(queue).build();
@@ -194,6 +203,7 @@ public record Task(
     private int maxRetries;
     private @Nullable Double timeLimit;
     private @Nullable String workflow;
+    private @Nullable String delayReason;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -214,6 +224,7 @@ public record Task(
       maxRetries = from.maxRetries;
       timeLimit = from.timeLimit;
       workflow = from.workflow;
+      delayReason = from.delayReason;
     }
 
     /** Sets the format version. */
@@ -297,6 +308,12 @@ public record Task(
       return this;
     }
 
+    /** Sets why the task waits for its eta ({@link DelayReasons}; null: not said). */
+    public Builder delayReason(@Nullable String newDelayReason) {
+      delayReason = newDelayReason;
+      return this;
+    }
+
     /**
      * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -315,7 +332,8 @@ public record Task(
           expires,
           maxRetries,
           timeLimit,
-          workflow);
+          workflow,
+          delayReason);
     }
   }
 }

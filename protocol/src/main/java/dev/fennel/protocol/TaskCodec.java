@@ -165,6 +165,7 @@ public final class TaskCodec {
       Instant expires = instant("expires");
       int maxRetries = integer("maxRetries", 0);
       Double timeLimit = timeLimit();
+      String delayReason = delayReason();
       if (problem == null && taskName != null) {
         try {
           return new Valid(
@@ -180,6 +181,7 @@ public final class TaskCodec {
                   .maxRetries(maxRetries)
                   .timeLimit(timeLimit)
                   .workflow(workflow)
+                  .delayReason(delayReason)
                   .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
@@ -254,6 +256,17 @@ public final class TaskCodec {
         problem = "'timeLimit' must be a number of seconds";
       }
       return null;
+    }
+
+    /**
+     * Why the task waits, when it is text of a sensible length; anything else is left out rather
+     * than failing a task over a field that is only shown.
+     */
+    private @Nullable String delayReason() {
+      JsonNode node = root.get("delayReason");
+      return node != null && node.isTextual() && DelayReasons.isShowable(node.textValue())
+          ? node.textValue()
+          : null;
     }
 
     private @Nullable String text(String field) {

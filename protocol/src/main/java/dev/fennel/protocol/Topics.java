@@ -16,6 +16,12 @@ public record Topics(String prefix) {
   /** The queues every Fennel installation has, highest priority first. */
   public static final List<String> STANDARD_QUEUES = List.of("high", "default", "low");
 
+  /** The role of the workers' scheduler of delayed tasks in its application id. */
+  public static final String SCHEDULER = "scheduler";
+
+  /** The scheduler's store of the tasks that wait ({@link ScheduledKey} to the task's JSON). */
+  public static final String SCHEDULED_STORE = "scheduled-tasks";
+
   /** The queue a task goes to when neither the publisher nor the routing table names one. */
   public static final String DEFAULT_QUEUE = "default";
 
@@ -84,6 +90,17 @@ public record Topics(String prefix) {
   /** Tasks waiting for their time (an eta, a retry's backoff): {@code fennel.scheduled}. */
   public String scheduled() {
     return prefix + "scheduled";
+  }
+
+  /**
+   * The changelog Kafka Streams keeps of the scheduler's store, {@code
+   * fennel-scheduler-scheduled-tasks-changelog} (Streams names it {@code
+   * <application.id>-<store>-changelog}): compacted, one record per waiting task under its {@link
+   * ScheduledKey}, a tombstone once it is released. The results API reads it to list the tasks that
+   * wait.
+   */
+  public String scheduledChangelog() {
+    return applicationId(SCHEDULER) + "-" + SCHEDULED_STORE + "-changelog";
   }
 
   /** Revocations, compacted and keyed by task id: {@code fennel.revoked}. */

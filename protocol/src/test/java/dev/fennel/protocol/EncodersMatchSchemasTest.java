@@ -40,6 +40,8 @@ class EncodersMatchSchemasTest {
         first.withQueue("high").withEta(T0.plusSeconds(5)),
         first.withExpires(T0.plusSeconds(3600)).withMaxRetries(3).withTimeLimit(0.25),
         first.withTimeLimit(30.0).nextAttempt(T0.plusMillis(1500)),
+        first.withTimeLimit(30.0).nextAttempt(T0.plusMillis(1500), DelayReasons.RETRY_LATER),
+        first.toBuilder().eta(T0.plusSeconds(60)).delayReason(DelayReasons.COUNTDOWN).build(),
         Task.builder("order-123:retry@2", "sleep")
             .queue("low_priority-2")
             .submittedAt(T0.plusNanos(123_456_789))

@@ -44,6 +44,7 @@ class TaskBuildersTest {
                 null,
                 0,
                 null,
+                null,
                 null));
     assertThat(Task.of("t-3", "fib", "low", T0, IntNode.valueOf(5)))
         .isEqualTo(
@@ -71,6 +72,7 @@ class TaskBuildersTest {
                 T0.plusSeconds(60),
                 3,
                 2.5,
+                null,
                 null));
     assertThat(TASK.withQueue("low").queue()).isEqualTo("low");
     assertThat(TASK.withEta(T0).eta()).isEqualTo(T0);

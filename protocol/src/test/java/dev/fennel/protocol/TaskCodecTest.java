@@ -25,6 +25,7 @@ class TaskCodecTest {
             .expires(Instant.parse("2026-01-31T13:00:00Z"))
             .maxRetries(3)
             .timeLimit(1.5)
+            .delayReason(DelayReasons.RETRY_LATER)
             .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
@@ -49,6 +50,30 @@ class TaskCodecTest {
     assertThat(task.queue()).isEqualTo("low");
     assertThat(task.attempt()).isEqualTo(1);
     assertThat(task.submittedAt()).isEqualTo(Instant.parse("2026-01-31T12:00:00Z"));
+  }
+
+  @Test
+  void aDelayReasonThatCannotBeShownIsLeftOutAndTheTaskStillRuns() {
+    for (String reason :
+        new String[] {"1", "\"\"", "\"" + "x".repeat(65) + "\"", "\"a\\u0007b\""}) {
+      Task task =
+          TaskCodec.decodeValid(
+              null, utf8("{\"id\":\"d1\",\"task\":\"echo\",\"delayReason\":" + reason + "}"));
+
+      assertThat(task.delayReason()).as(reason).isNull();
+    }
+  }
+
+  @Test
+  void aTaskWhosePublisherGaveNoDelayReasonIsAnEtaOnItsFirstAttemptAndARetryAfter() {
+    Task first = Task.builder("d2", "echo").build();
+
+    assertThat(DelayReasons.of(first)).isEqualTo(DelayReasons.ETA);
+    assertThat(DelayReasons.of(first.withAttempt(3))).isEqualTo(DelayReasons.RETRY);
+    assertThat(DelayReasons.of(first.toBuilder().delayReason("countdown").build()))
+        .isEqualTo(DelayReasons.COUNTDOWN);
+    assertThat(DelayReasons.of(first.nextAttempt(Instant.EPOCH, DelayReasons.RETRY_LATER)))
+        .isEqualTo(DelayReasons.RETRY_LATER);
   }
 
   @Test

@@ -169,24 +169,8 @@ final class LivePage {
   }
 
   static int limit(@Nullable String text, int max) {
-    if (text == null || text.isEmpty()) {
-      return Math.min(DEFAULT_LIMIT, max);
-    }
-    int limit;
-    try {
-      limit = Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > max) {
-      throw ApiException.badRequest(
-          "limit must be a whole number from 1 to "
-              + max
-              + " (the results this instance keeps), was '"
-              + QueryParams.quote(text)
-              + "'");
-    }
-    return limit;
+    return QueryParams.limit(
+        text, Math.min(DEFAULT_LIMIT, max), max, "the results this instance keeps");
   }
 
   private static String uPlotPath() {

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import dev.fennel.protocol.Durations;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import org.jspecify.annotations.Nullable;
 
 /** Reads query parameters, and quotes what a user sent in the 400 that refuses it. */
 final class QueryParams {
@@ -18,6 +19,34 @@ final class QueryParams {
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(name + " " + e.getMessage());
     }
+  }
+
+  /**
+   * The {@code limit} parameter {@code text}: {@code absent} when it is missing or empty, else a
+   * whole number from 1 to {@code max}; a 400 that names the parameter, the range and {@code
+   * whyMax} (what the maximum is) otherwise.
+   */
+  static int limit(@Nullable String text, int absent, int max, String whyMax) {
+    if (text == null || text.isEmpty()) {
+      return absent;
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > max) {
+      throw ApiException.badRequest(
+          "limit must be a whole number from 1 to "
+              + max
+              + " ("
+              + whyMax
+              + "), was '"
+              + quote(text)
+              + "'");
+    }
+    return limit;
   }
 
   /** {@code text} cut to 40 characters, for quoting what a user sent in an error message. */

@@ -49,6 +49,7 @@ final class ResultsServer implements AutoCloseable {
   private final GroupsRoute groups;
   private final TaskRoutes tasks;
   final RevokeRoute revokes;
+  final ScheduledRoute scheduled = new ScheduledRoute(Clock.systemUTC());
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -221,6 +222,7 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
     cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
     cfg.routes.get("/groups/{id}", groups::get);
+    cfg.routes.get("/scheduled", scheduled::handle);
     cfg.routes.get("/health/live", health::live);
     cfg.routes.get("/health/ready", health::ready);
     cfg.routes.get(

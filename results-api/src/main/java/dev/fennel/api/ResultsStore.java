@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -15,9 +16,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
@@ -63,6 +66,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     this.cache = new ResultCache(config.cacheSize());
     this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
+    // The copy of the scheduler's store reads its changelog, which no worker may have made yet.
+    TopicAdmin.ensureScheduledChangelog(admin, config.layout(), config.topics(), ADMIN_TIMEOUT);
     this.app =
         ResultsStreams.build(
             config,
@@ -174,6 +179,40 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       }
     }
     return current;
+  }
+
+  /**
+   * The tasks that wait, from this instance's copy of the scheduler's store (every instance holds
+   * all of it).
+   */
+  ScheduledLookup scheduled() {
+    return query -> {
+      try {
+        ReadOnlyKeyValueStore<String, byte[]> waiting =
+            app.streams()
+                .store(
+                    StoreQueryParameters.fromNameAndType(
+                        ResultsTopology.SCHEDULED, QueryableStoreTypes.keyValueStore()));
+        try (KeyValueIterator<String, byte[]> all = waiting.all()) {
+          return ScheduledListing.page(
+              new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                  return all.hasNext();
+                }
+
+                @Override
+                public Map.Entry<String, byte[]> next() {
+                  KeyValue<String, byte[]> next = all.next();
+                  return Map.entry(next.key, next.value);
+                }
+              },
+              query);
+        }
+      } catch (InvalidStateStoreException e) {
+        throw notServing();
+      }
+    };
   }
 
   @Override

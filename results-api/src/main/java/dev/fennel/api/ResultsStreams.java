@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -49,6 +50,11 @@ final class ResultsStreams {
             .stateDir(config.stateDir())
             .set(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port())
             .set(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas())
+            // The scheduler writes its store's changelog in transactions: list only what it
+            // committed.
+            .set(
+                StreamsConfig.globalConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG),
+                "read_committed")
             .set(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE)
             .set(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true)
             // Readiness follows committed offsets; a 1 s commit keeps it (and a restart's replay)

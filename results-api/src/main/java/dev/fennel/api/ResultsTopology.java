@@ -3,6 +3,7 @@ package dev.fennel.api;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Topics;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -14,7 +15,9 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.jspecify.annotations.Nullable;
@@ -22,11 +25,16 @@ import org.jspecify.annotations.Nullable;
 /**
  * The results API's topology: {@code fennel.results} materialized as a key-value store (the
  * compacted source topic is its changelog) in which a {@code STARTED} never replaces a final result
- * ({@link FinalStaysStore}), and every new record handed to a listener.
+ * ({@link FinalStaysStore}), and every new record handed to a listener; and a global store that
+ * mirrors the changelog of the workers' scheduler store, the tasks that wait ({@code GET
+ * /scheduled}).
  */
 final class ResultsTopology {
   /** The name of the results store. */
   static final String STORE = "results";
+
+  /** The name of the global store of the tasks that wait, a copy of the scheduler's store. */
+  static final String SCHEDULED = "scheduled";
 
   private ResultsTopology() {}
 
@@ -52,9 +60,42 @@ final class ResultsTopology {
                 .withCachingDisabled())
         .toStream()
         .process(() -> new Updates(onUpdate, openStores), STORE);
+    // Every instance reads every partition: a listing across all queues reads one store. Key and
+    // value are kept as the changelog has them, since Kafka Streams restores a global store by
+    // copying its topic's records, not through this processor.
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SCHEDULED), Serdes.String(), Serdes.ByteArray())
+            .withLoggingDisabled(),
+        topics.scheduledChangelog(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()),
+        Mirror::new);
     Properties props = new Properties();
     props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
     return builder.build(props);
+  }
+
+  /** Keeps the global store equal to its topic: a value replaces, a tombstone deletes. */
+  private static final class Mirror implements Processor<String, byte @Nullable [], Void, Void> {
+    private @Nullable KeyValueStore<String, byte[]> store;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(SCHEDULED);
+    }
+
+    @Override
+    public void process(Record<String, byte @Nullable []> record) {
+      KeyValueStore<String, byte[]> own = Objects.requireNonNull(store, "store");
+      if (record.key() == null) {
+        return;
+      }
+      if (record.value() == null) {
+        own.delete(record.key());
+      } else {
+        own.put(record.key(), record.value());
+      }
+    }
   }
 
   /**

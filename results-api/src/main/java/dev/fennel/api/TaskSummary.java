@@ -107,7 +107,8 @@ record TaskSummary(
     return type;
   }
 
-  private static String cut(String text) {
+  /** {@code text} cut to {@link #MAX_TEXT} characters. */
+  static String cut(String text) {
     return text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT);
   }
 }
