@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
- * {@link RateLimitBoard}, {@link Heartbeat}); it stays one file, a little over 350 lines, so that
- * the start order and the close order read side by side.
+ * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}); it stays one file, about 430 lines,
+ * so that the start order and the close order read side by side.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -59,6 +59,7 @@ public final class Worker implements Component {
   private @Nullable Scheduler scheduler;
   private @Nullable Revocations revocations;
   private @Nullable RateLimitBoard board;
+  private @Nullable Controls controls;
   private @Nullable Heartbeat heartbeat;
 
   /** Creates missing topics and starts serving every configured queue. */
@@ -100,15 +101,15 @@ public final class Worker implements Component {
     bind(new KafkaClientMetrics(kafkaProducer), registry);
     TaskPipeline.Emitter emitter = emitter(kafkaProducer);
     dispatcher = newDispatcher(registry);
+    startControls(dispatcher, registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     startBoard(kafkaProducer, registry);
     watchRevocations(revoked, registry);
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
-      if (dispatcher.limited()) {
-        metrics.watchHeld(registry, queue, dispatcher);
-      }
+      // Also without --rate-limit: a limit can be set while running.
+      metrics.watchHeld(registry, queue, dispatcher);
       TaskPipeline pipeline =
           new TaskPipeline(
               queue,
@@ -270,6 +271,45 @@ public final class Worker implements Component {
     return reader;
   }
 
+  /**
+   * Reads the runtime controls (paused queues, rate limits, slots) before the first task is taken,
+   * then follows them on a thread of its own, applying each change to the dispatcher.
+   */
+  private void startControls(Dispatcher target, MeterRegistry registry) {
+    KafkaConsumer<byte[], byte[]> consumer = clients.controls();
+    Controls reader =
+        new Controls(
+            consumer,
+            config.topics().control(),
+            new RecordGuard(registry, config.topics().control()),
+            config.name(),
+            config.queues(),
+            config.rateLimits(),
+            config.concurrency(),
+            view -> target.control(view.paused(), view.limits(), view.slots()));
+    try {
+      reader.catchUp(ADMIN_TIMEOUT);
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
+    }
+    controls = reader;
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                reader.run();
+              } catch (RuntimeException e) {
+                // A worker deaf to controls would run a paused queue: stop it.
+                fail(
+                    new IllegalStateException("the controls reader stopped: " + e.getMessage(), e));
+              }
+            },
+            "fennel-controls");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   /** Announces this worker's rate limits and compares them with the other workers'. */
   private void startBoard(Producer<byte[], byte[]> results, MeterRegistry registry) {
     RateLimitBoard started =
@@ -383,6 +423,9 @@ public final class Worker implements Component {
     }
     if (revocations != null) {
       revocations.close();
+    }
+    if (controls != null) {
+      controls.close();
     }
     timers.shutdownNow();
     slots.shutdownNow();

@@ -24,6 +24,7 @@ final class WireSchemas {
   static final WireSchemas RESULT = new WireSchemas("result.schema.json");
   static final WireSchemas REVOCATION = new WireSchemas("revocation.schema.json");
   static final WireSchemas WORKFLOW = new WireSchemas("workflow.schema.json");
+  static final WireSchemas CONTROL = new WireSchemas("control.schema.json");
 
   private final String text;
   private final Schema schema;
