@@ -294,6 +294,12 @@ public final class Worker implements Component {
       throw e;
     }
     controls = reader;
+    for (String queue : config.queues()) {
+      Gauge.builder("fennel.queue.paused", target, d -> d.paused(queue) ? 1 : 0)
+          .description("1 while the queue is paused on this worker (fennel queue pause), else 0")
+          .tags("queue", queue, "worker", config.name())
+          .register(registry);
+    }
     Thread thread =
         new Thread(
             () -> {
@@ -341,6 +347,12 @@ public final class Worker implements Component {
     if (failed.complete(error.getMessage() != null ? error.getMessage() : error.toString())) {
       log.error("worker {} cannot go on: {}", config.name(), error.getMessage(), error);
     }
+  }
+
+  /** The runtime controls this worker applies now; null before they were read. */
+  ControlState.@Nullable View controls() {
+    Controls reader = controls;
+    return reader == null ? null : reader.applied();
   }
 
   /** Completes once the poll loops have started and the scheduler runs. */
