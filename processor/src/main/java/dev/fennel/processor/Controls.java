@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.ControlState;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.RateLimit;

@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.Component;
+import dev.fennel.admin.ControlState;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Gauge;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.admin.ControlState;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.ControlCommand;
 import dev.fennel.protocol.RateLimit;

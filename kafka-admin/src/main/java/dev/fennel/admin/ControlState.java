@@ -1,8 +1,8 @@
-package dev.fennel.processor;
+package dev.fennel.admin;
 
-import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Control;
 import dev.fennel.protocol.RateLimit;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The runtime controls of the cluster as read from {@code fennel.control}, and what they mean for
- * one worker. No I/O and no clock: {@link Controls} feeds it records and applies the {@link View}.
+ * one worker. No I/O and no clock: a worker's reader feeds it records and applies the {@link View};
+ * the results API's reader shows {@link #controls()}. Not thread-safe.
  *
  * <p>The topic is compacted and keyed by subject, so the latest record of a subject is the one that
  * counts and a tombstone clears it. Anyone allowed to write to the topic can put anything there, so
@@ -21,18 +22,18 @@ import org.jspecify.annotations.Nullable;
  * control, or whose key is not the subject it names, is skipped (and its subject keeps what it
  * had); at most {@link #MAX_SUBJECTS} subjects are held.
  */
-final class ControlState {
+public final class ControlState {
   /** The most subjects held; a record for one more is skipped as over the cap. */
-  static final int MAX_SUBJECTS = 100_000;
+  public static final int MAX_SUBJECTS = 100_000;
 
   /** What became of one record. */
-  sealed interface Read permits Changed, Skipped {}
+  public sealed interface Read permits Changed, Skipped {}
 
   /** The record set or cleared {@code subject}. */
-  record Changed(Control.Subject subject) implements Read {}
+  public record Changed(Control.Subject subject) implements Read {}
 
   /** The record was not used, for {@code reason}. */
-  record Skipped(RecordGuard.Reason reason) implements Read {}
+  public record Skipped(RecordGuard.Reason reason) implements Read {}
 
   /**
    * What the controls mean for one worker.
@@ -41,14 +42,14 @@ final class ControlState {
    * @param limits the rate limits it applies: its flags, with each task's control over them
    * @param slots how many tasks it runs at once
    */
-  record View(Set<String> paused, Map<String, RateLimit> limits, int slots) {
-    View {
+  public record View(Set<String> paused, Map<String, RateLimit> limits, int slots) {
+    public View {
       paused = Set.copyOf(paused);
       limits = Map.copyOf(limits);
     }
 
     /** The view of a worker no control touches: what it was started with. */
-    static View startedWith(Map<String, RateLimit> flags, int slots) {
+    public static View startedWith(Map<String, RateLimit> flags, int slots) {
       return new View(Set.of(), flags, slots);
     }
   }
@@ -56,7 +57,7 @@ final class ControlState {
   private final Map<Control.Subject, Control> controls = new HashMap<>();
 
   /** Takes one record of the topic. */
-  Read take(byte @Nullable [] key, byte @Nullable [] value) {
+  public Read take(byte @Nullable [] key, byte @Nullable [] value) {
     Control.Subject subject = Control.Subject.ofKey(key);
     if (subject == null) {
       return new Skipped(RecordGuard.Reason.UNREADABLE);
@@ -109,8 +110,16 @@ final class ControlState {
     return new View(paused, limits, slots);
   }
 
+  /** The controls held now, by subject, ordered by key. */
+  public Map<Control.Subject, Control> controls() {
+    Map<Control.Subject, Control> sorted =
+        new TreeMap<>(Comparator.comparing(Control.Subject::key));
+    sorted.putAll(controls);
+    return sorted;
+  }
+
   /** Subjects held now. */
-  int size() {
+  public int size() {
     return controls.size();
   }
 }

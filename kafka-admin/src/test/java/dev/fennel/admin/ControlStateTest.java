@@ -1,8 +1,7 @@
-package dev.fennel.processor;
+package dev.fennel.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Control;
 import dev.fennel.protocol.ControlCommand;
 import dev.fennel.protocol.RateLimit;
