@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
       RevokeCommand.class,
       WorkflowCommand.class,
       StatusCommand.class,
+      ControlCommands.Queue.class,
+      ControlCommands.Limits.class,
+      ControlCommands.Workers.class,
       BenchCommand.class,
       BeatCommand.class,
       CommandLine.HelpCommand.class
