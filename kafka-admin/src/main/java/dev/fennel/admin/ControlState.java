@@ -88,7 +88,8 @@ public final class ControlState {
    * flags} as its rate limits and {@code startSlots} slots: its paused queues, its flags with every
    * task limit set here over them, and its slots if set here.
    */
-  public View view(String worker, List<String> queues, Map<String, RateLimit> flags, int startSlots) {
+  public View view(
+      String worker, List<String> queues, Map<String, RateLimit> flags, int startSlots) {
     Set<String> paused = new TreeSet<>();
     Map<String, RateLimit> limits = new TreeMap<>(flags);
     int slots = startSlots;

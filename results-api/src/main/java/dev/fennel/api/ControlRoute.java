@@ -101,7 +101,11 @@ final class ControlRoute {
   void resume(Context ctx) {
     String queue = ctx.pathParam("name");
     ControlCommand command = checked(() -> ControlCommand.resume(queue));
-    requireKnownQueue(queue);
+    Supplier<Map<Control.Subject, Control>> controls = current;
+    // A paused queue can always be resumed, also once its topic and workers are gone.
+    if (controls == null || !controls.get().containsKey(command.subject())) {
+      requireKnownQueue(queue);
+    }
     apply(ctx, command);
   }
 
