@@ -224,6 +224,55 @@
     }
   }
 
+  // Controls: one row per queue with its state and a pause or resume button; limits and slots
+  // set while running below it. Kept apart from the other views: it reads /queues and /control.
+  function renderControls(answers) {
+    const queues = answers[0].queues.map((q) => q.queue);
+    const controls = answers[1];
+    const paused = new Set(controls.pausedQueues);
+    const rows = queues.map((queue) => {
+      const tr = document.createElement("tr");
+      tr.dataset.queue = queue;
+      const isPaused = paused.has(queue);
+      cell(tr, queue);
+      cell(tr, isPaused ? "paused" : "running", isPaused ? "state-paused" : "state-running");
+      const td = document.createElement("td");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "control-queue";
+      button.textContent = isPaused ? "Resume" : "Pause";
+      button.addEventListener("click", () => controlQueue(queue, isPaused ? "resume" : "pause"));
+      td.appendChild(button);
+      tr.appendChild(td);
+      return tr;
+    });
+    replaceRows($("controls-body"), rows);
+    const limits = Object.entries(controls.limits).map(([task, limit]) => task + " " + limit);
+    const slots = Object.entries(controls.slots).map(([worker, n]) => worker + " " + n + " slot(s)");
+    $("controls-other").textContent =
+      "limits: " + (limits.join(", ") || "the workers' --rate-limit") +
+      " · slots: " + (slots.join(", ") || "the workers' -c");
+  }
+
+  async function controlQueue(queue, action) {
+    try {
+      // A write is JSON, which no page of another site can send here without asking first.
+      const response = await api("/control/queues/" + encodeURIComponent(queue) + "/" + action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      const body = await response.json().catch(() => ({}));
+      $("controls-message").textContent = response.ok
+        ? body.message
+        : action + " answered " + response.status + ": " + (body.message || "");
+      const answers = await Promise.all([json("/queues"), json("/control")]);
+      renderControls(answers);
+    } catch (e) {
+      handle(e);
+    }
+  }
+
   function renderChart(body) {
     const data = [body.seconds].concat(STATUSES.map((s) => body.series[s]));
     if (!chart) {
@@ -477,6 +526,7 @@
         [json("/workers"), renderWorkers],
         [json("/throughput"), renderChart],
         [json(recentQuery()), renderRecent],
+        [Promise.all([json("/queues"), json("/control")]), renderControls],
       ];
       const answers = await Promise.allSettled(parts.map((part) => part[0]));
       let failure = null;

@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
       WorkflowCommand.class,
       StatusCommand.class,
       InspectCommand.class,
+      ControlCommands.Queue.class,
+      ControlCommands.Limits.class,
+      ControlCommands.Workers.class,
       BenchCommand.class,
       BeatCommand.class,
       CommandLine.HelpCommand.class

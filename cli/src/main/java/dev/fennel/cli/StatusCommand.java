@@ -15,8 +15,8 @@ import picocli.CommandLine.Mixin;
     name = "status",
     mixinStandardHelpOptions = true,
     description =
-        "Show each queue's backlog, partitions and workers, and the results seen, from the results"
-            + " API.")
+        "Show each queue's backlog, partitions and workers, the results seen and the runtime"
+            + " controls in force (paused queues, limits, slots), from the results API.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin ApiClientOptions api;
 
@@ -55,7 +55,39 @@ final class StatusCommand implements Callable<Integer> {
     System.out.println();
     System.out.println(
         "results counted by this API instance since " + overview.get("resultsSeenSince").asText());
+    System.out.println();
+    System.out.print(controls(api.client().controls()));
     return 0;
+  }
+
+  /** The runtime controls in force, one line each, or a line saying there are none. */
+  static String controls(JsonNode controls) {
+    StringBuilder out = new StringBuilder("CONTROLS (./fennel queue, limits, workers)\n");
+    int lines = 0;
+    for (JsonNode queue : controls.path("pausedQueues")) {
+      out.append("  queue ").append(queue.asText()).append(": paused\n");
+      lines++;
+    }
+    for (Map.Entry<String, JsonNode> limit : controls.path("limits").properties()) {
+      out.append("  task ")
+          .append(limit.getKey())
+          .append(": limited to ")
+          .append(limit.getValue().asText())
+          .append('\n');
+      lines++;
+    }
+    for (Map.Entry<String, JsonNode> slots : controls.path("slots").properties()) {
+      out.append("  worker ")
+          .append(slots.getKey())
+          .append(": ")
+          .append(slots.getValue().asInt())
+          .append(" slot(s)\n");
+      lines++;
+    }
+    if (lines == 0) {
+      out.append("  none: every queue runs, limits and slots are the workers' flags\n");
+    }
+    return out.toString();
   }
 
   /**

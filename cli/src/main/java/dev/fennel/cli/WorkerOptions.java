@@ -1,9 +1,9 @@
 package dev.fennel.cli;
 
-import dev.fennel.processor.RateLimit;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.Durations;
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;

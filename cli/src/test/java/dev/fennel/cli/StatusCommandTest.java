@@ -42,6 +42,16 @@ class StatusCommandTest {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
+    server.createContext(
+        "/control",
+        exchange -> {
+          byte[] body =
+              "{\"pausedQueues\":[\"low\"],\"limits\":{\"fib\":\"5/s\"},\"slots\":{\"w1\":8}}"
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     server.start();
   }
 
@@ -110,6 +120,26 @@ class StatusCommandTest {
     }
 
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("WORKERS (partitions of the queue each one holds)");
+        .contains("WORKERS (partitions of the queue each one holds)")
+        .contains("  queue low: paused\n")
+        .contains("  task fib: limited to 5/s\n")
+        .contains("  worker w1: 8 slot(s)\n");
+  }
+
+  @Test
+  void withoutControlsStatusSaysSo() throws Exception {
+    assertThat(
+            StatusCommand.controls(
+                new ObjectMapper().readTree("{\"pausedQueues\":[],\"limits\":{},\"slots\":{}}")))
+        .contains("none: every queue runs");
+  }
+
+  @Test
+  void badControlInputIsRefusedBeforeAnythingIsSentWithStatus2() {
+    String api = "http://127.0.0.1:" + server.getAddress().getPort();
+    assertThat(Fennel.run("limits", "set", "fib=abc", "--api", api)).isEqualTo(2);
+    assertThat(Fennel.run("workers", "concurrency", "w1", "0", "--api", api)).isEqualTo(2);
+    assertThat(Fennel.run("queue", "pause", "No!", "--api", api)).isEqualTo(2);
+    assertThat(authorizations).as("no request reached the API").isEmpty();
   }
 }

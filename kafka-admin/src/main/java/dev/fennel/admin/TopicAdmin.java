@@ -51,8 +51,8 @@ public final class TopicAdmin {
 
   /**
    * The topics of {@code queues} plus results, dead letters, revocations (kept {@code
-   * revokeRetention}) and workers' heartbeats, and, with queues, scheduled, workflow results and
-   * rate limits, as they should be created.
+   * revokeRetention}), runtime controls and workers' heartbeats, and, with queues, scheduled,
+   * workflow results and rate limits, as they should be created.
    */
   public static List<NewTopic> newTopics(
       TopicLayout layout, Topics topics, Collection<String> queues, Duration revokeRetention) {
@@ -72,6 +72,8 @@ public final class TopicAdmin {
                     TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
                     TopicConfig.RETENTION_MS_CONFIG,
                     Long.toString(revokeRetention.toMillis()))));
+    // Runtime controls: the latest per subject stays for good, a tombstone clears one.
+    wanted.add(compactedTopic(topics.control(), 1, layout));
     if (!queues.isEmpty()) {
       wanted.add(taskTopic(topics.scheduled(), layout.queuePartitions(), layout));
       // Workers write their workflow parts' results here too, for the coordinator.

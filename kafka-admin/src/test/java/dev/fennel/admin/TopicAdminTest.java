@@ -43,11 +43,27 @@ class TopicAdminTest {
   }
 
   @Test
-  void withoutQueuesOnlyResultsDeadLettersRevocationsAndWorkers() {
+  void withoutQueuesOnlyResultsDeadLettersRevocationsControlAndWorkers() {
     assertThat(TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()))
         .extracting(NewTopic::name)
         .containsExactly(
-            "fennel.results", "fennel.dead-letters", "fennel.revoked", "fennel.workers");
+            "fennel.results",
+            "fennel.dead-letters",
+            "fennel.revoked",
+            "fennel.control",
+            "fennel.workers");
+  }
+
+  @Test
+  void controlIsCompactedWithoutTimeRetention() {
+    NewTopic control =
+        TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), List.of()).stream()
+            .filter(t -> t.name().equals("fennel.control"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(control.configs()).containsExactly(Map.entry("cleanup.policy", "compact"));
+    assertThat(control.numPartitions()).isEqualTo(1);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.RateLimit;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -38,7 +40,8 @@ final class Dispatcher {
   private final Map<String, ArrayDeque<Job>> waiting = new LinkedHashMap<>();
   private final Map<TopicPartition, Integer> runningByPartition = new HashMap<>();
   private final Map<String, Integer> runningByQueue = new HashMap<>();
-  private final int slots;
+  private volatile int slots;
+  private volatile Set<String> paused = Set.of();
   private final Executor executor;
   private final RateLimitHolds holds;
   private final Waker waker;
@@ -165,7 +168,8 @@ final class Dispatcher {
   private @Nullable Job finishAndTakeNext(Job done) {
     synchronized (this) {
       finished(done);
-      Job next = closed ? null : pollHighest();
+      // busy still counts done's slot: after a shrink, a slot over the new count ends here.
+      Job next = closed || busy > slots ? null : pollHighest();
       if (next == null) {
         busy--;
         scheduleWake();
@@ -188,8 +192,13 @@ final class Dispatcher {
   }
 
   private @Nullable Job pollHighest() {
-    boolean limited = holds.limited();
+    // Held tasks go through the holds also once their limit is cleared, to leave them.
+    boolean limited = holds.limited() || holds.holding();
+    Set<String> skip = paused;
     for (Map.Entry<String, ArrayDeque<Job>> queue : waiting.entrySet()) {
+      if (skip.contains(queue.getKey())) {
+        continue;
+      }
       Job job =
           limited ? holds.next(queue.getKey(), queue.getValue()) : queue.getValue().pollFirst();
       if (job != null) {
@@ -201,7 +210,7 @@ final class Dispatcher {
 
   /** With tasks held and nothing startable now: asks the waker to look again when one is due. */
   private void scheduleWake() {
-    long nanos = holds.wakeIn();
+    long nanos = holds.wakeIn(paused);
     if (nanos < 0) {
       return;
     }
@@ -221,6 +230,26 @@ final class Dispatcher {
       holds.share(queue, owned, total);
     }
     pump();
+  }
+
+  /**
+   * Applies the runtime controls ({@link ControlView}): a paused queue's tasks wait here and start
+   * once it resumes (its poll loop takes no more of them meanwhile); {@code limits} replace the
+   * rate limits; {@code slots} grows the slots at once, or shrinks them as running tasks finish.
+   */
+  void control(Set<String> pausedQueues, Map<String, RateLimit> limits, int newSlots) {
+    synchronized (this) {
+      paused = Set.copyOf(pausedQueues);
+      holds.limits(limits);
+      slots = newSlots;
+      notifyAll();
+    }
+    pump();
+  }
+
+  /** Whether {@code queue} is paused: its poll loop takes no more of its tasks. */
+  boolean paused(String queue) {
+    return paused.contains(queue);
   }
 
   /** Whether some task type is rate-limited. */

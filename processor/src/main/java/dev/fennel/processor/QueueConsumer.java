@@ -184,20 +184,21 @@ final class QueueConsumer implements Runnable {
 
   /**
    * Pauses partitions whose buffer is full and resumes those that drained to half; all of them
-   * while draining.
+   * while draining or while the queue is paused (a runtime control).
    */
   private void flowControl() {
     List<TopicPartition> pause = new ArrayList<>();
     List<TopicPartition> resume = new ArrayList<>();
     boolean limited = dispatcher.limited();
+    boolean holding = draining || dispatcher.paused(queue);
     for (TopicPartition partition : consumer.assignment()) {
       int inFlight = tracker.inFlight(partition);
       int load = limited ? Math.max(0, inFlight - dispatcher.held(partition)) : inFlight;
       boolean full = load >= buffer || inFlight >= HELD_BUFFERS * buffer;
-      if (!paused.contains(partition) && (draining || full)) {
+      if (!paused.contains(partition) && (holding || full)) {
         pause.add(partition);
       } else if (paused.contains(partition)
-          && !draining
+          && !holding
           && load <= buffer / 2
           && inFlight <= HELD_BUFFERS * buffer / 2) {
         resume.add(partition);
@@ -270,9 +271,7 @@ final class QueueConsumer implements Runnable {
    * rate limit.
    */
   private void shareChanged() {
-    if (!dispatcher.limited()) {
-      return;
-    }
+    // Also without limits now: a limit set while running (fennel.control) needs the share.
     int total = owned.size();
     try {
       total = Math.max(total, consumer.partitionsFor(topic).size());
@@ -334,6 +333,11 @@ final class QueueConsumer implements Runnable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       paused.removeAll(partitions);
+      // A paused queue stays paused across a rebalance: its new partitions return nothing.
+      if (dispatcher.paused(queue) && !partitions.isEmpty()) {
+        consumer.pause(partitions);
+        paused.addAll(partitions);
+      }
       owned.addAll(partitions);
       shareChanged();
     }

@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.RateLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.RateLimit;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +58,16 @@ final class RateLimitHolds {
     return !limiter.isEmpty();
   }
 
+  /** Replaces the rate limits; tasks held for a limit now gone start as slots allow. */
+  void limits(Map<String, RateLimit> limits) {
+    limiter.limits(limits);
+  }
+
+  /** Whether some task is held. */
+  boolean holding() {
+    return !heldByPartition.isEmpty();
+  }
+
   /** This worker now owns {@code owned} of the {@code total} partitions of {@code queue}. */
   void share(String queue, int owned, int total) {
     limiter.share(queue, owned, total);
@@ -72,7 +84,9 @@ final class RateLimitHolds {
       throw new IllegalArgumentException("queue " + queue + " is not one this worker reads");
     }
     for (Map.Entry<String, ArrayDeque<Held>> entry : byTask.entrySet()) {
-      if (!entry.getValue().isEmpty() && limiter.tryAcquire(queue, entry.getKey(), now) == 0) {
+      String task = entry.getKey();
+      if (!entry.getValue().isEmpty()
+          && (!limiter.limits(task) || limiter.tryAcquire(queue, task, now) == 0)) {
         Held first = entry.getValue().pollFirst();
         unhold(first.job());
         observer.waited(first.job(), now - first.since());
@@ -96,16 +110,19 @@ final class RateLimitHolds {
 
   /**
    * With tasks held: the nanoseconds (0 or more) until the dispatcher should look again, which is
-   * then taken as the pending wake-up; -1 when nothing is held or a wake-up as early is already
-   * pending.
+   * then taken as the pending wake-up; -1 when nothing is held (outside the {@code paused} queues)
+   * or a wake-up as early is already pending.
    */
-  long wakeIn() {
+  long wakeIn(Set<String> paused) {
     if (heldByPartition.isEmpty()) {
       return -1;
     }
     long now = nanoTime.getAsLong();
     long soonest = Long.MAX_VALUE;
     for (Map.Entry<String, Map<String, ArrayDeque<Held>>> queue : held.entrySet()) {
+      if (paused.contains(queue.getKey())) {
+        continue;
+      }
       for (Map.Entry<String, ArrayDeque<Held>> task : queue.getValue().entrySet()) {
         if (!task.getValue().isEmpty()) {
           soonest = Math.min(soonest, limiter.waitNanos(queue.getKey(), task.getKey(), now));

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.RateLimit;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,12 +14,21 @@ import java.util.Map;
  * nanoseconds, so tests drive it by hand.
  */
 final class RateLimiter {
-  private final Map<String, RateLimit> limits;
+  // Replaced whole by limits(); read without the dispatcher's lock by limited().
+  private volatile Map<String, RateLimit> limits;
   private final Map<String, Double> shares = new HashMap<>();
   private final Map<String, Map<String, long[]>> next = new HashMap<>();
 
   RateLimiter(Map<String, RateLimit> limits) {
     this.limits = Map.copyOf(limits);
+  }
+
+  /**
+   * Replaces the limits (a runtime control). A type's next start, already paced, stays; the ones
+   * after it follow the new limit.
+   */
+  void limits(Map<String, RateLimit> newLimits) {
+    limits = Map.copyOf(newLimits);
   }
 
   /** Whether any task type is limited. */
@@ -58,6 +68,9 @@ final class RateLimiter {
 
   /** The nanoseconds until {@code task} of {@code queue} may start, 0 if now. */
   long waitNanos(String queue, String task, long now) {
+    if (!limits.containsKey(task)) {
+      return 0;
+    }
     double share = shares.getOrDefault(queue, 0.0);
     if (share <= 0) {
       return Long.MAX_VALUE;

@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import dev.fennel.admin.Component;
 import dev.fennel.admin.ConsumedRecordsDeleter;
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.ControlState;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Gauge;
@@ -40,8 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
- * {@link RateLimitBoard}, {@link Heartbeat}, {@link ConsumedTasks}); it stays one file, over 400
- * lines, so that the start order and the close order read side by side.
+ * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}); it stays one
+ * file, over 400 lines, so that the start order and the close order read side by side.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -66,6 +67,7 @@ public final class Worker implements Component {
   private @Nullable Scheduler scheduler;
   private @Nullable Revocations revocations;
   private @Nullable RateLimitBoard board;
+  private @Nullable Controls controls;
   private @Nullable Heartbeat heartbeat;
 
   /** Creates missing topics and starts serving every configured queue. */
@@ -108,15 +110,15 @@ public final class Worker implements Component {
     bind(new KafkaClientMetrics(kafkaProducer), registry);
     TaskPipeline.Emitter emitter = emitter(kafkaProducer);
     dispatcher = newDispatcher(registry);
+    startControls(dispatcher, registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     startBoard(kafkaProducer, registry);
     watchRevocations(revoked, registry);
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
-      if (dispatcher.limited()) {
-        metrics.watchHeld(registry, queue, dispatcher);
-      }
+      // Also without --rate-limit: a limit can be set while running.
+      metrics.watchHeld(registry, queue, dispatcher);
       TaskPipeline pipeline =
           new TaskPipeline(
               queue,
@@ -300,6 +302,51 @@ public final class Worker implements Component {
     return reader;
   }
 
+  /**
+   * Reads the runtime controls (paused queues, rate limits, slots) before the first task is taken,
+   * then follows them on a thread of its own, applying each change to the dispatcher.
+   */
+  private void startControls(Dispatcher target, MeterRegistry registry) {
+    KafkaConsumer<byte[], byte[]> consumer = clients.controls();
+    Controls reader =
+        new Controls(
+            consumer,
+            config.topics().control(),
+            new RecordGuard(registry, config.topics().control()),
+            config.name(),
+            config.queues(),
+            config.rateLimits(),
+            config.concurrency(),
+            view -> target.control(view.paused(), view.limits(), view.slots()));
+    try {
+      reader.catchUp(ADMIN_TIMEOUT);
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
+    }
+    controls = reader;
+    for (String queue : config.queues()) {
+      Gauge.builder("fennel.queue.paused", target, d -> d.paused(queue) ? 1 : 0)
+          .description("1 while the queue is paused on this worker (fennel queue pause), else 0")
+          .tags("queue", queue, "worker", config.name())
+          .register(registry);
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                reader.run();
+              } catch (RuntimeException e) {
+                // A worker deaf to controls would run a paused queue: stop it.
+                fail(
+                    new IllegalStateException("the controls reader stopped: " + e.getMessage(), e));
+              }
+            },
+            "fennel-controls");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   /** Announces this worker's rate limits and compares them with the other workers'. */
   private void startBoard(Producer<byte[], byte[]> results, MeterRegistry registry) {
     RateLimitBoard started =
@@ -331,6 +378,12 @@ public final class Worker implements Component {
     if (failed.complete(error.getMessage() != null ? error.getMessage() : error.toString())) {
       log.error("worker {} cannot go on: {}", config.name(), error.getMessage(), error);
     }
+  }
+
+  /** The runtime controls this worker applies now; null before they were read. */
+  ControlState.@Nullable View controls() {
+    Controls reader = controls;
+    return reader == null ? null : reader.applied();
   }
 
   /** Completes once the poll loops have started and the scheduler runs. */
@@ -413,6 +466,9 @@ public final class Worker implements Component {
     }
     if (revocations != null) {
       revocations.close();
+    }
+    if (controls != null) {
+      controls.close();
     }
     timers.shutdownNow();
     slots.shutdownNow();

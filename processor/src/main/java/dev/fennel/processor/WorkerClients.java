@@ -66,6 +66,14 @@ final class WorkerClients {
     return consumer(props);
   }
 
+  /** The consumer of the runtime controls: outside any group, from the topic's start. */
+  KafkaConsumer<byte[], byte[]> controls() {
+    Properties props = common(config.name() + "-controls");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return consumer(props);
+  }
+
   /** The consumer of the rate-limits board (it seeks where it needs to). */
   KafkaConsumer<byte[], byte[]> rateLimits() {
     Properties props = common(config.name() + "-rate-limits");

@@ -2,7 +2,9 @@ package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Durations;
+import dev.fennel.protocol.Control;
 import dev.fennel.protocol.KafkaAddress;
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.task.TaskHandler;
@@ -91,7 +93,7 @@ public record WorkerConfig(
   }
 
   /** The most tasks one worker may run at once. */
-  public static final int MAX_CONCURRENCY = 100_000;
+  public static final int MAX_CONCURRENCY = Control.MAX_SLOTS;
 
   /** Slots of a virtual-thread worker by default (a platform-thread one has one per core). */
   public static final int DEFAULT_VIRTUAL_CONCURRENCY = 100;
@@ -131,10 +133,7 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "buffer must be 1 or more task messages per partition, was " + buffer);
     }
-    if (name == null || !name.matches("[A-Za-z0-9._@-]{1,64}")) {
-      throw new IllegalArgumentException(
-          "worker name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ @ -");
-    }
+    Control.requireWorkerName(name);
     Objects.requireNonNull(layout, "topic layout is not set");
     if (maxResultBytes < 1024) {
       throw new IllegalArgumentException(

@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.MeterRegistry;

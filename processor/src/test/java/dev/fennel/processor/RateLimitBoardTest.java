@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.testkit.HostileRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

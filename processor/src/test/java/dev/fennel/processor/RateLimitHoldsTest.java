@@ -2,11 +2,13 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -96,18 +98,18 @@ class RateLimitHoldsTest {
   @Test
   void aWakeUpIsAskedForWhenAHeldTaskIsDueAndNotAgainWhileOneAsEarlyIsPending() {
     RateLimitHolds holds = holds("2/s");
-    assertThat(holds.wakeIn()).isEqualTo(-1);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(-1);
     waiting.add(job("fib", P0, 0));
     waiting.add(job("fib", P0, 1));
     next(holds);
     next(holds);
 
-    assertThat(holds.wakeIn()).isEqualTo(SECOND / 2);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(SECOND / 2);
     now.addAndGet(SECOND / 4);
-    assertThat(holds.wakeIn()).isEqualTo(-1);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(-1);
 
     holds.woken();
-    assertThat(holds.wakeIn()).isEqualTo(SECOND / 4);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(SECOND / 4);
   }
 
   @Test
@@ -118,7 +120,7 @@ class RateLimitHoldsTest {
 
     assertThat(next(holds)).isNull();
     assertThat(holds.held("default")).isEqualTo(1);
-    assertThat(holds.wakeIn()).isEqualTo(-1);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(-1);
   }
 
   @Test
@@ -140,6 +142,6 @@ class RateLimitHoldsTest {
     holds.clear();
     assertThat(holds.held(P1)).isZero();
     assertThat(holds.held("default")).isZero();
-    assertThat(holds.wakeIn()).isEqualTo(-1);
+    assertThat(holds.wakeIn(Set.of())).isEqualTo(-1);
   }
 }

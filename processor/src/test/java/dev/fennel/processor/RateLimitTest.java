@@ -3,6 +3,7 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.Task;
 import java.time.Duration;
 import java.time.Instant;

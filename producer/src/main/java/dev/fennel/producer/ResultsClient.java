@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.ApiToken;
+import dev.fennel.protocol.ControlCommand;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.TaskIds;
@@ -270,6 +271,72 @@ public final class ResultsClient {
         revoked
             ? (terminate ? "revoked (a run under way is interrupted)" : "revoked")
             : body.path("message").asText("already finished"));
+  }
+
+  /**
+   * Asks the API to make a runtime change ({@code POST /control/...}; see {@code
+   * docs/runtime-controls.md}) and returns what it did, in words. Input the API refuses (a bad
+   * value, a queue or worker it does not know) is an {@link IllegalArgumentException} with its
+   * message; nothing was written then.
+   */
+  public String control(ControlCommand command) {
+    String path =
+        switch (command) {
+          case ControlCommand.Pause pause -> "control/queues/" + segment(pause.queue()) + "/pause";
+          case ControlCommand.Resume resume ->
+              "control/queues/" + segment(resume.queue()) + "/resume";
+          case ControlCommand.SetLimit limit -> "control/limits/" + segment(limit.task());
+          case ControlCommand.ClearLimit clear ->
+              "control/limits/" + segment(clear.task()) + "/clear";
+          case ControlCommand.SetSlots slots ->
+              "control/workers/" + segment(slots.worker()) + "/concurrency";
+        };
+    Map<String, Object> body =
+        switch (command) {
+          case ControlCommand.SetLimit limit -> Map.of("limit", limit.limit().toString());
+          case ControlCommand.SetSlots slots -> Map.of("slots", slots.slots());
+          default -> Map.of();
+        };
+    HttpRequest request =
+        request(path)
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(Json.toString(body)))
+            .build();
+    HttpResponse<byte[]> response = send(request, command.describe());
+    return switch (response.statusCode()) {
+      case 200, 202 ->
+          Json.parse(new String(response.body(), StandardCharsets.UTF_8))
+              .path("message")
+              .asText(command.describe());
+      case 400, 404 -> throw new IllegalArgumentException(message(response));
+      default ->
+          throw new IllegalStateException(
+              "the results API answered "
+                  + response.statusCode()
+                  + " for "
+                  + command.subject().key()
+                  + ": "
+                  + message(response));
+    };
+  }
+
+  /** The runtime controls in force ({@code GET /control}) as JSON. */
+  public JsonNode controls() {
+    HttpResponse<byte[]> response =
+        send(request("control").timeout(Duration.ofSeconds(30)).GET().build(), "the controls");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " for /control: "
+              + message(response));
+    }
+    return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  private static String segment(String name) {
+    return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** The queues/workers overview ({@code GET /queues}) as JSON. */

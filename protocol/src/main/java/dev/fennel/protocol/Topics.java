@@ -116,6 +116,15 @@ public record Topics(String prefix) {
     return prefix + "rate-limits";
   }
 
+  /**
+   * Changes made while running ({@link Control}: paused queues, rate limits, worker slots),
+   * compacted and keyed by subject, e.g. {@code queue:low}: {@code fennel.control}. Every worker
+   * follows it.
+   */
+  public String control() {
+    return prefix + "control";
+  }
+
   /** Workflow definitions (chain, group, chord) for the coordinator: {@code fennel.workflows}. */
   public String workflows() {
     return prefix + "workflows";

@@ -25,6 +25,7 @@ final class WireSchemas {
   static final WireSchemas REVOCATION = new WireSchemas("revocation.schema.json");
   static final WireSchemas WORKFLOW = new WireSchemas("workflow.schema.json");
   static final WireSchemas WORKER_BEAT = new WireSchemas("worker-beat.schema.json");
+  static final WireSchemas CONTROL = new WireSchemas("control.schema.json");
 
   private final String text;
   private final Schema schema;

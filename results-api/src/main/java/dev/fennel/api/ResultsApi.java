@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This is where the parts are made and wired, and the only place that knows the Kafka side: the
  * HTTP server first (it answers 503 while the rest starts, and its port is the address other
- * instances forward to), then the queues overview, the results store, the workers' heartbeats and
- * the revocation writer, which are then handed to it.
+ * instances forward to), then the queues overview, the results store, the workers' heartbeats, the
+ * revocation writer and the controls' reader and writer, which are then handed to it.
  */
 public final class ResultsApi implements Component {
   private static final Logger log = LoggerFactory.getLogger(ResultsApi.class);
@@ -77,6 +77,9 @@ public final class ResultsApi implements Component {
       store.stopped().thenAccept(api.failed::complete);
       api.server.revokes.use(api.own(new KafkaRevoker(config, clock)));
       api.server.scheduled.use(store.scheduled());
+      ControlsReader controls =
+          api.own(new ControlsReader(config, new RecordGuard(registry, config.topics().control())));
+      api.server.controls.use(controls::controls, api.own(new KafkaControlWriter(config)));
       api.server.serve(store, queues);
       api.watchReadiness();
     } catch (RuntimeException e) {

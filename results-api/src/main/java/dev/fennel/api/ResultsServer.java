@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
@@ -50,6 +52,7 @@ final class ResultsServer implements AutoCloseable {
   private final TaskRoutes tasks;
   final RevokeRoute revokes;
   final ScheduledRoute scheduled = new ScheduledRoute(Clock.systemUTC());
+  final ControlRoute controls;
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -69,6 +72,7 @@ final class ResultsServer implements AutoCloseable {
     PeerAuth peerAuth = new PeerAuth(peerSecret, Clock.systemUTC());
     Peers peers = new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext());
     this.revokes = new RevokeRoute(this::lookup, peers);
+    this.controls = new ControlRoute(known(workers), Clock.systemUTC());
     this.groups =
         new GroupsRoute(this::lookup, peers, config.maxBatchIds(), config.maxResponseBytes());
     String host = advertisedHost(config);
@@ -220,6 +224,12 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
     cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));
     cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
+    cfg.routes.get("/control", controls::show);
+    cfg.routes.post("/control/queues/{name}/pause", controls::pause);
+    cfg.routes.post("/control/queues/{name}/resume", controls::resume);
+    cfg.routes.post("/control/limits/{task}", controls::setLimit);
+    cfg.routes.post("/control/limits/{task}/clear", controls::clearLimit);
+    cfg.routes.post("/control/workers/{name}/concurrency", controls::concurrency);
     cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
     cfg.routes.get("/groups/{id}", groups::get);
     cfg.routes.get("/scheduled", scheduled::handle);
@@ -282,6 +292,48 @@ final class ResultsServer implements AutoCloseable {
       body.put("incident", incident);
     }
     ctx.status(e.status()).json(body);
+  }
+
+  /**
+   * What a control may name: the queues with a topic (the overview) or a worker serving them, and
+   * the workers seen by their heartbeats.
+   */
+  private ControlRoute.Known known(WorkerBeats workers) {
+    return new ControlRoute.Known() {
+      @Override
+      public Set<String> queues() {
+        Set<String> queues = new TreeSet<>();
+        for (Map<String, Object> worker : workers.workers()) {
+          if (worker.get("queues") instanceof List<?> served) {
+            served.forEach(queue -> queues.add(String.valueOf(queue)));
+          }
+        }
+        try {
+          if (overview().queues().get("queues") instanceof List<?> listed) {
+            for (Object queue : listed) {
+              if (queue instanceof Map<?, ?> entry && entry.get("queue") != null) {
+                queues.add(String.valueOf(entry.get("queue")));
+              }
+            }
+          }
+        } catch (ApiException e) {
+          throw e;
+        } catch (Exception e) {
+          throw ApiException.unavailable(
+              "kafka_unavailable",
+              "cannot list the queues to check the name; ask again shortly",
+              "listing the queues failed: " + e);
+        }
+        return queues;
+      }
+
+      @Override
+      public Set<String> workers() {
+        Set<String> names = new TreeSet<>();
+        workers.workers().forEach(worker -> names.add(String.valueOf(worker.get("worker"))));
+        return names;
+      }
+    };
   }
 
   private ResultLookup lookup() {

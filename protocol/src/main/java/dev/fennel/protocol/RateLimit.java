@@ -1,4 +1,4 @@
-package dev.fennel.processor;
+package dev.fennel.protocol;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -61,7 +61,7 @@ public record RateLimit(long permits, Duration period) {
   }
 
   /** The nanoseconds between two starts when {@code share} of the limit applies here. */
-  long intervalNanos(double share) {
+  public long intervalNanos(double share) {
     return (long) Math.ceil(period.toNanos() / (permits * share));
   }
 
