@@ -2,8 +2,8 @@ package dev.fennel.processor;
 
 import dev.fennel.admin.Component;
 import dev.fennel.admin.ConsumedRecordsDeleter;
-import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.ControlState;
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.admin.TopicAdmin;
 import io.micrometer.core.instrument.Gauge;

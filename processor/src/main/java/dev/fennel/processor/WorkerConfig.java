@@ -1,8 +1,8 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
-import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Control;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.RateLimit;
 import dev.fennel.protocol.TopicLayout;
