@@ -131,6 +131,11 @@ final class TaskPipeline {
         ran -> {
           // Nothing the handler asks for goes out after this: its outcome comes last.
           List<String> children = context.close();
+          if (ran.handedBack()) {
+            // Its partition's new owner runs it: no outcome, and its message stays unfinished.
+            release.run();
+            return;
+          }
           // The message is finished once its children are written too (at-least-once for them).
           Runnable done =
               spawned.isEmpty()

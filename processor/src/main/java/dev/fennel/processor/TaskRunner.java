@@ -43,8 +43,15 @@ final class TaskRunner {
    *     {@link Reject})
    * @param retryAfter the wait the handler asked for with {@link RetryLater}, or null for the
    *     policy's backoff
+   * @param handedBack whether the run was stopped because its partition moves to another worker:
+   *     nothing of it is written and its message stays unfinished, so the new owner runs it
    */
-  record Ran(TaskResult result, boolean retryable, @Nullable Duration retryAfter) {
+  record Ran(
+      TaskResult result, boolean retryable, @Nullable Duration retryAfter, boolean handedBack) {
+    Ran(TaskResult result, boolean retryable, @Nullable Duration retryAfter) {
+      this(result, retryable, retryAfter, false);
+    }
+
     Ran(TaskResult result, boolean retryable) {
       this(result, retryable, null);
     }
@@ -53,14 +60,14 @@ final class TaskRunner {
     Ran withChildren(List<String> children) {
       return children.isEmpty()
           ? this
-          : new Ran(result.withChildren(children), retryable, retryAfter);
+          : new Ran(result.withChildren(children), retryable, retryAfter, handedBack);
     }
   }
 
   /**
-   * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED} or {@code TERMINATED};
-   * only those two may become {@code ABANDONED}; the slot thread ends every state but {@code
-   * ABANDONED} in {@code DONE}.
+   * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED}, {@code TERMINATED} or
+   * {@code HANDED_BACK}; only those three may become {@code ABANDONED}; the slot thread ends every
+   * state but {@code ABANDONED} in {@code DONE}.
    */
   private enum State {
     /** The handler runs within its limit. */
@@ -69,6 +76,8 @@ final class TaskRunner {
     INTERRUPTED,
     /** Revoked with terminate: interrupted, within its grace period. */
     TERMINATED,
+    /** Its partition moves to another worker: interrupted, within its grace period. */
+    HANDED_BACK,
     /** It ignored the interrupt past the grace period: its outcome is written, its slot freed. */
     ABANDONED,
     /** The handler returned, and the slot thread took the outcome. */
@@ -123,9 +132,12 @@ final class TaskRunner {
             Thread.currentThread(),
             found ->
                 done.accept(
-                    found == State.TERMINATED
-                        ? revoked(task, worker, started)
-                        : timedOut(task, worker, started, limit, false)));
+                    switch (found) {
+                      case TERMINATED -> revoked(task, worker, started);
+                      case HANDED_BACK -> handedBack(task, worker, started);
+                      case INTERRUPTED, RUNNING, ABANDONED, DONE ->
+                          timedOut(task, worker, started, limit, false);
+                    }));
     running.put(task.id(), attempt);
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
     @Nullable JsonNode value = null;
@@ -142,6 +154,12 @@ final class TaskRunner {
       case RUNNING -> done.accept(returned(task, worker, started, value, error));
       case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
       case TERMINATED -> done.accept(revoked(task, worker, started));
+      // A handler that returned a value despite the interrupt finished its work: keep it.
+      case HANDED_BACK ->
+          done.accept(
+              error == null
+                  ? returned(task, worker, started, value, null)
+                  : handedBack(task, worker, started));
       case DONE -> throw new IllegalStateException("a run of task " + task.id() + " ended twice");
       case ABANDONED -> {
         int left = runaways.decrementAndGet();
@@ -163,6 +181,31 @@ final class TaskRunner {
     if (attempt != null) {
       attempt.terminate();
     }
+  }
+
+  /**
+   * Interrupts the run of task {@code id} on this worker, if there is one, because its partition
+   * moves to another worker: unless the handler still returns a value, the run writes nothing and
+   * its message stays unfinished, so the partition's new owner runs it (a handler that ignores the
+   * interrupt is abandoned after the grace period, as at a time limit).
+   */
+  void handBack(String id) {
+    Attempt attempt = running.get(id);
+    if (attempt != null) {
+      attempt.handBack();
+    }
+  }
+
+  private Ran handedBack(Task task, String worker, Instant started) {
+    return new Ran(
+        failure(
+            task,
+            worker,
+            started,
+            new TaskError("HandedBack", "its partition moved to another worker while it ran")),
+        false,
+        null,
+        true);
   }
 
   private Ran revoked(Task task, String worker, Instant started) {
@@ -285,10 +328,19 @@ final class TaskRunner {
       }
     }
 
+    /** At a hand-over of its partition: ask the handler to stop, and give it the grace period. */
+    synchronized void handBack() {
+      if (state == State.RUNNING) {
+        state = State.HANDED_BACK;
+        thread.interrupt();
+        grace = deadlines.after(policy.grace(), this::abandon);
+      }
+    }
+
     private void abandon() {
       State found;
       synchronized (this) {
-        if (state != State.INTERRUPTED && state != State.TERMINATED) {
+        if (state != State.INTERRUPTED && state != State.TERMINATED && state != State.HANDED_BACK) {
           return;
         }
         found = state;
@@ -296,7 +348,7 @@ final class TaskRunner {
         runaways.incrementAndGet();
       }
       log.warn(
-          "a task ignored its interrupt (time limit or revocation) and was abandoned; {} abandoned task thread(s) still running",
+          "a task ignored its interrupt (time limit, revocation or hand-over) and was abandoned; {} abandoned task thread(s) still running",
           runaways.get());
       // Writing its outcome may block on the producer: never on the thread that keeps every
       // deadline.
