@@ -130,14 +130,7 @@ final class TaskRunner {
     Attempt attempt =
         new Attempt(
             Thread.currentThread(),
-            found ->
-                done.accept(
-                    switch (found) {
-                      case TERMINATED -> revoked(task, worker, started);
-                      case HANDED_BACK -> handedBack(task, worker, started);
-                      case INTERRUPTED, RUNNING, ABANDONED, DONE ->
-                          timedOut(task, worker, started, limit, false);
-                    }));
+            found -> done.accept(abandoned(found, task, worker, started, limit)));
     running.put(task.id(), attempt);
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
     @Nullable JsonNode value = null;
@@ -181,6 +174,15 @@ final class TaskRunner {
     if (attempt != null) {
       attempt.terminate();
     }
+  }
+
+  /** The outcome of a run abandoned in state {@code found}, written as its handler runs on. */
+  private Ran abandoned(State found, Task task, String worker, Instant started, Duration limit) {
+    return switch (found) {
+      case TERMINATED -> revoked(task, worker, started);
+      case HANDED_BACK -> handedBack(task, worker, started);
+      case INTERRUPTED, RUNNING, ABANDONED, DONE -> timedOut(task, worker, started, limit, false);
+    };
   }
 
   /**
