@@ -47,7 +47,8 @@ final class QueueConsumer implements Runnable {
   private final Dispatcher dispatcher;
   private final OffsetTracker tracker = new OffsetTracker();
   private final int buffer;
-  private final Duration revokeGrace;
+  private final PartitionRuns running;
+  private final Duration handOverBound;
   private final Runnable flush;
   private final OnFatal onFatal;
   private final Set<TopicPartition> paused = new HashSet<>();
@@ -61,8 +62,9 @@ final class QueueConsumer implements Runnable {
    * @param horizon how far the revocations known reach: a task starts once they reach the moment it
    *     was taken
    * @param buffer messages per partition taken and not finished, at most, before it is paused
-   * @param revokeGrace how long a revoked partition's running tasks have to finish before the new
-   *     owner takes over
+   * @param running the tasks running by partition, which a partition waits for before it goes
+   * @param handOverBound how long a revoked partition may wait for its running tasks: less than the
+   *     rebalance timeout, after which the group would give it away while they run
    * @param flush sends every outcome record still in the producer's buffers, and waits for their
    *     acknowledgements
    * @param onFatal told when the loop ends on an error it cannot recover from
@@ -75,7 +77,8 @@ final class QueueConsumer implements Runnable {
       RevocationHorizon horizon,
       Dispatcher dispatcher,
       int buffer,
-      Duration revokeGrace,
+      PartitionRuns running,
+      Duration handOverBound,
       Runnable flush,
       OnFatal onFatal) {
     this.queue = queue;
@@ -86,7 +89,8 @@ final class QueueConsumer implements Runnable {
     this.horizon = horizon;
     this.dispatcher = dispatcher;
     this.buffer = buffer;
-    this.revokeGrace = revokeGrace;
+    this.running = running;
+    this.handOverBound = handOverBound;
     this.flush = flush;
     this.onFatal = onFatal;
   }
@@ -99,9 +103,10 @@ final class QueueConsumer implements Runnable {
       while (!stopped) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         if (!records.isEmpty()) {
-          Job.Pipeline gated = gated(System.nanoTime());
+          long takenAt = System.nanoTime();
+          horizon.ask(takenAt);
           for (ConsumerRecord<byte[], byte[]> record : records) {
-            take(record, gated);
+            take(record, takenAt);
           }
         }
         flowControl();
@@ -153,23 +158,23 @@ final class QueueConsumer implements Runnable {
   }
 
   /**
-   * How the tasks of a batch taken at {@code takenAt} run: each waits until the revocations known
-   * reach {@code takenAt} (asked for now, while the batch waits for slots), so a revocation
-   * acknowledged before a task was published is seen at its start. A task whose wait ends without
-   * that (the worker stops) frees its slot unfinished: it runs again elsewhere.
+   * How a task of {@code partition} taken at {@code takenAt} runs: it waits until the revocations
+   * known reach {@code takenAt} (asked for when its batch was taken, while the batch waits for
+   * slots), so a revocation acknowledged before a task was published is seen at its start; then it
+   * runs noted by {@link PartitionRuns}, unless its partition is being handed over. A task whose
+   * wait ends without that (the worker stops) frees its slot unfinished: it runs again elsewhere.
    */
-  private Job.Pipeline gated(long takenAt) {
-    horizon.ask(takenAt);
+  private Job.Pipeline gated(long takenAt, TopicPartition partition) {
     return (task, release, finished) -> {
       if (horizon.await(takenAt)) {
-        runs.run(task, release, finished);
+        running.run(partition, task, release, finished, runs);
       } else {
         release.run();
       }
     };
   }
 
-  private void take(ConsumerRecord<byte[], byte[]> record, Job.Pipeline gated) {
+  private void take(ConsumerRecord<byte[], byte[]> record, long takenAt) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     tracker.track(partition, offset);
@@ -178,7 +183,8 @@ final class QueueConsumer implements Runnable {
     Runnable finished = () -> tracker.done(partition, offset);
     Task task = pipeline.intake(record, finished);
     if (task != null) {
-      dispatcher.offer(new Job(queue, partition, offset, task, gated, finished));
+      dispatcher.offer(
+          new Job(queue, partition, offset, task, gated(takenAt, partition), finished));
     }
   }
 
@@ -295,12 +301,8 @@ final class QueueConsumer implements Runnable {
       shareChanged();
       dispatcher.drop(partitions);
       try {
-        if (!dispatcher.awaitIdle(partitions, revokeGrace)) {
-          log.info(
-              "queue {}: tasks of revoked partitions still run after {} ms; their new owner runs them again",
-              queue,
-              revokeGrace.toMillis());
-        }
+        // Blocks this poll loop: the partitions stay this worker's until their tasks stopped.
+        running.handOver(queue, partitions, handOverBound);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -326,12 +328,14 @@ final class QueueConsumer implements Runnable {
       owned.removeAll(partitions);
       shareChanged();
       dispatcher.drop(partitions);
+      running.lost(partitions);
       tracker.forget(partitions);
       paused.removeAll(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      running.assigned(partitions);
       paused.removeAll(partitions);
       // A paused queue stays paused across a rebalance: its new partitions return nothing.
       if (dispatcher.paused(queue) && !partitions.isEmpty()) {

@@ -131,13 +131,12 @@ final class TaskPipeline {
         ran -> {
           // Nothing the handler asks for goes out after this: its outcome comes last.
           List<String> children = context.close();
-          // The message is finished once its children are written too (at-least-once for them).
-          Runnable done =
-              spawned.isEmpty()
-                  ? finished
-                  : () ->
-                      CompletableFuture.allOf(spawned.toArray(CompletableFuture[]::new))
-                          .thenRun(finished);
+          if (ran.handedBack()) {
+            release
+                .run(); // no outcome: its message stays unfinished, for the partition's new owner
+            return;
+          }
+          Runnable done = afterChildren(spawned, finished);
           try {
             metrics.executed(task.task(), Duration.ofNanos(System.nanoTime() - start));
             switch (decisions.afterRun(task, ran.withChildren(children), clock.instant())) {
@@ -165,6 +164,17 @@ final class TaskPipeline {
             release.run();
           }
         });
+  }
+
+  /**
+   * {@code finished}, called once the children a run spawned are written too (at-least-once for
+   * them).
+   */
+  private static Runnable afterChildren(List<CompletableFuture<Void>> spawned, Runnable finished) {
+    return spawned.isEmpty()
+        ? finished
+        : () ->
+            CompletableFuture.allOf(spawned.toArray(CompletableFuture[]::new)).thenRun(finished);
   }
 
   /** What a run's context writes: its progress on STARTED records, its children to its queue. */

@@ -47,12 +47,23 @@ final class TaskRunner {
    * @param thrown what the handler threw when that is the failure (not a {@link RetryLater}, an
    *     interrupt or a time limit, which are the worker's own outcomes), for {@link TaskDecisions}
    *     to match against the exception types that are never retried; null otherwise
+   * @param handedBack whether the run was stopped because its partition moves to another worker:
+   *     nothing of it is written and its message stays unfinished, so the new owner runs it
    */
   record Ran(
       TaskResult result,
       boolean retryable,
       @Nullable Duration retryAfter,
-      @Nullable Throwable thrown) {
+      @Nullable Throwable thrown,
+      boolean handedBack) {
+    Ran(
+        TaskResult result,
+        boolean retryable,
+        @Nullable Duration retryAfter,
+        @Nullable Throwable thrown) {
+      this(result, retryable, retryAfter, thrown, false);
+    }
+
     Ran(TaskResult result, boolean retryable) {
       this(result, retryable, null, null);
     }
@@ -65,14 +76,14 @@ final class TaskRunner {
     Ran withChildren(List<String> children) {
       return children.isEmpty()
           ? this
-          : new Ran(result.withChildren(children), retryable, retryAfter, thrown);
+          : new Ran(result.withChildren(children), retryable, retryAfter, thrown, handedBack);
     }
   }
 
   /**
-   * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED} or {@code TERMINATED};
-   * only those two may become {@code ABANDONED}; the slot thread ends every state but {@code
-   * ABANDONED} in {@code DONE}.
+   * Where one run is. Only {@code RUNNING} may become {@code INTERRUPTED}, {@code TERMINATED} or
+   * {@code HANDED_BACK}; only those three may become {@code ABANDONED}; the slot thread ends every
+   * state but {@code ABANDONED} in {@code DONE}.
    */
   private enum State {
     /** The handler runs within its limit. */
@@ -81,6 +92,8 @@ final class TaskRunner {
     INTERRUPTED,
     /** Revoked with terminate: interrupted, within its grace period. */
     TERMINATED,
+    /** Its partition moves to another worker: interrupted, within its grace period. */
+    HANDED_BACK,
     /** It ignored the interrupt past the grace period: its outcome is written, its slot freed. */
     ABANDONED,
     /** The handler returned, and the slot thread took the outcome. */
@@ -135,11 +148,7 @@ final class TaskRunner {
             Thread.currentThread(),
             started,
             context,
-            found ->
-                done.accept(
-                    found == State.TERMINATED
-                        ? revoked(task, worker, started)
-                        : timedOut(task, worker, started, limit, false)));
+            found -> done.accept(abandoned(found, task, worker, started, limit)));
     running.put(task.id(), attempt);
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
     @Nullable JsonNode value = null;
@@ -156,6 +165,12 @@ final class TaskRunner {
       case RUNNING -> done.accept(returned(task, worker, started, value, error));
       case INTERRUPTED -> done.accept(timedOut(task, worker, started, limit, true));
       case TERMINATED -> done.accept(revoked(task, worker, started));
+      // A handler that returned a value despite the interrupt finished its work: keep it.
+      case HANDED_BACK ->
+          done.accept(
+              error == null
+                  ? returned(task, worker, started, value, null)
+                  : handedBack(task, worker, started));
       case DONE -> throw new IllegalStateException("a run of task " + task.id() + " ended twice");
       case ABANDONED -> {
         int left = runaways.decrementAndGet();
@@ -199,6 +214,41 @@ final class TaskRunner {
       }
     }
     return now;
+  }
+
+  /** The outcome of a run abandoned in state {@code found}, written as its handler runs on. */
+  private Ran abandoned(State found, Task task, String worker, Instant started, Duration limit) {
+    return switch (found) {
+      case TERMINATED -> revoked(task, worker, started);
+      case HANDED_BACK -> handedBack(task, worker, started);
+      case INTERRUPTED, RUNNING, ABANDONED, DONE -> timedOut(task, worker, started, limit, false);
+    };
+  }
+
+  /**
+   * Interrupts the run of task {@code id} on this worker, if there is one, because its partition
+   * moves to another worker: unless the handler still returns a value, the run writes nothing and
+   * its message stays unfinished, so the partition's new owner runs it (a handler that ignores the
+   * interrupt is abandoned after the grace period, as at a time limit).
+   */
+  void handBack(String id) {
+    Attempt attempt = running.get(id);
+    if (attempt != null) {
+      attempt.handBack();
+    }
+  }
+
+  private Ran handedBack(Task task, String worker, Instant started) {
+    return new Ran(
+        failure(
+            task,
+            worker,
+            started,
+            new TaskError("HandedBack", "its partition moved to another worker while it ran")),
+        false,
+        null,
+        null,
+        true);
   }
 
   private Ran revoked(Task task, String worker, Instant started) {
@@ -330,10 +380,19 @@ final class TaskRunner {
       return state == State.ABANDONED;
     }
 
+    /** At a hand-over of its partition: ask the handler to stop, and give it the grace period. */
+    synchronized void handBack() {
+      if (state == State.RUNNING) {
+        state = State.HANDED_BACK;
+        thread.interrupt();
+        grace = deadlines.after(policy.grace(), this::abandon);
+      }
+    }
+
     private void abandon() {
       State found;
       synchronized (this) {
-        if (state != State.INTERRUPTED && state != State.TERMINATED) {
+        if (state != State.INTERRUPTED && state != State.TERMINATED && state != State.HANDED_BACK) {
           return;
         }
         found = state;
@@ -341,7 +400,7 @@ final class TaskRunner {
         runaways.incrementAndGet();
       }
       log.warn(
-          "a task ignored its interrupt (time limit or revocation) and was abandoned; {} abandoned task thread(s) still running",
+          "a task ignored its interrupt (time limit, revocation or hand-over) and was abandoned; {} abandoned task thread(s) still running",
           runaways.get());
       // Writing its outcome may block on the producer: never on the thread that keeps every
       // deadline.

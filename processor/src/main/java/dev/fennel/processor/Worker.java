@@ -69,6 +69,7 @@ public final class Worker implements Component {
   private @Nullable RateLimitBoard board;
   private @Nullable Controls controls;
   private @Nullable Heartbeat heartbeat;
+  private @Nullable PartitionRuns running;
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -114,6 +115,10 @@ public final class Worker implements Component {
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
     startBoard(kafkaProducer, registry);
     watchRevocations(revoked, registry);
+    PartitionRuns runs =
+        new PartitionRuns(clock, runner::limitFor, runner::handBack, config.policy().grace());
+    running = runs;
+    Duration handOverBound = clients.handOverBound();
     for (String queue : config.queues()) {
       WorkerMetrics metrics = new WorkerMetrics(registry, queue, config.name(), handlers.names());
       metrics.watch(registry, queue, dispatcher);
@@ -142,7 +147,8 @@ public final class Worker implements Component {
               revoked.horizon(),
               dispatcher,
               config.buffer(),
-              config.policy().grace(),
+              runs,
+              handOverBound,
               kafkaProducer::flush,
               this::fail);
       loops.add(loop);
@@ -412,23 +418,21 @@ public final class Worker implements Component {
   }
 
   /**
-   * Takes no more tasks, lets the running ones finish (each within its time limit), writes their
-   * results, commits, leaves the consumer groups and stops. Tasks taken but not started run again
-   * on whichever worker takes their partition.
+   * Takes no more tasks, lets the running ones finish (each within its time limit and the shutdown
+   * timeout), writes their results, commits, leaves the consumer groups and stops: the same
+   * hand-over as a rebalance's ({@link Handover}), bounded by the shutdown timeout. A task that
+   * would outlive it is interrupted before the worker leaves; it writes nothing, and runs again on
+   * its partition's next owner, as do tasks taken but not started.
    */
   @Override
   public void close() {
     loops.forEach(QueueConsumer::drain);
     if (dispatcher != null) {
       dispatcher.close();
+    }
+    if (running != null) {
       try {
-        if (!dispatcher.awaitIdle(config.shutdownTimeout())) {
-          log.warn(
-              "{} task(s) still running after the shutdown timeout of {} s: they are not committed"
-                  + " and run again on their partitions' next owner",
-              dispatcher.busy(),
-              config.shutdownTimeout().toSeconds());
-        }
+        running.stop(config.shutdownTimeout());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

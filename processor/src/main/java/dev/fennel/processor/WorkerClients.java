@@ -5,6 +5,7 @@ import dev.fennel.admin.StreamsApp;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkerGroups;
 import io.micrometer.core.instrument.Tag;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +25,22 @@ import org.jspecify.annotations.Nullable;
 final class WorkerClients {
   /** The scheduler's name in its application id, client id, logs and metrics. */
   static final String SCHEDULER = Topics.SCHEDULER;
+
+  /**
+   * How long the group waits for a queue consumer it no longer hears from before its partitions go
+   * to other workers: the time from a worker's crash to its tasks running elsewhere. Kafka's
+   * smallest by default ({@code group.min.session.timeout.ms}); {@code -X session.timeout.ms}
+   * changes it.
+   */
+  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
+
+  /** How often a queue consumer tells the group it is alive: a sixth of the session timeout. */
+  static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * Kafka's default {@code max.poll.interval.ms}, the rebalance timeout of the classic protocol.
+   */
+  static final Duration DEFAULT_REBALANCE_TIMEOUT = Duration.ofMinutes(5);
 
   private final WorkerConfig config;
 
@@ -46,6 +63,16 @@ final class WorkerClients {
     Properties props = common(null);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, WorkerGroups.clientId(config.name(), queue));
     props.put(ConsumerConfig.GROUP_ID_CONFIG, WorkerGroups.groupId(config.topics(), queue));
+    // The classic protocol: the client chooses its session timeout, so a crashed worker's tasks
+    // move in seconds on any broker (the consumer protocol of KIP-848 takes it from the broker, 45
+    // s by default); its revocation waits the same way (docs/operations.md weighs the two).
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    props.putIfAbsent(
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(SESSION_TIMEOUT.toMillis()));
+    props.putIfAbsent(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(HEARTBEAT_INTERVAL.toMillis()));
+    props.put(
+        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(rebalanceTimeout().toMillis()));
     // Incremental rebalances: a worker joining or leaving moves only the partitions that change
     // owner, so running tasks elsewhere are not disturbed.
     props.putIfAbsent(
@@ -56,6 +83,40 @@ final class WorkerClients {
     // The scheduler writes transactionally: never run a task from an aborted transaction.
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return consumer(props);
+  }
+
+  /**
+   * How long a queue consumer may keep a revoked partition before the group drops it: {@code
+   * max.poll.interval.ms} ({@code -X max.poll.interval.ms}, 5 minutes by default), which is the
+   * rebalance timeout of the classic protocol. A value that is not a whole number of milliseconds
+   * stops the worker at its start with a message naming the setting.
+   */
+  Duration rebalanceTimeout() {
+    String set = config.kafka().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    if (set == null) {
+      return DEFAULT_REBALANCE_TIMEOUT;
+    }
+    try {
+      long millis = Long.parseLong(set.trim());
+      if (millis < 1) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofMillis(millis);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG
+              + " must be a positive number of milliseconds, was '"
+              + set
+              + "'");
+    }
+  }
+
+  /**
+   * How long a revoked partition waits for its running tasks: four fifths of the rebalance timeout,
+   * leaving the last fifth for writing their results, the commit and rejoining the group.
+   */
+  Duration handOverBound() {
+    return rebalanceTimeout().multipliedBy(4).dividedBy(5);
   }
 
   /** The consumer of the revocations topic: outside any group, from the topic's start. */

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -53,6 +54,7 @@ class QueueConsumerTest {
   private final Gate gate = new Gate();
   private final ExecutorService slots = Executors.newCachedThreadPool();
   private QueueConsumer loop;
+  private PartitionRuns runs;
   private Thread thread;
 
   @AfterEach
@@ -69,6 +71,11 @@ class QueueConsumerTest {
    * Starts a loop with {@code buffer} over P0, which holds one message per entry of {@code tasks}.
    */
   private void start(int buffer, String... tasks) {
+    start(buffer, Duration.ZERO, tasks);
+  }
+
+  /** As {@link #start(int, String...)}, a revoked partition waiting {@code handOver} at most. */
+  private void start(int buffer, Duration handOver, String... tasks) {
     Handlers handlers = Handlers.discover(List.of(gate));
     TaskRunner runner =
         new TaskRunner(handlers, TaskPolicy.DEFAULT, Clock.systemUTC(), new ManualDeadlines());
@@ -91,6 +98,9 @@ class QueueConsumerTest {
     // Every revocation is known for the next hour: no task waits for the revocation reader here.
     RevocationHorizon known = new RevocationHorizon(System.nanoTime(), () -> {});
     known.reached(System.nanoTime() + Duration.ofHours(1).toNanos());
+    runs =
+        new PartitionRuns(
+            Clock.systemUTC(), runner::limitFor, runner::handBack, TaskPolicy.DEFAULT.grace());
     loop =
         new QueueConsumer(
             "default",
@@ -100,7 +110,8 @@ class QueueConsumerTest {
             known,
             dispatcher,
             buffer,
-            Duration.ZERO,
+            runs,
+            handOver,
             () -> {},
             fatal::set);
     mock.schedulePollTask(
@@ -141,6 +152,36 @@ class QueueConsumerTest {
     mock.schedulePollTask(() -> mock.rebalance(List.of()));
 
     await().until(() -> committed() == 1);
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
+  void aRevokedPartitionWaitsForItsRunningTaskAndIsCommittedPastIt() {
+    start(100, Duration.ofHours(1), "go", "hold", "go");
+    await().until(() -> results() == 2);
+
+    mock.schedulePollTask(() -> mock.rebalance(List.of()));
+    await().until(() -> runs.leaving(P0));
+    // The hand-over cannot end before the gate opens (its bound is an hour away).
+    assertThat(committed()).as("still held: the running task keeps its partition").isEqualTo(-1);
+    gate.open.countDown();
+
+    await().until(() -> committed() == 3);
+    assertThat(results()).isEqualTo(3);
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
+  void aTaskThatWouldOutliveTheHandOverIsInterruptedWritesNothingAndIsNotCommitted() {
+    // A bound below the time-limit grace: the running task is asked to stop at once.
+    start(100, Duration.ofMillis(500), "go", "hold", "go");
+    await().until(() -> results() == 2);
+
+    mock.schedulePollTask(() -> mock.rebalance(List.of()));
+
+    await().until(() -> committed() == 1);
+    assertThat(gate.interrupted.get()).as("the held task was interrupted").isEqualTo(1);
+    assertThat(results()).as("the interrupted task wrote no result").isEqualTo(2);
     assertThat(fatal.get()).isNull();
   }
 
@@ -186,6 +227,7 @@ class QueueConsumerTest {
   /** Returns at once for "go"; waits until the test opens the gate for "hold". */
   static final class Gate implements TaskHandler {
     final CountDownLatch open = new CountDownLatch(1);
+    final AtomicInteger interrupted = new AtomicInteger();
 
     @Override
     public String name() {
@@ -195,7 +237,12 @@ class QueueConsumerTest {
     @Override
     public JsonNode run(TaskArgs args) throws InterruptedException {
       if (args.require(0, "mode").asText().equals("hold")) {
-        open.await();
+        try {
+          open.await();
+        } catch (InterruptedException e) {
+          interrupted.incrementAndGet();
+          throw e;
+        }
       }
       return TextNode.valueOf("done");
     }

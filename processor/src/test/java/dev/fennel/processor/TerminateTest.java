@@ -147,4 +147,35 @@ class TerminateTest {
     assertThat(outcomes).hasSize(1);
     assertThat(runner.runaways()).isZero();
   }
+
+  @Test
+  void aRunHandedBackForAMovedPartitionEndsWithNothingToWrite() throws Exception {
+    Thread slot = slot("t-3", "waits");
+    await().until(() -> started.getCount() == 0);
+
+    runner.handBack("t-3");
+    slot.join(10_000);
+
+    assertThat(outcomes)
+        .singleElement()
+        .satisfies(ran -> assertThat(ran.handedBack()).as("handed back").isTrue());
+  }
+
+  @Test
+  void aHandedBackRunThatIgnoresTheInterruptIsAbandonedAfterTheGraceStillHandedBack()
+      throws Exception {
+    Thread slot = slot("t-4", "stubborn");
+    await().until(() -> deadlines.waiting() == 1);
+
+    runner.handBack("t-4");
+    deadlines.fireNext();
+    deadlines.fireNext();
+
+    await().until(() -> outcomes.size() == 1);
+    assertThat(outcomes.getFirst().handedBack()).isTrue();
+    assertThat(runner.runaways()).isEqualTo(1);
+    stubborn.release.countDown();
+    slot.join(10_000);
+    assertThat(outcomes).hasSize(1);
+  }
 }

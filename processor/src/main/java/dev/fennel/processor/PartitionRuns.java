@@ -1,0 +1,247 @@
+package dev.fennel.processor;
+
+import dev.fennel.protocol.Task;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tasks running on this worker, by the partition they came from, and the hand-over of
+ * partitions that carries out {@link Handover}'s decisions: the poll loop of a queue hands over the
+ * partitions a rebalance moves away, the worker all of them when it stops. A partition being handed
+ * over starts no more tasks.
+ */
+final class PartitionRuns {
+  private static final Logger log = LoggerFactory.getLogger(PartitionRuns.class);
+
+  /** One run of a task; identity, not the task id, tells two runs of one id apart. */
+  private static final class Run {
+    private final TopicPartition partition;
+    private final String id;
+    private final Instant deadline;
+    private boolean interrupted;
+
+    Run(TopicPartition partition, String id, Instant deadline) {
+      this.partition = partition;
+      this.id = id;
+      this.deadline = deadline;
+    }
+  }
+
+  private final Set<Run> running = new LinkedHashSet<>();
+  private final Set<TopicPartition> leaving = new HashSet<>();
+  private final Clock clock;
+  private final Function<Task, Duration> limitFor;
+  private final Consumer<String> interrupt;
+  private final Duration grace;
+  private boolean stopping;
+
+  /**
+   * @param limitFor the time limit of a run of a task
+   * @param interrupt asks the run of a task id to stop without writing anything ({@link
+   *     TaskRunner#handBack})
+   * @param grace how long an interrupted task has to stop
+   */
+  PartitionRuns(
+      Clock clock, Function<Task, Duration> limitFor, Consumer<String> interrupt, Duration grace) {
+    this.clock = clock;
+    this.limitFor = limitFor;
+    this.interrupt = interrupt;
+    this.grace = grace;
+  }
+
+  /**
+   * Runs {@code task} of {@code partition} through {@code pipeline} on this thread (a slot), noted
+   * as running until its slot is released; a task of a partition being handed over does not start:
+   * its slot is freed and its message stays unfinished, for the new owner.
+   */
+  void run(
+      TopicPartition partition,
+      Task task,
+      Runnable release,
+      Runnable finished,
+      Job.Pipeline pipeline) {
+    Run run = new Run(partition, task.id(), clock.instant().plus(limitFor.apply(task)));
+    boolean starts;
+    synchronized (this) {
+      starts = !stopping && !leaving.contains(partition);
+      if (starts) {
+        running.add(run);
+      }
+    }
+    if (!starts) {
+      release.run();
+      return;
+    }
+    try {
+      pipeline.run(
+          task,
+          () -> {
+            ended(run);
+            release.run();
+          },
+          finished);
+    } catch (RuntimeException | Error e) {
+      // The slot frees itself (see Dispatcher): the run has ended either way.
+      ended(run);
+      throw e;
+    }
+  }
+
+  private synchronized void ended(Run run) {
+    running.remove(run);
+    notifyAll();
+  }
+
+  /** Whether {@code partition} is being handed over (or was, and is not this worker's again). */
+  synchronized boolean leaving(TopicPartition partition) {
+    return stopping || leaving.contains(partition);
+  }
+
+  /** {@code partitions} are this worker's (again): their tasks may start. */
+  synchronized void assigned(Collection<TopicPartition> partitions) {
+    leaving.removeAll(partitions);
+  }
+
+  /**
+   * Hands {@code partitions} over (a rebalance moves them): returns once none of their tasks runs,
+   * within {@code bound}, as {@link Handover} decides. Their tasks start no more, here.
+   */
+  void handOver(String queue, Collection<TopicPartition> partitions, Duration bound)
+      throws InterruptedException {
+    Set<TopicPartition> moving = Set.copyOf(partitions);
+    synchronized (this) {
+      leaving.addAll(moving);
+    }
+    handOver(queue + " " + moving, moving::contains, bound);
+  }
+
+  /**
+   * Hands every partition over (the worker stops): returns once no task runs, within {@code bound},
+   * as {@link Handover} decides. No task starts any more.
+   */
+  void stop(Duration bound) throws InterruptedException {
+    synchronized (this) {
+      stopping = true;
+    }
+    handOver("every partition", partition -> true, bound);
+  }
+
+  /**
+   * {@code partitions} were taken away without a hand-over (this worker was dropped from the
+   * group): their tasks may run elsewhere already, so they are interrupted at once.
+   */
+  void lost(Collection<TopicPartition> partitions) {
+    List<String> ids;
+    synchronized (this) {
+      leaving.addAll(partitions);
+      ids =
+          running.stream()
+              .filter(run -> partitions.contains(run.partition))
+              .map(run -> run.id)
+              .toList();
+    }
+    if (!ids.isEmpty()) {
+      log.warn(
+          "partitions {} were lost (this worker missed its session timeout): {} of their task(s)"
+              + " may run on another worker too, and are interrupted",
+          partitions,
+          ids.size());
+      ids.forEach(interrupt);
+    }
+  }
+
+  private void handOver(String what, Predicate<TopicPartition> of, Duration bound)
+      throws InterruptedException {
+    Handover plan = new Handover(clock.instant(), bound, grace);
+    boolean waited = false;
+    while (true) {
+      List<Handover.Running> now = running(of);
+      switch (plan.next(clock.instant(), now)) {
+        case Handover.Release release -> {
+          if (waited) {
+            log.info("{}: every task taken from them has stopped; handed over", what);
+          }
+          return;
+        }
+        case Handover.Wait wait -> {
+          if (!waited) {
+            log.info(
+                "{}: waiting for {} running task(s) before handing over (at most {} ms)",
+                what,
+                now.size(),
+                bound.toMillis());
+            waited = true;
+          }
+          awaitChange(of, wait.until());
+        }
+        case Handover.Interrupt late -> {
+          log.warn(
+              "{}: {} task(s) would outlive the hand-over's bound of {} ms and are interrupted;"
+                  + " the partitions' new owner runs them again: {}",
+              what,
+              late.ids().size(),
+              bound.toMillis(),
+              late.ids());
+          mark(of, Set.copyOf(late.ids()));
+          late.ids().forEach(interrupt);
+        }
+        case Handover.Abandon left -> {
+          log.warn(
+              "{}: {} task(s) still run at the hand-over's bound of {} ms (they ignore their"
+                  + " interrupt); the partitions go anyway, and their new owner may run them at"
+                  + " the same time: {}",
+              what,
+              left.ids().size(),
+              bound.toMillis(),
+              left.ids());
+          left.ids().forEach(interrupt);
+          return;
+        }
+      }
+    }
+  }
+
+  private synchronized List<Handover.Running> running(Predicate<TopicPartition> of) {
+    List<Handover.Running> found = new ArrayList<>();
+    for (Run run : running) {
+      if (of.test(run.partition)) {
+        found.add(new Handover.Running(run.id, run.deadline, run.interrupted));
+      }
+    }
+    return found;
+  }
+
+  private synchronized void mark(Predicate<TopicPartition> of, Set<String> ids) {
+    for (Run run : running) {
+      if (of.test(run.partition) && ids.contains(run.id)) {
+        run.interrupted = true;
+      }
+    }
+  }
+
+  /** Waits until a run of {@code of} ends or {@code until} passes. */
+  private synchronized void awaitChange(Predicate<TopicPartition> of, Instant until)
+      throws InterruptedException {
+    int before = (int) running.stream().filter(run -> of.test(run.partition)).count();
+    while (running.stream().filter(run -> of.test(run.partition)).count() == before) {
+      long left = Duration.between(clock.instant(), until).toMillis();
+      if (left <= 0) {
+        return;
+      }
+      wait(left);
+    }
+  }
+}
