@@ -25,7 +25,8 @@ class HandlersTest {
   void findsBuiltInsAndServiceLoaderRegistrations() {
     Handlers handlers = Handlers.discover(List.of());
 
-    assertThat(handlers.names()).contains("fib", "echo", "sleep", "fail", "sum", "greet");
+    assertThat(handlers.names())
+        .contains("fib", "echo", "sleep", "fail", "fail-if-file", "sum", "greet");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
   }
 
@@ -35,7 +36,9 @@ class HandlersTest {
 
     assertThat(Handlers.discover(List.of()).summary())
         .isEqualTo(
-            "fib, echo, sleep, fail, sum (built in); greet (ServiceLoader: " + SERVICES_FILE + ")");
+            "fib, echo, sleep, fail, fail-if-file, sum (built in); greet (ServiceLoader: "
+                + SERVICES_FILE
+                + ")");
   }
 
   @Test

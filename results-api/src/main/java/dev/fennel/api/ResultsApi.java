@@ -76,6 +76,7 @@ public final class ResultsApi implements Component {
       api.own(new WorkerBeatsReader(config, workers));
       store.stopped().thenAccept(api.failed::complete);
       api.server.revokes.use(api.own(new KafkaRevoker(config, clock)));
+      api.server.retries.use(api.own(new KafkaRetrier(config)));
       api.server.serve(store, queues);
       api.watchReadiness();
     } catch (RuntimeException e) {

@@ -49,6 +49,7 @@ final class ResultsServer implements AutoCloseable {
   private final GroupsRoute groups;
   private final TaskRoutes tasks;
   final RevokeRoute revokes;
+  final RetryRoute retries;
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -68,6 +69,7 @@ final class ResultsServer implements AutoCloseable {
     PeerAuth peerAuth = new PeerAuth(peerSecret, Clock.systemUTC());
     Peers peers = new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext());
     this.revokes = new RevokeRoute(this::lookup, peers);
+    this.retries = new RetryRoute(this::lookup, peers, Clock.systemUTC());
     this.groups =
         new GroupsRoute(this::lookup, peers, config.maxBatchIds(), config.maxResponseBytes());
     String host = advertisedHost(config);
@@ -218,6 +220,8 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
     cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));
     cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
+    cfg.routes.post("/tasks/retry", retries::many);
+    cfg.routes.post("/tasks/{id}/retry", retries::one);
     cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
     cfg.routes.get("/groups/{id}", groups::get);
     cfg.routes.get("/health/live", health::live);
