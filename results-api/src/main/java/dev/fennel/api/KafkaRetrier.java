@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -25,6 +27,16 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
 
   private final KafkaProducer<byte[], byte[]> producer;
   private final Topics topics;
+  // The second send of a retry starts when the first is acknowledged, in the producer's callback:
+  // a send made on the producer's own I/O thread would wait there for the metadata of a topic that
+  // thread itself must fetch (until max.block.ms). It is handed to this thread instead.
+  private final ExecutorService next =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "fennel-api-retry");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   KafkaRetrier(ApiConfig config) {
     Properties props =
@@ -42,10 +54,10 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   public CompletableFuture<?> retry(RetryPlan.Retry retry) {
     byte[] key = retry.id().getBytes(StandardCharsets.UTF_8);
     return send(topics.results(), key, retry.marker())
-        .thenCompose(
+        .thenComposeAsync(
             marked ->
                 send(topics.queue(retry.queue()), key, retry.taskMessage())
-                    .exceptionallyCompose(
+                    .exceptionallyComposeAsync(
                         error -> {
                           log.warn(
                               "the retry of {} could not be published to queue {}; its FAILURE is"
@@ -55,7 +67,9 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
                               error);
                           return send(topics.results(), key, retry.restore())
                               .thenCompose(restored -> CompletableFuture.failedFuture(error));
-                        }));
+                        },
+                        next),
+            next);
   }
 
   private CompletableFuture<Void> send(String topic, byte[] key, byte[] value) {
@@ -78,6 +92,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
 
   @Override
   public void close() {
+    next.shutdown();
     producer.close(Duration.ofSeconds(10));
   }
 }
