@@ -326,6 +326,9 @@
         cell(tr, t.worker);
         cell(tr, t.startedAt && t.finishedAt ? duration(Date.parse(t.finishedAt) - Date.parse(t.startedAt)) : "", "num");
         cell(tr, since(t.finishedAt || t.seenAt), "num muted");
+        if (t.status === "FAILURE") {
+          tr.lastChild.appendChild(retryButton(t.id));
+        }
         tr.addEventListener("click", () => showTask(t.id));
         return tr;
       });
@@ -349,6 +352,7 @@
     renderProgress(null);
     renderChildren([]);
     $("revoke").hidden = true;
+    $("retry").hidden = true;
     return loadTask(id);
   }
 
@@ -369,6 +373,7 @@
       renderChildren(body.children);
       // A task with no final result can still be stopped: pending, running, or waiting to retry.
       $("revoke").hidden = !(body.status === "PENDING" || body.status === "RETRY");
+      $("retry").hidden = body.status !== "FAILURE";
       if (!FINAL.includes(body.status)) {
         detailTimer = setTimeout(() => loadTask(id), POLL_MS);
       }
@@ -496,6 +501,42 @@
     }
   }
 
+  // Retry (docs/retry.md): a FAILURE runs again under its id; the API refuses anything else and says why.
+  function retryButton(id) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "retry";
+    button.textContent = "Retry";
+    button.addEventListener("click", (event) => {
+      event.stopPropagation();
+      retryTask(id);
+    });
+    return button;
+  }
+
+  async function retryTask(id) {
+    if (!id || !confirm("Run task " + id + " again?")) {
+      return;
+    }
+    try {
+      const response = await api("/tasks/" + encodeURIComponent(id) + "/retry", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      const text = await response.text();
+      const message = response.ok ? "Retried: " + text : "Retry answered " + response.status + ": " + text;
+      if (shown === id) {
+        $("detail-message").textContent = message;
+        $("retry").hidden = response.ok;
+      } else {
+        showTask(id).then(() => { $("detail-message").textContent = message; });
+      }
+    } catch (e) {
+      handle(e);
+    }
+  }
+
   async function pollScheduled() {
     if (!waitingForToken) {
       try {
@@ -565,6 +606,7 @@
   $("task-filter").addEventListener("change", refreshRecent);
   $("id-search").addEventListener("input", refreshRecent);
   $("revoke").addEventListener("click", revoke);
+  $("retry").addEventListener("click", () => retryTask(shown));
   $("detail-close").addEventListener("click", () => {
     shown = null;
     clearTimeout(detailTimer);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ApiCommand.class,
       SubmitCommand.class,
       RevokeCommand.class,
+      RetryCommand.class,
       WorkflowCommand.class,
       StatusCommand.class,
       InspectCommand.class,

@@ -9,12 +9,15 @@ import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskFailed;
 import dev.fennel.task.TaskHandler;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The tasks every worker has: {@code fib}, {@code echo}, {@code sleep}, {@code progress}, {@code
- * fail}, {@code sum} and {@code fan-out}.
+ * fail}, {@code fail-if-file}, {@code sum} and {@code fan-out}.
  */
 final class BuiltinTasks {
   /**
@@ -30,7 +33,14 @@ final class BuiltinTasks {
 
   static List<TaskHandler> all() {
     return List.of(
-        new Fib(), new Echo(), new Sleep(), new Progress(), new Fail(), new Sum(), new FanOut());
+        new Fib(),
+        new Echo(),
+        new Sleep(),
+        new Progress(),
+        new Fail(),
+        new FailIfFile(),
+        new Sum(),
+        new FanOut());
   }
 
   /** {@code fib(n)}, computed recursively as in the reference workload: a CPU-bound task. */
@@ -157,6 +167,37 @@ final class BuiltinTasks {
       JsonNode message = args.get(0, "message");
       throw new TaskFailed(
           message == null || message.isNull() ? "failed on purpose" : message.asText());
+    }
+  }
+
+  /**
+   * Fails with {@code TaskFailed} while the file at {@code path} (on the worker's host) exists, and
+   * returns the path once it does not: a failure that an operator can end, for trying retries. It
+   * only asks whether the path exists; it never reads or writes it.
+   */
+  static final class FailIfFile implements TaskHandler {
+    @Override
+    public String name() {
+      return "fail-if-file";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) {
+      JsonNode given = args.require(0, "path");
+      if (!given.isTextual() || given.asText().isBlank()) {
+        throw new BadArguments(
+            "fail-if-file needs a file path (a string), was " + given.getNodeType());
+      }
+      Path path;
+      try {
+        path = Path.of(given.asText());
+      } catch (InvalidPathException e) {
+        throw new BadArguments("fail-if-file's path is not a path: " + e.getMessage());
+      }
+      if (Files.exists(path)) {
+        throw new TaskFailed(path + " exists: remove it and retry the task");
+      }
+      return JsonNodeFactory.instance.textNode(path.toString());
     }
   }
 

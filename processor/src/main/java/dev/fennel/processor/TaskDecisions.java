@@ -152,17 +152,27 @@ final class TaskDecisions {
     }
     if (ran.retryAfter() != null && result.error() != null) {
       return new Done(
-          result.withError(
-              new TaskError(
-                  result.error().type(),
-                  result.error().message()
-                      + "; no retries are left (attempt "
-                      + task.attempt()
-                      + ", maxRetries "
-                      + task.maxRetries()
-                      + ")")));
+          keepForRetry(task, result)
+              .withError(
+                  new TaskError(
+                      result.error().type(),
+                      result.error().message()
+                          + "; no retries are left (attempt "
+                          + task.attempt()
+                          + ", maxRetries "
+                          + task.maxRetries()
+                          + ")")));
     }
-    return new Done(result);
+    return new Done(keepForRetry(task, result));
+  }
+
+  /**
+   * {@code result} keeping {@code task}, the message that failed, when it is a {@code FAILURE}: so
+   * that it can be retried by hand under its id ({@code POST /tasks/{id}/retry}) for as long as the
+   * result lives. Any other result is returned as it is.
+   */
+  static TaskResult keepForRetry(Task task, TaskResult result) {
+    return result.status() == Status.FAILURE ? result.withFailedTask(TaskCodec.tree(task)) : result;
   }
 
   /** The first listed not-retryable type that {@code thrown} is an instance of, or null. */
@@ -188,13 +198,15 @@ final class TaskDecisions {
    * limit}.
    */
   static TaskResult tooLarge(TaskResult result, int size, int limit) {
-    return result.asFailure(
-        new TaskError(
-            "ResultTooLarge",
-            "the result is "
-                + size
-                + " bytes encoded; the limit is "
-                + limit
-                + " bytes: return less, or store the data elsewhere and return a reference"));
+    return result
+        .withFailedTask(null)
+        .asFailure(
+            new TaskError(
+                "ResultTooLarge",
+                "the result is "
+                    + size
+                    + " bytes encoded; the limit is "
+                    + limit
+                    + " bytes: return less, or store the data elsewhere and return a reference"));
   }
 }

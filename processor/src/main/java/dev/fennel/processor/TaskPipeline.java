@@ -151,15 +151,7 @@ final class TaskPipeline {
           } catch (RuntimeException e) {
             // The outcome could not be encoded: say so in its result rather than leave the
             // partition's commit stuck behind a task that never finishes.
-            emitResult(
-                TaskResult.failure(
-                    task,
-                    new TaskError(
-                        "ResultUnwritable", "the task's outcome could not be written: " + e),
-                    worker,
-                    ran.result().startedAt(),
-                    clock.instant()),
-                done);
+            emitResult(unwritable(task, ran.result().startedAt(), e), done);
           } finally {
             release.run();
           }
@@ -175,6 +167,18 @@ final class TaskPipeline {
         ? finished
         : () ->
             CompletableFuture.allOf(spawned.toArray(CompletableFuture[]::new)).thenRun(finished);
+  }
+
+  /** The failure of {@code task}, whose outcome could not be encoded because of {@code why}. */
+  private TaskResult unwritable(Task task, @Nullable Instant startedAt, RuntimeException why) {
+    return TaskDecisions.keepForRetry(
+        task,
+        TaskResult.failure(
+            task,
+            new TaskError("ResultUnwritable", "the task's outcome could not be written: " + why),
+            worker,
+            startedAt,
+            clock.instant()));
   }
 
   /** What a run's context writes: its progress on STARTED records, its children to its queue. */
@@ -237,6 +241,11 @@ final class TaskPipeline {
 
   private void emitResult(TaskResult result, Runnable acknowledged) {
     byte[] value = ResultCodec.encode(result);
+    if (value.length > maxResultBytes && result.failedTask() != null) {
+      // The failure is written without its message, which cannot then be retried: the API says so.
+      result = result.withFailedTask(null);
+      value = ResultCodec.encode(result);
+    }
     if (value.length > maxResultBytes) {
       result = TaskDecisions.tooLarge(result, value.length, maxResultBytes);
       value = ResultCodec.encode(result);

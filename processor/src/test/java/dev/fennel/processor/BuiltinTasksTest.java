@@ -11,6 +11,9 @@ import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Task;
 import dev.fennel.task.BadArguments;
 import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskFailed;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -18,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BuiltinTasksTest {
   private static TaskArgs args(Object... values) {
@@ -176,5 +180,21 @@ class BuiltinTasksTest {
     } finally {
       Thread.interrupted();
     }
+  }
+
+  @Test
+  void failIfFileFailsWhileTheFileExistsAndSucceedsOnceItIsGone(@TempDir Path dir)
+      throws Exception {
+    Path flag = Files.createFile(dir.resolve("flag"));
+    BuiltinTasks.FailIfFile task = new BuiltinTasks.FailIfFile();
+
+    assertThatThrownBy(() -> task.run(args(flag.toString())))
+        .isInstanceOf(TaskFailed.class)
+        .hasMessageContaining(flag + " exists");
+    Files.delete(flag);
+    assertThat(task.run(args(flag.toString())).asText()).isEqualTo(flag.toString());
+    assertThatThrownBy(() -> task.run(args(42)))
+        .isInstanceOf(BadArguments.class)
+        .hasMessageContaining("needs a file path");
   }
 }

@@ -26,7 +26,7 @@ class HandlersTest {
     Handlers handlers = Handlers.discover(List.of());
 
     assertThat(handlers.names())
-        .contains("fib", "echo", "sleep", "progress", "fail", "sum", "fan-out", "greet");
+        .contains("fib", "echo", "sleep", "progress", "fail", "fail-if-file", "sum", "fan-out", "greet");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
   }
 
@@ -36,7 +36,7 @@ class HandlersTest {
 
     assertThat(Handlers.discover(List.of()).summary())
         .isEqualTo(
-            "fib, echo, sleep, progress, fail, sum, fan-out (built in); greet (ServiceLoader: "
+            "fib, echo, sleep, progress, fail, fail-if-file, sum, fan-out (built in); greet (ServiceLoader: "
                 + SERVICES_FILE
                 + ")");
   }

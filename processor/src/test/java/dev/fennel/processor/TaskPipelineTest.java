@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.protocol.DeadLetters;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
@@ -300,6 +301,42 @@ class TaskPipelineTest {
     assertThat(result.status()).isEqualTo(Status.FAILURE);
     assertThat(result.error().type()).isEqualTo("TaskFailed");
     assertThat(result.error().message()).isEqualTo("kaput");
+  }
+
+  @Test
+  void aFailureKeepsTheMessageThatFailedForARetryAndASuccessKeepsNone() {
+    Task task =
+        Task.builder("k-1", "fail")
+            .args(Json.args("kaput"))
+            .queue("default")
+            .submittedAt(NOW.minusSeconds(5))
+            .maxRetries(0)
+            .timeLimit(30.0)
+            .build();
+    send("k-1", TaskCodec.encode(task));
+
+    TaskResult failed = onlyResult();
+    assertThat(failed.status()).isEqualTo(Status.FAILURE);
+    assertThat(failed.failedTask()).isEqualTo(TaskCodec.tree(task));
+    assertThat(TaskCodec.decodeValid(null, Json.write(failed.failedTask()))).isEqualTo(task);
+
+    send("k-2", "{\"id\":\"k-2\",\"task\":\"echo\",\"args\":[1]}");
+    assertThat(onlyResult().failedTask()).isNull();
+  }
+
+  @Test
+  void aFailureTooLargeWithItsMessageIsWrittenWithoutIt() {
+    String big = "x".repeat(WorkerConfig.DEFAULT_MAX_RESULT_BYTES - 50);
+    send(
+        "k-3",
+        "{\"id\":\"k-3\",\"task\":\"fail\",\"args\":[\"short\"],\"kwargs\":{\"pad\":\""
+            + big
+            + "\"}}");
+
+    TaskResult failed = onlyResult();
+    assertThat(failed.status()).isEqualTo(Status.FAILURE);
+    assertThat(failed.error().type()).isEqualTo("TaskFailed");
+    assertThat(failed.failedTask()).isNull();
   }
 
   @Test

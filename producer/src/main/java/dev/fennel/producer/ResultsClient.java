@@ -418,6 +418,98 @@ public final class ResultsClient {
     return Json.parse(new String(response.body(), StandardCharsets.UTF_8));
   }
 
+  /**
+   * What {@code POST /tasks/{id}/retry} answered.
+   *
+   * @param id the task id
+   * @param retried whether the task was published again; false when it is no retryable {@code
+   *     FAILURE} (nothing changed then)
+   * @param status the task's status when it was not retried, else null
+   * @param message what happened, in words
+   */
+  public record Retried(String id, boolean retried, @Nullable String status, String message) {}
+
+  /**
+   * Runs the failed task {@code id} again under its id, with its arguments, options and queue,
+   * through the API ({@code POST /tasks/{id}/retry}). An id with no {@code FAILURE} (unknown,
+   * running, succeeded…) is left as it is, and the answer says so.
+   */
+  public Retried retry(String id) {
+    TaskIds.requireValid(id);
+    HttpResponse<byte[]> response = post("tasks/" + id + "/retry", "retrying task " + id);
+    int code = response.statusCode();
+    if (code != 202 && code != 404 && code != 409) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + code
+              + " when retrying task "
+              + id
+              + ": "
+              + message(response));
+    }
+    JsonNode body = Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+    String status = body.hasNonNull("status") ? body.get("status").asText() : null;
+    return code == 202
+        ? new Retried(id, true, null, "retried (queue " + body.path("queue").asText() + ")")
+        : new Retried(id, false, status, message(response));
+  }
+
+  /**
+   * What {@code POST /tasks/retry} answered, summed over every API instance.
+   *
+   * @param retried how many failures were published again
+   * @param notRetryable how many matched but cannot be retried (their message was not kept, a
+   *     workflow's part, or just retried)
+   * @param unwritten how many could not be written to Kafka (they stay {@code FAILURE})
+   * @param limited whether an instance had more than the limit: ask again for the rest
+   * @param ids up to 100 of the ids retried
+   */
+  public record BulkRetried(
+      long retried, long notRetryable, long unwritten, boolean limited, List<String> ids) {}
+
+  /**
+   * Retries every {@code FAILURE} of task {@code task} (null: any) that ended at or after {@code
+   * since} (an ISO-8601 instant or a duration before now such as {@code 2h}; null: any time), at
+   * most {@code limit} per API instance ({@code POST /tasks/retry}).
+   */
+  public BulkRetried retryFailures(@Nullable String task, @Nullable String since, int limit) {
+    StringBuilder path = new StringBuilder("tasks/retry?status=FAILURE&limit=").append(limit);
+    if (task != null) {
+      path.append("&task=").append(URLEncoder.encode(task, StandardCharsets.UTF_8));
+    }
+    if (since != null) {
+      path.append("&since=").append(URLEncoder.encode(since, StandardCharsets.UTF_8));
+    }
+    HttpResponse<byte[]> response = post(path.toString(), "retrying failed tasks");
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "the results API answered "
+              + response.statusCode()
+              + " when retrying failed tasks: "
+              + message(response));
+    }
+    JsonNode body = Json.parse(new String(response.body(), StandardCharsets.UTF_8));
+    List<String> ids = new ArrayList<>();
+    body.path("ids").forEach(id -> ids.add(id.asText()));
+    return new BulkRetried(
+        body.path("retried").asLong(),
+        body.path("notRetryable").asLong(),
+        body.path("unwritten").asLong(),
+        body.path("limited").asBoolean(),
+        ids);
+  }
+
+  private HttpResponse<byte[]> post(String path, String what) {
+    HttpRequest request =
+        request(path)
+            .timeout(Duration.ofSeconds(120))
+            // Every write to the API is JSON (a browser cannot send that cross-site unasked).
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    return send(request, what);
+  }
+
   private HttpRequest.Builder request(String path) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path));
     if (token != null) {

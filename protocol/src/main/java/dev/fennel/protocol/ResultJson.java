@@ -76,6 +76,7 @@ final class ResultJson {
           case "progress" ->
               fields.progress = token == JsonToken.VALUE_NULL ? null : trees.read(parser);
           case "children" -> fields.children = ids(parser, field);
+          case "failedTask" -> fields.failedTask = failedTask(parser, trees);
           default -> {
             parser.skipChildren();
             continue;
@@ -113,7 +114,8 @@ final class ResultJson {
             "startedAt",
             "finishedAt",
             "progress",
-            "children");
+            "children",
+            "failedTask");
 
     int v = Task.FORMAT_VERSION;
     @Nullable String id;
@@ -129,6 +131,7 @@ final class ResultJson {
     @Nullable Instant finishedAt;
     @Nullable JsonNode progress;
     List<String> children = List.of();
+    @Nullable JsonNode failedTask;
     private @Nullable Map<String, IllegalArgumentException> wrong;
 
     /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
@@ -185,6 +188,7 @@ final class ResultJson {
           .finishedAt(finishedAt)
           .progress(progress)
           .children(children)
+          .failedTask(failedTask)
           .build();
     }
   }
@@ -211,6 +215,15 @@ final class ResultJson {
       throw new IllegalArgumentException("'" + field + "' must be an array of task ids");
     }
     return ids;
+  }
+
+  private static @Nullable JsonNode failedTask(JsonParser parser, TreeReader trees)
+      throws IOException {
+    return switch (parser.currentToken()) {
+      case VALUE_NULL -> null;
+      case START_OBJECT -> trees.read(parser);
+      default -> throw new IllegalArgumentException("'failedTask' must be a task message (object)");
+    };
   }
 
   private static @Nullable TaskError error(JsonParser parser) throws IOException {
@@ -330,6 +343,9 @@ final class ResultJson {
           gen.writeString(child);
         }
         gen.writeEndArray();
+      }
+      if (r.failedTask() != null) {
+        provider.defaultSerializeField("failedTask", r.failedTask(), gen);
       }
       gen.writeEndObject();
     }

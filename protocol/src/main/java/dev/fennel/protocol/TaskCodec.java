@@ -64,6 +64,14 @@ public final class TaskCodec {
   }
 
   /**
+   * {@code task} as the JSON object of a queue message: what a {@code FAILURE} keeps in {@link
+   * TaskResult#failedTask()}.
+   */
+  public static ObjectNode tree(Task task) {
+    return Json.MAPPER.valueToTree(task);
+  }
+
+  /**
    * Decodes a queue message. {@code key} (may be null) is the message key. A value without an
    * {@code id} is not run, as the schema requires one: it is failed under its key when the key is a
    * usable id (so whoever waits on that key hears why), and a dead letter otherwise.

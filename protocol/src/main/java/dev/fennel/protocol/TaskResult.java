@@ -38,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  *     small JSON), on a {@code STARTED} record; null when none
  * @param children the ids of the tasks this run spawned through its task context, in order; empty
  *     when none
+ * @param failedTask on a {@code FAILURE} (and on the {@code RETRY} record a retry by hand writes):
+ *     the task message that failed, as the worker read it (a JSON object in the task schema), so
+ *     that it can be run again under its id ({@code docs/retry.md}); null when none was kept
  */
 public record TaskResult(
     int v,
@@ -54,7 +57,8 @@ public record TaskResult(
     @Nullable Instant finishedAt,
     @Nullable String statusText,
     @Nullable JsonNode progress,
-    List<String> children) {
+    List<String> children,
+    @Nullable JsonNode failedTask) {
 
   public TaskResult {
     children = children == null ? List.of() : List.copyOf(children);
@@ -82,6 +86,49 @@ public record TaskResult(
     if (status == Status.FAILURE && error == null) {
       throw new IllegalArgumentException("a FAILURE result needs an error");
     }
+    if (failedTask != null && !failedTask.isObject()) {
+      throw new IllegalArgumentException(
+          "failedTask is a task message (a JSON object), was " + failedTask.getNodeType());
+    }
+  }
+
+  /**
+   * A result with every field but {@code failedTask}: the form before that field was added, kept
+   * for callers that build a record field by field.
+   */
+  public TaskResult(
+      int v,
+      String id,
+      @Nullable String task,
+      Status status,
+      @Nullable JsonNode result,
+      @Nullable TaskError error,
+      @Nullable String queue,
+      @Nullable String worker,
+      int attempts,
+      @Nullable Instant submittedAt,
+      @Nullable Instant startedAt,
+      @Nullable Instant finishedAt,
+      @Nullable String statusText,
+      @Nullable JsonNode progress,
+      List<String> children) {
+    this(
+        v,
+        id,
+        task,
+        status,
+        result,
+        error,
+        queue,
+        worker,
+        attempts,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        statusText,
+        progress,
+        children,
+        null);
   }
 
   /** A result with a status this version knows; its wire text is the status name. */
@@ -254,6 +301,14 @@ public record TaskResult(
     return toBuilder().children(newChildren).build();
   }
 
+  /**
+   * This result keeping {@code task}, the message that failed, so that it can be retried (null:
+   * keep none).
+   */
+  public TaskResult withFailedTask(@Nullable JsonNode task) {
+    return toBuilder().failedTask(task).build();
+  }
+
   /** This result with another finish time. */
   public TaskResult withFinishedAt(Instant newFinishedAt) {
     return toBuilder().finishedAt(newFinishedAt).build();
@@ -276,6 +331,7 @@ public record TaskResult(
     private @Nullable String statusText;
     private @Nullable JsonNode progress;
     private List<String> children = List.of();
+    private @Nullable JsonNode failedTask;
 
     private Builder(String id, Status status) {
       this.id = id;
@@ -298,6 +354,7 @@ public record TaskResult(
       statusText = from.statusText;
       progress = from.progress;
       children = from.children;
+      failedTask = from.failedTask;
     }
 
     /** Sets the format version. */
@@ -395,6 +452,12 @@ public record TaskResult(
       return this;
     }
 
+    /** Sets the task message that failed, kept for a retry (null: none). */
+    public Builder failedTask(@Nullable JsonNode newFailedTask) {
+      failedTask = newFailedTask;
+      return this;
+    }
+
     /**
      * The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -415,7 +478,8 @@ public record TaskResult(
           finishedAt,
           statusText,
           progress,
-          children);
+          children,
+          failedTask);
     }
   }
 }

@@ -92,7 +92,11 @@ class EncodersMatchSchemasTest {
                 TaskResult.started(
                     task, "w", T0, NODES.objectNode().put("done", 3).put("of", 10), T0),
                 TaskResult.success(task, NODES.numberNode(1), "w", T0, T0)
-                    .withChildren(List.of("t-1.c1", "t-1.c2"))));
+                    .withChildren(List.of("t-1.c1", "t-1.c2")),
+                TaskResult.failure(task, error, "w", T0, T0).withFailedTask(TaskCodec.tree(task)),
+                TaskResult.failure(task, error, "w", T0, T0)
+                    .withStatus(Status.RETRY)
+                    .withFailedTask(TaskCodec.tree(task))));
     for (Status status : Status.values()) {
       if (status.isWritten()) {
         results.add(

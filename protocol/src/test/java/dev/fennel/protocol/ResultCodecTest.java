@@ -204,6 +204,9 @@ class ResultCodecTest {
                 ResultCodec.decode(
                     utf8("{\"id\":\"x\",\"status\":\"FAILURE\",\"error\":\"boom\"}")))
         .hasMessageContaining("'error' must be an object");
+    assertThatThrownBy(() -> ResultCodec.decode(utf8("{" + ok + ",\"failedTask\":[1]}")))
+        .hasMessageContaining("'failedTask' must be a task message");
+    assertThat(ResultCodec.decode(utf8("{" + ok + ",\"failedTask\":null}")).failedTask()).isNull();
   }
 
   @Test

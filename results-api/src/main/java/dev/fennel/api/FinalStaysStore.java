@@ -86,11 +86,11 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     if (value == null || stored == null) {
       return true;
     }
-    StoredResult incoming = StoredResult.of(json(value));
+    StoredResult incoming = StoredResult.asStored(json(value));
     if (incoming == null || incoming.known() != Status.STARTED) {
       return true;
     }
-    StoredResult current = StoredResult.of(json(stored));
+    StoredResult current = StoredResult.asStored(json(stored));
     return current == null || !current.isFinal();
   }
 

@@ -1,8 +1,10 @@
 package dev.fennel.api;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -71,6 +73,25 @@ final class PartitionOwners {
       return byPartition[partition(id, byPartition.length)];
     }
     return ownerByQuery(id);
+  }
+
+  /**
+   * The other instances that own a partition now, or null while some partition has no owner known
+   * (starting, rebalancing).
+   */
+  @Nullable Set<HostInfo> others() {
+    Snapshot current = build();
+    if (current == null) {
+      return null;
+    }
+    snapshot = current;
+    Set<HostInfo> others = new LinkedHashSet<>();
+    for (ResultLookup.Owner owner : current.byPartition()) {
+      if (owner instanceof ResultLookup.Remote remote) {
+        others.add(remote.host());
+      }
+    }
+    return others;
   }
 
   /**

@@ -139,6 +139,38 @@ final class Peers {
             });
   }
 
+  /**
+   * Sends {@code POST pathAndQuery} (no body) to {@code host} and completes with its JSON answer;
+   * any answer but 200 fails with a 502 that says it came for {@code what}.
+   */
+  CompletableFuture<JsonNode> post(HostInfo host, String pathAndQuery, String what) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri(host, pathAndQuery))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.noBody());
+    return send(request, "POST", pathAndQuery, host)
+        .thenApply(
+            response -> {
+              int status = response.statusCode();
+              if (status == 401) {
+                throw refused(host, response);
+              }
+              try {
+                if (status == 200) {
+                  return Json.MAPPER.readTree(response.body());
+                }
+              } catch (IOException e) {
+                // Answered below as any other unusable answer.
+              }
+              throw ApiException.internal(
+                  502,
+                  "peer_failed",
+                  "another API instance failed to answer for " + what,
+                  "API instance " + host + " answered " + status + ": " + text(response));
+            });
+  }
+
   private static ApiException refused(HostInfo host, HttpResponse<byte[]> response) {
     return ApiException.internal(
         502, "peer_refused", REFUSED, "API instance " + host + " answered 401: " + text(response));

@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 
@@ -65,6 +67,30 @@ interface ResultLookup {
   default @Nullable StoredResult peek(String id) {
     return get(id);
   }
+
+  /**
+   * The record of {@code id} as this instance's store holds it, every field kept (a {@code
+   * FAILURE}'s {@code failedTask} too, which {@link #get} leaves out), or null while none is known;
+   * read from the store, never kept in the cache: for a retry.
+   *
+   * @throws ApiException (503) when the store cannot answer now
+   */
+  byte @Nullable [] stored(String id);
+
+  /**
+   * Hands every record of this instance's partitions (as {@link #stored}) to {@code visitor}, one
+   * at a time, until it answers false.
+   *
+   * @throws ApiException (503) when the store cannot answer now
+   */
+  void scan(BiPredicate<String, byte[]> visitor);
+
+  /**
+   * The other instances that own partitions of the results, to ask for theirs.
+   *
+   * @throws ApiException (503) when an owner is not known now
+   */
+  Set<HostInfo> otherOwners();
 
   /**
    * Completes with the final result of {@code id} when it arrives here, or with null after {@code

@@ -80,6 +80,7 @@ public final class ResultsApi implements Component {
       ControlsReader controls =
           api.own(new ControlsReader(config, new RecordGuard(registry, config.topics().control())));
       api.server.controls.use(controls::controls, api.own(new KafkaControlWriter(config)));
+      api.server.retries.use(api.own(new KafkaRetrier(config)));
       api.server.serve(store, queues);
       api.watchReadiness();
     } catch (RuntimeException e) {

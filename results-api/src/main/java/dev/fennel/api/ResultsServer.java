@@ -53,6 +53,7 @@ final class ResultsServer implements AutoCloseable {
   final RevokeRoute revokes;
   final ScheduledRoute scheduled = new ScheduledRoute(Clock.systemUTC());
   final ControlRoute controls;
+  final RetryRoute retries;
 
   /**
    * Starts the HTTP server alone: until {@link #serve} gives it a store, every lookup answers 503
@@ -73,6 +74,7 @@ final class ResultsServer implements AutoCloseable {
     Peers peers = new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext());
     this.revokes = new RevokeRoute(this::lookup, peers);
     this.controls = new ControlRoute(known(workers), Clock.systemUTC());
+    this.retries = new RetryRoute(this::lookup, peers, Clock.systemUTC());
     this.groups =
         new GroupsRoute(this::lookup, peers, config.maxBatchIds(), config.maxResponseBytes());
     String host = advertisedHost(config);
@@ -230,6 +232,8 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.post("/control/limits/{task}", controls::setLimit);
     cfg.routes.post("/control/limits/{task}/clear", controls::clearLimit);
     cfg.routes.post("/control/workers/{name}/concurrency", controls::concurrency);
+    cfg.routes.post("/tasks/retry", retries::many);
+    cfg.routes.post("/tasks/{id}/retry", retries::one);
     cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));
     cfg.routes.get("/groups/{id}", groups::get);
     cfg.routes.get("/scheduled", scheduled::handle);

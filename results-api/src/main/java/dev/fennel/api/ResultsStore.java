@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -126,6 +128,43 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   @Override
   public @Nullable StoredResult peek(String id) {
     return serving(() -> cache.peek(id, key -> StoredResult.of(read(key))));
+  }
+
+  @Override
+  public byte @Nullable [] stored(String id) {
+    try {
+      return read(id);
+    } catch (InvalidStateStoreException e) {
+      store = null;
+      throw notServing();
+    }
+  }
+
+  @Override
+  public void scan(BiPredicate<String, byte[]> visitor) {
+    try {
+      for (ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own : openStores.values()) {
+        try (KeyValueIterator<String, ValueAndTimestamp<byte[]>> all = own.all()) {
+          while (all.hasNext()) {
+            KeyValue<String, ValueAndTimestamp<byte[]>> entry = all.next();
+            if (entry.value != null && !visitor.test(entry.key, entry.value.value())) {
+              return;
+            }
+          }
+        }
+      }
+    } catch (InvalidStateStoreException e) {
+      throw notServing();
+    }
+  }
+
+  @Override
+  public Set<HostInfo> otherOwners() {
+    Set<HostInfo> others = owners.others();
+    if (others == null) {
+      throw notServing();
+    }
+    return others;
   }
 
   /** Runs a lookup; a store that went away (a rebalance) means 503 until it is back. */

@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Status;
 import java.io.IOException;
@@ -25,15 +26,34 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
       Arrays.stream(Status.values())
           .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
 
+  /** The field of a {@code FAILURE} that keeps the task message for a retry. */
+  static final String FAILED_TASK = "failedTask";
+
   /**
-   * The record in {@code json}, or null when it is no result: not one well-formed JSON object, no
-   * textual {@code status}, or {@code PENDING} (which only the API answers). Fields other than
-   * {@code status} and {@code queue} are skipped, whatever they hold.
+   * The record in {@code json} as the API serves and caches it, or null when it is no result: not
+   * one well-formed JSON object, no textual {@code status}, or {@code PENDING} (which only the API
+   * answers). Fields other than {@code status} and {@code queue} are skipped, whatever they hold; a
+   * {@code FAILURE}'s {@code failedTask} (the task message a retry republishes, which may be as
+   * large as the task) is left out: the retry reads the record from the store ({@link
+   * ResultLookup#stored}), and nobody else needs it in the cache or an answer.
    */
   static @Nullable StoredResult of(byte @Nullable [] json) {
+    return read(json, true);
+  }
+
+  /**
+   * The record in {@code json} with every field it holds, or null when it is no result (as {@link
+   * #of}): for the store's own rules, which read its status only.
+   */
+  static @Nullable StoredResult asStored(byte @Nullable [] json) {
+    return read(json, false);
+  }
+
+  private static @Nullable StoredResult read(byte @Nullable [] json, boolean served) {
     if (json == null || json.length == 0) {
       return null;
     }
+    boolean kept = false;
     try (JsonParser parser = Json.MAPPER.getFactory().createParser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
@@ -51,18 +71,27 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
         } else if ("queue".equals(field) && value == JsonToken.VALUE_STRING) {
           queue = parser.getText();
         } else {
+          kept |= FAILED_TASK.equals(field);
           parser.skipChildren();
         }
       }
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
         return null;
       }
-      return status == null || status.isBlank() || status.equals(Status.PENDING.name())
-          ? null
-          : new StoredResult(json, status, queue);
+      if (status == null || status.isBlank() || status.equals(Status.PENDING.name())) {
+        return null;
+      }
+      return new StoredResult(served && kept ? withoutFailedTask(json) : json, status, queue);
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** {@code json}, a well-formed object, without its {@code failedTask} field. */
+  private static byte[] withoutFailedTask(byte[] json) throws IOException {
+    ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(json);
+    tree.remove(FAILED_TASK);
+    return Json.MAPPER.writeValueAsBytes(tree);
   }
 
   /** The status as this version knows it, or null for one it does not. */

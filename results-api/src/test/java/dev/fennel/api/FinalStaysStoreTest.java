@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
@@ -96,6 +97,43 @@ class FinalStaysStoreTest {
     arrive("r", Status.SUCCESS);
     assertThat(stored("r")).isEqualTo("SUCCESS");
     assertThat(FinalStaysStore.replaces(null, null)).isTrue();
+  }
+
+  @Test
+  void aRetryByHandLetsTheNewRunReplaceTheFailure() {
+    arrive("f", Status.STARTED);
+    arrive("f", Status.FAILURE);
+    arrive("f", Status.STARTED);
+    assertThat(stored("f")).as("a late STARTED of the failed run").isEqualTo("FAILURE");
+
+    // What POST /tasks/f/retry writes before it publishes the task again.
+    arrive("f", Status.RETRY);
+    assertThat(stored("f")).isEqualTo("RETRY");
+    arrive("f", Status.STARTED);
+    assertThat(stored("f")).as("the new run's STARTED").isEqualTo("STARTED");
+    arrive("f", Status.SUCCESS);
+    assertThat(stored("f")).isEqualTo("SUCCESS");
+    arrive("f", Status.STARTED);
+    assertThat(stored("f")).as("and the rule holds again after it").isEqualTo("SUCCESS");
+  }
+
+  @Test
+  void theStoreKeepsTheFailedMessageThatTheApiLeavesOut() {
+    TaskResult failure =
+        TaskResult.builder("m", Status.FAILURE)
+            .task("fail")
+            .error(new TaskError("TaskFailed", "boom"))
+            .finishedAt(T0)
+            .failedTask(Json.parse("{\"id\":\"m\",\"task\":\"fail\"}"))
+            .build();
+    results.pipeInput("m", ResultCodec.encode(failure));
+
+    KeyValueStore<String, ValueAndTimestamp<byte[]>> store =
+        driver.getTimestampedKeyValueStore(ResultsTopology.STORE);
+    byte[] kept = store.get("m").value();
+    assertThat(ResultCodec.decode(kept).failedTask()).isNotNull();
+    assertThat(ResultCodec.decode(StoredResult.of(kept).json()))
+        .isEqualTo(failure.withFailedTask(null));
   }
 
   @Test

@@ -18,11 +18,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -264,6 +267,20 @@ class LimitsTest {
     @Override
     public CompletableFuture<@Nullable StoredResult> await(String id, Duration wait) {
       return CompletableFuture.completedFuture(get(id));
+    }
+
+    @Override
+    public byte @Nullable [] stored(String id) {
+      StoredResult result = results.apply(id);
+      return result == null ? null : result.json();
+    }
+
+    @Override
+    public void scan(BiPredicate<String, byte[]> visitor) {}
+
+    @Override
+    public Set<HostInfo> otherOwners() {
+      return Set.of();
     }
 
     @Override

@@ -27,11 +27,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterEach;
@@ -637,12 +639,42 @@ class ResultsServerTest {
     volatile RuntimeException getFails;
     volatile RuntimeException awaitFails;
 
+    final Map<String, byte[]> records = new ConcurrentHashMap<>();
+    volatile Set<HostInfo> others = Set.of();
+
     /** What the results stream does: the store first, then wake the waiting requests. */
     void arrive(String id, StoredResult result) {
       results.put(id, result);
       if (result.isFinal()) {
         waiters.complete(id, result);
       }
+    }
+
+    /** A record as a worker wrote it, kept whole for {@link #stored} and served as the API does. */
+    void arrive(String id, byte[] record) {
+      records.put(id, record);
+      arrive(id, StoredResult.of(record));
+    }
+
+    @Override
+    public byte[] stored(String id) {
+      byte[] record = records.get(id);
+      StoredResult result = results.get(id);
+      return record != null ? record : result == null ? null : result.json();
+    }
+
+    @Override
+    public void scan(BiPredicate<String, byte[]> visitor) {
+      for (String id : results.keySet()) {
+        if (!visitor.test(id, stored(id))) {
+          return;
+        }
+      }
+    }
+
+    @Override
+    public Set<HostInfo> otherOwners() {
+      return others;
     }
 
     @Override
