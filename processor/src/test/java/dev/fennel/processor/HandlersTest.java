@@ -26,7 +26,8 @@ class HandlersTest {
     Handlers handlers = Handlers.discover(List.of());
 
     assertThat(handlers.names())
-        .contains("fib", "echo", "sleep", "progress", "fail", "fail-if-file", "sum", "fan-out", "greet");
+        .contains(
+            "fib", "echo", "sleep", "progress", "fail", "fail-if-file", "sum", "fan-out", "greet");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
   }
 
