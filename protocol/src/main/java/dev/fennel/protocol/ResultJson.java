@@ -76,6 +76,7 @@ final class ResultJson {
           case "progress" ->
               fields.progress = token == JsonToken.VALUE_NULL ? null : trees.read(parser);
           case "children" -> fields.children = ids(parser, field);
+          case "resultTtl" -> fields.resultTtl = ttl(parser, field);
           default -> {
             parser.skipChildren();
             continue;
@@ -113,7 +114,8 @@ final class ResultJson {
             "startedAt",
             "finishedAt",
             "progress",
-            "children");
+            "children",
+            "resultTtl");
 
     int v = Task.FORMAT_VERSION;
     @Nullable String id;
@@ -129,6 +131,7 @@ final class ResultJson {
     @Nullable Instant finishedAt;
     @Nullable JsonNode progress;
     List<String> children = List.of();
+    @Nullable Double resultTtl;
     private @Nullable Map<String, IllegalArgumentException> wrong;
 
     /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
@@ -185,8 +188,23 @@ final class ResultJson {
           .finishedAt(finishedAt)
           .progress(progress)
           .children(children)
+          .resultTtlSeconds(resultTtl)
           .build();
     }
+  }
+
+  private static @Nullable Double ttl(JsonParser parser, String field) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw new IllegalArgumentException(
+          "'" + field + "' must be a number of seconds, was " + Json.kindOf(token));
+    }
+    double seconds = parser.getDoubleValue();
+    ResultExpiry.fromSeconds(seconds);
+    return seconds;
   }
 
   private static List<String> ids(JsonParser parser, String field) throws IOException {
@@ -330,6 +348,14 @@ final class ResultJson {
           gen.writeString(child);
         }
         gen.writeEndArray();
+      }
+      Double ttl = r.resultTtl();
+      if (ttl != null) {
+        if (ttl == Math.rint(ttl) && ttl < 1e15) {
+          gen.writeNumberField("resultTtl", ttl.longValue());
+        } else {
+          gen.writeNumberField("resultTtl", ttl);
+        }
       }
       gen.writeEndObject();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  * @param workflow the workflow this task is a part of, set by the workflow coordinator on the parts
  *     it publishes; null for a task of its own. A worker runs a task whose id has {@code @} (the
  *     mark of a workflow's part) only when this names that id's workflow ({@link WorkflowIds})
+ * @param resultTtl seconds its result lives after it is written ({@link ResultExpiry}; 0: forever),
+ *     or null for the worker's {@code --result-ttl}
  */
 public record Task(
     int v,
@@ -46,7 +49,8 @@ public record Task(
     @Nullable Instant expires,
     int maxRetries,
     @Nullable Double timeLimit,
-    @Nullable String workflow) {
+    @Nullable String workflow,
+    @Nullable Double resultTtl) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -72,6 +76,47 @@ public record Task(
     if (workflow != null) {
       WorkflowIds.requireWorkflowId(workflow);
     }
+    ResultExpiry.fromSeconds(resultTtl);
+  }
+
+  /**
+   * A task as this version wrote it before {@code resultTtl}: its result lives as long as the
+   * worker's {@code --result-ttl} says.
+   */
+  public Task(
+      int v,
+      String id,
+      String task,
+      ArrayNode args,
+      ObjectNode kwargs,
+      @Nullable String queue,
+      @Nullable Instant submittedAt,
+      int attempt,
+      @Nullable Instant eta,
+      @Nullable Instant expires,
+      int maxRetries,
+      @Nullable Double timeLimit,
+      @Nullable String workflow) {
+    this(
+        v,
+        id,
+        task,
+        args,
+        kwargs,
+        queue,
+        submittedAt,
+        attempt,
+        eta,
+        expires,
+        maxRetries,
+        timeLimit,
+        workflow,
+        null);
+  }
+
+  /** How long its result lives (0: forever), or null for the worker's {@code --result-ttl}. */
+  public @Nullable Duration resultTtlDuration() {
+    return ResultExpiry.fromSeconds(resultTtl);
   }
 
   /** {@code args}, or no arguments when null (a message may leave them out). */
@@ -179,6 +224,11 @@ public record Task(
     return toBuilder().timeLimit(newTimeLimit).build();
   }
 
+  /** This task with another result TTL (0: forever; null: the worker's default). */
+  public Task withResultTtl(@Nullable Duration newResultTtl) {
+    return toBuilder().resultTtl(newResultTtl).build();
+  }
+
   /** Collects the fields of a task; {@link #build()} checks them as the constructor does. */
   public static final class Builder {
     private int v = FORMAT_VERSION;
@@ -194,6 +244,7 @@ public record Task(
     private int maxRetries;
     private @Nullable Double timeLimit;
     private @Nullable String workflow;
+    private @Nullable Double resultTtl;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -214,6 +265,7 @@ public record Task(
       maxRetries = from.maxRetries;
       timeLimit = from.timeLimit;
       workflow = from.workflow;
+      resultTtl = from.resultTtl;
     }
 
     /** Sets the format version. */
@@ -297,6 +349,12 @@ public record Task(
       return this;
     }
 
+    /** Sets how long the result lives (0: forever; null: the worker's {@code --result-ttl}). */
+    public Builder resultTtl(@Nullable Duration newResultTtl) {
+      resultTtl = newResultTtl == null ? null : ResultExpiry.toSeconds(newResultTtl);
+      return this;
+    }
+
     /**
      * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -315,7 +373,8 @@ public record Task(
           expires,
           maxRetries,
           timeLimit,
-          workflow);
+          workflow,
+          resultTtl);
     }
   }
 }

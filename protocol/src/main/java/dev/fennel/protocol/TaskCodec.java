@@ -165,6 +165,7 @@ public final class TaskCodec {
       Instant expires = instant("expires");
       int maxRetries = integer("maxRetries", 0);
       Double timeLimit = timeLimit();
+      Double resultTtl = resultTtl();
       if (problem == null && taskName != null) {
         try {
           return new Valid(
@@ -180,6 +181,7 @@ public final class TaskCodec {
                   .maxRetries(maxRetries)
                   .timeLimit(timeLimit)
                   .workflow(workflow)
+                  .resultTtl(ResultExpiry.fromSeconds(resultTtl))
                   .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
@@ -252,6 +254,21 @@ public final class TaskCodec {
       }
       if (problem == null) {
         problem = "'timeLimit' must be a number of seconds";
+      }
+      return null;
+    }
+
+    private @Nullable Double resultTtl() {
+      JsonNode node = root.get("resultTtl");
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (node.isNumber() && Double.isFinite(node.doubleValue()) && node.doubleValue() >= 0) {
+        return node.doubleValue();
+      }
+      if (problem == null) {
+        problem =
+            "'resultTtl' must be a number of seconds the result is kept, or 0 to keep it forever";
       }
       return null;
     }

@@ -1,6 +1,7 @@
 package dev.fennel.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  *     small JSON), on a {@code STARTED} record; null when none
  * @param children the ids of the tasks this run spawned through its task context, in order; empty
  *     when none
+ * @param resultTtl seconds this record lives after {@code finishedAt} ({@link ResultExpiry}; 0:
+ *     forever), or null for the reader's default
  */
 public record TaskResult(
     int v,
@@ -54,7 +57,8 @@ public record TaskResult(
     @Nullable Instant finishedAt,
     @Nullable String statusText,
     @Nullable JsonNode progress,
-    List<String> children) {
+    List<String> children,
+    @Nullable Double resultTtl) {
 
   public TaskResult {
     children = children == null ? List.of() : List.copyOf(children);
@@ -82,6 +86,43 @@ public record TaskResult(
     if (status == Status.FAILURE && error == null) {
       throw new IllegalArgumentException("a FAILURE result needs an error");
     }
+    ResultExpiry.fromSeconds(resultTtl);
+  }
+
+  /** A result as this version wrote it before {@code resultTtl}: it lives the reader's default. */
+  public TaskResult(
+      int v,
+      String id,
+      @Nullable String task,
+      Status status,
+      @Nullable JsonNode result,
+      @Nullable TaskError error,
+      @Nullable String queue,
+      @Nullable String worker,
+      int attempts,
+      @Nullable Instant submittedAt,
+      @Nullable Instant startedAt,
+      @Nullable Instant finishedAt,
+      @Nullable String statusText,
+      @Nullable JsonNode progress,
+      List<String> children) {
+    this(
+        v,
+        id,
+        task,
+        status,
+        result,
+        error,
+        queue,
+        worker,
+        attempts,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        statusText,
+        progress,
+        children,
+        null);
   }
 
   /** A result with a status this version knows; its wire text is the status name. */
@@ -113,7 +154,8 @@ public record TaskResult(
         finishedAt,
         null,
         null,
-        List.of());
+        List.of(),
+        null);
   }
 
   /**
@@ -194,7 +236,8 @@ public record TaskResult(
         .worker(worker)
         .attempts(task.attempt())
         .submittedAt(task.submittedAt())
-        .finishedAt(finishedAt);
+        .finishedAt(finishedAt)
+        .resultTtlSeconds(task.resultTtl());
   }
 
   /**
@@ -254,6 +297,16 @@ public record TaskResult(
     return toBuilder().children(newChildren).build();
   }
 
+  /** How long this record lives (0: forever), or null for the reader's default. */
+  public @Nullable Duration resultTtlDuration() {
+    return ResultExpiry.fromSeconds(resultTtl);
+  }
+
+  /** This result living {@code newResultTtl} (0: forever; null: the reader's default). */
+  public TaskResult withResultTtl(@Nullable Duration newResultTtl) {
+    return toBuilder().resultTtl(newResultTtl).build();
+  }
+
   /** This result with another finish time. */
   public TaskResult withFinishedAt(Instant newFinishedAt) {
     return toBuilder().finishedAt(newFinishedAt).build();
@@ -276,6 +329,7 @@ public record TaskResult(
     private @Nullable String statusText;
     private @Nullable JsonNode progress;
     private List<String> children = List.of();
+    private @Nullable Double resultTtl;
 
     private Builder(String id, Status status) {
       this.id = id;
@@ -298,6 +352,7 @@ public record TaskResult(
       statusText = from.statusText;
       progress = from.progress;
       children = from.children;
+      resultTtl = from.resultTtl;
     }
 
     /** Sets the format version. */
@@ -395,6 +450,18 @@ public record TaskResult(
       return this;
     }
 
+    /** Sets how long the record lives (0: forever; null: the reader's default). */
+    public Builder resultTtl(@Nullable Duration newResultTtl) {
+      resultTtl = newResultTtl == null ? null : ResultExpiry.toSeconds(newResultTtl);
+      return this;
+    }
+
+    /** Sets how long the record lives in seconds, as the wire carries it (null: none). */
+    public Builder resultTtlSeconds(@Nullable Double newResultTtl) {
+      resultTtl = newResultTtl;
+      return this;
+    }
+
     /**
      * The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -415,7 +482,8 @@ public record TaskResult(
           finishedAt,
           statusText,
           progress,
-          children);
+          children,
+          resultTtl);
     }
   }
 }

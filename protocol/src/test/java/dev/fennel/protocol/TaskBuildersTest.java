@@ -181,7 +181,8 @@ class TaskBuildersTest {
                     T0,
                     "SUCCESS",
                     null,
-                    List.of()))
+                    List.of(),
+                    null))
         .hasMessageContaining("must not name a known status");
     assertThatThrownBy(
             () ->
@@ -200,7 +201,8 @@ class TaskBuildersTest {
                     T0,
                     "SUCCESS",
                     null,
-                    List.of()))
+                    List.of(),
+                    null))
         .hasMessageContaining("written as 'RETRY'");
   }
 }
