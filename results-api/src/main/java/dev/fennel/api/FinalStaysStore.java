@@ -1,6 +1,10 @@
 package dev.fennel.api;
 
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.TimestampedBytesStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +36,13 @@ import org.jspecify.annotations.Nullable;
  * final one is a second run of the same id (a message delivered again after a crash, or published
  * twice), and its own final result follows it. Until then the API keeps answering the final one.
  *
- * <p>The rule holds for records as they arrive. A store restored from the compacted topic takes
+ * <p>A second rule: a tombstone deletes only a record that has expired ({@link ResultExpiry}). The
+ * sweep of {@link ResultsTopology} writes one for a record it read as expired; a result written for
+ * the same id before that tombstone reached the store is fresher, and stays (the sweep's processor
+ * then writes it again to the topic). A tombstone refused here that is no sweep's is applied by
+ * that processor, so an operator can still delete any result.
+ *
+ * <p>The rules hold for records as they arrive. A store restored from the compacted topic takes
  * what the topic holds last for an id, which is such a second run's {@code STARTED} only while that
  * run has not written its result.
  *
@@ -41,13 +52,20 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   private static final int TIMESTAMP_BYTES = Long.BYTES;
 
   private final KeyValueStore<Bytes, byte[]> inner;
+  private final ResultExpiry expiry;
+  private final Clock clock;
 
-  private FinalStaysStore(KeyValueStore<Bytes, byte[]> inner) {
+  private FinalStaysStore(KeyValueStore<Bytes, byte[]> inner, ResultExpiry expiry, Clock clock) {
     this.inner = inner;
+    this.expiry = expiry;
+    this.clock = clock;
   }
 
-  /** A supplier of persistent timestamped stores named {@code name} that keep this rule. */
-  static KeyValueBytesStoreSupplier supplier(String name) {
+  /**
+   * A supplier of persistent timestamped stores named {@code name} that keep these rules, records
+   * expiring under {@code expiry} at the time {@code clock} tells.
+   */
+  static KeyValueBytesStoreSupplier supplier(String name, ResultExpiry expiry, Clock clock) {
     KeyValueBytesStoreSupplier rocks = Stores.persistentTimestampedKeyValueStore(name);
     return new KeyValueBytesStoreSupplier() {
       @Override
@@ -57,7 +75,7 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
       @Override
       public KeyValueStore<Bytes, byte[]> get() {
-        return new FinalStaysStore(rocks.get());
+        return new FinalStaysStore(rocks.get(), expiry, clock);
       }
 
       @Override
@@ -67,17 +85,43 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     };
   }
 
-  /** Whether {@code value} (timestamped) may be stored over {@code stored} (timestamped). */
-  static boolean replaces(byte @Nullable [] value, byte @Nullable [] stored) {
-    if (value == null || stored == null) {
+  /**
+   * Whether {@code value} (timestamped; null: a tombstone) may be stored over {@code stored}
+   * (timestamped) at {@code now}.
+   */
+  static boolean replaces(
+      byte @Nullable [] value, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
+    if (stored == null) {
       return true;
+    }
+    StoredResult current = StoredResult.of(json(stored));
+    boolean expired =
+        current == null || current.isExpired(expiry, Instant.ofEpochMilli(timestamp(stored)), now);
+    if (value == null) {
+      return expired;
     }
     StoredResult incoming = StoredResult.of(json(value));
     if (incoming == null || incoming.known() != Status.STARTED) {
       return true;
     }
-    StoredResult current = StoredResult.of(json(stored));
-    return current == null || !current.isFinal();
+    // An expired final result is gone: a new run's STARTED takes its place.
+    return current == null || !current.isFinal() || expired;
+  }
+
+  /** Whether a record as the store holds it has expired at {@code now}. */
+  static boolean isExpired(ValueAndTimestamp<byte[]> record, ResultExpiry expiry, Instant now) {
+    StoredResult result = StoredResult.of(record.value());
+    Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
+    // A record that is no result expires by its Kafka timestamp under the default TTL.
+    return result == null
+        ? expiry.isExpired(writtenAt, null, now)
+        : result.isExpired(expiry, writtenAt, now);
+  }
+
+  private static long timestamp(byte[] timestamped) {
+    return timestamped.length < TIMESTAMP_BYTES
+        ? 0
+        : ByteBuffer.wrap(timestamped, 0, TIMESTAMP_BYTES).getLong();
   }
 
   private static byte @Nullable [] json(byte[] timestamped) {
@@ -88,7 +132,7 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
-    if (value == null || replaces(value, inner.get(key))) {
+    if (replaces(value, inner.get(key), expiry, clock.instant())) {
       inner.put(key, value);
     }
   }

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
@@ -94,7 +95,7 @@ class FinalStaysStoreTest {
     assertThat(stored("r")).isEqualTo("STARTED");
     arrive("r", Status.SUCCESS);
     assertThat(stored("r")).isEqualTo("SUCCESS");
-    assertThat(FinalStaysStore.replaces(null, null)).isTrue();
+    assertThat(FinalStaysStore.replaces(null, null, ResultExpiry.DEFAULT, T0)).isTrue();
   }
 
   @Test
