@@ -1,7 +1,9 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.task.TaskHandler;
@@ -46,6 +48,8 @@ import org.jspecify.annotations.Nullable;
  *     this worker creates the topic)
  * @param trackStarted whether a {@code STARTED} result is written when a task starts (with its
  *     worker, start time and attempt), so that a running task is seen as running
+ * @param resultTtl how long a result is kept whose task asked for no TTL of its own (zero:
+ *     forever); written into each result record ({@code resultTtl}), where the results API reads it
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -64,7 +68,8 @@ public record WorkerConfig(
     Duration shutdownTimeout,
     Map<String, RateLimit> rateLimits,
     Duration revokeRetention,
-    boolean trackStarted) {
+    boolean trackStarted,
+    Duration resultTtl) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -145,6 +150,13 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "revoke retention must be at least one minute, was " + revokeRetention);
     }
+    if (resultTtl == null || resultTtl.isNegative()) {
+      throw new IllegalArgumentException(
+          "the result TTL (--result-ttl) is "
+              + ResultExpiry.ALLOWED
+              + ", was "
+              + (resultTtl == null ? "not set" : Durations.format(resultTtl)));
+    }
   }
 
   /**
@@ -193,6 +205,7 @@ public record WorkerConfig(
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
     private boolean trackStarted = true;
+    private Duration resultTtl = ResultExpiry.DEFAULT_TTL;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -213,6 +226,7 @@ public record WorkerConfig(
       kafka = from.kafka;
       handlers = from.handlers;
       shutdownTimeout = from.shutdownTimeout;
+      resultTtl = from.resultTtl;
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
@@ -330,6 +344,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long a result is kept whose task asked for no TTL of its own (default 7 days; zero:
+     * forever).
+     */
+    public Builder resultTtl(Duration newResultTtl) {
+      resultTtl = newResultTtl;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -355,7 +378,8 @@ public record WorkerConfig(
           shutdownTimeout,
           rateLimits,
           revokeRetention,
-          trackStarted);
+          trackStarted,
+          resultTtl);
     }
   }
 }
