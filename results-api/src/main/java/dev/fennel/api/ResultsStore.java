@@ -217,6 +217,14 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return arrival;
   }
 
+  /**
+   * What this instance's store holds for {@code id}, expired or not, or null: for checks that an
+   * expired result is gone from the store itself.
+   */
+  byte @Nullable [] stored(String id) {
+    return store().get(id);
+  }
+
   private ReadOnlyKeyValueStore<String, byte[]> store() {
     ReadOnlyKeyValueStore<String, byte[]> current = store;
     if (current == null) {
