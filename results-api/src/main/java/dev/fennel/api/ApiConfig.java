@@ -177,6 +177,10 @@ public record ApiConfig(
     allowedHosts = normalizeHosts(allowedHosts);
     Objects.requireNonNull(layout, "layout");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+    requireTtl(resultTtl);
+  }
+
+  private static void requireTtl(Duration resultTtl) {
     Objects.requireNonNull(resultTtl, "resultTtl");
     require(
         !resultTtl.isNegative(),
