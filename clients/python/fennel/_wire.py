@@ -167,7 +167,16 @@ class Options:
     published, and ``expires_in`` (Celery's ``expires=<seconds>``) too.
     """
 
-    __slots__ = ("queue", "eta", "countdown", "expires", "expires_in", "max_retries", "time_limit")
+    __slots__ = (
+        "queue",
+        "eta",
+        "countdown",
+        "expires",
+        "expires_in",
+        "max_retries",
+        "time_limit",
+        "result_ttl",
+    )
 
     def __init__(
         self,
@@ -178,6 +187,7 @@ class Options:
         expires: object = None,
         max_retries: object = None,
         time_limit: object = None,
+        result_ttl: object = None,
     ) -> None:
         self.queue: Optional[str] = None if queue is None else require_queue(queue)
         if countdown is not None and eta is not None:
@@ -218,6 +228,14 @@ class Options:
             if self.time_limit <= 0:
                 raise ValueError(
                     f"time_limit must be a positive number of seconds, was {time_limit}"
+                )
+        self.result_ttl: Optional[float] = None
+        if result_ttl is not None:
+            self.result_ttl = _number("result_ttl", result_ttl)
+            if self.result_ttl < 0:
+                raise ValueError(
+                    "result_ttl must be a positive number of seconds, or 0 to keep the result "
+                    f"forever, was {result_ttl}"
                 )
 
     def merged(self, other: Options) -> Options:
@@ -285,6 +303,8 @@ def task_fields(
         fields["maxRetries"] = options.max_retries
     if options.time_limit is not None:
         fields["timeLimit"] = options.time_limit
+    if options.result_ttl is not None:
+        fields["resultTtl"] = options.result_ttl
     return fields
 
 

@@ -137,6 +137,7 @@ class Fennel:
         queue: Optional[str] = None,
         max_retries: Optional[int] = None,
         time_limit: Optional[float] = None,
+        result_ttl: Optional[float] = None,
         task_id: Optional[str] = None,
         confirm: bool = True,
     ) -> AsyncResult:
@@ -151,6 +152,8 @@ class Fennel:
         :param queue: the queue, instead of the routing table's
         :param max_retries: how many times a failing run is tried again
         :param time_limit: seconds one run may take
+        :param result_ttl: seconds the result is kept (Celery's ``expires`` on a result); 0 keeps
+            it forever; default the worker's ``--result-ttl``
         :param task_id: the id to use (the same id again overwrites its result), without ``@``
             (reserved for the parts of workflows); default a new UUIDv7
         :param confirm: wait until Kafka has the task (the default). With ``False`` it returns
@@ -168,6 +171,7 @@ class Fennel:
             expires=expires,
             max_retries=max_retries,
             time_limit=time_limit,
+            result_ttl=result_ttl,
         )
         return self._send(name, args, kwargs, options, task_id, confirm)
 

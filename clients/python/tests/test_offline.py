@@ -90,6 +90,7 @@ def test_a_task_with_every_option_matches_the_schema() -> None:
         expires=dt.datetime(2027, 1, 1, tzinfo=UTC),
         max_retries=3,
         time_limit=2.5,
+        result_ttl=3600,
     )
     value = _wire.task_message("t-1", "fib", [20], {"x": [1, None]}, "high", options, now)
     message = json.loads(value)
@@ -105,6 +106,7 @@ def test_a_task_with_every_option_matches_the_schema() -> None:
         "expires": "2027-01-01T00:00:00.000Z",
         "maxRetries": 3,
         "timeLimit": 2.5,
+        "resultTtl": 3600,
         "submittedAt": "2026-11-27T23:31:57.000Z",
     }
 
@@ -140,6 +142,7 @@ def test_eta_and_expires_in_seconds_become_instants() -> None:
         ({"max_retries": 1.5}, "whole number"),
         ({"max_retries": True}, "whole number"),
         ({"time_limit": 0}, "positive"),
+        ({"result_ttl": -1}, "forever"),
         ({"time_limit": -1}, "positive"),
         ({"time_limit": math.nan}, "finite"),
         ({"time_limit": "1"}, "time_limit must be a number"),

@@ -16,11 +16,14 @@ import picocli.CommandLine.Mixin;
 final class ApiCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin ApiOptions api;
+  @Mixin ResultTtlOption resultTtl;
 
   @Override
   public Integer call() {
     ApiConfig config =
-        api.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null);
+        resultTtl.applyTo(
+            api.toConfig(
+                kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null));
     PrometheusMeterRegistry registry =
         Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
     Components parts = new Components();

@@ -18,7 +18,8 @@ final class Coordinators {
             worker.layout(),
             worker.kafka(),
             worker.name(),
-            worker.revokeRetention()),
+            worker.revokeRetention(),
+            worker.resultTtl()),
         registry);
   }
 }

@@ -61,6 +61,7 @@ final class DevCommand implements Callable<Integer> {
 
   @Mixin WorkerOptions worker;
   @Mixin ApiOptions api;
+  @Mixin ResultTtlOption resultTtl;
 
   @Option(
       names = "--beat-schedule",
@@ -108,7 +109,8 @@ final class DevCommand implements Callable<Integer> {
       worker.name = "dev";
     }
     WorkerConfig config =
-        worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka());
+        resultTtl.applyTo(
+            worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka()));
     PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
     // The API first: its store catches up on the results while the worker and the coordinator
     // start, which is most of the time a restart with many stored results takes to get ready.
@@ -117,12 +119,13 @@ final class DevCommand implements Callable<Integer> {
             "results API",
             () ->
                 ResultsApi.start(
-                    api.toConfig(
-                        kafka.bootstrapServers(),
-                        kafkaOptions.topics(),
-                        kafkaOptions.kafka(),
-                        config.layout(),
-                        data.resolve("api")),
+                    resultTtl.applyTo(
+                        api.toConfig(
+                            kafka.bootstrapServers(),
+                            kafkaOptions.topics(),
+                            kafkaOptions.kafka(),
+                            config.layout(),
+                            data.resolve("api"))),
                     registry));
     if (!noWorker) {
       parts.start("coordinator", () -> Coordinators.start(config, registry));

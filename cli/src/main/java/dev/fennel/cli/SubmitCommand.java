@@ -96,6 +96,14 @@ final class SubmitCommand implements Callable<Integer> {
   @Nullable Duration timeLimit;
 
   @Option(
+      names = "--result-ttl",
+      paramLabel = "DURATION",
+      converter = ResultTtlOption.Converter.class,
+      description =
+          "How long the result is kept after it is written, e.g. 1h or 30d; 0 keeps it forever (default: the worker's --result-ttl).")
+  @Nullable Duration resultTtl;
+
+  @Option(
       names = "--route",
       paramLabel = "TASK=QUEUE",
       split = ",",
@@ -137,6 +145,7 @@ final class SubmitCommand implements Callable<Integer> {
         .expires(instant("--expires", expires))
         .maxRetries(maxRetries == null ? 0 : maxRetries)
         .timeLimit(timeLimit)
+        .resultTtl(resultTtl)
         .build();
   }
 

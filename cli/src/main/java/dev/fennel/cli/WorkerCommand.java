@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 final class WorkerCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin WorkerOptions worker;
+  @Mixin ResultTtlOption resultTtl;
 
   @Option(
       names = "--metrics-host",
@@ -42,7 +43,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    WorkerConfig config = worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka());
+    WorkerConfig config =
+        resultTtl.applyTo(worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka()));
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
     Components parts = new Components();
     MetricsServer metrics = null;

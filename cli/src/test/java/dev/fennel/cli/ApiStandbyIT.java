@@ -105,7 +105,7 @@ class ApiStandbyIT {
                 .queue("default")
                 .worker("w1")
                 .attempts(1)
-                .finishedAt(Instant.EPOCH)
+                .finishedAt(Instant.now())
                 .build();
         sends.add(
             producer.send(new ProducerRecord<>(topics.results(), id, ResultCodec.encode(result))));

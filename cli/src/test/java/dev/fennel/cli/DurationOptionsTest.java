@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fennel.protocol.Durations;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -26,6 +29,31 @@ class DurationOptionsTest {
     line[0] = "worker";
     System.arraycopy(args, 0, line, 1, args.length);
     return ((WorkerCommand) parse(line)).worker;
+  }
+
+  @Test
+  void aResultTtlIsADurationOrZeroOnEveryCommandThatTakesIt() {
+    assertThat(((WorkerCommand) parse("worker", "--result-ttl", "10s")).resultTtl.resultTtl)
+        .isEqualTo(Duration.ofSeconds(10));
+    assertThat(((ApiCommand) parse("api", "--result-ttl", "0")).resultTtl.resultTtl).isZero();
+    assertThat(((DevCommand) parse("dev", "--result-ttl", "2d")).resultTtl.resultTtl)
+        .isEqualTo(Duration.ofDays(2));
+    assertThat(((SubmitCommand) parse("submit", "fib", "--result-ttl", "1h")).resultTtl)
+        .isEqualTo(Duration.ofHours(1));
+    for (String[] line :
+        List.of(
+            new String[] {"worker", "--result-ttl", "-5s"},
+            new String[] {"api", "--result-ttl", "abc"},
+            new String[] {"dev", "--result-ttl", "7 weeks"},
+            new String[] {"submit", "fib", "--result-ttl", "-1"})) {
+      StringWriter err = new StringWriter();
+      CommandLine command = Fennel.commandLine();
+      command.setErr(new PrintWriter(err));
+      assertThat(command.execute(line)).as(String.join(" ", line)).isNotZero();
+      assertThat(err.toString())
+          .contains(
+              "--result-ttl", "'" + line[line.length - 1] + "'", "or 0 to keep results forever");
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.fennel.admin.Component;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -51,7 +52,8 @@ public final class Coordinator implements Component {
                       config.name(),
                       Clock.systemUTC(),
                       registry,
-                      new KnownTopics(admin)),
+                      new KnownTopics(admin),
+                      new ResultExpiry(config.resultTtl())),
                   registry);
     } catch (RuntimeException e) {
       admin.close(Duration.ZERO);

@@ -1,6 +1,7 @@
 package dev.fennel.coordinator;
 
 import dev.fennel.protocol.KafkaAddress;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param name names this instance in client ids, e.g. the worker's name
  * @param revokeRetention how long {@code fennel.revoked} keeps a revocation, when the coordinator
  *     creates it (its worker's {@code --revoke-retention})
+ * @param resultTtl how long an ended workflow's state is kept, as its result is (its worker's
+ *     {@code --result-ttl}; zero: forever)
  */
 public record CoordinatorConfig(
     String bootstrapServers,
@@ -24,7 +27,8 @@ public record CoordinatorConfig(
     TopicLayout layout,
     Map<String, String> kafka,
     String name,
-    Duration revokeRetention) {
+    Duration revokeRetention,
+    Duration resultTtl) {
   public CoordinatorConfig {
     KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics");
@@ -34,5 +38,18 @@ public record CoordinatorConfig(
       throw new IllegalArgumentException("the coordinator's name is blank");
     }
     Objects.requireNonNull(revokeRetention, "revokeRetention");
+    Objects.requireNonNull(resultTtl, "resultTtl");
+    new ResultExpiry(resultTtl);
+  }
+
+  /** A coordinator that keeps ended workflows' state for the default result TTL (7 days). */
+  public CoordinatorConfig(
+      String bootstrapServers,
+      Topics topics,
+      TopicLayout layout,
+      Map<String, String> kafka,
+      String name,
+      Duration revokeRetention) {
+    this(bootstrapServers, topics, layout, kafka, name, revokeRetention, ResultExpiry.DEFAULT_TTL);
   }
 }

@@ -2,6 +2,7 @@ package dev.fennel.coordinator;
 
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.WorkflowIds;
+import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -54,10 +55,11 @@ sealed interface Node permits Node.Step, Node.Chain, Node.Group, Node.Chord, Nod
   }
 
   /**
-   * The root of a workflow that has ended; its parts are forgotten. It stays so that the same
-   * workflow id is never started twice.
+   * The root of a workflow that has ended at {@code finishedAt} (null: before this version noted
+   * when); its parts are forgotten. It stays for as long as the workflow's result lives ({@code
+   * --result-ttl}), so that the same workflow id is not started twice meanwhile.
    */
-  record Finished(String kind) implements Node {
+  record Finished(String kind, @Nullable Instant finishedAt) implements Node {
     public Finished {
       Objects.requireNonNull(kind, "kind");
     }

@@ -5,11 +5,11 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A message the coordinator writes, with the topic it goes to (a queue, results, dead letters).
- * Only handed to the sink, never compared, so equals may be identity.
+ * A message the coordinator writes, with the topic it goes to (a queue, results, dead letters); a
+ * null value is a tombstone. Only handed to the sink, never compared, so equals may be identity.
  */
 @SuppressWarnings("ArrayRecordComponent")
-record Outgoing(String topic, byte[] value) {
+record Outgoing(String topic, byte @Nullable [] value) {
   /** Outgoing messages are only written, never read back as such: the serde's other half. */
   static final class Unreadable implements Deserializer<Outgoing> {
     @Override

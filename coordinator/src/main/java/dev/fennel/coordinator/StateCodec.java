@@ -10,6 +10,7 @@ import dev.fennel.protocol.TaskError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,7 +45,12 @@ final class StateCodec {
       case Node.Chain chain -> json.put("n", chain.size());
       case Node.Group group -> members(json, group.members());
       case Node.Chord chord -> members(json, chord.members());
-      case Node.Finished finished -> json.put("finished", true);
+      case Node.Finished finished -> {
+        json.put("finished", true);
+        if (finished.finishedAt() != null) {
+          json.put("at", finished.finishedAt().toEpochMilli());
+        }
+      }
     }
     return utf8(json);
   }
@@ -69,7 +75,9 @@ final class StateCodec {
     JsonNode json = read(bytes);
     String kind = json.path("k").asText();
     if (json.path("finished").asBoolean()) {
-      return new Node.Finished(kind);
+      JsonNode at = json.get("at");
+      return new Node.Finished(
+          kind, at != null && at.canConvertToLong() ? Instant.ofEpochMilli(at.asLong()) : null);
     }
     return switch (kind) {
       case "task" ->

@@ -18,6 +18,7 @@ final class WorkflowMetrics {
   private final Meter.MeterProvider<Counter> finished;
   private final Counter published;
   private final Counter deadLetters;
+  private final Counter expired;
   private final Map<Object, AtomicLong> waiting = new ConcurrentHashMap<>();
 
   WorkflowMetrics(MeterRegistry registry, String worker) {
@@ -38,6 +39,11 @@ final class WorkflowMetrics {
         Counter.builder("fennel.tasks.dead.letters")
             .description("Task messages that could not be read and went to the dead-letter topic")
             .tags("queue", "coordinator", "worker", worker)
+            .register(registry);
+    expired =
+        Counter.builder("fennel.workflows.expired")
+            .description(
+                "Ended workflows whose state the coordinator deleted once their result expired")
             .register(registry);
     Gauge.builder("fennel.workflows.chord.members.waiting", waiting, WorkflowMetrics::sum)
         .description("Members of started chords that are not final yet, on this instance")
@@ -63,6 +69,11 @@ final class WorkflowMetrics {
   /** A workflow message that could not be read went to the dead-letter topic. */
   void deadLettered() {
     deadLetters.increment();
+  }
+
+  /** {@code count} ended workflows' state was deleted: their result expired. */
+  void expired(int count) {
+    expired.increment(count);
   }
 
   /** The waiting count of one partition's store, tracked while this instance holds it. */

@@ -319,8 +319,9 @@ final class WorkflowRules {
       String kind = node(id).kind();
       effects.add(new Ended(kind, outcome.status()));
       state.forget(id);
-      // The root stays, finished, so that a definition published again under this id is not re-run.
-      state.put(id, new Node.Finished(kind));
+      // The root stays, finished, so that a definition published again under this id is not re-run
+      // while the workflow's result lives (Coordinate sweeps it out after that).
+      state.put(id, new Node.Finished(kind, now));
     }
 
     private Node node(String id) {

@@ -1,6 +1,7 @@
 package dev.fennel.coordinator;
 
 import dev.fennel.protocol.DeadLetters;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkflowCodec;
 import dev.fennel.protocol.WorkflowIds;
@@ -72,6 +73,20 @@ public final class WorkflowTopology {
       Clock clock,
       MeterRegistry registry,
       Predicate<String> topicExists) {
+    return build(topics, worker, clock, registry, topicExists, ResultExpiry.DEFAULT);
+  }
+
+  /**
+   * The coordinator topology; an ended workflow's state is kept as long as its result lives under
+   * {@code expiry}, then swept out.
+   */
+  public static Topology build(
+      Topics topics,
+      String worker,
+      Clock clock,
+      MeterRegistry registry,
+      Predicate<String> topicExists,
+      ResultExpiry expiry) {
     WorkflowMetrics metrics = new WorkflowMetrics(registry, worker);
     WorkflowRules rules = new WorkflowRules(topics, topicExists);
     StreamsBuilder builder = new StreamsBuilder();
@@ -93,7 +108,8 @@ public final class WorkflowTopology {
     results
         .merge(definitions)
         .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REPARTITION))
-        .process(() -> new Coordinate(topics, worker, clock, metrics, rules), NODES, OUTCOMES)
+        .process(
+            () -> new Coordinate(topics, worker, clock, metrics, rules, expiry), NODES, OUTCOMES)
         .to(
             (key, value, context) -> value.topic(),
             Produced.with(

@@ -39,7 +39,8 @@ class StateCodecTest {
             new Node.Group(Node.Members.of(4)),
             new Node.Group(new Node.Members(4, 3, 2, "wf@1")),
             new Node.Chord(new Node.Members(10_000, 9_999, 0, null)),
-            new Node.Finished("chord"))) {
+            new Node.Finished("chord", null),
+            new Node.Finished("chord", Instant.ofEpochMilli(1_764_000_000_123L)))) {
       assertThat(StateCodec.decodeNode(StateCodec.encode(node))).isEqualTo(node);
     }
   }
@@ -49,8 +50,10 @@ class StateCodecTest {
     assertThat(text(StateCodec.encode(new Node.Chain(2)))).isEqualTo("{\"k\":\"chain\",\"n\":2}");
     assertThat(text(StateCodec.encode(new Node.Chord(new Node.Members(3, 2, 1, "wf@1")))))
         .isEqualTo("{\"k\":\"chord\",\"n\":3,\"done\":2,\"failed\":1,\"firstFailed\":\"wf@1\"}");
-    assertThat(text(StateCodec.encode(new Node.Finished("group"))))
+    assertThat(text(StateCodec.encode(new Node.Finished("group", null))))
         .isEqualTo("{\"k\":\"group\",\"finished\":true}");
+    assertThat(text(StateCodec.encode(new Node.Finished("group", Instant.ofEpochMilli(5)))))
+        .isEqualTo("{\"k\":\"group\",\"finished\":true,\"at\":5}");
     assertThat(text(StateCodec.encode(new Node.Step(STEP))))
         .isEqualTo("{\"k\":\"task\",\"task\":" + Json.MAPPER.valueToTree(STEP) + "}");
   }
@@ -67,7 +70,7 @@ class StateCodecTest {
     assertThat(StateCodec.decodeNode(utf8("{\"k\":\"chord\",\"n\":2,\"launched\":true}")))
         .isEqualTo(new Node.Chord(Node.Members.of(2)));
     assertThat(StateCodec.decodeNode(utf8("{\"k\":\"chain\",\"finished\":true}")))
-        .isEqualTo(new Node.Finished("chain"));
+        .isEqualTo(new Node.Finished("chain", null));
     assertThat(
             StateCodec.decodeNode(
                 utf8(

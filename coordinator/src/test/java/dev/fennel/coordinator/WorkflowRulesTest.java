@@ -182,7 +182,7 @@ class WorkflowRulesTest {
 
     assertThat(define("d1", group)).containsExactly(new AlreadyDefined("d1"));
     arrive(ok(only(members), 1));
-    assertThat(stores.node("d1")).isEqualTo(new Node.Finished("group"));
+    assertThat(stores.node("d1")).isEqualTo(new Node.Finished("group", NOW));
     assertThat(define("d1", group)).containsExactly(new AlreadyDefined("d1"));
     byte[] invalid = "{\"id\":\"d1\",\"chain\":[]}".getBytes(StandardCharsets.UTF_8);
     assertThat(define("d1", invalid)).containsExactly(new AlreadyDefined("d1"));
@@ -278,7 +278,7 @@ class WorkflowRulesTest {
     assertThat(chain.worker()).isEqualTo("coordinator");
     assertThat(effects).contains(new Ended("chain", Status.SUCCESS));
     assertThat(stores.nodes).containsOnlyKeys("c1");
-    assertThat(stores.node("c1")).isEqualTo(new Node.Finished("chain"));
+    assertThat(stores.node("c1")).isEqualTo(new Node.Finished("chain", NOW));
     assertThat(stores.outcomes).isEmpty();
   }
 

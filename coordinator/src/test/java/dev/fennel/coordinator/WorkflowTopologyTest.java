@@ -221,7 +221,11 @@ class WorkflowTopologyTest {
 
     // The callback the chord settled without running it, and the chord (the chain's first step):
     // both are parts, so both reach the coordinator again; the chain's own result is no part.
-    assertThat(parts.readKeyValuesToMap().keySet()).containsExactlyInAnyOrder("ch2@0.cb", "ch2@0");
+    // (Tombstones follow once the workflow has ended: WorkflowExpiryTest.)
+    assertThat(parts.readKeyValuesToList())
+        .filteredOn(kv -> kv.value != null)
+        .extracting(kv -> kv.key)
+        .containsExactlyInAnyOrder("ch2@0.cb", "ch2@0");
     assertThat(writtenResults().get("ch2").status()).isEqualTo(Status.FAILURE);
   }
 

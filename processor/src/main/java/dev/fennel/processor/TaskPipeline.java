@@ -46,9 +46,12 @@ final class TaskPipeline {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final int maxResultBytes;
+  private final Duration resultTtl;
   private final boolean trackStarted;
 
   /**
+   * @param resultTtl how long a result lives whose task asked for no TTL of its own: written into
+   *     every record (0: forever)
    * @param trackStarted whether a {@code STARTED} record is written when a task starts (progress a
    *     handler reports is written either way)
    */
@@ -62,6 +65,7 @@ final class TaskPipeline {
       WorkerMetrics metrics,
       Clock clock,
       int maxResultBytes,
+      Duration resultTtl,
       boolean trackStarted) {
     this.queue = queue;
     this.worker = worker;
@@ -72,6 +76,7 @@ final class TaskPipeline {
     this.metrics = metrics;
     this.clock = clock;
     this.maxResultBytes = maxResultBytes;
+    this.resultTtl = resultTtl;
     this.trackStarted = trackStarted;
   }
 
@@ -217,7 +222,8 @@ final class TaskPipeline {
    * (same key), so it can never land after it.
    */
   private void emitStarted(Task task, Instant startedAt, @Nullable JsonNode progress) {
-    TaskResult started = TaskResult.started(task, worker, startedAt, progress, clock.instant());
+    TaskResult started =
+        withTtl(TaskResult.started(task, worker, startedAt, progress, clock.instant()));
     emitter.send(
         new ProducerRecord<>(
             topics.results(), null, clock.millis(), utf8(task.id()), ResultCodec.encode(started)),
@@ -239,7 +245,13 @@ final class TaskPipeline {
         acknowledged);
   }
 
-  private void emitResult(TaskResult result, Runnable acknowledged) {
+  /** {@code result} carrying the TTL it lives by: its task's, else this worker's. */
+  private TaskResult withTtl(TaskResult result) {
+    return result.resultTtl() == null ? result.withResultTtl(resultTtl) : result;
+  }
+
+  private void emitResult(TaskResult unstamped, Runnable acknowledged) {
+    TaskResult result = withTtl(unstamped);
     byte[] value = ResultCodec.encode(result);
     if (value.length > maxResultBytes && result.failedTask() != null) {
       // The failure is written without its message, which cannot then be retried: the API says so.

@@ -135,6 +135,7 @@ public final class Worker implements Component {
               metrics,
               clock,
               config.maxResultBytes(),
+              config.resultTtl(),
               config.trackStarted());
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);

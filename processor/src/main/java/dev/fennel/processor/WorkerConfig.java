@@ -5,6 +5,7 @@ import dev.fennel.protocol.Control;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
 import dev.fennel.protocol.RateLimit;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.task.TaskHandler;
@@ -53,6 +54,8 @@ import org.jspecify.annotations.Nullable;
  *     subclass) ends its task {@code FAILURE} at once, as a {@link dev.fennel.task.Reject} does
  * @param keepConsumed how long a task this worker's queues (and {@code fennel.scheduled}) have
  *     consumed stays in Kafka, for replay, before the worker deletes it; 0 deletes it once consumed
+ * @param resultTtl how long a result is kept whose task asked for no TTL of its own (zero:
+ *     forever); written into each result record ({@code resultTtl}), where the results API reads it
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -73,7 +76,8 @@ public record WorkerConfig(
     Duration revokeRetention,
     boolean trackStarted,
     List<Class<? extends Throwable>> noRetryOn,
-    Duration keepConsumed) {
+    Duration keepConsumed,
+    Duration resultTtl) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -161,6 +165,13 @@ public record WorkerConfig(
           "keep consumed must be 0 or more (0 deletes a task once consumed), was "
               + Durations.format(keepConsumed));
     }
+    if (resultTtl == null || resultTtl.isNegative()) {
+      throw new IllegalArgumentException(
+          "the result TTL (--result-ttl) is "
+              + ResultExpiry.ALLOWED
+              + ", was "
+              + (resultTtl == null ? "not set" : Durations.format(resultTtl)));
+    }
   }
 
   /**
@@ -211,6 +222,7 @@ public record WorkerConfig(
     private boolean trackStarted = true;
     private List<Class<? extends Throwable>> noRetryOn = List.of();
     private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
+    private Duration resultTtl = ResultExpiry.DEFAULT_TTL;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -231,6 +243,7 @@ public record WorkerConfig(
       kafka = from.kafka;
       handlers = from.handlers;
       shutdownTimeout = from.shutdownTimeout;
+      resultTtl = from.resultTtl;
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
@@ -369,6 +382,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long a result is kept whose task asked for no TTL of its own (default 7 days; zero:
+     * forever).
+     */
+    public Builder resultTtl(Duration newResultTtl) {
+      resultTtl = newResultTtl;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -396,7 +418,8 @@ public record WorkerConfig(
           revokeRetention,
           trackStarted,
           noRetryOn,
-          keepConsumed);
+          keepConsumed,
+          resultTtl);
     }
   }
 }

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** The poll loop against Kafka's MockConsumer: commits of the finished prefix, pausing, revokes. */
 class QueueConsumerTest {
+  private static final Duration TTL = Duration.ofDays(3);
   private static final Topics TOPICS = Topics.defaults();
   private static final TopicPartition P0 = new TopicPartition(TOPICS.queue("default"), 0);
 
@@ -93,6 +94,7 @@ class QueueConsumerTest {
             new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", handlers.names()),
             Clock.systemUTC(),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+            TTL,
             false);
     Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
     // Every revocation is known for the next hour: no task waits for the revocation reader here.

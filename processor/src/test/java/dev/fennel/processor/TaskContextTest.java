@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * bad), its children and its final result.
  */
 class TaskContextTest {
+  private static final Duration TTL = Duration.ofDays(3);
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
   private static final Topics TOPICS = Topics.defaults();
 
@@ -379,6 +380,7 @@ class TaskContextTest {
             metrics(new SimpleMeterRegistry()),
             Clock.fixed(NOW, ZoneOffset.UTC),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+            TTL,
             false);
 
     pipeline.run(pipeline.intake(record(task(0)), () -> {}), () -> {}, finished::incrementAndGet);
@@ -531,6 +533,7 @@ class TaskContextTest {
         metrics(registry),
         clock,
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+        TTL,
         trackStarted);
   }
 

@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * turned by hand.
  */
 class TaskPipelineTest {
+  private static final Duration TTL = Duration.ofDays(3);
   private static final Instant NOW = Instant.parse("2026-01-31T12:00:00Z");
   private static final Topics TOPICS = Topics.defaults();
   static final TaskPolicy POLICY =
@@ -91,6 +93,7 @@ class TaskPipelineTest {
         metrics,
         Clock.fixed(NOW, ZoneOffset.UTC),
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
+        TTL,
         // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
         false);
   }
@@ -170,6 +173,22 @@ class TaskPipelineTest {
     assertThat(to(TOPICS.deadLetters())).isEmpty();
     assertThat(finished).hasValue(1);
     assertThat(released).hasValue(1);
+  }
+
+  @Test
+  void aResultCarriesItsTasksTtlOrElseTheWorkersAndAnInvalidOneTheWorkers() {
+    send("own", "{\"id\":\"own\",\"task\":\"fib\",\"args\":[5],\"resultTtl\":3600}");
+    send("none", "{\"id\":\"none\",\"task\":\"fib\",\"args\":[5]}");
+    send("forever", "{\"id\":\"forever\",\"task\":\"fib\",\"args\":[5],\"resultTtl\":0}");
+    send("bad", "{\"id\":\"bad\",\"task\":\"fib\",\"attempt\":0}");
+
+    assertThat(results())
+        .extracting(TaskResult::id, TaskResult::resultTtlDuration)
+        .containsExactly(
+            tuple("own", Duration.ofHours(1)),
+            tuple("none", TTL),
+            tuple("forever", Duration.ZERO),
+            tuple("bad", TTL));
   }
 
   @Test

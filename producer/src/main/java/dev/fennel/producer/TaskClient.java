@@ -7,6 +7,7 @@ import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.KafkaAddress;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
@@ -227,6 +228,7 @@ public final class TaskClient implements AutoCloseable {
     private final @Nullable Instant expires;
     private final int maxRetries;
     private final @Nullable Duration timeLimit;
+    private final @Nullable Duration resultTtl;
 
     private Options(Builder b) {
       if (b.id != null) {
@@ -267,7 +269,12 @@ public final class TaskClient implements AutoCloseable {
       countdown = b.countdown;
       expires = b.expires;
       maxRetries = b.maxRetries;
+      if (b.resultTtl != null && b.resultTtl.isNegative()) {
+        throw new IllegalArgumentException(
+            "result TTL is " + ResultExpiry.ALLOWED + ", was " + Durations.format(b.resultTtl));
+      }
       timeLimit = b.timeLimit;
+      resultTtl = b.resultTtl;
     }
 
     /** A builder with no options set. */
@@ -330,6 +337,13 @@ public final class TaskClient implements AutoCloseable {
       return timeLimit;
     }
 
+    /**
+     * How long the result is kept (zero: forever), or null for the worker's {@code --result-ttl}.
+     */
+    public @Nullable Duration resultTtl() {
+      return resultTtl;
+    }
+
     @Override
     public boolean equals(@Nullable Object other) {
       return other instanceof Options o
@@ -340,12 +354,14 @@ public final class TaskClient implements AutoCloseable {
           && Objects.equals(countdown, o.countdown)
           && Objects.equals(expires, o.expires)
           && maxRetries == o.maxRetries
-          && Objects.equals(timeLimit, o.timeLimit);
+          && Objects.equals(timeLimit, o.timeLimit)
+          && Objects.equals(resultTtl, o.resultTtl);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(id, queue, kwargs, eta, countdown, expires, maxRetries, timeLimit);
+      return Objects.hash(
+          id, queue, kwargs, eta, countdown, expires, maxRetries, timeLimit, resultTtl);
     }
 
     @Override
@@ -366,6 +382,8 @@ public final class TaskClient implements AutoCloseable {
           + maxRetries
           + ", timeLimit="
           + timeLimit
+          + ", resultTtl="
+          + resultTtl
           + "]";
     }
 
@@ -379,6 +397,7 @@ public final class TaskClient implements AutoCloseable {
       private @Nullable Instant expires;
       private int maxRetries;
       private @Nullable Duration timeLimit;
+      private @Nullable Duration resultTtl;
 
       private Builder() {}
 
@@ -391,6 +410,7 @@ public final class TaskClient implements AutoCloseable {
         expires = from.expires;
         maxRetries = from.maxRetries;
         timeLimit = from.timeLimit;
+        resultTtl = from.resultTtl;
       }
 
       /**
@@ -441,6 +461,15 @@ public final class TaskClient implements AutoCloseable {
       /** How long one attempt may run; null for the worker's {@code --time-limit}. */
       public Builder timeLimit(@Nullable Duration newTimeLimit) {
         timeLimit = newTimeLimit;
+        return this;
+      }
+
+      /**
+       * How long the result is kept after it is written (Celery's {@code expires} on a result);
+       * zero keeps it forever, null takes the worker's {@code --result-ttl}.
+       */
+      public Builder resultTtl(@Nullable Duration newResultTtl) {
+        resultTtl = newResultTtl;
         return this;
       }
 
@@ -543,6 +572,7 @@ public final class TaskClient implements AutoCloseable {
             .expires(opts.expires())
             .maxRetries(opts.maxRetries())
             .timeLimit(timeLimit == null ? null : Durations.toSeconds(timeLimit))
+            .resultTtl(opts.resultTtl())
             .build();
     return publish(message);
   }

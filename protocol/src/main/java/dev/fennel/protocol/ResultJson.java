@@ -77,6 +77,7 @@ final class ResultJson {
               fields.progress = token == JsonToken.VALUE_NULL ? null : trees.read(parser);
           case "children" -> fields.children = ids(parser, field);
           case "failedTask" -> fields.failedTask = failedTask(parser, trees);
+          case "resultTtl" -> fields.resultTtl = ttl(parser, field);
           default -> {
             parser.skipChildren();
             continue;
@@ -115,7 +116,8 @@ final class ResultJson {
             "finishedAt",
             "progress",
             "children",
-            "failedTask");
+            "failedTask",
+            "resultTtl");
 
     int v = Task.FORMAT_VERSION;
     @Nullable String id;
@@ -132,6 +134,7 @@ final class ResultJson {
     @Nullable JsonNode progress;
     List<String> children = List.of();
     @Nullable JsonNode failedTask;
+    @Nullable Double resultTtl;
     private @Nullable Map<String, IllegalArgumentException> wrong;
 
     /** Records what is wrong with {@code field}'s last value, or (null) that it is right. */
@@ -189,8 +192,23 @@ final class ResultJson {
           .progress(progress)
           .children(children)
           .failedTask(failedTask)
+          .resultTtlSeconds(resultTtl)
           .build();
     }
+  }
+
+  private static @Nullable Double ttl(JsonParser parser, String field) throws IOException {
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw new IllegalArgumentException(
+          "'" + field + "' must be a number of seconds, was " + Json.kindOf(token));
+    }
+    double seconds = parser.getDoubleValue();
+    ResultExpiry.fromSeconds(seconds);
+    return seconds;
   }
 
   private static List<String> ids(JsonParser parser, String field) throws IOException {
@@ -346,6 +364,14 @@ final class ResultJson {
       }
       if (r.failedTask() != null) {
         provider.defaultSerializeField("failedTask", r.failedTask(), gen);
+      }
+      Double ttl = r.resultTtl();
+      if (ttl != null) {
+        if (ttl == Math.rint(ttl) && ttl < 1e15) {
+          gen.writeNumberField("resultTtl", ttl.longValue());
+        } else {
+          gen.writeNumberField("resultTtl", ttl);
+        }
       }
       gen.writeEndObject();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +36,8 @@ import org.jspecify.annotations.Nullable;
  * @param delayReason why it waits for its {@code eta} ({@link DelayReasons}: a countdown, an eta, a
  *     retry's backoff, a handler's {@code RetryLater}), for listings of the tasks that wait; null
  *     when the publisher did not say. Informational only: nothing runs differently because of it
+ * @param resultTtl seconds its result lives after it is written ({@link ResultExpiry}; 0: forever),
+ *     or null for the worker's {@code --result-ttl}
  */
 public record Task(
     int v,
@@ -50,7 +53,8 @@ public record Task(
     int maxRetries,
     @Nullable Double timeLimit,
     @Nullable String workflow,
-    @Nullable String delayReason) {
+    @Nullable String delayReason,
+    @Nullable Double resultTtl) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -76,6 +80,48 @@ public record Task(
     if (workflow != null) {
       WorkflowIds.requireWorkflowId(workflow);
     }
+    ResultExpiry.fromSeconds(resultTtl);
+  }
+
+  /**
+   * A task as this version wrote it before {@code delayReason} and {@code resultTtl}: its result lives as long as the
+   * worker's {@code --result-ttl} says.
+   */
+  public Task(
+      int v,
+      String id,
+      String task,
+      ArrayNode args,
+      ObjectNode kwargs,
+      @Nullable String queue,
+      @Nullable Instant submittedAt,
+      int attempt,
+      @Nullable Instant eta,
+      @Nullable Instant expires,
+      int maxRetries,
+      @Nullable Double timeLimit,
+      @Nullable String workflow) {
+    this(
+        v,
+        id,
+        task,
+        args,
+        kwargs,
+        queue,
+        submittedAt,
+        attempt,
+        eta,
+        expires,
+        maxRetries,
+        timeLimit,
+        workflow,
+        null,
+        null);
+  }
+
+  /** How long its result lives (0: forever), or null for the worker's {@code --result-ttl}. */
+  public @Nullable Duration resultTtlDuration() {
+    return ResultExpiry.fromSeconds(resultTtl);
   }
 
   /** {@code args}, or no arguments when null (a message may leave them out). */
@@ -188,6 +234,11 @@ public record Task(
     return toBuilder().timeLimit(newTimeLimit).build();
   }
 
+  /** This task with another result TTL (0: forever; null: the worker's default). */
+  public Task withResultTtl(@Nullable Duration newResultTtl) {
+    return toBuilder().resultTtl(newResultTtl).build();
+  }
+
   /** Collects the fields of a task; {@link #build()} checks them as the constructor does. */
   public static final class Builder {
     private int v = FORMAT_VERSION;
@@ -204,6 +255,7 @@ public record Task(
     private @Nullable Double timeLimit;
     private @Nullable String workflow;
     private @Nullable String delayReason;
+    private @Nullable Double resultTtl;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -225,6 +277,7 @@ public record Task(
       timeLimit = from.timeLimit;
       workflow = from.workflow;
       delayReason = from.delayReason;
+      resultTtl = from.resultTtl;
     }
 
     /** Sets the format version. */
@@ -314,6 +367,12 @@ public record Task(
       return this;
     }
 
+    /** Sets how long the result lives (0: forever; null: the worker's {@code --result-ttl}). */
+    public Builder resultTtl(@Nullable Duration newResultTtl) {
+      resultTtl = newResultTtl == null ? null : ResultExpiry.toSeconds(newResultTtl);
+      return this;
+    }
+
     /**
      * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -333,7 +392,8 @@ public record Task(
           maxRetries,
           timeLimit,
           workflow,
-          delayReason);
+          delayReason,
+          resultTtl);
     }
   }
 }

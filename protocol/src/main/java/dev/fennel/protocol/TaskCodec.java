@@ -174,6 +174,7 @@ public final class TaskCodec {
       int maxRetries = integer("maxRetries", 0);
       Double timeLimit = timeLimit();
       String delayReason = delayReason();
+      Double resultTtl = resultTtl();
       if (problem == null && taskName != null) {
         try {
           return new Valid(
@@ -190,6 +191,7 @@ public final class TaskCodec {
                   .timeLimit(timeLimit)
                   .workflow(workflow)
                   .delayReason(delayReason)
+                  .resultTtl(ResultExpiry.fromSeconds(resultTtl))
                   .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
@@ -275,6 +277,21 @@ public final class TaskCodec {
       return node != null && node.isTextual() && DelayReasons.isShowable(node.textValue())
           ? node.textValue()
           : null;
+    }
+
+    private @Nullable Double resultTtl() {
+      JsonNode node = root.get("resultTtl");
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (node.isNumber() && Double.isFinite(node.doubleValue()) && node.doubleValue() >= 0) {
+        return node.doubleValue();
+      }
+      if (problem == null) {
+        problem =
+            "'resultTtl' must be a number of seconds the result is kept, or 0 to keep it forever";
+      }
+      return null;
     }
 
     private @Nullable String text(String field) {

@@ -1,6 +1,7 @@
 package dev.fennel.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +42,8 @@ import org.jspecify.annotations.Nullable;
  * @param failedTask on a {@code FAILURE} (and on the {@code RETRY} record a retry by hand writes):
  *     the task message that failed, as the worker read it (a JSON object in the task schema), so
  *     that it can be run again under its id ({@code docs/retry.md}); null when none was kept
+ * @param resultTtl seconds this record lives after {@code finishedAt} ({@link ResultExpiry}; 0:
+ *     forever), or null for the reader's default
  */
 public record TaskResult(
     int v,
@@ -58,7 +61,8 @@ public record TaskResult(
     @Nullable String statusText,
     @Nullable JsonNode progress,
     List<String> children,
-    @Nullable JsonNode failedTask) {
+    @Nullable JsonNode failedTask,
+    @Nullable Double resultTtl) {
 
   public TaskResult {
     children = children == null ? List.of() : List.copyOf(children);
@@ -89,12 +93,12 @@ public record TaskResult(
     if (failedTask != null && !failedTask.isObject()) {
       throw new IllegalArgumentException(
           "failedTask is a task message (a JSON object), was " + failedTask.getNodeType());
-    }
+      ResultExpiry.fromSeconds(resultTtl);
   }
 
   /**
-   * A result with every field but {@code failedTask}: the form before that field was added, kept
-   * for callers that build a record field by field.
+   * A result with every field but {@code failedTask} and {@code resultTtl}: the form before those
+   * fields were added, kept for callers that build a record field by field.
    */
   public TaskResult(
       int v,
@@ -128,6 +132,7 @@ public record TaskResult(
         statusText,
         progress,
         children,
+        null,
         null);
   }
 
@@ -160,7 +165,8 @@ public record TaskResult(
         finishedAt,
         null,
         null,
-        List.of());
+        List.of(),
+        null);
   }
 
   /**
@@ -241,7 +247,8 @@ public record TaskResult(
         .worker(worker)
         .attempts(task.attempt())
         .submittedAt(task.submittedAt())
-        .finishedAt(finishedAt);
+        .finishedAt(finishedAt)
+        .resultTtlSeconds(task.resultTtl());
   }
 
   /**
@@ -309,6 +316,16 @@ public record TaskResult(
     return toBuilder().failedTask(task).build();
   }
 
+  /** How long this record lives (0: forever), or null for the reader's default. */
+  public @Nullable Duration resultTtlDuration() {
+    return ResultExpiry.fromSeconds(resultTtl);
+  }
+
+  /** This result living {@code newResultTtl} (0: forever; null: the reader's default). */
+  public TaskResult withResultTtl(@Nullable Duration newResultTtl) {
+    return toBuilder().resultTtl(newResultTtl).build();
+  }
+
   /** This result with another finish time. */
   public TaskResult withFinishedAt(Instant newFinishedAt) {
     return toBuilder().finishedAt(newFinishedAt).build();
@@ -332,6 +349,7 @@ public record TaskResult(
     private @Nullable JsonNode progress;
     private List<String> children = List.of();
     private @Nullable JsonNode failedTask;
+    private @Nullable Double resultTtl;
 
     private Builder(String id, Status status) {
       this.id = id;
@@ -355,6 +373,7 @@ public record TaskResult(
       progress = from.progress;
       children = from.children;
       failedTask = from.failedTask;
+      resultTtl = from.resultTtl;
     }
 
     /** Sets the format version. */
@@ -458,6 +477,18 @@ public record TaskResult(
       return this;
     }
 
+    /** Sets how long the record lives (0: forever; null: the reader's default). */
+    public Builder resultTtl(@Nullable Duration newResultTtl) {
+      resultTtl = newResultTtl == null ? null : ResultExpiry.toSeconds(newResultTtl);
+      return this;
+    }
+
+    /** Sets how long the record lives in seconds, as the wire carries it (null: none). */
+    public Builder resultTtlSeconds(@Nullable Double newResultTtl) {
+      resultTtl = newResultTtl;
+      return this;
+    }
+
     /**
      * The result; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -479,7 +510,8 @@ public record TaskResult(
           statusText,
           progress,
           children,
-          failedTask);
+          failedTask,
+          resultTtl);
     }
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,8 @@ class EncodersMatchSchemasTest {
         first.withTimeLimit(30.0).nextAttempt(T0.plusMillis(1500)),
         first.withTimeLimit(30.0).nextAttempt(T0.plusMillis(1500), DelayReasons.RETRY_LATER),
         first.toBuilder().eta(T0.plusSeconds(60)).delayReason(DelayReasons.COUNTDOWN).build(),
+        first.withResultTtl(Duration.ofMillis(1500)),
+        first.withResultTtl(Duration.ZERO),
         Task.builder("order-123:retry@2", "sleep")
             .queue("low_priority-2")
             .submittedAt(T0.plusNanos(123_456_789))
@@ -73,6 +76,9 @@ class EncodersMatchSchemasTest {
                     .withQueue(null)
                     .withWorker(null),
                 TaskResult.failure(task, error, "w2/thread-3", T0, T0.plusSeconds(1)),
+                TaskResult.failure(task, error, "w", T0, T0).withResultTtl(Duration.ofDays(7)),
+                TaskResult.success(task, NODES.numberNode(1), "w", T0, T0)
+                    .withResultTtl(Duration.ofMillis(250)),
                 TaskResult.failure(task, new TaskError("BadArguments", null), "w", T0, T0),
                 TaskResult.failure(task, error, "w", T0, T0).withStatus(Status.RETRY),
                 TaskResult.expired(

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,26 @@ class ResultCodecTest {
     assertThat(new String(ResultCodec.encode(done), StandardCharsets.UTF_8))
         .contains("\"children\":[\"id-3.c1\",\"id-3.c2\"]")
         .doesNotContain("\"progress\"");
+  }
+
+  @Test
+  void aResultCarriesTheTtlItsTaskAskedFor() {
+    Task task =
+        Task.of("id-4", "fib", "default", Instant.parse("2026-01-31T12:00:00Z"))
+            .withResultTtl(Duration.ofMinutes(90));
+    Instant at = Instant.parse("2026-01-31T12:00:01Z");
+    TaskResult done = TaskResult.success(task, IntNode.valueOf(1), "w", at, at);
+
+    assertThat(done.resultTtlDuration()).isEqualTo(Duration.ofMinutes(90));
+    assertThat(new String(ResultCodec.encode(done), StandardCharsets.UTF_8))
+        .contains("\"resultTtl\":5400");
+    assertThat(ResultCodec.decode(ResultCodec.encode(done))).isEqualTo(done);
+    assertThatThrownBy(
+            () ->
+                ResultCodec.decode(
+                    "{\"id\":\"x\",\"status\":\"SUCCESS\",\"resultTtl\":-5}"
+                        .getBytes(StandardCharsets.UTF_8)))
+        .hasMessageContaining("resultTtl");
   }
 
   @Test

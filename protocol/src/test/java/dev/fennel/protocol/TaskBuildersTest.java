@@ -45,6 +45,7 @@ class TaskBuildersTest {
                 0,
                 null,
                 null,
+                null,
                 null));
     assertThat(Task.of("t-3", "fib", "low", T0, IntNode.valueOf(5)))
         .isEqualTo(
@@ -72,6 +73,7 @@ class TaskBuildersTest {
                 T0.plusSeconds(60),
                 3,
                 2.5,
+                null,
                 null,
                 null));
     assertThat(TASK.withQueue("low").queue()).isEqualTo("low");
@@ -183,7 +185,8 @@ class TaskBuildersTest {
                     T0,
                     "SUCCESS",
                     null,
-                    List.of()))
+                    List.of(),
+                    null))
         .hasMessageContaining("must not name a known status");
     assertThatThrownBy(
             () ->
@@ -202,7 +205,8 @@ class TaskBuildersTest {
                     T0,
                     "SUCCESS",
                     null,
-                    List.of()))
+                    List.of(),
+                    null))
         .hasMessageContaining("written as 'RETRY'");
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,7 @@ class TaskCodecTest {
             .maxRetries(3)
             .timeLimit(1.5)
             .delayReason(DelayReasons.RETRY_LATER)
+            .resultTtl(Duration.ofHours(2))
             .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
@@ -74,6 +76,21 @@ class TaskCodecTest {
         .isEqualTo(DelayReasons.COUNTDOWN);
     assertThat(DelayReasons.of(first.nextAttempt(Instant.EPOCH, DelayReasons.RETRY_LATER)))
         .isEqualTo(DelayReasons.RETRY_LATER);
+  }
+
+  @Test
+  void aResultTtlIsSecondsAndZeroKeepsForever() {
+    Task hour =
+        TaskCodec.decodeValid(null, utf8("{\"id\":\"t\",\"task\":\"fib\",\"resultTtl\":3600}"));
+    Task forever =
+        TaskCodec.decodeValid(null, utf8("{\"id\":\"t\",\"task\":\"fib\",\"resultTtl\":0}"));
+    Task none = TaskCodec.decodeValid(null, utf8("{\"id\":\"t\",\"task\":\"fib\"}"));
+
+    assertThat(hour.resultTtlDuration()).isEqualTo(Duration.ofHours(1));
+    assertThat(forever.resultTtlDuration()).isEqualTo(Duration.ZERO);
+    assertThat(none.resultTtlDuration()).isNull();
+    assertThat(new String(TaskCodec.encode(none), StandardCharsets.UTF_8))
+        .doesNotContain("resultTtl");
   }
 
   @Test
@@ -148,6 +165,8 @@ class TaskCodecTest {
         "{\"id\":\"a\",\"task\":\"fib\",\"attempt\":0}",
         "{\"id\":\"a\",\"task\":\"fib\",\"maxRetries\":-1}",
         "{\"id\":\"a\",\"task\":\"fib\",\"timeLimit\":\"x\"}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"resultTtl\":-1}",
+        "{\"id\":\"a\",\"task\":\"fib\",\"resultTtl\":\"7d\"}",
         "{\"id\":\"a\",\"task\":\"fib\",\"queue\":\"Not A Queue\"}",
         "{\"id\":\"a\",\"task\":\"fib\",\"v\":99}"
       })

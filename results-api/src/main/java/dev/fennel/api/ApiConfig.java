@@ -4,6 +4,7 @@ import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.KafkaAddress;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.nio.file.Path;
@@ -49,6 +50,8 @@ import org.jspecify.annotations.Nullable;
  *     null for plain HTTP
  * @param layout partitions and replication of the results topic if it has to be created
  * @param kafka extra Kafka client settings (security, tuning), passed through as they are
+ * @param resultTtl how long a result that carries no TTL of its own is kept after it was written
+ *     (zero: forever); an expired result is answered 404 and deleted from the store and the topic
  */
 public record ApiConfig(
     String bootstrapServers,
@@ -70,7 +73,8 @@ public record ApiConfig(
     List<String> allowedHosts,
     @Nullable ApiTls tls,
     TopicLayout layout,
-    Map<String, String> kafka) {
+    Map<String, String> kafka,
+    Duration resultTtl) {
 
   /** The default address to listen on: this machine only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -173,6 +177,22 @@ public record ApiConfig(
     allowedHosts = normalizeHosts(allowedHosts);
     Objects.requireNonNull(layout, "layout");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+    requireTtl(resultTtl);
+  }
+
+  private static void requireTtl(Duration resultTtl) {
+    Objects.requireNonNull(resultTtl, "resultTtl");
+    require(
+        !resultTtl.isNegative(),
+        "the result TTL (--result-ttl) is "
+            + ResultExpiry.ALLOWED
+            + ", was "
+            + Durations.format(resultTtl));
+  }
+
+  /** When a result expires: its own TTL, else {@code resultTtl}. */
+  public ResultExpiry expiry() {
+    return new ResultExpiry(resultTtl);
   }
 
   /** The allowed host names, stripped and lower-case, without empty ones (null: none). */
@@ -275,6 +295,8 @@ public record ApiConfig(
         + layout
         + ", kafka="
         + KafkaClients.redacted(kafka)
+        + ", resultTtl="
+        + Durations.format(resultTtl)
         + "]";
   }
 
@@ -314,6 +336,7 @@ public record ApiConfig(
     private @Nullable ApiTls tls;
     private TopicLayout layout = TopicLayout.DEFAULT;
     private Map<String, String> kafka = Map.of();
+    private Duration resultTtl = ResultExpiry.DEFAULT_TTL;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -340,6 +363,7 @@ public record ApiConfig(
       tls = from.tls;
       layout = from.layout;
       kafka = from.kafka;
+      resultTtl = from.resultTtl;
     }
 
     /** Sets Kafka's address. */
@@ -462,6 +486,12 @@ public record ApiConfig(
       return this;
     }
 
+    /** Sets how long a result without a TTL of its own is kept (zero: forever). */
+    public Builder resultTtl(Duration newResultTtl) {
+      resultTtl = newResultTtl;
+      return this;
+    }
+
     /** Sets extra Kafka client settings (security, tuning), passed through as they are. */
     public Builder kafka(Map<String, String> newKafka) {
       kafka = newKafka;
@@ -493,7 +523,8 @@ public record ApiConfig(
           allowedHosts,
           tls,
           layout,
-          kafka);
+          kafka,
+          resultTtl);
     }
   }
 }

@@ -1,7 +1,11 @@
 package dev.fennel.api;
 
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
 import java.io.File;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -32,6 +36,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.TimestampedBytesStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +46,13 @@ import org.jspecify.annotations.Nullable;
  * final one is a second run of the same id (a message delivered again after a crash, or published
  * twice), and its own final result follows it. Until then the API keeps answering the final one.
  *
- * <p>The rule holds for records as they arrive and for records restored from the topic (a restart
+ * <p>A second rule: a tombstone deletes only a record that has expired ({@link ResultExpiry}). The
+ * sweep of {@link ResultsTopology} writes one for a record it read as expired; a result written for
+ * the same id before that tombstone reached the store is fresher, and stays (the sweep's processor
+ * then writes it again to the topic). A tombstone refused here that is no sweep's is applied by
+ * that processor, so an operator can still delete any result.
+ *
+ * <p>The rules hold for records as they arrive and for records restored from the topic (a restart
  * on an empty or older state directory, a standby replica): Kafka Streams restores through the
  * callback the inner store registers, which writes to RocksDB directly, so {@link #init} hands the
  * inner store a context whose {@code register} puts a callback of this store's in its place, and
@@ -55,13 +66,20 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   private static final int TIMESTAMP_BYTES = Long.BYTES;
 
   private final KeyValueStore<Bytes, byte[]> inner;
+  private final ResultExpiry expiry;
+  private final Clock clock;
 
-  private FinalStaysStore(KeyValueStore<Bytes, byte[]> inner) {
+  private FinalStaysStore(KeyValueStore<Bytes, byte[]> inner, ResultExpiry expiry, Clock clock) {
     this.inner = inner;
+    this.expiry = expiry;
+    this.clock = clock;
   }
 
-  /** A supplier of persistent timestamped stores named {@code name} that keep this rule. */
-  static KeyValueBytesStoreSupplier supplier(String name) {
+  /**
+   * A supplier of persistent timestamped stores named {@code name} that keep these rules, records
+   * expiring under {@code expiry} at the time {@code clock} tells.
+   */
+  static KeyValueBytesStoreSupplier supplier(String name, ResultExpiry expiry, Clock clock) {
     KeyValueBytesStoreSupplier rocks = Stores.persistentTimestampedKeyValueStore(name);
     return new KeyValueBytesStoreSupplier() {
       @Override
@@ -71,7 +89,7 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
       @Override
       public KeyValueStore<Bytes, byte[]> get() {
-        return new FinalStaysStore(rocks.get());
+        return new FinalStaysStore(rocks.get(), expiry, clock);
       }
 
       @Override
@@ -81,17 +99,43 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     };
   }
 
-  /** Whether {@code value} (timestamped) may be stored over {@code stored} (timestamped). */
-  static boolean replaces(byte @Nullable [] value, byte @Nullable [] stored) {
-    if (value == null || stored == null) {
+  /**
+   * Whether {@code value} (timestamped; null: a tombstone) may be stored over {@code stored}
+   * (timestamped) at {@code now}.
+   */
+  static boolean replaces(
+      byte @Nullable [] value, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
+    if (stored == null) {
       return true;
+    }
+    StoredResult current = StoredResult.asStored(json(stored));
+    boolean expired =
+        current == null || current.isExpired(expiry, Instant.ofEpochMilli(timestamp(stored)), now);
+    if (value == null) {
+      return expired;
     }
     StoredResult incoming = StoredResult.asStored(json(value));
     if (incoming == null || incoming.known() != Status.STARTED) {
       return true;
     }
-    StoredResult current = StoredResult.asStored(json(stored));
-    return current == null || !current.isFinal();
+    // An expired final result is gone: a new run's STARTED takes its place.
+    return current == null || !current.isFinal() || expired;
+  }
+
+  /** Whether a record as the store holds it has expired at {@code now}. */
+  static boolean isExpired(ValueAndTimestamp<byte[]> record, ResultExpiry expiry, Instant now) {
+    StoredResult result = StoredResult.of(record.value());
+    Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
+    // A record that is no result expires by its Kafka timestamp under the default TTL.
+    return result == null
+        ? expiry.isExpired(writtenAt, null, now)
+        : result.isExpired(expiry, writtenAt, now);
+  }
+
+  private static long timestamp(byte[] timestamped) {
+    return timestamped.length < TIMESTAMP_BYTES
+        ? 0
+        : ByteBuffer.wrap(timestamped, 0, TIMESTAMP_BYTES).getLong();
   }
 
   private static byte @Nullable [] json(byte[] timestamped) {
@@ -102,14 +146,15 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
 
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
-    // Only a STARTED may be kept out, so only a STARTED costs a read of what is stored.
-    if (value == null || !isStarted(value) || replaces(value, inner.get(key))) {
+    // Only a STARTED or a tombstone may be kept out, so only those cost a read of what is stored.
+    if ((value != null && !isStarted(value))
+        || replaces(value, inner.get(key), expiry, clock.instant())) {
       inner.put(key, value);
     }
   }
 
   private static boolean isStarted(byte[] timestamped) {
-    StoredResult incoming = StoredResult.of(json(timestamped));
+    StoredResult incoming = StoredResult.asStored(json(timestamped));
     return incoming != null && incoming.known() == Status.STARTED;
   }
 

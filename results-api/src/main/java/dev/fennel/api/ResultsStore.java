@@ -3,9 +3,12 @@ package dev.fennel.api;
 import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.ResultExpiry;
+import dev.fennel.protocol.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -49,6 +52,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final PartitionOwners owners;
   private final CatchUp catchUp;
   private final Counter invalidRecords;
+  private final Counter expiredRecords;
+  private final ResultExpiry expiry;
+  private final Clock clock;
   private volatile @Nullable ReadOnlyKeyValueStore<String, byte[]> store;
   // The stores of this instance's running tasks, by partition, read directly by lookups.
   private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores =
@@ -64,7 +70,19 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       HostInfo self,
       MeterRegistry registry,
       BiConsumer<String, StoredResult> onStored) {
+    this(config, self, registry, onStored, Clock.systemUTC());
+  }
+
+  /** As above, results expiring at the time {@code clock} tells. */
+  ResultsStore(
+      ApiConfig config,
+      HostInfo self,
+      MeterRegistry registry,
+      BiConsumer<String, StoredResult> onStored,
+      Clock clock) {
     this.onStored = onStored;
+    this.expiry = config.expiry();
+    this.clock = clock;
     this.cache = new ResultCache(config.cacheSize());
     this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
@@ -75,7 +93,22 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
             config,
             self,
             registry,
-            ResultsTopology.build(config.topics(), this::onResult, openStores));
+            ResultsTopology.build(
+                config.topics(),
+                expiry,
+                clock,
+                new ResultsTopology.Listener() {
+                  @Override
+                  public void updated(String id, byte @Nullable [] json) {
+                    onResult(id, json);
+                  }
+
+                  @Override
+                  public void expired(String id) {
+                    expiredRecords.increment();
+                  }
+                },
+                openStores));
     this.owners = new PartitionOwners(app.streams(), admin, self, config.topics().results());
     this.catchUp = new CatchUp(app.streams(), admin, app.applicationId());
     app.onStateChange(owners::forget);
@@ -83,6 +116,11 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
         Counter.builder("fennel.api.results.invalid")
             .description(
                 "Records in the results topic that are no result (no JSON object with a status, or PENDING); answered as pending")
+            .register(registry);
+    expiredRecords =
+        Counter.builder("fennel.api.results.expired")
+            .description(
+                "Results that outlived their TTL and were deleted (a tombstone written to the results topic)")
             .register(registry);
     CaffeineCacheMetrics.monitor(registry, cache.caffeine(), "results");
     registry.gauge("fennel.api.waiting.requests", waiters, Waiters::size);
@@ -122,12 +160,42 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public @Nullable StoredResult get(String id) {
-    return serving(() -> cache.get(id, key -> StoredResult.of(read(key))));
+    return live(serving(() -> cache.get(id, this::load)));
   }
 
   @Override
   public @Nullable StoredResult peek(String id) {
-    return serving(() -> cache.peek(id, key -> StoredResult.of(read(key))));
+    return live(serving(() -> cache.peek(id, this::load)));
+  }
+
+  /**
+   * {@code result}, or null when it has expired: an expired result is answered as unknown from the
+   * moment it expires, before the sweep's tombstone deletes it ({@link ResultsTopology}).
+   */
+  private @Nullable StoredResult live(@Nullable StoredResult result) {
+    return result == null
+            || result.finishedAt() == null
+            || !expiry.isExpired(result.finishedAt(), result.ttl(), clock.instant())
+        ? result
+        : null;
+  }
+
+  /** The stored result of {@code id}, or null when there is none or it has expired. */
+  private @Nullable StoredResult load(String id) {
+    int partition = owners.partitionOf(id);
+    ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own =
+        partition < 0 ? null : openStores.get(partition);
+    if (own != null) {
+      try {
+        ValueAndTimestamp<byte[]> stored = own.get(id);
+        return stored == null || FinalStaysStore.isExpired(stored, expiry, clock.instant())
+            ? null
+            : StoredResult.of(stored.value());
+      } catch (InvalidStateStoreException e) {
+        // The task is closing (its partition moves): Kafka Streams knows where it is now.
+      }
+    }
+    return StoredResult.of(store().get(id));
   }
 
   @Override
@@ -187,19 +255,11 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return arrival;
   }
 
-  /** The stored record of {@code id}, from its partition's open store if this instance has it. */
-  private byte @Nullable [] read(String id) {
-    int partition = owners.partitionOf(id);
-    ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own =
-        partition < 0 ? null : openStores.get(partition);
-    if (own != null) {
-      try {
-        ValueAndTimestamp<byte[]> stored = own.get(id);
-        return stored == null ? null : stored.value();
-      } catch (InvalidStateStoreException e) {
-        // The task is closing (its partition moves): Kafka Streams knows where it is now.
-      }
-    }
+  /**
+   * What this instance's store holds for {@code id}, expired or not, or null: for checks that an
+   * expired result is gone from the store itself.
+   */
+  byte @Nullable [] stored(String id) {
     return store().get(id);
   }
 

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.protocol.Json;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
@@ -13,15 +17,22 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A result as the results topic holds it: the JSON bytes, served as they are, and the status and
- * queue read from them with a streaming scan (the API never needs the rest of the record). The
- * status is kept as written: a status this version does not know (from a newer worker) is still a
- * result, served like any other, and final ({@code docs/versioning.md}, rule 2), so that a {@code
+ * A result as the results topic holds it: the JSON bytes, served as they are, and the status,
+ * queue, finish time and TTL read from them with a streaming scan (the API never needs the rest of
+ * the record). A finish time or TTL that cannot be read is left null, as if absent: the record is
+ * still served, and expires by its Kafka timestamp and the API's default ({@link ResultsTopology}).
+ * The status is kept as written: a status this version does not know (from a newer worker) is still
+ * a result, served like any other, and final ({@code docs/versioning.md}, rule 2), so that a {@code
  * ?wait} on it ends at once instead of holding its whole time. Never compared: equals may be
  * identity.
  */
 @SuppressWarnings("ArrayRecordComponent")
-record StoredResult(byte[] json, String status, @Nullable String queue) {
+record StoredResult(
+    byte[] json,
+    String status,
+    @Nullable String queue,
+    @Nullable Instant finishedAt,
+    @Nullable Duration ttl) {
   private static final Map<String, Status> KNOWN =
       Arrays.stream(Status.values())
           .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
@@ -60,6 +71,8 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
       }
       String status = null;
       String queue = null;
+      String finishedAt = null;
+      Double ttl = null;
       JsonToken token;
       // Read to the end, so that a truncated record is never served (the batch answer embeds it
       // raw).
@@ -70,6 +83,10 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
           status = parser.getText();
         } else if ("queue".equals(field) && value == JsonToken.VALUE_STRING) {
           queue = parser.getText();
+        } else if ("finishedAt".equals(field) && value == JsonToken.VALUE_STRING) {
+          finishedAt = parser.getText();
+        } else if ("resultTtl".equals(field) && value.isNumeric()) {
+          ttl = parser.getDoubleValue();
         } else {
           kept |= FAILED_TASK.equals(field);
           parser.skipChildren();
@@ -81,7 +98,12 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
       if (status == null || status.isBlank() || status.equals(Status.PENDING.name())) {
         return null;
       }
-      return new StoredResult(served && kept ? withoutFailedTask(json) : json, status, queue);
+      return new StoredResult(
+          served && kept ? withoutFailedTask(json) : json,
+          status,
+          queue,
+          instant(finishedAt),
+          ttl(ttl));
     } catch (IOException e) {
       return null;
     }
@@ -92,6 +114,30 @@ record StoredResult(byte[] json, String status, @Nullable String queue) {
     ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(json);
     tree.remove(FAILED_TASK);
     return Json.MAPPER.writeValueAsBytes(tree);
+  }
+
+  private static @Nullable Instant instant(@Nullable String text) {
+    try {
+      return text == null ? null : Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static @Nullable Duration ttl(@Nullable Double seconds) {
+    try {
+      return ResultExpiry.fromSeconds(seconds);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Whether this record has expired at {@code now} under {@code expiry}, counted from its finish
+   * time, or from {@code writtenAt} (its Kafka timestamp) when it has none.
+   */
+  boolean isExpired(ResultExpiry expiry, Instant writtenAt, Instant now) {
+    return expiry.isExpired(finishedAt != null ? finishedAt : writtenAt, ttl, now);
   }
 
   /** The status as this version knows it, or null for one it does not. */

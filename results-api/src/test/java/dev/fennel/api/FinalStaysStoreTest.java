@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
@@ -96,7 +97,7 @@ class FinalStaysStoreTest {
     assertThat(stored("r")).isEqualTo("STARTED");
     arrive("r", Status.SUCCESS);
     assertThat(stored("r")).isEqualTo("SUCCESS");
-    assertThat(FinalStaysStore.replaces(null, null)).isTrue();
+    assertThat(FinalStaysStore.replaces(null, null, ResultExpiry.DEFAULT, T0)).isTrue();
   }
 
   @Test

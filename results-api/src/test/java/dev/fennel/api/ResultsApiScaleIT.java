@@ -86,7 +86,7 @@ class ResultsApiScaleIT {
         .attempts(1)
         .submittedAt(Instant.EPOCH)
         .startedAt(Instant.EPOCH)
-        .finishedAt(Instant.EPOCH)
+        .finishedAt(Instant.now())
         .build();
   }
 
