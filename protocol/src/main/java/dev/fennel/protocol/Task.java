@@ -84,8 +84,8 @@ public record Task(
   }
 
   /**
-   * A task as this version wrote it before {@code delayReason} and {@code resultTtl}: its result lives as long as the
-   * worker's {@code --result-ttl} says.
+   * A task as this version wrote it before {@code delayReason} and {@code resultTtl}: its result
+   * lives as long as the worker's {@code --result-ttl} says.
    */
   public Task(
       int v,

@@ -93,7 +93,8 @@ public record TaskResult(
     if (failedTask != null && !failedTask.isObject()) {
       throw new IllegalArgumentException(
           "failedTask is a task message (a JSON object), was " + failedTask.getNodeType());
-      ResultExpiry.fromSeconds(resultTtl);
+    }
+    ResultExpiry.fromSeconds(resultTtl);
   }
 
   /**
@@ -166,6 +167,7 @@ public record TaskResult(
         null,
         null,
         List.of(),
+        null,
         null);
   }
 

@@ -186,6 +186,7 @@ class TaskBuildersTest {
                     "SUCCESS",
                     null,
                     List.of(),
+                    null,
                     null))
         .hasMessageContaining("must not name a known status");
     assertThatThrownBy(
@@ -206,6 +207,7 @@ class TaskBuildersTest {
                     "SUCCESS",
                     null,
                     List.of(),
+                    null,
                     null))
         .hasMessageContaining("written as 'RETRY'");
   }

@@ -4,7 +4,6 @@ import dev.fennel.admin.KafkaClients;
 import dev.fennel.admin.StreamsApp;
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.ResultExpiry;
-import dev.fennel.protocol.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -255,11 +254,19 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return arrival;
   }
 
-  /**
-   * What this instance's store holds for {@code id}, expired or not, or null: for checks that an
-   * expired result is gone from the store itself.
-   */
-  byte @Nullable [] stored(String id) {
+  /** The stored record of {@code id}, from its partition's open store if this instance has it. */
+  private byte @Nullable [] read(String id) {
+    int partition = owners.partitionOf(id);
+    ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> own =
+        partition < 0 ? null : openStores.get(partition);
+    if (own != null) {
+      try {
+        ValueAndTimestamp<byte[]> stored = own.get(id);
+        return stored == null ? null : stored.value();
+      } catch (InvalidStateStoreException e) {
+        // The task is closing (its partition moves): Kafka Streams knows where it is now.
+      }
+    }
     return store().get(id);
   }
 

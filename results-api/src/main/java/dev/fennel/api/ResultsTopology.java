@@ -1,7 +1,7 @@
 package dev.fennel.api;
 
-import dev.fennel.protocol.Status;
 import dev.fennel.protocol.ResultExpiry;
+import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -27,8 +27,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
@@ -39,8 +39,8 @@ import org.jspecify.annotations.Nullable;
  * The results API's topology: {@code fennel.results} materialized as a key-value store (the
  * compacted source topic is its changelog) in which a {@code STARTED} never replaces a final result
  * and an expiry never deletes a fresher result ({@link FinalStaysStore}), every new record handed
- * to a listener, and expired results swept out; and a global store that mirrors the
- * changelog of the workers' scheduler store, the tasks that wait ({@code GET /scheduled}).
+ * to a listener, and expired results swept out; and a global store that mirrors the changelog of
+ * the workers' scheduler store, the tasks that wait ({@code GET /scheduled}).
  *
  * <p>The sweep: every second, each partition's active task reads the next {@link #SWEEP_BATCH}
  * records of its store and writes a tombstone, marked with the {@link #EXPIRED} header, to {@code
