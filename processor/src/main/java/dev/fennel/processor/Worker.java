@@ -124,19 +124,7 @@ public final class Worker implements Component {
       metrics.watch(registry, queue, dispatcher);
       // Also without --rate-limit: a limit can be set while running.
       metrics.watchHeld(registry, queue, dispatcher);
-      TaskPipeline pipeline =
-          new TaskPipeline(
-              queue,
-              config.name(),
-              config.topics(),
-              decisions,
-              runner,
-              emitter,
-              metrics,
-              clock,
-              config.maxResultBytes(),
-              config.resultTtl(),
-              config.trackStarted());
+      TaskPipeline pipeline = pipeline(queue, decisions, runner, emitter, metrics, clock);
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -158,6 +146,28 @@ public final class Worker implements Component {
     threads.forEach(Thread::start);
     startScheduler(registry, kafkaProducer, dispatcher, runner, clock);
     startDeleter(opened, clock);
+  }
+
+  /** The path of one queue's tasks, from decision to result, with this worker's settings. */
+  private TaskPipeline pipeline(
+      String queue,
+      TaskDecisions decisions,
+      TaskRunner runner,
+      TaskPipeline.Emitter emitter,
+      WorkerMetrics metrics,
+      Clock clock) {
+    return new TaskPipeline(
+        queue,
+        config.name(),
+        config.topics(),
+        decisions,
+        runner,
+        emitter,
+        metrics,
+        clock,
+        config.maxResultBytes(),
+        config.resultTtl(),
+        config.trackStarted());
   }
 
   /**
