@@ -1,17 +1,10 @@
 package dev.fennel.api;
 
-import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +18,7 @@ import org.slf4j.LoggerFactory;
 final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaRetrier.class);
 
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final AckedWrites writes;
   private final Topics topics;
   // The second send of a retry starts when the first is acknowledged, in the producer's callback:
   // a send made on the producer's own I/O thread would wait there for the metadata of a topic that
@@ -39,14 +32,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
           });
 
   KafkaRetrier(ApiConfig config) {
-    Properties props =
-        KafkaClients.common(config.bootstrapServers(), config.kafka(), "fennel-api-retry");
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    this.producer =
-        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.writes = new AckedWrites(config, "fennel-api-retry");
     this.topics = config.topics();
   }
 
@@ -73,26 +59,12 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   }
 
   private CompletableFuture<Void> send(String topic, byte[] key, byte[] value) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    try {
-      producer.send(
-          new ProducerRecord<>(topic, key, value),
-          (metadata, error) -> {
-            if (error == null) {
-              done.complete(null);
-            } else {
-              done.completeExceptionally(error);
-            }
-          });
-    } catch (RuntimeException e) {
-      done.completeExceptionally(e);
-    }
-    return done;
+    return writes.send(topic, key, value);
   }
 
   @Override
   public void close() {
     next.shutdown();
-    producer.close(Duration.ofSeconds(10));
+    writes.close();
   }
 }
