@@ -1,0 +1,101 @@
+package dev.fennel.api;
+
+import dev.fennel.admin.KafkaClients;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a small compacted topic from its start, and on, on a thread of its own, with no consumer
+ * group (every instance reads it all), handing each record to a callback: how the API follows
+ * {@code fennel.workers} and {@code fennel.control}. A poll that fails is logged and tried again a
+ * second later; a topic that cannot be read at all is logged once and the reader stops.
+ */
+final class TopicReader implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TopicReader.class);
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final String what;
+  private final String without;
+  private final Duration poll;
+  private final Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
+  private final Thread thread;
+  private volatile boolean closed;
+
+  /**
+   * Starts reading {@code topic}, polling every {@code poll}; {@code name} names the client and the
+   * thread, {@code what} the records in the log, and {@code without} says what the API lacks when
+   * the topic cannot be read.
+   */
+  TopicReader(
+      ApiConfig config,
+      String topic,
+      String name,
+      Duration poll,
+      String what,
+      String without,
+      Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
+    this.topic = topic;
+    this.what = what;
+    this.without = without;
+    this.poll = poll;
+    this.onRecord = onRecord;
+    Properties props =
+        KafkaClients.common(
+            config.bootstrapServers(),
+            config.kafka(),
+            config.topics().applicationId("results-api-" + name));
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    this.consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.thread = new Thread(this::run, "fennel-api-" + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
+      while (!closed) {
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(poll)) {
+            onRecord.accept(record);
+          }
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          log.warn("reading {} from {} failed; retrying", what, topic, e);
+          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+      }
+    } catch (WakeupException e) {
+      // close() asked the poll to end.
+    } catch (RuntimeException e) {
+      log.warn("{} cannot be read from {}: {}", what, topic, without, e);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
