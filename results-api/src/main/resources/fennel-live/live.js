@@ -32,6 +32,15 @@
     return response;
   }
 
+  // Every write is a POST of JSON, which no page of another site can send here without asking first.
+  function post(path) {
+    return api(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+  }
+
   async function json(path) {
     const response = await api(path);
     const body = await response.json();
@@ -209,12 +218,7 @@
       return;
     }
     try {
-      // A write is JSON, which no page of another site can send here without asking first.
-      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke" + (terminate ? "?terminate=true" : ""), {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-      });
+      const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke" + (terminate ? "?terminate=true" : ""));
       const text = await response.text();
       $("running-message").textContent = response.ok
         ? (terminate ? "Terminated " : "Revoked ") + id + ": " + text
@@ -256,12 +260,7 @@
 
   async function controlQueue(queue, action) {
     try {
-      // A write is JSON, which no page of another site can send here without asking first.
-      const response = await api("/control/queues/" + encodeURIComponent(queue) + "/" + action, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-      });
+      const response = await post("/control/queues/" + encodeURIComponent(queue) + "/" + action);
       const body = await response.json().catch(() => ({}));
       $("controls-message").textContent = response.ok
         ? body.message
@@ -420,12 +419,7 @@
       return;
     }
     try {
-      // A write is JSON, which no page of another site can send here without asking first.
-      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-      });
+      const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke");
       const text = await response.text();
       $("detail-message").textContent = response.ok
         ? "Revoked: " + text
@@ -482,12 +476,7 @@
       return;
     }
     try {
-      // A write is JSON, which no page of another site can send here without asking first.
-      const response = await api("/tasks/" + encodeURIComponent(id) + "/revoke", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-      });
+      const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke");
       const body = await response.json().catch(() => ({}));
       if (response.ok && body.revoked) {
         revokeSent.add(id);
@@ -519,11 +508,7 @@
       return;
     }
     try {
-      const response = await api("/tasks/" + encodeURIComponent(id) + "/retry", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: "{}",
-      });
+      const response = await post("/tasks/" + encodeURIComponent(id) + "/retry");
       const text = await response.text();
       const message = response.ok ? "Retried: " + text : "Retry answered " + response.status + ": " + text;
       if (shown === id) {
