@@ -3,8 +3,6 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.fennel.admin.TopicAdmin;
-import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
@@ -15,8 +13,6 @@ import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkerGroups;
 import dev.fennel.testkit.KafkaTestBroker;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,19 +59,9 @@ class HandoverProcessesIT {
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) throws Exception {
     this.broker = broker;
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of(QUEUE),
-        Duration.ofSeconds(30));
-    api =
-        ResultsApi.start(
-            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    await().atMost(Duration.ofSeconds(60)).until(api::isReady);
+    ApiOnTestBroker started = ApiOnTestBroker.start(broker, List.of(QUEUE));
+    topics = started.topics();
+    api = started.api();
     dir = Files.createTempDirectory("fennel-handover-");
   }
 

@@ -24,6 +24,7 @@ import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -97,6 +98,51 @@ class LivePageIT {
             .usingAnyFreePort()
             .build();
     return new ChromeDriver(service, options);
+  }
+
+  /** Topics of this test's own (a unique prefix) with the queue {@code default}. */
+  private static Topics topics(KafkaTestBroker.Broker broker) {
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
+    return topics;
+  }
+
+  /** Opens the page of {@code api} and gives it the token, as a user does at the prompt. */
+  private static void signIn(WebDriver browser, ResultsApi api) {
+    browser.get("http://127.0.0.1:" + api.port() + "/");
+    await()
+        .ignoreExceptions()
+        .atMost(PATIENCE)
+        .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+    browser.findElement(By.id("token")).sendKeys(TOKEN);
+    browser.findElement(By.cssSelector("#token-form button")).click();
+  }
+
+  /**
+   * The failure {@code e} of a check of the page, with a screenshot saved as {@code target/file}
+   * and the page's text, for whoever reads the test's report.
+   */
+  private static AssertionError failed(WebDriver browser, String file, String what, Throwable e)
+      throws IOException {
+    Path failed = Path.of("target", file);
+    Files.createDirectories(failed.getParent());
+    Files.copy(
+        ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+        failed,
+        StandardCopyOption.REPLACE_EXISTING);
+    return new AssertionError(
+        what
+            + " (screenshot: "
+            + failed.toAbsolutePath()
+            + "); its text:\n"
+            + browser.findElement(By.tagName("body")).getText(),
+        e);
   }
 
   private static TaskClient.Options options(String queue, Instant expires, Integer maxRetries) {
@@ -349,18 +395,8 @@ class LivePageIT {
           assertThat(Files.size(target)).isPositive();
         }
       } catch (AssertionError | RuntimeException e) {
-        Path failed = Path.of("target", "live-page-failed.png");
-        Files.createDirectories(failed.getParent());
-        Files.copy(
-            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
-            failed,
-            StandardCopyOption.REPLACE_EXISTING);
-        throw new AssertionError(
-            "the live page did not show what it should (screenshot: "
-                + failed.toAbsolutePath()
-                + "); its text:\n"
-                + browser.findElement(By.tagName("body")).getText(),
-            e);
+        throw failed(
+            browser, "live-page-failed.png", "the live page did not show what it should", e);
       } finally {
         browser.quit();
       }
@@ -415,13 +451,7 @@ class LivePageIT {
 
       WebDriver browser = chromium();
       try {
-        browser.get("http://127.0.0.1:" + api.port() + "/");
-        await()
-            .ignoreExceptions()
-            .atMost(PATIENCE)
-            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
-        browser.findElement(By.id("token")).sendKeys(TOKEN);
-        browser.findElement(By.cssSelector("#token-form button")).click();
+        signIn(browser, api);
 
         await()
             .ignoreExceptions()
@@ -477,14 +507,7 @@ class LivePageIT {
   void htmlInATaskNameOrAnErrorIsShownAsTextNeverRunAsMarkup(KafkaTestBroker.Broker broker)
       throws Exception {
     requireChromium();
-    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("default"),
-        Duration.ofSeconds(30));
+    Topics topics = topics(broker);
     WorkerConfig workerConfig =
         WorkerConfig.builder(broker.bootstrapServers())
             .topics(topics)
@@ -513,13 +536,7 @@ class LivePageIT {
 
       WebDriver browser = chromium();
       try {
-        browser.get("http://127.0.0.1:" + api.port() + "/");
-        await()
-            .ignoreExceptions()
-            .atMost(PATIENCE)
-            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
-        browser.findElement(By.id("token")).sendKeys(TOKEN);
-        browser.findElement(By.cssSelector("#token-form button")).click();
+        signIn(browser, api);
         await()
             .ignoreExceptions()
             .atMost(PATIENCE)
@@ -564,14 +581,7 @@ class LivePageIT {
   void theRunningViewListsARunningTaskItsProgressBarMovesAndTerminateStopsIt(
       KafkaTestBroker.Broker broker) throws Exception {
     requireChromium();
-    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("default"),
-        Duration.ofSeconds(30));
+    Topics topics = topics(broker);
     WorkerConfig workerConfig =
         WorkerConfig.builder(broker.bootstrapServers())
             .topics(topics)
@@ -596,13 +606,7 @@ class LivePageIT {
 
       WebDriver browser = chromium();
       try {
-        browser.get("http://127.0.0.1:" + api.port() + "/");
-        await()
-            .ignoreExceptions()
-            .atMost(PATIENCE)
-            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
-        browser.findElement(By.id("token")).sendKeys(TOKEN);
-        browser.findElement(By.cssSelector("#token-form button")).click();
+        signIn(browser, api);
 
         By row = By.cssSelector("#running-body tr[data-id='" + id + "']");
         await()
@@ -646,17 +650,10 @@ class LivePageIT {
         assertThat(results.await(id, Duration.ofSeconds(30)).orElseThrow().status())
             .isEqualTo(Status.REVOKED);
       } catch (AssertionError | RuntimeException e) {
-        Path failed = Path.of("target", "live-page-running-failed.png");
-        Files.createDirectories(failed.getParent());
-        Files.copy(
-            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
-            failed,
-            StandardCopyOption.REPLACE_EXISTING);
-        throw new AssertionError(
-            "the Running view did not show what it should (screenshot: "
-                + failed.toAbsolutePath()
-                + "); its text:\n"
-                + browser.findElement(By.tagName("body")).getText(),
+        throw failed(
+            browser,
+            "live-page-running-failed.png",
+            "the Running view did not show what it should",
             e);
       } finally {
         browser.quit();
@@ -678,14 +675,7 @@ class LivePageIT {
   void theTaskDetailShowsProgressAsABarOrJsonAndLinksToTheChildren(KafkaTestBroker.Broker broker)
       throws Exception {
     requireChromium();
-    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("default"),
-        Duration.ofSeconds(30));
+    Topics topics = topics(broker);
     // Reports a JSON progress value, then holds its slot until the test has seen it.
     CountDownLatch seen = new CountDownLatch(1);
     ContextTaskHandler stages =
@@ -722,13 +712,7 @@ class LivePageIT {
       await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
       WebDriver browser = chromium();
       try {
-        browser.get("http://127.0.0.1:" + api.port() + "/");
-        await()
-            .ignoreExceptions()
-            .atMost(PATIENCE)
-            .until(() -> browser.findElement(By.id("token-form")).isDisplayed());
-        browser.findElement(By.id("token")).sendKeys(TOKEN);
-        browser.findElement(By.cssSelector("#token-form button")).click();
+        signIn(browser, api);
 
         // Three children, 3 s apart, progress after each: the detail, shown from the start, looks
         // the task up again each second while it runs, so its bar moves.
@@ -812,17 +796,10 @@ class LivePageIT {
                       .isFalse();
                 });
       } catch (AssertionError | RuntimeException e) {
-        Path failed = Path.of("target", "live-page-detail-failed.png");
-        Files.createDirectories(failed.getParent());
-        Files.copy(
-            ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
-            failed,
-            StandardCopyOption.REPLACE_EXISTING);
-        throw new AssertionError(
-            "the task detail did not show what it should (screenshot: "
-                + failed.toAbsolutePath()
-                + "); its text:\n"
-                + browser.findElement(By.tagName("body")).getText(),
+        throw failed(
+            browser,
+            "live-page-detail-failed.png",
+            "the task detail did not show what it should",
             e);
       } finally {
         seen.countDown();

@@ -3,8 +3,6 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.fennel.admin.TopicAdmin;
-import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
@@ -13,8 +11,6 @@ import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,19 +47,9 @@ class RateLimitIT {
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     this.broker = broker;
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("default"),
-        Duration.ofSeconds(30));
-    api =
-        ResultsApi.start(
-            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    await().atMost(Duration.ofSeconds(60)).until(api::isReady);
+    ApiOnTestBroker started = ApiOnTestBroker.start(broker, List.of("default"));
+    topics = started.topics();
+    api = started.api();
   }
 
   @AfterEach

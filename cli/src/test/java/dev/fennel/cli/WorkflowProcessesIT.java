@@ -4,19 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import dev.fennel.admin.TopicAdmin;
-import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
-import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.Workflow;
 import dev.fennel.testkit.KafkaTestBroker;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,19 +42,9 @@ class WorkflowProcessesIT {
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     this.broker = broker;
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        Topics.STANDARD_QUEUES,
-        Duration.ofSeconds(30));
-    api =
-        ResultsApi.start(
-            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    await().atMost(Duration.ofSeconds(60)).until(api::isReady);
+    ApiOnTestBroker started = ApiOnTestBroker.start(broker, Topics.STANDARD_QUEUES);
+    topics = started.topics();
+    api = started.api();
   }
 
   @AfterEach
