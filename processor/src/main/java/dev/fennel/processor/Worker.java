@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
  * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}); it stays one
- * file, over 400 lines, so that the start order and the close order read side by side.
+ * file, about 500 lines, so that the start order and the close order read side by side: each part
+ * it adds is one start step and one close step here, and the parts' own logic lives in their files.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);

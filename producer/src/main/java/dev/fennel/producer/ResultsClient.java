@@ -37,12 +37,14 @@ import org.jspecify.annotations.Nullable;
  * with {@code --token-file} or {@code FENNEL_API_TOKEN} requires. A request that cannot reach the
  * API (connection refused or reset, connect timeout) is tried {@value #ATTEMPTS} times in all, with
  * a pause of 250 ms and then 500 ms between tries, so an API that is restarting is waited for
- * briefly; every request is a read, so a repeat is safe. A request that reached the API and timed
- * out waiting for its answer, and every HTTP answer, are not retried.
+ * briefly; a repeat is safe, as the reads change nothing and the writes (revoke, control, retry)
+ * are idempotent or refused when repeated (a retry asked again within a minute is a 409). A request
+ * that reached the API and timed out waiting for its answer, and every HTTP answer, are not
+ * retried.
  *
- * <p>One file over 350 lines, on purpose: every call goes through the same retry rule, token header
- * and error mapping ({@code send}, {@code message}), which a split would pass around; much of the
- * length is the documentation of a public client.
+ * <p>One file of about 600 lines, on purpose: every call goes through the same retry rule, token
+ * header and error mapping ({@code send}, {@code message}), which a split would pass around; much
+ * of the length is the documentation of a public client and the records its calls answer.
  */
 public final class ResultsClient {
   /** How many times one request is tried when the API cannot be reached. */

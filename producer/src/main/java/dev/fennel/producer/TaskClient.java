@@ -49,9 +49,9 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>The file is one piece over 350 lines: its {@link Config} and per-submit {@link Options}, each
- * with its builder, are nested so that a caller names them {@code TaskClient.Config} and {@code
- * TaskClient.Options}, beside the client they configure.
+ * <p>The file is one piece of about 750 lines: its {@link Config} and per-submit {@link Options},
+ * each with its builder, are nested so that a caller names them {@code TaskClient.Config} and
+ * {@code TaskClient.Options}, beside the client they configure.
  */
 public final class TaskClient implements AutoCloseable {
   private final Config config;
