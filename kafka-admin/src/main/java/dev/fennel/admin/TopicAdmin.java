@@ -33,11 +33,28 @@ public final class TopicAdmin {
   public static final Duration DEFAULT_REVOKE_RETENTION = Duration.ofDays(7);
 
   /**
+   * How often a topic whose records Fennel deletes itself (consumed tasks, expired results) closes
+   * its active segment. The broker frees disk only segment by segment, and only closed segments are
+   * compacted or dropped below the log's start: with Kafka's defaults (1 GiB or 7 days) a results
+   * topic kept a week of expired results on disk (the soak run of issue 26: 760 bytes per task,
+   * linear over 5,000,000 tasks). An hour bounds that at about an hour past the TTL, for 24 small
+   * files a day per partition.
+   */
+  public static final String SEGMENT_MS = Long.toString(Duration.ofHours(1).toMillis());
+
+  /**
    * The configuration of a topic of tasks not yet run: neither time nor size deletes a record;
-   * records are deleted only once consumed ({@link ConsumedRecords}).
+   * records are deleted only once consumed ({@link ConsumedRecords}), and their disk freed within
+   * {@link #SEGMENT_MS} of that.
    */
   public static final Map<String, String> UNRUN_TASKS_KEPT =
-      Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+      Map.of(
+          TopicConfig.RETENTION_MS_CONFIG,
+          "-1",
+          TopicConfig.RETENTION_BYTES_CONFIG,
+          "-1",
+          TopicConfig.SEGMENT_MS_CONFIG,
+          SEGMENT_MS);
 
   private TopicAdmin() {}
 
@@ -60,7 +77,7 @@ public final class TopicAdmin {
     for (String queue : queues) {
       wanted.add(taskTopic(topics.queue(queue), layout.queuePartitions(), layout));
     }
-    wanted.add(compactedTopic(topics.results(), layout.resultPartitions(), layout));
+    wanted.add(resultsTopic(topics.results(), layout.resultPartitions(), layout));
     wanted.add(newTopic(topics.deadLetters(), 1, layout));
     // Compacted so the latest word on each id stays, and deleted after the retention so the set
     // every worker holds in memory stays bounded.
@@ -77,7 +94,7 @@ public final class TopicAdmin {
     if (!queues.isEmpty()) {
       wanted.add(taskTopic(topics.scheduled(), layout.queuePartitions(), layout));
       // Workers write their workflow parts' results here too, for the coordinator.
-      wanted.add(compactedTopic(topics.workflowResults(), layout.resultPartitions(), layout));
+      wanted.add(resultsTopic(topics.workflowResults(), layout.resultPartitions(), layout));
       wanted.add(compactedTopic(topics.rateLimits(), 1, layout));
     }
     // Heartbeats: the latest per worker, and a worker gone for a day is forgotten.
@@ -101,6 +118,20 @@ public final class TopicAdmin {
    */
   public static NewTopic taskTopic(String name, int partitions, TopicLayout layout) {
     return newTopic(name, partitions, layout).configs(UNRUN_TASKS_KEPT);
+  }
+
+  /**
+   * As {@link #compactedTopic}, for results that expire: tombstones delete them, and segments close
+   * every {@link #SEGMENT_MS} so that compaction frees their disk.
+   */
+  public static NewTopic resultsTopic(String name, int partitions, TopicLayout layout) {
+    return newTopic(name, partitions, layout)
+        .configs(
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.SEGMENT_MS_CONFIG,
+                SEGMENT_MS));
   }
 
   /** As {@link #newTopic}, compacted: the latest value of each key stays. */

@@ -14,13 +14,18 @@ import org.junit.jupiter.api.Test;
 
 class TopicAdminTest {
   @Test
-  void resultsTopicIsCompacted() {
+  void resultsTopicsAreCompactedAndCloseASegmentEveryHour() {
     List<NewTopic> topics =
         TopicAdmin.newTopics(TopicLayout.DEFAULT, Topics.defaults(), Topics.STANDARD_QUEUES);
 
-    NewTopic results =
-        topics.stream().filter(t -> t.name().equals("fennel.results")).findFirst().orElseThrow();
-    assertThat(results.configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(topics)
+        .filteredOn(t -> List.of("fennel.results", "fennel.workflow-results").contains(t.name()))
+        .hasSize(2)
+        .allSatisfy(
+            t ->
+                assertThat(t.configs())
+                    .containsEntry("cleanup.policy", "compact")
+                    .containsEntry("segment.ms", "3600000"));
     assertThat(topics)
         .extracting(NewTopic::name)
         .contains("fennel.tasks.high", "fennel.dead-letters", "fennel.scheduled");
@@ -96,6 +101,7 @@ class TopicAdminTest {
                 assertThat(t.configs())
                     .containsEntry("retention.ms", "-1")
                     .containsEntry("retention.bytes", "-1")
+                    .containsEntry("segment.ms", "3600000")
                     .doesNotContainKey("cleanup.policy"));
   }
 
