@@ -127,9 +127,10 @@ final class DevCommand implements Callable<Integer> {
                             config.layout(),
                             data.resolve("api"))),
                     registry));
+    List<String> tasks = List.of();
     if (!noWorker) {
       parts.start("coordinator", () -> Coordinators.start(config, registry));
-      parts.start("worker", () -> Worker.start(config, registry));
+      tasks = parts.start("worker", () -> Worker.start(config, registry)).tasks();
     }
     if (!beatSchedules.isEmpty()) {
       parts.start(
@@ -151,7 +152,8 @@ final class DevCommand implements Callable<Integer> {
         api.scheme() + "://" + api.host + ":" + server.port(),
         server.port(),
         data,
-        !beatSchedules.isEmpty());
+        !beatSchedules.isEmpty(),
+        tasks);
   }
 
   private void printBanner(
@@ -161,7 +163,8 @@ final class DevCommand implements Callable<Integer> {
       String apiUrl,
       int apiPort,
       Path data,
-      boolean beat) {
+      boolean beat,
+      List<String> tasks) {
     System.out.println();
     System.out.println(
         "  Kafka      "
@@ -182,6 +185,9 @@ final class DevCommand implements Callable<Integer> {
                 + " "
                 + config.pool()
                 + " slot(s)");
+    if (!noWorker) {
+      System.out.println("  tasks      " + String.join(", ", tasks));
+    }
     System.out.println("  API        " + apiUrl + "/tasks/{id}   metrics " + apiUrl + "/metrics");
     System.out.println("  live page  " + apiUrl + "/");
     System.out.println("  data       " + data);

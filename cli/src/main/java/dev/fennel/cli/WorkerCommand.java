@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import dev.fennel.processor.Worker;
 import dev.fennel.processor.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -48,6 +49,7 @@ final class WorkerCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
     Components parts = new Components();
     MetricsServer metrics = null;
+    List<String> tasks;
     try {
       // The coordinator, then /metrics, then the worker: the endpoint is up before any task runs.
       parts.start("coordinator", () -> Coordinators.start(config, registry));
@@ -63,7 +65,7 @@ final class WorkerCommand implements Callable<Integer> {
                         registry,
                         parts::isRunning));
       }
-      parts.start("worker", () -> Worker.start(config, registry));
+      tasks = parts.start("worker", () -> Worker.start(config, registry)).tasks();
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -84,6 +86,7 @@ final class WorkerCommand implements Callable<Integer> {
                 ? ""
                 : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics")
             + "; Ctrl-C stops it");
+    System.out.println("tasks: " + String.join(", ", tasks));
     return parts.awaitAndClose();
   }
 }

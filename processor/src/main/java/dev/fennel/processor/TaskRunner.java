@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
@@ -154,7 +155,9 @@ final class TaskRunner {
     @Nullable JsonNode value = null;
     @Nullable Throwable error = null;
     try {
-      value = handler.run(new TaskArgs(task.task(), task.args(), task.kwargs()), context);
+      // Json.MAPPER: a typed task reads its arguments and writes its result as the worker does.
+      value =
+          handler.run(new TaskArgs(task.task(), task.args(), task.kwargs(), Json.MAPPER), context);
     } catch (Throwable e) {
       error = e;
     } finally {

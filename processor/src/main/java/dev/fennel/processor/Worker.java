@@ -71,6 +71,7 @@ public final class Worker implements Component {
   private @Nullable Controls controls;
   private @Nullable Heartbeat heartbeat;
   private @Nullable PartitionRuns running;
+  private volatile List<String> tasks = List.of();
 
   /** Creates missing topics and starts serving every configured queue. */
   public static Worker start(WorkerConfig config, MeterRegistry registry) {
@@ -102,6 +103,7 @@ public final class Worker implements Component {
     Admin opened = ensureTopics();
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
+    tasks = handlers.sortedNames();
     TaskRunner runner =
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
     Revocations revoked = startRevocations(clock, runner, registry);
@@ -402,6 +404,11 @@ public final class Worker implements Component {
   ControlState.@Nullable View controls() {
     Controls reader = controls;
     return reader == null ? null : reader.applied();
+  }
+
+  /** The names of the tasks this worker runs, sorted: what a start line prints. */
+  public List<String> tasks() {
+    return tasks;
   }
 
   /** Completes once the poll loops have started and the scheduler runs. */

@@ -3,6 +3,13 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.Json;
+import dev.fennel.task.TaskArgs;
+import dev.fennel.task.TaskHandler;
+import dev.fennel.task.TaskProvider;
+import dev.fennel.task.Tasks;
+import dev.fennel.task.TypedTask;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URL;
@@ -13,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,25 +29,47 @@ class HandlersTest {
   private static final URL SERVICES_FILE =
       HandlersTest.class.getClassLoader().getResource(Handlers.SERVICES_FILE);
 
+  /** The test resources' providers file, which lists {@link ServiceLoadedTypedTasks}. */
+  private static final URL PROVIDERS_FILE =
+      HandlersTest.class.getClassLoader().getResource(Handlers.PROVIDERS_FILE);
+
   @Test
   void findsBuiltInsAndServiceLoaderRegistrations() {
     Handlers handlers = Handlers.discover(List.of());
 
     assertThat(handlers.names())
         .contains(
-            "fib", "echo", "sleep", "progress", "fail", "fail-if-file", "sum", "fan-out", "greet");
+            "fib",
+            "echo",
+            "sleep",
+            "progress",
+            "fail",
+            "fail-if-file",
+            "sum",
+            "fan-out",
+            "greet",
+            "shout");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
+    assertThat(handlers.get("shout")).isInstanceOf(TypedTask.class);
+    assertThat(handlers.sortedNames()).isSorted().hasSameElementsAs(handlers.names());
   }
 
   @Test
-  void theSummaryNamesEveryTaskByWhereItCameFrom() {
+  void theSummaryNamesEveryTaskSortedByWhereItCameFrom() {
     assertThat(SERVICES_FILE).isNotNull();
+    assertThat(PROVIDERS_FILE).isNotNull();
 
-    assertThat(Handlers.discover(List.of()).summary())
+    List<TaskHandler> inCode =
+        List.of(Tasks.of("b-second", context -> 2), Tasks.of("a-first", context -> 1));
+
+    assertThat(Handlers.discover(inCode).summary())
         .isEqualTo(
-            "fib, echo, sleep, progress, fail, fail-if-file, sum, fan-out (built in); greet (ServiceLoader: "
+            "echo, fail, fail-if-file, fan-out, fib, progress, sleep, sum (built in);"
+                + " greet (ServiceLoader: "
                 + SERVICES_FILE
-                + ")");
+                + "); shout (ServiceLoader: "
+                + PROVIDERS_FILE
+                + "); a-first, b-second (registered in code: WorkerConfig handlers)");
   }
 
   @Test
@@ -52,6 +82,70 @@ class HandlersTest {
                 + ") and by dev.fennel.processor.ServiceLoadedTask"
                 + " (registered in code: WorkerConfig handlers);"
                 + " register each task once, in a services file or in code");
+  }
+
+  @Test
+  void aTypedTaskFromAProviderAndInCodeNamesItsMethodTheProvidersFileAndTheCall() {
+    assertThatThrownBy(() -> Handlers.discover(List.of(Tasks.of("shout", String.class, s -> s))))
+        .message()
+        .matches(
+            Pattern.quote(
+                    "task 'shout' is registered twice: by"
+                        + " dev.fennel.processor.ServiceLoadedTypedTasks.shout(String)"
+                        + " (ServiceLoader: "
+                        + PROVIDERS_FILE
+                        + ") and by Tasks.of at dev.fennel.processor.HandlersTest.")
+                + "[^ ]+\\(HandlersTest\\.java:\\d+\\)"
+                + Pattern.quote(
+                    " (registered in code: WorkerConfig handlers);"
+                        + " register each task once, in a services file or in code"));
+  }
+
+  @Test
+  void aTypedTaskRunsOnTheWorkersMapper() throws Exception {
+    TaskHandler shout = Handlers.discover(List.of()).get("shout");
+
+    assertThat(shout).isNotNull();
+    assertThat(
+            shout
+                .run(
+                    new TaskArgs(
+                        "shout",
+                        Json.args(),
+                        (ObjectNode) Json.parse("{\"text\": \"hi\"}"),
+                        Json.MAPPER))
+                .asText())
+        .isEqualTo("HI!");
+  }
+
+  /** Listed in a providers file, but marks no method. */
+  public static final class NoTasks implements TaskProvider {}
+
+  @Test
+  void aProviderWithNoTasksStopsTheStartNamingIt(@TempDir Path dir) throws IOException {
+    Path jar = dir.resolve("empty-1.0.jar");
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file)) {
+      out.putNextEntry(new JarEntry(Handlers.PROVIDERS_FILE));
+      out.write((NoTasks.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    Thread thread = Thread.currentThread();
+    ClassLoader before = thread.getContextClassLoader();
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {jar.toUri().toURL()}, getClass().getClassLoader())) {
+      thread.setContextClassLoader(loader);
+      assertThatThrownBy(() -> Handlers.discover(List.of()))
+          .hasMessage(
+              NoTasks.class.getName()
+                  + " (ServiceLoader: jar:"
+                  + jar.toUri().toURL()
+                  + "!/"
+                  + Handlers.PROVIDERS_FILE
+                  + ") gives no tasks: mark its task methods with @FennelTask, or override tasks()");
+    } finally {
+      thread.setContextClassLoader(before);
+    }
   }
 
   @Test
@@ -74,7 +168,7 @@ class HandlersTest {
     }
     try (URLClassLoader loader =
         new URLClassLoader(new URL[] {jar.toUri().toURL()}, getClass().getClassLoader())) {
-      assertThat(Handlers.serviceSource(ServiceLoadedTask.class, loader))
+      assertThat(Handlers.serviceSource(ServiceLoadedTask.class, loader, Handlers.SERVICES_FILE))
           .isEqualTo(
               "ServiceLoader: "
                   + SERVICES_FILE
