@@ -291,23 +291,8 @@ final class ResultWaiter implements AutoCloseable {
       held.remove(request);
       request.ids.forEach(heldBy::remove);
       Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-      if (cause instanceof Refused refused) {
-        for (String id : request.ids) {
-          Set<CompletableFuture<TaskResult>> futures = waiting.remove(id);
-          if (futures != null) {
-            futures.forEach(future -> failed.put(future, refused));
-          }
-        }
-      } else if (cause != null || results == null) {
-        List<String> again = request.ids.stream().filter(waiting::containsKey).toList();
-        if (!(cause instanceof CancellationException)) {
-          failures++;
-          if (!backingOff) {
-            backingOff = true;
-            pause = backoff(failures);
-          }
-        }
-        queued.addAll(again);
+      if (cause != null || results == null) {
+        pause = unanswered(request, cause, failed);
       } else {
         failures = 0;
         boolean anyFinal = false;
@@ -351,6 +336,36 @@ final class ResultWaiter implements AutoCloseable {
       sends = plan(true);
     }
     send(sends);
+  }
+
+  /**
+   * Settles a request that got no answer ({@code cause}): its ids' futures fail for a refusal (put
+   * in {@code failed}), else they wait for the next request, after a backoff (returned) unless it
+   * was cancelled. Called with the lock held.
+   */
+  private @Nullable Duration unanswered(
+      Held request,
+      @Nullable Throwable cause,
+      Map<CompletableFuture<TaskResult>, RuntimeException> failed) {
+    if (cause instanceof Refused refused) {
+      for (String id : request.ids) {
+        Set<CompletableFuture<TaskResult>> futures = waiting.remove(id);
+        if (futures != null) {
+          futures.forEach(future -> failed.put(future, refused));
+        }
+      }
+      return null;
+    }
+    request.ids.stream().filter(waiting::containsKey).forEach(queued::add);
+    if (cause instanceof CancellationException) {
+      return null;
+    }
+    failures++;
+    if (backingOff) {
+      return null;
+    }
+    backingOff = true;
+    return backoff(failures);
   }
 
   private static Duration backoff(int failures) {
