@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import dev.fennel.api.ApiConfig;
 import dev.fennel.producer.ResultsClient;
+import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.ApiToken;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,9 +13,12 @@ import picocli.CommandLine.Option;
 
 /** How a command reaches the results API: its address and the bearer token it may require. */
 final class ApiClientOptions {
-  /** The API a command talks to when neither {@code --api} nor FENNEL_API says. */
-  static final String DEFAULT_API =
-      "http://" + ApiConfig.DEFAULT_HOST + ":" + ApiConfig.DEFAULT_PORT;
+  /**
+   * The API a command talks to when neither {@code --api} nor FENNEL_API says: the client library's
+   * default, which is where {@code fennel api} listens by default ({@link ApiConfig#DEFAULT_HOST},
+   * {@link ApiConfig#DEFAULT_PORT}; a test holds the two together).
+   */
+  static final String DEFAULT_API = TaskClient.Config.DEFAULT_API;
 
   @Option(
       names = "--api",

@@ -48,7 +48,7 @@ final class ApiOptions {
   @Option(
       names = "--max-wait",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_MAX_WAIT:-1m}",
+      defaultValue = "${env:FENNEL_MAX_WAIT:-" + ApiConfig.DEFAULT_MAX_WAIT_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "The longest ?wait= a request may hold, at most 10m; a bare number is seconds (env FENNEL_MAX_WAIT; default ${DEFAULT-VALUE}).")
@@ -73,7 +73,8 @@ final class ApiOptions {
   @Option(
       names = "--standby-replicas",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_API_STANDBY_REPLICAS:-0}",
+      defaultValue =
+          "${env:FENNEL_API_STANDBY_REPLICAS:-" + ApiConfig.DEFAULT_STANDBY_REPLICAS + "}",
       description =
           "Warm copies of each results-store partition on other API instances (env FENNEL_API_STANDBY_REPLICAS; default ${DEFAULT-VALUE}).")
   int standbyReplicas;

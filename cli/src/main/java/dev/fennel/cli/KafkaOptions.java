@@ -27,7 +27,7 @@ final class KafkaOptions {
   @Option(
       names = "--topic-prefix",
       paramLabel = "PREFIX",
-      defaultValue = "${env:FENNEL_TOPIC_PREFIX:-fennel.}",
+      defaultValue = "${env:FENNEL_TOPIC_PREFIX:-" + Topics.DEFAULT_PREFIX + "}",
       description =
           "Prefix of every topic name (env FENNEL_TOPIC_PREFIX; default ${DEFAULT-VALUE}).")
   String topicPrefix;

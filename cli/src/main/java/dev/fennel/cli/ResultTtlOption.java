@@ -16,7 +16,7 @@ final class ResultTtlOption {
   @Option(
       names = "--result-ttl",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_RESULT_TTL:-7d}",
+      defaultValue = "${env:FENNEL_RESULT_TTL:-" + ResultExpiry.DEFAULT_TTL_TEXT + "}",
       converter = Converter.class,
       description =
           "How long a result is kept after it is written, unless its task asked otherwise (resultTtl): then it is deleted "

@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.admin.TopicAdmin;
 import dev.fennel.processor.TaskPolicy;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.Durations;
@@ -20,7 +21,7 @@ final class WorkerOptions {
       names = {"-Q", "--queues"},
       split = ",",
       paramLabel = "QUEUE",
-      defaultValue = "${env:FENNEL_QUEUES:-high,default,low}",
+      defaultValue = "${env:FENNEL_QUEUES:-" + Topics.STANDARD_QUEUES_TEXT + "}",
       description =
           "Queues to serve, comma-separated, highest priority first: a free slot takes the next task from the "
               + "first queue that has one (env FENNEL_QUEUES; default ${DEFAULT-VALUE}).")
@@ -47,7 +48,7 @@ final class WorkerOptions {
   @Option(
       names = "--buffer",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_BUFFER:-1000}",
+      defaultValue = "${env:FENNEL_BUFFER:-" + WorkerConfig.DEFAULT_BUFFER + "}",
       description =
           "Task messages taken from Kafka per partition and not yet finished, at most; a full partition is "
               + "paused (env FENNEL_BUFFER; default ${DEFAULT-VALUE}).")
@@ -64,7 +65,7 @@ final class WorkerOptions {
   @Option(
       names = "--partitions",
       paramLabel = "N",
-      defaultValue = "${env:FENNEL_PARTITIONS:-12}",
+      defaultValue = "${env:FENNEL_PARTITIONS:-" + TopicLayout.DEFAULT_PARTITIONS + "}",
       description =
           "Partitions of each topic created at start if missing (env FENNEL_PARTITIONS; default ${DEFAULT-VALUE}).")
   int partitions;
@@ -80,7 +81,7 @@ final class WorkerOptions {
   @Option(
       names = "--time-limit",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_TIME_LIMIT:-5m}",
+      defaultValue = "${env:FENNEL_TIME_LIMIT:-" + TaskPolicy.DEFAULT_TIME_LIMIT_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "Time limit of a task that names none; a bare number is seconds (env FENNEL_TIME_LIMIT; default ${DEFAULT-VALUE}).")
@@ -89,7 +90,7 @@ final class WorkerOptions {
   @Option(
       names = "--max-time-limit",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-30m}",
+      defaultValue = "${env:FENNEL_MAX_TIME_LIMIT:-" + TaskPolicy.DEFAULT_MAX_TIME_LIMIT_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "The most a task may ask for; a bare number is seconds (env FENNEL_MAX_TIME_LIMIT; default ${DEFAULT-VALUE}).")
@@ -98,7 +99,7 @@ final class WorkerOptions {
   @Option(
       names = "--time-limit-grace",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-2s}",
+      defaultValue = "${env:FENNEL_TIME_LIMIT_GRACE:-" + TaskPolicy.DEFAULT_GRACE_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "How long a task past its limit has to stop once interrupted before its thread is abandoned; "
@@ -108,7 +109,7 @@ final class WorkerOptions {
   @Option(
       names = "--retry-backoff",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_RETRY_BACKOFF:-1s}",
+      defaultValue = "${env:FENNEL_RETRY_BACKOFF:-" + TaskPolicy.DEFAULT_RETRY_BACKOFF_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "Wait before the first retry; doubles per attempt, with jitter; a bare number is seconds "
@@ -118,7 +119,8 @@ final class WorkerOptions {
   @Option(
       names = "--retry-backoff-max",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_RETRY_BACKOFF_MAX:-10m}",
+      defaultValue =
+          "${env:FENNEL_RETRY_BACKOFF_MAX:-" + TaskPolicy.DEFAULT_RETRY_BACKOFF_MAX_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "Longest wait between attempts; a bare number is seconds (env FENNEL_RETRY_BACKOFF_MAX; default ${DEFAULT-VALUE}).")
@@ -127,7 +129,7 @@ final class WorkerOptions {
   @Option(
       names = "--linger-ms",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_LINGER_MS:-0}",
+      defaultValue = "${env:FENNEL_LINGER_MS:-" + WorkerConfig.DEFAULT_LINGER_MS + "}",
       converter = DurationConverter.Millis.class,
       description =
           "How long the results producer waits to fill a batch; a bare number is milliseconds. 0 sends "
@@ -138,7 +140,8 @@ final class WorkerOptions {
   @Option(
       names = "--shutdown-timeout",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_SHUTDOWN_TIMEOUT:-1m}",
+      defaultValue =
+          "${env:FENNEL_SHUTDOWN_TIMEOUT:-" + WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "On SIGTERM, how long running tasks may finish before the worker commits and leaves; tasks"
@@ -160,7 +163,8 @@ final class WorkerOptions {
   @Option(
       names = "--revoke-retention",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_REVOKE_RETENTION_HOURS:-7d}",
+      defaultValue =
+          "${env:FENNEL_REVOKE_RETENTION_HOURS:-" + TopicAdmin.DEFAULT_REVOKE_RETENTION_TEXT + "}",
       converter = DurationConverter.Hours.class,
       description =
           "How long a revocation counts; also the retention of the revocations topic when this"
@@ -171,14 +175,14 @@ final class WorkerOptions {
   @Option(
       names = "--track-started",
       negatable = true,
-      defaultValue = "${env:FENNEL_TRACK_STARTED:-true}",
+      defaultValue = "${env:FENNEL_TRACK_STARTED:-" + WorkerConfig.DEFAULT_TRACK_STARTED + "}",
       fallbackValue = "true",
       description =
           "Write a STARTED result (worker, start time, attempt) when a task starts, so that GET"
               + " /tasks/{id} shows it running; --no-track-started saves that record per task"
               + " (progress a task reports is written either way) (env FENNEL_TRACK_STARTED;"
               + " default ${DEFAULT-VALUE}).")
-  boolean trackStarted = true;
+  boolean trackStarted = WorkerConfig.DEFAULT_TRACK_STARTED;
 
   @Option(
       names = "--no-retry-on",
@@ -195,7 +199,7 @@ final class WorkerOptions {
   @Option(
       names = "--keep-consumed",
       paramLabel = "DURATION",
-      defaultValue = "${env:FENNEL_KEEP_CONSUMED:-1d}",
+      defaultValue = "${env:FENNEL_KEEP_CONSUMED:-" + WorkerConfig.DEFAULT_KEEP_CONSUMED_TEXT + "}",
       converter = DurationConverter.Seconds.class,
       description =
           "How long a task its queue's workers have consumed stays in the queue's topic (and in"

@@ -26,6 +26,12 @@ class ApiOptionsTest {
   }
 
   @Test
+  void aClientsDefaultApiIsWhereTheApiListensByDefault() {
+    assertThat(ApiClientOptions.DEFAULT_API)
+        .isEqualTo("http://" + ApiConfig.DEFAULT_HOST + ":" + ApiConfig.DEFAULT_PORT);
+  }
+
+  @Test
   void withNoOptionsTheConfigurationIsTheBuildersDefault() {
     assertThat(parse()).isEqualTo(ApiConfig.builder("localhost:9092").build());
   }

@@ -1,5 +1,6 @@
 package dev.fennel.admin;
 
+import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
@@ -29,8 +30,12 @@ import org.jspecify.annotations.Nullable;
 
 /** Creates Fennel's topics when they are missing, laid out as a {@link TopicLayout} says. */
 public final class TopicAdmin {
+  /** {@link #DEFAULT_REVOKE_RETENTION} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_REVOKE_RETENTION_TEXT = "7d";
+
   /** How long a revocation is kept by default: as long as the longest sensible eta. */
-  public static final Duration DEFAULT_REVOKE_RETENTION = Duration.ofDays(7);
+  public static final Duration DEFAULT_REVOKE_RETENTION =
+      Durations.parse(DEFAULT_REVOKE_RETENTION_TEXT);
 
   /**
    * How often a topic whose records Fennel deletes itself (consumed tasks, expired results) closes

@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.protocol.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -20,27 +21,44 @@ public record TaskPolicy(
     Duration grace,
     Duration retryBackoff,
     Duration retryBackoffMax) {
+  /** The default time limit as flags spell it ({@code --time-limit}). */
+  public static final String DEFAULT_TIME_LIMIT_TEXT = "5m";
+
+  /** The default most a task may ask for, as flags spell it ({@code --max-time-limit}). */
+  public static final String DEFAULT_MAX_TIME_LIMIT_TEXT = "30m";
+
+  /** The default grace, as flags spell it ({@code --time-limit-grace}). */
+  public static final String DEFAULT_GRACE_TEXT = "2s";
+
+  /** The default first retry backoff, as flags spell it ({@code --retry-backoff}). */
+  public static final String DEFAULT_RETRY_BACKOFF_TEXT = "1s";
+
+  /** The default longest backoff, as flags spell it ({@code --retry-backoff-max}). */
+  public static final String DEFAULT_RETRY_BACKOFF_MAX_TEXT = "10m";
+
   /**
    * 5 minutes by default, at most 30 minutes, 2 s grace; retries after 1 s, 2 s, 4 s … up to 10
    * minutes.
    */
   public static final TaskPolicy DEFAULT =
       new TaskPolicy(
-          Duration.ofMinutes(5),
-          Duration.ofMinutes(30),
-          Duration.ofSeconds(2),
-          Duration.ofSeconds(1),
-          Duration.ofMinutes(10));
+          Durations.parse(DEFAULT_TIME_LIMIT_TEXT),
+          Durations.parse(DEFAULT_MAX_TIME_LIMIT_TEXT),
+          Durations.parse(DEFAULT_GRACE_TEXT),
+          Durations.parse(DEFAULT_RETRY_BACKOFF_TEXT),
+          Durations.parse(DEFAULT_RETRY_BACKOFF_MAX_TEXT));
 
   public TaskPolicy {
-    requirePositive("default time limit", defaultTimeLimit);
-    requirePositive("max time limit", maxTimeLimit);
+    requirePositive("default time limit (--time-limit)", defaultTimeLimit);
+    requirePositive("max time limit (--max-time-limit)", maxTimeLimit);
     Objects.requireNonNull(grace, "grace");
     if (grace.isNegative()) {
-      throw new IllegalArgumentException("time-limit grace must not be negative, was " + grace);
+      throw new IllegalArgumentException(
+          "time-limit grace (--time-limit-grace) must be 0 or more, was "
+              + Durations.format(grace));
     }
-    requirePositive("retry backoff", retryBackoff);
-    requirePositive("max retry backoff", retryBackoffMax);
+    requirePositive("retry backoff (--retry-backoff)", retryBackoff);
+    requirePositive("max retry backoff (--retry-backoff-max)", retryBackoffMax);
     if (defaultTimeLimit.compareTo(maxTimeLimit) > 0) {
       throw new IllegalArgumentException(
           "default time limit "
@@ -53,7 +71,10 @@ public record TaskPolicy(
 
   private static void requirePositive(String name, Duration value) {
     if (value == null || value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive, was " + value);
+      throw new IllegalArgumentException(
+          name
+              + " must be more than 0, was "
+              + (value == null ? "not set" : Durations.format(value)));
     }
   }
 

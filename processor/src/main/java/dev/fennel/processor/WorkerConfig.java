@@ -108,11 +108,21 @@ public record WorkerConfig(
   /** Task messages buffered per partition by default. */
   public static final int DEFAULT_BUFFER = 1_000;
 
+  /** {@link #DEFAULT_SHUTDOWN_TIMEOUT} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_SHUTDOWN_TIMEOUT_TEXT = "1m";
+
   /** How long a stopping worker lets running tasks finish by default. */
-  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT =
+      Durations.parse(DEFAULT_SHUTDOWN_TIMEOUT_TEXT);
+
+  /** {@link #DEFAULT_KEEP_CONSUMED} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_KEEP_CONSUMED_TEXT = "1d";
 
   /** How long consumed tasks stay in their topic by default, for replay: a day. */
-  public static final Duration DEFAULT_KEEP_CONSUMED = Duration.ofDays(1);
+  public static final Duration DEFAULT_KEEP_CONSUMED = Durations.parse(DEFAULT_KEEP_CONSUMED_TEXT);
+
+  /** Whether a {@code STARTED} result is written when a task starts, by default. */
+  public static final boolean DEFAULT_TRACK_STARTED = true;
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
@@ -151,12 +161,14 @@ public record WorkerConfig(
     handlers = List.copyOf(handlers == null ? List.of() : handlers);
     if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
       throw new IllegalArgumentException(
-          "shutdown timeout must be 0 or more, was " + shutdownTimeout);
+          "shutdown timeout (--shutdown-timeout) must be 0 or more, was "
+              + (shutdownTimeout == null ? "not set" : Durations.format(shutdownTimeout)));
     }
     rateLimits = Map.copyOf(rateLimits == null ? Map.of() : rateLimits);
     if (revokeRetention == null || revokeRetention.toMinutes() < 1) {
       throw new IllegalArgumentException(
-          "revoke retention must be at least one minute, was " + revokeRetention);
+          "revoke retention (--revoke-retention) must be at least one minute, was "
+              + (revokeRetention == null ? "not set" : Durations.format(revokeRetention)));
     }
     noRetryOn = List.copyOf(noRetryOn == null ? List.of() : noRetryOn);
     Objects.requireNonNull(keepConsumed, "keep consumed is not set");
@@ -219,7 +231,7 @@ public record WorkerConfig(
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
-    private boolean trackStarted = true;
+    private boolean trackStarted = DEFAULT_TRACK_STARTED;
     private List<Class<? extends Throwable>> noRetryOn = List.of();
     private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
     private Duration resultTtl = ResultExpiry.DEFAULT_TTL;

@@ -100,5 +100,34 @@ class WorkerConfigTest {
         .hasMessage("keep consumed must be 0 or more (0 deletes a task once consumed), was -1s");
     assertThat(WorkerConfig.builder(BOOTSTRAP).keepConsumed(Duration.ZERO).build().keepConsumed())
         .isZero();
+    assertThatThrownBy(
+            () -> WorkerConfig.builder(BOOTSTRAP).shutdownTimeout(Duration.ofSeconds(-2)).build())
+        .hasMessage("shutdown timeout (--shutdown-timeout) must be 0 or more, was -2s");
+    assertThatThrownBy(
+            () ->
+                WorkerConfig.builder(BOOTSTRAP)
+                    .policy(
+                        new TaskPolicy(
+                            Duration.ZERO,
+                            Duration.ofMinutes(1),
+                            Duration.ZERO,
+                            Duration.ofSeconds(1),
+                            Duration.ofSeconds(1)))
+                    .build())
+        .hasMessage("default time limit (--time-limit) must be more than 0, was 0s");
+  }
+
+  @Test
+  void theDurationDefaultsAreTheSpelledOnesTheCommandShows() {
+    assertThat(WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT).isEqualTo(Duration.ofMinutes(1));
+    assertThat(WorkerConfig.DEFAULT_KEEP_CONSUMED).isEqualTo(Duration.ofDays(1));
+    assertThat(TaskPolicy.DEFAULT)
+        .isEqualTo(
+            new TaskPolicy(
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(30),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10)));
   }
 }

@@ -18,8 +18,11 @@ import org.jspecify.annotations.Nullable;
  * @param defaultTtl the TTL of a record that carries none; zero keeps such records forever
  */
 public record ResultExpiry(Duration defaultTtl) {
+  /** {@link #DEFAULT_TTL} as flags spell it: the CLI's {@code --result-ttl} default reads this. */
+  public static final String DEFAULT_TTL_TEXT = "7d";
+
   /** A week, as {@code --result-ttl} says by default (Celery keeps results a day). */
-  public static final Duration DEFAULT_TTL = Duration.ofDays(7);
+  public static final Duration DEFAULT_TTL = Durations.parse(DEFAULT_TTL_TEXT);
 
   /** The default policy: records without a TTL live {@link #DEFAULT_TTL}. */
   public static final ResultExpiry DEFAULT = new ResultExpiry(DEFAULT_TTL);

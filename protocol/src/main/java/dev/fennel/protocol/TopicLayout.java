@@ -9,8 +9,12 @@ package dev.fennel.protocol;
  * @param replicationFactor replicas per partition, or -1 for the broker's default
  */
 public record TopicLayout(int queuePartitions, int resultPartitions, short replicationFactor) {
+  /** Partitions of each topic by default (the CLI's {@code --partitions} default reads this). */
+  public static final int DEFAULT_PARTITIONS = 12;
+
   /** 12 partitions per queue and for results, the broker's replication default. */
-  public static final TopicLayout DEFAULT = new TopicLayout(12, 12, (short) -1);
+  public static final TopicLayout DEFAULT =
+      new TopicLayout(DEFAULT_PARTITIONS, DEFAULT_PARTITIONS, (short) -1);
 
   public TopicLayout {
     if (queuePartitions < 1) {

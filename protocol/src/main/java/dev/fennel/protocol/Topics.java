@@ -13,8 +13,11 @@ public record Topics(String prefix) {
   /** The default prefix. */
   public static final String DEFAULT_PREFIX = "fennel.";
 
+  /** {@link #STANDARD_QUEUES} as a comma-separated list, as {@code --queues} takes them. */
+  public static final String STANDARD_QUEUES_TEXT = "high,default,low";
+
   /** The queues every Fennel installation has, highest priority first. */
-  public static final List<String> STANDARD_QUEUES = List.of("high", "default", "low");
+  public static final List<String> STANDARD_QUEUES = List.of(STANDARD_QUEUES_TEXT.split(","));
 
   /** The role of the workers' scheduler of delayed tasks in its application id. */
   public static final String SCHEDULER = "scheduler";

@@ -85,8 +85,14 @@ public record ApiConfig(
   /** The default cache bound: 100,000 results. */
   public static final long DEFAULT_CACHE_SIZE = 100_000;
 
+  /** {@link #DEFAULT_MAX_WAIT} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_MAX_WAIT_TEXT = "1m";
+
   /** The default longest wait: a minute ({@code --max-wait 1m}). */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(1);
+  public static final Duration DEFAULT_MAX_WAIT = Durations.parse(DEFAULT_MAX_WAIT_TEXT);
+
+  /** The default warm copies of each store partition on other instances: none. */
+  public static final int DEFAULT_STANDBY_REPLICAS = 0;
 
   /**
    * The longest {@code --max-wait} accepted: 10 minutes. A request held longer ties a connection up
@@ -126,14 +132,14 @@ public record ApiConfig(
 
   public ApiConfig {
     KafkaAddress.require(bootstrapServers);
-    Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(topics, "topics are not set");
     require(
         host != null && !host.isBlank(),
         "the API host (--host) is blank: give an address such as 127.0.0.1");
     require(
         port >= 0 && port <= 65535, "the API port (--api-port) must be 0 to 65535, was " + port);
     require(cacheSize >= 0, "the cache size (--cache-size) must be 0 or more, was " + cacheSize);
-    Objects.requireNonNull(maxWait, "maxWait");
+    Objects.requireNonNull(maxWait, "the maximum wait (--max-wait) is not set");
     require(
         !maxWait.isNegative() && maxWait.compareTo(MAX_MAX_WAIT) <= 0,
         "the maximum wait (--max-wait) must be 0 to "
@@ -175,13 +181,13 @@ public record ApiConfig(
               + "(FENNEL_API_INSECURE_NO_TOKEN=true)");
     }
     allowedHosts = normalizeHosts(allowedHosts);
-    Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(layout, "the topic layout is not set");
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     requireTtl(resultTtl);
   }
 
   private static void requireTtl(Duration resultTtl) {
-    Objects.requireNonNull(resultTtl, "resultTtl");
+    Objects.requireNonNull(resultTtl, "the result TTL (--result-ttl) is not set");
     require(
         !resultTtl.isNegative(),
         "the result TTL (--result-ttl) is "
@@ -328,7 +334,7 @@ public record ApiConfig(
     private int maxBatchIds = DEFAULT_MAX_BATCH_IDS;
     private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
-    private int standbyReplicas;
+    private int standbyReplicas = DEFAULT_STANDBY_REPLICAS;
     private @Nullable String token;
     private boolean insecureNoToken;
     private @Nullable String peerSecret;

@@ -98,14 +98,24 @@ final class Peers {
    * what}.
    */
   CompletableFuture<Answer> batch(HostInfo host, List<String> ids, String what) {
-    String path = "/tasks/batch";
+    return batch(host, ids, what, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #batch(HostInfo, List, String)}, held at {@code host} until one of {@code ids} has a
+   * final result or {@code wait} ends ({@code ?wait=}; zero: not held). Cancelling the answer
+   * cancels the exchange.
+   */
+  CompletableFuture<Answer> batch(HostInfo host, List<String> ids, String what, Duration wait) {
+    String path = wait.isZero() ? "/tasks/batch" : "/tasks/batch?wait=" + wait.toMillis() + "ms";
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(host, path))
-            .timeout(TIMEOUT)
+            .timeout(timeout(wait))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(Map.of("ids", ids))));
-    return send(request, "POST", path, host)
-        .thenApply(
+    CompletableFuture<HttpResponse<byte[]>> exchange = send(request, "POST", path, host);
+    CompletableFuture<Answer> answer =
+        exchange.thenApply(
             response -> {
               int status = response.statusCode();
               if (status == 401) {
@@ -137,6 +147,13 @@ final class Peers {
                     "API instance " + host + " sent a batch answer that is not JSON: " + e);
               }
             });
+    answer.whenComplete(
+        (done, error) -> {
+          if (answer.isCancelled()) {
+            exchange.cancel(true);
+          }
+        });
+    return answer;
   }
 
   /**
@@ -183,8 +200,10 @@ final class Peers {
     if (credential != null) {
       request.header(Headers.PEER, credential);
     }
-    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())
-        .exceptionally(
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    CompletableFuture<HttpResponse<byte[]>> answer =
+        exchange.exceptionally(
             e -> {
               throw ApiException.internal(
                   502,
@@ -195,6 +214,14 @@ final class Peers {
                       + ": "
                       + (e.getCause() == null ? e.toString() : e.getCause().toString()));
             });
+    // Cancelling the answer (a batch that stopped waiting) cancels the exchange itself.
+    answer.whenComplete(
+        (done, error) -> {
+          if (answer.isCancelled()) {
+            exchange.cancel(true);
+          }
+        });
+    return answer;
   }
 
   private URI uri(HostInfo host, String pathAndQuery) {

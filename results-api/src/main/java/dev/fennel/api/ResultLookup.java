@@ -99,6 +99,12 @@ interface ResultLookup {
   CompletableFuture<@Nullable StoredResult> await(String id, Duration wait);
 
   /**
+   * Completes with the final result of the first of {@code ids} (this instance's) that has one,
+   * already or when it arrives here, or with null after {@code wait}: one waiting request for all.
+   */
+  CompletableFuture<@Nullable StoredResult> awaitAny(List<String> ids, Duration wait);
+
+  /**
    * Whether the store serves, is still restoring, or has failed for good; may ask Kafka, so it can
    * take a moment.
    */

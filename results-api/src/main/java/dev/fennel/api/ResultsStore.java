@@ -254,6 +254,20 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return arrival;
   }
 
+  @Override
+  public CompletableFuture<@Nullable StoredResult> awaitAny(List<String> ids, Duration wait) {
+    CompletableFuture<@Nullable StoredResult> arrival = waiters.awaitAny(ids, wait);
+    for (String id : ids) {
+      // peek, as a batch reads: many ids must not push the hot ones out of the cache.
+      StoredResult now = peek(id);
+      if (now != null && now.isFinal()) {
+        arrival.complete(now);
+        break;
+      }
+    }
+    return arrival;
+  }
+
   /** The stored record of {@code id}, from its partition's open store if this instance has it. */
   private byte @Nullable [] read(String id) {
     int partition = owners.partitionOf(id);

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code GET /tasks/{id}[?wait=]} and {@code POST /tasks/batch}: results by id, from this
+ * {@code GET /tasks/{id}[?wait=]} and {@code POST /tasks/batch[?wait=]}: results by id, from this
  * instance's store or, for ids another instance owns, from that instance. What a request may take
  * is bounded: its wait, how many requests wait at once (more are answered 503), and the size of a
  * batch's body and of its answer (413 beyond).
@@ -61,9 +61,7 @@ final class TaskRoutes {
     if (!TaskIds.isValid(id)) {
       throw ApiException.badRequest(TaskIds.describeInvalid(id));
     }
-    String waitParam = ctx.queryParam("wait");
-    Duration asked = waitParam == null ? Duration.ZERO : QueryParams.duration("wait", waitParam);
-    Duration wait = asked.compareTo(maxWait) > 0 ? maxWait : asked;
+    Duration wait = waitOf(ctx);
     ResultLookup store = lookup.get();
     switch (store.ownerOf(id, RequestGuard.isForwarded(ctx))) {
       case ResultLookup.Unknown unknown -> throw store.notServing();
@@ -156,13 +154,80 @@ final class TaskRoutes {
   }
 
   /**
-   * {@code POST /tasks/batch}: the known results of the ids asked, and the ids nobody knows yet;
-   * ids other instances own are asked of them, one request per instance.
+   * {@code POST /tasks/batch[?wait=]}: the known results of the ids asked, and the ids nobody knows
+   * yet; ids other instances own are asked of them, one request per instance. With {@code ?wait=}
+   * and no final result among the ids yet, the request is held (as one waiting request) until one
+   * of them has a final result, here or at its owner (which is asked with the same wait), or the
+   * wait ends; then it is answered as without a wait.
    */
   void batch(Context ctx) {
     List<String> ids = batchIds.parse(ctx.bodyInputStream(), ctx.req().getContentLengthLong());
+    Duration wait = waitOf(ctx);
     ResultLookup store = lookup.get();
     ResultLookup.Split split = store.split(ids, RequestGuard.isForwarded(ctx));
+    if (wait.isZero() || ids.isEmpty() || anyFinal(store, split.local())) {
+      answer(ctx, store, split, false);
+      return;
+    }
+    boolean held = hold();
+    ctx.future(
+        () ->
+            release(
+                held,
+                () ->
+                    firstFinal(store, split, wait)
+                        .thenCompose(done -> answer(ctx, store, split, true))));
+  }
+
+  /** The wait a request asks for ({@code ?wait=}), at most {@code maxWait}; zero when none. */
+  private Duration waitOf(Context ctx) {
+    String waitParam = ctx.queryParam("wait");
+    Duration asked = waitParam == null ? Duration.ZERO : QueryParams.duration("wait", waitParam);
+    return asked.compareTo(maxWait) > 0 ? maxWait : asked;
+  }
+
+  private static boolean anyFinal(ResultLookup store, List<String> local) {
+    for (String id : local) {
+      StoredResult result = store.peek(id);
+      if (result != null && result.isFinal()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Completes when the first part of {@code split} ends its wait: a final result of a local id, or
+   * an owner's answer to its part (asked with {@code wait}); the other parts stop waiting then. A
+   * part that fails ends the wait too: the answer that follows asks again and says why.
+   */
+  private CompletableFuture<Void> firstFinal(
+      ResultLookup store, ResultLookup.Split split, Duration wait) {
+    List<CompletableFuture<?>> parts = new ArrayList<>();
+    if (!split.local().isEmpty()) {
+      parts.add(store.awaitAny(split.local(), wait));
+    }
+    split
+        .remote()
+        .forEach(
+            (host, hostIds) -> parts.add(peers.batch(host, hostIds, "part of this batch", wait)));
+    return CompletableFuture.anyOf(parts.toArray(CompletableFuture[]::new))
+        .handle(
+            (first, error) -> {
+              // The local wait leaves the waiting set; a peer's exchange is cancelled (the owner
+              // may hold its side until its own wait ends: it holds no thread meanwhile).
+              parts.forEach(part -> part.cancel(true));
+              return null;
+            });
+  }
+
+  /**
+   * Answers {@code ctx} with the results of {@code split} known now: at once when every id is
+   * local, else once the owners have answered. With {@code inFuture} the request is already an
+   * async one, and the answer is the returned future's; else it is given to {@code ctx.future}.
+   */
+  private CompletableFuture<Void> answer(
+      Context ctx, ResultLookup store, ResultLookup.Split split, boolean inFuture) {
     AnswerBudget budget = new AnswerBudget("this batch", maxResponseBytes);
     List<StoredResult> found = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
@@ -179,26 +244,31 @@ final class TaskRoutes {
     if (split.remote().isEmpty()) {
       ctx.contentType("application/json")
           .result(BatchAnswer.write(found, List.of(), unknown, maxResponseBytes));
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     List<CompletableFuture<Peers.Answer>> answers = new ArrayList<>();
     split
         .remote()
-        .forEach((host, hostIds) -> answers.add(peers.batch(host, hostIds, "part of this batch")));
-    ctx.future(
-        () ->
-            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                .thenAccept(
-                    done -> {
-                      List<JsonNode> remoteFound = new ArrayList<>();
-                      for (CompletableFuture<Peers.Answer> answer : answers) {
-                        Peers.Answer part = answer.join();
-                        budget.add(part.bytes());
-                        part.body().get("results").forEach(remoteFound::add);
-                        part.body().get("unknown").forEach(id -> unknown.add(id.asText()));
-                      }
-                      ctx.contentType("application/json")
-                          .result(BatchAnswer.write(found, remoteFound, unknown, maxResponseBytes));
-                    }));
+        .forEach(
+            (host, hostIds) ->
+                answers.add(peers.batch(host, hostIds, "part of this batch", Duration.ZERO)));
+    CompletableFuture<Void> answered =
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+            .thenAccept(
+                done -> {
+                  List<JsonNode> remoteFound = new ArrayList<>();
+                  for (CompletableFuture<Peers.Answer> answer : answers) {
+                    Peers.Answer part = answer.join();
+                    budget.add(part.bytes());
+                    part.body().get("results").forEach(remoteFound::add);
+                    part.body().get("unknown").forEach(id -> unknown.add(id.asText()));
+                  }
+                  ctx.contentType("application/json")
+                      .result(BatchAnswer.write(found, remoteFound, unknown, maxResponseBytes));
+                });
+    if (!inFuture) {
+      ctx.future(() -> answered);
+    }
+    return answered;
   }
 }

@@ -1,20 +1,43 @@
 package dev.fennel.api;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Requests waiting for a result, woken by the arriving record: no thread is held while they wait.
+ * Requests waiting for a result, woken by the arriving record: no thread is held while they wait. A
+ * request waits for one id ({@code GET /tasks/{id}?wait=}) or for the first of many ({@code POST
+ * /tasks/batch?wait=}); either counts once.
  */
 final class Waiters {
-  private final ConcurrentHashMap<String, Set<CompletableFuture<@Nullable StoredResult>>> byId =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Waiter>> byId = new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
+
+  /**
+   * One waiting request: a future that leaves the waiting set, under every id it waits for, before
+   * anything chained on it runs.
+   */
+  private final class Waiter extends CompletableFuture<@Nullable StoredResult> {
+    private final Collection<String> ids;
+    private final AtomicBoolean gone = new AtomicBoolean();
+
+    Waiter(Collection<String> ids) {
+      this.ids = ids;
+    }
+
+    @Override
+    public boolean complete(@Nullable StoredResult value) {
+      forget(this);
+      return super.complete(value);
+    }
+  }
 
   /**
    * A future completed with the result of {@code id} when a final one arrives, or with null after
@@ -27,40 +50,47 @@ final class Waiters {
    * count would still include a request already answered.
    */
   CompletableFuture<@Nullable StoredResult> await(String id, Duration timeout) {
-    CompletableFuture<@Nullable StoredResult> future =
-        new CompletableFuture<>() {
-          @Override
-          public boolean complete(@Nullable StoredResult value) {
-            forget(id, this);
-            return super.complete(value);
-          }
-        };
+    return awaitAny(List.of(id), timeout);
+  }
+
+  /**
+   * As {@link #await}, for the first of {@code ids} whose final result arrives: one waiting request
+   * however many ids it names.
+   */
+  CompletableFuture<@Nullable StoredResult> awaitAny(Collection<String> ids, Duration timeout) {
+    Waiter future = new Waiter(List.copyOf(ids));
     waiting.incrementAndGet();
-    byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
+    for (String id : future.ids) {
+      byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);
+    }
     future.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
     // Cancelled or failed: not through complete.
-    future.whenComplete((result, error) -> forget(id, future));
+    future.whenComplete((result, error) -> forget(future));
     return future;
   }
 
   // A waiter is its own future object: the set finds it by identity, which is what is meant.
   @SuppressWarnings("UndefinedEquals")
-  private void forget(String id, CompletableFuture<@Nullable StoredResult> future) {
-    byId.computeIfPresent(
-        id,
-        (key, set) -> {
-          if (set.remove(future)) {
-            waiting.decrementAndGet();
-          }
-          return set.isEmpty() ? null : set;
-        });
+  private void forget(Waiter future) {
+    if (!future.gone.compareAndSet(false, true)) {
+      return;
+    }
+    waiting.decrementAndGet();
+    for (String id : future.ids) {
+      byId.computeIfPresent(
+          id,
+          (key, set) -> {
+            set.remove(future);
+            return set.isEmpty() ? null : set;
+          });
+    }
   }
 
   /** Wakes every request waiting for {@code id}. */
   void complete(String id, StoredResult result) {
-    Set<CompletableFuture<@Nullable StoredResult>> futures = byId.get(id);
+    Set<Waiter> futures = byId.get(id);
     if (futures != null) {
-      for (CompletableFuture<@Nullable StoredResult> future : futures) {
+      for (Waiter future : futures) {
         future.complete(result);
       }
     }

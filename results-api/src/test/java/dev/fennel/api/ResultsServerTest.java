@@ -291,6 +291,86 @@ class ResultsServerTest {
   }
 
   @Test
+  void aWaitingBatchIsHeldAsOneRequestUntilOneOfItsIdsIsFinal() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("a", stored("{\"id\":\"a\",\"status\":\"STARTED\"}"));
+    ResultsServer server = serving(lookup);
+
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            request(server, "/tasks/batch?wait=60s")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("a", "b", "c"))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> lookup.waiters.size() == 1);
+    assertThat(waiting).isNotDone();
+
+    lookup.arrive("b", stored(SUCCESS.replace("done", "b")));
+
+    HttpResponse<String> response = waiting.get();
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode body = Json.parse(response.body());
+    assertThat(body.get("results"))
+        .extracting(r -> r.get("id").asText() + " " + r.get("status").asText())
+        .containsExactlyInAnyOrder("a STARTED", "b SUCCESS");
+    assertThat(body.get("unknown")).extracting(JsonNode::asText).containsExactly("c");
+    assertThat(lookup.waiters.size()).isZero();
+  }
+
+  @Test
+  void aWaitingBatchWithAFinalResultAlreadyOrNoneInTimeAnswersWhatIsKnown() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<String> atOnce =
+        post(server, "/tasks/batch?wait=10m", idsJson(List.of("missing", "done")));
+    HttpResponse<String> afterTheWait =
+        post(server, "/tasks/batch?wait=100ms", idsJson(List.of("missing")));
+
+    assertThat(Json.parse(atOnce.body()).get("results").get(0).get("id").asText())
+        .isEqualTo("done");
+    assertThat(afterTheWait.statusCode()).isEqualTo(200);
+    assertThat(Json.parse(afterTheWait.body()).get("unknown"))
+        .extracting(JsonNode::asText)
+        .containsExactly("missing");
+    assertThat(lookup.waiters.size()).isZero();
+    assertThat(post(server, "/tasks/batch?wait=10m", idsJson(List.of())).body())
+        .as("no ids: nothing to wait for")
+        .isEqualTo("{\"results\":[],\"unknown\":[]}");
+    assertError(post(server, "/tasks/batch?wait=soon", idsJson(List.of("a"))), 400, "bad_request");
+  }
+
+  @Test
+  void aWaitingBatchIsWokenByAResultAnotherInstanceOwns() throws Exception {
+    FakeLookup there = new FakeLookup();
+    ResultsServer owner = serving(there);
+    FakeLookup here = new FakeLookup();
+    here.owners.put("far", new ResultLookup.Remote(new HostInfo("127.0.0.1", owner.port())));
+    ResultsServer entry = serving(here);
+
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            request(entry, "/tasks/batch?wait=60s")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(idsJson(List.of("near", "far"))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> there.waiters.size() == 1);
+    assertThat(here.waiters.size()).isEqualTo(1);
+
+    there.arrive("far", stored(SUCCESS.replace("done", "far")));
+
+    HttpResponse<String> response = waiting.get();
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(Json.parse(response.body()).get("results"))
+        .extracting(r -> r.get("id").asText())
+        .containsExactly("far");
+    await().atMost(Duration.ofSeconds(10)).until(() -> here.waiters.size() == 0);
+  }
+
+  @Test
   void aBatchAnswersFoundAndUnknownIdsOnce() throws Exception {
     FakeLookup lookup = new FakeLookup();
     lookup.arrive("done", stored(SUCCESS));
@@ -701,6 +781,23 @@ class ResultsServerTest {
       StoredResult now = get(id);
       if (now != null && now.isFinal()) {
         arrival.complete(now);
+      }
+      return arrival;
+    }
+
+    @Override
+    public CompletableFuture<StoredResult> awaitAny(List<String> ids, Duration wait) {
+      RuntimeException fail = awaitFails;
+      if (fail != null) {
+        return CompletableFuture.failedFuture(fail);
+      }
+      CompletableFuture<StoredResult> arrival = waiters.awaitAny(ids, wait);
+      for (String id : ids) {
+        StoredResult now = get(id);
+        if (now != null && now.isFinal()) {
+          arrival.complete(now);
+          break;
+        }
       }
       return arrival;
     }
