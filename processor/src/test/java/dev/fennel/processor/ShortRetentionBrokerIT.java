@@ -42,9 +42,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A queue topic created by Fennel keeps a backlog older than the broker's default retention, and a
  * worker started later runs all of it. The broker is one of this test's own: {@code
- * log.retention.ms} one hour, checked every half second, and a segment rolled once records span a
- * minute, so that deletion really happens, as a plain topic beside the queue shows. The backlog is
- * made old by its records' timestamps (two hours ago), which is what retention judges.
+ * log.retention.ms} one hour, checked every half second from its start (Kafka's first check waits
+ * {@code log.initial.task.delay.ms}, 30 s, which was most of this test's time), and a segment
+ * rolled once records span a minute, so that deletion really happens, as a plain topic beside the
+ * queue shows. The backlog is made old by its records' timestamps (two hours ago), which is what
+ * retention judges.
  */
 class ShortRetentionBrokerIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -61,6 +63,7 @@ class ShortRetentionBrokerIT {
             Map.of(
                 "log.retention.ms", Long.toString(Duration.ofHours(1).toMillis()),
                 "log.retention.check.interval.ms", "500",
+                "log.initial.task.delay.ms", "0",
                 "log.roll.ms", Long.toString(Duration.ofMinutes(1).toMillis())));
   }
 
