@@ -100,23 +100,20 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   }
 
   /**
-   * Whether {@code value} (timestamped; null: a tombstone) may be stored over {@code stored}
-   * (timestamped) at {@code now}.
+   * Whether an arriving {@code STARTED} ({@code tombstone} false) or tombstone ({@code tombstone}
+   * true) may be stored over {@code stored} (timestamped) at {@code now}. Every other record is
+   * stored as it comes.
    */
   static boolean replaces(
-      byte @Nullable [] value, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
+      boolean tombstone, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
     if (stored == null) {
       return true;
     }
     StoredResult current = StoredResult.asStored(json(stored));
     boolean expired =
         current == null || current.isExpired(expiry, Instant.ofEpochMilli(timestamp(stored)), now);
-    if (value == null) {
+    if (tombstone) {
       return expired;
-    }
-    StoredResult incoming = StoredResult.asStored(json(value));
-    if (incoming == null || incoming.known() != Status.STARTED) {
-      return true;
     }
     // An expired final result is gone: a new run's STARTED takes its place.
     return current == null || !current.isFinal() || expired;
@@ -147,15 +144,18 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
     // Only a STARTED or a tombstone may be kept out, so only those cost a read of what is stored.
-    if ((value != null && !isStarted(value))
-        || replaces(value, inner.get(key), expiry, clock.instant())) {
+    // The arriving record is read once, here.
+    if (value == null) {
+      if (replaces(true, inner.get(key), expiry, clock.instant())) {
+        inner.put(key, null);
+      }
+      return;
+    }
+    StoredResult incoming = StoredResult.asStored(json(value));
+    boolean started = incoming != null && incoming.known() == Status.STARTED;
+    if (!started || replaces(false, inner.get(key), expiry, clock.instant())) {
       inner.put(key, value);
     }
-  }
-
-  private static boolean isStarted(byte[] timestamped) {
-    StoredResult incoming = StoredResult.asStored(json(timestamped));
-    return incoming != null && incoming.known() == Status.STARTED;
   }
 
   /** Restored records, in the topic's order, put as arriving ones are: the rule holds for both. */
