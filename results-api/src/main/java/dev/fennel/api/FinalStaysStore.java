@@ -109,24 +109,25 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     if (stored == null) {
       return true;
     }
-    StoredResult current = StoredResult.asStored(json(stored));
-    boolean expired =
-        current == null || current.isExpired(expiry, Instant.ofEpochMilli(timestamp(stored)), now);
-    if (tombstone) {
-      return expired;
+    StoredResult current =
+        StoredResult.asStored(json(stored), Instant.ofEpochMilli(timestamp(stored)));
+    // What is no result, or has expired, is gone: any record replaces it, a tombstone deletes it.
+    if (current == null || current.isExpired(expiry, now)) {
+      return true;
     }
-    // An expired final result is gone: a new run's STARTED takes its place.
-    return current == null || !current.isFinal() || expired;
+    // A new run's STARTED waits behind a final result that has not expired.
+    return !tombstone && !current.isFinal();
   }
 
-  /** Whether a record as the store holds it has expired at {@code now}. */
+  /**
+   * Whether a record as the store holds it has expired at {@code now} ({@link
+   * StoredResult#isExpired}); a record that is no result has no finish time or TTL of its own, and
+   * expires by its Kafka timestamp under the default TTL.
+   */
   static boolean isExpired(ValueAndTimestamp<byte[]> record, ResultExpiry expiry, Instant now) {
-    StoredResult result = StoredResult.of(record.value());
     Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
-    // A record that is no result expires by its Kafka timestamp under the default TTL.
-    return result == null
-        ? expiry.isExpired(writtenAt, null, now)
-        : result.isExpired(expiry, writtenAt, now);
+    StoredResult result = StoredResult.asStored(record.value(), writtenAt);
+    return result == null ? expiry.isExpired(writtenAt, null, now) : result.isExpired(expiry, now);
   }
 
   private static long timestamp(byte[] timestamped) {
