@@ -356,7 +356,7 @@ class LivePageIT {
             .untilAsserted(
                 () ->
                     assertThat(browser.findElement(By.id("detail-message")).getText())
-                        .startsWith("Revoked:")
+                        .startsWith("Revoked " + waiting + ":")
                         .contains("\"revoked\":true"));
         browser.findElement(By.id("id-search")).clear();
         await()
