@@ -318,6 +318,20 @@ def encode(message: Mapping[str, Any], what: str) -> bytes:
         raise ValueError(f"{what} cannot be written as JSON: {e}") from e
 
 
+def delay_reason(options: Options) -> Optional[str]:
+    """Why a task sent with ``options`` waits, for ``GET /scheduled``; None when it does not.
+
+    The values the Java client writes (``DelayReasons``): ``countdown`` for a countdown (sent as
+    an eta), ``eta`` for an eta. Only a task sent on its own says it: a workflow step takes an eta
+    only, and the coordinator publishes it.
+    """
+    if options.countdown is not None:
+        return "countdown"
+    if options.eta is not None:
+        return "eta"
+    return None
+
+
 def task_message(
     task_id: str,
     name: str,
@@ -330,6 +344,9 @@ def task_message(
     """The value of a queue message (``docs/schemas/task.schema.json``)."""
     message: dict[str, Any] = {"v": FORMAT_VERSION, "id": task_id}
     message.update(task_fields(name, args, kwargs, queue, options, now))
+    reason = delay_reason(options)
+    if reason is not None:
+        message["delayReason"] = reason
     message["submittedAt"] = iso(now)
     return encode(message, f"task {task_id} ({name})")
 

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import threading
+import time
 import confluent_kafka
 import pytest
 
@@ -96,6 +97,27 @@ def test_eta_holds_the_task_back_until_then(app: fennel.Fennel) -> None:
     r = app.send_task("echo", ["at eta"], eta=eta.astimezone(dt.timezone(dt.timedelta(hours=5))))
     assert r.get(timeout=60) == "at eta"
     assert epoch(record(r).started_at) >= eta.timestamp() - 0.001
+
+
+def test_the_scheduled_listing_says_why_a_task_waits_as_for_a_java_client(
+    app: fennel.Fennel,
+) -> None:
+    later = app.send_task("echo", ["countdown"], countdown=120)
+    at = app.send_task("echo", ["eta"], eta=dt.datetime.now(UTC) + dt.timedelta(minutes=2))
+    wanted = {later.id: "countdown", at.id: "eta"}
+    listed: dict[str, str] = {}
+    # GET /scheduled reads the API's copy of the scheduler's store, a moment behind it: polled,
+    # with a bound that only gives up.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and set(listed) != set(wanted):
+        status, data = app._http.request("GET", "/scheduled?limit=1000", "the waiting tasks")
+        assert status == 200, data
+        tasks = app._http.json(data, "the waiting tasks")["tasks"]
+        listed = {t["id"]: t["reason"] for t in tasks if t["id"] in wanted}
+        time.sleep(0.2)
+    assert listed == wanted
+    later.revoke()
+    at.revoke()
 
 
 def test_expires_ends_a_task_expired_without_running(app: fennel.Fennel) -> None:

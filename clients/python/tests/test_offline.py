@@ -103,6 +103,7 @@ def test_a_task_with_every_option_matches_the_schema() -> None:
         "kwargs": {"x": [1, None]},
         "queue": "high",
         "eta": "2026-11-27T23:32:07.000Z",
+        "delayReason": "countdown",
         "expires": "2027-01-01T00:00:00.000Z",
         "maxRetries": 3,
         "timeLimit": 2.5,
@@ -118,8 +119,11 @@ def test_eta_and_expires_in_seconds_become_instants() -> None:
     message = json.loads(_wire.task_message("t-2", "echo", [], {}, "default", options, now))
     TASK.validate(message)
     assert message["eta"] == "2026-11-27T23:31:57.000Z"
+    assert message["delayReason"] == "eta"
     assert message["expires"] == "2026-11-27T23:32:57.000Z"
     assert "args" not in message and "kwargs" not in message and "maxRetries" not in message
+    at_once = _wire.task_message("t-3", "echo", [], {}, "default", _wire.Options(), now)
+    assert "eta" not in json.loads(at_once) and "delayReason" not in json.loads(at_once)
 
 
 @pytest.mark.parametrize(

@@ -214,17 +214,35 @@
   }
 
   async function revokeRunning(id, terminate) {
-    if (!confirm((terminate ? "Terminate" : "Revoke") + " task " + id + "?")) {
-      return;
+    await revokeTask(id, terminate, "running-message", (terminate ? "Terminate" : "Revoke") + " task " + id + "?");
+  }
+
+  // Revokes task id (terminate: its run is interrupted too) once the user confirms `question`, and
+  // writes the API's answer into the element messageId: the Running and Scheduled views and the
+  // task detail all show it this way. Resolves to whether the task is revoked now (a task that had
+  // already finished answers 200 with revoked false and why).
+  async function revokeTask(id, terminate, messageId, question) {
+    if (!confirm(question)) {
+      return false;
     }
+    const verb = terminate ? "Terminate" : "Revoke";
     try {
       const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke" + (terminate ? "?terminate=true" : ""));
       const text = await response.text();
-      $("running-message").textContent = response.ok
-        ? (terminate ? "Terminated " : "Revoked ") + id + ": " + text
-        : (terminate ? "Terminate" : "Revoke") + " answered " + response.status + ": " + text;
+      let body = {};
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        // Not JSON (a proxy's page): the text is shown as it is.
+      }
+      const revoked = response.ok && body.revoked === true;
+      $(messageId).textContent = revoked
+        ? verb + "d " + id + ": " + text
+        : verb + " of " + id + " answered " + response.status + ": " + (body.message || text);
+      return revoked;
     } catch (e) {
       handle(e);
+      return false;
     }
   }
 
@@ -415,17 +433,8 @@
 
   async function revoke() {
     const id = shown;
-    if (!id || !confirm("Revoke task " + id + "?")) {
-      return;
-    }
-    try {
-      const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke");
-      const text = await response.text();
-      $("detail-message").textContent = response.ok
-        ? "Revoked: " + text
-        : "Revoke answered " + response.status + ": " + text;
-    } catch (e) {
-      handle(e);
+    if (id) {
+      await revokeTask(id, false, "detail-message", "Revoke task " + id + "?");
     }
   }
 
@@ -472,22 +481,11 @@
   }
 
   async function revokeScheduled(id) {
-    if (!confirm("Revoke task " + id + "? It stays listed until it is due, then ends REVOKED without running.")) {
-      return;
+    const question = "Revoke task " + id + "? It stays listed until it is due, then ends REVOKED without running.";
+    if (await revokeTask(id, false, "scheduled-message", question)) {
+      revokeSent.add(id);
     }
-    try {
-      const response = await post("/tasks/" + encodeURIComponent(id) + "/revoke");
-      const body = await response.json().catch(() => ({}));
-      if (response.ok && body.revoked) {
-        revokeSent.add(id);
-        $("scheduled-message").textContent = "Revoked " + id + ": it ends REVOKED when due, without running.";
-      } else {
-        $("scheduled-message").textContent = "Revoke of " + id + " answered " + response.status + ": " + (body.message || "");
-      }
-      json("/scheduled?limit=" + SCHEDULED_LIMIT).then(renderScheduled, handle);
-    } catch (e) {
-      handle(e);
-    }
+    json("/scheduled?limit=" + SCHEDULED_LIMIT).then(renderScheduled, handle);
   }
 
   // Retry (docs/retry.md): a FAILURE runs again under its id; the API refuses anything else and says why.

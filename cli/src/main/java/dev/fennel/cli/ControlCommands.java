@@ -1,8 +1,10 @@
 package dev.fennel.cli;
 
 import dev.fennel.protocol.ControlCommand;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -79,17 +81,31 @@ final class ControlCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Change a running worker: its slots grow at once, or shrink as running tasks finish."
-            + " Kept across restarts.",
+            + " Kept across restarts, until reset.",
         "Example: ./fennel workers concurrency w1 8"
       })
   static final class Workers {
-    @Command(name = "concurrency", description = "Give worker NAME N slots (1 to 100000).")
+    @Command(
+        name = "concurrency",
+        description = "Give worker NAME N slots (1 to 100000), or with --reset its -c again.")
     int concurrency(
         @Parameters(index = "0", paramLabel = "NAME", description = "The worker's name (-n).")
             String name,
-        @Parameters(index = "1", paramLabel = "N", description = "Its slots.") String slots,
+        @Parameters(index = "1", arity = "0..1", paramLabel = "N", description = "Its slots.")
+            @Nullable String slots,
+        @Option(
+                names = "--reset",
+                description = "Clear the slots set for NAME: it runs as many tasks as its -c says.")
+            boolean reset,
         @Mixin ApiClientOptions api) {
-      return send(api, ControlCommand.setSlots(name, slots));
+      if (reset == (slots != null)) {
+        throw new IllegalArgumentException(
+            reset
+                ? "give the slots N or --reset, not both"
+                : "give the slots N, or --reset to go back to the worker's -c");
+      }
+      return send(
+          api, reset ? ControlCommand.resetSlots(name) : ControlCommand.setSlots(name, slots));
     }
   }
 }

@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -356,7 +357,7 @@ class LivePageIT {
             .untilAsserted(
                 () ->
                     assertThat(browser.findElement(By.id("detail-message")).getText())
-                        .startsWith("Revoked:")
+                        .startsWith("Revoked " + waiting + ":")
                         .contains("\"revoked\":true"));
         browser.findElement(By.id("id-search")).clear();
         await()
@@ -501,6 +502,94 @@ class LivePageIT {
 
   private static WebElement scheduledRow(WebDriver browser, String id) {
     return browser.findElement(By.cssSelector("#scheduled-body tr[data-id='" + id + "']"));
+  }
+
+  @Test
+  void theRetryButtonOfAFailureRunsItAgainUnderItsIdUntilItSucceeds(
+      KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
+    requireChromium();
+    Topics topics = topics(broker);
+    // fail-if-file fails while this file exists: the failure an operator fixes, then retries.
+    Path flag = Files.writeString(dir.resolve("fail-while-here"), "remove me");
+    WorkerConfig workerConfig =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("default"))
+            .concurrency(2)
+            .name(WORKER)
+            .build();
+    ApiConfig apiConfig =
+        ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Worker worker = Worker.start(workerConfig, registry);
+        ResultsApi api = ResultsApi.start(apiConfig, registry)) {
+      await().atMost(PATIENCE).until(() -> worker.isRunning() && api.isReady());
+      String id;
+      try (TaskClient client =
+          TaskClient.connect(
+              TaskClient.Config.builder(broker.bootstrapServers()).topics(topics).build())) {
+        id = client.submit("fail-if-file", options("default", null, null), flag.toString()).id();
+        client.flush();
+      }
+      ResultsClient results = new ResultsClient("http://127.0.0.1:" + api.port(), TOKEN);
+      assertThat(results.await(id, PATIENCE).orElseThrow().status()).isEqualTo(Status.FAILURE);
+
+      WebDriver browser = chromium();
+      try {
+        signIn(browser, api);
+        browser.findElement(By.id("id-search")).sendKeys(id);
+        browser.findElement(By.id("lookup")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"FAILURE\"", "remove it and retry");
+                  assertThat(browser.findElement(By.id("retry")).isDisplayed()).isTrue();
+                });
+
+        Files.delete(flag);
+        browser.findElement(By.id("retry")).click();
+        await().ignoreExceptions().atMost(PATIENCE).until(() -> browser.switchTo().alert() != null);
+        browser.switchTo().alert().accept();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () ->
+                    assertThat(browser.findElement(By.id("detail-message")).getText())
+                        .startsWith("Retried:")
+                        .contains(id));
+        assertThat(browser.findElement(By.id("retry")).isDisplayed()).isFalse();
+
+        // The same id runs again and ends SUCCESS (the API answers RETRY until the new run's
+        // records replace it); looked up again, the page shows it.
+        await()
+            .atMost(PATIENCE)
+            .until(
+                () ->
+                    results
+                        .await(id, Duration.ofSeconds(1))
+                        .filter(r -> r.status() == Status.SUCCESS)
+                        .isPresent());
+        browser.findElement(By.id("lookup")).click();
+        await()
+            .ignoreExceptions()
+            .atMost(PATIENCE)
+            .untilAsserted(
+                () -> {
+                  assertThat(browser.findElement(By.id("detail-id")).getText()).isEqualTo(id);
+                  assertThat(browser.findElement(By.id("detail-json")).getText())
+                      .contains("\"status\": \"SUCCESS\"", flag.toString());
+                  assertThat(browser.findElement(By.id("retry")).isDisplayed()).isFalse();
+                });
+      } catch (AssertionError | RuntimeException e) {
+        throw failed(browser, "live-page-retry-failed.png", "the Retry button did not work", e);
+      } finally {
+        browser.quit();
+      }
+    }
   }
 
   @Test

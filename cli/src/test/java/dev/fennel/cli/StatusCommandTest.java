@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StatusCommandTest {
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<String> writes = new CopyOnWriteArrayList<>();
   private HttpServer server;
 
   @BeforeEach
@@ -45,6 +46,9 @@ class StatusCommandTest {
     server.createContext(
         "/control",
         exchange -> {
+          if (exchange.getRequestMethod().equals("POST")) {
+            writes.add(exchange.getRequestURI().getPath());
+          }
           byte[] body =
               "{\"pausedQueues\":[\"low\"],\"limits\":{\"fib\":\"5/s\"},\"slots\":{\"w1\":8}}"
                   .getBytes(StandardCharsets.UTF_8);
@@ -140,6 +144,22 @@ class StatusCommandTest {
     assertThat(Fennel.run("limits", "set", "fib=abc", "--api", api)).isEqualTo(2);
     assertThat(Fennel.run("workers", "concurrency", "w1", "0", "--api", api)).isEqualTo(2);
     assertThat(Fennel.run("queue", "pause", "No!", "--api", api)).isEqualTo(2);
+    assertThat(Fennel.run("workers", "concurrency", "w1", "4", "--reset", "--api", api))
+        .isEqualTo(2);
+    assertThat(Fennel.run("workers", "concurrency", "w1", "--api", api)).isEqualTo(2);
     assertThat(authorizations).as("no request reached the API").isEmpty();
+    assertThat(writes).isEmpty();
+  }
+
+  @Test
+  void aResetOfAWorkersSlotsIsPostedToItsEndpoint() {
+    String api = "http://127.0.0.1:" + server.getAddress().getPort();
+
+    assertThat(Fennel.run("workers", "concurrency", "w1", "--reset", "--api", api)).isZero();
+    assertThat(Fennel.run("workers", "concurrency", "w1", "8", "--api", api)).isZero();
+
+    assertThat(writes)
+        .containsExactly(
+            "/control/workers/w1/concurrency/reset", "/control/workers/w1/concurrency");
   }
 }

@@ -41,6 +41,9 @@ public final class Coordinator implements Component {
                   config.bootstrapServers(),
                   config.kafka())
               .clientId(config.name() + "-" + ROLE)
+              // Run by every worker: a crashed worker's workflows move on elsewhere after the same
+              // few seconds as its tasks.
+              .workerLiveness()
               .set(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)
               // A callback runs once, and a chain step is published once, whatever happens to the
               // process.

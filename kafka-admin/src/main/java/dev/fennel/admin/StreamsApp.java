@@ -226,6 +226,7 @@ public final class StreamsApp implements AutoCloseable {
     private Function<Throwable, Decision> onThreadDeath = StreamsApp::replaceIfRecoverable;
     private List<Tag> meterTags = List.of();
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private boolean workerLiveness;
 
     private Builder(
         String name, String applicationId, String bootstrapServers, Map<String, String> kafka) {
@@ -253,6 +254,16 @@ public final class StreamsApp implements AutoCloseable {
      */
     public Builder stateDir(@Nullable Path dir) {
       stateDir = dir;
+      return this;
+    }
+
+    /**
+     * Lets the app's group notice a dead member as fast as a worker's queue consumers do ({@link
+     * MemberLiveness}; {@code -X session.timeout.ms} still wins), for the apps every worker runs:
+     * without it a crashed worker's share of the app waits Kafka's 45 s session timeout.
+     */
+    public Builder workerLiveness() {
+      workerLiveness = true;
       return this;
     }
 
@@ -326,6 +337,9 @@ public final class StreamsApp implements AutoCloseable {
       props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
       props.put(
           StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+      if (workerLiveness) {
+        MemberLiveness.applyTo(props);
+      }
       props.putAll(settings);
       return props;
     }

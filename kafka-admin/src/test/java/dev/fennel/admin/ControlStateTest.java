@@ -73,6 +73,17 @@ class ControlStateTest {
   }
 
   @Test
+  void aResetGivesTheWorkerTheSlotsItWasStartedWith() {
+    send(ControlCommand.setSlots("w1", "8"));
+    send(ControlCommand.setSlots("w2", "1"));
+
+    assertThat(send(ControlCommand.resetSlots("w1")))
+        .isEqualTo(new ControlState.Changed(ControlCommand.resetSlots("w1").subject()));
+    assertThat(view().slots()).as("the -c w1 was started with").isEqualTo(2);
+    assertThat(state.controls()).containsOnlyKeys(ControlCommand.setSlots("w2", "1").subject());
+  }
+
+  @Test
   void unreadableRecordsAreSkippedWithTheirReasonAndChangeNothing() {
     send(ControlCommand.pause("high"));
     ControlState.View before = view();

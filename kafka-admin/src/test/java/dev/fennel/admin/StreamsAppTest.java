@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -66,6 +67,26 @@ class StreamsAppTest {
         .containsEntry("processing.guarantee", "exactly_once_v2")
         .containsEntry("num.stream.threads", 1)
         .containsEntry("consumer.isolation.level", "read_uncommitted");
+  }
+
+  @Test
+  void theAppsAWorkerRunsNoticeADeadMemberAsFastAsItsQueueConsumersUnlessToldOtherwise() {
+    Properties kafkas = builder().properties(Path.of("/state"));
+    Properties workers = builder().workerLiveness().properties(Path.of("/state"));
+    Properties told =
+        StreamsApp.builder(
+                "test app", "fennel-test", BOOTSTRAP, Map.of("session.timeout.ms", "15000"))
+            .workerLiveness()
+            .properties(Path.of("/state"));
+
+    assertThat(kafkas).doesNotContainKeys("session.timeout.ms", "heartbeat.interval.ms");
+    assertThat(workers)
+        .containsEntry(
+            "session.timeout.ms", Long.toString(MemberLiveness.SESSION_TIMEOUT.toMillis()))
+        .containsEntry(
+            "heartbeat.interval.ms", Long.toString(MemberLiveness.HEARTBEAT_INTERVAL.toMillis()));
+    assertThat(MemberLiveness.SESSION_TIMEOUT).isEqualTo(Duration.ofSeconds(6));
+    assertThat(told).containsEntry("session.timeout.ms", "15000");
   }
 
   @Test

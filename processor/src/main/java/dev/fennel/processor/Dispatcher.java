@@ -1,7 +1,6 @@
 package dev.fennel.processor;
 
 import dev.fennel.protocol.RateLimit;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,7 +37,6 @@ final class Dispatcher {
   }
 
   private final Map<String, ArrayDeque<Job>> waiting = new LinkedHashMap<>();
-  private final Map<TopicPartition, Integer> runningByPartition = new HashMap<>();
   private final Map<String, Integer> runningByQueue = new HashMap<>();
   private volatile int slots;
   private volatile Set<String> paused = Set.of();
@@ -176,18 +174,15 @@ final class Dispatcher {
       } else {
         started(next);
       }
-      notifyAll();
       return next;
     }
   }
 
   private void started(Job job) {
-    runningByPartition.merge(job.partition(), 1, Integer::sum);
     runningByQueue.merge(job.queue(), 1, Integer::sum);
   }
 
   private void finished(Job job) {
-    runningByPartition.computeIfPresent(job.partition(), (tp, n) -> n == 1 ? null : n - 1);
     runningByQueue.computeIfPresent(job.queue(), (queue, n) -> n == 1 ? null : n - 1);
   }
 
@@ -242,7 +237,6 @@ final class Dispatcher {
       paused = Set.copyOf(pausedQueues);
       holds.limits(limits);
       slots = newSlots;
-      notifyAll();
     }
     pump();
   }
@@ -271,7 +265,6 @@ final class Dispatcher {
     synchronized (this) {
       busy--;
       finished(job);
-      notifyAll();
     }
     pump();
   }
@@ -293,33 +286,6 @@ final class Dispatcher {
     }
     holds.drop(partitions, dropped);
     return dropped;
-  }
-
-  /** Waits until no job of {@code partitions} runs, at most {@code timeout}; whether none does. */
-  synchronized boolean awaitIdle(Collection<TopicPartition> partitions, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (partitions.stream().anyMatch(runningByPartition::containsKey)) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      wait(Math.max(1, left / 1_000_000));
-    }
-    return true;
-  }
-
-  /** Waits until no job runs at all, at most {@code timeout}; whether none does. */
-  synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (busy > 0) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      wait(Math.max(1, left / 1_000_000));
-    }
-    return true;
   }
 
   /**

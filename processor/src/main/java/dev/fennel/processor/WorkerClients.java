@@ -1,6 +1,7 @@
 package dev.fennel.processor;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.admin.MemberLiveness;
 import dev.fennel.admin.StreamsApp;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.WorkerGroups;
@@ -25,17 +26,6 @@ import org.jspecify.annotations.Nullable;
 final class WorkerClients {
   /** The scheduler's name in its application id, client id, logs and metrics. */
   static final String SCHEDULER = Topics.SCHEDULER;
-
-  /**
-   * How long the group waits for a queue consumer it no longer hears from before its partitions go
-   * to other workers: the time from a worker's crash to its tasks running elsewhere. Kafka's
-   * smallest by default ({@code group.min.session.timeout.ms}); {@code -X session.timeout.ms}
-   * changes it.
-   */
-  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
-
-  /** How often a queue consumer tells the group it is alive: a sixth of the session timeout. */
-  static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
 
   /**
    * Kafka's default {@code max.poll.interval.ms}, the rebalance timeout of the classic protocol.
@@ -67,10 +57,7 @@ final class WorkerClients {
     // move in seconds on any broker (the consumer protocol of KIP-848 takes it from the broker, 45
     // s by default); its revocation waits the same way (docs/operations.md weighs the two).
     props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
-    props.putIfAbsent(
-        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(SESSION_TIMEOUT.toMillis()));
-    props.putIfAbsent(
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(HEARTBEAT_INTERVAL.toMillis()));
+    MemberLiveness.applyTo(props);
     props.put(
         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(rebalanceTimeout().toMillis()));
     // Incremental rebalances: a worker joining or leaving moves only the partitions that change
@@ -150,6 +137,9 @@ final class WorkerClients {
             config.bootstrapServers(),
             config.kafka())
         .clientId(config.name() + "-" + SCHEDULER)
+        // A crashed worker's delayed tasks are released by another after the same few seconds
+        // as its queued tasks run elsewhere.
+        .workerLiveness()
         .set(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)
         // Delayed tasks (eta, retries) are released exactly once, whatever happens to the workers.
         .exactlyOnce()

@@ -44,9 +44,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Runtime controls on a real broker: a paused queue runs nothing while another runs, then resumes;
  * a rate limit lowered from 100/s to 5/s holds over two workers; a worker grown from 2 to 8 slots
- * runs 8 tasks at once, all without a restart. Each control is written to {@code fennel.control} as
- * the API writes it. Every {@code atMost} is Awaitility's give-up bound, not a speed bound; how
- * fast a change reaches the workers is printed, as a figure for docs/BENCHMARKS.md.
+ * runs 8 tasks at once, and one whose slots are reset runs its own {@code -c} again, all without a
+ * restart. Each control is written to {@code fennel.control} as the API writes it. Every {@code
+ * atMost} is Awaitility's give-up bound, not a speed bound; how fast a change reaches the workers
+ * is printed, as a figure for docs/BENCHMARKS.md.
  */
 @ExtendWith(KafkaTestBroker.class)
 class ControlIT {
@@ -334,5 +335,24 @@ class ControlIT {
     await().atMost(GIVE_UP).until(() -> allFinished(held));
     assertThat(mostHolding.get()).isEqualTo(8);
     assertThat(worker.isRunning()).as("the same worker, not restarted").isTrue();
+  }
+
+  @Test
+  void aWorkerWhoseSlotsAreResetRunsAsManyAsItsOwnCountAgain(KafkaTestBroker.Broker broker)
+      throws Exception {
+    connect(broker);
+    bootstrap = broker.bootstrapServers();
+    Worker worker = worker(broker, "reset-1", List.of("default"), 2, Map.of());
+    control(ControlCommand.setSlots("reset-1", "6"), v -> v.slots() == 6, worker);
+
+    // The tombstone the API writes for ./fennel workers concurrency reset-1 --reset.
+    control(ControlCommand.resetSlots("reset-1"), v -> v.slots() == 2, worker);
+    List<String> held = submit(client(broker), "hold", "default", "held", 6);
+    await().atMost(GIVE_UP).until(() -> holding.get() == 2);
+    assertThat(mostHolding.get()).as("tasks held at once after the reset").isEqualTo(2);
+
+    release.countDown();
+    await().atMost(GIVE_UP).until(() -> allFinished(held));
+    assertThat(mostHolding.get()).isEqualTo(2);
   }
 }

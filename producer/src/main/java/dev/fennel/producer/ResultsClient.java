@@ -292,6 +292,8 @@ public final class ResultsClient {
               "control/limits/" + segment(clear.task()) + "/clear";
           case ControlCommand.SetSlots slots ->
               "control/workers/" + segment(slots.worker()) + "/concurrency";
+          case ControlCommand.ResetSlots reset ->
+              "control/workers/" + segment(reset.worker()) + "/concurrency/reset";
         };
     Map<String, Object> body =
         switch (command) {

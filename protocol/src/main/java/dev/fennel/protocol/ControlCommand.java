@@ -14,7 +14,8 @@ public sealed interface ControlCommand
         ControlCommand.Resume,
         ControlCommand.SetLimit,
         ControlCommand.ClearLimit,
-        ControlCommand.SetSlots {
+        ControlCommand.SetSlots,
+        ControlCommand.ResetSlots {
 
   /** Pause {@code queue}. */
   record Pause(String queue) implements ControlCommand {}
@@ -30,6 +31,9 @@ public sealed interface ControlCommand
 
   /** Give {@code worker} {@code slots} slots. */
   record SetSlots(String worker, int slots) implements ControlCommand {}
+
+  /** Clear the slots set for {@code worker}: it runs as many tasks as its {@code -c} says again. */
+  record ResetSlots(String worker) implements ControlCommand {}
 
   /** {@code queue pause NAME}. */
   static ControlCommand pause(@Nullable String queue) {
@@ -85,6 +89,11 @@ public sealed interface ControlCommand
     return new SetSlots(name, Control.requireSlots(count));
   }
 
+  /** {@code workers concurrency NAME --reset}. */
+  static ControlCommand resetSlots(@Nullable String worker) {
+    return new ResetSlots(Control.requireWorkerName(worker));
+  }
+
   /** What the command is about: the key its record goes under. */
   default Control.Subject subject() {
     return switch (this) {
@@ -93,6 +102,7 @@ public sealed interface ControlCommand
       case SetLimit limit -> new Control.Subject(Control.Kind.LIMIT, limit.task());
       case ClearLimit clear -> new Control.Subject(Control.Kind.LIMIT, clear.task());
       case SetSlots slots -> new Control.Subject(Control.Kind.SLOTS, slots.worker());
+      case ResetSlots reset -> new Control.Subject(Control.Kind.SLOTS, reset.worker());
     };
   }
 
@@ -106,6 +116,7 @@ public sealed interface ControlCommand
       case ClearLimit clear -> null;
       case SetSlots slots ->
           new Control.WorkerSlots(Control.VERSION, slots.worker(), slots.slots(), now);
+      case ResetSlots reset -> null;
     };
   }
 
@@ -124,6 +135,7 @@ public sealed interface ControlCommand
       case ClearLimit clear ->
           "limit of task " + clear.task() + " cleared (the workers' --rate-limit holds)";
       case SetSlots slots -> "worker " + slots.worker() + " set to " + slots.slots() + " slot(s)";
+      case ResetSlots reset -> "worker " + reset.worker() + " back to the slots of its -c";
     };
   }
 }

@@ -33,6 +33,11 @@ class ControlCommandTest {
     assertThat(slots.subject().key()).isEqualTo("slots:w1");
     assertThat(slots.control(T0)).isEqualTo(new Control.WorkerSlots(1, "w1", 8, T0));
     assertThat(slots.describe()).isEqualTo("worker w1 set to 8 slot(s)");
+
+    ControlCommand reset = ControlCommand.resetSlots("w1");
+    assertThat(reset.subject()).isEqualTo(slots.subject());
+    assertThat(reset.value(T0)).as("a tombstone: the worker's -c holds again").isNull();
+    assertThat(reset.describe()).contains("w1").contains("-c");
   }
 
   @Test
@@ -53,6 +58,8 @@ class ControlCommandTest {
         .hasMessageContaining("'many'")
         .hasMessageContaining("whole number");
     assertThatThrownBy(() -> ControlCommand.setSlots("w 1", "2"))
+        .hasMessageContaining("worker name 'w 1'");
+    assertThatThrownBy(() -> ControlCommand.resetSlots("w 1"))
         .hasMessageContaining("worker name 'w 1'");
     assertThatThrownBy(() -> ControlCommand.pause("High!"))
         .hasMessageContaining("queue name 'High!'")

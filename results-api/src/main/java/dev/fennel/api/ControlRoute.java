@@ -20,10 +20,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The runtime controls ({@code docs/runtime-controls.md}): {@code GET /control} shows them, and
  * {@code POST /control/queues/{name}/pause|resume}, {@code POST /control/limits/{task}} ({@code
- * {"limit":"5/s"}}), {@code POST /control/limits/{task}/clear} and {@code POST
- * /control/workers/{name}/concurrency} ({@code {"slots":8}}) change them, by writing one record to
- * {@code fennel.control}. Bad input is refused (400) and a queue or worker nobody knows too (404),
- * each with a message that names the value and what is allowed; then nothing is written.
+ * {"limit":"5/s"}}), {@code POST /control/limits/{task}/clear}, {@code POST
+ * /control/workers/{name}/concurrency} ({@code {"slots":8}}) and {@code POST
+ * /control/workers/{name}/concurrency/reset} change them, by writing one record to {@code
+ * fennel.control}. Bad input is refused (400) and a queue or worker nobody knows too (404), each
+ * with a message that names the value and what is allowed; then nothing is written.
  */
 final class ControlRoute {
   /** Writes controls: Kafka in the API, a list in a test. */
@@ -135,6 +136,26 @@ final class ControlRoute {
             () ->
                 ControlCommand.setSlots(
                     worker, slots.isValueNode() ? slots.asText() : slots.toString()));
+    requireKnownWorker(worker);
+    apply(ctx, command);
+  }
+
+  /**
+   * {@code POST /control/workers/{name}/concurrency/reset}: a tombstone for the worker's slots, so
+   * that its {@code -c} holds again.
+   */
+  void resetConcurrency(Context ctx) {
+    String worker = ctx.pathParam("name");
+    ControlCommand command = checked(() -> ControlCommand.resetSlots(worker));
+    Supplier<Map<Control.Subject, Control>> controls = current;
+    // Slots that were set can always be reset, also once the worker is gone.
+    if (controls == null || !controls.get().containsKey(command.subject())) {
+      requireKnownWorker(worker);
+    }
+    apply(ctx, command);
+  }
+
+  private void requireKnownWorker(String worker) {
     Set<String> workers = known.workers();
     if (!workers.contains(worker)) {
       throw new ApiException(
@@ -145,7 +166,6 @@ final class ControlRoute {
               + "' has been seen; known workers: "
               + (workers.isEmpty() ? "none" : String.join(", ", new TreeSet<>(workers))));
     }
-    apply(ctx, command);
   }
 
   private void requireKnownQueue(String queue) {

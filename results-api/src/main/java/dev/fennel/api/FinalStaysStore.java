@@ -100,36 +100,34 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   }
 
   /**
-   * Whether {@code value} (timestamped; null: a tombstone) may be stored over {@code stored}
-   * (timestamped) at {@code now}.
+   * Whether an arriving {@code STARTED} ({@code tombstone} false) or tombstone ({@code tombstone}
+   * true) may be stored over {@code stored} (timestamped) at {@code now}. Every other record is
+   * stored as it comes.
    */
   static boolean replaces(
-      byte @Nullable [] value, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
+      boolean tombstone, byte @Nullable [] stored, ResultExpiry expiry, Instant now) {
     if (stored == null) {
       return true;
     }
-    StoredResult current = StoredResult.asStored(json(stored));
-    boolean expired =
-        current == null || current.isExpired(expiry, Instant.ofEpochMilli(timestamp(stored)), now);
-    if (value == null) {
-      return expired;
-    }
-    StoredResult incoming = StoredResult.asStored(json(value));
-    if (incoming == null || incoming.known() != Status.STARTED) {
+    StoredResult current =
+        StoredResult.asStored(json(stored), Instant.ofEpochMilli(timestamp(stored)));
+    // What is no result, or has expired, is gone: any record replaces it, a tombstone deletes it.
+    if (current == null || current.isExpired(expiry, now)) {
       return true;
     }
-    // An expired final result is gone: a new run's STARTED takes its place.
-    return current == null || !current.isFinal() || expired;
+    // A new run's STARTED waits behind a final result that has not expired.
+    return !tombstone && !current.isFinal();
   }
 
-  /** Whether a record as the store holds it has expired at {@code now}. */
+  /**
+   * Whether a record as the store holds it has expired at {@code now} ({@link
+   * StoredResult#isExpired}); a record that is no result has no finish time or TTL of its own, and
+   * expires by its Kafka timestamp under the default TTL.
+   */
   static boolean isExpired(ValueAndTimestamp<byte[]> record, ResultExpiry expiry, Instant now) {
-    StoredResult result = StoredResult.of(record.value());
     Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
-    // A record that is no result expires by its Kafka timestamp under the default TTL.
-    return result == null
-        ? expiry.isExpired(writtenAt, null, now)
-        : result.isExpired(expiry, writtenAt, now);
+    StoredResult result = StoredResult.asStored(record.value(), writtenAt);
+    return result == null ? expiry.isExpired(writtenAt, null, now) : result.isExpired(expiry, now);
   }
 
   private static long timestamp(byte[] timestamped) {
@@ -147,15 +145,18 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
     // Only a STARTED or a tombstone may be kept out, so only those cost a read of what is stored.
-    if ((value != null && !isStarted(value))
-        || replaces(value, inner.get(key), expiry, clock.instant())) {
+    // The arriving record is read once, here.
+    if (value == null) {
+      if (replaces(true, inner.get(key), expiry, clock.instant())) {
+        inner.put(key, null);
+      }
+      return;
+    }
+    StoredResult incoming = StoredResult.asStored(json(value));
+    boolean started = incoming != null && incoming.known() == Status.STARTED;
+    if (!started || replaces(false, inner.get(key), expiry, clock.instant())) {
       inner.put(key, value);
     }
-  }
-
-  private static boolean isStarted(byte[] timestamped) {
-    StoredResult incoming = StoredResult.asStored(json(timestamped));
-    return incoming != null && incoming.known() == Status.STARTED;
   }
 
   /** Restored records, in the topic's order, put as arriving ones are: the rule holds for both. */

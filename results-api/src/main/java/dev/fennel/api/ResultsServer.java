@@ -232,6 +232,7 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.post("/control/limits/{task}", controls::setLimit);
     cfg.routes.post("/control/limits/{task}/clear", controls::clearLimit);
     cfg.routes.post("/control/workers/{name}/concurrency", controls::concurrency);
+    cfg.routes.post("/control/workers/{name}/concurrency/reset", controls::resetConcurrency);
     cfg.routes.post("/tasks/retry", retries::many);
     cfg.routes.post("/tasks/{id}/retry", retries::one);
     cfg.routes.get("/queues", ctx -> ctx.json(overview().queues()));

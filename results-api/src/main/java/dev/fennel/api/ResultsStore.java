@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   private final Counter expiredRecords;
   private final ResultExpiry expiry;
   private final Clock clock;
-  private volatile @Nullable ReadOnlyKeyValueStore<String, byte[]> store;
+  private volatile @Nullable ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> store;
   // The stores of this instance's running tasks, by partition, read directly by lookups.
   private final Map<Integer, ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>>> openStores =
       new ConcurrentHashMap<>();
@@ -98,8 +99,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
                 clock,
                 new ResultsTopology.Listener() {
                   @Override
-                  public void updated(String id, byte @Nullable [] json) {
-                    onResult(id, json);
+                  public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
+                    onResult(id, json, writtenAt);
                   }
 
                   @Override
@@ -132,10 +133,10 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return app.failed();
   }
 
-  private void onResult(String id, byte @Nullable [] json) {
+  private void onResult(String id, byte @Nullable [] json, Instant writtenAt) {
     // A late STARTED that the store kept out (FinalStaysStore) never comes here: the topology
     // leaves it out, so the cache keeps the final result too, and nobody is told of a change.
-    StoredResult result = StoredResult.of(json);
+    StoredResult result = StoredResult.of(json, writtenAt);
     cache.update(id, result);
     if (result == null) {
       if (json != null) {
@@ -172,11 +173,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
    * moment it expires, before the sweep's tombstone deletes it ({@link ResultsTopology}).
    */
   private @Nullable StoredResult live(@Nullable StoredResult result) {
-    return result == null
-            || result.finishedAt() == null
-            || !expiry.isExpired(result.finishedAt(), result.ttl(), clock.instant())
-        ? result
-        : null;
+    return result == null || !result.isExpired(expiry, clock.instant()) ? result : null;
   }
 
   /** The stored result of {@code id}, or null when there is none or it has expired. */
@@ -186,15 +183,18 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
         partition < 0 ? null : openStores.get(partition);
     if (own != null) {
       try {
-        ValueAndTimestamp<byte[]> stored = own.get(id);
-        return stored == null || FinalStaysStore.isExpired(stored, expiry, clock.instant())
-            ? null
-            : StoredResult.of(stored.value());
+        return live(withTimestamp(own.get(id)));
       } catch (InvalidStateStoreException e) {
         // The task is closing (its partition moves): Kafka Streams knows where it is now.
       }
     }
-    return StoredResult.of(store().get(id));
+    return live(withTimestamp(store().get(id)));
+  }
+
+  private static @Nullable StoredResult withTimestamp(@Nullable ValueAndTimestamp<byte[]> stored) {
+    return stored == null
+        ? null
+        : StoredResult.of(stored.value(), Instant.ofEpochMilli(stored.timestamp()));
   }
 
   @Override
@@ -281,18 +281,19 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
         // The task is closing (its partition moves): Kafka Streams knows where it is now.
       }
     }
-    return store().get(id);
+    ValueAndTimestamp<byte[]> stored = store().get(id);
+    return stored == null ? null : stored.value();
   }
 
-  private ReadOnlyKeyValueStore<String, byte[]> store() {
-    ReadOnlyKeyValueStore<String, byte[]> current = store;
+  private ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> store() {
+    ReadOnlyKeyValueStore<String, ValueAndTimestamp<byte[]>> current = store;
     if (current == null) {
       try {
         current =
             app.streams()
                 .store(
                     StoreQueryParameters.fromNameAndType(
-                        ResultsTopology.STORE, QueryableStoreTypes.keyValueStore()));
+                        ResultsTopology.STORE, QueryableStoreTypes.timestampedKeyValueStore()));
         store = current;
       } catch (InvalidStateStoreException e) {
         throw notServing();

@@ -79,8 +79,11 @@ final class ResultsTopology {
 
   /** What the topology tells the rest of the API. */
   interface Listener {
-    /** A record arrived and the store has it ({@code json} null: it was deleted). */
-    void updated(String id, byte @Nullable [] json);
+    /**
+     * A record written to the topic at {@code writtenAt} arrived and the store has it ({@code json}
+     * null: it was deleted).
+     */
+    void updated(String id, byte @Nullable [] json, Instant writtenAt);
 
     /** The sweep wrote a tombstone for {@code id}, whose result expired. */
     void expired(String id);
@@ -137,7 +140,7 @@ final class ResultsTopology {
         Clock.systemUTC(),
         new Listener() {
           @Override
-          public void updated(String id, byte @Nullable [] json) {
+          public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
             onUpdate.accept(id, json);
           }
 
@@ -229,7 +232,7 @@ final class ResultsTopology {
           own.delete(record.key());
         }
       }
-      listener.updated(record.key(), record.value());
+      listener.updated(record.key(), record.value(), Instant.ofEpochMilli(record.timestamp()));
     }
 
     /** Writes a tombstone for each expired record among the next batch of the store. */

@@ -19,12 +19,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A result as the results topic holds it: the JSON bytes, served as they are, and the status,
  * queue, finish time and TTL read from them with a streaming scan (the API never needs the rest of
- * the record). A finish time or TTL that cannot be read is left null, as if absent: the record is
- * still served, and expires by its Kafka timestamp and the API's default ({@link ResultsTopology}).
- * The status is kept as written: a status this version does not know (from a newer worker) is still
- * a result, served like any other, and final ({@code docs/versioning.md}, rule 2), so that a {@code
- * ?wait} on it ends at once instead of holding its whole time. Never compared: equals may be
- * identity.
+ * the record), with the record's Kafka timestamp when the reader knows it. A finish time or TTL
+ * that cannot be read is left null, as if absent: the record is still served, and expires by its
+ * Kafka timestamp and the API's default ({@link #isExpired}). The status is kept as written: a
+ * status this version does not know (from a newer worker) is still a result, served like any other,
+ * and final ({@code docs/versioning.md}, rule 2), so that a {@code ?wait} on it ends at once
+ * instead of holding its whole time. Never compared: equals may be identity.
  */
 @SuppressWarnings("ArrayRecordComponent")
 record StoredResult(
@@ -32,7 +32,8 @@ record StoredResult(
     String status,
     @Nullable String queue,
     @Nullable Instant finishedAt,
-    @Nullable Duration ttl) {
+    @Nullable Duration ttl,
+    @Nullable Instant writtenAt) {
   private static final Map<String, Status> KNOWN =
       Arrays.stream(Status.values())
           .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
@@ -49,7 +50,12 @@ record StoredResult(
    * ResultLookup#stored}), and nobody else needs it in the cache or an answer.
    */
   static @Nullable StoredResult of(byte @Nullable [] json) {
-    return read(json, true);
+    return read(json, null, true);
+  }
+
+  /** As {@link #of(byte[])}, for a record written to the topic at {@code writtenAt}. */
+  static @Nullable StoredResult of(byte @Nullable [] json, Instant writtenAt) {
+    return read(json, writtenAt, true);
   }
 
   /**
@@ -57,10 +63,16 @@ record StoredResult(
    * #of}): for the store's own rules, which read its status only.
    */
   static @Nullable StoredResult asStored(byte @Nullable [] json) {
-    return read(json, false);
+    return read(json, null, false);
   }
 
-  private static @Nullable StoredResult read(byte @Nullable [] json, boolean served) {
+  /** As {@link #asStored(byte[])}, for a record written to the topic at {@code writtenAt}. */
+  static @Nullable StoredResult asStored(byte @Nullable [] json, Instant writtenAt) {
+    return read(json, writtenAt, false);
+  }
+
+  private static @Nullable StoredResult read(
+      byte @Nullable [] json, @Nullable Instant writtenAt, boolean served) {
     if (json == null || json.length == 0) {
       return null;
     }
@@ -103,7 +115,8 @@ record StoredResult(
           status,
           queue,
           instant(finishedAt),
-          ttl(ttl));
+          ttl(ttl),
+          writtenAt);
     } catch (IOException e) {
       return null;
     }
@@ -133,11 +146,15 @@ record StoredResult(
   }
 
   /**
-   * Whether this record has expired at {@code now} under {@code expiry}, counted from its finish
-   * time, or from {@code writtenAt} (its Kafka timestamp) when it has none.
+   * Whether this record has expired at {@code now} under {@code expiry}: its TTL (its own, else the
+   * default) counted from its finish time, or from when it was written to the topic when it has
+   * none (a {@code STARTED}, a {@code RETRY}, a finish time that cannot be read). The one rule of
+   * the API's store, cache and sweep; a record with neither time (one read without its Kafka
+   * timestamp and no finish time) has not expired.
    */
-  boolean isExpired(ResultExpiry expiry, Instant writtenAt, Instant now) {
-    return expiry.isExpired(finishedAt != null ? finishedAt : writtenAt, ttl, now);
+  boolean isExpired(ResultExpiry expiry, Instant now) {
+    Instant from = finishedAt != null ? finishedAt : writtenAt;
+    return from != null && expiry.isExpired(from, ttl, now);
   }
 
   /** The status as this version knows it, or null for one it does not. */

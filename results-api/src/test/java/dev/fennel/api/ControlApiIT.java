@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.ControlCommand;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,11 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,5 +138,30 @@ class ControlApiIT {
         .until(() -> Json.parse(shown()).get("pausedQueues").isEmpty());
 
     assertThat(records()).containsExactly("queue:default pause", "queue:default tombstone");
+  }
+
+  @Test
+  void aResetOfAWorkersSlotsWritesATombstoneForThem() throws Exception {
+    // No worker runs here: slots set by hand (as an older API or a script would) can be reset.
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      ControlCommand set = ControlCommand.setSlots("w1", "8");
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topics.control(), set.subject().keyBytes(), set.value(Instant.now())))
+          .get();
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Json.parse(shown()).get("slots").path("w1").asInt() == 8);
+
+    HttpResponse<String> reset = post("/control/workers/w1/concurrency/reset", "{}");
+    assertThat(reset.statusCode()).as(reset.body()).isEqualTo(202);
+    await().atMost(Duration.ofSeconds(30)).until(() -> Json.parse(shown()).get("slots").isEmpty());
+    assertThat(records()).containsExactly("slots:w1 slots", "slots:w1 tombstone");
   }
 }

@@ -133,6 +133,39 @@ class ControlRouteTest {
   }
 
   @Test
+  void aResetOfAWorkersSlotsIsATombstoneAndWorksAlsoOnceTheWorkerIsGone() throws Exception {
+    ResultsServer server = serving();
+    assertThat(post(server, "/control/workers/w1/concurrency", "{\"slots\":8}", TOKEN).statusCode())
+        .isEqualTo(202);
+
+    HttpResponse<String> reset = post(server, "/control/workers/w1/concurrency/reset", "{}", TOKEN);
+    assertThat(reset.statusCode()).as(reset.body()).isEqualTo(202);
+    assertThat(Json.parse(reset.body()).get("subject").asText()).isEqualTo("slots:w1");
+    assertThat(Json.parse(reset.body()).get("message").asText())
+        .isEqualTo("worker w1 back to the slots of its -c");
+    assertThat(show(server).get("slots").isEmpty()).isTrue();
+    assertThat(written).element(1).isEqualTo("slots:w1 tombstone");
+
+    // Slots set for a worker no heartbeat names any more (gone, renamed) can still be reset; a
+    // name nobody knows and nothing was set for is refused as for a set.
+    synchronized (state) {
+      state.take(
+          "slots:old".getBytes(StandardCharsets.UTF_8),
+          "{\"v\":1,\"kind\":\"slots\",\"worker\":\"old\",\"slots\":4,\"at\":\"2026-12-05T10:00:00Z\"}"
+              .getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(post(server, "/control/workers/old/concurrency/reset", "{}", TOKEN).statusCode())
+        .isEqualTo(202);
+    HttpResponse<String> unknown =
+        post(server, "/control/workers/w9/concurrency/reset", "{}", TOKEN);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("'w9'").contains("known workers: w1");
+    assertThat(post(server, "/control/workers/w!1/concurrency/reset", "{}", TOKEN).statusCode())
+        .isEqualTo(400);
+    assertThat(written).hasSize(3).last().isEqualTo("slots:old tombstone");
+  }
+
+  @Test
   void badInputIsRefusedNamingTheValueAndNothingIsWritten() throws Exception {
     ResultsServer server = serving();
 

@@ -97,7 +97,7 @@ class FinalStaysStoreTest {
     assertThat(stored("r")).isEqualTo("STARTED");
     arrive("r", Status.SUCCESS);
     assertThat(stored("r")).isEqualTo("SUCCESS");
-    assertThat(FinalStaysStore.replaces(null, null, ResultExpiry.DEFAULT, T0)).isTrue();
+    assertThat(FinalStaysStore.replaces(true, null, ResultExpiry.DEFAULT, T0)).isTrue();
   }
 
   @Test

@@ -57,7 +57,7 @@ class ResultExpirySweepTest {
                 clock,
                 new ResultsTopology.Listener() {
                   @Override
-                  public void updated(String id, byte @Nullable [] json) {
+                  public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
                     updates.add(
                         id + " " + (json == null ? "deleted" : StoredResult.of(json).status()));
                   }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.fennel.protocol.ResultCodec;
+import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,39 @@ class StoredResultTest {
 
     assertThat(stored.status()).isEqualTo("SUCCESS");
     assertThat(stored.queue()).isEqualTo("low");
+  }
+
+  @Test
+  void aResultExpiresItsTtlAfterItsFinishOrElseAfterItWasWritten() {
+    ResultExpiry minute = new ResultExpiry(Duration.ofMinutes(1));
+    Instant t0 = Instant.parse("2026-12-05T10:00:00Z");
+    Instant written = t0.plusSeconds(30);
+    byte[] finished =
+        "{\"status\":\"SUCCESS\",\"finishedAt\":\"2026-12-05T10:00:00Z\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] started =
+        "{\"status\":\"STARTED\",\"startedAt\":\"2026-12-05T10:00:00Z\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] ownTtl =
+        "{\"status\":\"SUCCESS\",\"finishedAt\":\"2026-12-05T10:00:00Z\",\"resultTtl\":10}"
+            .getBytes(StandardCharsets.UTF_8);
+
+    // The finish time counts, not when the record reached the topic.
+    assertThat(StoredResult.of(finished, written).isExpired(minute, t0.plusSeconds(59))).isFalse();
+    assertThat(StoredResult.of(finished, written).isExpired(minute, t0.plusSeconds(60))).isTrue();
+    // Without a finish time (a STARTED), the Kafka timestamp counts: in the cache as in the store.
+    assertThat(StoredResult.of(started, written).isExpired(minute, t0.plusSeconds(89))).isFalse();
+    assertThat(StoredResult.of(started, written).isExpired(minute, t0.plusSeconds(90))).isTrue();
+    assertThat(StoredResult.asStored(started, written).isExpired(minute, t0.plusSeconds(90)))
+        .isTrue();
+    // With neither, nothing tells its age: it stays.
+    assertThat(StoredResult.of(started).isExpired(minute, t0.plus(Duration.ofDays(400)))).isFalse();
+    // The record's own TTL wins over the default, and 0 keeps forever.
+    assertThat(StoredResult.of(ownTtl, written).isExpired(minute, t0.plusSeconds(10))).isTrue();
+    assertThat(
+            StoredResult.of(finished, written)
+                .isExpired(new ResultExpiry(Duration.ZERO), t0.plus(Duration.ofDays(400))))
+        .isFalse();
   }
 
   @Test
