@@ -61,10 +61,14 @@ class ShortRetentionBrokerIT {
         EmbeddedKafka.start(
             EmbeddedKafka.Options.forTests(),
             Map.of(
-                "log.retention.ms", Long.toString(Duration.ofHours(1).toMillis()),
-                "log.retention.check.interval.ms", "500",
-                "log.initial.task.delay.ms", "0",
-                "log.roll.ms", Long.toString(Duration.ofMinutes(1).toMillis())));
+                "log.retention.ms",
+                Long.toString(Duration.ofHours(1).toMillis()),
+                "log.retention.check.interval.ms",
+                "500",
+                "log.initial.task.delay.ms",
+                "0",
+                "log.roll.ms",
+                Long.toString(Duration.ofMinutes(1).toMillis())));
   }
 
   @AfterAll
