@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  *       coordinator publishes and each beat tick is published once (attempt 1);
  *   <li>{@code tick-missing}: consecutive beat ticks are one period apart, unless a fault happened
  *       in between (the documented rule: ticks with no active scheduler are skipped);
- *   <li>{@code api-status}: the API answered 2xx, 404 or 503, never another status;
+ *   <li>{@code api-status}: the API answered 2xx, 404 or 503, never another status, except the
+ *       documented limit of a 502 from an instance whose peer owning the id has just gone (counted
+ *       apart, as {@link Report#peerGone});
  *   <li>{@code crash}: no process ended but by the harness's hand.
  * </ul>
  *
@@ -82,8 +84,11 @@ final class ChaosChecker {
   /** A small task submitted every second; {@code finished} null when it never finished. */
   record Canary(long submitted, @Nullable Long finished) {}
 
-  /** Beat's schedule: ticks of one schedule named {@code prefix…<instant>}, one per period. */
-  record Ticks(List<Long> instants, long periodMillis) {}
+  /**
+   * Beat's schedule: the instants of one schedule's ticks, one per period; gaps are judged from
+   * {@code since} on (the start of the load: the cluster is whole by then).
+   */
+  record Ticks(List<Long> instants, long periodMillis, long since) {}
 
   /** A rule broken, with what shows it. */
   record Violation(String rule, String detail) {
@@ -145,6 +150,8 @@ final class ChaosChecker {
    * @param longestUnanswered the longest time (ms) one id had no 2xx answer while asked
    * @param answersByStatus the API's answers, counted by status (-1: no connection)
    * @param ticks beat ticks published, and {@code ticksSkipped} those skipped beside a fault
+   * @param ticksSkippedBefore ticks skipped before the load started (while the cluster formed)
+   * @param peerGone 502 answers (an instance forwarding to a peer that has just gone)
    */
   record Report(
       List<Violation> violations,
@@ -156,7 +163,9 @@ final class ChaosChecker {
       long longestUnanswered,
       Map<Integer, Integer> answersByStatus,
       int ticks,
-      int ticksSkipped) {
+      int ticksSkipped,
+      int ticksSkippedBefore,
+      int peerGone) {
 
     /** The report as lines of text, for the log and docs/RELIABILITY.md. */
     String text() {
@@ -174,6 +183,11 @@ final class ChaosChecker {
           .append(ticks)
           .append(", skipped beside a fault: ")
           .append(ticksSkipped)
+          .append(", skipped before the load started: ")
+          .append(ticksSkippedBefore)
+          .append('\n');
+      out.append("502 answers (a peer that has just gone, a documented limit): ")
+          .append(peerGone)
           .append('\n');
       out.append("API answers by status: ").append(answersByStatus).append('\n');
       out.append("longest time an id had no answer: ").append(longestUnanswered).append(" ms\n");
@@ -211,6 +225,7 @@ final class ChaosChecker {
       byStatus.merge(answer.status(), 1, Integer::sum);
       if (answer.status() != -1
           && answer.status() != 404
+          && answer.status() != 502
           && answer.status() != 503
           && (answer.status() < 200 || answer.status() > 299)) {
         violations.add(
@@ -236,7 +251,9 @@ final class ChaosChecker {
         longestUnanswered(input.answers()),
         byStatus,
         input.ticks().instants().size(),
-        skipped[0]);
+        skipped[0],
+        skipped[1],
+        byStatus.getOrDefault(502, 0));
   }
 
   private static void results(Input input, List<Violation> violations) {
@@ -394,15 +411,21 @@ final class ChaosChecker {
     return last;
   }
 
-  /** Returns {ticks skipped beside a fault}; gaps with no fault near are violations. */
+  /**
+   * Returns {ticks skipped beside a fault, ticks skipped before the load}; gaps from the load's
+   * start on with no fault near are violations.
+   */
   private static int[] ticks(Input input, List<Violation> violations) {
     List<Long> instants = new ArrayList<>(new TreeSet<>(input.ticks().instants()));
     long period = input.ticks().periodMillis();
     int skipped = 0;
+    int before = 0;
     for (int i = 1; i < instants.size(); i++) {
       long from = instants.get(i - 1);
       long to = instants.get(i);
-      if (to - from > period) {
+      if (to - from > period && from < input.ticks().since()) {
+        before += (int) ((to - from) / period - 1);
+      } else if (to - from > period) {
         long missing = (to - from) / period - 1;
         // A fault whose effect (a failover, a broker lost) can reach the schedule's next tick: one
         // in the gap, or shortly before its first missing tick.
@@ -418,7 +441,7 @@ final class ChaosChecker {
         }
       }
     }
-    return new int[] {skipped};
+    return new int[] {skipped, before};
   }
 
   /** The longest stretch an id was asked without a 2xx answer, from its first miss to its next. */

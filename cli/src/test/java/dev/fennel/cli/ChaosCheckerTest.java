@@ -61,6 +61,7 @@ class ChaosCheckerTest {
   private final List<Canary> canaries =
       new ArrayList<>(List.of(new Canary(1_000, 1_100L), new Canary(2_000, 2_100L)));
   private final List<Long> ticks = new ArrayList<>(List.of(1_000L, 2_000L, 3_000L));
+  private long ticksSince = 0;
 
   private Report check() {
     return ChaosChecker.check(
@@ -78,7 +79,7 @@ class ChaosCheckerTest {
             faults,
             answers,
             canaries,
-            new Ticks(ticks, 1_000),
+            new Ticks(ticks, 1_000, ticksSince),
             5_000));
   }
 
@@ -189,6 +190,15 @@ class ChaosCheckerTest {
   }
 
   @Test
+  void ticksMissingBeforeTheLoadStartedAreCountedNotJudged() {
+    ticks.add(6_000L);
+    ticksSince = 4_000;
+    Report report = check();
+    assertThat(report.violations()).isEmpty();
+    assertThat(report.ticksSkippedBefore()).isEqualTo(2);
+  }
+
+  @Test
   void aProcessThatExitedByItselfIsACrash() {
     crashed.add("worker1#2");
     assertThat(check().violations())
@@ -202,6 +212,9 @@ class ChaosCheckerTest {
     answers.add(new Answer(2_600, "x", 404));
     answers.add(new Answer(2_700, "a", -1));
     assertThat(check().violations()).isEmpty();
+    answers.add(new Answer(2_750, "a", 502));
+    assertThat(check().violations()).isEmpty();
+    assertThat(check().peerGone()).isOne();
     answers.add(new Answer(2_800, "a", 500));
     assertThat(rules()).containsExactly("api-status");
   }
