@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A {@code fennel} command in a JVM of its own, for tests that kill or stop real processes. */
@@ -66,7 +67,8 @@ final class FennelProcess implements AutoCloseable {
     return run(command, withJdk);
   }
 
-  private static FennelProcess start(
+  /** Starts {@code mainClass args…} in a JVM of its own with {@code jvmOptions} and {@code env}. */
+  static FennelProcess start(
       String mainClass, Map<String, String> env, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -117,6 +119,23 @@ final class FennelProcess implements AutoCloseable {
       throw new AssertionError("process did not stop within 90 s of SIGTERM; log:\n" + output());
     }
     return process.exitValue();
+  }
+
+  /** Sends {@code signal} (e.g. {@code STOP}, {@code CONT}, {@code TERM}) with kill(1). */
+  void signal(String signal) throws IOException, InterruptedException {
+    int status =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start()
+            .waitFor();
+    if (status != 0 && process.isAlive()) {
+      throw new IOException("kill -" + signal + " " + process.pid() + " exited " + status);
+    }
+  }
+
+  /** Completes when the process has ended, however it ended. */
+  CompletableFuture<Process> onExit() {
+    return process.onExit();
   }
 
   boolean isAlive() {
