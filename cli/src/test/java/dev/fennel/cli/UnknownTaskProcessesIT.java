@@ -152,7 +152,6 @@ class UnknownTaskProcessesIT {
   @Test
   void aTaskPublishedBeforeAnyWorkerHasItSucceedsOnceAWorkerWithItsJarRuns() throws Exception {
     String id = publishLateTask("rolled out");
-    String group = publishLateGroup("in a group");
     int port1 = FennelProcess.freePort();
     FennelProcess w1 = worker("w1", port1, Map.of());
 
@@ -161,6 +160,8 @@ class UnknownTaskProcessesIT {
     // two start the second worker about 16-20 s after the first, as in a rolling deploy, with a
     // state to wait for rather than a sleep.
     await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> listedAsUnknown(id));
+    // The workflows topic is the coordinator's, which w1 runs: it exists once w1 has started.
+    String group = publishLateGroup("in a group");
     await().atMost(Duration.ofSeconds(120)).until(() -> handedBack(port1) >= 10);
     assertThat(results.result(id)).as("no result while it waits").isEmpty();
 
