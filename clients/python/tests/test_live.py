@@ -173,6 +173,7 @@ def test_a_failure_is_raised_with_its_type_and_message(app: fennel.Fennel) -> No
     with pytest.raises(fennel.TaskFailed) as unknown:
         app.send_task("no-such-task").get(timeout=60)
     assert unknown.value.type == "UnknownTask"
+    assert "no task named 'no-such-task' is registered on worker" in unknown.value.message
 
 
 def test_get_times_out_when_no_final_result_comes(app: fennel.Fennel) -> None:

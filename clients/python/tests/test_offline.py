@@ -386,6 +386,39 @@ def test_a_failure_carries_the_task_error_type_and_message() -> None:
     )
 
 
+def test_a_task_handed_back_by_workers_that_lacked_it_and_its_failure_are_read() -> None:
+    # What workers write while no worker has a task's jar (docs/operations.md, Upgrading), and the
+    # FAILURE once none had it in time: the client reads both as it reads any other.
+    handed_back = json.loads(
+        _wire.task_message("t-3", "resize", ["a.png"], {}, "default", _wire.Options(), 0)
+    )
+    handed_back.update(
+        delayReason="unknown-task",
+        eta="2026-11-27T23:32:05.000Z",
+        unknownTo={"since": "2026-11-27T23:31:57.200Z", "times": 4, "workers": ["w1", "w2"]},
+    )
+    TASK.validate(handed_back)
+    record = {
+        "v": 1,
+        "id": "t-3",
+        "task": "resize",
+        "status": "FAILURE",
+        "error": {
+            "type": "UnknownTask",
+            "message": "no task named 'resize' is registered on worker w2; known tasks: [fib];"
+            " no worker that took it in 5m since 2026-11-27T23:31:57.200Z knew it (handed back 31"
+            " times): workers w1, w2 lack it",
+        },
+        "attempts": 0,
+        "failedTask": {"v": 1, "id": "t-3", "task": "resize", "args": ["a.png"]},
+        "finishedAt": "2026-11-27T23:37:00Z",
+    }
+    RESULT.validate(record)
+    with pytest.raises(fennel.TaskFailed) as failed:
+        fennel.TaskResult.from_json(record).value()
+    assert failed.value.type == "UnknownTask" and "workers w1, w2 lack it" in failed.value.message
+
+
 def test_an_api_nobody_listens_on_is_a_clear_error_after_three_tries() -> None:
     app = offline_app()
     with pytest.raises(

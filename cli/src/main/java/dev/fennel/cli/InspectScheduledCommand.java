@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
     name = "scheduled",
     mixinStandardHelpOptions = true,
     description =
-        "List the tasks that wait in fennel.scheduled (countdown, eta, retry), due soonest first,"
-            + " from the results API's GET /scheduled.")
+        "List the tasks that wait in fennel.scheduled (countdown, eta, retry, unknown task), due"
+            + " soonest first, from the results API's GET /scheduled.")
 final class InspectScheduledCommand implements Callable<Integer> {
   @Mixin ApiClientOptions api;
 

@@ -209,6 +209,19 @@ final class WorkerOptions {
               + " default ${DEFAULT-VALUE}).")
   Duration keepConsumed;
 
+  @Option(
+      names = "--unknown-task-wait",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_UNKNOWN_TASK_WAIT:-5m}",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "A task whose name this worker has no handler for (a rolling deploy publishes a new task"
+              + " type before every worker has its jar) is handed back through the scheduler, every"
+              + " 1 to 10 s, for a worker that has it, for this long from its first hand-back; then"
+              + " it fails UnknownTask, naming the workers that lacked it. 0 fails it at once; a"
+              + " bare number is seconds (env FENNEL_UNKNOWN_TASK_WAIT; default ${DEFAULT-VALUE}).")
+  Duration unknownTaskWait;
+
   /** {@code --linger-ms} in whole milliseconds, as the Kafka producer takes it. */
   int lingerMs() {
     if (linger.toNanosPart() % 1_000_000 != 0 || linger.toMillis() > Integer.MAX_VALUE) {
@@ -244,7 +257,8 @@ final class WorkerOptions {
             .revokeRetention(revokeRetention)
             .trackStarted(trackStarted)
             .noRetryOn(throwableTypes(noRetryOn))
-            .keepConsumed(keepConsumed);
+            .keepConsumed(keepConsumed)
+            .unknownTaskWait(unknownTaskWait);
     if (concurrency > 0) {
       config.concurrency(concurrency);
     }

@@ -131,7 +131,8 @@ class DurationOptionsTest {
           "FENNEL_RETRY_BACKOFF; default 1s)",
           "FENNEL_RETRY_BACKOFF_MAX; default 10m)",
           "FENNEL_SHUTDOWN_TIMEOUT; default 1m)",
-          "FENNEL_REVOKE_RETENTION_HOURS; default 7d)"
+          "FENNEL_REVOKE_RETENTION_HOURS; default 7d)",
+          "FENNEL_UNKNOWN_TASK_WAIT; default 5m)"
         }) {
       assertThat(help.replaceAll("\\s+", " ")).contains(shown);
     }

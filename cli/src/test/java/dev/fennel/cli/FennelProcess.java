@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -45,7 +46,8 @@ final class FennelProcess implements AutoCloseable {
 
   /**
    * Starts {@code fennel args…} in a JVM of its own with {@code jvmOptions} (e.g. a heap bound) and
-   * {@code env} added to this process's environment ({@code null} values removed).
+   * {@code env} added to this process's environment ({@code null} values removed). A {@code
+   * FENNEL_CLASSPATH} in {@code env} adds its jars to the class path, as {@code ./fennel} does.
    */
   static FennelProcess start(Map<String, String> env, List<String> jvmOptions, String... args) {
     return start(Fennel.class.getName(), env, jvmOptions, args);
@@ -75,7 +77,10 @@ final class FennelProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    String extra = env.get("FENNEL_CLASSPATH");
+    command.add(
+        System.getProperty("java.class.path")
+            + (extra == null || extra.isEmpty() ? "" : File.pathSeparator + extra));
     command.add(mainClass);
     command.addAll(List.of(args));
     return run(command, env);

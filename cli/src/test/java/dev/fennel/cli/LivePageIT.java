@@ -182,6 +182,8 @@ class LivePageIT {
             .concurrency(2)
             .name(WORKER)
             .policy(policy)
+            // The page shows an unknown task's FAILURE: at once, not after the hand-backs.
+            .unknownTaskWait(Duration.ZERO)
             .build();
     ApiConfig apiConfig =
         ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();

@@ -80,7 +80,10 @@ class PythonClientIT {
             "--data-dir",
             dir.resolve("dev").toString(),
             "--token-file",
-            tokenFile.toString())) {
+            tokenFile.toString(),
+            // The suite's unknown task fails after two seconds of hand-backs, naming the worker.
+            "--unknown-task-wait",
+            "2s")) {
       await()
           .atMost(Duration.ofMinutes(3))
           .pollInterval(Duration.ofMillis(500))

@@ -125,6 +125,8 @@ class TaskContextIT {
                 .name("ctx")
                 .handlers(List.of(new Steps(), new Parent(), new Careless()))
                 .noRetryOn(List.of(FileNotFoundException.class))
+                // An unknown child fails at once (hand-backs: UnknownTaskProcessesIT).
+                .unknownTaskWait(Duration.ZERO)
                 .build(),
             registry);
     api =

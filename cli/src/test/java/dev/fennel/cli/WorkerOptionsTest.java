@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.protocol.Topics;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +73,23 @@ class WorkerOptionsTest {
     assertThat(config("--keep-consumed", "0").keepConsumed()).isZero();
     assertThat(config("--keep-consumed", "90").keepConsumed()).isEqualTo(Duration.ofSeconds(90));
     assertThat(config("--keep-consumed", "2h").keepConsumed()).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
+  void unknownTaskWaitIsADurationInSecondsWhenBareFiveMinutesByDefaultAndZeroFailsAtOnce() {
+    assertThat(config().unknownTaskWait()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config("--unknown-task-wait", "0").unknownTaskWait()).isZero();
+    assertThat(config("--unknown-task-wait", "45").unknownTaskWait())
+        .isEqualTo(Duration.ofSeconds(45));
+    assertThat(config("--unknown-task-wait", "1h").unknownTaskWait())
+        .isEqualTo(Duration.ofHours(1));
+    for (String bad : new String[] {"-5s", "soon", "5 weeks"}) {
+      StringWriter err = new StringWriter();
+      CommandLine command = Fennel.commandLine();
+      command.setErr(new PrintWriter(err));
+      assertThat(command.execute("worker", "--unknown-task-wait", bad)).as(bad).isNotZero();
+      assertThat(err.toString()).as(bad).contains("--unknown-task-wait", "'" + bad + "'");
+    }
   }
 
   @Test

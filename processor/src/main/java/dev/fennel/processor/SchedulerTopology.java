@@ -5,14 +5,19 @@ import dev.fennel.protocol.ScheduledKey;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.UnknownTo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -22,6 +27,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The scheduler: holds tasks that are not due yet (an eta, a retry's backoff) in a state store
@@ -52,6 +58,9 @@ public final class SchedulerTopology {
   /** The most tasks released per tick, so a backlog of due tasks does not stall the thread. */
   static final int MAX_RELEASE_PER_TICK = 10_000;
 
+  /** What the JSON of a task handed back by workers that did not know it has. */
+  private static final byte[] UNKNOWN_TO = "\"unknownTo\"".getBytes(StandardCharsets.UTF_8);
+
   private SchedulerTopology() {}
 
   /** The scheduler topology for {@code topics}. */
@@ -74,6 +83,7 @@ public final class SchedulerTopology {
             new String(context.headers().lastHeader(QUEUE_HEADER).value(), StandardCharsets.UTF_8),
         new ByteArraySerializer(),
         new ByteArraySerializer(),
+        (topic, key, value, partitions) -> releasePartition(key, value, partitions),
         PROCESSOR);
     topology.addSink(
         DEAD_LETTER_SINK,
@@ -82,6 +92,40 @@ public final class SchedulerTopology {
         new ByteArraySerializer(),
         PROCESSOR);
     return topology;
+  }
+
+  /**
+   * The partition of its queue a released task goes to: the one its id hashes to (empty: the
+   * producer's partitioner, as a publisher's), except a task handed back by workers that did not
+   * know it ({@link UnknownTo}), which goes to a partition derived from its id and its count of
+   * hand-backs. Its id alone would bring it back to the same partition, and so to the same worker,
+   * each time; this way it reaches the other workers of its queue in turn, one of which may have
+   * its task, and a replay still sends it where it went.
+   */
+  static Optional<Set<Integer>> releasePartition(
+      byte @Nullable [] key, byte @Nullable [] value, int partitions) {
+    // Most released tasks were never handed back: decode only those whose JSON may say so.
+    if (value == null || indexOf(value, UNKNOWN_TO) < 0) {
+      return Optional.empty();
+    }
+    if (TaskCodec.decode(key, value) instanceof TaskCodec.Valid valid) {
+      UnknownTo seen = valid.task().unknownTo();
+      if (seen != null) {
+        byte[] salted = (valid.task().id() + "#" + seen.times()).getBytes(StandardCharsets.UTF_8);
+        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(salted)) % partitions));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Where {@code part} first occurs in {@code bytes}, or -1. */
+  private static int indexOf(byte[] bytes, byte[] part) {
+    for (int i = 0; i <= bytes.length - part.length; i++) {
+      if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The store key ({@link ScheduledKey}): due time, queue, id. */

@@ -22,16 +22,25 @@ final class TaskDecisions {
   static final Duration EARLY_ENOUGH = Duration.ofMillis(10);
 
   /** What to do with a task message when it is taken from its queue. */
-  sealed interface Intake permits Run, Schedule, Settle, DeadLetter {}
+  sealed interface Intake permits Start, Schedule, DeadLetter {}
+
+  /** What to do with a task that is due: also asked again when it gets a slot. */
+  sealed interface Start extends Intake permits Run, Settle, HandBack {}
 
   /** Give it a slot. */
-  record Run(Task task) implements Intake {}
+  record Run(Task task) implements Start {}
 
   /** Not due yet: hand it to the scheduler. */
   record Schedule(Task task) implements Intake {}
 
   /** It ends here without a run (expired, revoked, or readable but invalid): write this result. */
-  record Settle(TaskResult result) implements Intake {}
+  record Settle(TaskResult result) implements Start {}
+
+  /**
+   * This worker has no task of its name: hand {@code next} (same attempt, its {@code unknownTo}
+   * naming this worker) to the scheduler, for a worker that has it ({@link UnknownTasks}).
+   */
+  record HandBack(Task next) implements Start {}
 
   /** Not a task at all: keep the original bytes in the dead-letter topic. */
   record DeadLetter(String reason) implements Intake {}
@@ -50,6 +59,7 @@ final class TaskDecisions {
   private final TaskPolicy policy;
   private final Predicate<String> revoked;
   private final List<Class<? extends Throwable>> noRetryOn;
+  private final @Nullable UnknownTasks unknown;
 
   TaskDecisions(TaskPolicy policy) {
     this(policy, id -> false, List.of());
@@ -59,17 +69,28 @@ final class TaskDecisions {
     this(policy, revoked, List.of());
   }
 
+  TaskDecisions(
+      TaskPolicy policy, Predicate<String> revoked, List<Class<? extends Throwable>> noRetryOn) {
+    this(policy, revoked, noRetryOn, null);
+  }
+
   /**
    * @param revoked whether a task id is revoked: a lookup in memory, it is asked for every task
    * @param noRetryOn exception types a handler may throw that end its task at once, as a {@link
    *     dev.fennel.task.Reject} does: a thrown exception of one of them (or of a subclass) is never
    *     retried
+   * @param unknown the task names this worker knows and how long a task it does not know is handed
+   *     back; null leaves every name to the runner, which fails one it has no handler for at once
    */
   TaskDecisions(
-      TaskPolicy policy, Predicate<String> revoked, List<Class<? extends Throwable>> noRetryOn) {
+      TaskPolicy policy,
+      Predicate<String> revoked,
+      List<Class<? extends Throwable>> noRetryOn,
+      @Nullable UnknownTasks unknown) {
     this.policy = policy;
     this.revoked = revoked;
     this.noRetryOn = List.copyOf(noRetryOn);
+    this.unknown = unknown;
   }
 
   /** The decision for a message taken from {@code queue} at {@code now}. */
@@ -108,9 +129,9 @@ final class TaskDecisions {
 
   /**
    * Whether a task may start now: it may have been revoked or have expired while it waited for a
-   * slot.
+   * slot (also while it was handed back), or be a task this worker does not know.
    */
-  Intake start(Task task, String worker, Instant now) {
+  Start start(Task task, String worker, Instant now) {
     if (revoked.test(task.id())) {
       return new Settle(TaskResult.revoked(task, worker, null, now));
     }
@@ -123,7 +144,33 @@ final class TaskDecisions {
               worker,
               now));
     }
-    return new Run(task);
+    if (unknown != null && !unknown.knows(task.task())) {
+      return unknownTask(unknown, task, worker, now);
+    }
+    // A task handed back before runs as any other: its retries wait for a worker that knows it
+    // anew.
+    return new Run(task.unknownTo() == null ? task : task.withUnknownTo(null));
+  }
+
+  /**
+   * {@code task}, which {@code worker} has no handler for, handed back while its wait lasts, and
+   * failed after (keeping its message, without the hand-backs, for a retry by hand once the jar is
+   * deployed).
+   */
+  private static Start unknownTask(UnknownTasks unknown, Task task, String worker, Instant now) {
+    Instant next = unknown.nextTry(task, now);
+    if (next != null) {
+      return new HandBack(
+          UnknownTasks.handedBack(task, worker, now, next, DelayReasons.UNKNOWN_TASK));
+    }
+    TaskResult failed =
+        TaskResult.failure(task, unknown.failure(task, worker), worker, null, now)
+            .withAttempts(task.attempt() - 1);
+    Task toRetry =
+        task.unknownTo() == null
+            ? task
+            : task.toBuilder().unknownTo(null).eta(null).delayReason(null).build();
+    return new Settle(keepForRetry(toRetry, failed));
   }
 
   /** The decision after {@code task} ran, at {@code now}. */

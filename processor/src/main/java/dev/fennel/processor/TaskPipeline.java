@@ -9,6 +9,7 @@ import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.UnknownTo;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,13 +17,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The path of one queue's task messages through a worker: intake on the poll loop (decode, then
@@ -31,6 +37,13 @@ import org.jspecify.annotations.Nullable;
  * {@link Emitter}, which is Kafka in a worker and a list in a test.
  */
 final class TaskPipeline {
+  private static final Logger log = LoggerFactory.getLogger(TaskPipeline.class);
+
+  /** How often a hand-back of an unknown task is logged, per task name. */
+  static final Duration WARN_EVERY = Duration.ofMinutes(1);
+
+  private static final int MAX_WARNED_NAMES = 1_000;
+
   /** Where outcome records go. */
   interface Emitter {
     /** Sends {@code record}; calls {@code acknowledged} once the broker has it. */
@@ -48,6 +61,8 @@ final class TaskPipeline {
   private final int maxResultBytes;
   private final Duration resultTtl;
   private final boolean trackStarted;
+  // Task names outside the registry, and when a line last said so.
+  private final Map<String, Instant> warnedAt = new ConcurrentHashMap<>();
 
   /**
    * @param resultTtl how long a result lives whose task asked for no TTL of its own: written into
@@ -97,6 +112,10 @@ final class TaskPipeline {
         settle(settle.result(), finished);
         yield null;
       }
+      case TaskDecisions.HandBack back -> {
+        handBack(back.next(), finished);
+        yield null;
+      }
       case TaskDecisions.DeadLetter dead -> {
         deadLetter(record, dead.reason(), finished);
         yield null;
@@ -108,11 +127,20 @@ final class TaskPipeline {
    * Runs {@code task} on this thread (a slot): calls {@code release} once when the slot is free
    * again, and {@code finished} once every record of its outcome is acknowledged.
    */
-  void run(Task task, Runnable release, Runnable finished) {
-    if (decisions.start(task, worker, clock.instant()) instanceof TaskDecisions.Settle settle) {
-      settle(settle.result(), finished);
-      release.run();
-      return;
+  void run(Task taken, Runnable release, Runnable finished) {
+    Task task;
+    switch (decisions.start(taken, worker, clock.instant())) {
+      case TaskDecisions.Run run -> task = run.task();
+      case TaskDecisions.Settle settle -> {
+        settle(settle.result(), finished);
+        release.run();
+        return;
+      }
+      case TaskDecisions.HandBack back -> {
+        handBack(back.next(), finished);
+        release.run();
+        return;
+      }
     }
     metrics.started(task.task());
     Instant startedAt = clock.instant();
@@ -235,6 +263,53 @@ final class TaskPipeline {
       metrics.expired(result.task());
     }
     emitResult(result, finished);
+  }
+
+  /**
+   * Hands {@code next}, a task this worker has no handler for, back to the scheduler, and says so
+   * at WARN: at most once a minute per task name, the counter counting every one.
+   */
+  private void handBack(Task next, Runnable acknowledged) {
+    metrics.handedBackUnknown();
+    UnknownTo seen = Objects.requireNonNull(next.unknownTo(), "a hand-back names its workers");
+    if (shouldWarn(next.task())) {
+      log.warn(
+          "task '{}' is not registered on worker {}: handed back (task {}, {} hand-back(s) since"
+              + " {}, by {}) for a worker of queue '{}' that has it. Deploy the jar with task '{}'"
+              + " to every worker of queue '{}' (FENNEL_CLASSPATH); until then it waits, and it"
+              + " fails UnknownTask once the workers' --unknown-task-wait has passed since {}",
+          next.task(),
+          worker,
+          next.id(),
+          seen.times(),
+          seen.since(),
+          String.join(", ", seen.workers()),
+          queue,
+          next.task(),
+          queue,
+          seen.since());
+    }
+    schedule(next, acknowledged);
+  }
+
+  /** Whether a line about the unknown task {@code name} is due: the first, then one a minute. */
+  private boolean shouldWarn(String name) {
+    Instant now = clock.instant();
+    if (warnedAt.size() > MAX_WARNED_NAMES) {
+      // Names come from messages: bad input must not grow this without bound.
+      warnedAt.clear();
+    }
+    boolean[] due = {false};
+    warnedAt.compute(
+        name,
+        (n, last) -> {
+          if (last == null || !now.isBefore(last.plus(WARN_EVERY))) {
+            due[0] = true;
+            return now;
+          }
+          return last;
+        });
+    return due[0];
   }
 
   private void schedule(Task task, Runnable acknowledged) {

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -128,6 +127,8 @@ final class TaskRunner {
   void run(Task task, String worker, Instant started, RunContext context, Consumer<Ran> done) {
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
+      // A worker's TaskDecisions hands such a task back before it gets a slot (UnknownTasks): this
+      // answers for decisions made without the registry.
       done.accept(
           new Ran(
               failure(
@@ -135,11 +136,8 @@ final class TaskRunner {
                   worker,
                   started,
                   new TaskError(
-                      "UnknownTask",
-                      "no task named '"
-                          + task.task()
-                          + "' is registered on this worker; known tasks: "
-                          + new TreeSet<>(handlers.names()))),
+                      UnknownTasks.ERROR_TYPE,
+                      UnknownTasks.notRegistered(task.task(), worker, handlers.names()))),
               false));
       return;
     }

@@ -108,7 +108,11 @@ public final class Worker implements Component {
         new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
     Revocations revoked = startRevocations(clock, runner, registry);
     TaskDecisions decisions =
-        new TaskDecisions(config.policy(), revoked::isRevoked, config.noRetryOn());
+        new TaskDecisions(
+            config.policy(),
+            revoked::isRevoked,
+            config.noRetryOn(),
+            new UnknownTasks(handlers.names(), config.unknownTaskWait()));
     KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer();
     producer = kafkaProducer;
     bind(new KafkaClientMetrics(kafkaProducer), registry);

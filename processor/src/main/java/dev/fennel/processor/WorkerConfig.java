@@ -56,6 +56,9 @@ import org.jspecify.annotations.Nullable;
  *     consumed stays in Kafka, for replay, before the worker deletes it; 0 deletes it once consumed
  * @param resultTtl how long a result is kept whose task asked for no TTL of its own (zero:
  *     forever); written into each result record ({@code resultTtl}), where the results API reads it
+ * @param unknownTaskWait how long a task whose name this worker does not know is handed back, for a
+ *     worker that knows it, before this worker fails it {@code UnknownTask}, measured from the
+ *     first hand-back ({@link dev.fennel.protocol.UnknownTo}); 0 fails it at once
  */
 public record WorkerConfig(
     String bootstrapServers,
@@ -77,7 +80,8 @@ public record WorkerConfig(
     boolean trackStarted,
     List<Class<? extends Throwable>> noRetryOn,
     Duration keepConsumed,
-    Duration resultTtl) {
+    Duration resultTtl,
+    Duration unknownTaskWait) {
 
   /** What runs tasks. */
   public enum Pool {
@@ -123,6 +127,12 @@ public record WorkerConfig(
 
   /** Whether a {@code STARTED} result is written when a task starts, by default. */
   public static final boolean DEFAULT_TRACK_STARTED = true;
+
+  /**
+   * How long a task no worker knows is handed back by default, before it fails: a rolling deploy's
+   * time to give every worker of a queue a new task jar.
+   */
+  public static final Duration DEFAULT_UNKNOWN_TASK_WAIT = Duration.ofMinutes(5);
 
   /** Results larger than this (encoded) are failed: under Kafka's default 1 MiB message limit. */
   public static final int DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
@@ -184,6 +194,16 @@ public record WorkerConfig(
               + ", was "
               + (resultTtl == null ? "not set" : Durations.format(resultTtl)));
     }
+    requireUnknownTaskWait(unknownTaskWait);
+  }
+
+  private static void requireUnknownTaskWait(@Nullable Duration unknownTaskWait) {
+    if (unknownTaskWait == null || unknownTaskWait.isNegative()) {
+      throw new IllegalArgumentException(
+          "the wait for a worker that knows a task (--unknown-task-wait) must be 0 (fail at once)"
+              + " or a positive duration, was "
+              + (unknownTaskWait == null ? "not set" : Durations.format(unknownTaskWait)));
+    }
   }
 
   /**
@@ -235,6 +255,7 @@ public record WorkerConfig(
     private List<Class<? extends Throwable>> noRetryOn = List.of();
     private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
     private Duration resultTtl = ResultExpiry.DEFAULT_TTL;
+    private Duration unknownTaskWait = DEFAULT_UNKNOWN_TASK_WAIT;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -261,6 +282,7 @@ public record WorkerConfig(
       trackStarted = from.trackStarted;
       noRetryOn = from.noRetryOn;
       keepConsumed = from.keepConsumed;
+      unknownTaskWait = from.unknownTaskWait;
     }
 
     /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -403,6 +425,16 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long a task whose name this worker does not know is handed back for a worker that
+     * knows it, from its first hand-back, before it fails {@code UnknownTask} (default 5 minutes; 0
+     * fails it at once).
+     */
+    public Builder unknownTaskWait(Duration newUnknownTaskWait) {
+      unknownTaskWait = newUnknownTaskWait;
+      return this;
+    }
+
+    /**
      * The configuration; throws {@link IllegalArgumentException} naming the setting, its value and
      * what is allowed when one is out of range.
      */
@@ -431,7 +463,8 @@ public record WorkerConfig(
           trackStarted,
           noRetryOn,
           keepConsumed,
-          resultTtl);
+          resultTtl,
+          unknownTaskWait);
     }
   }
 }

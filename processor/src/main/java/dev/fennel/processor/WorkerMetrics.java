@@ -32,6 +32,7 @@ final class WorkerMetrics {
   private final Timer latency;
   private final Counter deadLetters;
   private final Counter scheduled;
+  private final Counter handedBackUnknown;
   // Per-task meters resolved once: a registry lookup (tags merged, sorted, hashed) per task was
   // a measurable part of a slot's time.
   private final Map<String, Counter> startedByTask = new ConcurrentHashMap<>();
@@ -92,6 +93,16 @@ final class WorkerMetrics {
                 "Tasks handed to the scheduler to wait for their eta or their retry's backoff")
             .tags(base)
             .register(registry);
+    this.handedBackUnknown = handedBackUnknown(registry, base);
+  }
+
+  private static Counter handedBackUnknown(MeterRegistry registry, Tags base) {
+    return Counter.builder("fennel.tasks.unknown.handed.back")
+        .description(
+            "Tasks this worker has no handler for, handed back through the scheduler for a worker"
+                + " that has (--unknown-task-wait)")
+        .tags(base)
+        .register(registry);
   }
 
   /** Reports this queue's tasks running now and those waiting in the worker for a slot. */
@@ -152,6 +163,10 @@ final class WorkerMetrics {
 
   void scheduled() {
     scheduled.increment();
+  }
+
+  void handedBackUnknown() {
+    handedBackUnknown.increment();
   }
 
   void started(String task) {

@@ -3,14 +3,19 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.UnknownTo;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -87,6 +92,30 @@ class SchedulerTopologyTest {
     driver.advanceWallClockTime(Duration.ofSeconds(2));
 
     assertThat(queue("default").readValuesToList()).hasSize(1);
+  }
+
+  @Test
+  void aTaskHandedBackNotKnownGoesToAnotherPartitionEachTimeAndAnyOtherWhereItsIdHashes() {
+    Task task = Task.builder("resize-1", "resize").queue("default").build();
+    byte[] key = task.id().getBytes(StandardCharsets.UTF_8);
+    assertThat(SchedulerTopology.releasePartition(key, TaskCodec.encode(task), 12))
+        .as("the producer's partitioner, as for the publisher")
+        .isEmpty();
+    Task mentions = task.withKwargs(JsonNodeFactory.instance.objectNode().put("unknownTo", 1));
+    assertThat(SchedulerTopology.releasePartition(key, TaskCodec.encode(mentions), 12)).isEmpty();
+
+    Set<Integer> reached = new HashSet<>();
+    UnknownTo seen = UnknownTo.first("w1", NOW);
+    for (int i = 0; i < 40; i++) {
+      byte[] value = TaskCodec.encode(task.withUnknownTo(seen));
+      Optional<Set<Integer>> partition = SchedulerTopology.releasePartition(key, value, 12);
+      assertThat(partition)
+          .as("the same each time it is released")
+          .isEqualTo(SchedulerTopology.releasePartition(key, value, 12));
+      reached.addAll(partition.orElseThrow());
+      seen = seen.handedBackBy("w1");
+    }
+    assertThat(reached).as("partitions its hand-backs reached").hasSizeGreaterThan(6);
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fennel.protocol.DeadLetters;
+import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
@@ -15,6 +16,7 @@ import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
+import dev.fennel.protocol.UnknownTo;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,6 +30,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,16 +64,20 @@ class TaskPipelineTest {
   private final Stubborn stubborn = new Stubborn();
   private final AtomicInteger finished = new AtomicInteger();
   private final AtomicInteger released = new AtomicInteger();
+  private final Set<String> revokedIds = ConcurrentHashMap.newKeySet();
+  private Handlers handlers;
+  private Duration unknownTaskWait = Duration.ZERO;
   private TaskRunner runner;
+  private WorkerMetrics metrics;
   private TaskPipeline pipeline;
   private long offset;
 
   @BeforeEach
   void start() {
-    Handlers handlers = Handlers.discover(List.of(new Shout(), stubborn));
+    handlers = Handlers.discover(List.of(new Shout(), stubborn));
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     runner = new TaskRunner(handlers, POLICY, clock, deadlines);
-    WorkerMetrics metrics = new WorkerMetrics(registry, "default", "w1", handlers.names());
+    metrics = new WorkerMetrics(registry, "default", "w1", handlers.names());
     WorkerMetrics.watchWorker(
         registry, "w1", new Dispatcher(List.of("default"), 1, Runnable::run), runner);
     pipeline =
@@ -87,7 +94,11 @@ class TaskPipelineTest {
         "default",
         "w1",
         TOPICS,
-        new TaskDecisions(POLICY),
+        new TaskDecisions(
+            POLICY,
+            revokedIds::contains,
+            List.of(),
+            new UnknownTasks(handlers.names(), unknownTaskWait)),
         runner,
         emitter,
         metrics,
@@ -96,6 +107,18 @@ class TaskPipelineTest {
         TTL,
         // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
         false);
+  }
+
+  /** This worker hands tasks it does not know back for {@code wait} (the tests' default: 0). */
+  private void handBackUnknownTasksFor(Duration wait) {
+    unknownTaskWait = wait;
+    pipeline =
+        pipeline(
+            metrics,
+            (record, acknowledged) -> {
+              sent.add(record);
+              acknowledged.run();
+            });
   }
 
   @AfterEach
@@ -290,6 +313,103 @@ class TaskPipelineTest {
     assertThat(result.status()).isEqualTo(Status.FAILURE);
     assertThat(result.error().type()).isEqualTo("UnknownTask");
     assertThat(result.error().message()).contains("'nope'", "fib", "echo");
+  }
+
+  @Test
+  void aTaskNoHandlerKnowsIsHandedBackThroughTheSchedulerAsTheSameAttemptWithNoResult() {
+    handBackUnknownTasksFor(Duration.ofMinutes(5));
+    String expires = NOW.plusSeconds(3600).toString();
+    send(
+        "u",
+        "{\"id\":\"u\",\"task\":\"resize\",\"args\":[1],\"timeLimit\":30,\"expires\":\""
+            + expires
+            + "\",\"submittedAt\":\""
+            + NOW.minusSeconds(3600)
+            + "\"}");
+
+    assertThat(results()).isEmpty();
+    Task back = onlyScheduled();
+    assertThat(back.id()).isEqualTo("u");
+    assertThat(back.attempt()).as("a hand-back is not an attempt").isEqualTo(1);
+    assertThat(back.eta()).isEqualTo(NOW.plusSeconds(1));
+    assertThat(back.delayReason()).isEqualTo(DelayReasons.UNKNOWN_TASK);
+    assertThat(back.unknownTo()).isEqualTo(UnknownTo.first("w1", NOW));
+    assertThat(back.queue()).isEqualTo("default");
+    assertThat(back.timeLimit()).as("its time limit still applies").isEqualTo(30.0);
+    assertThat(back.expires()).isEqualTo(Instant.parse(expires));
+    assertThat(back.args()).isEqualTo(Json.args(1));
+    assertThat(finished).as("its message is finished once the scheduler has it").hasValue(1);
+    assertThat(released).as("it never took a slot").hasValue(0);
+    assertThat(registry.get("fennel.tasks.unknown.handed.back").counter().count()).isEqualTo(1);
+    assertThat(registry.find("fennel.tasks.started").counters()).isEmpty();
+  }
+
+  @Test
+  void aTaskHandedBackUntilTheWaitEndedFailsUnknownTaskNamingEveryWorkerThatLackedIt() {
+    handBackUnknownTasksFor(Duration.ofMinutes(5));
+    Task seen =
+        Task.builder("u", "resize")
+            .queue("default")
+            .eta(NOW)
+            .delayReason(DelayReasons.UNKNOWN_TASK)
+            .unknownTo(new UnknownTo(NOW.minus(Duration.ofMinutes(5)), 31, List.of("w0", "w1")))
+            .build();
+    send("u", TaskCodec.encode(seen));
+
+    TaskResult result = onlyResult();
+    assertThat(to(TOPICS.scheduled())).isEmpty();
+    assertThat(result.status()).isEqualTo(Status.FAILURE);
+    assertThat(result.error().type()).isEqualTo("UnknownTask");
+    assertThat(result.error().message())
+        .contains("'resize'", "handed back 31 times", "workers w0, w1 lack it", "queue 'default'");
+    assertThat(result.attempts()).as("it never ran").isZero();
+    Task kept = TaskCodec.decodeValid(null, Json.write(result.failedTask()));
+    assertThat(kept.unknownTo()).as("a retry by hand waits anew").isNull();
+    assertThat(kept.eta()).isNull();
+  }
+
+  @Test
+  void aHandedBackTaskMayStillBeRevokedOrExpireAndAWorkflowPartsFailureMovesItsWorkflow() {
+    handBackUnknownTasksFor(Duration.ofMinutes(5));
+    UnknownTo seen = UnknownTo.first("w0", NOW.minusSeconds(10));
+    revokedIds.add("rv");
+    send("rv", TaskCodec.encode(Task.builder("rv", "resize").unknownTo(seen).build()));
+    assertThat(onlyResult().status()).isEqualTo(Status.REVOKED);
+    send(
+        "ex",
+        TaskCodec.encode(
+            Task.builder("ex", "resize").expires(NOW.minusSeconds(1)).unknownTo(seen).build()));
+    assertThat(onlyResult().status()).isEqualTo(Status.EXPIRED);
+
+    Task part = Task.builder("wf@0", "resize").workflow("wf").unknownTo(seen).build();
+    send("wf@0", TaskCodec.encode(part));
+    assertThat(onlyScheduled().workflow()).as("a part handed back stays a part").isEqualTo("wf");
+    sent.clear();
+    send(
+        "wf@0",
+        TaskCodec.encode(
+            part.withUnknownTo(UnknownTo.first("w0", NOW.minus(Duration.ofMinutes(6))))));
+    assertThat(to(TOPICS.workflowResults())).hasSize(1);
+    assertThat(onlyResult().error().type()).isEqualTo("UnknownTask");
+  }
+
+  @Test
+  void aHandedBackTaskThatReachesAWorkerThatKnowsItRunsAsAnyOther() {
+    handBackUnknownTasksFor(Duration.ofMinutes(5));
+    UnknownTo seen = UnknownTo.first("w0", NOW.minusSeconds(400));
+    send(
+        "k",
+        TaskCodec.encode(
+            Task.builder("k", "fib").args(Json.args(10)).eta(NOW).unknownTo(seen).build()));
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.SUCCESS);
+    assertThat(result.attempts()).isEqualTo(1);
+
+    send("f", TaskCodec.encode(Task.builder("f", "fail").maxRetries(1).unknownTo(seen).build()));
+    assertThat(onlyResult().status()).isEqualTo(Status.RETRY);
+    assertThat(onlyScheduled().unknownTo())
+        .as("its retry waits anew for a worker that knows it")
+        .isNull();
   }
 
   @Test

@@ -36,6 +36,7 @@ class WorkerConfigTest {
     assertThat(config.rateLimits()).isEmpty();
     assertThat(config.revokeRetention()).isEqualTo(TopicAdmin.DEFAULT_REVOKE_RETENTION);
     assertThat(config.keepConsumed()).isEqualTo(Duration.ofDays(1));
+    assertThat(config.unknownTaskWait()).isEqualTo(Duration.ofMinutes(5));
   }
 
   @Test
@@ -65,6 +66,7 @@ class WorkerConfigTest {
             .kafka(Map.of("security.protocol", "SSL"))
             .rateLimits(Map.of("fib", RateLimit.parse("10/s")))
             .revokeRetention(Duration.ofHours(1))
+            .unknownTaskWait(Duration.ofSeconds(30))
             .build();
 
     assertThat(config.toBuilder().build()).isEqualTo(config);
@@ -115,6 +117,17 @@ class WorkerConfigTest {
                             Duration.ofSeconds(1)))
                     .build())
         .hasMessage("default time limit (--time-limit) must be more than 0, was 0s");
+    assertThatThrownBy(
+            () -> WorkerConfig.builder(BOOTSTRAP).unknownTaskWait(Duration.ofSeconds(-2)).build())
+        .hasMessage(
+            "the wait for a worker that knows a task (--unknown-task-wait) must be 0 (fail at"
+                + " once) or a positive duration, was -2s");
+    assertThat(
+            WorkerConfig.builder(BOOTSTRAP)
+                .unknownTaskWait(Duration.ZERO)
+                .build()
+                .unknownTaskWait())
+        .isZero();
   }
 
   @Test

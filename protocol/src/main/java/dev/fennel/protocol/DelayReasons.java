@@ -17,6 +17,12 @@ public final class DelayReasons {
   /** The handler asked to be run again later ({@code RetryLater}). */
   public static final String RETRY_LATER = "retry-later";
 
+  /**
+   * The worker that took it has no task of its name, and handed it back for a worker that has
+   * ({@link Task#unknownTo()}).
+   */
+  public static final String UNKNOWN_TASK = "unknown-task";
+
   /** The longest reason kept: it is free text for a listing, not a payload. */
   public static final int MAX_LENGTH = 64;
 

@@ -38,6 +38,8 @@ import org.jspecify.annotations.Nullable;
  *     when the publisher did not say. Informational only: nothing runs differently because of it
  * @param resultTtl seconds its result lives after it is written ({@link ResultExpiry}; 0: forever),
  *     or null for the worker's {@code --result-ttl}
+ * @param unknownTo the workers that handed it back because they did not know its name, and since
+ *     when ({@link UnknownTo}); null when none did. Written by workers only
  */
 public record Task(
     int v,
@@ -54,7 +56,8 @@ public record Task(
     @Nullable Double timeLimit,
     @Nullable String workflow,
     @Nullable String delayReason,
-    @Nullable Double resultTtl) {
+    @Nullable Double resultTtl,
+    @Nullable UnknownTo unknownTo) {
 
   /** The format version this code writes. Readers accept this and older versions. */
   public static final int FORMAT_VERSION = 1;
@@ -115,6 +118,7 @@ public record Task(
         maxRetries,
         timeLimit,
         workflow,
+        null,
         null,
         null);
   }
@@ -239,6 +243,11 @@ public record Task(
     return toBuilder().resultTtl(newResultTtl).build();
   }
 
+  /** This task with other workers that did not know it (null: none). */
+  public Task withUnknownTo(@Nullable UnknownTo newUnknownTo) {
+    return toBuilder().unknownTo(newUnknownTo).build();
+  }
+
   /** Collects the fields of a task; {@link #build()} checks them as the constructor does. */
   public static final class Builder {
     private int v = FORMAT_VERSION;
@@ -256,6 +265,7 @@ public record Task(
     private @Nullable String workflow;
     private @Nullable String delayReason;
     private @Nullable Double resultTtl;
+    private @Nullable UnknownTo unknownTo;
 
     private Builder(String id, String task) {
       this.id = id;
@@ -278,6 +288,7 @@ public record Task(
       workflow = from.workflow;
       delayReason = from.delayReason;
       resultTtl = from.resultTtl;
+      unknownTo = from.unknownTo;
     }
 
     /** Sets the format version. */
@@ -373,6 +384,12 @@ public record Task(
       return this;
     }
 
+    /** Sets the workers that handed it back not knowing its name (null: none). */
+    public Builder unknownTo(@Nullable UnknownTo newUnknownTo) {
+      unknownTo = newUnknownTo;
+      return this;
+    }
+
     /**
      * The task; throws {@link IllegalArgumentException} or {@link NullPointerException} as the
      * constructor does.
@@ -393,7 +410,8 @@ public record Task(
           timeLimit,
           workflow,
           delayReason,
-          resultTtl);
+          resultTtl,
+          unknownTo);
     }
   }
 }

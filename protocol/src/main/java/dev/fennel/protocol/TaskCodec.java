@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -175,6 +177,7 @@ public final class TaskCodec {
       Double timeLimit = timeLimit();
       String delayReason = delayReason();
       Double resultTtl = resultTtl();
+      UnknownTo unknownTo = unknownTo();
       if (problem == null && taskName != null) {
         try {
           return new Valid(
@@ -192,6 +195,7 @@ public final class TaskCodec {
                   .workflow(workflow)
                   .delayReason(delayReason)
                   .resultTtl(ResultExpiry.fromSeconds(resultTtl))
+                  .unknownTo(unknownTo)
                   .build());
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
@@ -277,6 +281,43 @@ public final class TaskCodec {
       return node != null && node.isTextual() && DelayReasons.isShowable(node.textValue())
           ? node.textValue()
           : null;
+    }
+
+    /**
+     * The workers that handed the task back not knowing it, when the field is as workers write it;
+     * anything else is left out (the wait for a worker that knows the task then starts again)
+     * rather than failing a task over a field only workers write.
+     */
+    private @Nullable UnknownTo unknownTo() {
+      JsonNode node = root.get("unknownTo");
+      if (node == null || !node.isObject()) {
+        return null;
+      }
+      JsonNode since = node.get("since");
+      JsonNode times = node.get("times");
+      JsonNode workers = node.get("workers");
+      if (since == null
+          || !since.isTextual()
+          || times == null
+          || !times.isIntegralNumber()
+          || !times.canConvertToInt()
+          || times.intValue() < 1
+          || workers == null
+          || !workers.isArray()) {
+        return null;
+      }
+      List<String> names = new ArrayList<>();
+      for (JsonNode worker : workers) {
+        if (!worker.isTextual() || worker.textValue().isBlank()) {
+          return null;
+        }
+        names.add(worker.textValue());
+      }
+      try {
+        return new UnknownTo(IsoInstant.parse(since.textValue()), times.intValue(), names);
+      } catch (DateTimeParseException e) {
+        return null;
+      }
     }
 
     private @Nullable Double resultTtl() {

@@ -45,6 +45,11 @@ class EncodersMatchSchemasTest {
         first.toBuilder().eta(T0.plusSeconds(60)).delayReason(DelayReasons.COUNTDOWN).build(),
         first.withResultTtl(Duration.ofMillis(1500)),
         first.withResultTtl(Duration.ZERO),
+        first.toBuilder()
+            .eta(T0.plusSeconds(2))
+            .delayReason(DelayReasons.UNKNOWN_TASK)
+            .unknownTo(new UnknownTo(T0, 3, List.of("w1", "w2")))
+            .build(),
         Task.builder("order-123:retry@2", "sleep")
             .queue("low_priority-2")
             .submittedAt(T0.plusNanos(123_456_789))

@@ -46,6 +46,7 @@ class TaskBuildersTest {
                 null,
                 null,
                 null,
+                null,
                 null));
     assertThat(Task.of("t-3", "fib", "low", T0, IntNode.valueOf(5)))
         .isEqualTo(
@@ -73,6 +74,7 @@ class TaskBuildersTest {
                 T0.plusSeconds(60),
                 3,
                 2.5,
+                null,
                 null,
                 null,
                 null));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,8 @@ class TaskCodecTest {
             .timeLimit(1.5)
             .delayReason(DelayReasons.RETRY_LATER)
             .resultTtl(Duration.ofHours(2))
+            .unknownTo(
+                new UnknownTo(Instant.parse("2026-01-31T12:00:01.5Z"), 2, List.of("w1", "w2")))
             .build();
     task.args().add(20);
     task.kwargs().put("verbose", true);
@@ -64,6 +67,39 @@ class TaskCodecTest {
 
       assertThat(task.delayReason()).as(reason).isNull();
     }
+  }
+
+  @Test
+  void anUnknownToNotAsWorkersWriteItIsLeftOutAndTheTaskStillRuns() {
+    for (String unknownTo :
+        new String[] {
+          "1",
+          "{}",
+          "{\"since\":\"yesterday\",\"times\":1,\"workers\":[\"w1\"]}",
+          "{\"since\":\"2026-01-31T12:00:00Z\",\"times\":0,\"workers\":[\"w1\"]}",
+          "{\"since\":\"2026-01-31T12:00:00Z\",\"times\":1,\"workers\":[3]}",
+          "{\"since\":\"2026-01-31T12:00:00Z\",\"times\":1}"
+        }) {
+      Task task =
+          TaskCodec.decodeValid(
+              null, utf8("{\"id\":\"u1\",\"task\":\"echo\",\"unknownTo\":" + unknownTo + "}"));
+
+      assertThat(task.unknownTo()).as(unknownTo).isNull();
+    }
+  }
+
+  @Test
+  void anUnknownToKeepsTheFirstWorkersAndCountsEveryHandBack() {
+    UnknownTo first = UnknownTo.first("w1", Instant.EPOCH);
+    UnknownTo later = first.handedBackBy("w2").handedBackBy("w1");
+
+    assertThat(later).isEqualTo(new UnknownTo(Instant.EPOCH, 3, List.of("w1", "w2")));
+    UnknownTo full = first;
+    for (int i = 0; i < 100; i++) {
+      full = full.handedBackBy("w" + i);
+    }
+    assertThat(full.workers()).hasSize(UnknownTo.MAX_WORKERS).startsWith("w1", "w0");
+    assertThat(full.times()).isEqualTo(101);
   }
 
   @Test
