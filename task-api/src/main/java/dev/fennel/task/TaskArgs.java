@@ -1,6 +1,7 @@
 package dev.fennel.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jspecify.annotations.Nullable;
@@ -16,12 +17,26 @@ public final class TaskArgs {
   private final String task;
   private final ArrayNode args;
   private final ObjectNode kwargs;
+  private final ObjectMapper mapper;
 
-  /** Arguments of a run of {@code task} (the worker makes these; a handler's unit test may too). */
+  /**
+   * Arguments of a run of {@code task}, for a handler's unit test: a typed task ({@link Tasks})
+   * converts them with a plain Jackson mapper that ignores unknown fields, as the worker's does.
+   */
   public TaskArgs(String task, ArrayNode args, ObjectNode kwargs) {
+    this(task, args, kwargs, TypedJson.defaultMapper());
+  }
+
+  /**
+   * Arguments of a run of {@code task} that a typed task ({@link Tasks}) converts from, and whose
+   * result it converts to JSON, with {@code mapper}: the worker passes the mapper it writes results
+   * with.
+   */
+  public TaskArgs(String task, ArrayNode args, ObjectNode kwargs, ObjectMapper mapper) {
     this.task = task;
     this.args = args;
     this.kwargs = kwargs;
+    this.mapper = mapper;
   }
 
   /** The task name. */
@@ -37,6 +52,11 @@ public final class TaskArgs {
   /** The named arguments as sent. */
   public ObjectNode kwargs() {
     return kwargs;
+  }
+
+  /** The mapper typed tasks convert these arguments and their result with. */
+  ObjectMapper mapper() {
+    return mapper;
   }
 
   /** The argument at {@code index} (or named {@code name}), or null when absent. */
