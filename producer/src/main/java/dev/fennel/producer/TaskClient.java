@@ -3,6 +3,7 @@ package dev.fennel.producer;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.protocol.ApiToken;
 import dev.fennel.protocol.DelayReasons;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
@@ -12,6 +13,7 @@ import dev.fennel.protocol.Revocation;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.TaskIds;
+import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import dev.fennel.protocol.Workflow;
 import dev.fennel.protocol.WorkflowCodec;
@@ -19,6 +21,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,9 +53,14 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>The file is one piece of about 750 lines: its {@link Config} and per-submit {@link Options},
+ * <p>Typed: {@code client.submit(ref, input, options)} with a {@link TaskRef} returns a {@link
+ * TaskHandle} whose future completes with the task's output, woken by the results API's long poll
+ * ({@code docs/client.md}).
+ *
+ * <p>The file is one piece of about 950 lines: its {@link Config} and per-submit {@link Options},
  * each with its builder, are nested so that a caller names them {@code TaskClient.Config} and
- * {@code TaskClient.Options}, beside the client they configure.
+ * {@code TaskClient.Options}, beside the client they configure; the typed submits share the plain
+ * ones' publish path, and only add the future (the waiting itself is {@code ResultWaiter}'s).
  */
 public final class TaskClient implements AutoCloseable {
   private final Config config;
@@ -60,6 +69,8 @@ public final class TaskClient implements AutoCloseable {
   private final MeterRegistry registry;
   private final KafkaClientMetrics clientMetrics;
   private final Map<String, Counter> published = new ConcurrentHashMap<>();
+  private @Nullable ResultWaiter waiter;
+  private boolean closed;
 
   /**
    * How a client connects and routes. Build one with {@link #builder}, whose defaults are those of
@@ -72,15 +83,26 @@ public final class TaskClient implements AutoCloseable {
    * @param maxBlock how long {@code submit} may block when Kafka cannot be reached or the buffer is
    *     full
    * @param kafka extra producer settings (security, tuning), passed through as they are
+   * @param api the results API's address, e.g. {@code http://127.0.0.1:8080}: where the futures of
+   *     typed submits ({@link #submit(TaskRef, Object, Options)}) learn their results
+   * @param apiToken the bearer token the results API requires, or null for none
    */
   public record Config(
       String bootstrapServers,
       Topics topics,
       Map<String, String> routes,
       Duration maxBlock,
-      Map<String, String> kafka) {
+      Map<String, String> kafka,
+      String api,
+      @Nullable String apiToken) {
     /** How long {@code submit} may block by default. */
     public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
+
+    /**
+     * The results API a client asks by default, as {@code fennel api} listens by default: {@code
+     * http://127.0.0.1:8080} (the CLI's {@code --api} default reads this constant).
+     */
+    public static final String DEFAULT_API = "http://127.0.0.1:8080";
 
     public Config {
       KafkaAddress.require(bootstrapServers);
@@ -93,6 +115,41 @@ public final class TaskClient implements AutoCloseable {
                 + (maxBlock == null ? null : Durations.format(maxBlock)));
       }
       kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+      requireApi(api);
+      apiToken = ApiToken.normalize(apiToken);
+    }
+
+    /**
+     * A configuration with the default results API and no token: the form from before the typed
+     * client, kept for its callers.
+     */
+    public Config(
+        String bootstrapServers,
+        Topics topics,
+        Map<String, String> routes,
+        Duration maxBlock,
+        Map<String, String> kafka) {
+      this(bootstrapServers, topics, routes, maxBlock, kafka, DEFAULT_API, null);
+    }
+
+    private static void requireApi(@Nullable String api) {
+      URI uri = null;
+      if (api != null) {
+        try {
+          uri = new URI(api);
+        } catch (URISyntaxException e) {
+          uri = null;
+        }
+      }
+      if (uri == null
+          || uri.getHost() == null
+          || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw new IllegalArgumentException(
+            "the results API address (api) must be an http:// or https:// URL such as "
+                + DEFAULT_API
+                + ", was "
+                + (api == null ? "not set" : "'" + api + "'"));
+      }
     }
 
     private static void requireRoute(String task, String queue) {
@@ -145,6 +202,10 @@ public final class TaskClient implements AutoCloseable {
           + maxBlock
           + ", kafka="
           + KafkaClients.redacted(kafka)
+          + ", api="
+          + api
+          + ", apiToken="
+          + ApiToken.redact(apiToken)
           + "]";
     }
 
@@ -155,6 +216,8 @@ public final class TaskClient implements AutoCloseable {
       private Map<String, String> routes = Map.of();
       private Duration maxBlock = DEFAULT_MAX_BLOCK;
       private Map<String, String> kafka = Map.of();
+      private String api = DEFAULT_API;
+      private @Nullable String apiToken;
 
       private Builder(String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
@@ -166,6 +229,8 @@ public final class TaskClient implements AutoCloseable {
         routes = from.routes;
         maxBlock = from.maxBlock;
         kafka = from.kafka;
+        api = from.api;
+        apiToken = from.apiToken;
       }
 
       /** Sets Kafka's address, {@code host:port[,host:port…]}. */
@@ -201,11 +266,26 @@ public final class TaskClient implements AutoCloseable {
       }
 
       /**
+       * Sets the results API's address, where typed submits learn their results (default {@value
+       * Config#DEFAULT_API}).
+       */
+      public Builder api(String newApi) {
+        api = newApi;
+        return this;
+      }
+
+      /** Sets the bearer token the results API requires (default none; null or blank: none). */
+      public Builder apiToken(@Nullable String newApiToken) {
+        apiToken = newApiToken;
+        return this;
+      }
+
+      /**
        * The configuration; throws {@link IllegalArgumentException} naming the setting and its value
        * when one is not allowed.
        */
       public Config build() {
-        return new Config(bootstrapServers, topics, routes, maxBlock, kafka);
+        return new Config(bootstrapServers, topics, routes, maxBlock, kafka, api, apiToken);
       }
     }
   }
@@ -577,6 +657,135 @@ public final class TaskClient implements AutoCloseable {
     return publish(message);
   }
 
+  /**
+   * Publishes task {@code ref} with {@code input} as its one positional argument ({@link
+   * TaskRef#args}) and {@code options}; the handle's future completes with the task's output.
+   *
+   * <pre>{@code
+   * TaskHandle<Thumbnail> handle = client.submit(RESIZE, new Resize("a.png", 64), Options.NONE);
+   * Thumbnail thumbnail = handle.result().get(30, TimeUnit.SECONDS);
+   * }</pre>
+   *
+   * @throws IllegalArgumentException for an input Jackson cannot write
+   * @throws IllegalStateException when this client is closed
+   */
+  public <I, O> TaskHandle<O> submit(TaskRef<I, O> ref, @Nullable I input, Options options) {
+    Objects.requireNonNull(ref, "task ref");
+    ArrayNode args = ref.args(input);
+    requireOpen();
+    Submission submission = submitJson(ref.name(), args, options);
+    return handle(submission.id(), submission.queue(), submission.acknowledged(), ref);
+  }
+
+  /** As {@link #submit(TaskRef, Object, Options)} with no options ({@link Options#NONE}). */
+  public <I, O> TaskHandle<O> submit(TaskRef<I, O> ref, @Nullable I input) {
+    return submit(ref, input, Options.NONE);
+  }
+
+  /** Publishes task {@code ref}, which takes no input ({@code args: []}), with {@code options}. */
+  public <O> TaskHandle<O> submit(TaskRef<Void, O> ref, Options options) {
+    return submit(ref, null, options);
+  }
+
+  /**
+   * The typed result of task {@code id}, submitted earlier (by this client or another, in this
+   * process or another), read as {@code ref}'s output: a future woken as a submit's is.
+   */
+  public <O> CompletableFuture<O> result(TaskRef<?, O> ref, String id) {
+    TaskIds.requireValid(id);
+    return typed(waiter().await(id), ref);
+  }
+
+  /**
+   * Publishes {@code chain} as a workflow; the handle's future completes with its last step's
+   * output (the workflow's result), or fails with the first step that failed.
+   */
+  public <O> TaskHandle<O> chain(TypedChain<O> chain) {
+    requireOpen();
+    WorkflowSubmission submission = workflow(TaskIds.newId(), chain.workflow());
+    return handle(submission.id(), "", submission.acknowledged(), chain.last());
+  }
+
+  /**
+   * Publishes a chord: {@code members} in parallel, then {@code callback} with the list of their
+   * results as its input; the handle's future completes with the callback's output.
+   */
+  public <O> TaskHandle<O> chord(List<? extends Workflow> members, TaskRef<?, O> callback) {
+    requireOpen();
+    WorkflowSubmission submission = chord(members, callback.then());
+    return handle(submission.id(), "", submission.acknowledged(), callback);
+  }
+
+  /**
+   * Publishes a group: task {@code ref} once per input, in parallel; the handle's future completes
+   * with the list of their outputs, in input order, or fails when a member failed.
+   */
+  public <I, O> TaskHandle<List<O>> group(TaskRef<I, O> ref, List<? extends I> inputs) {
+    requireOpen();
+    Workflow[] members = inputs.stream().map(ref::step).toArray(Workflow[]::new);
+    WorkflowSubmission submission = group(members);
+    return handle(submission.id(), "", submission.acknowledged(), TaskRef.listOf(ref));
+  }
+
+  private <O> TaskHandle<O> handle(
+      String id, String queue, CompletableFuture<RecordMetadata> acknowledged, TaskRef<?, O> ref) {
+    CompletableFuture<TaskResult> raw = waiter().await(id);
+    CompletableFuture<O> result = typed(raw, ref);
+    acknowledged.whenComplete(
+        (metadata, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+            raw.cancel(false);
+          }
+        });
+    return new TaskHandle<>(id, queue, acknowledged, result);
+  }
+
+  /** {@code raw}'s result read by {@code ref}; cancelling the typed future cancels {@code raw}. */
+  private static <O> CompletableFuture<O> typed(
+      CompletableFuture<TaskResult> raw, TaskRef<?, O> ref) {
+    CompletableFuture<O> result = new CompletableFuture<>();
+    raw.whenComplete(
+        (done, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+            return;
+          }
+          try {
+            result.complete(ref.read(done));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
+    result.whenComplete(
+        (value, error) -> {
+          if (result.isCancelled()) {
+            raw.cancel(false);
+          }
+        });
+    return result;
+  }
+
+  /** The client's one result waiter, made at the first typed submit. */
+  private synchronized ResultWaiter waiter() {
+    requireOpen();
+    ResultWaiter current = waiter;
+    if (current == null) {
+      current =
+          ResultWaiter.over(
+              new ApiBatchWait(config.api(), config.apiToken()),
+              "the TaskClient was closed while waiting for the result of task");
+      waiter = current;
+    }
+    return current;
+  }
+
+  private synchronized void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this TaskClient is closed: connect a new one to submit");
+    }
+  }
+
   /** Why a task published with {@code opts} waits, for listings; null when it does not. */
   private static @Nullable String delayReason(Options opts) {
     if (opts.countdown() != null) {
@@ -744,9 +953,20 @@ public final class TaskClient implements AutoCloseable {
     producer.flush();
   }
 
-  /** Flushes and closes the client. */
+  /**
+   * Flushes and closes the client. The futures of typed submits that have not completed fail with
+   * an {@link IllegalStateException} saying the client was closed.
+   */
   @Override
   public void close() {
+    ResultWaiter current;
+    synchronized (this) {
+      closed = true;
+      current = waiter;
+    }
+    if (current != null) {
+      current.close();
+    }
     producer.close(Duration.ofSeconds(30));
     clientMetrics.close();
   }

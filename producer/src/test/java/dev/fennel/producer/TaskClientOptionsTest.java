@@ -45,6 +45,35 @@ class TaskClientOptionsTest {
   }
 
   @Test
+  void aConfigAsksTheResultsApiOfFennelApiByDefaultAndHidesItsToken() {
+    TaskClient.Config config = TaskClient.Config.of("localhost:9092");
+
+    assertThat(config.api()).isEqualTo("http://127.0.0.1:8080");
+    assertThat(config.apiToken()).isNull();
+    TaskClient.Config secured =
+        config.toBuilder().api("https://api.example:8443").apiToken(" s3cret\n").build();
+    assertThat(secured.apiToken()).isEqualTo("s3cret");
+    assertThat(secured.toString())
+        .contains("api=https://api.example:8443")
+        .doesNotContain("s3cret");
+    assertThat(secured.toBuilder().apiToken(" ").build().apiToken()).isNull();
+  }
+
+  @Test
+  void aResultsApiThatIsNoHttpUrlIsRefusedNamingTheSetting() {
+    for (String api : List.of("127.0.0.1:8080", "ftp://h/", "http://", "not a url")) {
+      assertThatThrownBy(() -> TaskClient.Config.builder("a:1").api(api).build())
+          .as(api)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "the results API address (api) must be an http:// or https:// URL such as "
+                  + "http://127.0.0.1:8080, was '"
+                  + api
+                  + "'");
+    }
+  }
+
+  @Test
   void aBadConfigIsRefusedOnBuildNamingTheValue() {
     assertThatThrownBy(() -> TaskClient.Config.builder(" ").build())
         .hasMessageContaining("bootstrap servers are not set");
