@@ -9,9 +9,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Fennel's health contributors, when the application has Spring Boot's health support (the
- * actuator brings it): {@code fennelClient} (Kafka and the results API) and, with the embedded
- * worker, {@code fennelWorker}. {@code management.health.fennel.enabled=false} turns both off.
+ * Fennel's health contributors, when the application has Spring Boot's health support (the actuator
+ * brings it): {@code fennelClient} (Kafka and the results API) and, with the embedded worker,
+ * {@code fennelWorker}. {@code management.health.fennel.enabled=false} turns both off.
  */
 @AutoConfiguration(after = {FennelAutoConfiguration.class, FennelWorkerAutoConfiguration.class})
 @ConditionalOnClass(HealthIndicator.class)

@@ -38,7 +38,9 @@ public class FennelProperties {
    */
   private Map<String, String> kafka = new LinkedHashMap<>();
 
-  /** The results API's base URL, where ResultsClient reads results. */
+  /**
+   * The results API's base URL, where ResultsClient and the typed client's futures read results.
+   */
   private String apiUrl = "http://127.0.0.1:8080";
 
   /** The bearer token the results API requires (FENNEL_API_TOKEN in the environment). */
@@ -111,6 +113,8 @@ public class FennelProperties {
           .routes(client.routes)
           .maxBlock(client.maxBlock)
           .kafka(kafka)
+          .api(apiUrl)
+          .apiToken(apiToken)
           .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(PREFIX + ".* properties: " + e.getMessage(), e);
@@ -197,7 +201,9 @@ public class FennelProperties {
 
   /** {@code fennel.worker.*}: the worker embedded in the application. */
   public static class Worker {
-    /** Whether the application runs a worker for its tasks (@FennelTask methods, TaskHandler beans). */
+    /**
+     * Whether the application runs a worker for its tasks (@FennelTask methods, TaskHandler beans).
+     */
     private boolean enabled;
 
     /** The worker's name in results and metrics (default: the host's name). */
@@ -221,7 +227,9 @@ public class FennelProperties {
     /** Whether a STARTED result is written when a task starts. */
     private boolean trackStarted = true;
 
-    /** Task name to rate limit across the cluster, e.g. resize=10/s (as fennel worker --rate-limit). */
+    /**
+     * Task name to rate limit across the cluster, e.g. resize=10/s (as fennel worker --rate-limit).
+     */
     private Map<String, String> rateLimits = new LinkedHashMap<>();
 
     public boolean isEnabled() {

@@ -55,7 +55,9 @@ public final class FennelWorker implements SmartLifecycle {
     WorkerConfig made = configs.get();
     config = made;
     Worker started = Worker.start(made, registry);
-    started.failed().thenAccept(reason -> log.error("the embedded Fennel worker stopped: {}", reason));
+    started
+        .failed()
+        .thenAccept(reason -> log.error("the embedded Fennel worker stopped: {}", reason));
     worker = started;
   }
 

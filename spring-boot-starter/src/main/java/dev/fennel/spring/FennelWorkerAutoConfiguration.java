@@ -23,17 +23,25 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(FennelProperties.class)
 public class FennelWorkerAutoConfiguration {
 
+  /** Collects the {@code @FennelTask} methods of the beans made after it: a bean post-processor. */
+  @Bean
+  static FennelTaskBeans fennelTaskBeans() {
+    return new FennelTaskBeans();
+  }
+
   /** The worker, started and stopped with the application. */
   @Bean
   @ConditionalOnMissingBean
   public FennelWorker fennelWorker(
       FennelProperties properties,
+      FennelTaskBeans taskBeans,
       ObjectProvider<TaskHandler> handlers,
       ObjectProvider<WorkerConfigCustomizer> customizers,
       ObjectProvider<MeterRegistry> registry) {
     return new FennelWorker(
         () -> {
           List<TaskHandler> tasks = new ArrayList<>(handlers.orderedStream().toList());
+          tasks.addAll(taskBeans.handlers());
           WorkerConfig.Builder builder = properties.workerConfig(tasks);
           customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
           return FennelProperties.build(builder);

@@ -43,7 +43,7 @@ class FennelAutoConfigurationTest {
   void propertiesBindWithSpringsDurationsAndMaps() {
     runner
         .withPropertyValues(
-            "fennel.bootstrap-servers=kafka1:9092",
+            "fennel.bootstrap-servers=127.0.0.1:19092",
             "fennel.topic-prefix=shop.",
             "fennel.kafka[security.protocol]=SSL",
             "fennel.api-url=http://api:8080",
@@ -58,14 +58,13 @@ class FennelAutoConfigurationTest {
         .run(
             context -> {
               FennelProperties properties = context.getBean(FennelProperties.class);
-              assertThat(properties.getBootstrapServers()).isEqualTo("kafka1:9092");
+              assertThat(properties.getBootstrapServers()).isEqualTo("127.0.0.1:19092");
               assertThat(properties.getKafka()).containsEntry("security.protocol", "SSL");
               assertThat(properties.getApiUrl()).isEqualTo("http://api:8080");
               assertThat(properties.getApiToken()).isEqualTo("s3cret");
               assertThat(properties.clientConfig().route("resize")).isEqualTo("images");
               assertThat(properties.clientConfig().maxBlock()).isEqualTo(Duration.ofSeconds(3));
-              WorkerConfig worker =
-                  FennelProperties.build(properties.workerConfig(List.of()));
+              WorkerConfig worker = FennelProperties.build(properties.workerConfig(List.of()));
               assertThat(worker.queues()).containsExactly("images", "default");
               assertThat(worker.pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
               assertThat(worker.concurrency()).isEqualTo(200);
@@ -97,7 +96,7 @@ class FennelAutoConfigurationTest {
 
   @Configuration(proxyBeanMethods = false)
   static class OwnClients {
-    final TaskClient client = TaskClient.connect(TaskClient.Config.of("elsewhere:9092"));
+    final TaskClient client = TaskClient.connect(TaskClient.Config.of("127.0.0.1:19093"));
     final ResultsClient results = new ResultsClient("http://elsewhere:8080");
 
     @Bean

@@ -10,10 +10,12 @@ import dev.fennel.api.ApiConfig;
 import dev.fennel.api.ResultsApi;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import dev.fennel.producer.TaskRef;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import dev.fennel.task.FennelTask;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskHandler;
 import dev.fennel.testkit.KafkaTestBroker;
@@ -37,10 +39,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
- * The starter in an application context on a real broker, with a results API in the test's JVM:
- * the embedded worker runs the application's {@link TaskHandler} beans, counts on the application's
- * {@link MeterRegistry}, shows in health, and when the application closes it lets a running task
- * finish and write its result before the context is gone (as {@code fennel worker} on SIGTERM).
+ * The starter in an application context on a real broker, with a results API in the test's JVM: the
+ * embedded worker runs the application's {@link TaskHandler} beans and {@link FennelTask} methods
+ * (a typed submit's future gets the record back), counts on the application's {@link
+ * MeterRegistry}, shows in health, and when the application closes it lets a running task finish
+ * and write its result before the context is gone (as {@code fennel worker} on SIGTERM).
  */
 @ExtendWith(KafkaTestBroker.class)
 class FennelWorkerIT {
@@ -59,6 +62,20 @@ class FennelWorkerIT {
     @Override
     public JsonNode run(TaskArgs args) {
       return TextNode.valueOf(args.require(0, "text").asText().toUpperCase(Locale.ROOT) + "!");
+    }
+  }
+
+  /** A greeting's input and output: records, converted by Jackson. */
+  record Person(String name, int age) {}
+
+  /** What the greeter answers. */
+  record Greeting(String text, boolean adult) {}
+
+  /** A bean with a typed task: what an application writes. */
+  static class Greeter {
+    @FennelTask("greet")
+    public Greeting greet(Person person) {
+      return new Greeting("Hello, " + person.name(), person.age() >= 18);
     }
   }
 
@@ -81,7 +98,12 @@ class FennelWorkerIT {
     bootstrap = broker.bootstrapServers();
     topics = new Topics(KafkaTestBroker.uniquePrefix());
     TopicAdmin.ensure(
-        bootstrap, Map.of(), TopicLayout.DEFAULT, topics, List.of("default"), Duration.ofSeconds(30));
+        bootstrap,
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("default"),
+        Duration.ofSeconds(30));
     api =
         ResultsApi.start(
             ApiConfig.builder(bootstrap).topics(topics).port(0).build(),
@@ -108,6 +130,7 @@ class FennelWorkerIT {
                 FennelHealthAutoConfiguration.class))
         .withBean(MeterRegistry.class, () -> registry)
         .withBean(Shout.class, Shout::new)
+        .withBean(Greeter.class, Greeter::new)
         .withBean(Gate.class, Gate::new)
         .withPropertyValues(
             "fennel.bootstrap-servers=" + bootstrap,
@@ -121,7 +144,9 @@ class FennelWorkerIT {
             context -> {
               FennelWorker worker = context.getBean(FennelWorker.class);
               // A give-up bound: the worker's scheduler (Kafka Streams) runs in seconds.
-              await().atMost(Duration.ofSeconds(60)).until(() -> worker.state() == FennelWorker.State.RUNNING);
+              await()
+                  .atMost(Duration.ofSeconds(60))
+                  .until(() -> worker.state() == FennelWorker.State.RUNNING);
               Health workerHealth =
                   context.getBean("fennelWorkerHealthIndicator", HealthIndicator.class).health();
               assertThat(workerHealth.getStatus().getCode()).isEqualTo("UP");
@@ -138,6 +163,14 @@ class FennelWorkerIT {
               assertThat(shouted.status()).isEqualTo(Status.SUCCESS);
               assertThat(shouted.result()).isEqualTo(TextNode.valueOf("HI!"));
               assertThat(shouted.worker()).isEqualTo("spring-it");
+
+              TaskRef<Person, Greeting> greet = TaskRef.of("greet", Person.class, Greeting.class);
+              assertThat(
+                      client
+                          .submit(greet, new Person("Ada", 36))
+                          .result()
+                          .get(30, TimeUnit.SECONDS))
+                  .isEqualTo(new Greeting("Hello, Ada", true));
 
               String gate = client.submit("gate").id();
               await()
@@ -162,8 +195,7 @@ class FennelWorkerIT {
               TaskResult drained = results.await(gate, Duration.ofSeconds(30)).orElseThrow();
               assertThat(drained.status()).isEqualTo(Status.SUCCESS);
               assertThat(drained.result()).isEqualTo(TextNode.valueOf("opened"));
-              assertThat(registry.get("fennel.tasks.published").counters())
-                  .isNotEmpty();
+              assertThat(registry.get("fennel.tasks.published").counters()).isNotEmpty();
               assertThat(
                       registry
                           .get("fennel.tasks.finished")

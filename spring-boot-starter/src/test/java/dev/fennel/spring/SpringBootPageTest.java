@@ -30,7 +30,8 @@ import org.springframework.boot.convert.DurationStyle;
  */
 class SpringBootPageTest {
   private static final Path PAGE = Path.of("..", "docs", "spring-boot.md");
-  private static final Pattern ROW = Pattern.compile("\\| `(fennel\\.[a-z.*-]+)` \\| ([^|]+) \\|.*");
+  private static final Pattern ROW =
+      Pattern.compile("\\| `(fennel\\.[a-z.*-]+)` \\| ([^|]+) \\|.*");
   private static final Map<String, JsonNode> METADATA = new TreeMap<>();
   private static final Map<String, String> DEFAULTS_IN_THE_TABLE = new TreeMap<>();
 

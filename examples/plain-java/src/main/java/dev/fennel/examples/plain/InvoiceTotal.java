@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One program that embeds a worker and a client: it registers the typed task {@code
- * invoice-total} in code, submits an invoice, and prints the typed total. Kafka and the results API
- * are those of {@code FENNEL_BOOTSTRAP} and {@code FENNEL_API}, as for {@code ./fennel} (defaults
- * {@code localhost:9092}, {@code http://127.0.0.1:8080}: {@code ./fennel dev}).
+ * One program that embeds a worker and a client: it registers the typed task {@code invoice-total}
+ * in code, submits an invoice, and prints the typed total. Kafka and the results API are those of
+ * {@code FENNEL_BOOTSTRAP} and {@code FENNEL_API}, as for {@code ./fennel} (defaults {@code
+ * localhost:9092}, {@code http://127.0.0.1:8080}: {@code ./fennel dev}).
  */
 public final class InvoiceTotal {
   /** The queue of this program's task, which its own worker serves. */
@@ -59,15 +59,16 @@ public final class InvoiceTotal {
 
   /** Submits one invoice to a worker of its own and prints its total. */
   public static void main(String[] args) throws Exception {
-    String bootstrap = Objects.requireNonNullElse(System.getenv("FENNEL_BOOTSTRAP"), "localhost:9092");
+    String bootstrap =
+        Objects.requireNonNullElse(System.getenv("FENNEL_BOOTSTRAP"), "localhost:9092");
     String api = Objects.requireNonNullElse(System.getenv("FENNEL_API"), "http://127.0.0.1:8080");
     Invoice invoice = new Invoice("ACME", List.of(1999L, 250L, 5L));
     System.out.println(run(bootstrap, api, Topics.defaults(), invoice));
   }
 
   /**
-   * Starts a worker serving {@link #QUEUE} with the task, submits {@code invoice} there, waits up to
-   * a minute for its total and stops both.
+   * Starts a worker serving {@link #QUEUE} with the task, submits {@code invoice} there, waits up
+   * to a minute for its total and stops both.
    */
   static Total run(String bootstrap, String api, Topics topics, Invoice invoice)
       throws InterruptedException, ExecutionException, TimeoutException {
@@ -81,7 +82,8 @@ public final class InvoiceTotal {
             .build();
     try (Worker worker = Worker.start(config, new SimpleMeterRegistry());
         TaskClient client =
-            TaskClient.connect(TaskClient.Config.builder(bootstrap).topics(topics).api(api).build())) {
+            TaskClient.connect(
+                TaskClient.Config.builder(bootstrap).topics(topics).api(api).build())) {
       TaskClient.Options options = TaskClient.Options.builder().queue(QUEUE).build();
       return client.submit(TOTAL, invoice, options).result().get(1, TimeUnit.MINUTES);
     }

@@ -33,8 +33,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The service as its users see it, booted once for the class against the test broker and a results
  * API in the test's JVM: a resize posted over HTTP comes back from GET as the typed thumbnail (and
- * through the typed client's future), a resize the task refuses comes back as its error, and
- * {@code /actuator/health} shows Fennel's components.
+ * through the typed client's future), a resize the task refuses comes back as its error, and {@code
+ * /actuator/health} shows Fennel's components.
  */
 @ExtendWith(KafkaTestBroker.class)
 class ThumbnailsApplicationIT {
@@ -93,9 +93,7 @@ class ThumbnailsApplicationIT {
     Thumbnail expected = new Thumbnail("https://example.com/cat.png?w=64", 64, 48);
     assertThat(JSON.readValue(got.body(), Thumbnail.class)).isEqualTo(expected);
     assertThat(
-            app.getBean(TaskClient.class)
-                .result(ImageTasks.RESIZE, id)
-                .get(30, TimeUnit.SECONDS))
+            app.getBean(TaskClient.class).result(ImageTasks.RESIZE, id).get(30, TimeUnit.SECONDS))
         .isEqualTo(expected);
   }
 
