@@ -48,9 +48,9 @@ class HandlersTest {
             "sum",
             "fan-out",
             "greet",
-            "shout");
+            "upper");
     assertThat(handlers.get("greet")).isInstanceOf(ServiceLoadedTask.class);
-    assertThat(handlers.get("shout")).isInstanceOf(TypedTask.class);
+    assertThat(handlers.get("upper")).isInstanceOf(TypedTask.class);
     assertThat(handlers.sortedNames()).isSorted().hasSameElementsAs(handlers.names());
   }
 
@@ -67,7 +67,7 @@ class HandlersTest {
             "echo, fail, fail-if-file, fan-out, fib, progress, sleep, sum (built in);"
                 + " greet (ServiceLoader: "
                 + SERVICES_FILE
-                + "); shout (ServiceLoader: "
+                + "); upper (ServiceLoader: "
                 + PROVIDERS_FILE
                 + "); a-first, b-second (registered in code: WorkerConfig handlers)");
   }
@@ -86,11 +86,11 @@ class HandlersTest {
 
   @Test
   void aTypedTaskFromAProviderAndInCodeNamesItsMethodTheProvidersFileAndTheCall() {
-    assertThatThrownBy(() -> Handlers.discover(List.of(Tasks.of("shout", String.class, s -> s))))
+    assertThatThrownBy(() -> Handlers.discover(List.of(Tasks.of("upper", String.class, s -> s))))
         .message()
         .matches(
             Pattern.quote(
-                    "task 'shout' is registered twice: by"
+                    "task 'upper' is registered twice: by"
                         + " dev.fennel.processor.ServiceLoadedTypedTasks.shout(String)"
                         + " (ServiceLoader: "
                         + PROVIDERS_FILE
@@ -103,14 +103,14 @@ class HandlersTest {
 
   @Test
   void aTypedTaskRunsOnTheWorkersMapper() throws Exception {
-    TaskHandler shout = Handlers.discover(List.of()).get("shout");
+    TaskHandler shout = Handlers.discover(List.of()).get("upper");
 
     assertThat(shout).isNotNull();
     assertThat(
             shout
                 .run(
                     new TaskArgs(
-                        "shout",
+                        "upper",
                         Json.args(),
                         (ObjectNode) Json.parse("{\"text\": \"hi\"}"),
                         Json.MAPPER))

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /** Registered only through META-INF/services in the test resources, as a user's typed tasks are. */
 public final class ServiceLoadedTypedTasks implements TaskProvider {
-  @FennelTask("shout")
+  @FennelTask("upper")
   String shout(@JsonProperty("text") String text) {
     return text.toUpperCase(Locale.ROOT) + "!";
   }
