@@ -53,7 +53,7 @@ public class ThumbnailController {
    */
   @GetMapping("/{id}")
   public ResponseEntity<?> result(
-      @PathVariable String id, @RequestParam(name = "wait", defaultValue = "0") int wait)
+      @PathVariable("id") String id, @RequestParam(name = "wait", defaultValue = "0") int wait)
       throws InterruptedException {
     CompletableFuture<Thumbnail> thumbnail = client.result(ImageTasks.RESIZE, id);
     try {
