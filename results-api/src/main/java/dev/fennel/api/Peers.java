@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 
@@ -131,11 +132,7 @@ final class Peers {
                         + " (--max-response-bytes): ask for fewer ids per request");
               }
               if (status != 200) {
-                throw ApiException.internal(
-                    502,
-                    "peer_failed",
-                    "another API instance failed to answer for " + what,
-                    "API instance " + host + " answered " + status + ": " + text(response));
+                throw failed(host, status, what, text(response));
               }
               try {
                 return new Answer(Json.MAPPER.readTree(response.body()), response.body().length);
@@ -180,12 +177,47 @@ final class Peers {
               } catch (IOException e) {
                 // Answered below as any other unusable answer.
               }
-              throw ApiException.internal(
-                  502,
-                  "peer_failed",
-                  "another API instance failed to answer for " + what,
-                  "API instance " + host + " answered " + status + ": " + text(response));
+              throw failed(host, status, what, text(response));
             });
+  }
+
+  /**
+   * A peer that could not be reached. A TLS failure is a 502: the instances' certificates do not
+   * trust each other, and asking again cannot help. Anything else (refused, reset, timed out) is
+   * what a peer that is stopping or has died looks like until the rebalance hands its partitions to
+   * a live instance, about a second or two: a 503 with {@code Retry-After}, as a starting instance
+   * answers, so that clients ask again (the chaos run saw 502s for 1.8 s after a peer's SIGTERM).
+   */
+  static ApiException unreachable(HostInfo host, Throwable cause) {
+    String detail = "API instance " + host + ": " + cause;
+    if (cause instanceof SSLException) {
+      return ApiException.internal(
+          502,
+          "peer_unreachable",
+          "the API instance that holds these results could not be reached",
+          detail);
+    }
+    return ApiException.unavailable(
+        "peer_unreachable",
+        "the API instance that holds these results cannot be reached now (it may be stopping, and"
+            + " its results moving to another instance): ask again",
+        detail);
+  }
+
+  /**
+   * A peer's answer other than 200 for a batch or a control write: a 503 (the peer is starting or
+   * stopping) is passed on as a 503, anything else is a 502.
+   */
+  private static ApiException failed(HostInfo host, int status, String what, String text) {
+    String detail = "API instance " + host + " answered " + status + ": " + text;
+    if (status == 503) {
+      return ApiException.unavailable(
+          "peer_unavailable",
+          "the API instance that holds the results of " + what + " is not ready: ask again",
+          detail);
+    }
+    return ApiException.internal(
+        502, "peer_failed", "another API instance failed to answer for " + what, detail);
   }
 
   private static ApiException refused(HostInfo host, HttpResponse<byte[]> response) {
@@ -205,14 +237,7 @@ final class Peers {
     CompletableFuture<HttpResponse<byte[]>> answer =
         exchange.exceptionally(
             e -> {
-              throw ApiException.internal(
-                  502,
-                  "peer_unreachable",
-                  "the API instance that holds these results could not be reached",
-                  "API instance "
-                      + host
-                      + ": "
-                      + (e.getCause() == null ? e.toString() : e.getCause().toString()));
+              throw unreachable(host, e.getCause() == null ? e : e.getCause());
             });
     // Cancelling the answer (a batch that stopped waiting) cancels the exchange itself.
     answer.whenComplete(

@@ -191,6 +191,28 @@ class PeersTest {
   }
 
   @Test
+  void aPeerThatIsGoneIsA503ToAskAgainNotA502() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    Peers peers = new Peers(new PeerAuth(null, Clock.systemUTC()), null);
+
+    CompletableFuture<Peers.Answer> answer =
+        peers.batch(new HostInfo("127.0.0.1", closed), List.of("gone"), "1 id");
+
+    assertThatThrownBy(() -> answer.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ApiException.class)
+        .satisfies(
+            e -> {
+              ApiException cause = (ApiException) e.getCause();
+              assertThat(cause.status()).isEqualTo(503);
+              assertThat(cause.retryAfter()).isEqualTo(ApiException.RETRY_AFTER);
+              assertThat(cause.getMessage()).contains("ask again");
+            });
+  }
+
+  @Test
   void instancesServeAndForwardOverTls(@TempDir Path dir) throws Exception {
     Path keyStore = dir.resolve("api.p12");
     Path certificate = dir.resolve("api.pem");
