@@ -605,6 +605,8 @@ class LivePageIT {
             .queues(List.of("default"))
             .concurrency(1)
             .name(WORKER)
+            // The task with an HTML name is unknown: its FAILURE at once, not after hand-backs.
+            .unknownTaskWait(Duration.ZERO)
             .build();
     ApiConfig apiConfig =
         ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).token(TOKEN).build();
