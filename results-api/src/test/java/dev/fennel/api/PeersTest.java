@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -193,7 +194,7 @@ class PeersTest {
   @Test
   void aPeerThatIsGoneIsA503ToAskAgainNotA502() throws Exception {
     int closed;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+    try (ServerSocket socket = new ServerSocket(0)) {
       closed = socket.getLocalPort();
     }
     Peers peers = new Peers(new PeerAuth(null, Clock.systemUTC()), null);
