@@ -18,9 +18,9 @@ import javax.tools.ToolProvider;
 import org.jspecify.annotations.NullMarked;
 
 /**
- * Compiles a task's sources as a task project's Maven build would: {@code javac --release N}
- * against this module and its compile dependencies (Jackson, JSpecify) only, lint warnings as
- * errors. The tests of {@code docs/tasks.md} and of {@code fennel new-task} share it.
+ * Compiles a task's sources as a task project's Maven build would: {@code javac --release N
+ * -parameters} against this module and its compile dependencies (Jackson, JSpecify) only, lint
+ * warnings as errors. The tests of {@code docs/tasks.md} and of {@code fennel new-task} share it.
  */
 final class TaskCompiler {
   private TaskCompiler() {}
@@ -57,6 +57,7 @@ final class TaskCompiler {
             String.valueOf(release),
             "-Xlint:all",
             "-Werror",
+            "-parameters",
             "-classpath",
             String.join(File.pathSeparator, classPath.stream().map(Path::toString).toList()),
             "-d",

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -50,6 +51,7 @@ class TaskTemplateTest {
         .containsExactly("fennel-task-api");
     assertThat(xpath(pom, "/project/properties/fennel.version")).containsExactly(fennelVersion());
     assertThat(xpath(pom, "/project/properties/maven.compiler.release")).containsExactly("21");
+    assertThat(xpath(pom, "/project/properties/maven.compiler.parameters")).containsExactly("true");
     assertThat(xpath(pom, "/project/build/plugins/plugin/artifactId"))
         .contains("maven-compiler-plugin", "maven-surefire-plugin", "maven-jar-plugin");
     assertThat(xpath(pom, "/project/build/plugins/plugin[not(version)]/artifactId")).isEmpty();
@@ -77,14 +79,29 @@ class TaskTemplateTest {
 
     try (URLClassLoader loader =
         new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-      List<TaskHandler> found =
-          ServiceLoader.load(TaskHandler.class, loader).stream()
-              .map(ServiceLoader.Provider::get)
-              .toList();
-      assertThat(found).extracting(TaskHandler::name).containsExactly("factorial");
+      Map<String, TaskHandler> found = new TreeMap<>();
+      ServiceLoader.load(TaskProvider.class, loader).stream()
+          .map(ServiceLoader.Provider::get)
+          .flatMap(provider -> provider.tasks().stream())
+          .forEach(task -> found.put(task.name(), task));
+      assertThat(found).containsOnlyKeys("factorial", "quote");
       JsonNodeFactory json = JsonNodeFactory.instance;
       TaskArgs ten = new TaskArgs("factorial", json.arrayNode().add(10), json.objectNode());
-      assertThat(found.get(0).run(ten).asLong()).isEqualTo(3_628_800L);
+      assertThat(found.get("factorial").run(ten).asLong()).isEqualTo(3_628_800L);
+      // By name, as --kwarg n=5 sends it: the pom compiles with -parameters, as TaskCompiler does.
+      TaskArgs five = new TaskArgs("factorial", json.arrayNode(), json.objectNode().put("n", 5));
+      assertThat(found.get("factorial").run(five).asLong()).isEqualTo(120L);
+      TaskArgs order =
+          new TaskArgs(
+              "quote",
+              json.arrayNode()
+                  .add(
+                      json.objectNode()
+                          .put("item", "tea")
+                          .put("quantity", 3)
+                          .put("unitPrice", 2.5)),
+              json.objectNode());
+      assertThat(found.get("quote").run(order).get("total").asDouble()).isEqualTo(7.5);
     }
   }
 

@@ -61,8 +61,8 @@ class TasksPageTest {
   void everyProjectFileThePageShowsIsTheOneNewTaskWrites() throws Exception {
     assertThat(files)
         .containsKeys(
-            "src/main/java/com/example/tasks/Factorial.java",
-            "src/main/resources/META-INF/services/" + TaskHandler.class.getName());
+            "src/main/java/com/example/tasks/MyTasks.java",
+            "src/main/resources/META-INF/services/" + TaskProvider.class.getName());
     for (Map.Entry<String, String> file : files.entrySet()) {
       assertThat(file.getValue())
           .as(file.getKey())
@@ -99,7 +99,14 @@ class TasksPageTest {
   @Test
   void thisModuleIsReadableByTheJavaThePageCompilesFor() throws Exception {
     int release = release();
-    for (Class<?> type : List.of(TaskHandler.class, TaskArgs.class, BadArguments.class)) {
+    for (Class<?> type :
+        List.of(
+            TaskHandler.class,
+            TaskArgs.class,
+            BadArguments.class,
+            FennelTask.class,
+            TaskProvider.class,
+            Tasks.class)) {
       try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class");
           DataInputStream data = new DataInputStream(in)) {
         data.readInt();
