@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * may take before they count as lost.
  *
  * <p>Only {@code ./fennel chaos} runs it (it always sets {@code chaos.seed}; with no option it is
- * the short form), not {@code ./fennel test}: in the suite's run of 2026-12-05 it found one task run
- * twice at once inside one worker process after a broker was killed in a rebalance (seed 20261205,
- * docs/RELIABILITY.md), a product fault not fixed yet. It goes back into the suite with that fix.
+ * the short form), not {@code ./fennel test}: in the suite's run of 2026-12-05 it found one task
+ * run twice at once inside one worker process after a broker was killed in a rebalance (seed
+ * 20261205, docs/RELIABILITY.md), a product fault not fixed yet. It goes back into the suite with
+ * that fix.
  */
 @EnabledIfSystemProperty(named = "chaos.seed", matches = ".+")
 class ChaosIT {
