@@ -1,5 +1,8 @@
 package dev.fennel.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.fennel.admin.TopicAdmin;
 import dev.fennel.cli.ChaosFaults.Role;
 import dev.fennel.devbroker.KafkaNode;
@@ -13,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -241,16 +245,18 @@ final class ChaosCluster implements AutoCloseable {
   }
 
   /** Waits until every one of {@code which} is ready, at most {@code giveUp}. */
-  void awaitReady(List<Proc> which, Duration giveUp) throws InterruptedException {
-    long until = System.nanoTime() + giveUp.toNanos();
+  void awaitReady(List<Proc> which, Duration giveUp) {
+    Instant until = Instant.now().plus(giveUp);
     for (Proc proc : which) {
-      while (!proc.ready()) {
-        if (System.nanoTime() > until) {
-          throw new IllegalStateException(
-              proc.lifeName() + " not ready within " + giveUp + "; its output:\n" + proc.output());
-        }
-        Thread.sleep(200); // polling a process's readiness; nothing to be notified by
-      }
+      Duration left = Duration.between(Instant.now(), until);
+      await()
+          .atMost(left.isNegative() ? Duration.ofMillis(1) : left)
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () ->
+                  assertThat(proc.ready())
+                      .as(() -> proc.lifeName() + " not ready; its output:\n" + proc.output())
+                      .isTrue());
     }
   }
 
