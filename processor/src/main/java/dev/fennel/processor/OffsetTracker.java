@@ -20,8 +20,8 @@ import org.apache.kafka.common.TopicPartition;
  * last task would leave each such partition one offset short of its end for good, a backlog of 1
  * with nothing to do.
  *
- * <p>{@link #track} and the commit methods are called by the poll loop; {@link #done} from any
- * thread.
+ * <p>{@link #track} and the commit methods are called by the poll loop; what {@link #track} returns
+ * from any thread.
  */
 final class OffsetTracker {
   private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -43,12 +43,18 @@ final class OffsetTracker {
     }
   }
 
-  /** A message at {@code offset} was taken from {@code partition} and its task is not finished. */
-  void track(TopicPartition partition, long offset) {
+  /**
+   * A message at {@code offset} was taken from {@code partition} and its task is not finished;
+   * returns what marks it finished, safe from any thread. That marks this taking only: once the
+   * partition is forgotten (revoked, lost) it does nothing, even after the partition came back and
+   * the same offset is tracked again.
+   */
+  Runnable track(TopicPartition partition, long offset) {
     Partition state = partitions.computeIfAbsent(partition, tp -> new Partition());
     state.pending.add(offset);
     state.inFlight.incrementAndGet();
     state.next = offset + 1;
+    return () -> done(state, offset);
   }
 
   /**
@@ -62,13 +68,8 @@ final class OffsetTracker {
     }
   }
 
-  /**
-   * The task of the message at {@code offset} is finished. A partition no longer tracked is
-   * ignored.
-   */
-  void done(TopicPartition partition, long offset) {
-    Partition state = partitions.get(partition);
-    if (state != null && state.pending.remove(offset)) {
+  private static void done(Partition state, long offset) {
+    if (state.pending.remove(offset)) {
       state.inFlight.decrementAndGet();
     }
   }

@@ -6,14 +6,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,13 @@ import org.slf4j.LoggerFactory;
  * partitions that carries out {@link Handover}'s decisions: the poll loop of a queue hands over the
  * partitions a rebalance moves away, the worker all of them when it stops. A partition being handed
  * over starts no more tasks.
+ *
+ * <p>Two rules keep a task from running twice at once inside this worker, whatever the consumer
+ * hands it. A task starts only under the {@link Lease} of its partition it was taken under: a job
+ * that waited (for a slot, for the revocations) across a revoke or a loss of its partition does not
+ * start, even when the partition came back to this worker, which reads its message again. And a
+ * task whose id already runs here (its partition was lost and came back while the first run still
+ * stops) waits on its slot for that run to end before it starts.
  */
 final class PartitionRuns {
   private static final Logger log = LoggerFactory.getLogger(PartitionRuns.class);
@@ -40,8 +49,15 @@ final class PartitionRuns {
     }
   }
 
+  /**
+   * One assignment of a partition to this worker. A task taken under it starts only while it is the
+   * partition's current one: a partition revoked or lost and then assigned again gets a new lease.
+   */
+  static final class Lease {}
+
   private final Set<Run> running = new LinkedHashSet<>();
-  private final Set<TopicPartition> leaving = new HashSet<>();
+  private final Map<String, Run> runningIds = new HashMap<>();
+  private final Map<TopicPartition, Lease> leases = new HashMap<>();
   private final Clock clock;
   private final Function<Task, Duration> limitFor;
   private final Consumer<String> interrupt;
@@ -63,25 +79,21 @@ final class PartitionRuns {
   }
 
   /**
-   * Runs {@code task} of {@code partition} through {@code pipeline} on this thread (a slot), noted
-   * as running until its slot is released; a task of a partition being handed over does not start:
-   * its slot is freed and its message stays unfinished, for the new owner.
+   * Runs {@code task} of {@code partition}, taken under {@code lease}, through {@code pipeline} on
+   * this thread (a slot), noted as running until its slot is released. A task whose lease is no
+   * longer its partition's (handed over, lost) does not start: its slot is freed and its message
+   * stays unfinished, for the partition's owner. A task whose id runs here already waits for that
+   * run to end.
    */
   void run(
       TopicPartition partition,
+      @Nullable Lease lease,
       Task task,
       Runnable release,
       Runnable finished,
       Job.Pipeline pipeline) {
     Run run = new Run(partition, task.id(), clock.instant().plus(limitFor.apply(task)));
-    boolean starts;
-    synchronized (this) {
-      starts = !stopping && !leaving.contains(partition);
-      if (starts) {
-        running.add(run);
-      }
-    }
-    if (!starts) {
+    if (!start(run, lease)) {
       release.run();
       return;
     }
@@ -100,19 +112,64 @@ final class PartitionRuns {
     }
   }
 
+  /**
+   * Notes {@code run} as running once no other run of its id is, while {@code lease} holds; whether
+   * it may start.
+   */
+  private synchronized boolean start(Run run, @Nullable Lease lease) {
+    boolean waited = false;
+    while (!stopping && lease != null && leases.get(run.partition) == lease) {
+      Run other = runningIds.get(run.id);
+      if (other == null) {
+        running.add(run);
+        runningIds.put(run.id, run);
+        return true;
+      }
+      if (!waited) {
+        log.info(
+            "task {} of {} was taken again while it still runs here (from {}): this run waits"
+                + " for that one to end",
+            run.id,
+            run.partition,
+            other.partition);
+        waited = true;
+      }
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
   private synchronized void ended(Run run) {
     running.remove(run);
+    runningIds.remove(run.id, run);
     notifyAll();
   }
 
-  /** Whether {@code partition} is being handed over (or was, and is not this worker's again). */
-  synchronized boolean leaving(TopicPartition partition) {
-    return stopping || leaving.contains(partition);
+  /**
+   * The current lease of {@code partition}, under which its tasks taken now start; none if not this
+   * worker's.
+   */
+  synchronized @Nullable Lease lease(TopicPartition partition) {
+    return leases.get(partition);
   }
 
-  /** {@code partitions} are this worker's (again): their tasks may start. */
+  /**
+   * Whether {@code partition} is not this worker's to start tasks of (handed over, lost, stopping).
+   */
+  synchronized boolean leaving(TopicPartition partition) {
+    return stopping || !leases.containsKey(partition);
+  }
+
+  /**
+   * {@code partitions} are this worker's (again), each under a new lease: their tasks may start.
+   */
   synchronized void assigned(Collection<TopicPartition> partitions) {
-    leaving.removeAll(partitions);
+    partitions.forEach(partition -> leases.put(partition, new Lease()));
   }
 
   /**
@@ -123,7 +180,8 @@ final class PartitionRuns {
       throws InterruptedException {
     Set<TopicPartition> moving = Set.copyOf(partitions);
     synchronized (this) {
-      leaving.addAll(moving);
+      moving.forEach(leases::remove);
+      notifyAll();
     }
     handOver(queue + " " + moving, moving::contains, bound);
   }
@@ -135,6 +193,7 @@ final class PartitionRuns {
   void stop(Duration bound) throws InterruptedException {
     synchronized (this) {
       stopping = true;
+      notifyAll();
     }
     handOver("every partition", partition -> true, bound);
   }
@@ -146,7 +205,8 @@ final class PartitionRuns {
   void lost(Collection<TopicPartition> partitions) {
     List<String> ids;
     synchronized (this) {
-      leaving.addAll(partitions);
+      partitions.forEach(leases::remove);
+      notifyAll();
       ids =
           running.stream()
               .filter(run -> partitions.contains(run.partition))

@@ -165,9 +165,13 @@ final class QueueConsumer implements Runnable {
    * wait ends without that (the worker stops) frees its slot unfinished: it runs again elsewhere.
    */
   private Job.Pipeline gated(long takenAt, TopicPartition partition) {
+    // The lease it is taken under: a rebalance while it waits (for a slot, for the revocations)
+    // keeps it from starting, even when the partition comes back here and its message is read
+    // again.
+    PartitionRuns.Lease lease = running.lease(partition);
     return (task, release, finished) -> {
       if (horizon.await(takenAt)) {
-        running.run(partition, task, release, finished, runs);
+        running.run(partition, lease, task, release, finished, runs);
       } else {
         release.run();
       }
@@ -177,10 +181,10 @@ final class QueueConsumer implements Runnable {
   private void take(ConsumerRecord<byte[], byte[]> record, long takenAt) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
-    tracker.track(partition, offset);
     // Called from any thread, once: by the intake when it settles the message here, or by the
-    // job's run on a slot.
-    Runnable finished = () -> tracker.done(partition, offset);
+    // job's run on a slot. It marks this taking of the message only: after the partition was lost
+    // and assigned again, the message read again is tracked anew.
+    Runnable finished = tracker.track(partition, offset);
     Task task = pipeline.intake(record, finished);
     if (task != null) {
       dispatcher.offer(

@@ -2,6 +2,7 @@ package dev.fennel.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,27 +23,27 @@ class OffsetTrackerTest {
 
   @Test
   void tasksFinishingOutOfOrderCommitOnlyTheFinishedPrefix() {
+    Map<Long, Runnable> done = new HashMap<>();
     for (long offset = 10; offset < 15; offset++) {
-      tracker.track(P0, offset);
+      done.put(offset, tracker.track(P0, offset));
     }
-    tracker.done(P0, 12);
-    tracker.done(P0, 14);
+    done.get(12L).run();
+    done.get(14L).run();
     assertThat(position(P0)).as("10 is not finished").isEqualTo(10);
 
-    tracker.done(P0, 10);
+    done.get(10L).run();
     assertThat(position(P0)).as("11 is next unfinished").isEqualTo(11);
 
-    tracker.done(P0, 11);
+    done.get(11L).run();
     assertThat(position(P0)).as("12 was done already, 13 is not").isEqualTo(13);
 
-    tracker.done(P0, 13);
+    done.get(13L).run();
     assertThat(position(P0)).as("all done: the next offset to read").isEqualTo(15);
   }
 
   @Test
   void aPositionIsOfferedAgainUntilItsCommitIsAcknowledged() {
-    tracker.track(P0, 0);
-    tracker.done(P0, 0);
+    tracker.track(P0, 0).run();
     assertThat(tracker.toCommit()).containsEntry(P0, new OffsetAndMetadata(1));
     assertThat(tracker.toCommit())
         .as("a failed commit is retried")
@@ -57,8 +58,7 @@ class OffsetTrackerTest {
   void partitionsAreIndependentAndInFlightCountsUnfinishedMessages() {
     tracker.track(P0, 0);
     tracker.track(P0, 1);
-    tracker.track(P1, 7);
-    tracker.done(P1, 7);
+    tracker.track(P1, 7).run();
 
     assertThat(tracker.inFlight(P0)).isEqualTo(2);
     assertThat(tracker.inFlight(P1)).isZero();
@@ -69,21 +69,34 @@ class OffsetTrackerTest {
 
   @Test
   void aForgottenPartitionIgnoresLateCompletionsAndIsNotCommitted() {
-    tracker.track(P0, 5);
+    Runnable done = tracker.track(P0, 5);
     tracker.forget(List.of(P0));
 
-    tracker.done(P0, 5);
+    done.run();
 
     assertThat(tracker.inFlight(P0)).isZero();
     assertThat(tracker.toCommit()).isEmpty();
   }
 
   @Test
+  void aTakingBeforeTheLastForgetDoesNotFinishTheSameOffsetTakenAgain() {
+    // Lost and assigned back: the message is read again while its first taking still runs.
+    Runnable first = tracker.track(P0, 5);
+    tracker.forget(List.of(P0));
+    tracker.track(P0, 5);
+
+    first.run();
+
+    assertThat(tracker.inFlight(P0)).as("the second taking is not finished").isEqualTo(1);
+    assertThat(position(P0)).as("nothing passes the running second taking").isEqualTo(5);
+  }
+
+  @Test
   void aDoneReportedTwiceCountsOnce() {
-    tracker.track(P0, 0);
+    Runnable done = tracker.track(P0, 0);
     tracker.track(P0, 1);
-    tracker.done(P0, 0);
-    tracker.done(P0, 0);
+    done.run();
+    done.run();
 
     assertThat(tracker.inFlight(P0)).isEqualTo(1);
   }

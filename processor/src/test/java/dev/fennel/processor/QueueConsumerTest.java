@@ -55,6 +55,7 @@ class QueueConsumerTest {
   private final Gate gate = new Gate();
   private final ExecutorService slots = Executors.newCachedThreadPool();
   private QueueConsumer loop;
+  private Dispatcher dispatcher;
   private PartitionRuns runs;
   private Thread thread;
 
@@ -77,6 +78,14 @@ class QueueConsumerTest {
 
   /** As {@link #start(int, String...)}, a revoked partition waiting {@code handOver} at most. */
   private void start(int buffer, Duration handOver, String... tasks) {
+    // Every revocation is known for the next hour: no task waits for the revocation reader here.
+    RevocationHorizon known = new RevocationHorizon(System.nanoTime(), () -> {});
+    known.reached(System.nanoTime() + Duration.ofHours(1).toNanos());
+    start(buffer, handOver, known, tasks);
+  }
+
+  /** As {@link #start(int, Duration, String...)}, tasks waiting for {@code horizon}. */
+  private void start(int buffer, Duration handOver, RevocationHorizon horizon, String... tasks) {
     Handlers handlers = Handlers.discover(List.of(gate));
     TaskRunner runner =
         new TaskRunner(handlers, TaskPolicy.DEFAULT, Clock.systemUTC(), new ManualDeadlines());
@@ -96,10 +105,7 @@ class QueueConsumerTest {
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
             TTL,
             false);
-    Dispatcher dispatcher = new Dispatcher(List.of("default"), 8, slots);
-    // Every revocation is known for the next hour: no task waits for the revocation reader here.
-    RevocationHorizon known = new RevocationHorizon(System.nanoTime(), () -> {});
-    known.reached(System.nanoTime() + Duration.ofHours(1).toNanos());
+    dispatcher = new Dispatcher(List.of("default"), 8, slots);
     runs =
         new PartitionRuns(
             Clock.systemUTC(), runner::limitFor, runner::handBack, TaskPolicy.DEFAULT.grace());
@@ -109,7 +115,7 @@ class QueueConsumerTest {
             P0.topic(),
             mock,
             pipeline,
-            known,
+            horizon,
             dispatcher,
             buffer,
             runs,
@@ -121,17 +127,22 @@ class QueueConsumerTest {
           mock.rebalance(List.of(P0));
           mock.updateBeginningOffsets(Map.of(P0, 0L));
           for (int i = 0; i < tasks.length; i++) {
-            Task task = Task.builder("t" + i, "gate").args(argument(tasks[i])).build();
-            mock.addRecord(
-                new ConsumerRecord<>(
-                    P0.topic(),
-                    0,
-                    i,
-                    task.id().getBytes(StandardCharsets.UTF_8),
-                    TaskCodec.encode(task)));
+            addRecord(i, tasks[i]);
           }
         });
     thread = Thread.ofPlatform().name("test-poll").start(loop);
+  }
+
+  /** Puts on P0, at {@code offset}, the task {@code "t" + offset} with the gate's {@code mode}. */
+  private void addRecord(int offset, String mode) {
+    Task task = Task.builder("t" + offset, "gate").args(argument(mode)).build();
+    mock.addRecord(
+        new ConsumerRecord<>(
+            P0.topic(),
+            0,
+            offset,
+            task.id().getBytes(StandardCharsets.UTF_8),
+            TaskCodec.encode(task)));
   }
 
   private static ArrayNode argument(String text) {
@@ -217,6 +228,29 @@ class QueueConsumerTest {
   }
 
   @Test
+  void aTaskTakenBeforeItsPartitionLeftAndCameBackStartsOnlyFromItsNewTaking() {
+    // The revocation reader lags (a broker is down): the task taken waits on its slot.
+    RevocationHorizon behind = new RevocationHorizon(System.nanoTime(), () -> {});
+    start(100, Duration.ofHours(1), behind, "go");
+    await().until(() -> mock.position(P0) == 1 && dispatcher.busy() == 1);
+
+    // The partition leaves and comes back to this worker, which reads its message again.
+    mock.schedulePollTask(
+        () -> {
+          mock.rebalance(List.of());
+          mock.rebalance(List.of(P0));
+          mock.seek(P0, 0);
+          addRecord(0, "go");
+        });
+    await().until(() -> dispatcher.busy() == 2);
+    behind.reached(System.nanoTime() + Duration.ofHours(1).toNanos());
+
+    await().until(() -> dispatcher.busy() == 0 && results() == 1);
+    assertThat(gate.runs.get()).as("the first taking never started").isEqualTo(1);
+    assertThat(fatal.get()).isNull();
+  }
+
+  @Test
   void aFullBufferPausesThePartitionUntilHalfOfItIsDone() {
     start(2, "hold", "hold", "hold");
     await().until(() -> mock.paused().contains(P0));
@@ -230,6 +264,7 @@ class QueueConsumerTest {
   static final class Gate implements TaskHandler {
     final CountDownLatch open = new CountDownLatch(1);
     final AtomicInteger interrupted = new AtomicInteger();
+    final AtomicInteger runs = new AtomicInteger();
 
     @Override
     public String name() {
@@ -238,6 +273,7 @@ class QueueConsumerTest {
 
     @Override
     public JsonNode run(TaskArgs args) throws InterruptedException {
+      runs.incrementAndGet();
       if (args.require(0, "mode").asText().equals("hold")) {
         try {
           open.await();
