@@ -436,7 +436,10 @@ final class ChaosChecker {
     return new int[] {skipped, before};
   }
 
-  /** The longest stretch an id was asked without a 2xx answer, from its first miss to its next. */
+  /**
+   * The longest stretch an id was asked without a 2xx answer, from its first miss to its next 2xx;
+   * misses before an id's first 2xx are not counted (its result may not have existed yet).
+   */
   static long longestUnanswered(List<Answer> answers) {
     Map<String, List<Answer>> byId = new HashMap<>();
     answers.forEach(a -> byId.computeIfAbsent(a.id(), id -> new ArrayList<>()).add(a));
@@ -444,9 +447,11 @@ final class ChaosChecker {
     for (List<Answer> asked : byId.values()) {
       asked.sort(Comparator.comparingLong(Answer::at));
       Long missSince = null;
+      boolean answered = false;
       for (Answer answer : asked) {
         boolean ok = answer.status() >= 200 && answer.status() <= 299;
-        if (!ok && missSince == null) {
+        answered |= ok;
+        if (!ok && answered && missSince == null) {
           missSince = answer.at();
         } else if (ok && missSince != null) {
           longest = Math.max(longest, answer.at() - missSince);

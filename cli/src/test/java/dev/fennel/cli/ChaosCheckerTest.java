@@ -229,6 +229,15 @@ class ChaosCheckerTest {
   }
 
   @Test
+  void missesBeforeAnIdsFirstAnswerAreNotCountedItsResultMayNotExistYet() {
+    answers.add(new Answer(1_000, "c", 404));
+    answers.add(new Answer(20_000, "c", 200));
+    answers.add(new Answer(21_000, "c", -1));
+    answers.add(new Answer(21_500, "c", 200));
+    assertThat(check().longestUnanswered()).isEqualTo(500);
+  }
+
+  @Test
   void fullServiceIsBackFromTheFirstCanaryAfterWhichEveryOneIsServedInTime() {
     faults.add(new Fault(10_000, "SIGKILL", "w1"));
     canaries.add(new Canary(10_000, 18_000L));

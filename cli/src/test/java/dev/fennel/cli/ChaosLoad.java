@@ -61,6 +61,10 @@ final class ChaosLoad implements AutoCloseable {
   private final Map<String, Long> canaries = new ConcurrentHashMap<>();
   private final List<ChaosChecker.Answer> answers = new CopyOnWriteArrayList<>();
   private final List<String> canaryOrder = new CopyOnWriteArrayList<>();
+
+  /** How long after its submission a canary is asked for by the prober. */
+  private static final Duration PROBED_FOR = Duration.ofMinutes(1);
+
   private final ExecutorService clients = Executors.newCachedThreadPool();
   private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(3);
   private final HttpClient http =
@@ -369,27 +373,26 @@ final class ChaosLoad implements AutoCloseable {
   }
 
   /**
-   * Asks the API for canaries it answered before, as a client behind both instances does: the first
-   * instance in turn, then the other when it did not answer 2xx. Every answer is kept; an id joins
-   * the asked ones once it was answered 2xx (before that a 404 is right).
+   * Asks the API, ten times a second, for one of the canaries submitted in the last minute (at
+   * least a second ago), in turn, as a client behind both instances does: the first instance in
+   * turn, then the other when it did not answer 2xx. Every answer is kept; the checker counts an
+   * id's misses from its first 2xx on (before that a 404 is right: its result may not exist yet).
    */
   private Void probe(Instant until) throws Exception {
-    List<String> pool = new ArrayList<>();
-    int next = 0;
-    int tries = 0;
     int turn = 0;
+    int first = 0;
     while (Instant.now().isBefore(until)) {
-      if (pool.size() < 20 && canaryOrder.size() > next) {
-        if (answer(canaryOrder.get(next), turn, false)) {
-          pool.add(canaryOrder.get(next));
-          next++;
-          tries = 0;
-        } else if (++tries > 100) {
-          next++; // a canary that never arrives is the check's to report, not the prober's
-          tries = 0;
-        }
-      } else if (!pool.isEmpty()) {
-        answer(pool.get(turn % pool.size()), turn, true);
+      long now = System.currentTimeMillis();
+      while (first < canaryOrder.size()
+          && canaries.get(canaryOrder.get(first)) < now - PROBED_FOR.toMillis()) {
+        first++;
+      }
+      int last = canaryOrder.size();
+      while (last > first && canaries.get(canaryOrder.get(last - 1)) > now - 1_000) {
+        last--;
+      }
+      if (last > first) {
+        answer(canaryOrder.get(first + turn % (last - first)), turn);
       }
       turn++;
       Thread.sleep(100); // the prober's pace
@@ -397,18 +400,15 @@ final class ChaosLoad implements AutoCloseable {
     return null;
   }
 
-  /** Asks for {@code id} until an instance answers 2xx; whether one did. */
-  private boolean answer(String id, int turn, boolean keep) throws InterruptedException {
+  /** Asks for {@code id} until an instance answers 2xx, keeping every answer. */
+  private void answer(String id, int turn) throws InterruptedException {
     for (int i = 0; i < apis.size(); i++) {
       int status = get(apis.get((turn + i) % apis.size()), id);
-      if (keep) {
-        answers.add(new ChaosChecker.Answer(System.currentTimeMillis(), id, status));
-      }
+      answers.add(new ChaosChecker.Answer(System.currentTimeMillis(), id, status));
       if (status >= 200 && status <= 299) {
-        return true;
+        return;
       }
     }
-    return false;
   }
 
   private int get(String api, String id) throws InterruptedException {
