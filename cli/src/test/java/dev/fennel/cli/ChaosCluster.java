@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.Uuid;
@@ -70,7 +71,12 @@ final class ChaosCluster implements AutoCloseable {
     private @Nullable FennelProcess process;
     private int life;
     private long startedAt;
-    private volatile boolean stopping;
+    /**
+     * Whether the harness stopped the current life; one flag per life, because the exit callback
+     * of a life can run after the next life has started (Process.onExit gives each caller a future
+     * of its own, completed in no set order).
+     */
+    private volatile AtomicBoolean stopping = new AtomicBoolean();
 
     Proc(Role role, int index, int port) {
       this.role = role;
@@ -95,7 +101,8 @@ final class ChaosCluster implements AutoCloseable {
     synchronized void start() {
       life++;
       startedAt = System.currentTimeMillis();
-      stopping = false;
+      AtomicBoolean stopped = new AtomicBoolean();
+      stopping = stopped;
       FennelProcess started = launch(this);
       String name = lifeName();
       long since = startedAt;
@@ -104,7 +111,7 @@ final class ChaosCluster implements AutoCloseable {
           .thenRun(
               () -> {
                 ended.add(new ChaosChecker.Life(name, since, System.currentTimeMillis()));
-                if (!stopping) {
+                if (!stopped.get()) {
                   crashed.add(name);
                 }
               });
@@ -114,7 +121,7 @@ final class ChaosCluster implements AutoCloseable {
     /** SIGKILL. */
     synchronized void kill() throws InterruptedException {
       if (process != null && process.isAlive()) {
-        stopping = true;
+        stopping.set(true);
         process.kill();
         process.onExit().join();
       }
@@ -123,7 +130,7 @@ final class ChaosCluster implements AutoCloseable {
     /** SIGTERM, and waits for the exit (a SIGKILL after 60 s). */
     synchronized void term() throws IOException, InterruptedException {
       if (process != null && process.isAlive()) {
-        stopping = true;
+        stopping.set(true);
         process.signal("TERM");
         if (!process.waitFor(60)) {
           process.kill();
@@ -384,7 +391,7 @@ final class ChaosCluster implements AutoCloseable {
     // Workers first: a broker stopped under them only slows their exit.
     for (int i = procs.size() - 1; i >= 0; i--) {
       Proc proc = procs.get(i);
-      proc.stopping = true;
+      proc.stopping.set(true);
       if (proc.process != null) {
         proc.process.close();
       }
