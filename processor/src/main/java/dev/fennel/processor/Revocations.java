@@ -262,12 +262,13 @@ final class Revocations implements Runnable, AutoCloseable {
     return revoked.size();
   }
 
-  /** Ends {@link #run} within one poll. */
+  /** Ends {@link #run}: wakes its poll or its end-offsets request. */
   @Override
   public void close() {
     stopped = true;
     horizon.close();
     consumer.wakeup();
+    ends.wakeup();
   }
 
   /** Told the id of a running task that a revocation with {@code terminate} stops. */
