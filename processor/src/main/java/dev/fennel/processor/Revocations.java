@@ -123,8 +123,8 @@ final class Revocations implements Runnable, AutoCloseable {
    * every revocation acknowledged before it is known. Whether it got there within {@code timeout}.
    *
    * <p>A reader already at those offsets (no revocation since its last poll: the usual case) is
-   * done after the one end-offsets request, without a poll, which would wait up to {@link #POLL} for
-   * records that are not coming, on every task taken.
+   * done after the one end-offsets request, without a poll, which would wait up to {@link #POLL}
+   * for records that are not coming, on every task taken.
    */
   private boolean readToEnd(Duration timeout, boolean live) {
     long startedAt = System.nanoTime();
