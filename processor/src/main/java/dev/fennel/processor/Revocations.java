@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * consumer can have it before this reader has the revocation. So the reader also catches up on
  * demand and moves its {@link RevocationHorizon} forward, and a task starts only once the horizon
  * has reached the moment it was taken.
+ *
+ * <p>A catch-up asks for the end offsets through a consumer of its own, never through the reader's:
+ * a broker handles one request of a connection at a time, and the reader's connection nearly always
+ * holds a fetch that waits at the broker for new records (up to {@code fetch.max.wait.ms}, 500 ms),
+ * so an end-offsets request behind it waited that long, on every task taken.
  */
 final class Revocations implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Revocations.class);
@@ -52,6 +57,7 @@ final class Revocations implements Runnable, AutoCloseable {
   static final int MAX_REVOKED = 5_000_000;
 
   private final Consumer<byte[], byte[]> consumer;
+  private final Consumer<?, ?> ends;
   private final String topic;
   private final Duration retention;
   private final Clock clock;
@@ -65,18 +71,22 @@ final class Revocations implements Runnable, AutoCloseable {
 
   /**
    * @param consumer a consumer without a group, used by this class alone
+   * @param ends another such consumer, which only asks for end offsets; closed with {@code
+   *     consumer}
    * @param retention how long a revocation counts
    * @param terminate told the id of each revocation with {@code terminate} that arrives while this
    *     worker runs
    */
   Revocations(
       Consumer<byte[], byte[]> consumer,
+      Consumer<?, ?> ends,
       String topic,
       Duration retention,
       Clock clock,
       RecordGuard guard,
       Terminator terminate) {
     this.consumer = consumer;
+    this.ends = ends;
     this.topic = topic;
     this.retention = retention;
     this.clock = clock;
@@ -111,11 +121,16 @@ final class Revocations implements Runnable, AutoCloseable {
   /**
    * Reads up to the end offsets Kafka gives now, then moves the horizon to the moment this began:
    * every revocation acknowledged before it is known. Whether it got there within {@code timeout}.
+   *
+   * <p>A reader already at those offsets (no revocation since its last poll: the usual case) is
+   * done after the one end-offsets request, without a poll, which would wait up to {@link #POLL}
+   * for records that are not coming, on every task taken.
    */
   private boolean readToEnd(Duration timeout, boolean live) {
     long startedAt = System.nanoTime();
     long deadline = startedAt + timeout.toNanos();
-    Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
+    Map<TopicPartition, Long> end = new HashMap<>(ends.endOffsets(partitions, timeout));
+    end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
     while (!end.isEmpty()) {
       if (System.nanoTime() - deadline > 0 || stopped) {
         return false;
@@ -136,7 +151,16 @@ final class Revocations implements Runnable, AutoCloseable {
       }
     } finally {
       horizon.close();
+      closeConsumers();
+    }
+  }
+
+  /** Closes both consumers (the worker, when the reader never started). */
+  void closeConsumers() {
+    try {
       consumer.close(Duration.ZERO);
+    } finally {
+      ends.close(Duration.ZERO);
     }
   }
 
@@ -238,12 +262,13 @@ final class Revocations implements Runnable, AutoCloseable {
     return revoked.size();
   }
 
-  /** Ends {@link #run} within one poll. */
+  /** Ends {@link #run}: wakes its poll or its end-offsets request. */
   @Override
   public void close() {
     stopped = true;
     horizon.close();
     consumer.wakeup();
+    ends.wakeup();
   }
 
   /** Told the id of a running task that a revocation with {@code terminate} stops. */

@@ -114,6 +114,16 @@ final class WorkerClients {
     return consumer(props);
   }
 
+  /**
+   * The consumer that only asks for the end offsets of the revocations topic ({@link Revocations}
+   * says why it is not the reader's).
+   */
+  KafkaConsumer<byte[], byte[]> revocationEnds() {
+    Properties props = common(config.name() + "-revocation-ends");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return consumer(props);
+  }
+
   /** The consumer of the runtime controls: outside any group, from the topic's start. */
   KafkaConsumer<byte[], byte[]> controls() {
     Properties props = common(config.name() + "-controls");

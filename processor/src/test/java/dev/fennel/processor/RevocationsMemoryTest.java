@@ -32,6 +32,7 @@ class RevocationsMemoryTest {
     Revocations revocations =
         new Revocations(
             new MockConsumer<>("earliest"),
+            new MockConsumer<>("earliest"),
             "fennel.revoked",
             Duration.ofDays(7),
             Clock.systemUTC(),

@@ -34,6 +34,8 @@ class RevocationsTest {
   private static final Duration RETENTION = Duration.ofDays(7);
 
   private final MockConsumer<byte[], byte[]> mock = new MockConsumer<>("earliest");
+  // Where a catch-up asks for the end offsets: not the reader's consumer (see Revocations).
+  private final MockConsumer<byte[], byte[]> ends = new MockConsumer<>("earliest");
   private final List<String> terminated = new ArrayList<>();
   private final RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
   private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), TOPIC);
@@ -43,7 +45,7 @@ class RevocationsTest {
     mock.updatePartitions(
         TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
     mock.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    return new Revocations(mock, TOPIC, RETENTION, clock, guard, terminated::add);
+    return new Revocations(mock, ends, TOPIC, RETENTION, clock, guard, terminated::add);
   }
 
   private void record(String id, Revocation revocation) {
@@ -71,7 +73,7 @@ class RevocationsTest {
           mock.addRecord(
               new ConsumerRecord<>(TOPIC, 0, offset++, "x".getBytes(), "not json".getBytes()));
         });
-    mock.updateEndOffsets(Map.of(PARTITION, 5L));
+    ends.updateEndOffsets(Map.of(PARTITION, 5L));
 
     revocations.catchUp(Duration.ofSeconds(5));
 
@@ -85,13 +87,13 @@ class RevocationsTest {
   @Test
   void aTaskTakenBeforeTheReaderReadItsRevocationWaitsForTheCatchUpThatReadsIt() {
     Revocations revocations = revocations();
-    mock.updateEndOffsets(Map.of(PARTITION, 0L));
+    ends.updateEndOffsets(Map.of(PARTITION, 0L));
     revocations.catchUp(Duration.ofSeconds(5));
     RevocationHorizon horizon = revocations.horizon();
     String id = TaskIds.newId();
     // Kafka has acknowledged the revocation; the reader has not read it yet.
     record(id, Revocation.of(id, false, NOW));
-    mock.updateEndOffsets(Map.of(PARTITION, 1L));
+    ends.updateEndOffsets(Map.of(PARTITION, 1L));
     long takenAt = System.nanoTime();
 
     horizon.ask(takenAt);
@@ -110,9 +112,50 @@ class RevocationsTest {
   }
 
   @Test
+  void aCatchUpAsksTheOtherConsumerForTheEndOffsetsNeverTheReaders() {
+    Revocations revocations = revocations();
+    ends.updateEndOffsets(Map.of(PARTITION, 0L));
+    revocations.catchUp(Duration.ofSeconds(5));
+    String id = TaskIds.newId();
+    record(id, Revocation.of(id, false, NOW));
+    // The reader's consumer would say there is nothing to read (its requests wait behind its own
+    // fetch at the broker, so it is not asked); the other one knows the revocation is there.
+    mock.updateEndOffsets(Map.of(PARTITION, 0L));
+    ends.updateEndOffsets(Map.of(PARTITION, 1L));
+    long takenAt = System.nanoTime();
+    RevocationHorizon horizon = revocations.horizon();
+    horizon.ask(takenAt);
+
+    for (int turn = 0; turn < 3 && !horizon.reaches(takenAt); turn++) {
+      revocations.step();
+    }
+
+    assertThat(horizon.reaches(takenAt)).isTrue();
+    assertThat(revocations.isRevoked(id)).isTrue();
+  }
+
+  @Test
+  void aCatchUpWithNothingNewToReadReachesTheTaskWithoutAPoll() {
+    Revocations revocations = revocations();
+    ends.updateEndOffsets(Map.of(PARTITION, 0L));
+    revocations.catchUp(Duration.ofSeconds(5));
+    RevocationHorizon horizon = revocations.horizon();
+    List<String> polls = new ArrayList<>();
+    mock.schedulePollTask(() -> polls.add("polled"));
+    long takenAt = System.nanoTime();
+    horizon.ask(takenAt);
+
+    // The end offsets say there is nothing to read: a poll would only wait for records.
+    revocations.step();
+
+    assertThat(horizon.reaches(takenAt)).isTrue();
+    assertThat(polls).isEmpty();
+  }
+
+  @Test
   void followingTheTopicAloneReachesNoTaskTakenAfterTheLastCatchUp() {
     Revocations revocations = revocations();
-    mock.updateEndOffsets(Map.of(PARTITION, 0L));
+    ends.updateEndOffsets(Map.of(PARTITION, 0L));
     revocations.catchUp(Duration.ofSeconds(5));
     long takenAt = System.nanoTime();
     String id = TaskIds.newId();
@@ -159,7 +202,7 @@ class RevocationsTest {
    */
   private void catchUp(Revocations revocations, int count, Runnable records) {
     mock.schedulePollTask(records);
-    mock.updateEndOffsets(Map.of(PARTITION, offset + count));
+    ends.updateEndOffsets(Map.of(PARTITION, offset + count));
     revocations.catchUp(Duration.ofSeconds(30));
   }
 
