@@ -340,13 +340,19 @@ final class BenchCommand implements Callable<Integer> {
     // The observer reads the flood's results too (a map entry each): the loaded split shows
     // whether high's result waited before it was readable (the worker's producer, the broker) or
     // after (the API's ingestion).
-    try (HopObserver observer = noHops ? null : observer("high")) {
+    // The flood publishes from a client of its own, as another service would: through one client,
+    // high's message would wait behind the flood's batches in that client's producer.
+    try (HopObserver observer = noHops ? null : observer("high");
+        TaskClient floodClient = TaskClient.connect(kafka.clientConfig().build())) {
       bench.oneAtATime(50, task, taskArgs, "high", timeout, observer);
       unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, observer);
+      BenchRun floodRun = new BenchRun(floodClient, api.client(), System.out, false);
       ExecutorService background = Executors.newSingleThreadExecutor();
       Future<BenchRun.Outcome> flooding =
           background.submit(
-              () -> bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
+              () ->
+                  floodRun.run(
+                      flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
       loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, observer);
       outcome = flooding.get();
       background.shutdown();
