@@ -52,6 +52,10 @@ final class Revocations implements Runnable, AutoCloseable {
   static final int MAX_REVOKED = 5_000_000;
 
   private final Consumer<byte[], byte[]> consumer;
+  // Asks for the end offsets on a connection of its own: the broker answers one request per
+  // connection at a time, and behind the reader's fetch parked for new records (fetch.max.wait.ms,
+  // 500 ms) a catch-up, and so every task's start, waited up to half a second.
+  private final Consumer<byte[], byte[]> ends;
   private final String topic;
   private final Duration retention;
   private final Clock clock;
@@ -76,7 +80,23 @@ final class Revocations implements Runnable, AutoCloseable {
       Clock clock,
       RecordGuard guard,
       Terminator terminate) {
+    this(consumer, consumer, topic, retention, clock, guard, terminate);
+  }
+
+  /**
+   * As above, {@code ends} (a second consumer without a group, used by this class alone, closed
+   * with it) asking for the end offsets a catch-up reads to.
+   */
+  Revocations(
+      Consumer<byte[], byte[]> consumer,
+      Consumer<byte[], byte[]> ends,
+      String topic,
+      Duration retention,
+      Clock clock,
+      RecordGuard guard,
+      Terminator terminate) {
     this.consumer = consumer;
+    this.ends = ends;
     this.topic = topic;
     this.retention = retention;
     this.clock = clock;
@@ -115,7 +135,9 @@ final class Revocations implements Runnable, AutoCloseable {
   private boolean readToEnd(Duration timeout, boolean live) {
     long startedAt = System.nanoTime();
     long deadline = startedAt + timeout.toNanos();
-    Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
+    Map<TopicPartition, Long> end = new HashMap<>(ends.endOffsets(partitions, timeout));
+    // Read already (the usual case): no poll, which would wait for records that do not come.
+    end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
     while (!end.isEmpty()) {
       if (System.nanoTime() - deadline > 0 || stopped) {
         return false;
@@ -136,7 +158,7 @@ final class Revocations implements Runnable, AutoCloseable {
       }
     } finally {
       horizon.close();
-      consumer.close(Duration.ZERO);
+      closeConsumers();
     }
   }
 
@@ -244,6 +266,15 @@ final class Revocations implements Runnable, AutoCloseable {
     stopped = true;
     horizon.close();
     consumer.wakeup();
+    ends.wakeup();
+  }
+
+  /** Closes the consumers; for the thread that used them ({@link #run}, or a failed start). */
+  void closeConsumers() {
+    consumer.close(Duration.ZERO);
+    if (ends != consumer) {
+      ends.close(Duration.ZERO);
+    }
   }
 
   /** Told the id of a running task that a revocation with {@code terminate} stops. */

@@ -292,10 +292,10 @@ public final class Worker implements Component {
    * thread of its own.
    */
   private Revocations startRevocations(Clock clock, TaskRunner runner, MeterRegistry registry) {
-    KafkaConsumer<byte[], byte[]> consumer = clients.revocations();
     Revocations reader =
         new Revocations(
-            consumer,
+            clients.revocations(),
+            clients.revocationEnds(),
             config.topics().revoked(),
             config.revokeRetention(),
             clock,
@@ -304,7 +304,7 @@ public final class Worker implements Component {
     try {
       reader.catchUp(ADMIN_TIMEOUT);
     } catch (RuntimeException e) {
-      consumer.close(Duration.ZERO);
+      reader.closeConsumers();
       throw e;
     }
     revocations = reader;

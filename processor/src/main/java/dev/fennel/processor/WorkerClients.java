@@ -114,6 +114,16 @@ final class WorkerClients {
     return consumer(props);
   }
 
+  /**
+   * The consumer that asks for the revocations topic's end offsets for the reader (Revocations),
+   * on a connection of its own.
+   */
+  KafkaConsumer<byte[], byte[]> revocationEnds() {
+    Properties props = common(config.name() + "-revocation-ends");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return consumer(props);
+  }
+
   /** The consumer of the runtime controls: outside any group, from the topic's start. */
   KafkaConsumer<byte[], byte[]> controls() {
     Properties props = common(config.name() + "-controls");

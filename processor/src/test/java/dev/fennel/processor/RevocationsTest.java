@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -107,6 +108,31 @@ class RevocationsTest {
     assertThat(horizon.reaches(takenAt)).isTrue();
     assertThat(revocations.isRevoked(id)).isTrue();
     assertThat(horizon.wanted()).isFalse();
+  }
+
+  @Test
+  void aCatchUpWithNothingNewAsksTheEndsOnTheirOwnConsumerAndNeverPolls() {
+    // The reader's own consumer keeps a fetch parked at the broker while it follows the topic; a
+    // request behind it on the same connection, or a poll with nothing to read, would hold every
+    // task's start for up to fetch.max.wait.ms.
+    MockConsumer<byte[], byte[]> ends = new MockConsumer<>("earliest");
+    mock.updatePartitions(
+        TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    mock.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    ends.updateEndOffsets(Map.of(PARTITION, 0L));
+    Revocations revocations =
+        new Revocations(mock, ends, TOPIC, RETENTION, clock, guard, terminated::add);
+    revocations.catchUp(Duration.ofSeconds(5));
+    long takenAt = System.nanoTime();
+    revocations.horizon().ask(takenAt);
+    // A poll now would throw: the reader must not get there.
+    mock.setPollException(new KafkaException("polled with nothing to read"));
+
+    for (int turn = 0; turn < 2 && !revocations.horizon().reaches(takenAt); turn++) {
+      revocations.step();
+    }
+
+    assertThat(revocations.horizon().reaches(takenAt)).isTrue();
   }
 
   @Test
