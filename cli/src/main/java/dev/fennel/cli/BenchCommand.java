@@ -364,7 +364,9 @@ final class BenchCommand implements Callable<Integer> {
     report.set("high_loaded_hops_ms", loaded.hopsJson());
   }
 
-  /** A watcher of {@code queue}'s topic and the results topic, splitting round trips at the hops. */
+  /**
+   * A watcher of {@code queue}'s topic and the results topic, splitting round trips at the hops.
+   */
   private HopObserver observer(String queue) {
     return new HopObserver(
         kafka.bootstrap, kafka.kafka(), kafka.topics().queue(queue), kafka.topics().results());

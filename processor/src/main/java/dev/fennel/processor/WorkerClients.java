@@ -115,8 +115,8 @@ final class WorkerClients {
   }
 
   /**
-   * The consumer that asks for the revocations topic's end offsets for the reader (Revocations),
-   * on a connection of its own.
+   * The consumer that asks for the revocations topic's end offsets for the reader (Revocations), on
+   * a connection of its own.
    */
   KafkaConsumer<byte[], byte[]> revocationEnds() {
     Properties props = common(config.name() + "-revocation-ends");

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * that a client woken with a result never reads an older answer afterwards. No I/O; time from the
  * injected clock.
  *
- * <p>The rules, by the records' own write times (the Kafka timestamp a worker gives every copy of
- * a result): a lookup answers the newer of the store's result and the early one, the store's on a
+ * <p>The rules, by the records' own write times (the Kafka timestamp a worker gives every copy of a
+ * result): a lookup answers the newer of the store's result and the early one, the store's on a
  * tie; the store's ingestion of a record at least as new as the early one ends it; an early result
  * is kept at most {@link #KEEP} (the store is then far behind, and answers as it would without this
  * class) and at most {@link #MAX_SIZE} at once, the oldest going first.

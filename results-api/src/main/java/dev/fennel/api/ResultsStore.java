@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The results of this API instance's share of {@code fennel.results}: reads from a Kafka Streams
  * store (one partition each per instance, restored from the compacted topic), through the cache in
- * front of it, and the requests waiting for a result, woken by the records as they arrive (first
- * by {@link WaitedResults}, which reads ahead of the store for them). The app itself is set up by
- * {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link
- * CatchUp} when this instance is ready.
+ * front of it, and the requests waiting for a result, woken by the records as they arrive (first by
+ * {@link WaitedResults}, which reads ahead of the store for them). The app itself is set up by
+ * {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link CatchUp} when this
+ * instance is ready.
  */
 final class ResultsStore implements ResultLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);

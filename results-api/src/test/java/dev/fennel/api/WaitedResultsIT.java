@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fennel.admin.TopicAdmin;
-import dev.fennel.admin.TopicLayout;
+import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import java.nio.charset.StandardCharsets;
