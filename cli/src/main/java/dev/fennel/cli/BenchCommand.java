@@ -162,8 +162,8 @@ final class BenchCommand implements Callable<Integer> {
       names = "--no-hops",
       negatable = false,
       description =
-          "Latency mode: the round trip alone, without the consumer that splits it at the Kafka"
-              + " hops (one more consumer that every task and result wakes).")
+          "Latency and priority modes: the round trip alone, without the consumer that splits it"
+              + " at the Kafka hops (one more consumer that every task and result wakes).")
   boolean noHops;
 
   @Override
@@ -211,14 +211,7 @@ final class BenchCommand implements Callable<Integer> {
         "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
     BenchRun.Trips trips;
     long start;
-    try (HopObserver observer =
-        noHops
-            ? null
-            : new HopObserver(
-                kafka.bootstrap,
-                kafka.kafka(),
-                kafka.topics().queue(queue),
-                kafka.topics().results())) {
+    try (HopObserver observer = noHops ? null : observer(queue)) {
       bench.oneAtATime(200, task, taskArgs, queue, timeout, observer);
       start = System.nanoTime();
       trips = bench.oneAtATime(n, task, taskArgs, queue, timeout, observer);
@@ -341,20 +334,42 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf(
         "priority: 'high' alone (%d tasks one at a time), then again while %,d tasks flood 'low'%n",
         trickle, flood);
-    bench.oneAtATime(50, task, taskArgs, "high", timeout, null);
-    BenchRun.Trips unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, null);
-    ExecutorService background = Executors.newSingleThreadExecutor();
-    Future<BenchRun.Outcome> flooding =
-        background.submit(
-            () -> bench.run(flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
-    BenchRun.Trips loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, null);
-    BenchRun.Outcome outcome = flooding.get();
-    background.shutdown();
+    BenchRun.Trips unloaded;
+    BenchRun.Trips loaded;
+    BenchRun.Outcome outcome;
+    // The observer reads the flood's results too (a map entry each): the loaded split shows
+    // whether high's result waited before it was readable (the worker's producer, the broker) or
+    // after (the API's ingestion).
+    // The flood publishes from a client of its own, as another service would: through one client,
+    // high's message would wait behind the flood's batches in that client's producer.
+    try (HopObserver observer = noHops ? null : observer("high");
+        TaskClient floodClient = TaskClient.connect(kafka.clientConfig().build())) {
+      bench.oneAtATime(50, task, taskArgs, "high", timeout, observer);
+      unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, observer);
+      BenchRun floodRun = new BenchRun(floodClient, api.client(), System.out, false);
+      ExecutorService background = Executors.newSingleThreadExecutor();
+      Future<BenchRun.Outcome> flooding =
+          background.submit(
+              () ->
+                  floodRun.run(
+                      flood, threads, task, taskArgs, new String[] {"low"}, timeout, null));
+      loaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, observer);
+      outcome = flooding.get();
+      background.shutdown();
+    }
     put(report, outcome);
     report.set("high_unloaded_ms", BenchRun.percentiles(unloaded.roundTrip()));
     report.set("high_loaded_ms", BenchRun.percentiles(loaded.roundTrip()));
     report.set("high_unloaded_hops_ms", unloaded.hopsJson());
     report.set("high_loaded_hops_ms", loaded.hopsJson());
+  }
+
+  /**
+   * A watcher of {@code queue}'s topic and the results topic, splitting round trips at the hops.
+   */
+  private HopObserver observer(String queue) {
+    return new HopObserver(
+        kafka.bootstrap, kafka.kafka(), kafka.topics().queue(queue), kafka.topics().results());
   }
 
   private static double tightLoopSeconds(int n, int fibN) throws Exception {

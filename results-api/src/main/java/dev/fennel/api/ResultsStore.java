@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The results of this API instance's share of {@code fennel.results}: reads from a Kafka Streams
  * store (one partition each per instance, restored from the compacted topic), through the cache in
- * front of it, and the requests waiting for a result, woken by the records as they arrive. The app
- * itself is set up by {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link
- * CatchUp} when this instance is ready.
+ * front of it, and the requests waiting for a result, woken by the records as they arrive (first by
+ * {@link WaitedResults}, which reads ahead of the store for them). The app itself is set up by
+ * {@link ResultsStreams}; {@link PartitionOwners} says who owns an id, {@link CatchUp} when this
+ * instance is ready.
  */
 final class ResultsStore implements ResultLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);
@@ -46,6 +47,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   private final ResultCache cache;
   private final Waiters waiters = new Waiters();
+  private final EarlyFinals early;
+  private final WaitedResults waited;
   private final BiConsumer<String, StoredResult> onStored;
   private final Admin admin;
   private final StreamsApp app;
@@ -84,6 +87,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     this.expiry = config.expiry();
     this.clock = clock;
     this.cache = new ResultCache(config.cacheSize());
+    this.early = new EarlyFinals(clock);
     this.admin = KafkaClients.admin(config.bootstrapServers(), config.kafka(), ADMIN_TIMEOUT);
     TopicAdmin.ensure(admin, config.layout(), config.topics(), List.of(), ADMIN_TIMEOUT);
     // The copy of the scheduler's store reads its changelog, which no worker may have made yet.
@@ -126,6 +130,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     registry.gauge("fennel.api.waiting.requests", waiters, Waiters::size);
     registry.gauge("fennel.api.store.results", this, ResultsStore::approximateSize);
     app.start();
+    this.waited = new WaitedResults(config, waiters, early);
   }
 
   /** Completes with the reason when the store stops for good. */
@@ -137,6 +142,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     // A late STARTED that the store kept out (FinalStaysStore) never comes here: the topology
     // leaves it out, so the cache keeps the final result too, and nobody is told of a change.
     StoredResult result = StoredResult.of(json, writtenAt);
+    early.stored(id, result);
     cache.update(id, result);
     if (result == null) {
       if (json != null) {
@@ -160,12 +166,12 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public @Nullable StoredResult get(String id) {
-    return live(serving(() -> cache.get(id, this::load)));
+    return live(early.newest(id, serving(() -> cache.get(id, this::load))));
   }
 
   @Override
   public @Nullable StoredResult peek(String id) {
-    return live(serving(() -> cache.peek(id, this::load)));
+    return live(early.newest(id, serving(() -> cache.peek(id, this::load))));
   }
 
   /**
@@ -362,6 +368,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
 
   @Override
   public void close() {
+    waited.close();
     app.close();
     admin.close(Duration.ofSeconds(5));
   }

@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import dev.fennel.admin.KafkaClients;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -9,6 +10,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -17,11 +19,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a small compacted topic from its start, and on, on a thread of its own, with no consumer
  * group (every instance reads it all), handing each record to a callback: how the API follows
- * {@code fennel.workers} and {@code fennel.control}. A poll that fails is logged and tried again a
- * second later; a topic that cannot be read at all is logged once and the reader stops.
+ * {@code fennel.workers} and {@code fennel.control}; or a topic from its end, and on ({@link
+ * WaitedResults}). A poll that fails is logged and tried again a second later; a topic that cannot
+ * be read at all is logged once and the reader stops.
  */
 final class TopicReader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopicReader.class);
+
+  /** Where the reader starts in each partition. */
+  enum From {
+    START,
+    END
+  }
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
@@ -29,6 +38,7 @@ final class TopicReader implements AutoCloseable {
   private final String without;
   private final Duration poll;
   private final Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
+  private final From from;
   private final Thread thread;
   private volatile boolean closed;
 
@@ -45,7 +55,21 @@ final class TopicReader implements AutoCloseable {
       String what,
       String without,
       Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
+    this(config, topic, name, From.START, poll, what, without, onRecord);
+  }
+
+  /** As above, starting in each partition {@code from} its start or its end. */
+  TopicReader(
+      ApiConfig config,
+      String topic,
+      String name,
+      From from,
+      Duration poll,
+      String what,
+      String without,
+      Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
     this.topic = topic;
+    this.from = from;
     this.what = what;
     this.without = without;
     this.poll = poll;
@@ -66,7 +90,13 @@ final class TopicReader implements AutoCloseable {
 
   private void run() {
     try {
-      KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
+      List<TopicPartition> assigned =
+          KafkaClients.assignFromStart(consumer, consumer.partitionsFor(topic));
+      if (from == From.END) {
+        consumer.seekToEnd(assigned);
+        // Resolved now: a record written from here on is read.
+        assigned.forEach(consumer::position);
+      }
       while (!closed) {
         try {
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(poll)) {

@@ -96,6 +96,11 @@ final class Waiters {
     }
   }
 
+  /** Whether a request waits for {@code id} now. */
+  boolean waitsFor(String id) {
+    return byId.containsKey(id);
+  }
+
   /** How many requests are waiting now. */
   int size() {
     return waiting.get();

@@ -1,0 +1,104 @@
+package dev.fennel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fennel.admin.TopicAdmin;
+import dev.fennel.protocol.TopicLayout;
+import dev.fennel.protocol.Topics;
+import dev.fennel.testkit.KafkaTestBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The fast lane alone on a real broker, with no results store: a waiting request is woken by the
+ * record as the lane reads it, and the result is kept for the next lookup.
+ */
+@ExtendWith(KafkaTestBroker.class)
+class WaitedResultsIT {
+  private Topics topics;
+  private KafkaProducer<String, byte[]> producer;
+  private final Waiters waiters = new Waiters();
+  private final EarlyFinals early = new EarlyFinals(Clock.systemUTC());
+  private WaitedResults lane;
+
+  @BeforeEach
+  void start(KafkaTestBroker.Broker broker) {
+    topics = new Topics(KafkaTestBroker.uniquePrefix());
+    TopicAdmin.ensure(
+        broker.bootstrapServers(),
+        Map.of(),
+        TopicLayout.DEFAULT,
+        topics,
+        List.of("high"),
+        Duration.ofSeconds(30));
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG,
+                0),
+            new StringSerializer(),
+            new ByteArraySerializer());
+    lane =
+        new WaitedResults(
+            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
+            waiters,
+            early);
+    // The lane reads from the end it found at its start: a probe written until it is seen says
+    // that start is behind us.
+    CompletableFuture<StoredResult> probe = waiters.await("probe", Duration.ofMinutes(1));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              write("probe", "SUCCESS");
+              return probe.isDone();
+            });
+  }
+
+  @AfterEach
+  void stop() {
+    lane.close();
+    producer.close();
+  }
+
+  private void write(String id, String status) throws Exception {
+    byte[] json =
+        ("{\"v\":1,\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"queue\":\"high\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topics.results(), id, json)).get();
+  }
+
+  @Test
+  void aWaitingRequestIsWokenByTheLaneAndTheResultIsKeptForTheNextRead() throws Exception {
+    CompletableFuture<StoredResult> waiting = waiters.await("a", Duration.ofMinutes(1));
+
+    write("a", "STARTED");
+    write("other", "SUCCESS");
+    write("a", "SUCCESS");
+
+    StoredResult woken = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(woken.status()).isEqualTo("SUCCESS");
+    assertThat(woken.writtenAt()).isNotNull();
+    // No store here: the lookup's answer comes from what the lane kept.
+    assertThat(early.newest("a", null)).isSameAs(woken);
+    // Nobody waited for "other": nothing of it was kept.
+    assertThat(early.newest("other", null)).isNull();
+  }
+}
