@@ -87,6 +87,9 @@ public final class Beat implements Component {
   private long endOffset;
   private Instant retryAt = Instant.MIN;
 
+  /** When this instance last became the active scheduler; null while it stands by. */
+  private @Nullable Instant activeSince;
+
   private Beat(BeatConfig config, MeterRegistry registry, Clock clock) {
     this.config = config;
     this.registry = registry;
@@ -191,7 +194,11 @@ public final class Beat implements Component {
       }
       case CATCHING_UP -> {
         if (consumer.position(partition) >= endOffset) {
-          plan.resume(lastPublished, now);
+          // A take-over again after a transaction that could not be aborted keeps the first
+          // instant: the ticks due since came while this instance was active.
+          Instant since = activeSince == null ? now : activeSince;
+          activeSince = since;
+          plan.resume(lastPublished, since);
           state = State.LEADING;
           log.info(
               "beat {}: active scheduler now, resuming after {}", config.name(), lastPublished);
@@ -340,6 +347,7 @@ public final class Beat implements Component {
       log.info("beat {}: no longer the active scheduler ({})", config.name(), why);
     }
     state = State.STANDBY;
+    activeSince = null;
     closeProducer();
   }
 

@@ -10,9 +10,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The tick policy with an injected clock: cron in a time zone, catch-up, resume after failover. */
+/**
+ * The tick policy with an injected clock: cron in a time zone, missed ticks, late ticks while
+ * active, resume after failover.
+ */
 class TickPlanTest {
   /** A clock a test moves by hand. */
   private static final class ManualClock extends Clock {
@@ -125,6 +130,132 @@ class TickPlanTest {
     assertThat(next.due(clock.instant())).isEmpty();
     assertThat(drive(next, clock, Duration.ofSeconds(1), Duration.ofSeconds(10)))
         .containsExactly("beat:tick:2026-12-01T00:02:00Z");
+  }
+
+  /**
+   * Runs the plan as the scheduler's loop does when publishing takes time: a poll of {@code poll},
+   * then each due tick's transaction, the {@code n}th (from 0) taking {@code commit.apply(n)}.
+   */
+  private static List<Instant> driveWithCommits(
+      TickPlan plan, ManualClock clock, Duration poll, IntFunction<Duration> commit, Instant end) {
+    List<Instant> ticks = new ArrayList<>();
+    while (clock.instant().isBefore(end)) {
+      clock.advance(poll);
+      for (TickPlan.Tick tick : plan.due(clock.instant())) {
+        clock.advance(commit.apply(ticks.size()));
+        ticks.add(tick.instant());
+        plan.published(tick);
+      }
+    }
+    return ticks;
+  }
+
+  /** Every second from {@code first} to {@code last}, both included. */
+  private static List<Instant> seconds(String first, String last) {
+    Instant from = Instant.parse(first);
+    long count = Duration.between(from, Instant.parse(last)).toSeconds() + 1;
+    return Stream.iterate(from, t -> t.plusSeconds(1)).limit(count).toList();
+  }
+
+  private static final Schedule EVERY_SECOND =
+      Schedule.of("tick", "echo", new Trigger.Every(Duration.ofSeconds(1)));
+
+  @Test
+  void anActiveSchedulerPublishesTicksLateRatherThanSkippingThemWhenCommitsAreSlow() {
+    // The chaos run with seed 20261205 (docs/RELIABILITY.md): the scheduler became active at
+    // 14:38:31.2 and its first transactions took seconds to commit (the brokers answered
+    // CONCURRENT_TRANSACTIONS while the previous commit's markers were written). Each tick whose
+    // time passed during a commit must still be published, late, in order.
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T14:38:31.200Z"));
+    TickPlan plan = new TickPlan(List.of(EVERY_SECOND));
+    plan.resume(Map.of(), clock.instant());
+
+    List<Instant> ticks =
+        driveWithCommits(
+            plan,
+            clock,
+            Duration.ofMillis(100),
+            n -> n < 5 ? Duration.ofMillis(2_300) : Duration.ofMillis(50),
+            Instant.parse("2026-12-05T14:38:45Z"));
+
+    assertThat(ticks).isEqualTo(seconds("2026-12-05T14:38:32Z", "2026-12-05T14:38:44Z"));
+  }
+
+  @Test
+  void aTickWhoseTransactionFailedIsTriedAgainNotSkipped() {
+    TickPlan plan = new TickPlan(List.of(EVERY_SECOND));
+    plan.resume(Map.of(), Instant.parse("2026-12-05T14:38:31.200Z"));
+    List<TickPlan.Tick> due = plan.due(Instant.parse("2026-12-05T14:38:32Z"));
+    assertThat(due)
+        .extracting(TickPlan.Tick::taskId)
+        .containsExactly("beat:tick:2026-12-05T14:38:32Z");
+
+    // The transaction failed (not published); the scheduler tries again after its back-off.
+    assertThat(plan.due(Instant.parse("2026-12-05T14:38:34.500Z")))
+        .extracting(TickPlan.Tick::taskId)
+        .containsExactly("beat:tick:2026-12-05T14:38:32Z");
+  }
+
+  @Test
+  void theCatchUpWhileActiveIsBoundedToAMinuteOfLateness() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T10:00:00.500Z"));
+    TickPlan plan = new TickPlan(List.of(EVERY_SECOND));
+    plan.resume(Map.of(), clock.instant());
+    assertThat(
+            driveWithCommits(
+                plan,
+                clock,
+                Duration.ofMillis(100),
+                n -> Duration.ZERO,
+                Instant.parse("2026-12-05T10:00:01.500Z")))
+        .containsExactly(Instant.parse("2026-12-05T10:00:01Z"));
+
+    // Stalled for 55 s (within the limit): every tick of the stall is published, late, in order.
+    clock.advance(Duration.ofSeconds(55));
+    assertThat(
+            driveWithCommits(
+                plan,
+                clock,
+                Duration.ofMillis(10),
+                n -> Duration.ofMillis(10),
+                Instant.parse("2026-12-05T10:00:58Z")))
+        .isEqualTo(seconds("2026-12-05T10:00:02Z", "2026-12-05T10:00:58Z"));
+
+    // Stalled for an hour: the ticks more than a minute late are skipped, the latest runs once,
+    // and the ones after it come on time.
+    clock.advance(Duration.ofHours(1));
+    assertThat(
+            driveWithCommits(
+                plan,
+                clock,
+                Duration.ofMillis(100),
+                n -> Duration.ZERO,
+                Instant.parse("2026-12-05T11:01:00Z")))
+        .isEqualTo(seconds("2026-12-05T11:00:58Z", "2026-12-05T11:01:00Z"));
+  }
+
+  @Test
+  void aTakeOverAgainWithoutStandingByStillPublishesTheTicksDueSinceItBecameActive() {
+    Instant activeSince = Instant.parse("2026-12-05T14:38:31.200Z");
+    Instant now = Instant.parse("2026-12-05T14:38:35.500Z");
+    Map<String, Instant> last = Map.of("tick", Instant.parse("2026-12-05T14:38:32Z"));
+
+    // The same instance, which never stood by, claims again after a transaction it could not
+    // abort: :33 to :35 came due while it was active.
+    TickPlan again = new TickPlan(List.of(EVERY_SECOND));
+    again.resume(last, activeSince);
+    ManualClock clock = new ManualClock(now);
+    assertThat(
+            driveWithCommits(
+                again, clock, Duration.ofMillis(1), n -> Duration.ZERO, now.plusMillis(10)))
+        .isEqualTo(seconds("2026-12-05T14:38:33Z", "2026-12-05T14:38:35Z"));
+
+    // Another instance taking over at 14:38:35.5: those ticks passed while none was active.
+    TickPlan other = new TickPlan(List.of(EVERY_SECOND));
+    other.resume(last, now);
+    assertThat(other.due(now))
+        .extracting(TickPlan.Tick::taskId)
+        .containsExactly("beat:tick:2026-12-05T14:38:35Z");
   }
 
   @Test
