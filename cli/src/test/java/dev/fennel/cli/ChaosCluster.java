@@ -71,10 +71,11 @@ final class ChaosCluster implements AutoCloseable {
     private @Nullable FennelProcess process;
     private int life;
     private long startedAt;
+
     /**
-     * Whether the harness stopped the current life; one flag per life, because the exit callback
-     * of a life can run after the next life has started (Process.onExit gives each caller a future
-     * of its own, completed in no set order).
+     * Whether the harness stopped the current life; one flag per life, because the exit callback of
+     * a life can run after the next life has started (Process.onExit gives each caller a future of
+     * its own, completed in no set order).
      */
     private volatile AtomicBoolean stopping = new AtomicBoolean();
 
