@@ -4,8 +4,13 @@ import dev.fennel.devbroker.EmbeddedKafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -42,7 +47,22 @@ public final class KafkaTestBroker implements ParameterResolver {
    * @param bootstrapServers the address clients connect to
    * @param kind {@code external}, {@code testcontainers} or {@code embedded}
    */
-  public record Broker(String bootstrapServers, String kind) {}
+  public record Broker(String bootstrapServers, String kind) {
+    /**
+     * A producer of string keys and byte values that sends at once ({@code linger.ms} 0), for a
+     * test to write records with; the caller closes it.
+     */
+    public KafkaProducer<String, byte[]> producer() {
+      return new KafkaProducer<>(
+          Map.of(
+              ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+              bootstrapServers,
+              ProducerConfig.LINGER_MS_CONFIG,
+              0),
+          new StringSerializer(),
+          new ByteArraySerializer());
+    }
+  }
 
   /** The Kafka version Maven wrote into {@code kafka.properties} when it built the testkit. */
   static String kafkaVersion() {
