@@ -305,14 +305,20 @@ public final class Beat implements Component {
     }
   }
 
-  /** After a failed transaction: abort it, or when even that fails start the take-over anew. */
+  /**
+   * After a failed transaction: abort it, or when even that fails start the take-over anew. After a
+   * {@code commitTransaction} that timed out, the producer refuses an abort with an {@code
+   * IllegalStateException} (the commit must be retried); the take-over settles that transaction
+   * too, as the new producer's {@code initTransactions} completes or aborts it before the claim
+   * reads the progress.
+   */
   private void abortOrReclaim() {
     KafkaProducer<byte[], byte[]> out = producer;
     try {
       if (out != null) {
         out.abortTransaction();
       }
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) {
       closeProducer();
       state = State.CLAIMING;
     }
