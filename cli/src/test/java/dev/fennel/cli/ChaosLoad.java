@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * (threads of one JVM rather than processes, so that the 2-core machine the suite runs on keeps its
  * CPU for the cluster), submit every kind of work at random from the seed, and note what each id
  * must end as. Besides them, a canary per queue each second (for the time to full service) and a
- * prober asking both API instances for finished ids (for the API's answers). Bounded by {@code
- * until} and by {@code maxSubmissions}.
+ * prober asking both API instances for finished ids (for the API's answers). Bounded in time by the
+ * end given to {@link #start} (which {@link #endAt} may bring forward) and in count by {@code
+ * maxSubmissions}.
  */
 final class ChaosLoad implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChaosLoad.class);
@@ -72,6 +73,9 @@ final class ChaosLoad implements AutoCloseable {
   private final List<Future<?>> running = new ArrayList<>();
   private final TaskClient revoker;
 
+  /** When the clients, the canaries and the prober stop; only ever brought forward. */
+  private volatile Instant until = Instant.MAX;
+
   ChaosLoad(String bootstrap, List<String> apis, long seed, int chordSize, Duration chordEvery) {
     this.bootstrap = bootstrap;
     this.apis = apis;
@@ -90,16 +94,33 @@ final class ChaosLoad implements AutoCloseable {
     return spec;
   }
 
-  /** Starts the clients, the canaries and the prober; they stop at {@code until}. */
+  /**
+   * Starts the clients, the canaries and the prober; they stop at {@code until} at the latest, or
+   * sooner if {@link #endAt} says so.
+   */
   void start(int clientCount, Instant until, int maxSubmissions) {
+    this.until = until;
     int perClient = Math.max(1, maxSubmissions / clientCount);
     for (int c = 0; c < clientCount; c++) {
       Random random = new Random(seed * 31 + c);
-      running.add(clients.submit(() -> client(random, until, perClient)));
+      running.add(clients.submit(() -> client(random, perClient)));
     }
-    running.add(clients.submit(() -> canaries(until)));
-    running.add(clients.submit(() -> chords(until)));
-    running.add(clients.submit(() -> probe(until)));
+    running.add(clients.submit(this::runCanaries));
+    running.add(clients.submit(this::runChords));
+    running.add(clients.submit(this::runProber));
+  }
+
+  /**
+   * Brings the load's end forward to {@code end} (never later than the end it was started with).
+   */
+  void endAt(Instant end) {
+    if (end.isBefore(until)) {
+      until = end;
+    }
+  }
+
+  private boolean going() {
+    return Instant.now().isBefore(until);
   }
 
   /** Waits for the clients, and the revocations they scheduled, to end; failures are thrown. */
@@ -143,10 +164,10 @@ final class ChaosLoad implements AutoCloseable {
         TaskClient.Config.builder(bootstrap).maxBlock(Duration.ofSeconds(60)).build());
   }
 
-  private Void client(Random random, Instant until, int limit) throws Exception {
+  private Void client(Random random, int limit) throws Exception {
     try (TaskClient client = connect()) {
       int submitted = 0;
-      while (Instant.now().isBefore(until) && submitted < limit) {
+      while (going() && submitted < limit) {
         try {
           submitted += one(client, random);
         } catch (KafkaException | ExecutionException | TimeoutException e) {
@@ -314,9 +335,9 @@ final class ChaosLoad implements AutoCloseable {
   }
 
   /** A chord of {@code chordSize} members every {@code chordEvery}, the first at once. */
-  private Void chords(Instant until) throws Exception {
+  private Void runChords() throws Exception {
     try (TaskClient client = connect()) {
-      while (Instant.now().isBefore(until)) {
+      while (going()) {
         List<Workflow> members = new ArrayList<>();
         for (int i = 0; i < chordSize; i++) {
           members.add(Workflow.task("noted", spec("cpu", 10, 0)));
@@ -352,9 +373,9 @@ final class ChaosLoad implements AutoCloseable {
   }
 
   /** A canary on each queue every second. */
-  private Void canaries(Instant until) throws Exception {
+  private Void runCanaries() throws Exception {
     try (TaskClient client = connect()) {
-      while (Instant.now().isBefore(until)) {
+      while (going()) {
         for (String queue : Topics.STANDARD_QUEUES) {
           TaskClient.Options options =
               TaskClient.Options.builder().id(TaskIds.newId()).queue(queue).build();
@@ -378,10 +399,10 @@ final class ChaosLoad implements AutoCloseable {
    * turn, then the other when it did not answer 2xx. Every answer is kept; the checker counts an
    * id's misses from its first 2xx on (before that a 404 is right: its result may not exist yet).
    */
-  private Void probe(Instant until) throws Exception {
+  private Void runProber() throws Exception {
     int turn = 0;
     int first = 0;
-    while (Instant.now().isBefore(until)) {
+    while (going()) {
       long now = System.currentTimeMillis();
       while (first < canaryOrder.size()
           && canaries.get(canaryOrder.get(first)) < now - PROBED_FOR.toMillis()) {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,13 +57,17 @@ final class ChaosRun {
   /** How soon a canary must finish for service to count as full (a loaded 2-core machine). */
   private static final Duration SERVED_WITHIN = Duration.ofSeconds(5);
 
+  /** How long the load goes on after the last fault has healed (its time to full service). */
+  private static final Duration AFTER_LAST_FAULT = Duration.ofMinutes(1);
+
   private ChaosRun() {}
 
   /**
    * What to run.
    *
    * @param seed draws the faults (and the load's mix)
-   * @param duration how long the load and the faults last
+   * @param duration how long the faults are spread over; the load lasts at least this, and past it
+   *     until a minute after the last fault has healed (at most twice this)
    * @param faults how many faults, spread over the duration
    * @param kinds the kinds of fault to draw from
    * @param clients client threads submitting the load
@@ -94,7 +99,11 @@ final class ChaosRun {
     try (ChaosCluster cluster = new ChaosCluster(settings.dir())) {
       cluster.start(Duration.ofMinutes(3));
       Instant start = Instant.now();
-      Instant until = start.plus(settings.duration());
+      // The load lasts the duration and goes on until the last fault has healed and a minute more
+      // (a rolling restart alone takes minutes, so the schedule can fall behind the clock), so that
+      // every fault meets a loaded cluster; at most twice the duration.
+      Instant atLeast = start.plus(settings.duration());
+      Instant atMost = start.plus(settings.duration().multipliedBy(2));
       try (ChaosLoad load =
           new ChaosLoad(
               cluster.bootstrap(),
@@ -102,7 +111,7 @@ final class ChaosRun {
               settings.seed(),
               settings.chordSize(),
               settings.chordEvery())) {
-        load.start(settings.clients(), until, settings.maxSubmissions());
+        load.start(settings.clients(), atMost, settings.maxSubmissions());
         for (Fault fault : schedule) {
           long wait = Duration.between(Instant.now(), start.plus(fault.after())).toMillis();
           if (wait > 0) {
@@ -114,7 +123,13 @@ final class ChaosRun {
           log.info("chaos fault {} at +{}", fault, Duration.between(start, Instant.now()));
           apply(cluster, fault);
         }
+        Instant healed = Instant.now();
+        load.endAt(
+            healed.plus(AFTER_LAST_FAULT).isAfter(atLeast)
+                ? healed.plus(AFTER_LAST_FAULT)
+                : atLeast);
         load.awaitStopped();
+        Duration loaded = Duration.between(start, Instant.now());
         for (Proc proc : cluster.procs()) {
           if (!proc.running()) {
             proc.start();
@@ -127,7 +142,9 @@ final class ChaosRun {
                 + settings.seed()
                 + ", "
                 + settings.duration()
-                + ", "
+                + " (the load lasted "
+                + loaded.truncatedTo(ChronoUnit.SECONDS)
+                + "), "
                 + load.expected().size()
                 + " ids submitted, "
                 + load.uncertain().size()
