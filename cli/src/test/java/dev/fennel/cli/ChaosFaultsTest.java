@@ -30,4 +30,15 @@ class ChaosFaultsTest {
       assertThat(faults.get(i).index()).isBetween(0, faults.get(i).role().count - 1);
     }
   }
+
+  @Test
+  void afterTheFirstRoundARollingRestartIsDrawnAQuarterAsOftenAsAnotherKind() {
+    List<Fault> faults =
+        ChaosFaults.schedule(
+            7, Duration.ofHours(10), 2_002, List.of(Kind.KILL, Kind.ROLLING_RESTART));
+    long rolling =
+        faults.stream().skip(2).filter(fault -> fault.kind() == Kind.ROLLING_RESTART).count();
+    // 2,000 draws at 0.25 / 1.25 = 400 expected; this seed's count, not a bound on randomness.
+    assertThat(rolling).isBetween(340L, 460L);
+  }
 }

@@ -53,9 +53,9 @@ class ChaosIT {
             3,
             // Above what 3 clients at their pace (about 50 ids/s) submit in the load, which may
             // last up
-            // to twice the duration, unless given.
+            // to three times the duration, unless given.
             Integer.getInteger(
-                "chaos.max-submissions", (int) Math.max(5_000, duration.toSeconds() * 100)),
+                "chaos.max-submissions", (int) Math.max(5_000, duration.toSeconds() * 150)),
             Integer.getInteger("chaos.chord-size", 50),
             Durations.parse(System.getProperty("chaos.chord-every", "20s")),
             Duration.ofMinutes(5),

@@ -67,7 +67,7 @@ final class ChaosRun {
    *
    * @param seed draws the faults (and the load's mix)
    * @param duration how long the faults are spread over; the load lasts at least this, and past it
-   *     until a minute after the last fault has healed (at most twice this)
+   *     until a minute after the last fault has healed (at most three times this)
    * @param faults how many faults, spread over the duration
    * @param kinds the kinds of fault to draw from
    * @param clients client threads submitting the load
@@ -101,9 +101,9 @@ final class ChaosRun {
       Instant start = Instant.now();
       // The load lasts the duration and goes on until the last fault has healed and a minute more
       // (a rolling restart alone takes minutes, so the schedule can fall behind the clock), so that
-      // every fault meets a loaded cluster; at most twice the duration.
+      // every fault meets a loaded cluster; at most three times the duration.
       Instant atLeast = start.plus(settings.duration());
-      Instant atMost = start.plus(settings.duration().multipliedBy(2));
+      Instant atMost = start.plus(settings.duration().multipliedBy(3));
       try (ChaosLoad load =
           new ChaosLoad(
               cluster.bootstrap(),
