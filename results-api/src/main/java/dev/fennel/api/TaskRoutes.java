@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,7 +31,7 @@ final class TaskRoutes {
   private final int maxWaiting;
   private final Semaphore waiting;
   private final long maxResponseBytes;
-  private final String self;
+  private final List<HttpField> servedBy;
 
   /**
    * Routes that read {@code lookup}, ask {@code peers} for what others own, read batches with
@@ -52,7 +54,8 @@ final class TaskRoutes {
     this.maxWaiting = maxWaiting;
     this.waiting = new Semaphore(maxWaiting);
     this.maxResponseBytes = maxResponseBytes;
-    this.self = self.host() + ":" + self.port();
+    this.servedBy =
+        List.of(new PreEncodedHttpField(Headers.SERVED_BY, self.host() + ":" + self.port()));
   }
 
   /** {@code GET /tasks/{id}[?wait=]}: the result, or 404 pending (after the wait, if asked). */
@@ -142,7 +145,7 @@ final class TaskRoutes {
   }
 
   private void respond(Context ctx, String id, @Nullable StoredResult result) {
-    ctx.header(Headers.SERVED_BY, self);
+    Headers.add(ctx, servedBy);
     if (result == null) {
       Map<String, String> pending = new LinkedHashMap<>();
       pending.put("id", id);
@@ -181,7 +184,8 @@ final class TaskRoutes {
 
   /** The wait a request asks for ({@code ?wait=}), at most {@code maxWait}; zero when none. */
   private Duration waitOf(Context ctx) {
-    String waitParam = ctx.queryParam("wait");
+    // Most lookups have no query; asking Javalin for a parameter parses the query into a map.
+    String waitParam = ctx.queryString() == null ? null : ctx.queryParam("wait");
     Duration asked = waitParam == null ? Duration.ZERO : QueryParams.duration("wait", waitParam);
     return asked.compareTo(maxWait) > 0 ? maxWait : asked;
   }
