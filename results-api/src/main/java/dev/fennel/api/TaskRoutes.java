@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskIds;
 import io.javalin.http.Context;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +17,8 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /tasks/{id}[?wait=]} and {@code POST /tasks/batch[?wait=]}: results by id, from this
@@ -24,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  * batch's body and of its answer (413 beyond).
  */
 final class TaskRoutes {
+  private static final Logger log = LoggerFactory.getLogger(TaskRoutes.class);
+
   private final Supplier<ResultLookup> lookup;
   private final Peers peers;
   private final BatchIds batchIds;
@@ -152,7 +157,23 @@ final class TaskRoutes {
       pending.put("status", Status.PENDING.name());
       ctx.status(404).json(pending);
     } else {
-      ctx.status(200).contentType("application/json").result(result.json());
+      ctx.status(200).contentType("application/json");
+      write(ctx, result.json());
+    }
+  }
+
+  /**
+   * Writes {@code body} as the answer of {@code ctx}, the same bytes as {@code ctx.result(body)}
+   * (one write, then Javalin closes the stream): {@code result} copies a body through a new buffer
+   * of Jetty's output size (32 KiB) per answer, more than half of all the bytes a hot GET
+   * allocated. A client that has gone is no error here, as it is none to Javalin.
+   */
+  private static void write(Context ctx, byte[] body) {
+    try {
+      ctx.outputStream().write(body);
+    } catch (IOException e) {
+      log.debug(
+          "the client of {} left before its answer was written: {}", ctx.path(), e.toString());
     }
   }
 
