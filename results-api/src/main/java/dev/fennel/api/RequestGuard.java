@@ -10,7 +10,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,11 +29,30 @@ final class RequestGuard {
 
   private static final String JSON = "application/json";
 
+  /** The security headers of every answer, encoded once. */
+  private static final List<HttpField> SECURITY_HEADERS =
+      List.of(
+          new PreEncodedHttpField(
+              "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"),
+          new PreEncodedHttpField("X-Content-Type-Options", "nosniff"),
+          new PreEncodedHttpField("X-Frame-Options", "DENY"),
+          new PreEncodedHttpField("Referrer-Policy", "no-referrer"),
+          new PreEncodedHttpField("Cache-Control", "no-store"));
+
+  /** How many {@code Host} values {@link #acceptedHosts} keeps at most. */
+  private static final int ACCEPTED_HOSTS = 64;
+
   private final @Nullable String token;
   private final PeerAuth peers;
   private final Predicate<String> isPublic;
   private final boolean anyHost;
   private final Set<String> hostNames = new HashSet<>();
+
+  /**
+   * {@code Host} values already accepted, exactly as sent: the few names a client uses, so that
+   * each is parsed once and not on every request. Bounded, so that made-up values cannot grow it.
+   */
+  private final Set<String> acceptedHosts = ConcurrentHashMap.newKeySet();
 
   /**
    * Rules for an API that needs {@code token} (null: none), checks peers with {@code peers}, serves
@@ -63,11 +85,7 @@ final class RequestGuard {
 
   /** The before-handler: throws the {@link ApiException} that answers a request it refuses. */
   void check(Context ctx) {
-    ctx.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-        .header("X-Content-Type-Options", "nosniff")
-        .header("X-Frame-Options", "DENY")
-        .header("Referrer-Policy", "no-referrer")
-        .header("Cache-Control", "no-store");
+    Headers.add(ctx, SECURITY_HEADERS);
     String path = ctx.path();
     if (path.startsWith("/health/")) {
       // Probes are addressed by whatever an orchestrator uses, and health holds no data.
@@ -83,18 +101,21 @@ final class RequestGuard {
           "a POST must be sent as 'Content-Type: application/json' (a browser cannot send that "
               + "to another site without asking first, so no web page can write here)");
     }
-    String query = ctx.queryString();
-    String pathAndQuery = ctx.req().getRequestURI() + (query == null ? "" : "?" + query);
+    String credential = ctx.header(Headers.PEER);
+    // Only a credential's signature covers the path: a client's request does not need it built.
+    String pathAndQuery = credential == null ? "" : pathAndQuery(ctx);
     switch (peers.check(
-        ctx.method().name(),
-        pathAndQuery,
-        ctx.header(Headers.PEER),
-        ctx.header(Headers.FORWARDED) != null)) {
+        ctx.method().name(), pathAndQuery, credential, ctx.header(Headers.FORWARDED) != null)) {
       case PeerAuth.Refused refused ->
           throw new ApiException(401, "peer_refused", refused.reason());
       case PeerAuth.Peer peer -> ctx.attribute(FORWARDED, peer.forwarded());
       case PeerAuth.Client client -> authorize(ctx, path);
     }
+  }
+
+  private static String pathAndQuery(Context ctx) {
+    String query = ctx.queryString();
+    return ctx.req().getRequestURI() + (query == null ? "" : "?" + query);
   }
 
   private void authorize(Context ctx, String path) {
@@ -115,7 +136,7 @@ final class RequestGuard {
   }
 
   private void checkHost(@Nullable String host) {
-    if (host == null || anyHost) {
+    if (host == null || anyHost || acceptedHosts.contains(host)) {
       // No Host: HTTP/1.0, which no browser sends, so no page can rebind a name to it.
       return;
     }
@@ -124,6 +145,9 @@ final class RequestGuard {
         || isIpAddress(name)
         || ApiConfig.isLoopback(name)
         || hostNames.contains(name)) {
+      if (acceptedHosts.size() < ACCEPTED_HOSTS) {
+        acceptedHosts.add(host);
+      }
       return;
     }
     throw new ApiException(

@@ -8,9 +8,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -179,39 +175,20 @@ final class ResultsServer implements AutoCloseable {
 
   /** Times every request into fennel_http_requests, by method, endpoint and status. */
   private void timeRequests(JavalinConfig cfg) {
-    // A provider, not a shared Timer.Builder: each request gets its own tags, whatever thread
-    // records it.
-    Meter.MeterProvider<Timer> requests =
-        Timer.builder("fennel.http.requests")
-            .description("HTTP requests served by the results API")
-            .publishPercentileHistogram()
-            .maximumExpectedValue(Duration.ofMinutes(2))
-            .withRegistry(registry);
-    // Each timer resolved once: a registry lookup per request was a visible part of a hot GET.
-    Map<String, Timer> timers = new ConcurrentHashMap<>();
+    RequestTimers timers = new RequestTimers(registry);
     cfg.requestLogger.http(
-        (ctx, ms) -> {
-          String method = ctx.method().name();
-          String endpoint = endpointOf(ctx);
-          int status = ctx.statusCode();
-          timers
-              .computeIfAbsent(
-                  method + ' ' + status + ' ' + endpoint,
-                  key ->
-                      requests.withTags(
-                          "method",
-                          method,
-                          "endpoint",
-                          endpoint,
-                          "status",
-                          Integer.toString(status)))
-              .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
-        });
+        (ctx, ms) ->
+            timers.record(
+                ctx.method().name(), endpointOf(ctx), ctx.statusCode(), (long) (ms * 1_000_000)));
   }
 
   /** The route table. */
   private void route(JavalinConfig cfg) {
     cfg.routes.before(guard::check);
+    // Javalin tries the routes of a method in this order, a regular expression each: the hot
+    // lookup comes first (no other GET route matches a path that /tasks/{id} matches). The task
+    // routes are made once the port is known (they name this instance).
+    cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
     cfg.routes.get("/", live::page);
     // Only the page's own files and uPlot's, each by its exact path: nothing else of the
     // class path (no other WebJar, no directory to climb out of) is served.
@@ -222,8 +199,6 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.get("/throughput", live::throughput);
     cfg.routes.get("/workers", live::workersList);
     cfg.routes.get("/workers/{name}", live::worker);
-    // The task routes are made once the port is known (they name this instance).
-    cfg.routes.get("/tasks/{id}", ctx -> tasks.get(ctx));
     cfg.routes.post("/tasks/batch", ctx -> tasks.batch(ctx));
     cfg.routes.post("/tasks/{id}/revoke", revokes::handle);
     cfg.routes.get("/control", controls::show);

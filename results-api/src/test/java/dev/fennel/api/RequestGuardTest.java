@@ -192,8 +192,18 @@ class RequestGuardTest {
       assertThat(response.headers().firstValue("X-Content-Type-Options"))
           .as(what)
           .hasValue("nosniff");
+      assertThat(response.headers().firstValue("X-Frame-Options")).as(what).hasValue("DENY");
       assertThat(response.headers().firstValue("Referrer-Policy")).as(what).hasValue("no-referrer");
       assertThat(response.headers().firstValue("Cache-Control")).as(what).isPresent();
+      for (String name :
+          List.of(
+              "Content-Security-Policy",
+              "X-Content-Type-Options",
+              "X-Frame-Options",
+              "Referrer-Policy",
+              "Cache-Control")) {
+        assertThat(response.headers().allValues(name)).as(what + " " + name).hasSize(1);
+      }
     }
     assertThat(
             send(request(server, "/tasks/done").header("Authorization", "Bearer " + TOKEN))

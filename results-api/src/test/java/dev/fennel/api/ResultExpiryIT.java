@@ -107,6 +107,9 @@ class ResultExpiryIT {
   void anExpiredResultIsGoneFromTheStoreAndTheTopicAndARestartDoesNotBringItBack(
       KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    ResultsStore first = store(broker, topics, dir.resolve("first"));
+    // Finished now that the store is ready: a TTL counts from a result's finish, and a store can
+    // take longer than the TTL to start on a loaded machine (the results were dead on arrival).
     List<TaskResult> results = new ArrayList<>();
     List<String> expiring = new ArrayList<>();
     for (int i = 0; i < EXPIRING; i++) {
@@ -115,8 +118,6 @@ class ResultExpiryIT {
       results.add(result(id, null));
     }
     results.add(result("kept", Duration.ZERO));
-
-    ResultsStore first = store(broker, topics, dir.resolve("first"));
     try {
       write(broker, topics, results);
       // Served while it lives: the TTL (10 s) is long next to a store's catch-up on a local broker,

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,7 +36,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 import org.apache.kafka.streams.state.HostInfo;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -201,6 +204,138 @@ class ResultsServerTest {
     JsonNode body = Json.parse(response.body());
     assertThat(body.get("id").asText()).isEqualTo("never-sent");
     assertThat(body.get("status").asText()).isEqualTo("PENDING");
+  }
+
+  @Test
+  void aHotLookupAnswersTheStoredBytesWithTheirTypeAndLengthAndEachHeaderOnce() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<byte[]> response =
+        http.send(request(server, "/tasks/done").build(), HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(SUCCESS.getBytes(StandardCharsets.UTF_8));
+    assertThat(response.headers().allValues("Content-Type")).containsExactly("application/json");
+    // One write into Jetty's buffer, closed at the end: a length, not chunks.
+    assertThat(response.headers().allValues("Content-Length"))
+        .containsExactly(Integer.toString(SUCCESS.length()));
+    assertThat(response.headers().firstValue("Transfer-Encoding")).isEmpty();
+    assertThat(response.headers().firstValue("Content-Encoding")).isEmpty();
+    assertEachHeaderOnce(response, "127.0.0.1:" + server.port());
+  }
+
+  @Test
+  void everyAnswerOfTheLookupCarriesEachHeaderOnceAndIsTimedUnderItsRoute() throws Exception {
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("done", stored(SUCCESS));
+    lookup.arrive("late", stored("{\"id\":\"late\",\"status\":\"RETRY\"}"));
+    lookup.owners.put("rebalancing", new ResultLookup.Unknown());
+    ResultsServer server = serving(lookup);
+    String self = "127.0.0.1:" + server.port();
+
+    CompletableFuture<HttpResponse<String>> woken =
+        http.sendAsync(
+            request(server, "/tasks/late?wait=60s").build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> lookup.waiters.size() == 1);
+    lookup.arrive("late", stored(SUCCESS.replace("done", "late")));
+    HttpResponse<String> wokenAnswer = woken.get();
+    assertThat(wokenAnswer.statusCode()).isEqualTo(200);
+    assertThat(wokenAnswer.body()).isEqualTo(SUCCESS.replace("done", "late"));
+    assertEachHeaderOnce(wokenAnswer, self);
+
+    HttpResponse<String> pending = get(server, "/tasks/missing");
+    assertThat(pending.statusCode()).isEqualTo(404);
+    assertEachHeaderOnce(pending, self);
+    HttpResponse<String> waitedInVain = get(server, "/tasks/missing?wait=50ms");
+    assertThat(waitedInVain.statusCode()).isEqualTo(404);
+    assertEachHeaderOnce(waitedInVain, self);
+    // Errors are answered by the exception mapping, never by an instance's store.
+    HttpResponse<String> badId = get(server, "/tasks/bad%20id");
+    assertError(badId, 400, "bad_request");
+    assertEachHeaderOnce(badId, null);
+    HttpResponse<String> notReady = get(server, "/tasks/rebalancing");
+    assertError(notReady, 503, "not_ready");
+    assertEachHeaderOnce(notReady, null);
+    lookup.awaitFails = new IllegalStateException("waiting broke");
+    HttpResponse<String> waitFailed = get(server, "/tasks/missing?wait=1s");
+    assertError(waitFailed, 500, "internal");
+    assertEachHeaderOnce(waitFailed, null);
+    HttpResponse<String> wrongMethod = send(request(server, "/tasks/done").DELETE());
+    assertError(wrongMethod, 405, "method_not_allowed");
+    assertEachHeaderOnce(wrongMethod, null);
+
+    // The request log runs after the answer is sent, so the last may be recorded a moment later.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(requestCounts(server))
+                    .isEqualTo(
+                        Map.of(
+                            "GET /tasks/{id} 200", 1L,
+                            "GET /tasks/{id} 404", 2L,
+                            "GET /tasks/{id} 400", 1L,
+                            "GET /tasks/{id} 503", 1L,
+                            "GET /tasks/{id} 500", 1L,
+                            "DELETE unmatched 405", 1L)));
+  }
+
+  @Test
+  void aLargeResultIsCompressedForAClientThatAsksAndSentAsItIsToOneThatDoesNot() throws Exception {
+    // Larger than Jetty's output buffer (32 KiB), and than Javalin's minimum to compress.
+    String large =
+        "{\"id\":\"big\",\"status\":\"SUCCESS\",\"result\":\"" + "x".repeat(40_000) + "\"}";
+    byte[] bytes = large.getBytes(StandardCharsets.UTF_8);
+    FakeLookup lookup = new FakeLookup();
+    lookup.arrive("big", stored(large));
+    lookup.arrive("done", stored(SUCCESS));
+    ResultsServer server = serving(lookup);
+
+    HttpResponse<byte[]> plain =
+        http.send(request(server, "/tasks/big").build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> gzipped =
+        http.send(
+            request(server, "/tasks/big").header("Accept-Encoding", "gzip").build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> small =
+        http.send(
+            request(server, "/tasks/done").header("Accept-Encoding", "gzip").build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(plain.body()).isEqualTo(bytes);
+    assertThat(gzipped.statusCode()).isEqualTo(200);
+    assertThat(gzipped.headers().allValues("Content-Encoding")).containsExactly("gzip");
+    assertThat(gzipped.headers().allValues("Content-Type")).containsExactly("application/json");
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+      assertThat(in.readAllBytes()).isEqualTo(bytes);
+    }
+    assertThat(small.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(small.body()).isEqualTo(SUCCESS.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Asserts that {@code response} carries each security header once, and {@link Headers#SERVED_BY}
+   * once with {@code servedBy} (null: not at all).
+   */
+  private static void assertEachHeaderOnce(HttpResponse<?> response, @Nullable String servedBy) {
+    String what = response.request().uri() + " " + response.statusCode();
+    for (String name :
+        List.of(
+            "Content-Security-Policy",
+            "X-Content-Type-Options",
+            "X-Frame-Options",
+            "Referrer-Policy",
+            "Cache-Control")) {
+      assertThat(response.headers().allValues(name)).as(what + " " + name).hasSize(1);
+    }
+    assertThat(response.headers().allValues("Cache-Control")).as(what).containsExactly("no-store");
+    assertThat(response.headers().allValues(Headers.SERVED_BY))
+        .as(what + " " + Headers.SERVED_BY)
+        .isEqualTo(servedBy == null ? List.of() : List.of(servedBy));
   }
 
   @Test
