@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
- * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}); it stays one
- * file, about 500 lines, so that the start order and the close order read side by side: each part
- * it adds is one start step and one close step here, and the parts' own logic lives in their files.
+ * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}, the producers
+ * of {@link ResultLanes}); it stays one file, about 500 lines, so that the start order and the
+ * close order read side by side: each part it adds is one start step and one close step here, and
+ * the parts' own logic lives in their files.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -63,7 +64,9 @@ public final class Worker implements Component {
       Executors.newSingleThreadScheduledExecutor(daemon("fennel-consumed-tasks-"));
   private @Nullable Admin admin;
   private final ExecutorService slots;
-  private @Nullable Producer<byte[], byte[]> producer;
+  // The producers of outcome records: the highest-priority queue's own first, when it has one
+  // (ResultLanes), then the shared one.
+  private final List<Producer<byte[], byte[]>> producers = new ArrayList<>();
   private @Nullable Dispatcher dispatcher;
   private @Nullable Scheduler scheduler;
   private @Nullable Revocations revocations;
@@ -113,10 +116,11 @@ public final class Worker implements Component {
             revoked::isRevoked,
             config.noRetryOn(),
             new UnknownTasks(handlers.names(), config.unknownTaskWait()));
-    KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer();
-    producer = kafkaProducer;
+    KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer(ResultLanes.Lane.SHARED);
+    producers.add(kafkaProducer);
     bind(new KafkaClientMetrics(kafkaProducer), registry);
-    TaskPipeline.Emitter emitter = emitter(kafkaProducer);
+    ResultLanes lanes = new ResultLanes(config.queues());
+    Producer<byte[], byte[]> own = priorityLane(lanes, kafkaProducer, registry);
     dispatcher = newDispatcher(registry);
     startControls(dispatcher, registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
@@ -131,7 +135,9 @@ public final class Worker implements Component {
       metrics.watch(registry, queue, dispatcher);
       // Also without --rate-limit: a limit can be set while running.
       metrics.watchHeld(registry, queue, dispatcher);
-      TaskPipeline pipeline = pipeline(queue, decisions, runner, emitter, metrics, clock);
+      Producer<byte[], byte[]> outcomes =
+          lanes.of(queue) == ResultLanes.Lane.PRIORITY ? own : kafkaProducer;
+      TaskPipeline pipeline = pipeline(queue, decisions, runner, emitter(outcomes), metrics, clock);
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -145,7 +151,7 @@ public final class Worker implements Component {
               config.buffer(),
               runs,
               handOverBound,
-              kafkaProducer::flush,
+              outcomes::flush,
               this::fail);
       loops.add(loop);
       threads.add(new Thread(loop, "fennel-poll-" + queue));
@@ -153,6 +159,21 @@ public final class Worker implements Component {
     threads.forEach(Thread::start);
     startScheduler(registry, kafkaProducer, dispatcher, runner, clock);
     startDeleter(opened, clock);
+  }
+
+  /**
+   * The producer of the highest-priority queue's outcome records: one of its own in a worker of
+   * several queues ({@link ResultLanes}), else {@code shared}.
+   */
+  private Producer<byte[], byte[]> priorityLane(
+      ResultLanes lanes, Producer<byte[], byte[]> shared, MeterRegistry registry) {
+    if (!lanes.hasPriorityLane()) {
+      return shared;
+    }
+    KafkaProducer<byte[], byte[]> own = clients.producer(ResultLanes.Lane.PRIORITY);
+    producers.addFirst(own);
+    bind(new KafkaClientMetrics(own), registry);
+    return own;
   }
 
   /** The path of one queue's tasks, from decision to result, with this worker's settings. */
@@ -466,9 +487,7 @@ public final class Worker implements Component {
     if (heartbeat != null) {
       heartbeat.close();
     }
-    if (producer != null) {
-      producer.flush();
-    }
+    producers.forEach(Producer::flush);
     loops.forEach(QueueConsumer::stop);
     for (Thread thread : threads) {
       try {
@@ -481,8 +500,8 @@ public final class Worker implements Component {
     if (scheduler != null) {
       scheduler.close();
     }
-    if (producer != null) {
-      producer.close(Duration.ofSeconds(30));
+    for (Producer<byte[], byte[]> each : producers) {
+      each.close(Duration.ofSeconds(30));
     }
     for (AutoCloseable binder : binders) {
       try {

@@ -38,13 +38,31 @@ final class WorkerClients {
     this.config = config;
   }
 
-  /** The producer of every outcome record: results, scheduled retries, dead letters, beats. */
-  KafkaProducer<byte[], byte[]> producer() {
-    Properties props = common(config.name() + "-results");
+  /**
+   * The producer of the outcome records of {@code lane} ({@link ResultLanes}): the shared one
+   * writes every outcome record (results, scheduled retries, dead letters, beats) but the
+   * highest-priority queue's when that queue has its own.
+   */
+  KafkaProducer<byte[], byte[]> producer(ResultLanes.Lane lane) {
+    return new KafkaProducer<>(
+        producerSettings(lane), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * The settings of {@code lane}'s producer: the same for both lanes (every outcome is acknowledged
+   * by all replicas, without duplicates), but the client id.
+   */
+  Properties producerSettings(ResultLanes.Lane lane) {
+    String clientId =
+        switch (lane) {
+          case SHARED -> config.name() + "-results";
+          case PRIORITY -> config.name() + "-results-priority";
+        };
+    Properties props = common(clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    return props;
   }
 
   /** The poll loop's consumer of {@code queue}, in the queue's group. */

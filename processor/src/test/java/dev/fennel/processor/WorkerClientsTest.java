@@ -3,11 +3,16 @@ package dev.fennel.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fennel.processor.ResultLanes.Lane;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
-/** How long a worker keeps a revoked partition for its running tasks, from its Kafka settings. */
+/**
+ * How long a worker keeps a revoked partition for its running tasks, from its Kafka settings, and
+ * the settings of its producers of outcome records.
+ */
 class WorkerClientsTest {
   private static WorkerClients clients(Map<String, String> kafka) {
     return new WorkerClients(WorkerConfig.builder("localhost:9092").kafka(kafka).build());
@@ -34,5 +39,30 @@ class WorkerClientsTest {
         .hasMessage("max.poll.interval.ms must be a positive number of milliseconds, was '5m'");
     assertThatThrownBy(() -> clients(Map.of("max.poll.interval.ms", "0")).handOverBound())
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theProducersOfTheTwoLanesDifferInTheirClientIdsAlone() {
+    WorkerClients clients =
+        new WorkerClients(
+            WorkerConfig.builder("localhost:9092")
+                .name("w1")
+                .lingerMs(5)
+                .kafka(Map.of("compression.type", "lz4"))
+                .build());
+
+    Properties shared = clients.producerSettings(Lane.SHARED);
+    Properties priority = clients.producerSettings(Lane.PRIORITY);
+
+    assertThat(shared.getProperty("client.id")).isEqualTo("w1-results");
+    assertThat(priority.getProperty("client.id")).isEqualTo("w1-results-priority");
+    assertThat(shared)
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", true)
+        .containsEntry("linger.ms", 5)
+        .containsEntry("compression.type", "lz4");
+    shared.remove("client.id");
+    priority.remove("client.id");
+    assertThat(priority).isEqualTo(shared);
   }
 }

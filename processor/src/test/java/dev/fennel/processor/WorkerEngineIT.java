@@ -17,6 +17,8 @@ import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,6 +227,86 @@ class WorkerEngineIT {
             "low", "low", "low");
     assertThat(all)
         .allSatisfy(id -> assertThat(results.get(id).status()).isEqualTo(Status.SUCCESS));
+  }
+
+  @Test
+  void theHighestPriorityQueuesOutcomesGoThroughAProducerOfTheirOwn(KafkaTestBroker.Broker broker)
+      throws Exception {
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    WorkerConfig config =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("high", "low"))
+            .trackStarted(true)
+            .name("lanes")
+            .build();
+    TaskClient client = start(broker, config);
+
+    List<String> low = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      low.add(client.submit("note", TaskClient.Options.NONE.withQueue("low"), "low").id());
+    }
+    client.flush();
+    await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).until(() -> allFinished(low));
+    // low's STARTED records and results: one producer wrote them all.
+    Map<TopicPartition, Map<Long, Integer>> afterLow = resultWriters(broker, topics);
+    Set<Long> shared = new HashSet<>();
+    afterLow.values().forEach(writers -> shared.addAll(writers.keySet()));
+    assertThat(shared).hasSize(1);
+
+    String high = client.submit("note", TaskClient.Options.NONE.withQueue("high"), "high").id();
+    await().atMost(Duration.ofSeconds(60)).until(() -> finished(high));
+    assertThat(results.get(high).status()).isEqualTo(Status.SUCCESS);
+    // high's STARTED and result (sequence numbers 0 and 1), from a producer that wrote none of
+    // low's: both through the same one, so in their order.
+    Map<Long, Integer> newWriters = new HashMap<>();
+    resultWriters(broker, topics)
+        .values()
+        .forEach(
+            writers ->
+                writers.forEach(
+                    (producer, last) -> {
+                      if (!shared.contains(producer)) {
+                        newWriters.put(producer, last);
+                      }
+                    }));
+    assertThat(newWriters).hasSize(1).containsValue(1);
+  }
+
+  /**
+   * The producers that wrote to the results topic, by partition: each one's id and the sequence
+   * number of its last record there, as the broker keeps them for idempotent producers.
+   */
+  private static Map<TopicPartition, Map<Long, Integer>> resultWriters(
+      KafkaTestBroker.Broker broker, Topics topics) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      List<TopicPartition> partitions =
+          admin
+              .describeTopics(List.of(topics.results()))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(topics.results())
+              .partitions()
+              .stream()
+              .map(info -> new TopicPartition(topics.results(), info.partition()))
+              .toList();
+      Map<TopicPartition, Map<Long, Integer>> writers = new HashMap<>();
+      admin
+          .describeProducers(partitions)
+          .all()
+          .get(30, TimeUnit.SECONDS)
+          .forEach(
+              (partition, state) -> {
+                Map<Long, Integer> byId = new HashMap<>();
+                state
+                    .activeProducers()
+                    .forEach(producer -> byId.put(producer.producerId(), producer.lastSequence()));
+                writers.put(partition, byId);
+              });
+      return writers;
+    }
   }
 
   /** Tasks of {@code queue} the worker took that wait for a slot. */

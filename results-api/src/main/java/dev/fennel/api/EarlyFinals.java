@@ -3,9 +3,11 @@ package dev.fennel.api;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +21,16 @@ import org.jspecify.annotations.Nullable;
  * tie; the store's ingestion of a record at least as new as the early one ends it; an early result
  * is kept at most {@link #KEEP} (the store is then far behind, and answers as it would without this
  * class) and at most {@link #MAX_SIZE} at once, the oldest going first.
+ *
+ * <p>A request may begin to wait after its result passed the lane (the task finished before the
+ * {@code GET ?wait=} arrived) while the store still lags behind a flood: so the lane also tells
+ * this class of every record it reads ({@link #saw}, each id's latest, as read, not parsed), and a
+ * request that begins to wait is answered from there ({@link #newestSeen}) when that record is a
+ * final result newer than what a lookup answers; that result is then kept as an early one. The
+ * records seen are kept at most {@link #SEEN_FOR}, at most {@link #MAX_SEEN} and at most {@link
+ * #MAX_SEEN_BYTES} of values at once, the oldest going first (under a flood the count binds first);
+ * the store's ingestion of a record at least as new ends one too. A request later than that is
+ * woken by the store, as without this lane.
  */
 final class EarlyFinals {
   /** How long an early result is kept, at most, when the store does not catch up. */
@@ -27,13 +39,50 @@ final class EarlyFinals {
   /** Early results kept at once, at most. */
   static final int MAX_SIZE = 10_000;
 
+  /** How long a record the lane read is kept, at most, for a request that begins to wait later. */
+  static final Duration SEEN_FOR = Duration.ofSeconds(10);
+
+  /** Records the lane read kept at once, at most (an id's replaced record counts until it goes). */
+  static final int MAX_SEEN = 50_000;
+
+  /** The values of the records the lane read kept at once, in bytes, at most. */
+  static final long MAX_SEEN_BYTES = 32L << 20;
+
   private final Clock clock;
   // Insertion order is arrival order: the eldest entry is the first to go.
   private final LinkedHashMap<String, Early> byId = new LinkedHashMap<>();
   // Read without the lock on every lookup: whether there is anything to look at.
   private volatile int size;
 
+  // Each id's latest record the lane read, for requests that begin to wait after it.
+  private final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
+  // The lane's thread alone: the records seen in arrival order, and their bytes, for the bounds.
+  private final ArrayDeque<Seen> seenOrder = new ArrayDeque<>();
+  private long seenBytes;
+
   private record Early(StoredResult result, Instant keptAt) {}
+
+  /**
+   * A record the lane read, its value unparsed. A class, not a record: it is removed from the map
+   * by identity.
+   */
+  private static final class Seen {
+    final String id;
+    final byte @Nullable [] json;
+    final Instant writtenAt;
+    final Instant seenAt;
+
+    Seen(String id, byte @Nullable [] json, Instant writtenAt, Instant seenAt) {
+      this.id = id;
+      this.json = json;
+      this.writtenAt = writtenAt;
+      this.seenAt = seenAt;
+    }
+
+    long bytes() {
+      return json == null ? 0 : json.length;
+    }
+  }
 
   EarlyFinals(Clock clock) {
     this.clock = clock;
@@ -49,6 +98,53 @@ final class EarlyFinals {
     if (result == null || !result.isFinal()) {
       return null;
     }
+    keep(id, result);
+    return result;
+  }
+
+  /**
+   * A record the lane read for {@code id} ({@code json} null: a tombstone; {@code writtenAt}: its
+   * Kafka timestamp), whoever waits for it: kept, within the bounds, for a request that begins to
+   * wait after it. Called by the lane's one thread, before it looks for waiters, so that a request
+   * registered too late for the lane finds the record here.
+   */
+  void saw(String id, byte @Nullable [] json, Instant writtenAt) {
+    Instant now = clock.instant();
+    Seen record = new Seen(id, json, writtenAt, now);
+    seen.put(id, record);
+    seenOrder.addLast(record);
+    seenBytes += record.bytes();
+    Instant oldest = now.minus(SEEN_FOR);
+    Seen eldest;
+    while ((eldest = seenOrder.peekFirst()) != null
+        && (seenOrder.size() > MAX_SEEN
+            || seenBytes > MAX_SEEN_BYTES
+            || eldest.seenAt.isBefore(oldest))) {
+      seenOrder.removeFirst();
+      seenBytes -= eldest.bytes();
+      seen.remove(eldest.id, eldest);
+    }
+  }
+
+  /**
+   * For a request that begins to wait for {@code id}, {@code current} being what a lookup answers
+   * now (may be null): the final result the lane read for it, when there is one newer than {@code
+   * current} (it is then kept as an early result, so that later reads agree); else {@code current}.
+   */
+  @Nullable StoredResult newestSeen(String id, @Nullable StoredResult current) {
+    Seen record = seen.get(id);
+    if (record == null || record.seenAt.isBefore(clock.instant().minus(SEEN_FOR))) {
+      return current;
+    }
+    StoredResult result = StoredResult.of(record.json, record.writtenAt);
+    if (result == null || !result.isFinal() || (current != null && !isNewer(result, current))) {
+      return current;
+    }
+    keep(id, result);
+    return result;
+  }
+
+  private void keep(String id, StoredResult result) {
     Instant now = clock.instant();
     synchronized (this) {
       Early kept = byId.get(id);
@@ -59,7 +155,6 @@ final class EarlyFinals {
       trim(now);
       size = byId.size();
     }
-    return result;
   }
 
   /**
@@ -85,6 +180,10 @@ final class EarlyFinals {
    * result): an early result no newer than it is done.
    */
   void stored(String id, @Nullable StoredResult result) {
+    Seen record = seen.get(id);
+    if (record != null && (result == null || !isAfter(record.writtenAt, result))) {
+      seen.remove(id, record);
+    }
     if (size == 0) {
       return;
     }
@@ -102,14 +201,23 @@ final class EarlyFinals {
     return size;
   }
 
+  /** How many ids have a record the lane read kept now. */
+  int seenSize() {
+    return seen.size();
+  }
+
   /**
    * Whether {@code candidate} was written after {@code other}; a result without a write time is
    * never newer (every record read from Kafka has one).
    */
   private static boolean isNewer(StoredResult candidate, StoredResult other) {
     Instant at = candidate.writtenAt();
+    return at != null && isAfter(at, other);
+  }
+
+  private static boolean isAfter(Instant at, StoredResult other) {
     Instant otherAt = other.writtenAt();
-    return at != null && (otherAt == null || at.isAfter(otherAt));
+    return otherAt == null || at.isAfter(otherAt);
   }
 
   // Guarded by this.

@@ -253,7 +253,8 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
   @Override
   public CompletableFuture<@Nullable StoredResult> await(String id, Duration wait) {
     CompletableFuture<@Nullable StoredResult> arrival = waiters.await(id, wait);
-    StoredResult now = get(id);
+    // The fast lane may have read the result just before this request began to wait.
+    StoredResult now = live(early.newestSeen(id, get(id)));
     if (now != null && now.isFinal()) {
       arrival.complete(now);
     }
@@ -265,7 +266,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     CompletableFuture<@Nullable StoredResult> arrival = waiters.awaitAny(ids, wait);
     for (String id : ids) {
       // peek, as a batch reads: many ids must not push the hot ones out of the cache.
-      StoredResult now = peek(id);
+      StoredResult now = live(early.newestSeen(id, peek(id)));
       if (now != null && now.isFinal()) {
         arrival.complete(now);
         break;

@@ -11,12 +11,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * final result as soon as its record is readable. The store's ingestion writes every record to
  * RocksDB and the cache, in timestamp order across its partitions; under a flood its lag is that of
  * thousands of records, and a waited-for result (a {@code high} task's, while {@code low} floods)
- * would wait behind them. Here a record costs a key lookup when nobody waits for it, and is read
- * only when someone does.
+ * would wait behind them. Here a record costs a key lookup and a place among the recent ones when
+ * nobody waits for it, and is parsed only when someone does.
  *
  * <p>A woken result is kept in {@link EarlyFinals} until the store has it, so the client's next
- * read does not go back in time. The store's own ingestion still wakes anyone this lane missed (a
- * request that began to wait after its record passed here).
+ * read does not go back in time. A request that began to wait after its record passed here is
+ * answered from the records this lane read lately, which {@link EarlyFinals} keeps within bounds;
+ * the store's own ingestion still wakes anyone later than those.
  */
 final class WaitedResults implements AutoCloseable {
   private final TopicReader reader;
@@ -35,16 +36,21 @@ final class WaitedResults implements AutoCloseable {
             record -> read(record, waiters, early));
   }
 
-  /** Wakes the requests waiting for {@code record}'s id when it is a final result. */
+  /**
+   * Wakes the requests waiting for {@code record}'s id when it is a final result; tells {@code
+   * early} of it first, for a request that begins to wait just after.
+   */
   static void read(ConsumerRecord<byte[], byte[]> record, Waiters waiters, EarlyFinals early) {
-    if (record.key() == null || waiters.size() == 0) {
+    if (record.key() == null) {
       return;
     }
     String id = new String(record.key(), StandardCharsets.UTF_8);
-    if (!waiters.waitsFor(id)) {
+    Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
+    early.saw(id, record.value(), writtenAt);
+    if (waiters.size() == 0 || !waiters.waitsFor(id)) {
       return;
     }
-    StoredResult result = early.offer(id, record.value(), Instant.ofEpochMilli(record.timestamp()));
+    StoredResult result = early.offer(id, record.value(), writtenAt);
     if (result != null) {
       waiters.complete(id, result);
     }

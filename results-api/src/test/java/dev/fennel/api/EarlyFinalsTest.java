@@ -131,4 +131,123 @@ class EarlyFinalsTest {
     assertThat(early.newest("id-0", null)).isNull();
     assertThat(early.newest("id-" + EarlyFinals.MAX_SIZE, null)).isNotNull();
   }
+
+  @Test
+  void aRequestThatBeginsToWaitAfterItsResultPassedTheLaneIsAnsweredFromWhatTheLaneRead() {
+    Waiters waiters = new Waiters();
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    WaitedResults.read(record("a", "STARTED", T1), waiters, early);
+    WaitedResults.read(record("a", "SUCCESS", T2), waiters, early);
+
+    // Nobody waited: nothing was woken, nothing kept as an early result.
+    assertThat(early.size()).isZero();
+    assertThat(early.newest("a", null)).isNull();
+    // The request that begins to wait now, the store still behind (STARTED or nothing).
+    assertThat(early.newestSeen("a", stored("a", "STARTED", T1)).status()).isEqualTo("SUCCESS");
+    // It is now an early result: the client's next read agrees until the store has it.
+    assertThat(early.size()).isEqualTo(1);
+    assertThat(early.newest("a", null).status()).isEqualTo("SUCCESS");
+  }
+
+  @Test
+  void whatTheLaneReadAnswersOnlyAFinalResultNewerThanTheLookups() {
+    Waiters waiters = new Waiters();
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    WaitedResults.read(record("started", "STARTED", T1), waiters, early);
+    WaitedResults.read(record("old", "FAILURE", T1), waiters, early);
+
+    assertThat(early.newestSeen("started", null)).isNull();
+    assertThat(early.newestSeen("never-read", null)).isNull();
+    StoredResult rerun = stored("old", "SUCCESS", T2);
+    assertThat(early.newestSeen("old", rerun)).isSameAs(rerun);
+    StoredResult same = stored("old", "FAILURE", T1);
+    assertThat(early.newestSeen("old", same)).isSameAs(same);
+    assertThat(early.size()).isZero();
+  }
+
+  @Test
+  void theStoreCatchingUpOrDeletingEndsARecordTheLaneRead() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    early.saw("a", json("a", "SUCCESS"), T2);
+    early.saw("b", json("b", "SUCCESS"), T2);
+    early.saw("c", json("c", "SUCCESS"), T2);
+
+    early.stored("a", stored("a", "STARTED", T1));
+    early.stored("b", stored("b", "SUCCESS", T2));
+    early.stored("c", null);
+
+    assertThat(early.seenSize()).isEqualTo(1);
+    assertThat(early.newestSeen("a", null)).isNotNull();
+    assertThat(early.newestSeen("b", null)).isNull();
+    assertThat(early.newestSeen("c", null)).isNull();
+  }
+
+  @Test
+  void aTombstoneTheLaneReadReplacesTheResultBeforeIt() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    early.saw("a", json("a", "SUCCESS"), T1);
+    early.saw("a", null, T2);
+
+    assertThat(early.newestSeen("a", null)).isNull();
+  }
+
+  @Test
+  void whatTheLaneReadIsKeptSeenForAtMost() {
+    RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+    EarlyFinals early = new EarlyFinals(clock);
+    early.saw("a", json("a", "SUCCESS"), T1);
+
+    clock.advance(EarlyFinals.SEEN_FOR.plusMillis(1));
+    // Past its time it answers nothing, even before the next record makes room.
+    assertThat(early.newestSeen("a", null)).isNull();
+
+    early.saw("b", json("b", "SUCCESS"), T2);
+    assertThat(early.seenSize()).isEqualTo(1);
+    assertThat(early.newestSeen("b", null)).isNotNull();
+  }
+
+  @Test
+  void atMostMaxSeenRecordsAreKeptTheOldestGoingFirst() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    for (int i = 0; i <= EarlyFinals.MAX_SEEN; i++) {
+      early.saw("id-" + i, json("id-" + i, "SUCCESS"), T1);
+    }
+
+    assertThat(early.seenSize()).isEqualTo(EarlyFinals.MAX_SEEN);
+    assertThat(early.newestSeen("id-0", null)).isNull();
+    assertThat(early.newestSeen("id-1", null)).isNotNull();
+  }
+
+  @Test
+  void anIdReadAgainCountsTwiceUntilItsOlderRecordGoes() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    early.saw("a", json("a", "STARTED"), T1);
+    for (int i = 1; i < EarlyFinals.MAX_SEEN; i++) {
+      early.saw("id-" + i, json("id-" + i, "SUCCESS"), T1);
+    }
+    early.saw("a", json("a", "SUCCESS"), T2);
+
+    // The STARTED of "a" went first; its newer record stays.
+    assertThat(early.seenSize()).isEqualTo(EarlyFinals.MAX_SEEN);
+    assertThat(early.newestSeen("a", null).status()).isEqualTo("SUCCESS");
+  }
+
+  @Test
+  void atMostMaxSeenBytesOfValuesAreKept() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    byte[] half = new byte[(int) (EarlyFinals.MAX_SEEN_BYTES / 2)];
+    byte[] big = new byte[(int) EarlyFinals.MAX_SEEN_BYTES + 1];
+
+    early.saw("a", half, T1);
+    early.saw("b", half, T1);
+    assertThat(early.seenSize()).isEqualTo(2);
+
+    early.saw("c", json("c", "SUCCESS"), T1);
+    assertThat(early.seenSize()).isEqualTo(2);
+    assertThat(early.newestSeen("c", null)).isNotNull();
+
+    // A value larger than the bound is not kept at all, and leaves nothing else behind.
+    early.saw("d", big, T1);
+    assertThat(early.seenSize()).isZero();
+  }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fast lane alone on a real broker, with no results store: a waiting request is woken by the
- * record as the lane reads it, and the result is kept for the next lookup.
+ * record as the lane reads it, and the result is kept for the next lookup; a request that begins to
+ * wait after the lane read its result is answered from what the lane read.
  */
 @ExtendWith(KafkaTestBroker.class)
 class WaitedResultsIT {
@@ -89,5 +90,18 @@ class WaitedResultsIT {
     assertThat(early.newest("a", null)).isSameAs(woken);
     // Nobody waited for "other": nothing of it was kept.
     assertThat(early.newest("other", null)).isNull();
+  }
+
+  @Test
+  void aRequestThatBeginsToWaitAfterTheLaneReadItsResultIsAnsweredFromIt() throws Exception {
+    write("late", "STARTED");
+    write("late", "SUCCESS");
+
+    // Nobody waited while the lane read them; a request beginning to wait asks what it read (as
+    // ResultsStore.await does after registering), until the lane has got that far.
+    await().atMost(Duration.ofSeconds(30)).until(() -> early.newestSeen("late", null) != null);
+    assertThat(early.newestSeen("late", null).status()).isEqualTo("SUCCESS");
+    // Kept as an early result for the next lookup, as a woken one is.
+    assertThat(early.newest("late", null).status()).isEqualTo("SUCCESS");
   }
 }

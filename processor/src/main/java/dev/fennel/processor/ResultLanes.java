@@ -1,0 +1,40 @@
+package dev.fennel.processor;
+
+import java.util.List;
+
+/**
+ * Which producer writes a queue's outcome records ({@code STARTED} and its progress, final results,
+ * scheduled retries, dead letters, a run's children). A worker that serves more than one queue
+ * writes those of its highest-priority queue with a producer of their own, so that a {@code high}
+ * task's records never wait behind a {@code low} flood's in the shared producer's batches and
+ * requests in flight; the other queues, and the worker's own records (heartbeats, the rate-limits
+ * board), share one. All of a queue's records, hence all of a task's, go through one producer, so
+ * its {@code STARTED} still comes before its final result in their partition. A worker of one queue
+ * has one producer. No I/O.
+ */
+final class ResultLanes {
+  /** A producer of outcome records. */
+  enum Lane {
+    /** The highest-priority queue's own. */
+    PRIORITY,
+    /** Everything else's. */
+    SHARED
+  }
+
+  private final List<String> queues;
+
+  /** {@code queues}: those the worker serves, highest priority first. */
+  ResultLanes(List<String> queues) {
+    this.queues = List.copyOf(queues);
+  }
+
+  /** Whether the worker needs a {@link Lane#PRIORITY} producer at all. */
+  boolean hasPriorityLane() {
+    return queues.size() > 1;
+  }
+
+  /** The lane of {@code queue}'s outcome records. */
+  Lane of(String queue) {
+    return hasPriorityLane() && queues.getFirst().equals(queue) ? Lane.PRIORITY : Lane.SHARED;
+  }
+}
