@@ -1,0 +1,46 @@
+package dev.fennel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.ConsoleAppender;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The logging every {@code fennel} process sets up in code (it was a logback.xml). */
+class LogConfiguratorTest {
+  @Test
+  void fennelsLevelComesFromThePropertyThenTheVariableElseInfo() {
+    Map<String, String> debug = Map.of(LogConfigurator.LEVEL_VARIABLE, "DEBUG");
+    Map<String, String> trace = Map.of(LogConfigurator.LEVEL_VARIABLE, " trace ");
+    Map<String, String> none = Map.of();
+
+    assertThat(LogConfigurator.fennelLevel(debug::get, trace::get)).isEqualTo(Level.DEBUG);
+    assertThat(LogConfigurator.fennelLevel(none::get, trace::get)).isEqualTo(Level.TRACE);
+    assertThat(LogConfigurator.fennelLevel(none::get, none::get)).isEqualTo(Level.INFO);
+  }
+
+  @Test
+  void linesGoToStderrFennelsAtItsLevelTheLibrariesFromWarn() {
+    LoggerContext context = new LoggerContext();
+
+    LogConfigurator.apply(context, Level.DEBUG);
+
+    assertThat(context.getLogger("dev.fennel.worker.Worker").getEffectiveLevel())
+        .isEqualTo(Level.DEBUG);
+    assertThat(context.getLogger("org.apache.kafka.clients.NetworkClient").getEffectiveLevel())
+        .isEqualTo(Level.WARN);
+    assertThat(context.getLogger("state.change.logger").getEffectiveLevel()).isEqualTo(Level.OFF);
+    assertThat(context.getLogger("com.example.MyTasks").getEffectiveLevel())
+        .isEqualTo(Level.WARN);
+    ConsoleAppender<?> stderr =
+        (ConsoleAppender<?>)
+            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+    assertThat(stderr.getTarget()).isEqualTo("System.err");
+    assertThat(((PatternLayoutEncoder) stderr.getEncoder()).getPattern())
+        .isEqualTo("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n");
+    context.stop();
+  }
+}
