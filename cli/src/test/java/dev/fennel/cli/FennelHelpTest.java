@@ -54,6 +54,32 @@ class FennelHelpTest {
   }
 
   @Test
+  void aRunBuildsOnlyTheSubcommandItNamesAndAllForHelpOrAMisspeltName() {
+    // picocli reflects over every subcommand it is given: 1,500 classes for a --version.
+    assertThat(Fennel.subcommandsFor("submit", "fib", "10")).containsExactly(SubmitCommand.class);
+    assertThat(Fennel.subcommandsFor("queue", "pause", "low"))
+        .containsExactly(ControlCommands.Queue.class);
+    assertThat(Fennel.subcommandsFor("help", "submit")).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor("sbumit")).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor()).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.commandLine().getSubcommands()).hasSize(Fennel.SUBCOMMANDS.size());
+  }
+
+  @Test
+  void onlyACommandsOwnWorkCountsAsARunForTheClassDataArchive() {
+    assertThat(ranACommand("submit", "fib", "10")).isTrue();
+    assertThat(ranACommand("inspect", "active")).isTrue();
+    assertThat(ranACommand("submit", "--help")).isFalse();
+    assertThat(ranACommand("inspect", "active", "-V")).isFalse();
+    assertThat(ranACommand("help", "submit")).isFalse();
+    assertThat(ranACommand("--version")).isFalse();
+  }
+
+  private static boolean ranACommand(String... args) {
+    return Fennel.ranACommand(Fennel.commandLine().parseArgs(args));
+  }
+
+  @Test
   void helpRunsWithoutTheDevBrokerAsInTheImage() throws Exception {
     // The image's class path leaves the dev broker out, and its default command is --help: picocli
     // reads every method of DevCommand, one of which named EmbeddedKafka (NoClassDefFoundError).
