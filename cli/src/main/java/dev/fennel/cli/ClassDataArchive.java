@@ -10,12 +10,14 @@ import javax.management.ObjectName;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The class-data archive (CDS) of {@code fennel dev}: the {@code ./fennel} script asks for one
- * (system property {@value #PROPERTY}, with {@code -XX:+RecordDynamicDumpInfo}) when there is none
- * for this build and JDK, and maps it on later starts. {@code dev} writes it once it has stopped
- * after reaching ready, so the archive holds the classes of a whole start: the JVM's own {@code
- * -XX:+AutoCreateSharedArchive} wrote it at the end of any run, and a {@code dev --help} right
- * after a build left a 3 MB archive that every later start mapped, slower than none.
+ * The class-data archives (CDS) of {@code ./fennel}: the script asks for one (system property
+ * {@value #PROPERTY}, with {@code -XX:+RecordDynamicDumpInfo}) when there is none for this build,
+ * JDK and command, and maps it on later starts. The command writes it at a moment that makes it
+ * hold the classes of a whole run: {@code dev} once it has stopped after reaching ready ({@link
+ * #claim}), a short command such as {@code submit} or {@code status} when it has succeeded ({@link
+ * Fennel#run}). The JVM's own {@code -XX:+AutoCreateSharedArchive} (and {@code
+ * -XX:ArchiveClassesAtExit}) wrote it at the end of any run: a {@code dev --help} right after a
+ * build left a 3 MB archive that every later start mapped, slower than none.
  */
 final class ClassDataArchive {
   /** The system property naming the archive to write. */
@@ -23,15 +25,32 @@ final class ClassDataArchive {
 
   private ClassDataArchive() {}
 
-  /** Writes the archive the script asked for, if it did; a failure is a line, never an exit. */
-  static void writeIfAsked() {
+  /**
+   * Takes the script's request, for a command that writes its archive at a moment of its own
+   * ({@code dev}): the end of the run no longer writes it. Null when there is none.
+   */
+  static @Nullable String claim() {
     @Nullable String file = System.getProperty(PROPERTY);
-    if (file == null || file.isBlank()) {
+    System.clearProperty(PROPERTY);
+    return file == null || file.isBlank() ? null : file;
+  }
+
+  /** Writes the archive the script asked for, if it did and no command claimed it. */
+  static void writeIfAsked() {
+    write(claim());
+  }
+
+  /** Writes {@code file} (from {@link #claim}), if not null; a failure is a line, never an exit. */
+  static void write(@Nullable String file) {
+    if (file == null) {
       return;
     }
     Path archive = Path.of(file);
-    // Written beside and then moved, so that a dev starting meanwhile never maps half a file.
-    Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
+    // Written beside and then moved, so that a run starting meanwhile never maps half a file; the
+    // name is this process's, as two first runs of a command may write at once.
+    Path partial =
+        archive.resolveSibling(
+            archive.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
     try {
       Object answer =
           ManagementFactory.getPlatformMBeanServer()
