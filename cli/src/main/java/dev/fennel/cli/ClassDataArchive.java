@@ -1,6 +1,8 @@
 package dev.fennel.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,13 +37,20 @@ final class ClassDataArchive {
     return file == null || file.isBlank() ? null : file;
   }
 
-  /** Writes the archive the script asked for, if it did and no command claimed it. */
+  /**
+   * Writes the archive the script asked for, if it did and no command claimed it: a short
+   * command's, whose failure to write is silent (it would be a line on every run of a command that
+   * cannot write one, such as in a read-only checkout) unless {@code FENNEL_DEBUG} is set.
+   */
   static void writeIfAsked() {
-    write(claim());
+    write(claim(), System.getenv("FENNEL_DEBUG") != null);
   }
 
-  /** Writes {@code file} (from {@link #claim}), if not null; a failure is a line, never an exit. */
-  static void write(@Nullable String file) {
+  /**
+   * Writes {@code file} (from {@link #claim}), if not null; a failure never stops the command, and
+   * is a line on stderr when {@code report}. Nothing goes to stdout, a command's output.
+   */
+  static void write(@Nullable String file, boolean report) {
     if (file == null) {
       return;
     }
@@ -51,6 +60,10 @@ final class ClassDataArchive {
     Path partial =
         archive.resolveSibling(
             archive.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
+    // The JDK prints "The process was attached by jcmd and dumped a dynamic archive ..." on
+    // System.out (jdk.internal.misc.CDS): among a command's output, after the id of a submit.
+    PrintStream out = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
     try {
       Object answer =
           ManagementFactory.getPlatformMBeanServer()
@@ -60,12 +73,25 @@ final class ClassDataArchive {
                   new Object[] {new String[] {"dynamic_dump", partial.toString()}},
                   new String[] {String[].class.getName()});
       if (!Files.isRegularFile(partial)) {
-        System.err.println("fennel: no class-data archive written: " + answer);
+        failed(report, answer);
         return;
       }
       Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
     } catch (JMException | IOException | RuntimeException e) {
-      System.err.println("fennel: no class-data archive written: " + e);
+      failed(report, e);
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // The script deletes a partial file an hour old.
+      }
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  private static void failed(boolean report, @Nullable Object why) {
+    if (report) {
+      System.err.println("fennel: no class-data archive written: " + why);
     }
   }
 }

@@ -92,7 +92,7 @@ final class DevCommand implements Callable<Integer> {
     }
     int status = parts.awaitAndClose();
     if (parts.reachedReady()) {
-      ClassDataArchive.write(archive);
+      ClassDataArchive.write(archive, true);
     }
     return status;
   }
