@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.ConsoleAppender;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The logging every {@code fennel} process sets up in code (it was a logback.xml). */
 class LogConfiguratorTest {
@@ -23,6 +25,18 @@ class LogConfiguratorTest {
   }
 
   @Test
+  void theTestsOwnLogbackTestXmlStillWins() {
+    // This JVM has a logback-test.xml on its class path (STDOUT, with the thread): logback read
+    // it after LogConfigurator stood aside.
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    assertThat(root.getAppender("STDOUT")).isNotNull();
+    assertThat(root.getAppender("STDERR")).isNull();
+    assertThat(new LogConfigurator().configure(new LoggerContext()))
+        .isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+  }
+
+  @Test
   void linesGoToStderrFennelsAtItsLevelTheLibrariesFromWarn() {
     LoggerContext context = new LoggerContext();
 
@@ -33,8 +47,7 @@ class LogConfiguratorTest {
     assertThat(context.getLogger("org.apache.kafka.clients.NetworkClient").getEffectiveLevel())
         .isEqualTo(Level.WARN);
     assertThat(context.getLogger("state.change.logger").getEffectiveLevel()).isEqualTo(Level.OFF);
-    assertThat(context.getLogger("com.example.MyTasks").getEffectiveLevel())
-        .isEqualTo(Level.WARN);
+    assertThat(context.getLogger("com.example.MyTasks").getEffectiveLevel()).isEqualTo(Level.WARN);
     ConsoleAppender<?> stderr =
         (ConsoleAppender<?>)
             context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
