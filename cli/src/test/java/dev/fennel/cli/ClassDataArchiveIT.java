@@ -186,6 +186,16 @@ class ClassDataArchiveIT {
     Map<String, String> off = new HashMap<>(env);
     off.put("FENNEL_JAVA_OPTS", "-Xshare:off");
     assertThat(script(off, 0, submit).strip()).matches(TASK_ID);
+
+    // A directory of classes on FENNEL_CLASSPATH: the JVM archives classes from jars only, every
+    // write would fail, so the script asks for none (and leaves the other archives be).
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    Files.writeString(classes.resolve("a.txt"), "a");
+    Map<String, String> withClasses = new HashMap<>(env());
+    withClasses.put("FENNEL_CLASSPATH", classes.toString());
+    List<Path> before = archives();
+    assertThat(script(withClasses, 0, submit).strip()).matches(TASK_ID);
+    assertThat(archives()).isEqualTo(before);
   }
 
   @Test
