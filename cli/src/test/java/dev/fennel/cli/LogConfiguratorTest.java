@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
@@ -29,7 +30,7 @@ class LogConfiguratorTest {
     // This JVM has a logback-test.xml on its class path (STDOUT, with the thread): logback read
     // it after LogConfigurator stood aside.
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     assertThat(root.getAppender("STDOUT")).isNotNull();
     assertThat(root.getAppender("STDERR")).isNull();
     assertThat(new LogConfigurator().configure(new LoggerContext()))
@@ -49,8 +50,7 @@ class LogConfiguratorTest {
     assertThat(context.getLogger("state.change.logger").getEffectiveLevel()).isEqualTo(Level.OFF);
     assertThat(context.getLogger("com.example.MyTasks").getEffectiveLevel()).isEqualTo(Level.WARN);
     ConsoleAppender<?> stderr =
-        (ConsoleAppender<?>)
-            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+        (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
     assertThat(stderr.getTarget()).isEqualTo("System.err");
     assertThat(((PatternLayoutEncoder) stderr.getEncoder()).getPattern())
         .isEqualTo("%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n");
