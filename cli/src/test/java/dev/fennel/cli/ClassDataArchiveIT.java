@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -196,6 +197,19 @@ class ClassDataArchiveIT {
     List<Path> before = archives();
     assertThat(script(withClasses, 0, submit).strip()).matches(TASK_ID);
     assertThat(archives()).isEqualTo(before);
+
+    // An archive directory that cannot be made (its parent is a file) or is read-only: the
+    // command runs as without one (as root the read-only one is written all the same).
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Map<String, String> cannotMake = new HashMap<>(env());
+    cannotMake.put("FENNEL_CDS_DIR", file.resolve("cds").toString());
+    assertThat(script(cannotMake, 0, submit).strip()).matches(TASK_ID);
+    Path readOnly = Files.createDirectories(dir.resolve("read-only"));
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
+    Map<String, String> cannotWrite = new HashMap<>(env());
+    cannotWrite.put("FENNEL_CDS_DIR", readOnly.toString());
+    assertThat(script(cannotWrite, 0, submit).strip()).matches(TASK_ID);
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   @Test
