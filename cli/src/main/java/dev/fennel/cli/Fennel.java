@@ -79,11 +79,14 @@ public final class Fennel {
   }
 
   /**
-   * The subcommands a run of {@code args} needs: the one its first argument names, else all (for
-   * {@code --help}, {@code help COMMAND}, or a misspelt name that picocli answers with the names
-   * near it).
+   * The subcommands a run of {@code args} needs: none for a lone {@code --version}, the one its
+   * first argument names, else all (for {@code --help}, {@code help COMMAND}, or a misspelt name
+   * that picocli answers with the names near it).
    */
   static List<Class<?>> subcommandsFor(String... args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return List.of();
+    }
     if (args.length > 0) {
       for (Class<?> subcommand : SUBCOMMANDS) {
         Command command = subcommand.getAnnotation(Command.class);

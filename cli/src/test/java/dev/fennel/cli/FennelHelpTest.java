@@ -65,6 +65,9 @@ class FennelHelpTest {
     assertThat(Fennel.subcommandsFor("help", "submit")).isEqualTo(Fennel.SUBCOMMANDS);
     assertThat(Fennel.subcommandsFor("sbumit")).isEqualTo(Fennel.SUBCOMMANDS);
     assertThat(Fennel.subcommandsFor()).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor("--version")).isEmpty();
+    assertThat(Fennel.subcommandsFor("-V")).isEmpty();
+    assertThat(Fennel.subcommandsFor("--version", "submit")).isEqualTo(Fennel.SUBCOMMANDS);
     assertThat(Fennel.commandLine().getSubcommands()).hasSize(Fennel.SUBCOMMANDS.size());
   }
 
@@ -79,6 +82,10 @@ class FennelHelpTest {
     try {
       assertThat(Fennel.run("help", "submit")).isZero();
       assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith("Usage: fennel submit");
+      printed.reset();
+      assertThat(Fennel.run("--version")).isZero();
+      assertThat(printed.toString(StandardCharsets.UTF_8))
+          .isEqualTo(Fennel.VERSION + System.lineSeparator());
       printed.reset();
       assertThat(Fennel.run("--help")).isZero();
       for (Class<?> subcommand : Fennel.SUBCOMMANDS) {
