@@ -1,6 +1,8 @@
 package dev.fennel.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +12,14 @@ import javax.management.ObjectName;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The class-data archive (CDS) of {@code fennel dev}: the {@code ./fennel} script asks for one
- * (system property {@value #PROPERTY}, with {@code -XX:+RecordDynamicDumpInfo}) when there is none
- * for this build and JDK, and maps it on later starts. {@code dev} writes it once it has stopped
- * after reaching ready, so the archive holds the classes of a whole start: the JVM's own {@code
- * -XX:+AutoCreateSharedArchive} wrote it at the end of any run, and a {@code dev --help} right
- * after a build left a 3 MB archive that every later start mapped, slower than none.
+ * The class-data archives (CDS) of {@code ./fennel}: the script asks for one (system property
+ * {@value #PROPERTY}, with {@code -XX:+RecordDynamicDumpInfo}) when there is none for this build,
+ * JDK and command, and maps it on later starts. The command writes it at a moment that makes it
+ * hold the classes of a whole run: {@code dev} once it has stopped after reaching ready ({@link
+ * #claim}), a short command such as {@code submit} or {@code status} when it has succeeded ({@link
+ * Fennel#run}). The JVM's own {@code -XX:+AutoCreateSharedArchive} (and {@code
+ * -XX:ArchiveClassesAtExit}) wrote it at the end of any run: a {@code dev --help} right after a
+ * build left a 3 MB archive that every later start mapped, slower than none.
  */
 final class ClassDataArchive {
   /** The system property naming the archive to write. */
@@ -23,15 +27,43 @@ final class ClassDataArchive {
 
   private ClassDataArchive() {}
 
-  /** Writes the archive the script asked for, if it did; a failure is a line, never an exit. */
-  static void writeIfAsked() {
+  /**
+   * Takes the script's request, for a command that writes its archive at a moment of its own
+   * ({@code dev}): the end of the run no longer writes it. Null when there is none.
+   */
+  static @Nullable String claim() {
     @Nullable String file = System.getProperty(PROPERTY);
-    if (file == null || file.isBlank()) {
+    System.clearProperty(PROPERTY);
+    return file == null || file.isBlank() ? null : file;
+  }
+
+  /**
+   * Writes the archive the script asked for, if it did and no command claimed it: a short
+   * command's, whose failure to write is silent (it would be a line on every run of a command that
+   * cannot write one, such as in a read-only checkout) unless {@code FENNEL_DEBUG} is set.
+   */
+  static void writeIfAsked() {
+    write(claim(), System.getenv("FENNEL_DEBUG") != null);
+  }
+
+  /**
+   * Writes {@code file} (from {@link #claim}), if not null; a failure never stops the command, and
+   * is a line on stderr when {@code report}. Nothing goes to stdout, a command's output.
+   */
+  static void write(@Nullable String file, boolean report) {
+    if (file == null) {
       return;
     }
     Path archive = Path.of(file);
-    // Written beside and then moved, so that a dev starting meanwhile never maps half a file.
-    Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
+    // Written beside and then moved, so that a run starting meanwhile never maps half a file; the
+    // name is this process's, as two first runs of a command may write at once.
+    Path partial =
+        archive.resolveSibling(
+            archive.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
+    // The JDK prints "The process was attached by jcmd and dumped a dynamic archive ..." on
+    // System.out (jdk.internal.misc.CDS): among a command's output, after the id of a submit.
+    PrintStream out = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
     try {
       Object answer =
           ManagementFactory.getPlatformMBeanServer()
@@ -41,12 +73,25 @@ final class ClassDataArchive {
                   new Object[] {new String[] {"dynamic_dump", partial.toString()}},
                   new String[] {String[].class.getName()});
       if (!Files.isRegularFile(partial)) {
-        System.err.println("fennel: no class-data archive written: " + answer);
+        failed(report, answer);
         return;
       }
       Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
     } catch (JMException | IOException | RuntimeException e) {
-      System.err.println("fennel: no class-data archive written: " + e);
+      failed(report, e);
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // The script deletes a partial file an hour old.
+      }
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  private static void failed(boolean report, @Nullable Object why) {
+    if (report) {
+      System.err.println("fennel: no class-data archive written: " + why);
     }
   }
 }

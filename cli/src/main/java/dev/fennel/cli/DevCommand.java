@@ -77,6 +77,8 @@ final class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Written only by a run that reached ready (not at the end of every run, as a short command's).
+    @Nullable String archive = ClassDataArchive.claim();
     requireDevBroker(DevCommand.class.getClassLoader());
     List<Schedule> beatSchedules = BeatCommand.schedules(beatSchedule);
     Path data = dataDir.toAbsolutePath().normalize();
@@ -90,7 +92,7 @@ final class DevCommand implements Callable<Integer> {
     }
     int status = parts.awaitAndClose();
     if (parts.reachedReady()) {
-      ClassDataArchive.writeIfAsked();
+      ClassDataArchive.write(archive, true);
     }
     return status;
   }

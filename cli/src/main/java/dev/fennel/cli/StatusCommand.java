@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.producer.ResultsClient;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -25,7 +26,9 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    JsonNode overview = api.client().queues();
+    // One client for both requests: each HttpClient starts a selector thread of its own.
+    ResultsClient client = api.client();
+    JsonNode overview = client.queues();
     String format = "%-12s %10s %12s %12s %10s %10s %10s  %s%n";
     System.out.printf(
         format,
@@ -56,7 +59,7 @@ final class StatusCommand implements Callable<Integer> {
     System.out.println(
         "results counted by this API instance since " + overview.get("resultsSeenSince").asText());
     System.out.println();
-    System.out.print(controls(api.client().controls()));
+    System.out.print(controls(client.controls()));
     return 0;
   }
 

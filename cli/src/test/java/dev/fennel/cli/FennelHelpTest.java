@@ -2,13 +2,16 @@ package dev.fennel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,70 @@ class FennelHelpTest {
       assertThat(cli.execute(name, "-V")).as(name).isZero();
       assertThat(out.toString()).as(name).contains(Fennel.VERSION);
     }
+  }
+
+  @Test
+  void aRunBuildsOnlyTheSubcommandItNamesAndAllForHelpOrAMisspeltName() {
+    // picocli reflects over every subcommand it is given: 1,500 classes for a --version.
+    assertThat(Fennel.subcommandsFor("submit", "fib", "10")).containsExactly(SubmitCommand.class);
+    assertThat(Fennel.subcommandsFor("queue", "pause", "low"))
+        .containsExactly(ControlCommands.Queue.class);
+    assertThat(Fennel.subcommandsFor("help", "submit")).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor("sbumit")).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor()).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.subcommandsFor("--version")).isEmpty();
+    assertThat(Fennel.subcommandsFor("-V")).isEmpty();
+    assertThat(Fennel.subcommandsFor("--version", "submit")).isEqualTo(Fennel.SUBCOMMANDS);
+    assertThat(Fennel.commandLine().getSubcommands()).hasSize(Fennel.SUBCOMMANDS.size());
+  }
+
+  @Test
+  void helpAMisspeltNameAndAMissingArgumentKeepTheirTextsAndExitStatuses() {
+    // Each run builds only the subcommands it needs: the texts and statuses of picocli with all.
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Fennel.run("help", "submit")).isZero();
+      assertThat(printed.toString(StandardCharsets.UTF_8)).startsWith("Usage: fennel submit");
+      printed.reset();
+      assertThat(Fennel.run("--version")).isZero();
+      assertThat(printed.toString(StandardCharsets.UTF_8))
+          .isEqualTo(Fennel.VERSION + System.lineSeparator());
+      printed.reset();
+      assertThat(Fennel.run("--help")).isZero();
+      for (Class<?> subcommand : Fennel.SUBCOMMANDS) {
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+            .contains("  " + subcommand.getAnnotation(CommandLine.Command.class).name() + " ");
+      }
+      printed.reset();
+      assertThat(Fennel.run("sbumit", "fib", "10")).isEqualTo(2);
+      assertThat(printed.toString(StandardCharsets.UTF_8))
+          .contains("Unmatched argument", "'sbumit'", "Did you mean");
+      printed.reset();
+      assertThat(Fennel.run("submit")).isEqualTo(2);
+      assertThat(printed.toString(StandardCharsets.UTF_8))
+          .contains("Missing required parameter: 'TASK'", "Usage: fennel submit");
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void onlyACommandsOwnWorkCountsAsARunForTheClassDataArchive() {
+    assertThat(ranACommand("submit", "fib", "10")).isTrue();
+    assertThat(ranACommand("inspect", "active")).isTrue();
+    assertThat(ranACommand("submit", "--help")).isFalse();
+    assertThat(ranACommand("inspect", "active", "-V")).isFalse();
+    assertThat(ranACommand("help", "submit")).isFalse();
+    assertThat(ranACommand("--version")).isFalse();
+  }
+
+  private static boolean ranACommand(String... args) {
+    return Fennel.ranACommand(Fennel.commandLine().parseArgs(args));
   }
 
   @Test
