@@ -24,6 +24,15 @@ import org.junit.jupiter.api.Test;
  * RequestGuard} and the files the live page is served from, on port 0.
  */
 class RequestGuardTest {
+  /** The security headers every answer carries, each once. */
+  static final List<String> SECURITY_HEADERS =
+      List.of(
+          "Content-Security-Policy",
+          "X-Content-Type-Options",
+          "X-Frame-Options",
+          "Referrer-Policy",
+          "Cache-Control");
+
   private static final String TOKEN = "request-guard-test-token";
   private static final String DONE =
       "{\"v\":1,\"id\":\"done\",\"task\":\"fib\",\"status\":\"SUCCESS\",\"result\":55}";
@@ -195,13 +204,7 @@ class RequestGuardTest {
       assertThat(response.headers().firstValue("X-Frame-Options")).as(what).hasValue("DENY");
       assertThat(response.headers().firstValue("Referrer-Policy")).as(what).hasValue("no-referrer");
       assertThat(response.headers().firstValue("Cache-Control")).as(what).isPresent();
-      for (String name :
-          List.of(
-              "Content-Security-Policy",
-              "X-Content-Type-Options",
-              "X-Frame-Options",
-              "Referrer-Policy",
-              "Cache-Control")) {
+      for (String name : SECURITY_HEADERS) {
         assertThat(response.headers().allValues(name)).as(what + " " + name).hasSize(1);
       }
     }

@@ -2,6 +2,7 @@ package dev.fennel.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
@@ -14,6 +15,11 @@ class RequestTimersTest {
   private final RequestTimers timers = new RequestTimers(registry);
 
   private Map<String, Long> counts() {
+    return counts(registry);
+  }
+
+  /** Each {@code fennel_http_requests} timer's count, by "method endpoint status". */
+  static Map<String, Long> counts(MeterRegistry registry) {
     return registry.find("fennel.http.requests").timers().stream()
         .collect(
             Collectors.toMap(

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.Topics;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiPredicate;
-import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
@@ -323,13 +321,7 @@ class ResultsServerTest {
    */
   private static void assertEachHeaderOnce(HttpResponse<?> response, @Nullable String servedBy) {
     String what = response.request().uri() + " " + response.statusCode();
-    for (String name :
-        List.of(
-            "Content-Security-Policy",
-            "X-Content-Type-Options",
-            "X-Frame-Options",
-            "Referrer-Policy",
-            "Cache-Control")) {
+    for (String name : RequestGuardTest.SECURITY_HEADERS) {
       assertThat(response.headers().allValues(name)).as(what + " " + name).hasSize(1);
     }
     assertThat(response.headers().allValues("Cache-Control")).as(what).containsExactly("no-store");
@@ -829,16 +821,7 @@ class ResultsServerTest {
   }
 
   private static Map<String, Long> requestCounts(ResultsServer server) {
-    return server.registry().find("fennel.http.requests").timers().stream()
-        .collect(
-            Collectors.toMap(
-                timer ->
-                    timer.getId().getTag("method")
-                        + " "
-                        + timer.getId().getTag("endpoint")
-                        + " "
-                        + timer.getId().getTag("status"),
-                Timer::count));
+    return RequestTimersTest.counts(server.registry());
   }
 
   /**
