@@ -60,8 +60,50 @@
     return td;
   }
 
+  // Redraws a table body from freshly built rows, keeping every row and cell the page already shows
+  // unchanged. Replacing them all each second would pull a button out from under a pointer between
+  // press and release (the click is lost) and undo a selection (an id could not be copied). A row is
+  // kept when it has the same key (data-id, data-queue or data-worker) and the same attributes; within
+  // it, only the cells whose markup changed are swapped. A kept row keeps its listeners, which act on
+  // its key alone.
+  function rowKey(tr) {
+    return tr.dataset.id || tr.dataset.queue || tr.dataset.worker || null;
+  }
+
+  function sameTag(a, b) {
+    return a.cloneNode(false).outerHTML === b.cloneNode(false).outerHTML;
+  }
+
   function replaceRows(tbody, rows) {
-    tbody.replaceChildren(...rows);
+    const shown = new Map();
+    for (const tr of tbody.rows) {
+      const key = rowKey(tr);
+      if (key !== null) {
+        shown.set(key, tr);
+      }
+    }
+    const next = rows.map((tr) => {
+      const key = rowKey(tr);
+      const old = key === null ? undefined : shown.get(key);
+      if (old === undefined || !sameTag(old, tr) || old.cells.length !== tr.cells.length) {
+        return tr;
+      }
+      shown.delete(key); // one row per key, even if a task is listed twice (two workers run it)
+      const fresh = Array.from(tr.cells);
+      Array.from(old.cells).forEach((td, i) => {
+        if (td.outerHTML !== fresh[i].outerHTML) {
+          old.replaceChild(fresh[i], td);
+        }
+      });
+      return old;
+    });
+    const keep = new Set(next);
+    Array.from(tbody.rows).filter((tr) => !keep.has(tr)).forEach((tr) => tr.remove());
+    next.forEach((tr, i) => {
+      if (tbody.rows[i] !== tr) {
+        tbody.insertBefore(tr, tbody.rows[i] || null);
+      }
+    });
   }
 
   function rate(value) {

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -474,9 +475,12 @@ class LivePageIT {
                       .isEqualTo("retry (attempt 2)");
                 });
 
-        scheduledRow(browser, countdown)
-            .findElement(By.cssSelector("button.revoke-scheduled"))
-            .click();
+        // The view redraws every second; the button a user is pressing must stay the same element
+        // through the redraws, or the press is lost (it was, in a CI run of 2026-12-05).
+        WebElement revoke =
+            scheduledRow(browser, countdown).findElement(By.cssSelector("button.revoke-scheduled"));
+        awaitTwoRedraws(browser);
+        revoke.click();
         await().ignoreExceptions().atMost(PATIENCE).until(() -> browser.switchTo().alert() != null);
         browser.switchTo().alert().accept();
         await()
@@ -499,6 +503,16 @@ class LivePageIT {
       } finally {
         browser.quit();
       }
+    }
+  }
+
+  /** Waits until the page has polled the API and redrawn at least twice. */
+  private static void awaitTwoRedraws(WebDriver browser) {
+    for (int i = 0; i < 2; i++) {
+      String stamp = browser.findElement(By.id("connection")).getText();
+      await()
+          .atMost(PATIENCE)
+          .until(() -> !browser.findElement(By.id("connection")).getText().equals(stamp));
     }
   }
 
@@ -701,7 +715,8 @@ class LivePageIT {
       try {
         signIn(browser, api);
 
-        By row = By.cssSelector("#running-body tr[data-id='" + id + "']");
+        String rowCss = "#running-body tr[data-id='" + id + "']";
+        By row = By.cssSelector(rowCss);
         await()
             .ignoreExceptions()
             .atMost(PATIENCE)
@@ -710,13 +725,13 @@ class LivePageIT {
                   WebElement shown = browser.findElement(row);
                   assertThat(shown.getDomAttribute("data-worker")).isEqualTo(WORKER);
                   assertThat(shown.getText()).contains(WORKER).contains("progress").contains(id);
-                  assertThat(progress(browser, row)).isPositive();
+                  assertThat(progress(browser, rowCss)).isPositive();
                 });
-        double first = progress(browser, row);
+        double first = progress(browser, rowCss);
         await()
             .ignoreExceptions()
             .atMost(PATIENCE)
-            .untilAsserted(() -> assertThat(progress(browser, row)).isGreaterThan(first));
+            .untilAsserted(() -> assertThat(progress(browser, rowCss)).isGreaterThan(first));
         assertThat(browser.findElement(By.id("running-count")).getText()).startsWith("1 running");
 
         browser.findElement(row).findElement(By.cssSelector("button.terminate")).click();
@@ -754,10 +769,22 @@ class LivePageIT {
     }
   }
 
-  /** The value of the progress bar in {@code row}, as the browser holds it. */
-  private static double progress(WebDriver browser, By row) {
-    WebElement bar = browser.findElement(row).findElement(By.tagName("progress"));
-    return Double.parseDouble(bar.getDomProperty("value"));
+  /**
+   * The value of the progress bar in the row {@code rowCss}, as the browser holds it, read in one
+   * script: the page redraws the Running table on every update, so a row found by one WebDriver
+   * call can be gone (stale) by the next, as it was in a CI run of 2026-12-05.
+   */
+  private static double progress(WebDriver browser, String rowCss) {
+    Object value =
+        ((JavascriptExecutor) browser)
+            .executeScript(
+                "const bar = document.querySelector(arguments[0] + ' progress');"
+                    + " return bar === null ? null : bar.value;",
+                rowCss);
+    if (value == null) {
+      throw new NoSuchElementException("no progress bar in " + rowCss);
+    }
+    return ((Number) value).doubleValue();
   }
 
   /**
