@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  // The results producers' Kafka meters carry a queue tag as the consumers' and the scheduler's do:
+  // Micrometer's KafkaMetrics drops a client's meters that have fewer tags than another's.
+  private static final List<Tag> RESULTS_TAGS = List.of(Tag.of("queue", "results"));
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
   // How late a time limit may fire: limits are whole seconds or more.
   private static final Duration DEADLINE_TICK = Duration.ofMillis(10);
@@ -118,7 +122,7 @@ public final class Worker implements Component {
             new UnknownTasks(handlers.names(), config.unknownTaskWait()));
     KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer(ResultLanes.Lane.SHARED);
     producers.add(kafkaProducer);
-    bind(new KafkaClientMetrics(kafkaProducer), registry);
+    bind(new KafkaClientMetrics(kafkaProducer, RESULTS_TAGS), registry);
     ResultLanes lanes = new ResultLanes(config.queues());
     Producer<byte[], byte[]> own = priorityLane(lanes, kafkaProducer, registry);
     dispatcher = newDispatcher(registry);
@@ -172,7 +176,7 @@ public final class Worker implements Component {
     }
     KafkaProducer<byte[], byte[]> own = clients.producer(ResultLanes.Lane.PRIORITY);
     producers.addFirst(own);
-    bind(new KafkaClientMetrics(own), registry);
+    bind(new KafkaClientMetrics(own, RESULTS_TAGS), registry);
     return own;
   }
 

@@ -271,6 +271,17 @@ class WorkerEngineIT {
                       }
                     }));
     assertThat(newWriters).hasSize(1).containsValue(1);
+    // Both producers' Kafka meters are there beside the scheduler's (tagged with a queue), which
+    // Micrometer's KafkaMetrics would drop for having fewer tags.
+    for (String clientId : List.of("lanes-results", "lanes-results-priority")) {
+      assertThat(
+              registry
+                  .find("kafka.producer.record.send.total")
+                  .tag("client.id", clientId)
+                  .functionCounter())
+          .as(clientId)
+          .isNotNull();
+    }
   }
 
   /**
