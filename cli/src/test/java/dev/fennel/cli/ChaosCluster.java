@@ -22,8 +22,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -52,6 +56,9 @@ final class ChaosCluster implements AutoCloseable {
   /** The rate limit every worker applies to {@code noted-limited}, per second. */
   static final int LIMITED_PER_SECOND = 5;
 
+  /** How long the supervisor of a crashed process waits before it starts it again. */
+  private static final Executor RESTART = CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS);
+
   private final Path dir;
   private final String clusterId = Uuid.randomUuid().toString();
   private final int[] brokerPorts = new int[3];
@@ -60,6 +67,8 @@ final class ChaosCluster implements AutoCloseable {
   private final List<ChaosChecker.Life> ended = new CopyOnWriteArrayList<>();
   private final List<ChaosChecker.Pause> pauses = new CopyOnWriteArrayList<>();
   private final List<String> crashed = new CopyOnWriteArrayList<>();
+
+  private volatile boolean closing;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -113,10 +122,23 @@ final class ChaosCluster implements AutoCloseable {
               () -> {
                 ended.add(new ChaosChecker.Life(name, since, System.currentTimeMillis()));
                 if (!stopped.get()) {
-                  crashed.add(name);
+                  crashed.add(
+                      name + " (exit " + started.exitValue() + "; " + lastWords(started) + ")");
+                  RESTART.execute(() -> restartAfterCrash(name));
                 }
               });
       process = started;
+    }
+
+    /**
+     * Starts a life that ended by itself again, as the supervisor every deployment has does
+     * (docs/operations.md: a process that cannot recover exits 70 for it), unless a fault has
+     * started another life meanwhile or the cluster is closing. The crash stays a finding.
+     */
+    synchronized void restartAfterCrash(String crashedLife) {
+      if (!closing && lifeName().equals(crashedLife)) {
+        start();
+      }
     }
 
     /** SIGKILL. */
@@ -387,8 +409,19 @@ final class ChaosCluster implements AutoCloseable {
     };
   }
 
+  /** Why a life ended: its line that says so, else its last line. */
+  private static String lastWords(FennelProcess life) {
+    List<String> lines = life.output().lines().toList();
+    return lines.stream()
+        .filter(line -> line.contains("cannot go on") || line.startsWith("fennel: stopping"))
+        .findFirst()
+        .or(() -> lines.isEmpty() ? Optional.empty() : Optional.of(lines.getLast()))
+        .orElse("no output");
+  }
+
   @Override
   public void close() {
+    closing = true;
     // Workers first: a broker stopped under them only slows their exit.
     for (int i = procs.size() - 1; i >= 0; i--) {
       Proc proc = procs.get(i);
