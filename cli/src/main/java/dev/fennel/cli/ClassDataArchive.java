@@ -20,10 +20,21 @@ import org.jspecify.annotations.Nullable;
  * Fennel#run}). The JVM's own {@code -XX:+AutoCreateSharedArchive} (and {@code
  * -XX:ArchiveClassesAtExit}) wrote it at the end of any run: a {@code dev --help} right after a
  * build left a 3 MB archive that every later start mapped, slower than none.
+ *
+ * <p>On JDK 25 and later a short command's is an AOT cache (JEP 483), which the JVM cannot write at
+ * a moment of the program's choosing: the script runs the command recording ({@code
+ * -XX:AOTMode=record}) and assembles the cache afterwards, only when the command said that it had
+ * run and succeeded by making the file the system property {@value #TRAINED} names.
  */
 final class ClassDataArchive {
   /** The system property naming the archive to write. */
   static final String PROPERTY = "fennel.cds.archive";
+
+  /**
+   * The system property naming the file to make when a run that recorded for an AOT cache has run a
+   * command and succeeded: the script then assembles the cache from its recording.
+   */
+  static final String TRAINED = "fennel.aot.trained";
 
   private ClassDataArchive() {}
 
@@ -38,12 +49,32 @@ final class ClassDataArchive {
   }
 
   /**
-   * Writes the archive the script asked for, if it did and no command claimed it: a short
-   * command's, whose failure to write is silent (it would be a line on every run of a command that
-   * cannot write one, such as in a read-only checkout) unless {@code FENNEL_DEBUG} is set.
+   * Writes the archive the script asked for, if it did and no command claimed it, or says that this
+   * run is one for the AOT cache ({@link #TRAINED}): a short command's, whose failure to write is
+   * silent (it would be a line on every run of a command that cannot write one, such as in a
+   * read-only checkout) unless {@code FENNEL_DEBUG} is set.
    */
   static void writeIfAsked() {
-    write(claim(), System.getenv("FENNEL_DEBUG") != null);
+    boolean report = System.getenv("FENNEL_DEBUG") != null;
+    write(claim(), report);
+    @Nullable String trained = System.getProperty(TRAINED);
+    System.clearProperty(TRAINED);
+    markTrained(trained, report);
+  }
+
+  /**
+   * Makes {@code file}, if not null: the script's sign that this run is one to copy into the AOT
+   * cache. A failure leaves the run without a cache, as {@link #write} does.
+   */
+  static void markTrained(@Nullable String file, boolean report) {
+    if (file == null || file.isBlank()) {
+      return;
+    }
+    try {
+      Files.writeString(Path.of(file), "");
+    } catch (IOException | RuntimeException e) {
+      failed(report, e);
+    }
   }
 
   /**

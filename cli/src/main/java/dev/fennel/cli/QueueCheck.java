@@ -1,12 +1,14 @@
 package dev.fennel.cli;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Topics;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -24,12 +26,52 @@ final class QueueCheck {
 
   private QueueCheck() {}
 
-  /** Fails with what to do unless Kafka at {@code kafka} answers and has {@code queue}'s topic. */
-  static void require(KafkaOptions kafka, String queue) throws InterruptedException {
-    require(kafka, List.of(queue));
+  /**
+   * A client of {@code config}, once {@link #require(KafkaOptions, Collection)} has passed for
+   * {@code queues}. The client starts on a thread of its own meanwhile (its classes, its
+   * connection, its producer id) while the check's Admin client starts on this one: two start-ups
+   * side by side on two cores, not one after the other in a short command's second. A client whose
+   * check failed is closed.
+   */
+  static TaskClient connectChecked(
+      KafkaOptions kafka, Collection<String> queues, TaskClient.Config config)
+      throws InterruptedException {
+    FutureTask<TaskClient> connecting = new FutureTask<>(() -> TaskClient.connect(config));
+    Thread.ofPlatform().name("fennel-connect").daemon().start(connecting);
+    try {
+      require(kafka, queues);
+    } catch (RuntimeException | InterruptedException e) {
+      try {
+        connected(connecting).close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return connected(connecting);
   }
 
-  /** As {@link #require(KafkaOptions, String)}, for each of {@code queues}. */
+  /** The client {@code connecting} made, or what stopped it (a bad setting) as it was thrown. */
+  private static TaskClient connected(FutureTask<TaskClient> connecting)
+      throws InterruptedException {
+    try {
+      return connecting.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  /**
+   * Fails with what to do unless Kafka at {@code kafka} answers and has the topic of each of {@code
+   * queues}.
+   */
   static void require(KafkaOptions kafka, Collection<String> queues) throws InterruptedException {
     Topics topics = kafka.topics();
     Collection<String> names;

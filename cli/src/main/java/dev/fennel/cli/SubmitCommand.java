@@ -161,9 +161,10 @@ final class SubmitCommand implements Callable<Integer> {
     args.forEach(arg -> positional.add(parseArg(arg)));
     TaskClient.Options options = options();
     TaskClient.Config config = config();
-    QueueCheck.require(kafka, queue != null ? queue : config.route(task));
     String taskId;
-    try (TaskClient client = TaskClient.connect(config)) {
+    try (TaskClient client =
+        QueueCheck.connectChecked(
+            kafka, List.of(queue != null ? queue : config.route(task)), config)) {
       TaskClient.Submission submission = client.submitJson(task, positional, options);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the task");
       taskId = submission.id();

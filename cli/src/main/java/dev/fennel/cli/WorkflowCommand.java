@@ -94,8 +94,7 @@ final class WorkflowCommand implements Callable<Integer> {
     }
     TaskClient.Config config = kafka.clientConfig().routes(routes).build();
     // Kafka answers: the steps' queues are the coordinator's to publish to, later.
-    QueueCheck.require(kafka, List.of());
-    try (TaskClient client = TaskClient.connect(config)) {
+    try (TaskClient client = QueueCheck.connectChecked(kafka, List.of(), config)) {
       TaskClient.WorkflowSubmission submission = client.workflow(workflowId, workflow);
       Published.awaitAcknowledged(submission.acknowledged(), config, "the workflow");
     }

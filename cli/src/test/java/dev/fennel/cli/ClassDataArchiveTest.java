@@ -34,6 +34,7 @@ class ClassDataArchiveTest {
     System.setOut(systemOut);
     System.setErr(systemErr);
     System.clearProperty(ClassDataArchive.PROPERTY);
+    System.clearProperty(ClassDataArchive.TRAINED);
   }
 
   @Test
@@ -51,6 +52,29 @@ class ClassDataArchiveTest {
 
     ClassDataArchive.write(dir.resolve("dev.jsa").toString(), true);
 
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("fennel: no class-data archive");
+  }
+
+  @Test
+  void aRunThatRecordedForAnAotCacheSaysItSucceededOnceAndSilently() throws Exception {
+    Path ran = dir.resolve("cli-submit.123.partial.ran");
+    System.setProperty(ClassDataArchive.TRAINED, ran.toString());
+
+    ClassDataArchive.writeIfAsked();
+
+    assertThat(ran).exists();
+    assertThat(System.getProperty(ClassDataArchive.TRAINED)).isNull();
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+
+    // A file it cannot make (its directory is gone) leaves the run without a cache: silent for a
+    // short command, a line with FENNEL_DEBUG.
+    Path gone = dir.resolve("gone").resolve("cli-submit.123.partial.ran");
+    ClassDataArchive.markTrained(gone.toString(), false);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    ClassDataArchive.markTrained(gone.toString(), true);
+    assertThat(gone).doesNotExist();
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("fennel: no class-data archive");
   }

@@ -20,7 +20,6 @@ import dev.fennel.protocol.WorkflowCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -66,8 +65,11 @@ public final class TaskClient implements AutoCloseable {
   private final Config config;
   private final Producer<byte[], byte[]> producer;
   private final Clock clock;
-  private final MeterRegistry registry;
-  private final KafkaClientMetrics clientMetrics;
+
+  /** Null for a client that counts nothing (no registry given): its meters were never read. */
+  private final @Nullable MeterRegistry registry;
+
+  private final @Nullable KafkaClientMetrics clientMetrics;
   private final Map<String, Counter> published = new ConcurrentHashMap<>();
   private @Nullable ResultWaiter waiter;
   private boolean closed;
@@ -574,20 +576,31 @@ public final class TaskClient implements AutoCloseable {
       String id, String queue, CompletableFuture<RecordMetadata> acknowledged) {}
 
   private TaskClient(
-      Config config, Producer<byte[], byte[]> producer, Clock clock, MeterRegistry registry) {
+      Config config,
+      Producer<byte[], byte[]> producer,
+      Clock clock,
+      @Nullable MeterRegistry registry) {
     this.config = config;
     this.producer = producer;
     this.clock = clock;
     this.registry = registry;
-    this.clientMetrics = new KafkaClientMetrics(producer);
-    clientMetrics.bindTo(registry);
+    if (registry == null) {
+      this.clientMetrics = null;
+    } else {
+      KafkaClientMetrics metrics = new KafkaClientMetrics(producer);
+      metrics.bindTo(registry);
+      this.clientMetrics = metrics;
+    }
   }
 
   /**
    * A client for {@code config}. It connects lazily: the first submit finds out if Kafka is there.
+   * It keeps no meters; {@link #connect(Config, MeterRegistry)} counts into a registry.
    */
   public static TaskClient connect(Config config) {
-    return connect(config, new SimpleMeterRegistry());
+    // A registry of its own would be one nobody reads: binding the producer's metrics to it only
+    // cost a one-shot ./fennel submit start-up time.
+    return open(config, null);
   }
 
   /**
@@ -595,6 +608,10 @@ public final class TaskClient implements AutoCloseable {
    * metrics in {@code registry}.
    */
   public static TaskClient connect(Config config, MeterRegistry registry) {
+    return open(config, Objects.requireNonNull(registry, "registry"));
+  }
+
+  private static TaskClient open(Config config, @Nullable MeterRegistry registry) {
     String maxBlock = config.kafka().get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
     if (maxBlock != null) {
       config =
@@ -794,6 +811,23 @@ public final class TaskClient implements AutoCloseable {
     return opts.eta() != null ? DelayReasons.ETA : null;
   }
 
+  /** Counts a task Kafka acknowledged in {@code fennel.tasks.published}, if this client counts. */
+  private void countPublished(String queue, String task) {
+    MeterRegistry meters = registry;
+    if (meters == null) {
+      return;
+    }
+    published
+        .computeIfAbsent(
+            queue + '\u0000' + task,
+            key ->
+                Counter.builder("fennel.tasks.published")
+                    .description("Tasks Kafka acknowledged, by queue and task")
+                    .tags("queue", queue, "task", task)
+                    .register(meters))
+        .increment();
+  }
+
   /** Publishes a ready-made task message to its queue (or the routed one when it names none). */
   public Submission publish(Task task) {
     String queue = task.queue() != null ? task.queue() : config.route(task.task());
@@ -807,19 +841,7 @@ public final class TaskClient implements AutoCloseable {
       return new Submission(
           routed.id(),
           queue,
-          send(
-              record,
-              () ->
-                  published
-                      .computeIfAbsent(
-                          queue + '\u0000' + routed.task(),
-                          key ->
-                              Counter.builder("fennel.tasks.published")
-                                  .description("Tasks Kafka acknowledged, by queue and task")
-                                  .tags("queue", queue, "task", routed.task())
-                                  .register(registry))
-                      .increment(),
-              error -> explain(error, queue)));
+          send(record, () -> countPublished(queue, routed.task()), error -> explain(error, queue)));
     } catch (KafkaException e) {
       throw explain(e, queue);
     }
@@ -968,6 +990,8 @@ public final class TaskClient implements AutoCloseable {
       current.close();
     }
     producer.close(Duration.ofSeconds(30));
-    clientMetrics.close();
+    if (clientMetrics != null) {
+      clientMetrics.close();
+    }
   }
 }
