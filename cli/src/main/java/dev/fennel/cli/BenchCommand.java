@@ -159,6 +159,17 @@ final class BenchCommand implements Callable<Integer> {
   boolean json;
 
   @Option(
+      names = "--warm-up",
+      paramLabel = "N",
+      defaultValue = "200",
+      description =
+          "Latency mode: round trips run before the measured ones, from --threads threads at once"
+              + " (default ${DEFAULT-VALUE}). A fresh dev runs the per-task path interpreted or"
+              + " C1-compiled for its first thousands of tasks; some 20,000 let C2 compile it, as"
+              + " in a service that has been running.")
+  int warmUp;
+
+  @Option(
       names = "--no-hops",
       negatable = false,
       description =
@@ -170,6 +181,9 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (threads < 1) {
       throw new IllegalArgumentException("--threads must be 1 or more, was " + threads);
+    }
+    if (warmUp < 0) {
+      throw new IllegalArgumentException("--warm-up must be 0 or more, was " + warmUp);
     }
     ArrayNode taskArgs = parseArgs(args != null ? args : mode == Mode.CPU ? "[32]" : "[10]");
     String[] queues = queueMix();
@@ -207,12 +221,14 @@ final class BenchCommand implements Callable<Integer> {
   private void latency(BenchRun bench, ArrayNode taskArgs, String queue, ObjectNode report)
       throws Exception {
     int n = tasks != null ? tasks : 2_000;
+    int warmUpThreads = Math.max(1, Math.min(threads, warmUp));
     System.out.printf(
-        "latency: %,d × %s %s, one at a time (after 200 to warm up)%n", n, task, taskArgs);
+        "latency: %,d × %s %s, one at a time (after %,d to warm up, from %d threads)%n",
+        n, task, taskArgs, warmUp, warmUpThreads);
     BenchRun.Trips trips;
     long start;
     try (HopObserver observer = noHops ? null : observer(queue)) {
-      bench.oneAtATime(200, task, taskArgs, queue, timeout, observer);
+      warmUp(bench, taskArgs, queue, warmUpThreads);
       start = System.nanoTime();
       trips = bench.oneAtATime(n, task, taskArgs, queue, timeout, observer);
     }
@@ -225,6 +241,28 @@ final class BenchCommand implements Callable<Integer> {
         .put("publish_per_second", roundTrip.getTotalCount() / seconds);
     report.set("latency_ms", BenchRun.percentiles(roundTrip));
     report.set("hops_ms", trips.hopsJson());
+    report.put("warm_up_tasks", warmUp);
+  }
+
+  /**
+   * {@link #warmUp} round trips, shared among {@code parallel} threads each running one at a time:
+   * the path the measured ones take (submit, the worker, {@code ?wait}), compiled sooner.
+   */
+  private void warmUp(BenchRun bench, ArrayNode taskArgs, String queue, int parallel)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      List<Future<BenchRun.Trips>> runs = new ArrayList<>();
+      for (int i = 0; i < parallel; i++) {
+        int share = warmUp / parallel + (i < warmUp % parallel ? 1 : 0);
+        runs.add(pool.submit(() -> bench.oneAtATime(share, task, taskArgs, queue, timeout, null)));
+      }
+      for (Future<BenchRun.Trips> run : runs) {
+        run.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private void cpu(BenchRun bench, ArrayNode taskArgs, String[] queues, ObjectNode report)

@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import dev.fennel.admin.KafkaClients;
+import dev.fennel.protocol.ResultCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * (no group), and notes when each task's message and each result became readable. That splits a
  * round trip at the two Kafka hops: what the broker costs, apart from what the worker and the API
  * add. Its own fetches behave like the worker's and the API's (same broker, same settings), so a
- * "visible" time is when a consumer that was waiting could have had the record.
+ * "visible" time is when a consumer that was waiting could have had the record. A result is
+ * readable when its final record is: the {@code STARTED} before it (the same key, written first)
+ * would put the moment a task started, not the one its result could be read.
  */
 final class HopObserver implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
@@ -55,11 +58,30 @@ final class HopObserver implements AutoCloseable {
     while (!stopped) {
       for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
         Instant now = Instant.now();
-        if (record.key() != null) {
-          (record.topic().equals(tasksTopic) ? taskSeen : resultSeen)
-              .putIfAbsent(record.key(), now);
+        if (record.key() == null) {
+          continue;
+        }
+        if (record.topic().equals(tasksTopic)) {
+          taskSeen.putIfAbsent(record.key(), now);
+        } else if (isFinalResult(record.value())) {
+          resultSeen.putIfAbsent(record.key(), now);
         }
       }
+    }
+  }
+
+  /**
+   * Whether {@code value}, a record of the results topic, is a final result: not a {@code STARTED},
+   * a {@code RETRY}, a tombstone or anything unreadable.
+   */
+  static boolean isFinalResult(byte @Nullable [] value) {
+    if (value == null) {
+      return false;
+    }
+    try {
+      return ResultCodec.decode(value).status().isFinal();
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

@@ -185,6 +185,18 @@ final class WorkerOptions {
   boolean trackStarted = WorkerConfig.DEFAULT_TRACK_STARTED;
 
   @Option(
+      names = "--started-after",
+      paramLabel = "DURATION",
+      defaultValue = "${env:FENNEL_STARTED_AFTER:-" + WorkerConfig.DEFAULT_STARTED_AFTER_TEXT + "}",
+      converter = DurationConverter.Seconds.class,
+      description =
+          "Write a task's STARTED once it has run this long (up to 10 ms later), not as it starts:"
+              + " a task that ends sooner writes its final result alone, one record less and its"
+              + " result not produced behind the STARTED; 0 writes it at the start; a bare number"
+              + " is seconds (env FENNEL_STARTED_AFTER; default ${DEFAULT-VALUE}).")
+  Duration startedAfter;
+
+  @Option(
       names = "--no-retry-on",
       paramLabel = "CLASS",
       split = ",",
@@ -256,6 +268,7 @@ final class WorkerOptions {
             .rateLimits(RateLimit.parseAll(rateLimits))
             .revokeRetention(revokeRetention)
             .trackStarted(trackStarted)
+            .startedAfter(startedAfter)
             .noRetryOn(throwableTypes(noRetryOn))
             .keepConsumed(keepConsumed)
             .unknownTaskWait(unknownTaskWait);

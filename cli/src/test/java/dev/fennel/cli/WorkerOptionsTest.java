@@ -76,6 +76,18 @@ class WorkerOptionsTest {
   }
 
   @Test
+  void startedAfterIsADurationZeroByDefaultAndNeverNegative() {
+    assertThat(config().startedAfter()).isZero();
+    assertThat(config("--started-after", "20ms").startedAfter()).isEqualTo(Duration.ofMillis(20));
+    assertThat(config("--started-after", "2").startedAfter()).isEqualTo(Duration.ofSeconds(2));
+    StringWriter err = new StringWriter();
+    CommandLine command = Fennel.commandLine();
+    command.setErr(new PrintWriter(err));
+    assertThat(command.execute("worker", "--started-after", "-5ms")).isNotZero();
+    assertThat(err.toString()).contains("--started-after", "'-5ms'");
+  }
+
+  @Test
   void unknownTaskWaitIsADurationInSecondsWhenBareFiveMinutesByDefaultAndZeroFailsAtOnce() {
     assertThat(config().unknownTaskWait()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config("--unknown-task-wait", "0").unknownTaskWait()).isZero();

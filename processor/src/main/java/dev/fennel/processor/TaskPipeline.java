@@ -60,15 +60,15 @@ final class TaskPipeline {
   private final Clock clock;
   private final int maxResultBytes;
   private final Duration resultTtl;
-  private final boolean trackStarted;
+  private final StartedRecords started;
   // Task names outside the registry, and when a line last said so.
   private final Map<String, Instant> warnedAt = new ConcurrentHashMap<>();
 
   /**
    * @param resultTtl how long a result lives whose task asked for no TTL of its own: written into
    *     every record (0: forever)
-   * @param trackStarted whether a {@code STARTED} record is written when a task starts (progress a
-   *     handler reports is written either way)
+   * @param started when a run writes its {@code STARTED} record (progress a handler reports is
+   *     written either way)
    */
   TaskPipeline(
       String queue,
@@ -81,7 +81,7 @@ final class TaskPipeline {
       Clock clock,
       int maxResultBytes,
       Duration resultTtl,
-      boolean trackStarted) {
+      StartedRecords started) {
     this.queue = queue;
     this.worker = worker;
     this.topics = topics;
@@ -92,7 +92,7 @@ final class TaskPipeline {
     this.clock = clock;
     this.maxResultBytes = maxResultBytes;
     this.resultTtl = resultTtl;
-    this.trackStarted = trackStarted;
+    this.started = started;
   }
 
   /**
@@ -144,9 +144,8 @@ final class TaskPipeline {
     }
     metrics.started(task.task());
     Instant startedAt = clock.instant();
-    if (trackStarted) {
-      emitStarted(task, startedAt, null);
-    }
+    RunStarted runStarted = new RunStarted(task, startedAt);
+    runStarted.begin();
     List<CompletableFuture<Void>> spawned = Collections.synchronizedList(new ArrayList<>());
     RunContext context =
         new RunContext(
@@ -154,7 +153,7 @@ final class TaskPipeline {
             startedAt.plus(runner.limitFor(task)),
             () -> decisions.isRevoked(task.id()),
             clock,
-            effects(task, startedAt, spawned));
+            effects(task, runStarted, spawned));
     long start = System.nanoTime();
     runner.run(
         task,
@@ -164,6 +163,7 @@ final class TaskPipeline {
         ran -> {
           // Nothing the handler asks for goes out after this: its outcome comes last.
           List<String> children = context.close();
+          runStarted.end();
           if (ran.handedBack()) {
             release
                 .run(); // no outcome: its message stays unfinished, for the partition's new owner
@@ -216,11 +216,11 @@ final class TaskPipeline {
 
   /** What a run's context writes: its progress on STARTED records, its children to its queue. */
   private RunContext.Effects effects(
-      Task task, Instant startedAt, List<CompletableFuture<Void>> spawned) {
+      Task task, RunStarted runStarted, List<CompletableFuture<Void>> spawned) {
     return new RunContext.Effects() {
       @Override
       public void progress(JsonNode progress) {
-        emitStarted(task, startedAt, progress);
+        runStarted.progress(progress);
       }
 
       @Override
@@ -242,6 +242,68 @@ final class TaskPipeline {
         metrics.progressRefused(task.task());
       }
     };
+  }
+
+  /**
+   * The {@code STARTED} records of one run, as {@link #started} says: the first at the run's start
+   * or once it has run a while, one with each progress the handler reports, and none once the run
+   * has ended. Its lock orders a late one before the final result: a {@code STARTED} sent after the
+   * result would be the id's last record in {@code fennel.results}, the one compaction keeps.
+   */
+  private final class RunStarted {
+    private final Task task;
+    private final Instant startedAt;
+    // Guarded by this.
+    private boolean written;
+    private boolean ended;
+    private Deadlines.@Nullable Pending deadline;
+
+    RunStarted(Task task, Instant startedAt) {
+      this.task = task;
+      this.startedAt = startedAt;
+    }
+
+    /** As the run starts: its {@code STARTED} now, or the deadline when it is due. */
+    synchronized void begin() {
+      if (started.waits()) {
+        deadline = started.deadlines().after(started.after(), this::due);
+      } else if (started.track()) {
+        written = true;
+        emitStarted(task, startedAt, null);
+      }
+    }
+
+    /** The task has run {@link StartedRecords#after}: its {@code STARTED}, unless one went out. */
+    private synchronized void due() {
+      if (!ended && !written) {
+        written = true;
+        emitStarted(task, startedAt, null);
+      }
+    }
+
+    /** A {@code STARTED} with the handler's {@code progress}; the one still due is not needed. */
+    synchronized void progress(JsonNode progress) {
+      if (ended) {
+        return;
+      }
+      written = true;
+      cancelDue();
+      emitStarted(task, startedAt, progress);
+    }
+
+    /** The run has ended: no {@code STARTED} after this (its outcome follows). */
+    synchronized void end() {
+      ended = true;
+      cancelDue();
+    }
+
+    private void cancelDue() {
+      Deadlines.Pending pending = deadline;
+      deadline = null;
+      if (pending != null) {
+        pending.cancel();
+      }
+    }
   }
 
   /**

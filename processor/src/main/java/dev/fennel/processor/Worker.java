@@ -53,7 +53,7 @@ public final class Worker implements Component {
   // Micrometer's KafkaMetrics drops a client's meters that have fewer tags than another's.
   private static final List<Tag> RESULTS_TAGS = List.of(Tag.of("queue", "results"));
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
-  // How late a time limit may fire: limits are whole seconds or more.
+  // How late a time limit (or a --started-after) may fire: limits are whole seconds or more.
   private static final Duration DEADLINE_TICK = Duration.ofMillis(10);
 
   private final WorkerConfig config;
@@ -111,8 +111,10 @@ public final class Worker implements Component {
     Clock clock = Clock.systemUTC();
     Handlers handlers = Handlers.discover(config.handlers());
     tasks = handlers.sortedNames();
-    TaskRunner runner =
-        new TaskRunner(handlers, config.policy(), clock, new SweptDeadlines(timers, DEADLINE_TICK));
+    Deadlines deadlines = new SweptDeadlines(timers, DEADLINE_TICK);
+    TaskRunner runner = new TaskRunner(handlers, config.policy(), clock, deadlines);
+    StartedRecords started =
+        StartedRecords.of(config.trackStarted(), config.startedAfter(), deadlines);
     Revocations revoked = startRevocations(clock, runner, registry);
     TaskDecisions decisions =
         new TaskDecisions(
@@ -141,7 +143,8 @@ public final class Worker implements Component {
       metrics.watchHeld(registry, queue, dispatcher);
       Producer<byte[], byte[]> outcomes =
           lanes.of(queue) == ResultLanes.Lane.PRIORITY ? own : kafkaProducer;
-      TaskPipeline pipeline = pipeline(queue, decisions, runner, emitter(outcomes), metrics, clock);
+      TaskPipeline pipeline =
+          pipeline(queue, decisions, runner, started, emitter(outcomes), metrics, clock);
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -185,6 +188,7 @@ public final class Worker implements Component {
       String queue,
       TaskDecisions decisions,
       TaskRunner runner,
+      StartedRecords started,
       TaskPipeline.Emitter emitter,
       WorkerMetrics metrics,
       Clock clock) {
@@ -199,7 +203,7 @@ public final class Worker implements Component {
         clock,
         config.maxResultBytes(),
         config.resultTtl(),
-        config.trackStarted());
+        started);
   }
 
   /**

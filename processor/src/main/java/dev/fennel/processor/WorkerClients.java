@@ -62,11 +62,20 @@ final class WorkerClients {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
+    // Kafka's default, set here as the producer of bench/KafkaHop.java has it: a lone result is
+    // written as it is, with no compressor's buffers to fill and no decompression at the broker's
+    // validation or in each reader. Under load -X compression.type=lz4 shrinks the batches.
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
     return props;
   }
 
   /** The poll loop's consumer of {@code queue}, in the queue's group. */
   KafkaConsumer<byte[], byte[]> queue(String queue) {
+    return consumer(queueSettings(queue));
+  }
+
+  /** The settings of {@code queue}'s consumer. */
+  Properties queueSettings(String queue) {
     // The client id names the worker in GET /queues.
     Properties props = common(null);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, WorkerGroups.clientId(config.name(), queue));
@@ -85,9 +94,18 @@ final class WorkerClients {
         CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // The scheduler writes transactionally: never run a task from an aborted transaction.
+    // The scheduler writes transactionally: never run a task from an aborted transaction. With no
+    // transaction open on a queue's partition (the usual case) a fetch reads to the high watermark,
+    // as a read_uncommitted one does, and returns as soon: no cost to a lone task.
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return consumer(props);
+    // Kafka's defaults, set here because a lone task's latency rests on them: the broker answers a
+    // fetch at its first record (fetch.min.bytes 1), so a task is handed over as soon as it is
+    // readable, as the consumer of bench/KafkaHop.java is; fetch.max.wait.ms only bounds how long
+    // an idle fetch is held. A larger fetch.min.bytes (-X) batches under load at the price of up to
+    // fetch.max.wait.ms on every lone task.
+    props.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+    props.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
+    return props;
   }
 
   /**

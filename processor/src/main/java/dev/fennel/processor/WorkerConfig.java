@@ -51,6 +51,10 @@ import org.jspecify.annotations.Nullable;
  *     this worker creates the topic)
  * @param trackStarted whether a {@code STARTED} result is written when a task starts (with its
  *     worker, start time and attempt), so that a running task is seen as running
+ * @param startedAfter how long a task runs before its {@code STARTED} is written (up to the
+ *     worker's 10 ms deadline tick later); zero writes it as the task starts. A task that ends
+ *     sooner writes its final result alone: no record that nobody reads, no result produced behind
+ *     it
  * @param noRetryOn exception types that are never retried: a handler that throws one of them (or a
  *     subclass) ends its task {@code FAILURE} at once, as a {@link dev.fennel.task.Reject} does
  * @param keepConsumed how long a task this worker's queues (and {@code fennel.scheduled}) have
@@ -79,6 +83,7 @@ public record WorkerConfig(
     Map<String, RateLimit> rateLimits,
     Duration revokeRetention,
     boolean trackStarted,
+    Duration startedAfter,
     List<Class<? extends Throwable>> noRetryOn,
     Duration keepConsumed,
     Duration resultTtl,
@@ -128,6 +133,12 @@ public record WorkerConfig(
 
   /** Whether a {@code STARTED} result is written when a task starts, by default. */
   public static final boolean DEFAULT_TRACK_STARTED = true;
+
+  /** {@link #DEFAULT_STARTED_AFTER} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_STARTED_AFTER_TEXT = "0s";
+
+  /** How long a task runs before its {@code STARTED} is written, by default: none, at its start. */
+  public static final Duration DEFAULT_STARTED_AFTER = Durations.parse(DEFAULT_STARTED_AFTER_TEXT);
 
   /**
    * How long a task no worker knows is handed back by default, before it fails: a rolling deploy's
@@ -181,6 +192,7 @@ public record WorkerConfig(
           "revoke retention (--revoke-retention) must be at least one minute, was "
               + (revokeRetention == null ? "not set" : Durations.format(revokeRetention)));
     }
+    requireStartedAfter(startedAfter);
     noRetryOn = List.copyOf(noRetryOn == null ? List.of() : noRetryOn);
     Objects.requireNonNull(keepConsumed, "keep consumed is not set");
     if (keepConsumed.isNegative()) {
@@ -196,6 +208,14 @@ public record WorkerConfig(
               + (resultTtl == null ? "not set" : Durations.format(resultTtl)));
     }
     requireUnknownTaskWait(unknownTaskWait);
+  }
+
+  private static void requireStartedAfter(@Nullable Duration startedAfter) {
+    if (startedAfter == null || startedAfter.isNegative()) {
+      throw new IllegalArgumentException(
+          "the wait before a task's STARTED record (--started-after) must be 0 or more, was "
+              + (startedAfter == null ? "not set" : Durations.format(startedAfter)));
+    }
   }
 
   private static void requireUnknownTaskWait(@Nullable Duration unknownTaskWait) {
@@ -253,6 +273,7 @@ public record WorkerConfig(
     private Map<String, RateLimit> rateLimits = Map.of();
     private Duration revokeRetention = TopicAdmin.DEFAULT_REVOKE_RETENTION;
     private boolean trackStarted = DEFAULT_TRACK_STARTED;
+    private Duration startedAfter = DEFAULT_STARTED_AFTER;
     private List<Class<? extends Throwable>> noRetryOn = List.of();
     private Duration keepConsumed = DEFAULT_KEEP_CONSUMED;
     private Duration resultTtl = ResultExpiry.DEFAULT_TTL;
@@ -281,6 +302,7 @@ public record WorkerConfig(
       rateLimits = from.rateLimits;
       revokeRetention = from.revokeRetention;
       trackStarted = from.trackStarted;
+      startedAfter = from.startedAfter;
       noRetryOn = from.noRetryOn;
       keepConsumed = from.keepConsumed;
       unknownTaskWait = from.unknownTaskWait;
@@ -398,6 +420,15 @@ public record WorkerConfig(
     }
 
     /**
+     * Sets how long a task runs before its {@code STARTED} is written (default 0: as it starts;
+     * {@code --started-after}): a task that ends sooner writes its final result alone.
+     */
+    public Builder startedAfter(Duration newStartedAfter) {
+      startedAfter = newStartedAfter;
+      return this;
+    }
+
+    /**
      * Sets the exception types that are never retried (default none; {@code --no-retry-on} on the
      * command line): a handler throwing one of them, or a subclass, ends its task {@code FAILURE}
      * at once.
@@ -462,6 +493,7 @@ public record WorkerConfig(
           rateLimits,
           revokeRetention,
           trackStarted,
+          startedAfter,
           noRetryOn,
           keepConsumed,
           resultTtl,

@@ -104,7 +104,7 @@ class QueueConsumerTest {
             Clock.systemUTC(),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
             TTL,
-            false);
+            StartedRecords.off());
     dispatcher = new Dispatcher(List.of("default"), 8, slots);
     runs =
         new PartitionRuns(

@@ -260,6 +260,120 @@ class TaskContextTest {
   }
 
   @Test
+  void aTaskThatEndsBeforeStartedAfterWritesItsFinalResultAloneAndLeavesNoDeadline() {
+    ManualDeadlines deadlines = new ManualDeadlines();
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+    List<Duration> waited = new ArrayList<>();
+
+    run(
+        pipeline(
+            sent,
+            new StartedRecords(true, Duration.ofMillis(20), deadlines),
+            (a, c) -> {
+              waited.add(deadlines.nextDelay());
+              return IntNode.valueOf(7);
+            }),
+        task(0));
+
+    assertThat(waited).containsExactly(Duration.ofMillis(20));
+    assertThat(results(sent)).extracting(TaskResult::status).containsExactly(Status.SUCCESS);
+    assertThat(deadlines.waiting()).isZero();
+  }
+
+  @Test
+  void aTaskStillRunningAfterStartedAfterWritesStartedWithItsStartThenItsFinalResult() {
+    ManualDeadlines deadlines = new ManualDeadlines();
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+
+    run(
+        pipeline(
+            sent,
+            new StartedRecords(true, Duration.ofMillis(20), deadlines),
+            (a, c) -> {
+              // The sweep finds the task still running.
+              deadlines.fireNext();
+              return IntNode.valueOf(7);
+            }),
+        task(0));
+
+    List<TaskResult> results = results(sent);
+    assertThat(results)
+        .extracting(TaskResult::status)
+        .containsExactly(Status.STARTED, Status.SUCCESS);
+    assertThat(results.getFirst().startedAt()).isEqualTo(NOW);
+    assertThat(results.getFirst().worker()).isEqualTo("w1");
+  }
+
+  @Test
+  void progressBeforeStartedAfterIsWrittenAtOnceAndNoSecondStartedFollows() {
+    ManualDeadlines deadlines = new ManualDeadlines();
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+    List<Integer> waitingAfterProgress = new ArrayList<>();
+
+    run(
+        pipeline(
+            sent,
+            new StartedRecords(true, Duration.ofMillis(20), deadlines),
+            (a, c) -> {
+              c.progress(0.5);
+              waitingAfterProgress.add(deadlines.waiting());
+              return IntNode.valueOf(7);
+            }),
+        task(0));
+
+    assertThat(waitingAfterProgress).containsExactly(0);
+    List<TaskResult> results = results(sent);
+    assertThat(results)
+        .extracting(TaskResult::status)
+        .containsExactly(Status.STARTED, Status.SUCCESS);
+    assertThat(results.getFirst().progress().asDouble()).isEqualTo(0.5);
+  }
+
+  @Test
+  void aStartedDeadlineThatFiresOnlyAfterTheResultWritesNothing() {
+    // A sweep that took the deadline just before the run ended and runs it just after: the
+    // STARTED must not follow the result, or it would be the id's last record in the topic.
+    List<Runnable> taken = new ArrayList<>();
+    Deadlines late =
+        (delay, action) -> {
+          taken.add(action);
+          return () -> {};
+        };
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+
+    run(
+        pipeline(
+            sent,
+            new StartedRecords(true, Duration.ofMillis(20), late),
+            (a, c) -> IntNode.valueOf(7)),
+        task(0));
+    taken.forEach(Runnable::run);
+
+    assertThat(taken).hasSize(1);
+    assertThat(results(sent)).extracting(TaskResult::status).containsExactly(Status.SUCCESS);
+  }
+
+  @Test
+  void withoutTrackStartedStartedAfterSetsNoDeadline() {
+    ManualDeadlines deadlines = new ManualDeadlines();
+    List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
+    List<Integer> waiting = new ArrayList<>();
+
+    run(
+        pipeline(
+            sent,
+            StartedRecords.of(false, Duration.ofMillis(20), deadlines),
+            (a, c) -> {
+              waiting.add(deadlines.waiting());
+              return IntNode.valueOf(7);
+            }),
+        task(0));
+
+    assertThat(waiting).containsExactly(0);
+    assertThat(results(sent)).extracting(TaskResult::status).containsExactly(Status.SUCCESS);
+  }
+
+  @Test
   void progressIsWrittenAtMostOnceASecondAndRisesAndNeverAfterTheFinalResult() {
     TurnedClock clock = new TurnedClock(NOW);
     List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
@@ -381,7 +495,7 @@ class TaskContextTest {
             Clock.fixed(NOW, ZoneOffset.UTC),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
             TTL,
-            false);
+            StartedRecords.off());
 
     pipeline.run(pipeline.intake(record(task(0)), () -> {}), () -> {}, finished::incrementAndGet);
 
@@ -505,6 +619,14 @@ class TaskContextTest {
   }
 
   private TaskPipeline pipeline(
+      List<ProducerRecord<byte[], byte[]>> sent,
+      StartedRecords started,
+      BiFunction<TaskArgs, TaskContext, JsonNode> body) {
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    return pipeline(decisions, new SimpleMeterRegistry(), clock, sent, started, body);
+  }
+
+  private TaskPipeline pipeline(
       SimpleMeterRegistry registry,
       Clock clock,
       List<ProducerRecord<byte[], byte[]>> sent,
@@ -520,6 +642,22 @@ class TaskContextTest {
       List<ProducerRecord<byte[], byte[]>> sent,
       boolean trackStarted,
       BiFunction<TaskArgs, TaskContext, JsonNode> body) {
+    return pipeline(
+        decisions,
+        registry,
+        clock,
+        sent,
+        trackStarted ? StartedRecords.atOnce() : StartedRecords.off(),
+        body);
+  }
+
+  private TaskPipeline pipeline(
+      TaskDecisions decisions,
+      SimpleMeterRegistry registry,
+      Clock clock,
+      List<ProducerRecord<byte[], byte[]>> sent,
+      StartedRecords started,
+      BiFunction<TaskArgs, TaskContext, JsonNode> body) {
     return new TaskPipeline(
         "default",
         "w1",
@@ -534,7 +672,7 @@ class TaskContextTest {
         clock,
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         TTL,
-        trackStarted);
+        started);
   }
 
   /** A clock a test turns by hand. */

@@ -106,7 +106,7 @@ class TaskPipelineTest {
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         TTL,
         // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
-        false);
+        StartedRecords.off());
   }
 
   /** This worker hands tasks it does not know back for {@code wait} (the tests' default: 0). */

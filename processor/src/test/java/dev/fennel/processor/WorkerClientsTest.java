@@ -42,6 +42,30 @@ class WorkerClientsTest {
   }
 
   @Test
+  void aQueueConsumersFetchReturnsAtItsFirstRecordUnlessTheSettingsSayOtherwise() {
+    Properties plain = clients(Map.of()).queueSettings("default");
+    Properties batching =
+        clients(Map.of("fetch.min.bytes", "65536", "fetch.max.wait.ms", "5"))
+            .queueSettings("default");
+
+    assertThat(plain)
+        .containsEntry("fetch.min.bytes", 1)
+        .containsEntry("fetch.max.wait.ms", 500)
+        .containsEntry("isolation.level", "read_committed");
+    assertThat(batching)
+        .containsEntry("fetch.min.bytes", "65536")
+        .containsEntry("fetch.max.wait.ms", "5");
+  }
+
+  @Test
+  void resultsGoUncompressedUnlessTheSettingsSayOtherwise() {
+    assertThat(clients(Map.of()).producerSettings(Lane.SHARED))
+        .containsEntry("compression.type", "none");
+    assertThat(clients(Map.of("compression.type", "zstd")).producerSettings(Lane.SHARED))
+        .containsEntry("compression.type", "zstd");
+  }
+
+  @Test
   void theProducersOfTheTwoLanesDifferInTheirClientIdsAlone() {
     WorkerClients clients =
         new WorkerClients(

@@ -622,6 +622,11 @@ public final class TaskClient implements AutoCloseable {
     // load batches still form while requests are in flight (docs/BENCHMARKS.md measured both).
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+    // lz4 shrinks the batches of many tasks; a lone task pays for it on its way (the producer's
+    // compressor buffers, the broker decompressing it to validate, each reader decompressing it;
+    // tens of microseconds by estimate, not measured apart). bench/KafkaHop.java, the floor a round
+    // trip is held against, sends uncompressed; so does compression.type=none in the client's
+    // settings (bench/roundtrip-ab.sh measures both).
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.putAll(config.kafka());
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
