@@ -36,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,9 @@ class HandoverProcessesIT {
   private Path dir;
   private final List<FennelProcess> processes = new ArrayList<>();
 
+  // Each worker's own log, kept in target/process-logs/ and printed when a test fails.
+  @RegisterExtension final ProcessLogs logs = new ProcessLogs();
+
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) throws Exception {
     this.broker = broker;
@@ -75,6 +79,7 @@ class HandoverProcessesIT {
   private FennelProcess worker(String name, int metricsPort) {
     FennelProcess process =
         FennelProcess.start(
+            logs.file(name),
             Map.of(NotedSleep.STARTS, starts(name).toString()),
             List.of("-Xmx256m"),
             "worker",
