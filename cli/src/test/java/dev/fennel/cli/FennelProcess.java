@@ -183,6 +183,14 @@ final class FennelProcess implements AutoCloseable {
 
   /** The sum of all samples of a Prometheus metric on {@code port}, or -1 when not reachable. */
   static double scrapeSum(int port, String metric) {
+    return scrapeSum(port, metric, "");
+  }
+
+  /**
+   * The sum of the samples of a Prometheus metric on {@code port} whose line has {@code label}
+   * (e.g. {@code queue="default"}), or -1 when not reachable.
+   */
+  static double scrapeSum(int port, String metric, String label) {
     try {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
@@ -194,6 +202,7 @@ final class FennelProcess implements AutoCloseable {
           .body()
           .lines()
           .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
+          .filter(line -> line.contains(label))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
           .sum();
     } catch (IOException e) {
