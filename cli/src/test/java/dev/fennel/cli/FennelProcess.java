@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** A {@code fennel} command in a JVM of its own, for tests that kill or stop real processes. */
 final class FennelProcess implements AutoCloseable {
@@ -72,6 +73,20 @@ final class FennelProcess implements AutoCloseable {
   /** Starts {@code mainClass args…} in a JVM of its own with {@code jvmOptions} and {@code env}. */
   static FennelProcess start(
       String mainClass, Map<String, String> env, List<String> jvmOptions, String... args) {
+    return run(command(mainClass, env, jvmOptions, args), env, null);
+  }
+
+  /**
+   * As {@link #start(Map, List, String...)}, with the output written to {@code log} (replaced if it
+   * exists), which stays after the test: see {@link ProcessLogs}.
+   */
+  static FennelProcess start(
+      Path log, Map<String, String> env, List<String> jvmOptions, String... args) {
+    return run(command(Fennel.class.getName(), env, jvmOptions, args), env, log);
+  }
+
+  private static List<String> command(
+      String mainClass, Map<String, String> env, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -83,12 +98,18 @@ final class FennelProcess implements AutoCloseable {
             + (extra == null || extra.isEmpty() ? "" : File.pathSeparator + extra));
     command.add(mainClass);
     command.addAll(List.of(args));
-    return run(command, env);
+    return command;
   }
 
   private static FennelProcess run(List<String> command, Map<String, String> env) {
+    return run(command, env, null);
+  }
+
+  /** Runs {@code command}, its output to {@code to}, or to a temporary file when null. */
+  private static FennelProcess run(
+      List<String> command, Map<String, String> env, @Nullable Path to) {
     try {
-      Path log = Files.createTempFile("fennel-process-", ".log");
+      Path log = to != null ? to : Files.createTempFile("fennel-process-", ".log");
       ProcessBuilder builder =
           new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       env.forEach(
@@ -162,6 +183,14 @@ final class FennelProcess implements AutoCloseable {
 
   /** The sum of all samples of a Prometheus metric on {@code port}, or -1 when not reachable. */
   static double scrapeSum(int port, String metric) {
+    return scrapeSum(port, metric, "");
+  }
+
+  /**
+   * The sum of the samples of a Prometheus metric on {@code port} whose line has {@code label}
+   * (e.g. {@code queue="default"}), or -1 when not reachable.
+   */
+  static double scrapeSum(int port, String metric, String label) {
     try {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
@@ -173,6 +202,7 @@ final class FennelProcess implements AutoCloseable {
           .body()
           .lines()
           .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
+          .filter(line -> line.contains(label))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
           .sum();
     } catch (IOException e) {

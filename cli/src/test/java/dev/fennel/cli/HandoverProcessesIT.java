@@ -36,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,9 @@ class HandoverProcessesIT {
   private Path dir;
   private final List<FennelProcess> processes = new ArrayList<>();
 
+  // Each worker's own log, kept in target/process-logs/ and printed when a test fails.
+  @RegisterExtension final ProcessLogs logs = new ProcessLogs();
+
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) throws Exception {
     this.broker = broker;
@@ -75,6 +79,7 @@ class HandoverProcessesIT {
   private FennelProcess worker(String name, int metricsPort) {
     FennelProcess process =
         FennelProcess.start(
+            logs.file(name),
             Map.of(NotedSleep.STARTS, starts(name).toString()),
             List.of("-Xmx256m"),
             "worker",
@@ -190,23 +195,39 @@ class HandoverProcessesIT {
     }
   }
 
-  private static boolean assigned(int port) {
-    return FennelProcess.scrapeSum(port, "kafka_consumer_coordinator_assigned_partitions") > 0;
+  /**
+   * The partitions of the queue that the worker with metrics on {@code port} owns now: its queue
+   * consumer's only. The scheduler and the coordinator it runs (Streams apps, with a queue tag of
+   * their own) own partitions of their own groups within seconds of the worker's start, and were
+   * counted here too: w2's "assigned" held while w1 still had every partition of the queue.
+   */
+  private static int assigned(int port) {
+    return (int)
+        FennelProcess.scrapeSum(
+            port, "kafka_consumer_coordinator_assigned_partitions", "queue=\"" + QUEUE + "\"");
   }
 
   @Test
   void aWorkerJoiningAndAWorkerStoppedWithSigtermNeverRunATaskTwice() throws Exception {
     int port1 = FennelProcess.freePort();
     FennelProcess w1 = worker("w1", port1);
-    await().atMost(Duration.ofSeconds(120)).until(() -> assigned(port1));
+    await("w1 owns every partition of the queue")
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> assigned(port1) == TopicLayout.DEFAULT.queuePartitions());
     List<String> first = publish(24, 20);
     await().atMost(Duration.ofSeconds(60)).until(() -> startsOn("w1").keySet().containsAll(first));
 
     // A second worker joins while all 24 run: half the partitions move to it, once their tasks
-    // have finished on w1.
+    // have finished on w1 (w1 holds them in its revocation until then, and w2 gets them in the
+    // rebalance that follows).
     int port2 = FennelProcess.freePort();
     FennelProcess w2 = worker("w2", port2);
-    await().atMost(Duration.ofSeconds(120)).until(() -> assigned(port2));
+    await("w2 owns some of the queue's partitions, and w1 the others")
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () ->
+                assigned(port2) > 0
+                    && assigned(port1) + assigned(port2) == TopicLayout.DEFAULT.queuePartitions());
 
     assertThat(assertAllSucceeded(first, 20)).as("all ran where they started").containsOnly("w1");
     assertThat(runs(first, "w1", "w2"))
@@ -215,7 +236,7 @@ class HandoverProcessesIT {
 
     // Both workers run tasks now; w1 gets SIGTERM while its share runs.
     List<String> second = publish(24, 20);
-    await()
+    await("each of the second 24 started")
         .atMost(Duration.ofSeconds(60))
         .until(() -> runs(second, "w1", "w2").values().stream().allMatch(n -> n > 0));
     assertThat(startsOn("w1").keySet()).as("w1 runs some of them").containsAnyElementsOf(second);

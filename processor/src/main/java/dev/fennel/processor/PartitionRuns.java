@@ -58,6 +58,8 @@ final class PartitionRuns {
   private final Set<Run> running = new LinkedHashSet<>();
   private final Map<String, Run> runningIds = new HashMap<>();
   private final Map<TopicPartition, Lease> leases = new HashMap<>();
+  // Runs ended so far, of any partition: what a hand-over's wait watches (see awaitEnd).
+  private long ends;
   private final Clock clock;
   private final Function<Task, Duration> limitFor;
   private final Consumer<String> interrupt;
@@ -147,6 +149,7 @@ final class PartitionRuns {
   private synchronized void ended(Run run) {
     running.remove(run);
     runningIds.remove(run.id, run);
+    ends++;
     notifyAll();
   }
 
@@ -228,7 +231,8 @@ final class PartitionRuns {
     Handover plan = new Handover(clock.instant(), bound, grace);
     boolean waited = false;
     while (true) {
-      List<Handover.Running> now = running(of);
+      Look look = look(of);
+      List<Handover.Running> now = look.running();
       switch (plan.next(clock.instant(), now)) {
         case Handover.Release release -> {
           if (waited) {
@@ -245,7 +249,7 @@ final class PartitionRuns {
                 bound.toMillis());
             waited = true;
           }
-          awaitChange(of, wait.until());
+          awaitEnd(look.ends(), wait.until());
         }
         case Handover.Interrupt late -> {
           log.warn(
@@ -274,14 +278,20 @@ final class PartitionRuns {
     }
   }
 
-  private synchronized List<Handover.Running> running(Predicate<TopicPartition> of) {
+  /**
+   * What a hand-over saw at one moment: the runs of its partitions, and how many runs had ended by
+   * then.
+   */
+  private record Look(List<Handover.Running> running, long ends) {}
+
+  private synchronized Look look(Predicate<TopicPartition> of) {
     List<Handover.Running> found = new ArrayList<>();
     for (Run run : running) {
       if (of.test(run.partition)) {
         found.add(new Handover.Running(run.id, run.deadline, run.interrupted));
       }
     }
-    return found;
+    return new Look(found, ends);
   }
 
   private synchronized void mark(Predicate<TopicPartition> of, Set<String> ids) {
@@ -292,11 +302,16 @@ final class PartitionRuns {
     }
   }
 
-  /** Waits until a run of {@code of} ends or {@code until} passes. */
-  private synchronized void awaitChange(Predicate<TopicPartition> of, Instant until)
-      throws InterruptedException {
-    int before = (int) running.stream().filter(run -> of.test(run.partition)).count();
-    while (running.stream().filter(run -> of.test(run.partition)).count() == before) {
+  /**
+   * Waits until a run has ended since the hand-over's look that counted {@code seen} ends, or until
+   * {@code until} passes. It counts from the look, not from the runs left when the wait begins: the
+   * last tasks of the partitions may end between the two (tasks started together end together), and
+   * a wait for a change from "none left" lasted until {@code until}, most of the rebalance timeout,
+   * with the poll loop held in its revocation: the queue's tasks started nowhere meanwhile, neither
+   * here nor on the worker the partitions go to.
+   */
+  private synchronized void awaitEnd(long seen, Instant until) throws InterruptedException {
+    while (ends == seen) {
       long left = Duration.between(clock.instant(), until).toMillis();
       if (left <= 0) {
         return;
