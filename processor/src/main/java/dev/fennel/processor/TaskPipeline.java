@@ -48,6 +48,36 @@ final class TaskPipeline {
   interface Emitter {
     /** Sends {@code record}; calls {@code acknowledged} once the broker has it. */
     void send(ProducerRecord<byte[], byte[]> record, Runnable acknowledged);
+
+    /**
+     * Sends a {@code STARTED} record of {@code run}, called under the run's lock; an emitter that
+     * sends again a record Kafka refused sends this one only while {@code run} has not ended.
+     */
+    default void sendProgress(ProducerRecord<byte[], byte[]> record, Run run) {
+      send(record, () -> {});
+    }
+
+    /**
+     * {@code then}, made to run on a thread where a send may block: an acknowledgement may come on
+     * the producer's I/O thread, which must not wait for buffer space only it can free.
+     */
+    default Runnable offSender(Runnable then) {
+      return then;
+    }
+  }
+
+  /** A run, as a resend of one of its {@code STARTED} records sees it. */
+  interface Run {
+    /**
+     * Calls {@code step} with whether the run has ended, holding the lock the run's end takes: what
+     * {@code step} sends goes out before the run's outcome, or not at all.
+     */
+    void whileLocked(Step step);
+  }
+
+  /** A decision that depends on whether a run has ended. */
+  interface Step {
+    void decide(boolean ended);
   }
 
   private final String queue;
@@ -176,9 +206,9 @@ final class TaskPipeline {
               case TaskDecisions.Done result -> emitResult(result.result(), done);
               case TaskDecisions.Retry retry -> {
                 metrics.retried(task.task());
-                Runnable both = countdown(2, done);
-                schedule(retry.next(), both);
-                emitResult(retry.result(), both);
+                // The next attempt is scheduled once this one's RETRY record is written: a resend
+                // of it (ResendingEmitter) then cannot land after the next attempt's records.
+                emitResult(retry.result(), emitter.offSender(() -> schedule(retry.next(), done)));
               }
             }
           } catch (RuntimeException e) {
@@ -250,7 +280,7 @@ final class TaskPipeline {
    * has ended. Its lock orders a late one before the final result: a {@code STARTED} sent after the
    * result would be the id's last record in {@code fennel.results}, the one compaction keeps.
    */
-  private final class RunStarted {
+  private final class RunStarted implements Run {
     private final Task task;
     private final Instant startedAt;
     // Guarded by this.
@@ -269,7 +299,7 @@ final class TaskPipeline {
         deadline = started.deadlines().after(started.after(), this::due);
       } else if (started.track()) {
         written = true;
-        emitStarted(task, startedAt, null);
+        emitStarted(this, task, startedAt, null);
       }
     }
 
@@ -277,7 +307,7 @@ final class TaskPipeline {
     private synchronized void due() {
       if (!ended && !written) {
         written = true;
-        emitStarted(task, startedAt, null);
+        emitStarted(this, task, startedAt, null);
       }
     }
 
@@ -288,7 +318,12 @@ final class TaskPipeline {
       }
       written = true;
       cancelDue();
-      emitStarted(task, startedAt, progress);
+      emitStarted(this, task, startedAt, progress);
+    }
+
+    @Override
+    public synchronized void whileLocked(Step step) {
+      step.decide(ended);
     }
 
     /** The run has ended: no {@code STARTED} after this (its outcome follows). */
@@ -309,15 +344,16 @@ final class TaskPipeline {
   /**
    * Writes task's {@code STARTED} record (to the results topic only: a workflow moves on final
    * results). It is not waited for: the final result follows it on the same producer and partition
-   * (same key), so it can never land after it.
+   * (same key), so it can never land after it; a resend of it goes out only while {@code run} has
+   * not ended ({@link Resends}).
    */
-  private void emitStarted(Task task, Instant startedAt, @Nullable JsonNode progress) {
+  private void emitStarted(Run run, Task task, Instant startedAt, @Nullable JsonNode progress) {
     TaskResult started =
         withTtl(TaskResult.started(task, worker, startedAt, progress, clock.instant()));
-    emitter.send(
+    emitter.sendProgress(
         new ProducerRecord<>(
             topics.results(), null, clock.millis(), utf8(task.id()), ResultCodec.encode(started)),
-        () -> {});
+        run);
   }
 
   private void settle(TaskResult result, Runnable finished) {

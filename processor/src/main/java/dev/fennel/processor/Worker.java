@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
  * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}, the producers
- * of {@link ResultLanes}); it stays one file, about 540 lines, so that the start order and the
- * close order read side by side: each part it adds is one start step and one close step here, and
- * the parts' own logic lives in their files.
+ * of {@link ResultLanes} and their {@link ResendingEmitter}s); it stays one file, about 540 lines,
+ * so that the start order and the close order read side by side: each part it adds is one start
+ * step and one close step here, and the parts' own logic lives in their files.
  */
 public final class Worker implements Component {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -66,6 +66,10 @@ public final class Worker implements Component {
   private final ScheduledThreadPoolExecutor timers;
   private final ScheduledExecutorService consumedTasks =
       Executors.newSingleThreadScheduledExecutor(daemon("fennel-consumed-tasks-"));
+  // Sends again the outcome records Kafka refused with a retriable error (ResendingEmitter).
+  private final ScheduledExecutorService resends =
+      Executors.newSingleThreadScheduledExecutor(daemon("fennel-resend-"));
+  private final List<ResendingEmitter> emitters = new ArrayList<>();
   private @Nullable Admin admin;
   private final ExecutorService slots;
   // The producers of outcome records: the highest-priority queue's own first, when it has one
@@ -144,7 +148,7 @@ public final class Worker implements Component {
       Producer<byte[], byte[]> outcomes =
           lanes.of(queue) == ResultLanes.Lane.PRIORITY ? own : kafkaProducer;
       TaskPipeline pipeline =
-          pipeline(queue, decisions, runner, started, emitter(outcomes), metrics, clock);
+          pipeline(queue, decisions, runner, started, emitter(outcomes, registry), metrics, clock);
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -279,25 +283,21 @@ public final class Worker implements Component {
     started.running().thenRun(() -> ready.complete(null));
   }
 
-  /** Sends outcome records to Kafka; a refused write stops the worker (nothing is committed). */
-  private TaskPipeline.Emitter emitter(Producer<byte[], byte[]> kafkaProducer) {
-    return (record, acknowledged) ->
-        kafkaProducer.send(
-            record,
-            (metadata, error) -> {
-              if (error == null) {
-                acknowledged.run();
-              } else {
-                fail(
-                    new IllegalStateException(
-                        "cannot write to "
-                            + record.topic()
-                            + ": "
-                            + error.getMessage()
-                            + "; the task is not committed and runs again after a restart",
-                        error));
-              }
-            });
+  /**
+   * Sends outcome records to Kafka: one refused with a retriable error is sent again, any other
+   * refusal stops the worker (nothing is committed) ({@link Resends}).
+   */
+  private TaskPipeline.Emitter emitter(
+      Producer<byte[], byte[]> kafkaProducer, MeterRegistry registry) {
+    ResendingEmitter emitter =
+        new ResendingEmitter(
+            kafkaProducer,
+            (delay, action) -> resends.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS),
+            registry,
+            config.name(),
+            this::fail);
+    emitters.add(emitter);
+    return emitter;
   }
 
   /** The slots, shared by the queues, with rate-limited tasks woken by the deadline timer. */
@@ -478,6 +478,8 @@ public final class Worker implements Component {
    */
   @Override
   public void close() {
+    // A record Kafka refuses from now on is not sent again: the shutdown stays within its timeout.
+    emitters.forEach(ResendingEmitter::stop);
     loops.forEach(QueueConsumer::drain);
     if (dispatcher != null) {
       dispatcher.close();
@@ -511,6 +513,7 @@ public final class Worker implements Component {
     for (Producer<byte[], byte[]> each : producers) {
       each.close(Duration.ofSeconds(30));
     }
+    resends.shutdownNow();
     for (AutoCloseable binder : binders) {
       try {
         binder.close();
