@@ -17,8 +17,14 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -101,13 +107,38 @@ public final class StreamsApp implements AutoCloseable {
   }
 
   /**
+   * The errors of a transaction that its thread can no longer finish because the group or the
+   * transaction coordinator moved on while it committed: a rebalance, a broker lost, the thread
+   * stalled past its transaction timeout. Under exactly-once the broker aborts that transaction and
+   * its input is read again by whoever owns it now, so a new thread neither loses nor doubles
+   * anything. Kafka Streams rejoins by itself after most of them (a {@code TaskMigratedException})
+   * but lets some kill the thread: the fourth hour-long chaos run (docs/RELIABILITY.md) stopped
+   * three workers' coordinators with an {@code InvalidTxnStateException} from {@code
+   * commitTransaction}, caused by a {@code CommitFailedException} ("The coordinator is not aware of
+   * this member"), and KAFKA-19690 reports the same error after a stall.
+   */
+  private static final List<Class<? extends Exception>> TRANSACTION_OVERTAKEN =
+      List.of(
+          InvalidTxnStateException.class,
+          InvalidProducerEpochException.class,
+          ProducerFencedException.class,
+          InvalidPidMappingException.class,
+          TransactionAbortableException.class,
+          CommitFailedException.class);
+
+  /**
    * The thread-death policy of an app with no policy of its own: a thread that died of a retriable
-   * Kafka error (the error or one of its causes) is replaced, anything else stops the app.
+   * Kafka error, or of a transaction the group moved past ({@link #TRANSACTION_OVERTAKEN}), in the
+   * error or one of its causes, is replaced; anything else stops the app.
    */
   public static Decision replaceIfRecoverable(Throwable error) {
     for (Throwable e = error; e != null; e = e.getCause()) {
       if (e instanceof RetriableException) {
         return new Replace("a recoverable error: " + e);
+      }
+      Throwable cause = e;
+      if (TRANSACTION_OVERTAKEN.stream().anyMatch(type -> type.isInstance(cause))) {
+        return new Replace("a transaction its group moved past (aborted, read again): " + e);
       }
     }
     return new ShutDown(error.getMessage() != null ? error.getMessage() : error.toString());

@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.DisconnectException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -110,6 +113,29 @@ class StreamsAppTest {
         .isEqualTo(new StreamsApp.ShutDown("stream-thread failed"));
     assertThat(StreamsApp.replaceIfRecoverable(new IllegalStateException()))
         .isEqualTo(new StreamsApp.ShutDown("java.lang.IllegalStateException"));
+  }
+
+  @Test
+  void aThreadWhoseTransactionTheGroupMovedPastIsReplaced() {
+    // As the fourth hour-long chaos run saw it: commitTransaction after the thread left its group.
+    InvalidTxnStateException invalid =
+        new InvalidTxnStateException(
+            "The producer attempted a transactional operation in an invalid state.");
+    invalid.initCause(new CommitFailedException("The coordinator is not aware of this member."));
+    StreamsException seen =
+        new StreamsException("Error encountered trying to commit a transaction", invalid);
+    assertThat(StreamsApp.replaceIfRecoverable(seen)).isInstanceOf(StreamsApp.Replace.class);
+    assertThat(
+            StreamsApp.replaceIfRecoverable(
+                new StreamsException(
+                    "Error encountered trying to commit a transaction",
+                    new InvalidTxnStateException("invalid state"))))
+        .isInstanceOf(StreamsApp.Replace.class);
+    assertThat(
+            StreamsApp.replaceIfRecoverable(
+                new StreamsException(
+                    "send failed", new InvalidProducerEpochException("old epoch"))))
+        .isInstanceOf(StreamsApp.Replace.class);
   }
 
   @Test
