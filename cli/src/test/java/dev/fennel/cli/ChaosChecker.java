@@ -70,8 +70,16 @@ final class ChaosChecker {
   /** A process life stopped (SIGSTOP) from {@code from} to {@code to} (SIGCONT). */
   record Pause(String process, long from, long to) {}
 
-  /** A fault the harness injected at {@code at}. */
-  record Fault(long at, String kind, String target) {
+  /**
+   * A fault the harness injected at {@code at}, done at {@code until}: when its process was started
+   * again, or for a rolling restart when its last process was (minutes later).
+   */
+  record Fault(long at, long until, String kind, String target) {
+    /** A fault done the moment it was injected (a test's). */
+    Fault(long at, String kind, String target) {
+      this(at, at, kind, target);
+    }
+
     String name() {
       return kind + " " + target;
     }
@@ -420,9 +428,10 @@ final class ChaosChecker {
       } else if (to - from > period) {
         long missing = (to - from) / period - 1;
         // A fault whose effect (a failover, a broker lost) can reach the schedule's next tick: one
-        // in the gap, or shortly before its first missing tick.
+        // under way in the gap, or done shortly before its first missing tick. A rolling restart is
+        // under way until its last process is back: its beats' turns come minutes after it began.
         boolean explained =
-            input.faults().stream().anyMatch(f -> f.at() <= to && f.at() >= from - 30_000);
+            input.faults().stream().anyMatch(f -> f.at() <= to && f.until() >= from - 30_000);
         if (explained) {
           skipped += (int) missing;
         } else {

@@ -117,11 +117,15 @@ final class ChaosRun {
           if (wait > 0) {
             Thread.sleep(wait); // the schedule's time of the next fault
           }
-          injected.add(
-              new ChaosChecker.Fault(
-                  System.currentTimeMillis(), fault.kind().name(), fault.target()));
+          long at = System.currentTimeMillis();
           log.info("chaos fault {} at +{}", fault, Duration.between(start, Instant.now()));
-          apply(cluster, fault);
+          try {
+            apply(cluster, fault);
+          } finally {
+            injected.add(
+                new ChaosChecker.Fault(
+                    at, System.currentTimeMillis(), fault.kind().name(), fault.target()));
+          }
         }
         Instant healed = Instant.now();
         load.endAt(
