@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link Emitter}, which is Kafka in a worker and a list in a test. When a run writes its {@code
  * STARTED} records, and that none follows its end, is {@link RunStarted}'s part.
  *
- * <p>One file over 350 lines, on purpose: every step of a message's path writes its records
- * through the same emitter, clock and result TTL, and reads top to bottom as that path.
+ * <p>One file over 350 lines, on purpose: every step of a message's path writes its records through
+ * the same emitter, clock and result TTL, and reads top to bottom as that path.
  */
 final class TaskPipeline {
   private static final Logger log = LoggerFactory.getLogger(TaskPipeline.class);
