@@ -2,7 +2,6 @@ package dev.fennel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
@@ -20,7 +19,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +31,8 @@ import picocli.CommandLine.Spec;
  * {@code fennel bench}: the reference workload, measured end to end.
  *
  * <p>One file over 350 lines, on purpose: the command's options and help (most of its length) and
- * the choice of what each mode runs; the measuring itself is {@link BenchRun}'s.
+ * the choice of what each mode runs. The measuring itself is {@link BenchRun}'s; the report, the
+ * measured figures turned into printed lines and the {@code --json} line, is {@link BenchReport}'s.
  */
 @Command(
     name = "bench",
@@ -187,7 +186,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     ArrayNode taskArgs = parseArgs(args != null ? args : mode == Mode.CPU ? "[32]" : "[10]");
     String[] queues = queueMix();
-    ObjectNode report = Json.MAPPER.createObjectNode().put("mode", mode.toString());
+    BenchReport report = new BenchReport(mode);
     // Fetching only reads from the results API: no producer, no connection to Kafka.
     try (TaskClient client =
         mode == Mode.FETCH ? null : TaskClient.connect(kafka.clientConfig().build())) {
@@ -203,22 +202,19 @@ final class BenchCommand implements Callable<Integer> {
         case IO -> io(bench, report);
       }
     }
-    printHuman(report);
-    if (json) {
-      System.out.println(Json.toString(report));
-    }
-    return report.path("errors").asLong() == 0 ? 0 : 1;
+    report.print(System.out, json);
+    return report.errors() == 0 ? 0 : 1;
   }
 
-  private void throughput(BenchRun bench, ArrayNode taskArgs, String[] queues, ObjectNode report)
+  private void throughput(BenchRun bench, ArrayNode taskArgs, String[] queues, BenchReport report)
       throws Exception {
     int n = tasks != null ? tasks : 1_000_000;
     System.out.printf(
         "throughput: %,d × %s %s from %d threads over %s%n", n, task, taskArgs, threads, mix);
-    put(report, bench.run(n, threads, task, taskArgs, queues, timeout, idsFile));
+    report.outcome(bench.run(n, threads, task, taskArgs, queues, timeout, idsFile));
   }
 
-  private void latency(BenchRun bench, ArrayNode taskArgs, String queue, ObjectNode report)
+  private void latency(BenchRun bench, ArrayNode taskArgs, String queue, BenchReport report)
       throws Exception {
     int n = tasks != null ? tasks : 2_000;
     int warmUpThreads = Math.max(1, Math.min(threads, warmUp));
@@ -232,16 +228,7 @@ final class BenchCommand implements Callable<Integer> {
       start = System.nanoTime();
       trips = bench.oneAtATime(n, task, taskArgs, queue, timeout, observer);
     }
-    Histogram roundTrip = trips.roundTrip();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    report
-        .put("tasks", roundTrip.getTotalCount())
-        .put("errors", n - roundTrip.getTotalCount())
-        .put("tasks_per_second", roundTrip.getTotalCount() / seconds)
-        .put("publish_per_second", roundTrip.getTotalCount() / seconds);
-    report.set("latency_ms", BenchRun.percentiles(roundTrip));
-    report.set("hops_ms", trips.hopsJson());
-    report.put("warm_up_tasks", warmUp);
+    report.latency(n, trips, (System.nanoTime() - start) / 1e9, warmUp);
   }
 
   /**
@@ -265,7 +252,7 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private void cpu(BenchRun bench, ArrayNode taskArgs, String[] queues, ObjectNode report)
+  private void cpu(BenchRun bench, ArrayNode taskArgs, String[] queues, BenchReport report)
       throws Exception {
     int n = tasks != null ? tasks : 200;
     System.out.printf(
@@ -281,18 +268,10 @@ final class BenchCommand implements Callable<Integer> {
     bench.run(CPU_WARM_UP, threads, "echo", parseArgs("[\"warm-up\"]"), queues, timeout, null);
     BenchRun.Outcome outcome = bench.run(n, threads, task, taskArgs, queues, timeout, idsFile);
     double loopAfter = tightLoopSeconds(n, taskArgs.get(0).asInt());
-    double loop = (loopBefore + loopAfter) / 2;
-    put(report, outcome);
-    report
-        .put("tight_loop_seconds", loop)
-        .put("tight_loop_before_seconds", loopBefore)
-        .put("tight_loop_after_seconds", loopAfter)
-        .put("pipeline_seconds", outcome.endToEndSeconds())
-        .put("efficiency", loop / outcome.endToEndSeconds())
-        .put("warm_up_tasks", CPU_WARM_UP);
+    report.cpu(outcome, loopBefore, loopAfter, CPU_WARM_UP);
   }
 
-  private void fetch(BenchRun bench, ObjectNode report) throws Exception {
+  private void fetch(BenchRun bench, BenchReport report) throws Exception {
     Path ids = idsFile;
     if (ids == null) {
       throw new CommandLine.ParameterException(
@@ -307,15 +286,10 @@ final class BenchCommand implements Callable<Integer> {
         toFetch.size(), ids, threads);
     BenchRun.Fetched first = bench.fetchAll(toFetch, threads);
     BenchRun.Fetched fetched = bench.fetchAll(toFetch, threads);
-    report
-        .put("tasks", toFetch.size())
-        .put("errors", Math.max(first.missing(), fetched.missing()))
-        .put("first_pass_seconds", first.seconds())
-        .put("fetch_seconds", fetched.seconds())
-        .put("results_per_second", toFetch.size() / fetched.seconds());
+    report.fetch(toFetch.size(), first, fetched);
   }
 
-  private void headOfLine(BenchRun bench, ArrayNode taskArgs, ObjectNode report) throws Exception {
+  private void headOfLine(BenchRun bench, ArrayNode taskArgs, BenchReport report) throws Exception {
     int n = tasks != null ? tasks : 200;
     System.out.printf(
         "hol: one sleep %s, then %,d × %s %s into queue %s%n",
@@ -328,15 +302,13 @@ final class BenchCommand implements Callable<Integer> {
             taskArgs,
             Topics.requireQueueName(queue),
             timeout);
-    putBurst(report, burst);
-    report.put("long_still_running", burst.longStillRunning());
+    report.headOfLine(burst);
   }
 
-  private void io(BenchRun bench, ObjectNode report) throws Exception {
+  private void io(BenchRun bench, BenchReport report) throws Exception {
     int n = tasks != null ? tasks : 400;
     System.out.printf("io: %,d × sleep %s into queue %s%n", n, Durations.format(sleep), queue);
-    putBurst(
-        report,
+    report.burst(
         bench.burst(
             n,
             "sleep",
@@ -366,7 +338,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void priority(
-      BenchRun bench, int flood, ArrayNode taskArgs, Duration timeout, ObjectNode report)
+      BenchRun bench, int flood, ArrayNode taskArgs, Duration timeout, BenchReport report)
       throws Exception {
     int trickle = 200;
     System.out.printf(
@@ -395,11 +367,7 @@ final class BenchCommand implements Callable<Integer> {
       outcome = flooding.get();
       background.shutdown();
     }
-    put(report, outcome);
-    report.set("high_unloaded_ms", BenchRun.percentiles(unloaded.roundTrip()));
-    report.set("high_loaded_ms", BenchRun.percentiles(loaded.roundTrip()));
-    report.set("high_unloaded_hops_ms", unloaded.hopsJson());
-    report.set("high_loaded_hops_ms", loaded.hopsJson());
+    report.priority(outcome, unloaded, loaded);
   }
 
   /**
@@ -431,41 +399,6 @@ final class BenchCommand implements Callable<Integer> {
 
   private static long fib(int n) {
     return n < 2 ? n : fib(n - 1) + fib(n - 2);
-  }
-
-  private static void put(ObjectNode report, BenchRun.Outcome outcome) {
-    report
-        .put("tasks", outcome.tasks())
-        .put("errors", outcome.errors())
-        .put("tasks_per_second", outcome.throughput())
-        .put("publish_per_second", outcome.publishRate())
-        .put("publish_seconds", outcome.publishSeconds())
-        .put("end_to_end_seconds", outcome.endToEndSeconds());
-    report.set("latency_ms", BenchRun.percentiles(outcome.latencyMicros()));
-  }
-
-  private static void putBurst(ObjectNode report, BenchRun.Burst burst) {
-    report
-        .put("tasks", burst.tasks())
-        .put("errors", burst.errors())
-        .put("publish_seconds", burst.publishSeconds())
-        .put("done_seconds", burst.doneSeconds());
-    report.set("latency_ms", BenchRun.percentiles(burst.latencyMicros()));
-  }
-
-  private static void printHuman(ObjectNode report) {
-    System.out.println();
-    report
-        .fields()
-        .forEachRemaining(
-            field -> {
-              JsonNode value = field.getValue();
-              String text =
-                  value.isDouble()
-                      ? String.format("%,.2f", value.asDouble())
-                      : value.isNumber() ? String.format("%,d", value.asLong()) : value.toString();
-              System.out.printf("  %-20s %s%n", field.getKey(), text);
-            });
   }
 
   private String[] queueMix() {

@@ -11,11 +11,6 @@ import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,30 +75,9 @@ class RateLimitIT {
     return process;
   }
 
-  /** The sum of the samples of {@code metric} whose labels contain {@code label}; -1 if down. */
-  private static double scrape(int port, String metric, String label) {
-    try {
-      String body =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      return body.lines()
-          .filter(line -> line.startsWith(metric + "{") && line.contains(label))
-          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-          .sum();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
-
   private static double assigned(int port) {
-    return scrape(port, "kafka_consumer_coordinator_assigned_partitions", "queue=\"default\"");
+    return FennelProcess.scrapeSum(
+        port, "kafka_consumer_coordinator_assigned_partitions", "queue=\"default\"");
   }
 
   @Test
@@ -198,9 +172,10 @@ class RateLimitIT {
             .isBefore(lastStartBefore);
       }
     }
+    String waits = "fennel_task_throttle_wait_seconds_count";
     assertThat(
-            scrape(port1, "fennel_task_throttle_wait_seconds_count", "task=\"fib\"")
-                + scrape(port2, "fennel_task_throttle_wait_seconds_count", "task=\"fib\""))
+            FennelProcess.scrapeSum(port1, waits, "task=\"fib\"")
+                + FennelProcess.scrapeSum(port2, waits, "task=\"fib\""))
         .as("throttled fibs waited, and the wait was recorded")
         .isPositive();
     assertThat(w1.stop()).as(w1.output()).isZero();

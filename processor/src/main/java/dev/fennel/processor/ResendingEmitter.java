@@ -103,16 +103,32 @@ final class ResendingEmitter implements TaskPipeline.Emitter {
             return;
           }
           try {
-            later.after(
-                BACKOFF,
-                () ->
-                    run.whileLocked(
-                        ended -> refused(record, kind, run, acknowledged, resends, error, ended)));
+            decideLater(record, kind, run, acknowledged, resends, error);
           } catch (RejectedExecutionException e) {
             log.debug(
                 "a record to {} is not resent: the worker has stopped", record.topic(), error);
           }
         });
+  }
+
+  /**
+   * What to do about {@code record}, refused by {@code error}, decided after {@link #BACKOFF} on
+   * {@code later}'s thread and under {@code run}'s lock.
+   *
+   * @throws RejectedExecutionException when {@code later} has stopped
+   */
+  private void decideLater(
+      ProducerRecord<byte[], byte[]> record,
+      Resends.Kind kind,
+      TaskPipeline.Run run,
+      Runnable acknowledged,
+      int resends,
+      Exception error) {
+    later.after(
+        BACKOFF,
+        () ->
+            run.whileLocked(
+                ended -> refused(record, kind, run, acknowledged, resends, error, ended)));
   }
 
   private void refused(
@@ -136,11 +152,7 @@ final class ResendingEmitter implements TaskPipeline.Emitter {
         } catch (RuntimeException e) {
           // Thrown, not called back: the producer is closed or broken. Decided as any refusal,
           // after the backoff (never a tight loop).
-          later.after(
-              BACKOFF,
-              () ->
-                  run.whileLocked(
-                      now -> refused(record, kind, run, acknowledged, resends + 1, e, now)));
+          decideLater(record, kind, run, acknowledged, resends + 1, e);
         }
       }
       case Resends.Drop drop ->

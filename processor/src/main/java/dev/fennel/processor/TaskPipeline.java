@@ -34,7 +34,11 @@ import org.slf4j.LoggerFactory;
  * The path of one queue's task messages through a worker: intake on the poll loop (decode, then
  * settle at once or hand over for a slot), the run on a slot, and the records that follow (result,
  * scheduled retry, dead letter). Decisions come from {@link TaskDecisions}; the records go to an
- * {@link Emitter}, which is Kafka in a worker and a list in a test.
+ * {@link Emitter}, which is Kafka in a worker and a list in a test. When a run writes its {@code
+ * STARTED} records, and that none follows its end, is {@link RunStarted}'s part.
+ *
+ * <p>One file over 350 lines, on purpose: every step of a message's path writes its records through
+ * the same emitter, clock and result TTL, and reads top to bottom as that path.
  */
 final class TaskPipeline {
   private static final Logger log = LoggerFactory.getLogger(TaskPipeline.class);
@@ -66,7 +70,7 @@ final class TaskPipeline {
     }
   }
 
-  /** A run, as a resend of one of its {@code STARTED} records sees it. */
+  /** A run, as a resend of one of its {@code STARTED} records sees it: its {@link RunStarted}. */
   interface Run {
     /**
      * Calls {@code step} with whether the run has ended, holding the lock the run's end takes: what
@@ -174,7 +178,7 @@ final class TaskPipeline {
     }
     metrics.started(task.task());
     Instant startedAt = clock.instant();
-    RunStarted runStarted = new RunStarted(task, startedAt);
+    RunStarted runStarted = new RunStarted(task, startedAt, started, this::emitStarted);
     runStarted.begin();
     List<CompletableFuture<Void>> spawned = Collections.synchronizedList(new ArrayList<>());
     RunContext context =
@@ -272,73 +276,6 @@ final class TaskPipeline {
         metrics.progressRefused(task.task());
       }
     };
-  }
-
-  /**
-   * The {@code STARTED} records of one run, as {@link #started} says: the first at the run's start
-   * or once it has run a while, one with each progress the handler reports, and none once the run
-   * has ended. Its lock orders a late one before the final result: a {@code STARTED} sent after the
-   * result would be the id's last record in {@code fennel.results}, the one compaction keeps.
-   */
-  private final class RunStarted implements Run {
-    private final Task task;
-    private final Instant startedAt;
-    // Guarded by this.
-    private boolean written;
-    private boolean ended;
-    private Deadlines.@Nullable Pending deadline;
-
-    RunStarted(Task task, Instant startedAt) {
-      this.task = task;
-      this.startedAt = startedAt;
-    }
-
-    /** As the run starts: its {@code STARTED} now, or the deadline when it is due. */
-    synchronized void begin() {
-      if (started.waits()) {
-        deadline = started.deadlines().after(started.after(), this::due);
-      } else if (started.track()) {
-        written = true;
-        emitStarted(this, task, startedAt, null);
-      }
-    }
-
-    /** The task has run {@link StartedRecords#after}: its {@code STARTED}, unless one went out. */
-    private synchronized void due() {
-      if (!ended && !written) {
-        written = true;
-        emitStarted(this, task, startedAt, null);
-      }
-    }
-
-    /** A {@code STARTED} with the handler's {@code progress}; the one still due is not needed. */
-    synchronized void progress(JsonNode progress) {
-      if (ended) {
-        return;
-      }
-      written = true;
-      cancelDue();
-      emitStarted(this, task, startedAt, progress);
-    }
-
-    @Override
-    public synchronized void whileLocked(Step step) {
-      step.decide(ended);
-    }
-
-    /** The run has ended: no {@code STARTED} after this (its outcome follows). */
-    synchronized void end() {
-      ended = true;
-      cancelDue();
-    }
-
-    private void cancelDue() {
-      Deadlines.Pending pending = deadline;
-      deadline = null;
-      if (pending != null) {
-        pending.cancel();
-      }
-    }
   }
 
   /**

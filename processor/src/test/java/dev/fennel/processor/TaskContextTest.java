@@ -28,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -375,7 +374,7 @@ class TaskContextTest {
 
   @Test
   void progressIsWrittenAtMostOnceASecondAndRisesAndNeverAfterTheFinalResult() {
-    TurnedClock clock = new TurnedClock(NOW);
+    RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
     List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
     List<TaskContext> kept = new ArrayList<>();
     TaskPipeline pipeline =
@@ -388,7 +387,7 @@ class TaskContextTest {
               for (int i = 1; i <= 10; i++) {
                 context.progress(i / 10.0);
                 // Ten calls 400 ms apart: one record per second of them.
-                clock.turn(Duration.ofMillis(400));
+                clock.advance(Duration.ofMillis(400));
               }
               return IntNode.valueOf(10);
             });
@@ -411,7 +410,7 @@ class TaskContextTest {
   @Test
   void badProgressIsRefusedAndCountedAndTheTaskGoesOn() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    TurnedClock clock = new TurnedClock(NOW);
+    RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
     List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
     TaskPipeline pipeline =
         pipeline(
@@ -673,33 +672,5 @@ class TaskContextTest {
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         TTL,
         started);
-  }
-
-  /** A clock a test turns by hand. */
-  private static final class TurnedClock extends Clock {
-    private volatile Instant now;
-
-    TurnedClock(Instant start) {
-      now = start;
-    }
-
-    void turn(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }
