@@ -386,10 +386,16 @@ final class BenchRun {
                 TaskClient.Options.NONE.withQueue(queue));
     slow.acknowledged().get(30, TimeUnit.SECONDS);
     Burst burst = burst(count, task, args, queue, timeout);
+    // No result yet, one that is not final (a STARTED record: its finishedAt is when it was
+    // written), or a final one written after the burst's last.
     boolean stillRunning =
         results
             .result(slow.id())
-            .map(r -> r.finishedAt() != null && r.finishedAt().isAfter(burst.lastFinished()))
+            .map(
+                r ->
+                    !r.status().isFinal()
+                        || r.finishedAt() == null
+                        || r.finishedAt().isAfter(burst.lastFinished()))
             .orElse(true);
     return new Burst(
         burst.tasks(),
