@@ -9,7 +9,6 @@ import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Task;
 import dev.fennel.protocol.TaskCodec;
 import dev.fennel.protocol.Topics;
-import dev.fennel.task.ContextTaskHandler;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskContext;
 import io.micrometer.core.instrument.Counter;
@@ -219,28 +218,12 @@ class ResendingEmitterTest {
   private TaskPipeline pipeline(
       StartedRecords started, BiFunction<TaskArgs, TaskContext, JsonNode> body) {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    ContextTaskHandler handler =
-        new ContextTaskHandler() {
-          @Override
-          public String name() {
-            return "poll";
-          }
-
-          @Override
-          public JsonNode run(TaskArgs args, TaskContext context) {
-            return body.apply(args, context);
-          }
-        };
     return new TaskPipeline(
         "default",
         "w1",
         TOPICS,
         new TaskDecisions(TaskPipelineTest.POLICY),
-        new TaskRunner(
-            Handlers.discover(List.of(handler)),
-            TaskPipelineTest.POLICY,
-            clock,
-            new ManualDeadlines()),
+        TaskContextTest.runner(clock, body),
         emitter,
         new WorkerMetrics(registry, "default", "w1", Set.of()),
         clock,

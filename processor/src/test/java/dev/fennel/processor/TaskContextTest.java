@@ -592,7 +592,8 @@ class TaskContextTest {
     return new WorkerMetrics(registry, "default", "w1", Set.of());
   }
 
-  private static TaskRunner runner(Clock clock, BiFunction<TaskArgs, TaskContext, JsonNode> body) {
+  /** A runner of one task, {@code poll}, whose body is {@code body}. */
+  static TaskRunner runner(Clock clock, BiFunction<TaskArgs, TaskContext, JsonNode> body) {
     ContextTaskHandler handler =
         new ContextTaskHandler() {
           @Override
