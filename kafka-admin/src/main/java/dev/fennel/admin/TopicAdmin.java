@@ -61,6 +61,9 @@ public final class TopicAdmin {
           TopicConfig.SEGMENT_MS_CONFIG,
           SEGMENT_MS);
 
+  /** How long a copy of a highest-priority queue's final result is kept ({@link #newTopics}). */
+  public static final Duration PRIORITY_RESULTS_KEPT = Duration.ofHours(1);
+
   private TopicAdmin() {}
 
   /**
@@ -83,6 +86,7 @@ public final class TopicAdmin {
       wanted.add(taskTopic(topics.queue(queue), layout.queuePartitions(), layout));
     }
     wanted.add(resultsTopic(topics.results(), layout.resultPartitions(), layout));
+    wanted.add(priorityResultsTopic(topics.priorityResults(), layout));
     wanted.add(newTopic(topics.deadLetters(), 1, layout));
     // Compacted so the latest word on each id stays, and deleted after the retention so the set
     // every worker holds in memory stays bounded.
@@ -137,6 +141,24 @@ public final class TopicAdmin {
                 TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.SEGMENT_MS_CONFIG,
                 SEGMENT_MS));
+  }
+
+  /**
+   * The copies of the highest-priority queues' final results ({@code Topics#priorityResults}): one
+   * partition (each API instance reads it all, from its end, as records come), kept {@link
+   * #PRIORITY_RESULTS_KEPT} in segments of a tenth of that. The results topic holds every result
+   * for good; these copies only have to outrun it, so an hour is room to look at them, not a need.
+   */
+  public static NewTopic priorityResultsTopic(String name, TopicLayout layout) {
+    return newTopic(name, 1, layout)
+        .configs(
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG,
+                Long.toString(PRIORITY_RESULTS_KEPT.toMillis()),
+                TopicConfig.SEGMENT_MS_CONFIG,
+                Long.toString(PRIORITY_RESULTS_KEPT.toMillis() / 10)));
   }
 
   /** As {@link #newTopic}, compacted: the latest value of each key stays. */

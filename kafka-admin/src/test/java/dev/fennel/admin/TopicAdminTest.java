@@ -53,6 +53,7 @@ class TopicAdminTest {
         .extracting(NewTopic::name)
         .containsExactly(
             "fennel.results",
+            "fennel.priority-results",
             "fennel.dead-letters",
             "fennel.revoked",
             "fennel.control",
@@ -69,6 +70,23 @@ class TopicAdminTest {
 
     assertThat(control.configs()).containsExactly(Map.entry("cleanup.policy", "compact"));
     assertThat(control.numPartitions()).isEqualTo(1);
+  }
+
+  @Test
+  void priorityResultCopiesAreOnePartitionDeletedAfterAnHour() {
+    NewTopic copies =
+        TopicAdmin.newTopics(new TopicLayout(6, 3, (short) 3), Topics.defaults(), List.of())
+            .stream()
+            .filter(t -> t.name().equals("fennel.priority-results"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(copies.numPartitions()).isEqualTo(1);
+    assertThat(copies.replicationFactor()).isEqualTo((short) 3);
+    assertThat(copies.configs())
+        .containsEntry("cleanup.policy", "delete")
+        .containsEntry("retention.ms", "3600000")
+        .containsEntry("segment.ms", "360000");
   }
 
   @Test

@@ -10,7 +10,8 @@ import java.util.List;
  * requests in flight; the other queues, and the worker's own records (heartbeats, the rate-limits
  * board), share one. All of a queue's records, hence all of a task's, go through one producer, so
  * its {@code STARTED} still comes before its final result in their partition. A worker of one queue
- * has one producer. No I/O.
+ * has one producer; the final results of the highest-priority queue are also copied to a topic of
+ * their own ({@link #copiesFinals}). No I/O.
  */
 final class ResultLanes {
   /** A producer of outcome records. */
@@ -36,5 +37,15 @@ final class ResultLanes {
   /** The lane of {@code queue}'s outcome records. */
   Lane of(String queue) {
     return hasPriorityLane() && queues.getFirst().equals(queue) ? Lane.PRIORITY : Lane.SHARED;
+  }
+
+  /**
+   * Whether {@code queue}'s final results are copied to {@code fennel.priority-results}, which the
+   * results API reads ahead of {@code fennel.results}: those of the {@link Lane#PRIORITY} lane. In
+   * the results topic they share partitions with every other queue's results (their keys are task
+   * ids), and the API's reading would reach them behind a flood of those.
+   */
+  boolean copiesFinals(String queue) {
+    return of(queue) == Lane.PRIORITY;
   }
 }

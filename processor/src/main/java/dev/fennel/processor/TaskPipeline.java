@@ -95,6 +95,7 @@ final class TaskPipeline {
   private final int maxResultBytes;
   private final Duration resultTtl;
   private final StartedRecords started;
+  private final boolean priority;
   // Task names outside the registry, and when a line last said so.
   private final Map<String, Instant> warnedAt = new ConcurrentHashMap<>();
 
@@ -116,6 +117,39 @@ final class TaskPipeline {
       int maxResultBytes,
       Duration resultTtl,
       StartedRecords started) {
+    this(
+        queue,
+        worker,
+        topics,
+        decisions,
+        runner,
+        emitter,
+        metrics,
+        clock,
+        maxResultBytes,
+        resultTtl,
+        started,
+        false);
+  }
+
+  /**
+   * As above; {@code priority}: the queue is its worker's highest-priority one, whose final results
+   * are copied to {@code fennel.priority-results} too ({@link ResultLanes#copiesFinals}).
+   */
+  TaskPipeline(
+      String queue,
+      String worker,
+      Topics topics,
+      TaskDecisions decisions,
+      TaskRunner runner,
+      Emitter emitter,
+      WorkerMetrics metrics,
+      Clock clock,
+      int maxResultBytes,
+      Duration resultTtl,
+      StartedRecords started,
+      boolean priority) {
+    this.priority = priority;
     this.queue = queue;
     this.worker = worker;
     this.topics = topics;
@@ -375,9 +409,9 @@ final class TaskPipeline {
     metrics.finished(result);
     byte[] key = utf8(result.id());
     long now = clock.millis();
-    // A workflow's part goes to the coordinator's topic too; its message is finished once every
-    // copy is written.
-    List<String> to = topics.resultTopics(result.id());
+    // A workflow's part goes to the coordinator's topic too, a result of the highest-priority queue
+    // to the API's fast lane (ResultLanes); its message is finished once every copy is written.
+    List<String> to = topics.resultTopics(result.id(), priority);
     Runnable written = to.size() == 1 ? acknowledged : countdown(to.size(), acknowledged);
     for (String topic : to) {
       emitter.send(new ProducerRecord<>(topic, null, now, key, value), written);

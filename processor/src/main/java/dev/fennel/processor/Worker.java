@@ -148,7 +148,15 @@ public final class Worker implements Component {
       Producer<byte[], byte[]> outcomes =
           lanes.of(queue) == ResultLanes.Lane.PRIORITY ? own : kafkaProducer;
       TaskPipeline pipeline =
-          pipeline(queue, decisions, runner, started, emitter(outcomes, registry), metrics, clock);
+          pipeline(
+              queue,
+              decisions,
+              runner,
+              started,
+              emitter(outcomes, registry),
+              metrics,
+              clock,
+              lanes.copiesFinals(queue));
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -195,7 +203,8 @@ public final class Worker implements Component {
       StartedRecords started,
       TaskPipeline.Emitter emitter,
       WorkerMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      boolean priority) {
     return new TaskPipeline(
         queue,
         config.name(),
@@ -207,7 +216,8 @@ public final class Worker implements Component {
         clock,
         config.maxResultBytes(),
         config.resultTtl(),
-        started);
+        started,
+        priority);
   }
 
   /**

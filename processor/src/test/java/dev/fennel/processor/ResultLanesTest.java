@@ -16,6 +16,9 @@ class ResultLanesTest {
     assertThat(lanes.of("high")).isEqualTo(Lane.PRIORITY);
     assertThat(lanes.of("default")).isEqualTo(Lane.SHARED);
     assertThat(lanes.of("low")).isEqualTo(Lane.SHARED);
+    assertThat(lanes.copiesFinals("high")).isTrue();
+    assertThat(lanes.copiesFinals("default")).isFalse();
+    assertThat(lanes.copiesFinals("low")).isFalse();
   }
 
   @Test
@@ -32,5 +35,6 @@ class ResultLanesTest {
 
     assertThat(lanes.hasPriorityLane()).isFalse();
     assertThat(lanes.of("high")).isEqualTo(Lane.SHARED);
+    assertThat(lanes.copiesFinals("high")).as("nothing of its own floods its results").isFalse();
   }
 }

@@ -90,6 +90,11 @@ class TaskPipelineTest {
   }
 
   private TaskPipeline pipeline(WorkerMetrics metrics, TaskPipeline.Emitter emitter) {
+    return pipeline(metrics, emitter, false);
+  }
+
+  private TaskPipeline pipeline(
+      WorkerMetrics metrics, TaskPipeline.Emitter emitter, boolean priority) {
     return new TaskPipeline(
         "default",
         "w1",
@@ -106,7 +111,8 @@ class TaskPipelineTest {
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         TTL,
         // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
-        StartedRecords.off());
+        StartedRecords.off(),
+        priority);
   }
 
   /** This worker hands tasks it does not know back for {@code wait} (the tests' default: 0). */
@@ -249,6 +255,47 @@ class TaskPipelineTest {
     assertThat(finished).hasValue(1);
     acks.get(2).run();
     assertThat(finished).hasValue(2);
+  }
+
+  @Test
+  void theHighestPriorityQueuesFinalResultsAreCopiedForTheApiAndFinishOnceBothAreWritten() {
+    List<ProducerRecord<byte[], byte[]>> held = new ArrayList<>();
+    List<Runnable> acks = new ArrayList<>();
+    TaskPipeline priority =
+        pipeline(
+            new WorkerMetrics(new SimpleMeterRegistry(), "default", "w1", Set.of("fib")),
+            (record, acknowledged) -> {
+              held.add(record);
+              acks.add(acknowledged);
+            },
+            true);
+    Task ran = Task.of("t-1", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10));
+    // Settled without a run (expired): a final result too.
+    Task expired =
+        Task.of("t-2", "fib", "default", NOW, JsonNodeFactory.instance.numberNode(10)).toBuilder()
+            .expires(NOW.minusSeconds(1))
+            .build();
+
+    Task taken = priority.intake(record(ran.id(), TaskCodec.encode(ran)), () -> {});
+    priority.run(taken, () -> {}, finished::incrementAndGet);
+    assertThat(
+            priority.intake(
+                record(expired.id(), TaskCodec.encode(expired)), finished::incrementAndGet))
+        .isNull();
+
+    assertThat(held)
+        .extracting(r -> r.topic() + " " + new String(r.key(), StandardCharsets.UTF_8))
+        .containsExactly(
+            TOPICS.results() + " t-1",
+            TOPICS.priorityResults() + " t-1",
+            TOPICS.results() + " t-2",
+            TOPICS.priorityResults() + " t-2");
+    assertThat(held.get(1).value()).isEqualTo(held.get(0).value());
+    assertThat(held.get(1).timestamp()).isEqualTo(held.get(0).timestamp());
+    acks.get(0).run();
+    assertThat(finished).as("one of the result's two writes is not a finished task").hasValue(0);
+    acks.get(1).run();
+    assertThat(finished).hasValue(1);
   }
 
   @Test

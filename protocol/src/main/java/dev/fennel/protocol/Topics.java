@@ -1,5 +1,6 @@
 package dev.fennel.protocol;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -78,11 +79,36 @@ public record Topics(String prefix) {
   }
 
   /**
+   * Copies of the final results of each worker's highest-priority queue, {@code
+   * fennel.priority-results}: the API reads them ahead of {@link #results()}, where they would wait
+   * behind a flood of other queues' results. Not compacted; deleted after an hour.
+   */
+  public String priorityResults() {
+    return prefix + "priority-results";
+  }
+
+  /**
    * Every topic the result of task {@code id} is written to: {@link #results()}, and {@link
    * #workflowResults()} too when the task is a workflow's part.
    */
   public List<String> resultTopics(String id) {
-    return WorkflowIds.isPart(id) ? List.of(results(), workflowResults()) : List.of(results());
+    return resultTopics(id, false);
+  }
+
+  /**
+   * As {@link #resultTopics(String)}, and {@link #priorityResults()} too when {@code priority}: the
+   * task came from its worker's highest-priority queue.
+   */
+  public List<String> resultTopics(String id, boolean priority) {
+    List<String> to = new ArrayList<>(3);
+    to.add(results());
+    if (WorkflowIds.isPart(id)) {
+      to.add(workflowResults());
+    }
+    if (priority) {
+      to.add(priorityResults());
+    }
+    return to;
   }
 
   /** Undecodable task messages, with the original bytes: {@code fennel.dead-letters}. */

@@ -14,7 +14,21 @@ class TopicsTest {
         .containsExactly("fennel.tasks.high", "fennel.tasks.default", "fennel.tasks.low");
     assertThat(topics.results()).isEqualTo("fennel.results");
     assertThat(topics.deadLetters()).isEqualTo("fennel.dead-letters");
+    assertThat(topics.priorityResults()).isEqualTo("fennel.priority-results");
     assertThat(topics.applicationId("worker-high")).isEqualTo("fennel-worker-high");
+  }
+
+  @Test
+  void aResultGoesToTheResultsAndToTheCopiesItsPartAndPriorityAskFor() {
+    Topics topics = Topics.defaults();
+
+    assertThat(topics.resultTopics("t-1")).containsExactly("fennel.results");
+    assertThat(topics.resultTopics("wf@0"))
+        .containsExactly("fennel.results", "fennel.workflow-results");
+    assertThat(topics.resultTopics("t-1", true))
+        .containsExactly("fennel.results", "fennel.priority-results");
+    assertThat(topics.resultTopics("wf@0", true))
+        .containsExactly("fennel.results", "fennel.workflow-results", "fennel.priority-results");
   }
 
   @Test

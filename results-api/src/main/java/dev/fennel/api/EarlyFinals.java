@@ -56,7 +56,7 @@ final class EarlyFinals {
 
   // Each id's latest record the lane read, for requests that begin to wait after it.
   private final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
-  // The lane's thread alone: the records seen in arrival order, and their bytes, for the bounds.
+  // The records seen in arrival order, and their bytes, for the bounds. Guarded by seenOrder.
   private final ArrayDeque<Seen> seenOrder = new ArrayDeque<>();
   private long seenBytes;
 
@@ -105,24 +105,27 @@ final class EarlyFinals {
   /**
    * A record the lane read for {@code id} ({@code json} null: a tombstone; {@code writtenAt}: its
    * Kafka timestamp), whoever waits for it: kept, within the bounds, for a request that begins to
-   * wait after it. Called by the lane's one thread, before it looks for waiters, so that a request
-   * registered too late for the lane finds the record here.
+   * wait after it; an older record than the one kept for {@code id} is not (the lanes read the copy
+   * of a result before the result itself, or after). Called by the lanes' threads, before they look
+   * for waiters, so that a request registered too late for a lane finds the record here.
    */
   void saw(String id, byte @Nullable [] json, Instant writtenAt) {
     Instant now = clock.instant();
     Seen record = new Seen(id, json, writtenAt, now);
-    seen.put(id, record);
-    seenOrder.addLast(record);
-    seenBytes += record.bytes();
-    Instant oldest = now.minus(SEEN_FOR);
-    Seen eldest;
-    while ((eldest = seenOrder.peekFirst()) != null
-        && (seenOrder.size() > MAX_SEEN
-            || seenBytes > MAX_SEEN_BYTES
-            || eldest.seenAt.isBefore(oldest))) {
-      seenOrder.removeFirst();
-      seenBytes -= eldest.bytes();
-      seen.remove(eldest.id, eldest);
+    seen.merge(id, record, (kept, read) -> read.writtenAt.isBefore(kept.writtenAt) ? kept : read);
+    synchronized (seenOrder) {
+      seenOrder.addLast(record);
+      seenBytes += record.bytes();
+      Instant oldest = now.minus(SEEN_FOR);
+      Seen eldest;
+      while ((eldest = seenOrder.peekFirst()) != null
+          && (seenOrder.size() > MAX_SEEN
+              || seenBytes > MAX_SEEN_BYTES
+              || eldest.seenAt.isBefore(oldest))) {
+        seenOrder.removeFirst();
+        seenBytes -= eldest.bytes();
+        seen.remove(eldest.id, eldest);
+      }
     }
   }
 

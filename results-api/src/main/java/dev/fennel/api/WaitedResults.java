@@ -14,6 +14,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * would wait behind them. Here a record costs a key lookup and a place among the recent ones when
  * nobody waits for it, and is parsed only when someone does.
  *
+ * <p>A second reader, of {@code fennel.priority-results}, does the same with the copies workers
+ * write of their highest-priority queue's final results (a worker of several queues): in the
+ * results topic those share partitions with every other queue's results, and under a flood of
+ * {@code low} this lane's reading reaches them behind thousands of {@code low}'s; the copies' topic
+ * holds nothing else. A result read twice (its copy, then itself) wakes its waiters once.
+ *
  * <p>A woken result is kept in {@link EarlyFinals} until the store has it, so the client's next
  * read does not go back in time. A request that began to wait after its record passed here is
  * answered from the records this lane read lately, which {@link EarlyFinals} keeps within bounds;
@@ -21,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class WaitedResults implements AutoCloseable {
   private final TopicReader reader;
+  private final TopicReader priority;
 
   /** Starts reading; {@code waiters} are woken with the results {@code early} keeps. */
   WaitedResults(ApiConfig config, Waiters waiters, EarlyFinals early) {
@@ -33,6 +40,16 @@ final class WaitedResults implements AutoCloseable {
             Duration.ofMillis(500),
             "results for waiting requests",
             "waiting requests are woken by the results store alone",
+            record -> read(record, waiters, early));
+    this.priority =
+        new TopicReader(
+            config,
+            config.topics().priorityResults(),
+            "priority-results",
+            TopicReader.From.END,
+            Duration.ofMillis(500),
+            "copies of the highest-priority queues' results",
+            "their waiting requests are woken as the other queues' are",
             record -> read(record, waiters, early));
   }
 
@@ -58,6 +75,7 @@ final class WaitedResults implements AutoCloseable {
 
   @Override
   public void close() {
+    priority.close();
     reader.close();
   }
 }

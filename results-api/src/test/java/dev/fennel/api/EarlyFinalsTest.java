@@ -150,6 +150,18 @@ class EarlyFinalsTest {
   }
 
   @Test
+  void aRecordOneLaneReadLaterThanANewerOneTheOtherReadDoesNotReplaceIt() {
+    Waiters waiters = new Waiters();
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    // The priority lane read a rerun's copy (T2) before the results lane reached the first run's
+    // result (T1) in the flooded results topic.
+    WaitedResults.read(record("a", "SUCCESS", T2), waiters, early);
+    WaitedResults.read(record("a", "FAILURE", T1), waiters, early);
+
+    assertThat(early.newestSeen("a", null).status()).isEqualTo("SUCCESS");
+  }
+
+  @Test
   void whatTheLaneReadAnswersOnlyAFinalResultNewerThanTheLookups() {
     Waiters waiters = new Waiters();
     EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fast lane alone on a real broker, with no results store: a waiting request is woken by the
- * record as the lane reads it, and the result is kept for the next lookup; a request that begins to
- * wait after the lane read its result is answered from what the lane read.
+ * record as the lane reads it (from the results topic, or a copy from the priority results topic),
+ * and the result is kept for the next lookup; a request that begins to wait after the lane read its
+ * result is answered from what the lane read.
  */
 @ExtendWith(KafkaTestBroker.class)
 class WaitedResultsIT {
@@ -50,16 +51,18 @@ class WaitedResultsIT {
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
             waiters,
             early);
-    // The lane reads from the end it found at its start: a probe written until it is seen says
+    // Each lane reads from the end it found at its start: a probe written until it is seen says
     // that start is behind us.
-    CompletableFuture<StoredResult> probe = waiters.await("probe", Duration.ofMinutes(1));
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () -> {
-              write("probe", "SUCCESS");
-              return probe.isDone();
-            });
+    for (String topic : List.of(topics.results(), topics.priorityResults())) {
+      CompletableFuture<StoredResult> probe = waiters.await(topic, Duration.ofMinutes(1));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                write(topic, topic, "SUCCESS");
+                return probe.isDone();
+              });
+    }
   }
 
   @AfterEach
@@ -69,10 +72,14 @@ class WaitedResultsIT {
   }
 
   private void write(String id, String status) throws Exception {
+    write(topics.results(), id, status);
+  }
+
+  private void write(String topic, String id, String status) throws Exception {
     byte[] json =
         ("{\"v\":1,\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"queue\":\"high\"}")
             .getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(topics.results(), id, json)).get();
+    producer.send(new ProducerRecord<>(topic, id, json)).get();
   }
 
   @Test
@@ -90,6 +97,21 @@ class WaitedResultsIT {
     assertThat(early.newest("a", null)).isSameAs(woken);
     // Nobody waited for "other": nothing of it was kept.
     assertThat(early.newest("other", null)).isNull();
+  }
+
+  @Test
+  void aCopyOnThePriorityResultsTopicWakesItsWaiterWhoeverIsAheadOfItInTheResultsTopic()
+      throws Exception {
+    CompletableFuture<StoredResult> waiting = waiters.await("urgent", Duration.ofMinutes(1));
+
+    // Only the copy: as if the result itself were still behind a flood in the results topic.
+    write(topics.priorityResults(), "urgent", "SUCCESS");
+
+    StoredResult woken = waiting.get(30, TimeUnit.SECONDS);
+    assertThat(woken.status()).isEqualTo("SUCCESS");
+    assertThat(early.newest("urgent", null)).isSameAs(woken);
+    // A request that begins to wait after the copy passed is answered from it too.
+    assertThat(early.newestSeen("urgent", null)).isNotNull();
   }
 
   @Test
