@@ -8,8 +8,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -46,13 +44,6 @@ final class GracefulStop {
    */
   private static final Duration STOP_TIMEOUT = DRAIN.plusSeconds(1);
 
-  /**
-   * How long a connection with no request under way stays open once the stop begins (Jetty's
-   * default is a second): it has nothing to finish, and the stop waits until every connection has
-   * closed.
-   */
-  private static final Duration IDLE_AT_STOP = Duration.ofMillis(100);
-
   private final InFlight inFlight;
   private volatile @Nullable Server server;
 
@@ -74,16 +65,11 @@ final class GracefulStop {
   /** Stops {@code http} as the class says; returns when it has stopped. */
   void stop(Javalin http) {
     Server jettyServer = server;
-    Executor threads = ForkJoinPool.commonPool();
-    if (jettyServer != null) {
-      // The answers are written on Jetty's threads, as any answer: never on the one that stops.
-      threads = jettyServer.getThreadPool();
-      for (Connector connector : jettyServer.getConnectors()) {
-        if (connector instanceof AbstractConnector open) {
-          open.setShutdownIdleTimeout(IDLE_AT_STOP.toMillis());
-        }
-      }
-    }
+    // The answers are written on Jetty's threads, as any answer: never on the one that stops. An
+    // open connection with no request closes after Jetty's shutdown idle timeout (a second); not
+    // less: that timeout also fails a request whose answer is being completed as it strikes.
+    Executor threads =
+        jettyServer == null ? ForkJoinPool.commonPool() : jettyServer.getThreadPool();
     inFlight.stop(threads);
     CompletableFuture.delayedExecutor(DRAIN.toMillis(), TimeUnit.MILLISECONDS, threads)
         .execute(inFlight::abandon);

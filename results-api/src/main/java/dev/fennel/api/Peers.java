@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -89,20 +90,23 @@ final class Peers {
         pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "wait=" + wait.toMillis() + "ms";
     CompletableFuture<HttpResponse<byte[]>> held = ask(method, host, waiting, wait);
     CompletableFuture<HttpResponse<byte[]>> answer = new CompletableFuture<>();
+    // Not held.isCancelled(): the client's futures cancel their exchange first, which fails them
+    // ("Request cancelled") before they are marked cancelled.
+    AtomicBoolean askedAgain = new AtomicBoolean();
     held.whenComplete(
         (response, error) -> {
-          if (!held.isCancelled()) {
+          if (!askedAgain.get()) {
             settle(answer, response, error);
           }
         });
     inFlight.endOnStop(
         held,
         () -> {
+          askedAgain.set(true);
           // Cancelling the exchange frees nothing at the owner, which holds no thread for it.
-          if (held.cancel(true)) {
-            ask(method, host, pathAndQuery, Duration.ZERO)
-                .whenComplete((response, error) -> settle(answer, response, error));
-          }
+          held.cancel(true);
+          ask(method, host, pathAndQuery, Duration.ZERO)
+              .whenComplete((response, error) -> settle(answer, response, error));
         });
     return answer;
   }
