@@ -80,6 +80,16 @@ final class ApiException extends RuntimeException {
             + "retry shortly or watch /health/ready");
   }
 
+  /**
+   * The 503 of a request still under way when this instance stopped: another instance answers it.
+   */
+  static ApiException stopping() {
+    return unavailable(
+        "stopping",
+        "this results API instance is stopping and could not finish this request in time; "
+            + "ask again (another instance answers)");
+  }
+
   int status() {
     return status;
   }

@@ -13,10 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Forwards a request to the API instance that owns the ids it asks for: a single lookup or a
@@ -26,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  * here. Over HTTPS when this API serves HTTPS (every instance does, or none).
  */
 final class Peers {
+  private static final Logger log = LoggerFactory.getLogger(Peers.class);
+
   /** How long an owner may take to answer, beyond the wait the request asks for. */
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -36,10 +41,15 @@ final class Peers {
   private final HttpClient http;
   private final PeerAuth auth;
   private final String scheme;
+  private final InFlight inFlight;
 
-  /** Forwards with {@code auth}'s credential, over TLS with {@code tls} (null: plain HTTP). */
-  Peers(PeerAuth auth, @Nullable SSLContext tls) {
+  /**
+   * Forwards with {@code auth}'s credential, over TLS with {@code tls} (null: plain HTTP); a
+   * relayed answer is given through {@code inFlight}, so that a stop ends its wait and bounds it.
+   */
+  Peers(PeerAuth auth, @Nullable SSLContext tls, InFlight inFlight) {
     this.auth = auth;
+    this.inFlight = inFlight;
     HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
     if (tls != null) {
       builder.sslContext(tls);
@@ -59,12 +69,58 @@ final class Peers {
   /**
    * Sends {@code ctx}'s request (its method, no body) to {@code host} as {@code pathAndQuery}, and
    * answers {@code ctx} with what the owner answered: status, JSON body, {@link Headers#SERVED_BY}
-   * and {@link Headers#RETRY_AFTER}. {@code wait} is how long the owner may hold it for a result. A
-   * refused credential is a 502 that says why, not the owner's 401: the client's own credential was
-   * good here.
+   * and {@link Headers#RETRY_AFTER}. With a {@code wait}, the owner may hold it that long for a
+   * result ({@code ?wait=}); when this server stops first, the owner is asked again without one,
+   * for what it knows now, as the end of the wait would answer. A refused credential is a 502 that
+   * says why, not the owner's 401: the client's own credential was good here.
    */
   CompletableFuture<Void> forward(Context ctx, HostInfo host, String pathAndQuery, Duration wait) {
     String method = ctx.method().name();
+    CompletableFuture<HttpResponse<byte[]>> answer =
+        wait.isZero()
+            ? ask(method, host, pathAndQuery, Duration.ZERO)
+            : held(method, host, pathAndQuery, wait);
+    return inFlight.answer(ctx, answer, (to, response) -> relay(to, host, response));
+  }
+
+  /** {@code pathAndQuery} held at {@code host} for {@code wait}, unless this server stops first. */
+  private CompletableFuture<HttpResponse<byte[]>> held(
+      String method, HostInfo host, String pathAndQuery, Duration wait) {
+    String waiting =
+        pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "wait=" + wait.toMillis() + "ms";
+    CompletableFuture<HttpResponse<byte[]>> held = ask(method, host, waiting, wait);
+    CompletableFuture<HttpResponse<byte[]>> answer = new CompletableFuture<>();
+    // Not held.isCancelled(): the client's futures cancel their exchange first, which fails them
+    // ("Request cancelled") before they are marked cancelled.
+    AtomicBoolean askedAgain = new AtomicBoolean();
+    held.whenComplete(
+        (response, error) -> {
+          if (!askedAgain.get()) {
+            settle(answer, response, error);
+          }
+        });
+    inFlight.endOnStop(
+        held,
+        () -> {
+          askedAgain.set(true);
+          // Cancelling the exchange frees nothing at the owner, which holds no thread for it.
+          held.cancel(true);
+          ask(method, host, pathAndQuery, Duration.ZERO)
+              .whenComplete((response, error) -> settle(answer, response, error));
+        });
+    return answer;
+  }
+
+  private static <T> void settle(CompletableFuture<T> answer, T value, @Nullable Throwable error) {
+    if (error != null) {
+      answer.completeExceptionally(error);
+    } else {
+      answer.complete(value);
+    }
+  }
+
+  private CompletableFuture<HttpResponse<byte[]>> ask(
+      String method, HostInfo host, String pathAndQuery, Duration wait) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(host, pathAndQuery))
             .timeout(timeout(wait))
@@ -72,21 +128,25 @@ final class Peers {
     if (method.equals("POST")) {
       request.header("Content-Type", "application/json");
     }
-    return send(request, method, pathAndQuery, host)
-        .thenAccept(
-            response -> {
-              if (response.statusCode() == 401) {
-                throw refused(host, response);
-              }
-              relay(ctx, response);
-            });
+    return send(request, method, pathAndQuery, host);
   }
 
-  private static void relay(Context ctx, HttpResponse<byte[]> response) {
-    for (String header : List.of(Headers.SERVED_BY, Headers.RETRY_AFTER)) {
-      response.headers().firstValue(header).ifPresent(value -> ctx.header(header, value));
+  /**
+   * Answers {@code ctx} with the owner's {@code response}. A client that has gone meanwhile is no
+   * error here (its response no longer exists), as it is none to Javalin.
+   */
+  private static void relay(Context ctx, HostInfo host, HttpResponse<byte[]> response) {
+    if (response.statusCode() == 401) {
+      throw refused(host, response);
     }
-    ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+    try {
+      for (String header : List.of(Headers.SERVED_BY, Headers.RETRY_AFTER)) {
+        response.headers().firstValue(header).ifPresent(value -> ctx.header(header, value));
+      }
+      ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+    } catch (IllegalStateException e) {
+      log.debug("the client left before the answer of {} was relayed: {}", host, e.toString());
+    }
   }
 
   /** A batch answer of another instance, and its size on the wire. */

@@ -144,7 +144,10 @@ public final class ResultsApi implements Component {
     return server.registry();
   }
 
-  /** Stops serving, then closes what the server read from, the newest first. */
+  /**
+   * Stops serving, then closes what the server read from, the newest first: the server's stop lets
+   * the requests under way finish first, so none of them meets a closed store or writer.
+   */
   @Override
   public void close() {
     readiness.shutdownNow();

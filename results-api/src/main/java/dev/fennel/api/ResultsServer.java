@@ -43,6 +43,8 @@ final class ResultsServer implements AutoCloseable {
   private volatile @Nullable Overview overview;
   private final LivePage live;
   private final RequestGuard guard;
+  private final InFlight inFlight = new InFlight();
+  private final GracefulStop graceful = new GracefulStop(inFlight);
   private final HealthRoutes health = new HealthRoutes(() -> lookup);
   private final GroupsRoute groups;
   private final TaskRoutes tasks;
@@ -67,7 +69,8 @@ final class ResultsServer implements AutoCloseable {
     this.live = new LivePage(recent, workers, exposed);
     String peerSecret = config.peerSecret() != null ? config.peerSecret() : config.token();
     PeerAuth peerAuth = new PeerAuth(peerSecret, Clock.systemUTC());
-    Peers peers = new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext());
+    Peers peers =
+        new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext(), inFlight);
     this.revokes = new RevokeRoute(this::lookup, peers);
     this.controls = new ControlRoute(known(workers), Clock.systemUTC());
     this.retries = new RetryRoute(this::lookup, peers, Clock.systemUTC());
@@ -87,6 +90,7 @@ final class ResultsServer implements AutoCloseable {
         new TaskRoutes(
             this::lookup,
             peers,
+            inFlight,
             new BatchIds(config.maxBatchIds(), config.maxRequestBytes()),
             config.maxWait(),
             config.maxWaiting(),
@@ -166,6 +170,7 @@ final class ResultsServer implements AutoCloseable {
     cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
     cfg.jetty.host = config.host();
     cfg.jetty.port = config.port();
+    graceful.configure(cfg.jetty);
     ApiTls tls = config.tls();
     if (tls != null) {
       cfg.jetty.addConnector(
@@ -378,9 +383,13 @@ final class ResultsServer implements AutoCloseable {
     return registry;
   }
 
-  /** Stops serving; what the routes read is closed by whoever made it. */
+  /**
+   * Stops serving, gracefully ({@link GracefulStop}): requests under way finish or are answered
+   * 503, none is cut. What the routes read (the store, the writers) is closed after this by whoever
+   * made it, so that nothing under way meets a closed store.
+   */
   @Override
   public void close() {
-    http.stop();
+    graceful.stop(http);
   }
 }

@@ -31,6 +31,7 @@ final class TaskRoutes {
 
   private final Supplier<ResultLookup> lookup;
   private final Peers peers;
+  private final InFlight inFlight;
   private final BatchIds batchIds;
   private final Duration maxWait;
   private final int maxWaiting;
@@ -40,13 +41,14 @@ final class TaskRoutes {
 
   /**
    * Routes that read {@code lookup}, ask {@code peers} for what others own, read batches with
-   * {@code batchIds}, hold a request {@code maxWait} at most and {@code maxWaiting} requests at
-   * once, answer at most {@code maxResponseBytes} to a batch, and name {@code self} as the instance
-   * that served an answer.
+   * {@code batchIds}, hold a request {@code maxWait} at most (less when {@code inFlight} says the
+   * server stops) and {@code maxWaiting} requests at once, answer at most {@code maxResponseBytes}
+   * to a batch, and name {@code self} as the instance that served an answer.
    */
   TaskRoutes(
       Supplier<ResultLookup> lookup,
       Peers peers,
+      InFlight inFlight,
       BatchIds batchIds,
       Duration maxWait,
       int maxWaiting,
@@ -54,6 +56,7 @@ final class TaskRoutes {
       HostInfo self) {
     this.lookup = lookup;
     this.peers = peers;
+    this.inFlight = inFlight;
     this.batchIds = batchIds;
     this.maxWait = maxWait;
     this.maxWaiting = maxWaiting;
@@ -77,17 +80,7 @@ final class TaskRoutes {
         // A forwarded wait holds a request open here as long as at the owner: it counts too.
         boolean held = !wait.isZero() && hold();
         ctx.future(
-            () ->
-                release(
-                    held,
-                    () ->
-                        peers.forward(
-                            ctx,
-                            remote.host(),
-                            "/tasks/"
-                                + id
-                                + (wait.isZero() ? "" : "?wait=" + wait.toMillis() + "ms"),
-                            wait)));
+            () -> release(held, () -> peers.forward(ctx, remote.host(), "/tasks/" + id, wait)));
       }
       case ResultLookup.Local local -> {
         StoredResult result = store.get(id);
@@ -100,8 +93,7 @@ final class TaskRoutes {
                   release(
                       held,
                       () ->
-                          store
-                              .await(id, wait)
+                          stoppable(store.await(id, wait))
                               .thenAccept(
                                   arrived ->
                                       respond(
@@ -109,6 +101,16 @@ final class TaskRoutes {
         }
       }
     }
+  }
+
+  /**
+   * {@code arrival}, which completes with null (as when its wait runs out) when the server stops: a
+   * stop does not wait for a long poll, which is answered with what is known then.
+   */
+  private CompletableFuture<@Nullable StoredResult> stoppable(
+      CompletableFuture<@Nullable StoredResult> arrival) {
+    inFlight.endOnStop(arrival, () -> arrival.complete(null));
+    return arrival;
   }
 
   /**
@@ -236,14 +238,17 @@ final class TaskRoutes {
         .remote()
         .forEach(
             (host, hostIds) -> parts.add(peers.batch(host, hostIds, "part of this batch", wait)));
-    return CompletableFuture.anyOf(parts.toArray(CompletableFuture[]::new))
-        .handle(
-            (first, error) -> {
-              // The local wait leaves the waiting set; a peer's exchange is cancelled (the owner
-              // may hold its side until its own wait ends: it holds no thread meanwhile).
-              parts.forEach(part -> part.cancel(true));
-              return null;
-            });
+    CompletableFuture<Object> ended =
+        CompletableFuture.anyOf(parts.toArray(CompletableFuture[]::new));
+    // A stop ends the wait as its end would: the batch is answered with what is known then.
+    inFlight.endOnStop(ended, () -> ended.complete(Boolean.TRUE));
+    return ended.handle(
+        (first, error) -> {
+          // The local wait leaves the waiting set; a peer's exchange is cancelled (the owner
+          // may hold its side until its own wait ends: it holds no thread meanwhile).
+          parts.forEach(part -> part.cancel(true));
+          return null;
+        });
   }
 
   /**
@@ -277,9 +282,9 @@ final class TaskRoutes {
         .forEach(
             (host, hostIds) ->
                 answers.add(peers.batch(host, hostIds, "part of this batch", Duration.ZERO)));
-    CompletableFuture<Void> answered =
+    CompletableFuture<byte[]> merged =
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-            .thenAccept(
+            .thenApply(
                 done -> {
                   List<JsonNode> remoteFound = new ArrayList<>();
                   for (CompletableFuture<Peers.Answer> answer : answers) {
@@ -288,9 +293,10 @@ final class TaskRoutes {
                     part.body().get("results").forEach(remoteFound::add);
                     part.body().get("unknown").forEach(id -> unknown.add(id.asText()));
                   }
-                  ctx.contentType("application/json")
-                      .result(BatchAnswer.write(found, remoteFound, unknown, maxResponseBytes));
+                  return BatchAnswer.write(found, remoteFound, unknown, maxResponseBytes);
                 });
+    CompletableFuture<Void> answered =
+        inFlight.answer(ctx, merged, (to, body) -> to.contentType("application/json").result(body));
     if (!inFuture) {
       ctx.future(() -> answered);
     }

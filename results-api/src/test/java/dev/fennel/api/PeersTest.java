@@ -197,7 +197,7 @@ class PeersTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closed = socket.getLocalPort();
     }
-    Peers peers = new Peers(new PeerAuth(null, Clock.systemUTC()), null);
+    Peers peers = new Peers(new PeerAuth(null, Clock.systemUTC()), null, new InFlight());
 
     CompletableFuture<Peers.Answer> answer =
         peers.batch(new HostInfo("127.0.0.1", closed), List.of("gone"), "1 id");
