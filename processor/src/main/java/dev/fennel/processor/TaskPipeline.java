@@ -104,37 +104,8 @@ final class TaskPipeline {
    *     every record (0: forever)
    * @param started when a run writes its {@code STARTED} record (progress a handler reports is
    *     written either way)
-   */
-  TaskPipeline(
-      String queue,
-      String worker,
-      Topics topics,
-      TaskDecisions decisions,
-      TaskRunner runner,
-      Emitter emitter,
-      WorkerMetrics metrics,
-      Clock clock,
-      int maxResultBytes,
-      Duration resultTtl,
-      StartedRecords started) {
-    this(
-        queue,
-        worker,
-        topics,
-        decisions,
-        runner,
-        emitter,
-        metrics,
-        clock,
-        maxResultBytes,
-        resultTtl,
-        started,
-        false);
-  }
-
-  /**
-   * As above; {@code priority}: the queue is its worker's highest-priority one, whose final results
-   * are copied to {@code fennel.priority-results} too ({@link ResultLanes#copiesFinals}).
+   * @param priority the queue is its worker's highest-priority one, whose final results are copied
+   *     to {@code fennel.priority-results} too ({@link ResultLanes#copiesFinals})
    */
   TaskPipeline(
       String queue,
@@ -149,7 +120,6 @@ final class TaskPipeline {
       Duration resultTtl,
       StartedRecords started,
       boolean priority) {
-    this.priority = priority;
     this.queue = queue;
     this.worker = worker;
     this.topics = topics;
@@ -161,6 +131,7 @@ final class TaskPipeline {
     this.maxResultBytes = maxResultBytes;
     this.resultTtl = resultTtl;
     this.started = started;
+    this.priority = priority;
   }
 
   /**

@@ -58,6 +58,7 @@ public final class Worker implements Component {
 
   private final WorkerConfig config;
   private final WorkerClients clients;
+  private final ResultLanes lanes;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final CompletableFuture<String> failed = new CompletableFuture<>();
   private final List<QueueConsumer> loops = new ArrayList<>();
@@ -99,6 +100,7 @@ public final class Worker implements Component {
   private Worker(WorkerConfig config) {
     this.config = config;
     this.clients = new WorkerClients(config);
+    this.lanes = new ResultLanes(config.queues());
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("fennel-deadlines-"));
     timers.setRemoveOnCancelPolicy(true);
     this.slots =
@@ -129,8 +131,7 @@ public final class Worker implements Component {
     KafkaProducer<byte[], byte[]> kafkaProducer = clients.producer(ResultLanes.Lane.SHARED);
     producers.add(kafkaProducer);
     bind(new KafkaClientMetrics(kafkaProducer, RESULTS_TAGS), registry);
-    ResultLanes lanes = new ResultLanes(config.queues());
-    Producer<byte[], byte[]> own = priorityLane(lanes, kafkaProducer, registry);
+    Producer<byte[], byte[]> own = priorityLane(kafkaProducer, registry);
     dispatcher = newDispatcher(registry);
     startControls(dispatcher, registry);
     WorkerMetrics.watchWorker(registry, config.name(), dispatcher, runner);
@@ -148,15 +149,7 @@ public final class Worker implements Component {
       Producer<byte[], byte[]> outcomes =
           lanes.of(queue) == ResultLanes.Lane.PRIORITY ? own : kafkaProducer;
       TaskPipeline pipeline =
-          pipeline(
-              queue,
-              decisions,
-              runner,
-              started,
-              emitter(outcomes, registry),
-              metrics,
-              clock,
-              lanes.copiesFinals(queue));
+          pipeline(queue, decisions, runner, started, emitter(outcomes, registry), metrics, clock);
       KafkaConsumer<byte[], byte[]> consumer = clients.queue(queue);
       bind(new KafkaClientMetrics(consumer, List.of(Tag.of("queue", queue))), registry);
       QueueConsumer loop =
@@ -185,7 +178,7 @@ public final class Worker implements Component {
    * several queues ({@link ResultLanes}), else {@code shared}.
    */
   private Producer<byte[], byte[]> priorityLane(
-      ResultLanes lanes, Producer<byte[], byte[]> shared, MeterRegistry registry) {
+      Producer<byte[], byte[]> shared, MeterRegistry registry) {
     if (!lanes.hasPriorityLane()) {
       return shared;
     }
@@ -203,8 +196,7 @@ public final class Worker implements Component {
       StartedRecords started,
       TaskPipeline.Emitter emitter,
       WorkerMetrics metrics,
-      Clock clock,
-      boolean priority) {
+      Clock clock) {
     return new TaskPipeline(
         queue,
         config.name(),
@@ -217,7 +209,7 @@ public final class Worker implements Component {
         config.maxResultBytes(),
         config.resultTtl(),
         started,
-        priority);
+        lanes.copiesFinals(queue));
   }
 
   /**

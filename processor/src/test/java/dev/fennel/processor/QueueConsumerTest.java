@@ -104,7 +104,8 @@ class QueueConsumerTest {
             Clock.systemUTC(),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
             TTL,
-            StartedRecords.off());
+            StartedRecords.off(),
+            false);
     dispatcher = new Dispatcher(List.of("default"), 8, slots);
     runs =
         new PartitionRuns(

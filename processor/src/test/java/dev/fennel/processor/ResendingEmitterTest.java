@@ -229,7 +229,8 @@ class ResendingEmitterTest {
         clock,
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         Duration.ofDays(3),
-        started);
+        started,
+        false);
   }
 
   private static byte[] utf8(String text) {

@@ -494,7 +494,8 @@ class TaskContextTest {
             Clock.fixed(NOW, ZoneOffset.UTC),
             WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
             TTL,
-            StartedRecords.off());
+            StartedRecords.off(),
+            false);
 
     pipeline.run(pipeline.intake(record(task(0)), () -> {}), () -> {}, finished::incrementAndGet);
 
@@ -672,6 +673,7 @@ class TaskContextTest {
         clock,
         WorkerConfig.DEFAULT_MAX_RESULT_BYTES,
         TTL,
-        started);
+        started,
+        false);
   }
 }

@@ -32,25 +32,43 @@ final class WaitedResults implements AutoCloseable {
   /** Starts reading; {@code waiters} are woken with the results {@code early} keeps. */
   WaitedResults(ApiConfig config, Waiters waiters, EarlyFinals early) {
     this.reader =
-        new TopicReader(
+        lane(
             config,
             config.topics().results(),
             "waited-results",
-            TopicReader.From.END,
-            Duration.ofMillis(500),
             "results for waiting requests",
             "waiting requests are woken by the results store alone",
-            record -> read(record, waiters, early));
+            waiters,
+            early);
     this.priority =
-        new TopicReader(
+        lane(
             config,
             config.topics().priorityResults(),
             "priority-results",
-            TopicReader.From.END,
-            Duration.ofMillis(500),
             "copies of the highest-priority queues' results",
             "their waiting requests are woken as the other queues' are",
-            record -> read(record, waiters, early));
+            waiters,
+            early);
+  }
+
+  /** A reader of {@code topic} from its end that wakes {@code waiters} ({@link #read}). */
+  private static TopicReader lane(
+      ApiConfig config,
+      String topic,
+      String name,
+      String what,
+      String without,
+      Waiters waiters,
+      EarlyFinals early) {
+    return new TopicReader(
+        config,
+        topic,
+        name,
+        TopicReader.From.END,
+        Duration.ofMillis(500),
+        what,
+        without,
+        record -> read(record, waiters, early));
   }
 
   /**
