@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,26 @@ class RetryRouteTest {
 
   private static void failed(ResultsServerTest.FakeLookup lookup, String id, String task) {
     lookup.arrive(id, ResultCodec.encode(RetryPlanTest.failure(id, task, T0)));
+  }
+
+  @Test
+  void aFailureALookupAnswersBeforeTheStoreHasItIsRetriedOnceTheStoreCatchesUp() throws Exception {
+    // The fast lane answered FAILURE (EarlyFinals) while the store still holds the run's STARTED.
+    ResultsServerTest.FakeLookup lookup = new ResultsServerTest.FakeLookup();
+    byte[] record = ResultCodec.encode(RetryPlanTest.failure("t-1", "fail-if-file", T0));
+    lookup.records.put(
+        "t-1",
+        "{\"v\":1,\"id\":\"t-1\",\"task\":\"fail-if-file\",\"status\":\"STARTED\"}"
+            .getBytes(StandardCharsets.UTF_8));
+    lookup.results.put("t-1", StoredResult.of(record));
+    ResultsServer server = serving(lookup);
+    CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)
+        .execute(() -> lookup.records.put("t-1", record));
+
+    HttpResponse<String> response = post(server, "/tasks/t-1/retry", TOKEN);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    assertThat(written).containsExactly("t-1 high");
   }
 
   @Test
