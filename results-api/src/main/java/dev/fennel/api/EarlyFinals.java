@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +32,10 @@ import org.jspecify.annotations.Nullable;
  * #MAX_SEEN_BYTES} of values at once, the oldest going first (under a flood the count binds first);
  * the store's ingestion of a record at least as new ends one too. A request later than that is
  * woken by the store, as without this lane.
+ *
+ * <p>What reads the store itself rather than a lookup (a retry decides on the whole record) waits
+ * until the store holds what a lookup answers: {@link #storeCaughtUp}, woken by the ingestion that
+ * ends the early result.
  */
 final class EarlyFinals {
   /** How long an early result is kept, at most, when the store does not catch up. */
@@ -59,6 +64,9 @@ final class EarlyFinals {
   // The records seen in arrival order, and their bytes, for the bounds. Guarded by seenOrder.
   private final ArrayDeque<Seen> seenOrder = new ArrayDeque<>();
   private long seenBytes;
+
+  // Those waiting for the store to reach an id's early result.
+  private final Waiters catchingUp = new Waiters();
 
   private record Early(StoredResult result, Instant keptAt) {}
 
@@ -190,13 +198,42 @@ final class EarlyFinals {
     if (size == 0) {
       return;
     }
+    boolean ended = false;
     synchronized (this) {
       Early early = byId.get(id);
       if (early != null && (result == null || !isNewer(early.result(), result))) {
         byId.remove(id);
         size = byId.size();
+        ended = true;
       }
     }
+    if (ended) {
+      // Outside the lock: what waits may go on on this thread.
+      catchingUp.complete(id, result);
+    }
+  }
+
+  /**
+   * Completes once the store holds what a lookup answers for {@code id}: at once when no early
+   * result of it is kept, else when the store's ingestion ends that one ({@link #stored}, on the
+   * ingesting thread), or after {@code wait} (the store is far behind; an early result trimmed for
+   * room also ends this way).
+   */
+  CompletableFuture<?> storeCaughtUp(String id, Duration wait) {
+    if (!holds(id)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<?> caughtUp = catchingUp.await(id, wait);
+    // The store may have ended it between the look above and the registration.
+    if (!holds(id)) {
+      caughtUp.complete(null);
+    }
+    return caughtUp;
+  }
+
+  /** Whether an early result of {@code id} is kept, and answered by {@link #newest}. */
+  private boolean holds(String id) {
+    return newest(id, null) != null;
   }
 
   /** How many early results are kept now. */

@@ -78,6 +78,20 @@ interface ResultLookup {
   byte @Nullable [] stored(String id);
 
   /**
+   * Completes with {@link #stored} once this instance's store holds the result a lookup answers for
+   * {@code id} (a final result read ahead of the store, {@link EarlyFinals}, reaches it a moment
+   * later), or with what it holds after {@code wait}: for a decision on the whole record that must
+   * agree with what a client was just told. Fails as {@link #stored} does.
+   */
+  default CompletableFuture<byte @Nullable []> storedOnceCaughtUp(String id, Duration wait) {
+    try {
+      return CompletableFuture.completedFuture(stored(id));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * Hands every record of this instance's partitions (as {@link #stored}) to {@code visitor}, one
    * at a time, until it answers false.
    *

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import java.util.function.Supplier;
@@ -44,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class ResultsStore implements ResultLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultsStore.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Executor OFF_STREAM_THREAD =
+      work -> Thread.ofVirtual().name("fennel-api-caught-up").start(work);
 
   private final ResultCache cache;
   private final Waiters waiters = new Waiters();
@@ -211,6 +214,15 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       store = null;
       throw notServing();
     }
+  }
+
+  @Override
+  public CompletableFuture<byte @Nullable []> storedOnceCaughtUp(String id, Duration wait) {
+    CompletableFuture<?> caughtUp = early.storeCaughtUp(id, wait);
+    // Woken on the stream thread: what follows (a retry's send) must not hold it.
+    return caughtUp.isDone()
+        ? ResultLookup.super.storedOnceCaughtUp(id, wait)
+        : caughtUp.thenApplyAsync(ignored -> stored(id), OFF_STREAM_THREAD);
   }
 
   @Override

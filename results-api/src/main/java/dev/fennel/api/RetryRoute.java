@@ -13,11 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.state.HostInfo;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +51,10 @@ final class RetryRoute {
    */
   private static final Duration JUST_RETRIED = Duration.ofMinutes(1);
 
-  /** How long a retry waits for the store to hold the result a lookup answers. */
+  /**
+   * How long a retry waits for the store to hold the result a lookup answers (it lags by
+   * milliseconds, seconds under load), before it decides on what the store has.
+   */
   static final Duration STORE_CATCH_UP = Duration.ofSeconds(5);
 
   private final Supplier<ResultLookup> lookup;
@@ -94,34 +94,45 @@ final class RetryRoute {
               () -> peers.forward(ctx, remote.host(), "/tasks/" + id + "/retry", Duration.ZERO));
       case ResultLookup.Local local -> {
         Retrier writer = writer();
-        switch (decide(id, storedOnceCaughtUp(store, id))) {
-          case RetryPlan.Refused refused -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", refused.error());
-            body.put("message", refused.message());
-            body.put("id", id);
-            body.put("status", refused.status());
-            ctx.status(refused.httpStatus()).json(body);
-          }
-          case RetryPlan.Retry retry ->
-              ctx.future(
-                  () ->
-                      write(writer, retry)
-                          .thenAccept(
-                              written -> {
-                                if (!written) {
-                                  throw unwritten(id);
-                                }
-                                Map<String, Object> body = new LinkedHashMap<>();
-                                body.put("id", id);
-                                body.put("retried", true);
-                                body.put("task", retry.task());
-                                body.put("queue", retry.queue());
-                                ctx.status(202).json(body);
-                              }));
-        }
+        // A final result the fast lane woke a client with reaches the store a moment later: a
+        // client that retries at once must not be told there is nothing to retry.
+        ctx.future(
+            () ->
+                store
+                    .storedOnceCaughtUp(id, STORE_CATCH_UP)
+                    .thenCompose(stored -> answer(ctx, id, writer, decide(id, stored))));
       }
     }
+  }
+
+  /** Writes the retry {@code decision} allows and answers 202, or answers its refusal. */
+  private CompletableFuture<Void> answer(
+      Context ctx, String id, Retrier writer, RetryPlan.Decision decision) {
+    return switch (decision) {
+      case RetryPlan.Refused refused -> {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", refused.error());
+        body.put("message", refused.message());
+        body.put("id", id);
+        body.put("status", refused.status());
+        ctx.status(refused.httpStatus()).json(body);
+        yield CompletableFuture.completedFuture(null);
+      }
+      case RetryPlan.Retry retry ->
+          write(writer, retry)
+              .thenAccept(
+                  written -> {
+                    if (!written) {
+                      throw unwritten(id);
+                    }
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("id", id);
+                    body.put("retried", true);
+                    body.put("task", retry.task());
+                    body.put("queue", retry.queue());
+                    ctx.status(202).json(body);
+                  });
+    };
   }
 
   /** {@code POST /tasks/retry?status=FAILURE&task=&since=&limit=}. */
@@ -225,33 +236,6 @@ final class RetryRoute {
     body.put("limited", anyLimited);
     body.put("ids", ids);
     return body;
-  }
-
-  /**
-   * The store's record of {@code id} once the store holds what a lookup answers. A final result the
-   * fast lane woke a client with ({@link EarlyFinals}) reaches the store a moment later; a client
-   * that retries at once must not be told there is nothing to retry. Waits for the store at most
-   * {@link #STORE_CATCH_UP} (it lags by milliseconds, seconds under load), then reads what it has.
-   */
-  private static byte @Nullable [] storedOnceCaughtUp(ResultLookup store, String id) {
-    long deadline = System.nanoTime() + STORE_CATCH_UP.toNanos();
-    while (true) {
-      byte[] stored = store.stored(id);
-      StoredResult answered = store.get(id);
-      if (answered == null
-          || !answered.isFinal()
-          || same(StoredResult.of(stored), answered)
-          || System.nanoTime() - deadline >= 0) {
-        return stored;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-    }
-  }
-
-  private static boolean same(@Nullable StoredResult stored, StoredResult answered) {
-    return stored != null
-        && stored.status().equals(answered.status())
-        && Objects.equals(stored.finishedAt(), answered.finishedAt());
   }
 
   /**

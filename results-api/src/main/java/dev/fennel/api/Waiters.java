@@ -86,8 +86,8 @@ final class Waiters {
     }
   }
 
-  /** Wakes every request waiting for {@code id}. */
-  void complete(String id, StoredResult result) {
+  /** Wakes every request waiting for {@code id} with {@code result} (null: with none). */
+  void complete(String id, @Nullable StoredResult result) {
     Set<Waiter> futures = byId.get(id);
     if (futures != null) {
       for (Waiter future : futures) {

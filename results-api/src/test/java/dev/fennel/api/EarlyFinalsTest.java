@@ -98,6 +98,37 @@ class EarlyFinalsTest {
   }
 
   @Test
+  void whatWaitsForTheStoreIsWokenByTheIngestionThatEndsTheEarlyResultNotByAnOlderRecord() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    assertThat(early.storeCaughtUp("a", Duration.ofMinutes(1)))
+        .as("nothing early: the store answers already")
+        .isCompleted();
+    early.offer("a", json("a", "FAILURE"), T1);
+
+    CompletableFuture<?> caughtUp = early.storeCaughtUp("a", Duration.ofMinutes(1));
+    assertThat(caughtUp).isNotCompleted();
+
+    early.stored("a", stored("a", "STARTED", T1.minusMillis(3)));
+    early.stored("b", stored("b", "FAILURE", T1));
+    assertThat(caughtUp).as("an older record, and another id's").isNotCompleted();
+
+    early.stored("a", stored("a", "FAILURE", T1));
+    assertThat(caughtUp).isCompleted();
+    assertThat(early.storeCaughtUp("a", Duration.ofMinutes(1))).isCompleted();
+  }
+
+  @Test
+  void whatWaitsForAStoreThatNeverCatchesUpEndsAfterItsWait() {
+    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    early.offer("a", json("a", "FAILURE"), T1);
+
+    CompletableFuture<?> caughtUp = early.storeCaughtUp("a", Duration.ofMillis(20));
+
+    assertThat(caughtUp.join()).isNull();
+    assertThat(early.size()).as("the early result is still answered").isEqualTo(1);
+  }
+
+  @Test
   void aDeletionInTheStoreEndsAnEarlyResult() {
     EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
     early.offer("a", json("a", "SUCCESS"), T1);

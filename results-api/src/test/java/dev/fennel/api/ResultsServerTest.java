@@ -839,6 +839,8 @@ class ResultsServerTest {
 
     final Map<String, byte[]> records = new ConcurrentHashMap<>();
     volatile Set<HostInfo> others = Set.of();
+    // Results read ahead of the store, as the API's fast lane keeps them.
+    final EarlyFinals early = new EarlyFinals(Clock.systemUTC());
 
     /** What the results stream does: the store first, then wake the waiting requests. */
     void arrive(String id, StoredResult result) {
@@ -859,6 +861,11 @@ class ResultsServerTest {
       byte[] record = records.get(id);
       StoredResult result = results.get(id);
       return record != null ? record : result == null ? null : result.json();
+    }
+
+    @Override
+    public CompletableFuture<byte[]> storedOnceCaughtUp(String id, Duration wait) {
+      return early.storeCaughtUp(id, wait).thenApply(caughtUp -> stored(id));
     }
 
     @Override

@@ -90,9 +90,15 @@ class RetryRouteTest {
         "{\"v\":1,\"id\":\"t-1\",\"task\":\"fail-if-file\",\"status\":\"STARTED\"}"
             .getBytes(StandardCharsets.UTF_8));
     lookup.results.put("t-1", StoredResult.of(record));
+    lookup.early.offer("t-1", record, T0);
     ResultsServer server = serving(lookup);
+    // The store's ingestion reaches the record: it holds it, then tells the fast lane.
     CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)
-        .execute(() -> lookup.records.put("t-1", record));
+        .execute(
+            () -> {
+              lookup.records.put("t-1", record);
+              lookup.early.stored("t-1", StoredResult.of(record, T0));
+            });
 
     HttpResponse<String> response = post(server, "/tasks/t-1/retry", TOKEN);
 
