@@ -28,6 +28,19 @@ final class WorkerOptions {
   List<String> queues;
 
   @Option(
+      names = "--priority-queues",
+      split = ",",
+      paramLabel = "QUEUE",
+      defaultValue =
+          "${env:FENNEL_PRIORITY_QUEUES:-" + WorkerConfig.DEFAULT_PRIORITY_QUEUES_TEXT + "}",
+      description =
+          "Queues whose final results are also written to fennel.priority-results, which the results API "
+              + "reads ahead of the results of every other queue, also by a worker that serves them alone; "
+              + "a worker of several queues copies its first queue's too; an empty value names none "
+              + "(env FENNEL_PRIORITY_QUEUES; default ${DEFAULT-VALUE}).")
+  List<String> priorityQueues;
+
+  @Option(
       names = {"-c", "--concurrency"},
       paramLabel = "N",
       defaultValue = "${env:FENNEL_CONCURRENCY:-0}",
@@ -258,6 +271,8 @@ final class WorkerOptions {
         WorkerConfig.builder(bootstrap)
             .topics(topics)
             .queues(queues.stream().map(String::trim).toList())
+            .priorityQueues(
+                priorityQueues.stream().map(String::trim).filter(q -> !q.isEmpty()).toList())
             .pool(pool)
             .buffer(buffer)
             .layout(new TopicLayout(partitions, partitions, replicationFactor))

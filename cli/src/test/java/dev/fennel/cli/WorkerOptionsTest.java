@@ -63,6 +63,16 @@ class WorkerOptionsTest {
   }
 
   @Test
+  void priorityQueuesAreAListHighByDefaultAndAnEmptyValueNamesNone() {
+    assertThat(config("--priority-queues", "payments, high").priorityQueues())
+        .containsExactly("payments", "high");
+    assertThat(config("--priority-queues", "").priorityQueues()).isEmpty();
+    assertThatThrownBy(() -> config("--priority-queues", "Payments"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'Payments' (--priority-queues)");
+  }
+
+  @Test
   void revokeRetentionIsInHours() {
     assertThat(config("--revoke-retention", "2").revokeRetention()).isEqualTo(Duration.ofHours(2));
   }

@@ -100,7 +100,7 @@ public final class Worker implements Component {
   private Worker(WorkerConfig config) {
     this.config = config;
     this.clients = new WorkerClients(config);
-    this.lanes = new ResultLanes(config.queues());
+    this.lanes = new ResultLanes(config.queues(), config.priorityQueues());
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("fennel-deadlines-"));
     timers.setRemoveOnCancelPolicy(true);
     this.slots =

@@ -30,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  * @param topics topic names (prefix)
  * @param queues the queues served, highest priority first: a free slot takes the next task from the
  *     first queue that has one
+ * @param priorityQueues queues whose final results are also written to {@code
+ *     fennel.priority-results}, which the results API reads ahead of {@code fennel.results},
+ *     wherever they are served; a worker of several queues also copies its first queue's ({@link
+ *     ResultLanes})
  * @param concurrency at most this many tasks run at once in this worker, over all its queues
  * @param pool what runs a task: platform threads (CPU-bound work) or virtual threads (I/O-bound
  *     work)
@@ -69,6 +73,7 @@ public record WorkerConfig(
     String bootstrapServers,
     Topics topics,
     List<String> queues,
+    List<String> priorityQueues,
     int concurrency,
     Pool pool,
     int buffer,
@@ -112,6 +117,15 @@ public record WorkerConfig(
   /** Slots of a virtual-thread worker by default (a platform-thread one has one per core). */
   public static final int DEFAULT_VIRTUAL_CONCURRENCY = 100;
 
+  /** {@link #DEFAULT_PRIORITY_QUEUES} as flags spell it: the CLI's default reads this. */
+  public static final String DEFAULT_PRIORITY_QUEUES_TEXT = "high";
+
+  /**
+   * The queues whose final results are copied for the results API by default: the standard
+   * highest-priority queue, also in a worker that serves it alone.
+   */
+  public static final List<String> DEFAULT_PRIORITY_QUEUES = List.of(DEFAULT_PRIORITY_QUEUES_TEXT);
+
   /** How long the results producer waits to fill a batch by default: not at all. */
   public static final int DEFAULT_LINGER_MS = 0;
 
@@ -152,14 +166,8 @@ public record WorkerConfig(
   public WorkerConfig {
     KafkaAddress.require(bootstrapServers);
     Objects.requireNonNull(topics, "topics are not set");
-    if (queues == null || queues.isEmpty()) {
-      throw new IllegalArgumentException("a worker needs at least one queue to serve");
-    }
-    queues = List.copyOf(queues);
-    queues.forEach(Topics::requireQueueName);
-    if (new HashSet<>(queues).size() != queues.size()) {
-      throw new IllegalArgumentException("queues " + queues + " name a queue twice");
-    }
+    queues = requireQueues(queues);
+    priorityQueues = requirePriorityQueues(priorityQueues);
     if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       throw new IllegalArgumentException(
           "concurrency must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
@@ -208,6 +216,31 @@ public record WorkerConfig(
               + (resultTtl == null ? "not set" : Durations.format(resultTtl)));
     }
     requireUnknownTaskWait(unknownTaskWait);
+  }
+
+  private static List<String> requireQueues(@Nullable List<String> queues) {
+    if (queues == null || queues.isEmpty()) {
+      throw new IllegalArgumentException("a worker needs at least one queue to serve");
+    }
+    List<String> copy = List.copyOf(queues);
+    copy.forEach(Topics::requireQueueName);
+    if (new HashSet<>(copy).size() != copy.size()) {
+      throw new IllegalArgumentException("queues " + copy + " name a queue twice");
+    }
+    return copy;
+  }
+
+  private static List<String> requirePriorityQueues(@Nullable List<String> priorityQueues) {
+    List<String> copy = List.copyOf(priorityQueues == null ? List.of() : priorityQueues);
+    for (String queue : copy) {
+      if (!Topics.isQueueName(queue)) {
+        throw new IllegalArgumentException(
+            "priority queue '"
+                + queue
+                + "' (--priority-queues) must be 1 to 64 of a-z 0-9 _ - (e.g. high)");
+      }
+    }
+    return copy;
   }
 
   private static void requireStartedAfter(@Nullable Duration startedAfter) {
@@ -259,6 +292,7 @@ public record WorkerConfig(
     private String bootstrapServers;
     private Topics topics = Topics.defaults();
     private List<String> queues = Topics.STANDARD_QUEUES;
+    private List<String> priorityQueues = DEFAULT_PRIORITY_QUEUES;
     private @Nullable Integer concurrency;
     private Pool pool = Pool.THREADS;
     private int buffer = DEFAULT_BUFFER;
@@ -287,6 +321,7 @@ public record WorkerConfig(
       bootstrapServers = from.bootstrapServers;
       topics = from.topics;
       queues = from.queues;
+      priorityQueues = from.priorityQueues;
       concurrency = from.concurrency;
       pool = from.pool;
       buffer = from.buffer;
@@ -323,6 +358,15 @@ public record WorkerConfig(
     /** Sets the queues served, highest priority first (default {@code high, default, low}). */
     public Builder queues(List<String> newQueues) {
       queues = newQueues;
+      return this;
+    }
+
+    /**
+     * Sets the queues whose final results are also written to {@code fennel.priority-results}
+     * wherever they are served (default {@code high}; none: an empty list).
+     */
+    public Builder priorityQueues(List<String> newPriorityQueues) {
+      priorityQueues = newPriorityQueues;
       return this;
     }
 
@@ -475,6 +519,7 @@ public record WorkerConfig(
           bootstrapServers,
           topics,
           queues,
+          priorityQueues,
           concurrency != null
               ? concurrency
               : pool == Pool.VIRTUAL

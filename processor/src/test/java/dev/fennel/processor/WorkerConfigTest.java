@@ -22,6 +22,7 @@ class WorkerConfigTest {
     assertThat(config.bootstrapServers()).isEqualTo(BOOTSTRAP);
     assertThat(config.topics()).isEqualTo(Topics.defaults());
     assertThat(config.queues()).containsExactly("high", "default", "low");
+    assertThat(config.priorityQueues()).containsExactly("high");
     assertThat(config.pool()).isEqualTo(WorkerConfig.Pool.THREADS);
     assertThat(config.concurrency()).isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(config.buffer()).isEqualTo(1_000);
@@ -58,6 +59,7 @@ class WorkerConfigTest {
     WorkerConfig config =
         WorkerConfig.builder(BOOTSTRAP)
             .queues(List.of("a", "b"))
+            .priorityQueues(List.of("b"))
             .concurrency(7)
             .pool(WorkerConfig.Pool.VIRTUAL)
             .buffer(10)
@@ -92,6 +94,10 @@ class WorkerConfigTest {
         .hasMessage("linger ms must be 0 or more, was -1");
     assertThatThrownBy(() -> WorkerConfig.builder(BOOTSTRAP).queues(List.of("a", "a")).build())
         .hasMessageContaining("[a, a] name a queue twice");
+    assertThatThrownBy(
+            () -> WorkerConfig.builder(BOOTSTRAP).priorityQueues(List.of("High!")).build())
+        .hasMessage(
+            "priority queue 'High!' (--priority-queues) must be 1 to 64 of a-z 0-9 _ - (e.g. high)");
     assertThatThrownBy(() -> WorkerConfig.builder(BOOTSTRAP).maxResultBytes(10).build())
         .hasMessageContaining("at least 1024, was 10");
     assertThatThrownBy(

@@ -284,6 +284,57 @@ class WorkerEngineIT {
     }
   }
 
+  @Test
+  void workersSplitByQueueCopyThePriorityQueuesFinalResultsAndNoOthers(
+      KafkaTestBroker.Broker broker) throws Exception {
+    Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
+    WorkerConfig highOnly =
+        WorkerConfig.builder(broker.bootstrapServers())
+            .topics(topics)
+            .queues(List.of("high"))
+            .name("high-only")
+            .build();
+    TaskClient client = start(broker, highOnly);
+    closing(
+        Worker.start(
+            highOnly.toBuilder()
+                .queues(List.of("low"))
+                .name("low-only")
+                .handlers(List.of(new Note()))
+                .build(),
+            new SimpleMeterRegistry()));
+
+    String low = client.submit("note", TaskClient.Options.NONE.withQueue("low"), "low").id();
+    String high = client.submit("note", TaskClient.Options.NONE.withQueue("high"), "high").id();
+    await().atMost(Duration.ofSeconds(60)).until(() -> allFinished(List.of(low, high)));
+
+    try (KafkaConsumer<String, byte[]> copies =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      TopicPartition only = new TopicPartition(topics.priorityResults(), 0);
+      copies.assign(List.of(only));
+      copies.seekToBeginning(List.of(only));
+      Map<String, Status> copied = new HashMap<>();
+      // A copy is written before its task counts as finished, so both are there by now: read the
+      // topic to its end.
+      long end = copies.endOffsets(List.of(only)).get(only);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                copies
+                    .poll(Duration.ofMillis(100))
+                    .forEach(
+                        record ->
+                            copied.put(record.key(), ResultCodec.decode(record.value()).status()));
+                return copies.position(only) >= end;
+              });
+      assertThat(copied).containsOnlyKeys(high).containsEntry(high, Status.SUCCESS);
+    }
+  }
+
   /**
    * The producers that wrote to the results topic, by partition: each one's id and the sequence
    * number of its last record there, as the broker keeps them for idempotent producers.

@@ -131,6 +131,7 @@ public class FennelProperties {
           WorkerConfig.builder(bootstrapServers)
               .topics(topics())
               .queues(worker.queues)
+              .priorityQueues(worker.priorityQueues)
               .pool(worker.pool)
               .shutdownTimeout(worker.shutdownTimeout)
               .trackStarted(worker.trackStarted)
@@ -212,6 +213,12 @@ public class FennelProperties {
     /** The queues served, highest priority first. */
     private List<String> queues = new ArrayList<>(Topics.STANDARD_QUEUES);
 
+    /**
+     * Queues whose final results are also written to fennel.priority-results, read by the results
+     * API ahead of every other queue's (as fennel worker --priority-queues).
+     */
+    private List<String> priorityQueues = new ArrayList<>(WorkerConfig.DEFAULT_PRIORITY_QUEUES);
+
     /** How many tasks run at once (default: one per core with threads, 100 with virtual). */
     private @Nullable Integer concurrency;
 
@@ -254,6 +261,14 @@ public class FennelProperties {
 
     public void setQueues(List<String> queues) {
       this.queues = queues;
+    }
+
+    public List<String> getPriorityQueues() {
+      return priorityQueues;
+    }
+
+    public void setPriorityQueues(List<String> priorityQueues) {
+      this.priorityQueues = priorityQueues;
     }
 
     public @Nullable Integer getConcurrency() {

@@ -43,6 +43,7 @@ class FennelPropertiesTest {
     properties.getWorker().setShutdownTimeout(Duration.ofSeconds(20));
     properties.getWorker().setTrackStarted(false);
     properties.getWorker().setRateLimits(Map.of("resize", "10/s"));
+    properties.getWorker().setPriorityQueues(List.of("images"));
 
     TaskClient.Config client = properties.clientConfig();
     assertThat(client.bootstrapServers()).isEqualTo("kafka1:9092,kafka2:9092");
@@ -57,6 +58,7 @@ class FennelPropertiesTest {
     assertThat(worker.topics()).isEqualTo(new Topics("shop."));
     assertThat(worker.name()).isEqualTo("web-1");
     assertThat(worker.queues()).containsExactly("images", "default");
+    assertThat(worker.priorityQueues()).containsExactly("images");
     assertThat(worker.concurrency()).isEqualTo(8);
     assertThat(worker.pool()).isEqualTo(WorkerConfig.Pool.VIRTUAL);
     assertThat(worker.shutdownTimeout()).isEqualTo(Duration.ofSeconds(20));

@@ -81,6 +81,8 @@ class SpringBootPageTest {
         .isEqualTo(Topics.DEFAULT_PREFIX);
     assertThat(text(METADATA.get("fennel.worker.queues").path("defaultValue")))
         .isEqualTo(String.join(",", Topics.STANDARD_QUEUES));
+    assertThat(text(METADATA.get("fennel.worker.priority-queues").path("defaultValue")))
+        .isEqualTo(String.join(",", WorkerConfig.DEFAULT_PRIORITY_QUEUES));
     assertThat(duration("fennel.client.max-block")).isEqualTo(TaskClient.Config.DEFAULT_MAX_BLOCK);
     assertThat(duration("fennel.worker.shutdown-timeout"))
         .isEqualTo(WorkerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
