@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Everything a worker process is told at start-up, validated here. Build one with {@link #builder},
  * whose defaults are those of {@code fennel worker}, or change some settings of one with {@link
- * #toBuilder()}. The file is one piece of about 470 lines: the record, its checks and its builder
+ * #toBuilder()}. The file is one piece of about 550 lines: the record, its checks and its builder
  * name each setting once, side by side (a setting added is one component, one check and one builder
  * method, next to each other).
  *
