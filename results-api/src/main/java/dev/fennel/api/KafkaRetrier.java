@@ -2,9 +2,15 @@ package dev.fennel.api;
 
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,11 +20,18 @@ import org.slf4j.LoggerFactory;
  * new run's {@code STARTED} can only land after the {@code RETRY} record, which it then replaces;
  * the other order would let the {@code RETRY} record land over the new run's result. Should the
  * task not be written, the {@code FAILURE} is written back, so that the task can be retried again.
+ * Closing lets the retries under way finish, for at most {@link #CLOSE_WAIT}: one whose {@code
+ * RETRY} record is written and whose task is not would stand as {@code RETRY}, never run, and be
+ * refused a retry by hand.
  */
 final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaRetrier.class);
 
+  /** How long closing waits for the retries under way. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
   private final AckedWrites writes;
+  private final Set<CompletableFuture<?>> underWay = ConcurrentHashMap.newKeySet();
   private final Topics topics;
   // The second send of a retry starts when the first is acknowledged, in the producer's callback:
   // a send made on the producer's own I/O thread would wait there for the metadata of a topic that
@@ -38,6 +51,13 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
 
   @Override
   public CompletableFuture<?> retry(RetryPlan.Retry retry) {
+    CompletableFuture<?> written = write(retry);
+    underWay.add(written);
+    written.whenComplete((done, error) -> underWay.remove(written));
+    return written;
+  }
+
+  private CompletableFuture<?> write(RetryPlan.Retry retry) {
     byte[] key = retry.id().getBytes(StandardCharsets.UTF_8);
     return send(topics.results(), key, retry.marker())
         .thenComposeAsync(
@@ -64,6 +84,20 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      CompletableFuture.allOf(underWay.toArray(CompletableFuture<?>[]::new))
+          .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      // A retry that failed said so to its caller.
+    } catch (TimeoutException e) {
+      log.warn(
+          "{} retr(ies) still under way after {} s; each stays RETRY without its task if its task"
+              + " was not written",
+          underWay.size(),
+          CLOSE_WAIT.toSeconds());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     next.shutdown();
     writes.close();
   }
