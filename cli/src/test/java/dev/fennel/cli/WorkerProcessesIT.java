@@ -426,14 +426,11 @@ class WorkerProcessesIT {
     int port2 = FennelProcess.freePort();
     FennelProcess w1 = worker("w1", port1, "default");
     FennelProcess w2 = worker("w2", port2, "default");
+    // Both hold partitions of default's group: each process's scheduler and coordinator hold
+    // partitions of their own, which say nothing of the queue's.
     await()
         .atMost(Duration.ofSeconds(120))
-        .until(
-            () ->
-                FennelProcess.scrapeSum(port1, "kafka_consumer_coordinator_assigned_partitions") > 0
-                    && FennelProcess.scrapeSum(
-                            port2, "kafka_consumer_coordinator_assigned_partitions")
-                        > 0);
+        .until(() -> holdsPartitionsOfDefault(port1) && holdsPartitionsOfDefault(port2));
 
     Set<String> firstBatch = assertAllCorrect(publishFib(3_000, List.of("default")));
     assertThat(firstBatch).as("both workers did work").containsExactlyInAnyOrder("w1", "w2");
@@ -444,5 +441,11 @@ class WorkerProcessesIT {
     Set<String> workers = assertAllCorrect(secondBatch);
     assertThat(workers).contains("w1");
     assertThat(w1.isAlive()).isTrue();
+  }
+
+  private static boolean holdsPartitionsOfDefault(int port) {
+    return FennelProcess.scrapeSum(
+            port, "kafka_consumer_coordinator_assigned_partitions", "queue=\"default\"")
+        > 0;
   }
 }
