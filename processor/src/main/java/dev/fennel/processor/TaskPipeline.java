@@ -104,8 +104,8 @@ final class TaskPipeline {
    *     every record (0: forever)
    * @param started when a run writes its {@code STARTED} record (progress a handler reports is
    *     written either way)
-   * @param priority the queue is its worker's highest-priority one, whose final results are copied
-   *     to {@code fennel.priority-results} too ({@link ResultLanes#copiesFinals})
+   * @param priority the queue's final results are copied to {@code fennel.priority-results} too
+   *     ({@link ResultLanes#copiesFinals}: a priority queue, or its worker's highest-priority one)
    */
   TaskPipeline(
       String queue,
@@ -380,7 +380,7 @@ final class TaskPipeline {
     metrics.finished(result);
     byte[] key = utf8(result.id());
     long now = clock.millis();
-    // A workflow's part goes to the coordinator's topic too, a result of the highest-priority queue
+    // A workflow's part goes to the coordinator's topic too, a result of a priority queue
     // to the API's fast lane (ResultLanes); its message is finished once every copy is written.
     List<String> to = topics.resultTopics(result.id(), priority);
     Runnable written = to.size() == 1 ? acknowledged : countdown(to.size(), acknowledged);

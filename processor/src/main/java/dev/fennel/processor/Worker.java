@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>This class only makes, wires, starts and closes the parts ({@link WorkerClients}, {@link
  * QueueConsumer}, {@link Dispatcher}, {@link TaskPipeline}, {@link Scheduler}, {@link Revocations},
  * {@link RateLimitBoard}, {@link Controls}, {@link Heartbeat}, {@link ConsumedTasks}, the producers
- * of {@link ResultLanes} and their {@link ResendingEmitter}s); it stays one file, about 540 lines,
+ * of {@link ResultLanes} and their {@link ResendingEmitter}s); it stays one file, about 550 lines,
  * so that the start order and the close order read side by side: each part it adds is one start
  * step and one close step here, and the parts' own logic lives in their files.
  */
