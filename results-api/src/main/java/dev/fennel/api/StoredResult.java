@@ -3,6 +3,7 @@ package dev.fennel.api;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.protocol.IsoInstant;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultExpiry;
 import dev.fennel.protocol.Status;
@@ -131,7 +132,7 @@ record StoredResult(
 
   private static @Nullable Instant instant(@Nullable String text) {
     try {
-      return text == null ? null : Instant.parse(text);
+      return text == null ? null : IsoInstant.parse(text);
     } catch (DateTimeParseException e) {
       return null;
     }
