@@ -61,9 +61,34 @@ import org.jspecify.annotations.Nullable;
  * and it is shown until its own run's result arrives.
  *
  * <p>Values are those of a timestamped store: 8 bytes of timestamp, then the record's JSON.
+ *
+ * <p>Whether a record was kept out is told to the processor after the table ({@link #lastPut}), so
+ * that it need not read the record and the store again to decide the same thing.
  */
 final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, TimestampedBytesStore {
   private static final int TIMESTAMP_BYTES = Long.BYTES;
+
+  /**
+   * The last record this thread put: its key, and whether the rule kept it out. Kafka Streams puts
+   * a record into a table's store and hands it downstream on the same thread, before it takes the
+   * next record, so the processor after the table reads its own record's verdict here.
+   */
+  private static final ThreadLocal<LastPut> LAST_PUT = ThreadLocal.withInitial(LastPut::new);
+
+  /** What {@link #put} did with the last record of a key that is not a tombstone. */
+  enum Verdict {
+    /** The record is stored. */
+    STORED,
+    /** A {@code STARTED} that the store kept out: it holds a final result. */
+    KEPT_OUT,
+    /** This thread's last put was of another key, or a tombstone: ask the store. */
+    UNKNOWN
+  }
+
+  private static final class LastPut {
+    private @Nullable Bytes key;
+    private boolean keptOut;
+  }
 
   private final KeyValueStore<Bytes, byte[]> inner;
   private final ResultExpiry expiry;
@@ -142,11 +167,25 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
         : Arrays.copyOfRange(timestamped, TIMESTAMP_BYTES, timestamped.length);
   }
 
+  /**
+   * What the last put on this thread did with the record of {@code key}: {@link Verdict#UNKNOWN}
+   * unless that put was of {@code key} and not a tombstone.
+   */
+  static Verdict lastPut(Bytes key) {
+    LastPut last = LAST_PUT.get();
+    if (!key.equals(last.key)) {
+      return Verdict.UNKNOWN;
+    }
+    return last.keptOut ? Verdict.KEPT_OUT : Verdict.STORED;
+  }
+
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
     // Only a STARTED or a tombstone may be kept out, so only those cost a read of what is stored.
     // The arriving record is read once, here.
+    LastPut last = LAST_PUT.get();
     if (value == null) {
+      last.key = null;
       if (replaces(true, inner.get(key), expiry, clock.instant())) {
         inner.put(key, null);
       }
@@ -154,9 +193,12 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     }
     StoredResult incoming = StoredResult.asStored(json(value));
     boolean started = incoming != null && incoming.known() == Status.STARTED;
-    if (!started || replaces(false, inner.get(key), expiry, clock.instant())) {
+    boolean stored = !started || replaces(false, inner.get(key), expiry, clock.instant());
+    if (stored) {
       inner.put(key, value);
     }
+    last.key = key;
+    last.keptOut = !stored;
   }
 
   /** Restored records, in the topic's order, put as arriving ones are: the rule holds for both. */

@@ -16,6 +16,7 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -272,10 +273,20 @@ final class ResultsTopology {
 
     /**
      * Whether the store kept a final result over this {@code STARTED} ({@link FinalStaysStore}):
-     * then nothing changed, and nobody is told. Asked of this task's own store, which is open while
-     * the task runs, also before the instance is RUNNING.
+     * then nothing changed, and nobody is told. The store has just decided, on this thread ({@link
+     * FinalStaysStore#lastPut}); only when it cannot say is the record read and the store asked,
+     * this task's own store, which is open while the task runs, also before the instance is
+     * RUNNING.
      */
     private boolean keptOut(String id, byte @Nullable [] json) {
+      if (json == null) {
+        return false;
+      }
+      FinalStaysStore.Verdict verdict =
+          FinalStaysStore.lastPut(Bytes.wrap(id.getBytes(StandardCharsets.UTF_8)));
+      if (verdict != FinalStaysStore.Verdict.UNKNOWN) {
+        return verdict == FinalStaysStore.Verdict.KEPT_OUT;
+      }
       StoredResult incoming = StoredResult.asStored(json);
       if (incoming == null || incoming.known() != Status.STARTED || store == null) {
         return false;

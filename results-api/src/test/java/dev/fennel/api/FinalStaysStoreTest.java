@@ -9,6 +9,7 @@ import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -48,7 +50,8 @@ class FinalStaysStoreTest {
         new TopologyTestDriver(
             ResultsTopology.build(
                 TOPICS,
-                (id, json) -> updates.add(id + " " + StoredResult.of(json).status()),
+                (id, json) ->
+                    updates.add(id + " " + (json == null ? null : StoredResult.of(json).status())),
                 new ConcurrentHashMap<>()),
             props);
     results =
@@ -146,5 +149,25 @@ class FinalStaysStoreTest {
 
     assertThat(updates).containsExactly("u STARTED", "u SUCCESS", "u FAILURE");
     assertThat(Map.of("u", stored("u"))).containsEntry("u", "FAILURE");
+  }
+
+  @Test
+  void eachPutTellsItsVerdictForItsOwnKeyOnly() {
+    Bytes v = Bytes.wrap("v".getBytes(StandardCharsets.UTF_8));
+    arrive("v", Status.STARTED);
+    assertThat(FinalStaysStore.lastPut(v)).isEqualTo(FinalStaysStore.Verdict.STORED);
+    arrive("v", Status.SUCCESS);
+    arrive("v", Status.STARTED);
+    assertThat(FinalStaysStore.lastPut(v)).isEqualTo(FinalStaysStore.Verdict.KEPT_OUT);
+
+    arrive("w", Status.SUCCESS);
+    assertThat(FinalStaysStore.lastPut(v))
+        .as("after a put of another key")
+        .isEqualTo(FinalStaysStore.Verdict.UNKNOWN);
+    results.pipeInput("w", (byte[]) null);
+    assertThat(FinalStaysStore.lastPut(Bytes.wrap("w".getBytes(StandardCharsets.UTF_8))))
+        .as("after a tombstone")
+        .isEqualTo(FinalStaysStore.Verdict.UNKNOWN);
+    assertThat(updates).containsExactly("v STARTED", "v SUCCESS", "w SUCCESS", "w null");
   }
 }
