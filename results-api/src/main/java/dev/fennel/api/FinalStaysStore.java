@@ -69,26 +69,22 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   private static final int TIMESTAMP_BYTES = Long.BYTES;
 
   /**
-   * The last record this thread put: its key, and whether the rule kept it out. Kafka Streams puts
-   * a record into a table's store and hands it downstream on the same thread, before it takes the
-   * next record, so the processor after the table reads its own record's verdict here.
+   * The last record this thread put, unless it was a tombstone. Kafka Streams puts a record into a
+   * table's store and hands it downstream on the same thread, before it takes the next record, so
+   * the processor after the table finds its own record's verdict, and the record as read, here.
    */
-  private static final ThreadLocal<LastPut> LAST_PUT = ThreadLocal.withInitial(LastPut::new);
+  private static final ThreadLocal<@Nullable Put> LAST_PUT = new ThreadLocal<>();
 
-  /** What {@link #put} did with the last record of a key that is not a tombstone. */
-  enum Verdict {
-    /** The record is stored. */
-    STORED,
-    /** A {@code STARTED} that the store kept out: it holds a final result. */
-    KEPT_OUT,
-    /** This thread's last put was of another key, or a tombstone: ask the store. */
-    UNKNOWN
-  }
-
-  private static final class LastPut {
-    private @Nullable Bytes key;
-    private boolean keptOut;
-  }
+  /**
+   * What {@link #put} did with a record that is no tombstone.
+   *
+   * @param key the record's key
+   * @param keptOut whether the record is a {@code STARTED} that the store kept out, as it holds a
+   *     final result
+   * @param record the record as {@link StoredResult#asStored} read it, without its Kafka timestamp
+   *     (null: it is no result)
+   */
+  record Put(Bytes key, boolean keptOut, @Nullable StoredResult record) {}
 
   private final KeyValueStore<Bytes, byte[]> inner;
   private final ResultExpiry expiry;
@@ -168,24 +164,20 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   }
 
   /**
-   * What the last put on this thread did with the record of {@code key}: {@link Verdict#UNKNOWN}
-   * unless that put was of {@code key} and not a tombstone.
+   * What the last put on this thread did with the record of {@code key}, or null when that put was
+   * of another key or a tombstone.
    */
-  static Verdict lastPut(Bytes key) {
-    LastPut last = LAST_PUT.get();
-    if (!key.equals(last.key)) {
-      return Verdict.UNKNOWN;
-    }
-    return last.keptOut ? Verdict.KEPT_OUT : Verdict.STORED;
+  static @Nullable Put lastPut(Bytes key) {
+    Put last = LAST_PUT.get();
+    return last != null && last.key().equals(key) ? last : null;
   }
 
   @Override
   public void put(Bytes key, byte @Nullable [] value) {
     // Only a STARTED or a tombstone may be kept out, so only those cost a read of what is stored.
     // The arriving record is read once, here.
-    LastPut last = LAST_PUT.get();
     if (value == null) {
-      last.key = null;
+      LAST_PUT.remove();
       if (replaces(true, inner.get(key), expiry, clock.instant())) {
         inner.put(key, null);
       }
@@ -197,8 +189,7 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
     if (stored) {
       inner.put(key, value);
     }
-    last.key = key;
-    last.keptOut = !stored;
+    LAST_PUT.set(new Put(key, !stored, incoming));
   }
 
   /** Restored records, in the topic's order, put as arriving ones are: the rule holds for both. */

@@ -106,8 +106,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
                 clock,
                 new ResultsTopology.Listener() {
                   @Override
-                  public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
-                    onResult(id, json, writtenAt);
+                  public void updated(
+                      String id, byte @Nullable [] json, @Nullable StoredResult result) {
+                    onResult(id, json, result);
                   }
 
                   @Override
@@ -141,10 +142,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     return app.failed();
   }
 
-  private void onResult(String id, byte @Nullable [] json, Instant writtenAt) {
+  private void onResult(String id, byte @Nullable [] json, @Nullable StoredResult result) {
     // A late STARTED that the store kept out (FinalStaysStore) never comes here: the topology
     // leaves it out, so the cache keeps the final result too, and nobody is told of a change.
-    StoredResult result = StoredResult.of(json, writtenAt);
     early.stored(id, result);
     cache.update(id, result);
     if (result == null) {

@@ -81,10 +81,11 @@ final class ResultsTopology {
   /** What the topology tells the rest of the API. */
   interface Listener {
     /**
-     * A record written to the topic at {@code writtenAt} arrived and the store has it ({@code json}
-     * null: it was deleted).
+     * A record arrived and the store has it: {@code json} as the topic holds it (null: it was
+     * deleted), and {@code result}, the same record as {@link StoredResult#of(byte[], Instant)}
+     * reads it with its Kafka timestamp (null: deleted, or no result).
      */
-    void updated(String id, byte @Nullable [] json, Instant writtenAt);
+    void updated(String id, byte @Nullable [] json, @Nullable StoredResult result);
 
     /** The sweep wrote a tombstone for {@code id}, whose result expired. */
     void expired(String id);
@@ -141,7 +142,7 @@ final class ResultsTopology {
         Clock.systemUTC(),
         new Listener() {
           @Override
-          public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
+          public void updated(String id, byte @Nullable [] json, @Nullable StoredResult result) {
             onUpdate.accept(id, json);
           }
 
@@ -215,25 +216,36 @@ final class ResultsTopology {
 
     @Override
     public void process(Record<String, byte @Nullable []> record) {
-      if (keptOut(record.key(), record.value())) {
+      byte[] json = record.value();
+      if (json != null) {
+        Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
+        // The store has just read this record and decided on it, on this thread.
+        FinalStaysStore.Put put =
+            FinalStaysStore.lastPut(Bytes.wrap(record.key().getBytes(StandardCharsets.UTF_8)));
+        if (put == null) {
+          if (!keptOut(record.key(), json)) {
+            listener.updated(record.key(), json, StoredResult.of(json, writtenAt));
+          }
+        } else if (!put.keptOut()) {
+          StoredResult read = put.record();
+          listener.updated(record.key(), json, read == null ? null : read.served(writtenAt));
+        }
         return;
       }
       TimestampedKeyValueStore<String, byte[]> own = store;
-      if (record.value() == null && own != null) {
-        ValueAndTimestamp<byte[]> kept = own.get(record.key());
-        if (kept != null) {
-          // The store refused this tombstone: the record it holds has not expired.
-          if (record.headers().lastHeader(EXPIRED) != null) {
-            // An expiry that crossed a fresher result in the topic: write that result again after
-            // the tombstone, or compaction and a restore would lose it.
-            forward(record.key(), kept.value(), kept.timestamp(), new RecordHeaders());
-            return;
-          }
-          // An operator's tombstone deletes, whatever the record's age.
-          own.delete(record.key());
+      ValueAndTimestamp<byte[]> kept = own == null ? null : own.get(record.key());
+      if (own != null && kept != null) {
+        // The store refused this tombstone: the record it holds has not expired.
+        if (record.headers().lastHeader(EXPIRED) != null) {
+          // An expiry that crossed a fresher result in the topic: write that result again after
+          // the tombstone, or compaction and a restore would lose it.
+          forward(record.key(), kept.value(), kept.timestamp(), new RecordHeaders());
+          return;
         }
+        // An operator's tombstone deletes, whatever the record's age.
+        own.delete(record.key());
       }
-      listener.updated(record.key(), record.value(), Instant.ofEpochMilli(record.timestamp()));
+      listener.updated(record.key(), null, null);
     }
 
     /** Writes a tombstone for each expired record among the next batch of the store. */
@@ -273,20 +285,11 @@ final class ResultsTopology {
 
     /**
      * Whether the store kept a final result over this {@code STARTED} ({@link FinalStaysStore}):
-     * then nothing changed, and nobody is told. The store has just decided, on this thread ({@link
-     * FinalStaysStore#lastPut}); only when it cannot say is the record read and the store asked,
-     * this task's own store, which is open while the task runs, also before the instance is
-     * RUNNING.
+     * then nothing changed, and nobody is told. Asked only when the store cannot say what it did
+     * with the record ({@link FinalStaysStore#lastPut}), of this task's own store, which is open
+     * while the task runs, also before the instance is RUNNING.
      */
-    private boolean keptOut(String id, byte @Nullable [] json) {
-      if (json == null) {
-        return false;
-      }
-      FinalStaysStore.Verdict verdict =
-          FinalStaysStore.lastPut(Bytes.wrap(id.getBytes(StandardCharsets.UTF_8)));
-      if (verdict != FinalStaysStore.Verdict.UNKNOWN) {
-        return verdict == FinalStaysStore.Verdict.KEPT_OUT;
-      }
+    private boolean keptOut(String id, byte[] json) {
       StoredResult incoming = StoredResult.asStored(json);
       if (incoming == null || incoming.known() != Status.STARTED || store == null) {
         return false;

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * status this version does not know (from a newer worker) is still a result, served like any other,
  * and final ({@code docs/versioning.md}, rule 2), so that a {@code ?wait} on it ends at once
  * instead of holding its whole time. Never compared: equals may be identity.
+ *
+ * @param holdsFailedTask whether {@code json} still holds a {@code FAILURE}'s {@code failedTask}
+ *     ({@link #asStored} keeps it; {@link #of} leaves it out)
  */
 @SuppressWarnings("ArrayRecordComponent")
 record StoredResult(
@@ -34,7 +38,8 @@ record StoredResult(
     @Nullable String queue,
     @Nullable Instant finishedAt,
     @Nullable Duration ttl,
-    @Nullable Instant writtenAt) {
+    @Nullable Instant writtenAt,
+    boolean holdsFailedTask) {
   private static final Map<String, Status> KNOWN =
       Arrays.stream(Status.values())
           .collect(Collectors.toUnmodifiableMap(Status::name, Function.identity()));
@@ -117,10 +122,22 @@ record StoredResult(
           queue,
           instant(finishedAt),
           ttl(ttl),
-          writtenAt);
+          writtenAt,
+          !served && kept);
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * This record as {@link #of(byte[], Instant)} reads its JSON, written to the topic at {@code
+   * writtenAt}: without a second reading unless a {@code failedTask} must be left out.
+   */
+  StoredResult served(Instant writtenAt) {
+    if (holdsFailedTask) {
+      return Objects.requireNonNull(of(json, writtenAt), "read once already");
+    }
+    return new StoredResult(json, status, queue, finishedAt, ttl, writtenAt, false);
   }
 
   /** {@code json}, a well-formed object, without its {@code failedTask} field. */

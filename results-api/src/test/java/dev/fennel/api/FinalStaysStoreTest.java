@@ -10,6 +10,7 @@ import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,22 +154,76 @@ class FinalStaysStoreTest {
   }
 
   @Test
-  void eachPutTellsItsVerdictForItsOwnKeyOnly() {
+  void eachPutTellsItsVerdictAndTheRecordAsReadForItsOwnKeyOnly() {
     Bytes v = Bytes.wrap("v".getBytes(StandardCharsets.UTF_8));
     arrive("v", Status.STARTED);
-    assertThat(FinalStaysStore.lastPut(v)).isEqualTo(FinalStaysStore.Verdict.STORED);
+    FinalStaysStore.Put started = FinalStaysStore.lastPut(v);
+    assertThat(started).isNotNull();
+    assertThat(started.keptOut()).isFalse();
+    assertThat(started.record().status()).isEqualTo("STARTED");
     arrive("v", Status.SUCCESS);
     arrive("v", Status.STARTED);
-    assertThat(FinalStaysStore.lastPut(v)).isEqualTo(FinalStaysStore.Verdict.KEPT_OUT);
+    assertThat(FinalStaysStore.lastPut(v).keptOut()).isTrue();
 
     arrive("w", Status.SUCCESS);
-    assertThat(FinalStaysStore.lastPut(v))
-        .as("after a put of another key")
-        .isEqualTo(FinalStaysStore.Verdict.UNKNOWN);
+    assertThat(FinalStaysStore.lastPut(v)).as("after a put of another key").isNull();
     results.pipeInput("w", (byte[]) null);
     assertThat(FinalStaysStore.lastPut(Bytes.wrap("w".getBytes(StandardCharsets.UTF_8))))
         .as("after a tombstone")
-        .isEqualTo(FinalStaysStore.Verdict.UNKNOWN);
+        .isNull();
     assertThat(updates).containsExactly("v STARTED", "v SUCCESS", "w SUCCESS", "w null");
+  }
+
+  @Test
+  void theListenerGetsTheRecordAsTheApiServesItWithItsKafkaTimestamp() {
+    List<StoredResult> told = new ArrayList<>();
+    driver.close();
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "final-stays-served");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            ResultsTopology.build(
+                TOPICS,
+                ResultExpiry.DEFAULT,
+                Clock.systemUTC(),
+                new ResultsTopology.Listener() {
+                  @Override
+                  public void updated(
+                      String id, byte @Nullable [] json, @Nullable StoredResult result) {
+                    told.add(result);
+                  }
+
+                  @Override
+                  public void expired(String id) {}
+                },
+                new ConcurrentHashMap<>()),
+            props);
+    results =
+        driver.createInputTopic(
+            TOPICS.results(), new StringSerializer(), new ByteArraySerializer());
+    TaskResult failure =
+        TaskResult.builder("m", Status.FAILURE)
+            .task("fail")
+            .error(new TaskError("TaskFailed", "boom"))
+            .finishedAt(T0)
+            .failedTask(Json.parse("{\"id\":\"m\",\"task\":\"fail\"}"))
+            .build();
+    Instant writtenAt = T0.plusSeconds(1);
+    results.pipeInput("m", ResultCodec.encode(failure), writtenAt);
+    results.pipeInput(
+        "s",
+        ResultCodec.encode(TaskResult.builder("s", Status.SUCCESS).finishedAt(T0).build()),
+        writtenAt);
+    results.pipeInput("x", "not json".getBytes(StandardCharsets.UTF_8), writtenAt);
+
+    assertThat(told).hasSize(3);
+    assertThat(ResultCodec.decode(told.get(0).json())).isEqualTo(failure.withFailedTask(null));
+    assertThat(told.get(0).holdsFailedTask()).isFalse();
+    assertThat(told.get(0).writtenAt()).isEqualTo(writtenAt);
+    assertThat(told.get(1).status()).isEqualTo("SUCCESS");
+    assertThat(told.get(1).finishedAt()).isEqualTo(T0);
+    assertThat(told.get(1).writtenAt()).isEqualTo(writtenAt);
+    assertThat(told.get(2)).as("no result").isNull();
   }
 }

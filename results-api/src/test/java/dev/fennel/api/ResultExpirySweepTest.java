@@ -57,7 +57,8 @@ class ResultExpirySweepTest {
                 clock,
                 new ResultsTopology.Listener() {
                   @Override
-                  public void updated(String id, byte @Nullable [] json, Instant writtenAt) {
+                  public void updated(
+                      String id, byte @Nullable [] json, @Nullable StoredResult result) {
                     updates.add(
                         id + " " + (json == null ? "deleted" : StoredResult.of(json).status()));
                   }
