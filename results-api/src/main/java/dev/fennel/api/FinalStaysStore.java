@@ -141,14 +141,14 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
   }
 
   /**
-   * Whether a record as the store holds it has expired at {@code now} ({@link
-   * StoredResult#isExpired}); a record that is no result has no finish time or TTL of its own, and
-   * expires by its Kafka timestamp under the default TTL.
+   * When a record as the store holds it expires ({@link StoredResult#expiresAt}), or null when it
+   * never does; a record that is no result has no finish time or TTL of its own, and expires by its
+   * Kafka timestamp under the default TTL.
    */
-  static boolean isExpired(ValueAndTimestamp<byte[]> record, ResultExpiry expiry, Instant now) {
+  static @Nullable Instant expiresAt(ValueAndTimestamp<byte[]> record, ResultExpiry expiry) {
     Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
     StoredResult result = StoredResult.asStored(record.value(), writtenAt);
-    return result == null ? expiry.isExpired(writtenAt, null, now) : result.isExpired(expiry, now);
+    return result == null ? expiry.expiresAt(writtenAt, null) : result.expiresAt(expiry);
   }
 
   private static long timestamp(byte[] timestamped) {

@@ -43,15 +43,16 @@ import org.jspecify.annotations.Nullable;
  * to a listener, and expired results swept out; and a global store that mirrors the changelog of
  * the workers' scheduler store, the tasks that wait ({@code GET /scheduled}).
  *
- * <p>The sweep: every second, each partition's active task reads the next {@link #SWEEP_BATCH}
- * records of its store and writes a tombstone, marked with the {@link #EXPIRED} header, to {@code
- * fennel.results} for each that has expired ({@link ResultExpiry}). The tombstone comes back
- * through the table and deletes the record from the store, the cache and, by compaction, the topic;
- * a restart restores the deletion with the rest. Only the owner of a partition sweeps it, so one
- * tombstone is written per expired record. A result written for the same id between the sweep's
- * read and its tombstone (a re-run) would be deleted by that tombstone in the topic: the store
- * refuses such a tombstone, and this processor writes the fresher record again after it, so the
- * topic ends with it too.
+ * <p>The sweep: every second of a pass, each partition's active task reads the next {@link
+ * #SWEEP_BATCH} records of its store and writes a tombstone, marked with the {@link #EXPIRED}
+ * header, to {@code fennel.results} for each that has expired ({@link ResultExpiry}). The tombstone
+ * comes back through the table and deletes the record from the store, the cache and, by compaction,
+ * the topic; a restart restores the deletion with the rest. Only the owner of a partition sweeps
+ * it, so one tombstone is written per expired record. A result written for the same id between the
+ * sweep's read and its tombstone (a re-run) would be deleted by that tombstone in the topic: the
+ * store refuses such a tombstone, and this processor writes the fresher record again after it, so
+ * the topic ends with it too. Between passes the sweep rests until the earliest expiry it knows of
+ * ({@link SweepPlan}).
  */
 final class ResultsTopology {
   /** The name of the results store. */
@@ -191,6 +192,7 @@ final class ResultsTopology {
     private @Nullable ProcessorContext<String, byte[]> context;
     // Where the next sweep starts (null: at the first key).
     private @Nullable String cursor;
+    private final SweepPlan plan = new SweepPlan();
 
     Updates(
         ResultExpiry expiry,
@@ -222,14 +224,20 @@ final class ResultsTopology {
         // The store has just read this record and decided on it, on this thread.
         FinalStaysStore.Put put =
             FinalStaysStore.lastPut(Bytes.wrap(record.key().getBytes(StandardCharsets.UTF_8)));
+        StoredResult result;
         if (put == null) {
-          if (!keptOut(record.key(), json)) {
-            listener.updated(record.key(), json, StoredResult.of(json, writtenAt));
+          if (keptOut(record.key(), json)) {
+            return;
           }
-        } else if (!put.keptOut()) {
+          result = StoredResult.of(json, writtenAt);
+        } else if (put.keptOut()) {
+          return;
+        } else {
           StoredResult read = put.record();
-          listener.updated(record.key(), json, read == null ? null : read.served(writtenAt));
+          result = read == null ? null : read.served(writtenAt);
         }
+        plan.arrived(result == null ? expiry.expiresAt(writtenAt, null) : result.expiresAt(expiry));
+        listener.updated(record.key(), json, result);
         return;
       }
       TimestampedKeyValueStore<String, byte[]> own = store;
@@ -248,13 +256,16 @@ final class ResultsTopology {
       listener.updated(record.key(), null, null);
     }
 
-    /** Writes a tombstone for each expired record among the next batch of the store. */
+    /**
+     * Writes a tombstone for each expired record among the next batch of the store, while a pass is
+     * under way or due ({@link SweepPlan}).
+     */
     private void sweep() {
       TimestampedKeyValueStore<String, byte[]> own = store;
-      if (own == null) {
+      Instant now = clock.instant();
+      if (own == null || !plan.readsBatch(now)) {
         return;
       }
-      Instant now = clock.instant();
       List<KeyValue<String, Long>> expired = new ArrayList<>();
       int read = 0;
       try (KeyValueIterator<String, ValueAndTimestamp<byte[]>> records =
@@ -262,12 +273,16 @@ final class ResultsTopology {
         while (read < SWEEP_BATCH && records.hasNext()) {
           KeyValue<String, ValueAndTimestamp<byte[]>> next = records.next();
           read++;
-          if (FinalStaysStore.isExpired(next.value, expiry, now)) {
+          Instant expiresAt = FinalStaysStore.expiresAt(next.value, expiry);
+          if (expiresAt != null && !expiresAt.isAfter(now)) {
             expired.add(KeyValue.pair(next.key, next.value.timestamp()));
+          } else {
+            plan.kept(expiresAt);
           }
         }
         cursor = records.hasNext() ? records.peekNextKey() : null;
       }
+      plan.batchRead(cursor == null);
       for (KeyValue<String, Long> gone : expired) {
         Headers headers = new RecordHeaders();
         headers.add(EXPIRED, Long.toString(gone.value).getBytes(StandardCharsets.UTF_8));

@@ -171,8 +171,14 @@ record StoredResult(
    * timestamp and no finish time) has not expired.
    */
   boolean isExpired(ResultExpiry expiry, Instant now) {
+    Instant at = expiresAt(expiry);
+    return at != null && !at.isAfter(now);
+  }
+
+  /** When this record expires under {@code expiry} ({@link #isExpired}), or null when never. */
+  @Nullable Instant expiresAt(ResultExpiry expiry) {
     Instant from = finishedAt != null ? finishedAt : writtenAt;
-    return from != null && expiry.isExpired(from, ttl, now);
+    return from == null ? null : expiry.expiresAt(from, ttl);
   }
 
   /** The status as this version knows it, or null for one it does not. */

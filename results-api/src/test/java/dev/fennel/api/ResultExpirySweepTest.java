@@ -183,4 +183,34 @@ class ResultExpirySweepTest {
       assertThat(left.hasNext()).isFalse();
     }
   }
+
+  @Test
+  void afterAPassTheSweepRestsUntilTheEarliestExpiryAndARecordArrivingBringsItForward() {
+    arrive("hour", Status.SUCCESS, Duration.ofHours(1));
+    sweepAfter(Duration.ofSeconds(1));
+    assertThat(written.isEmpty()).as("the first pass expired nothing").isTrue();
+
+    // Written to the store behind the topology's back: only a pass would find it expired.
+    TaskResult hidden =
+        TaskResult.builder("hidden", Status.SUCCESS)
+            .task("fib")
+            .finishedAt(clock.instant())
+            .resultTtl(Duration.ofSeconds(5))
+            .build();
+    driver
+        .getTimestampedKeyValueStore(ResultsTopology.STORE)
+        .put(
+            "hidden",
+            ValueAndTimestamp.make(ResultCodec.encode(hidden), clock.instant().toEpochMilli()));
+    sweepAfter(Duration.ofSeconds(10));
+    assertThat(written.isEmpty()).as("the sweep rests until the hour's result expires").isTrue();
+
+    arrive("short", Status.SUCCESS, Duration.ofSeconds(10));
+    sweepAfter(Duration.ofSeconds(10));
+    assertThat(written.readKeyValuesToList())
+        .as("a record that arrived brought the next pass forward to its expiry")
+        .extracting(kv -> kv.key)
+        .containsExactlyInAnyOrder("hidden", "short");
+    assertThat(stored("hour")).isEqualTo("SUCCESS");
+  }
 }
