@@ -40,6 +40,7 @@ class FinalStaysStoreTest {
   private static final Topics TOPICS = Topics.defaults();
 
   private final List<String> updates = new ArrayList<>();
+  private final List<@Nullable StoredResult> told = new ArrayList<>();
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> results;
 
@@ -52,8 +53,20 @@ class FinalStaysStoreTest {
         new TopologyTestDriver(
             ResultsTopology.build(
                 TOPICS,
-                (id, json) ->
-                    updates.add(id + " " + (json == null ? null : StoredResult.of(json).status())),
+                ResultExpiry.DEFAULT,
+                Clock.systemUTC(),
+                new ResultsTopology.Listener() {
+                  @Override
+                  public void updated(
+                      String id, byte @Nullable [] json, @Nullable StoredResult result) {
+                    StoredResult read = json == null ? null : StoredResult.of(json);
+                    updates.add(id + " " + (read == null ? null : read.status()));
+                    told.add(result);
+                  }
+
+                  @Override
+                  public void expired(String id) {}
+                },
                 new ConcurrentHashMap<>()),
             props);
     results =
@@ -73,6 +86,16 @@ class FinalStaysStoreTest {
       result.error(new TaskError("TaskFailed", "boom"));
     }
     results.pipeInput(id, ResultCodec.encode(result.build()));
+  }
+
+  /** A {@code FAILURE} of {@code id} that keeps its task message for a retry. */
+  private static TaskResult failureWithItsTask(String id) {
+    return TaskResult.builder(id, Status.FAILURE)
+        .task("fail")
+        .error(new TaskError("TaskFailed", "boom"))
+        .finishedAt(T0)
+        .failedTask(Json.parse("{\"id\":\"" + id + "\",\"task\":\"fail\"}"))
+        .build();
   }
 
   private String stored(String id) {
@@ -125,13 +148,7 @@ class FinalStaysStoreTest {
 
   @Test
   void theStoreKeepsTheFailedMessageThatTheApiLeavesOut() {
-    TaskResult failure =
-        TaskResult.builder("m", Status.FAILURE)
-            .task("fail")
-            .error(new TaskError("TaskFailed", "boom"))
-            .finishedAt(T0)
-            .failedTask(Json.parse("{\"id\":\"m\",\"task\":\"fail\"}"))
-            .build();
+    TaskResult failure = failureWithItsTask("m");
     results.pipeInput("m", ResultCodec.encode(failure));
 
     KeyValueStore<String, ValueAndTimestamp<byte[]>> store =
@@ -176,39 +193,7 @@ class FinalStaysStoreTest {
 
   @Test
   void theListenerGetsTheRecordAsTheApiServesItWithItsKafkaTimestamp() {
-    List<StoredResult> told = new ArrayList<>();
-    driver.close();
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "final-stays-served");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver =
-        new TopologyTestDriver(
-            ResultsTopology.build(
-                TOPICS,
-                ResultExpiry.DEFAULT,
-                Clock.systemUTC(),
-                new ResultsTopology.Listener() {
-                  @Override
-                  public void updated(
-                      String id, byte @Nullable [] json, @Nullable StoredResult result) {
-                    told.add(result);
-                  }
-
-                  @Override
-                  public void expired(String id) {}
-                },
-                new ConcurrentHashMap<>()),
-            props);
-    results =
-        driver.createInputTopic(
-            TOPICS.results(), new StringSerializer(), new ByteArraySerializer());
-    TaskResult failure =
-        TaskResult.builder("m", Status.FAILURE)
-            .task("fail")
-            .error(new TaskError("TaskFailed", "boom"))
-            .finishedAt(T0)
-            .failedTask(Json.parse("{\"id\":\"m\",\"task\":\"fail\"}"))
-            .build();
+    TaskResult failure = failureWithItsTask("m");
     Instant writtenAt = T0.plusSeconds(1);
     results.pipeInput("m", ResultCodec.encode(failure), writtenAt);
     results.pipeInput(
