@@ -147,7 +147,15 @@ final class FinalStaysStore implements KeyValueStore<Bytes, byte[]>, Timestamped
    */
   static @Nullable Instant expiresAt(ValueAndTimestamp<byte[]> record, ResultExpiry expiry) {
     Instant writtenAt = Instant.ofEpochMilli(record.timestamp());
-    StoredResult result = StoredResult.asStored(record.value(), writtenAt);
+    return expiresAt(StoredResult.asStored(record.value(), writtenAt), writtenAt, expiry);
+  }
+
+  /**
+   * When a record written to the topic at {@code writtenAt}, read as {@code result} (null: no
+   * result), expires, or null when it never does.
+   */
+  static @Nullable Instant expiresAt(
+      @Nullable StoredResult result, Instant writtenAt, ResultExpiry expiry) {
     return result == null ? expiry.expiresAt(writtenAt, null) : result.expiresAt(expiry);
   }
 

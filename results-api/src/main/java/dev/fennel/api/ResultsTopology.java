@@ -236,7 +236,7 @@ final class ResultsTopology {
           StoredResult read = put.record();
           result = read == null ? null : read.served(writtenAt);
         }
-        plan.arrived(result == null ? expiry.expiresAt(writtenAt, null) : result.expiresAt(expiry));
+        plan.arrived(FinalStaysStore.expiresAt(result, writtenAt, expiry));
         listener.updated(record.key(), json, result);
         return;
       }

@@ -3,10 +3,8 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.ControlCommand;
 import dev.fennel.protocol.Json;
-import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,14 +48,7 @@ class ControlApiIT {
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
     this.broker = broker;
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("default"),
-        Duration.ofSeconds(30));
+    topics = TestTopics.create(broker, List.of("default"));
     server =
         ResultsApi.start(
             ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),

@@ -14,20 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
@@ -76,33 +69,6 @@ class ResultExpiryIT {
     }
   }
 
-  /** The last record of each id in the results topic (null value: a tombstone). */
-  private static Map<String, ConsumerRecord<String, byte[]>> lastRecords(
-      KafkaTestBroker.Broker broker, Topics topics) {
-    Map<String, ConsumerRecord<String, byte[]>> last = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "check-" + UUID.randomUUID()),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topics.results()).stream()
-              .map(info -> new TopicPartition(info.topic(), info.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(record -> last.put(record.key(), record));
-      }
-    }
-    return last;
-  }
-
   @Test
   void anExpiredResultIsGoneFromTheStoreAndTheTopicAndARestartDoesNotBringItBack(
       KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
@@ -138,7 +104,8 @@ class ResultExpiryIT {
       first.close();
     }
 
-    Map<String, ConsumerRecord<String, byte[]>> last = lastRecords(broker, topics);
+    Map<String, ConsumerRecord<String, byte[]>> last =
+        TestTopics.lastRecords(broker, topics.results());
     for (String id : expiring) {
       assertThat(last.get(id).value()).as("%s ends in a tombstone", id).isNull();
       assertThat(last.get(id).headers().lastHeader(ResultsTopology.EXPIRED)).isNotNull();

@@ -5,13 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
-import dev.fennel.admin.TopicAdmin;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.ResultCodec;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskError;
 import dev.fennel.protocol.TaskResult;
-import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -59,14 +57,7 @@ class ResultsApiScaleIT {
   @BeforeEach
   void topics(KafkaTestBroker.Broker broker) {
     this.broker = broker;
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of(),
-        Duration.ofSeconds(30));
+    topics = TestTopics.create(broker, List.of());
   }
 
   private ResultsApi start(ApiConfig config) {

@@ -3,15 +3,12 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.fennel.admin.TopicAdmin;
-import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
 import dev.fennel.testkit.KafkaTestBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,14 +34,7 @@ class WaitedResultsIT {
 
   @BeforeEach
   void start(KafkaTestBroker.Broker broker) {
-    topics = new Topics(KafkaTestBroker.uniquePrefix());
-    TopicAdmin.ensure(
-        broker.bootstrapServers(),
-        Map.of(),
-        TopicLayout.DEFAULT,
-        topics,
-        List.of("high"),
-        Duration.ofSeconds(30));
+    topics = TestTopics.create(broker, List.of("high"));
     producer = broker.producer();
     lane =
         new WaitedResults(
