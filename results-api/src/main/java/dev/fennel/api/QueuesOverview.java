@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,7 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ClassicGroupDescription;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -180,6 +183,9 @@ final class QueuesOverview implements Overview, AutoCloseable {
 
   private Snapshot compute() throws Exception {
     String queuePrefix = topics.queue("x").substring(0, topics.queue("x").length() - 1);
+    // Asked beside the topics: a queue nobody has served has no group, and describing a group that
+    // does not exist makes the admin client log an ERROR (GROUP_ID_NOT_FOUND) on every overview.
+    var groupsListed = admin.listGroups().all();
     Set<String> queueTopics = new TreeSet<>();
     for (String name : admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
       if (name.startsWith(queuePrefix)) {
@@ -188,15 +194,16 @@ final class QueuesOverview implements Overview, AutoCloseable {
     }
     Map<String, TopicDescription> described =
         admin.describeTopics(queueTopics).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    Set<TopicPartition> partitions = new HashSet<>();
-    for (TopicDescription d : described.values()) {
-      d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
-    }
-    Map<TopicPartition, Long> ends = offsets(listOffsets(partitions, OffsetSpec.latest()));
-    Map<TopicPartition, Long> starts = offsets(listOffsets(partitions, OffsetSpec.earliest()));
-    Map<String, ConsumerGroupDescription> groups =
-        groups(queueTopics.stream().map(topic -> topic.substring(queuePrefix.length())).toList());
-
+    Set<String> existing = new HashSet<>();
+    groupsListed.get(TIMEOUT_MS, TimeUnit.MILLISECONDS).forEach(g -> existing.add(g.groupId()));
+    Answers answers =
+        ask(
+            described.values(),
+            queueTopics.stream()
+                .map(topic -> WorkerGroups.groupId(topics, topic.substring(queuePrefix.length())))
+                .filter(existing::contains)
+                .toList());
+    Map<TopicPartition, Long> ends = answers.ends();
     List<Map<String, Object>> queues = new ArrayList<>();
     Map<String, Long> backlogs = new HashMap<>();
     Map<TopicPartition, Long> waiting = new HashMap<>();
@@ -204,20 +211,17 @@ final class QueuesOverview implements Overview, AutoCloseable {
       String queue = topic.substring(queuePrefix.length());
       String groupId = WorkerGroups.groupId(topics, queue);
       Map<TopicPartition, OffsetAndMetadata> committed =
-          orNoGroup(admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata());
-      if (committed == null) {
-        committed = Map.of();
-      }
+          answers.committed().getOrDefault(groupId, Map.of());
       TopicDescription description = answer(described, topic);
       List<TopicPartition> queuePartitions =
           description.partitions().stream()
               .map(partition -> new TopicPartition(topic, partition.partition()))
               .toList();
-      long backlog = backlog(queuePartitions, ends, starts, committed);
-      waiting.putAll(firstWaiting(queuePartitions, ends, starts, committed));
+      long backlog = backlog(queuePartitions, ends, answers.starts(), committed);
+      waiting.putAll(firstWaiting(queuePartitions, ends, answers.starts(), committed));
       long total = queuePartitions.stream().mapToLong(tp -> answer(ends, tp)).sum();
       backlogs.put(queue, backlog);
-      queues.add(entry(queue, description, groupId, groups.get(groupId), backlog, total));
+      queues.add(entry(queue, description, groupId, answers.groups().get(groupId), backlog, total));
     }
     Map<TopicPartition, Long> published = oldest.firstTimestamps(waiting, ends);
     Map<String, Double> ages = new HashMap<>();
@@ -238,12 +242,54 @@ final class QueuesOverview implements Overview, AutoCloseable {
     return new Snapshot(clock.instant(), body, backlogs, ages);
   }
 
+  /** What Kafka answered of the queues' partitions and their workers' groups that exist. */
+  private record Answers(
+      Map<TopicPartition, Long> ends,
+      Map<TopicPartition, Long> starts,
+      Map<String, ClassicGroupDescription> groups,
+      Map<String, Map<TopicPartition, OffsetAndMetadata>> committed) {}
+
+  /**
+   * The end and start offsets of the partitions of {@code queueTopics}, and the description and
+   * committed offsets of each group of {@code groupIds}: asked all at once, so that an overview
+   * waits for the slowest answer rather than for each call in turn. A group that went in the
+   * meantime is left out.
+   */
+  private Answers ask(Collection<TopicDescription> queueTopics, List<String> groupIds)
+      throws Exception {
+    Set<TopicPartition> partitions = new HashSet<>();
+    for (TopicDescription d : queueTopics) {
+      d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition())));
+    }
+    var endsAsked = listOffsets(partitions, OffsetSpec.latest());
+    var startsAsked = listOffsets(partitions, OffsetSpec.earliest());
+    var groupsAsked = describeGroups(groupIds);
+    var committedAsked = committedOffsets(groupIds);
+    Map<String, ClassicGroupDescription> groups = new HashMap<>();
+    Map<String, Map<TopicPartition, OffsetAndMetadata>> committed = new HashMap<>();
+    for (String groupId : groupIds) {
+      ClassicGroupDescription group = orNoGroup(answer(groupsAsked, groupId));
+      if (group != null) {
+        groups.put(groupId, group);
+      }
+      Map<TopicPartition, OffsetAndMetadata> offsets = orNoGroup(answer(committedAsked, groupId));
+      if (offsets != null) {
+        committed.put(groupId, offsets);
+      }
+    }
+    return new Answers(
+        offsets(endsAsked.get(TIMEOUT_MS, TimeUnit.MILLISECONDS)),
+        offsets(startsAsked.get(TIMEOUT_MS, TimeUnit.MILLISECONDS)),
+        groups,
+        committed);
+  }
+
   /** What {@code GET /queues} says of {@code queue}. */
   private Map<String, Object> entry(
       String queue,
       TopicDescription topic,
       String groupId,
-      @Nullable ConsumerGroupDescription group,
+      @Nullable ClassicGroupDescription group,
       long backlog,
       long published) {
     Map<String, Object> entry = new LinkedHashMap<>();
@@ -253,42 +299,51 @@ final class QueuesOverview implements Overview, AutoCloseable {
     entry.put("backlog", backlog);
     entry.put("published", published);
     entry.put("consumerGroup", groupId);
-    entry.put("groupState", group == null ? "UNKNOWN" : group.groupState().toString());
+    entry.put("groupState", group == null ? "UNKNOWN" : group.state().toString());
     entry.put("workers", group == null ? List.of() : workers(group, topic.name(), queue));
     entry.put("resultsSeen", seen.of(queue));
     return entry;
   }
 
-  /** The offsets {@code spec} names of {@code partitions}. */
-  private Map<TopicPartition, ListOffsetsResultInfo> listOffsets(
-      Set<TopicPartition> partitions, OffsetSpec spec) throws Exception {
+  /** The offsets {@code spec} names of {@code partitions}, asked. */
+  private KafkaFuture<Map<TopicPartition, ListOffsetsResultInfo>> listOffsets(
+      Set<TopicPartition> partitions, OffsetSpec spec) {
     if (partitions.isEmpty()) {
-      return Map.of();
+      return KafkaFuture.completedFuture(Map.of());
     }
     Map<TopicPartition, OffsetSpec> asked = new HashMap<>();
     partitions.forEach(tp -> asked.put(tp, spec));
-    return admin.listOffsets(asked).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    return admin.listOffsets(asked).all();
   }
 
-  /** The consumer groups of {@code queues}' workers that exist, by group id. */
-  private Map<String, ConsumerGroupDescription> groups(List<String> queues) throws Exception {
-    Map<String, ConsumerGroupDescription> groups = new HashMap<>();
-    if (queues.isEmpty()) {
-      return groups;
+  /**
+   * The descriptions of the worker groups {@code groupIds}, asked, by group id. Workers join with
+   * the classic protocol (docs/operations.md), so they are asked with the classic API: {@code
+   * describeConsumerGroups} asks with KIP-848's first, and after its "not found" for a classic
+   * group asks again only after the admin client's retry backoff, 100 ms on every overview.
+   */
+  private Map<String, KafkaFuture<ClassicGroupDescription>> describeGroups(List<String> groupIds) {
+    return groupIds.isEmpty() ? Map.of() : admin.describeClassicGroups(groupIds).describedGroups();
+  }
+
+  /** The offsets each of {@code groupIds} has committed, asked in one call, by group id. */
+  private Map<String, KafkaFuture<Map<TopicPartition, OffsetAndMetadata>>> committedOffsets(
+      List<String> groupIds) {
+    if (groupIds.isEmpty()) {
+      return Map.of();
     }
-    List<String> groupIds = queues.stream().map(q -> WorkerGroups.groupId(topics, q)).toList();
-    for (var answer : admin.describeConsumerGroups(groupIds).describedGroups().entrySet()) {
-      ConsumerGroupDescription group = orNoGroup(answer.getValue());
-      if (group != null) {
-        groups.put(answer.getKey(), group);
-      }
-    }
-    return groups;
+    Map<String, ListConsumerGroupOffsetsSpec> asked = new HashMap<>();
+    groupIds.forEach(groupId -> asked.put(groupId, new ListConsumerGroupOffsetsSpec()));
+    ListConsumerGroupOffsetsResult result = admin.listConsumerGroupOffsets(asked);
+    Map<String, KafkaFuture<Map<TopicPartition, OffsetAndMetadata>>> answers = new HashMap<>();
+    groupIds.forEach(
+        groupId -> answers.put(groupId, result.partitionsToOffsetAndMetadata(groupId)));
+    return answers;
   }
 
   /** The members of {@code group} that read {@code queue} (topic {@code topic}). */
   private static List<Map<String, Object>> workers(
-      ConsumerGroupDescription group, String topic, String queue) {
+      ClassicGroupDescription group, String topic, String queue) {
     List<Map<String, Object>> workers = new ArrayList<>();
     for (MemberDescription member : group.members()) {
       Map<String, Object> worker = new LinkedHashMap<>();

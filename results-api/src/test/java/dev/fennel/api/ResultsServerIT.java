@@ -3,6 +3,10 @@ package dev.fennel.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.fennel.protocol.Json;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * What needs a real store: results written to Kafka served, waits woken by the stream, Kafka's
@@ -218,6 +223,51 @@ class ResultsServerIT {
             "fennel_api_waiting_requests",
             "fennel_streams_thread_replaced_total{app=\"results-api\"}",
             "fennel_api_results_invalid_total");
+  }
+
+  @Test
+  void aQueueNobodyServesIsListedWithoutWorkersAndTheOverviewLogsNoError(
+      KafkaTestBroker.Broker broker) throws Exception {
+    // Every logger's ERROR: the admin client logs one for each group it is asked to describe that
+    // does not exist, which a queue nobody has served yet is.
+    Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    root.addAppender(appender);
+    try {
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        admin
+            .createTopics(List.of(new NewTopic(topics.queue("orphans"), 2, (short) 1)))
+            .all()
+            .get();
+      }
+
+      JsonNode orphans =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> {
+                    for (JsonNode queue : Json.parse(get("/queues").body()).get("queues")) {
+                      if (queue.get("queue").asText().equals("orphans")) {
+                        return queue;
+                      }
+                    }
+                    return null;
+                  },
+                  queue -> queue != null);
+      assertThat(orphans.get("groupState").asText()).isEqualTo("UNKNOWN");
+      assertThat(orphans.get("workers")).isEmpty();
+      assertThat(orphans.get("partitions").asInt()).isEqualTo(2);
+      assertThat(
+              appender.list.stream()
+                  .filter(event -> event.getLevel() == Level.ERROR)
+                  .map(ILoggingEvent::getFormattedMessage))
+          .isEmpty();
+    } finally {
+      root.detachAppender(appender);
+    }
   }
 
   @Test
