@@ -2,6 +2,7 @@ package dev.fennel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Durations;
 import dev.fennel.protocol.Json;
@@ -189,8 +190,9 @@ final class BenchCommand implements Callable<Integer> {
     BenchReport report = new BenchReport(mode);
     // Fetching only reads from the results API: no producer, no connection to Kafka.
     try (TaskClient client =
-        mode == Mode.FETCH ? null : TaskClient.connect(kafka.clientConfig().build())) {
-      BenchRun bench = new BenchRun(client, api.client(), System.out, isTerminal() && !json);
+            mode == Mode.FETCH ? null : TaskClient.connect(kafka.clientConfig().build());
+        ResultsClient results = api.client()) {
+      BenchRun bench = new BenchRun(client, results, System.out, isTerminal() && !json);
       switch (mode) {
         case THROUGHPUT -> throughput(bench, taskArgs, queues, report);
         case LATENCY -> latency(bench, taskArgs, queues[0], report);
@@ -353,10 +355,11 @@ final class BenchCommand implements Callable<Integer> {
     // The flood publishes from a client of its own, as another service would: through one client,
     // high's message would wait behind the flood's batches in that client's producer.
     try (HopObserver observer = noHops ? null : observer("high");
-        TaskClient floodClient = TaskClient.connect(kafka.clientConfig().build())) {
+        TaskClient floodClient = TaskClient.connect(kafka.clientConfig().build());
+        ResultsClient floodResults = api.client()) {
       bench.oneAtATime(50, task, taskArgs, "high", timeout, observer);
       unloaded = bench.oneAtATime(trickle, task, taskArgs, "high", timeout, observer);
-      BenchRun floodRun = new BenchRun(floodClient, api.client(), System.out, false);
+      BenchRun floodRun = new BenchRun(floodClient, floodResults, System.out, false);
       ExecutorService background = Executors.newSingleThreadExecutor();
       Future<BenchRun.Outcome> flooding =
           background.submit(

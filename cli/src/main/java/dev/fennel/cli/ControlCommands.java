@@ -1,5 +1,6 @@
 package dev.fennel.cli;
 
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.protocol.ControlCommand;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -18,7 +19,9 @@ final class ControlCommands {
   private ControlCommands() {}
 
   private static int send(ApiClientOptions api, ControlCommand command) {
-    System.out.println(api.client().control(command));
+    try (ResultsClient client = api.client()) {
+      System.out.println(client.control(command));
+    }
     return 0;
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.protocol.Json;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,10 @@ final class InspectActiveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    JsonNode workers = api.client().workers(worker).get("workers");
+    JsonNode workers;
+    try (ResultsClient client = api.client()) {
+      workers = client.workers(worker).get("workers");
+    }
     if (json) {
       System.out.println(new String(Json.write(asJson(workers)), StandardCharsets.UTF_8));
     } else {

@@ -1,6 +1,7 @@
 package dev.fennel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fennel.producer.ResultsClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +39,9 @@ final class InspectScheduledCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    lines(api.client().scheduled(queue, limit)).forEach(System.out::println);
+    try (ResultsClient client = api.client()) {
+      lines(client.scheduled(queue, limit)).forEach(System.out::println);
+    }
     return 0;
   }
 

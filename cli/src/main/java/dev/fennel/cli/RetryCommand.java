@@ -75,8 +75,9 @@ final class RetryCommand implements Callable<Integer> {
     if (status == null && ids.isEmpty()) {
       throw new IllegalArgumentException("give task ids, or --status FAILURE to retry many");
     }
-    ResultsClient client = api.client();
-    return status == null ? byId(client) : byFilter(client);
+    try (ResultsClient client = api.client()) {
+      return status == null ? byId(client) : byFilter(client);
+    }
   }
 
   private int byId(ResultsClient client) {

@@ -33,13 +33,14 @@ final class RevokeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ResultsClient client = api.client();
     int finished = 0;
-    for (String id : ids) {
-      ResultsClient.Revoked answer = client.revoke(id, terminate);
-      System.out.println(id + "  " + answer.message());
-      if (!answer.revoked()) {
-        finished++;
+    try (ResultsClient client = api.client()) {
+      for (String id : ids) {
+        ResultsClient.Revoked answer = client.revoke(id, terminate);
+        System.out.println(id + "  " + answer.message());
+        if (!answer.revoked()) {
+          finished++;
+        }
       }
     }
     return finished == 0 ? 0 : 5;

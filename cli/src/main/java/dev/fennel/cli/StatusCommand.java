@@ -27,7 +27,12 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // One client for both requests: each HttpClient starts a selector thread of its own.
-    ResultsClient client = api.client();
+    try (ResultsClient client = api.client()) {
+      return print(client);
+    }
+  }
+
+  private static int print(ResultsClient client) {
     JsonNode overview = client.queues();
     String format = "%-12s %10s %12s %12s %10s %10s %10s  %s%n";
     System.out.printf(

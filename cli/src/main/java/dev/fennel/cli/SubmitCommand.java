@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import java.time.Duration;
@@ -171,7 +172,9 @@ final class SubmitCommand implements Callable<Integer> {
     }
     System.out.println(taskId);
     if (waitForResult) {
-      return Published.printResult(api.client(), taskId, timeout);
+      try (ResultsClient results = api.client()) {
+        return Published.printResult(results, taskId, timeout);
+      }
     }
     return 0;
   }

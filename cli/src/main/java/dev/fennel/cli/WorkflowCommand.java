@@ -3,6 +3,7 @@ package dev.fennel.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
 import dev.fennel.protocol.Json;
 import dev.fennel.protocol.TaskIds;
@@ -100,7 +101,9 @@ final class WorkflowCommand implements Callable<Integer> {
     }
     System.out.println(workflowId);
     if (waitForResult) {
-      return Published.printResult(api.client(), workflowId, timeout);
+      try (ResultsClient results = api.client()) {
+        return Published.printResult(results, workflowId, timeout);
+      }
     }
     return 0;
   }

@@ -32,7 +32,12 @@ final class ApiBatchWait implements ResultWaiter.BatchWait {
     URI base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     this.batch = base.resolve("tasks/batch");
     this.token = ApiToken.normalize(token);
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.http = ApiHttp.client();
+  }
+
+  @Override
+  public void close() {
+    ApiHttp.close(http);
   }
 
   @Override

@@ -68,6 +68,9 @@ final class ResultWaiter implements AutoCloseable {
      * answer that asking again will not change, with anything else for one that may.
      */
     CompletableFuture<List<TaskResult>> ask(List<String> ids, Duration wait);
+
+    /** Lets go of what asking holds (connections, threads); called once, when the waiter closes. */
+    default void close() {}
   }
 
   /** An answer that asking again will not change (401, 400): the futures of its ids fail. */
@@ -421,5 +424,6 @@ final class ResultWaiter implements AutoCloseable {
                         future.completeExceptionally(
                             new IllegalStateException(closedMessage + " " + id))));
     answers.forEach(answer -> answer.cancel(true));
+    api.close();
   }
 }

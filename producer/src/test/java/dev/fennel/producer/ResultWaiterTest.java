@@ -195,4 +195,28 @@ class ResultWaiterTest {
     assertThat(waiter.await("b")).isCompletedExceptionally();
     assertThat(asks).hasSize(1);
   }
+
+  @Test
+  void closingTheWaiterClosesWhatItAsksThroughOnce() {
+    List<String> closed = new ArrayList<>();
+    ResultWaiter.BatchWait api =
+        new ResultWaiter.BatchWait() {
+          @Override
+          public CompletableFuture<List<TaskResult>> ask(List<String> ids, Duration wait) {
+            return new CompletableFuture<>();
+          }
+
+          @Override
+          public void close() {
+            closed.add("closed");
+          }
+        };
+    ResultWaiter over = new ResultWaiter(api, pause -> later::add, nanos::get, "closed");
+    over.await("a");
+
+    over.close();
+    over.close();
+
+    assertThat(closed).hasSize(1);
+  }
 }

@@ -116,6 +116,34 @@ class ResultsClientTest {
     assertThat(pauses).isEmpty();
   }
 
+  /** The JDK HTTP clients' selector threads alive now. */
+  private static List<Thread> selectorThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("Manager"))
+        .toList();
+  }
+
+  @Test
+  void closingStopsTheClientsThreadAndLaterCallsFail() throws Exception {
+    server = serve(0);
+    List<Thread> before = selectorThreads();
+    ResultsClient client = client(server.getAddress().getPort(), TOKEN, 1, pauses::add);
+    assertThat(client.queues().get("queues").isArray()).isTrue();
+    List<Thread> its = new ArrayList<>(selectorThreads());
+    its.removeAll(before);
+    assertThat(its).as("the client's selector thread").isNotEmpty();
+
+    client.close();
+
+    // A JVM exiting with that thread still in native code waits 300 ms for it. close() returns
+    // when the client has terminated; the thread ends then.
+    for (Thread thread : its) {
+      thread.join(Duration.ofSeconds(5));
+      assertThat(thread.isAlive()).as(thread.getName()).isFalse();
+    }
+    assertThatThrownBy(client::queues).isInstanceOf(RuntimeException.class);
+  }
+
   @Test
   void aTokenIsSentWithoutTheWhiteSpaceAroundItAsTheApiReadsIt() {
     server = serve(0);
