@@ -90,6 +90,23 @@ final class ApiException extends RuntimeException {
             + "ask again (another instance answers)");
   }
 
+  /**
+   * The {@code error} of an answer with {@code status} that says nothing more precise: the one name
+   * of each status the API answers on its own.
+   */
+  static String errorOf(int status) {
+    return switch (status) {
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "too_large";
+      case 414 -> "uri_too_long";
+      case 415 -> "unsupported_media_type";
+      case 431 -> "headers_too_large";
+      case 503 -> "unavailable";
+      default -> status < 500 ? "bad_request" : "internal";
+    };
+  }
+
   int status() {
     return status;
   }

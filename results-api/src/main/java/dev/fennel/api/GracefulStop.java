@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -44,6 +45,11 @@ final class GracefulStop {
    */
   private static final Duration STOP_TIMEOUT = DRAIN.plusSeconds(1);
 
+  /** The message of the 503 to a request that arrives once the stop has begun. */
+  static final String STOPPING_MESSAGE =
+      "this results API instance is stopping; ask again (another instance answers, or this one"
+          + " once it is back)";
+
   private final InFlight inFlight;
   private volatile @Nullable Server server;
 
@@ -57,6 +63,7 @@ final class GracefulStop {
     jetty.modifyServer(
         jettyServer -> {
           jettyServer.insertHandler(new RefusingHandler());
+          jettyServer.setErrorHandler(new JsonErrors());
           jettyServer.setStopTimeout(STOP_TIMEOUT.toMillis());
           this.server = jettyServer;
         });
@@ -83,17 +90,21 @@ final class GracefulStop {
 
   /**
    * Jetty's {@link GracefulHandler}, whose 503 to a request that comes once the stop has begun says
-   * when to ask again, as every other 503 of the API does.
+   * when to ask again and why, in the API's JSON ({@link JsonErrors}), as every other 503 of the
+   * API does.
    */
-  private static final class RefusingHandler extends GracefulHandler {
+  static final class RefusingHandler extends GracefulHandler {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-      if (isShutdown()) {
-        response
-            .getHeaders()
-            .put(HttpHeader.RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds()));
+      if (!isShutdown()) {
+        return super.handle(request, response, callback);
       }
-      return super.handle(request, response, callback);
+      response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
+      response
+          .getHeaders()
+          .put(HttpHeader.RETRY_AFTER, Long.toString(ApiException.RETRY_AFTER.toSeconds()));
+      JsonErrors.write(response, "stopping", STOPPING_MESSAGE, callback);
+      return true;
     }
   }
 }

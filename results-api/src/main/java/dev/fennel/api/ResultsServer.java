@@ -232,7 +232,8 @@ final class ResultsServer implements AutoCloseable {
     cfg.routes.exception(
         HttpResponseException.class,
         (e, ctx) ->
-            ctx.status(e.getStatus()).json(errorBody(reason(e.getStatus()), e.getMessage())));
+            ctx.status(e.getStatus())
+                .json(errorBody(ApiException.errorOf(e.getStatus()), e.getMessage())));
     cfg.routes.exception(
         Exception.class,
         (e, ctx) -> {
@@ -335,16 +336,6 @@ final class ResultsServer implements AutoCloseable {
       throw ApiException.starting();
     }
     return current;
-  }
-
-  private static String reason(int status) {
-    return switch (status) {
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 413 -> "too_large";
-      case 415 -> "unsupported_media_type";
-      default -> status < 500 ? "bad_request" : "internal";
-    };
   }
 
   /**
