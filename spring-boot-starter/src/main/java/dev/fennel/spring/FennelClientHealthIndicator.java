@@ -99,11 +99,13 @@ final class FennelClientHealthIndicator implements HealthIndicator, AutoCloseabl
     return current;
   }
 
+  /** Closes the admin client, if one was made, and stops the HTTP client's selector thread. */
   @Override
   public synchronized void close() {
     Admin current = admin;
     if (current != null) {
       current.close(Duration.ofSeconds(5));
     }
+    http.shutdownNow();
   }
 }
