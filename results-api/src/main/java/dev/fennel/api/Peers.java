@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * instance's peer credential ({@link PeerAuth}), not the client's token: the client was checked
  * here. Over HTTPS when this API serves HTTPS (every instance does, or none).
  */
-final class Peers {
+final class Peers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Peers.class);
 
   /** How long an owner may take to answer, beyond the wait the request asks for. */
@@ -56,6 +56,21 @@ final class Peers {
     }
     this.http = builder.build();
     this.scheme = tls == null ? "http" : "https";
+  }
+
+  /**
+   * Stops the client: forwarded requests still under way fail, and its selector thread ends. Called
+   * once the HTTP server has stopped; a JVM that exits with that thread in native code first waits
+   * 300 ms for it.
+   */
+  @Override
+  public void close() {
+    http.shutdownNow();
+    try {
+      http.awaitTermination(Duration.ofSeconds(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

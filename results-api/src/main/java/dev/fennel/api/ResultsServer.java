@@ -45,6 +45,7 @@ final class ResultsServer implements AutoCloseable {
   private final RequestGuard guard;
   private final InFlight inFlight = new InFlight();
   private final GracefulStop graceful = new GracefulStop(inFlight);
+  private final Peers peers;
   private final HealthRoutes health = new HealthRoutes(() -> lookup);
   private final GroupsRoute groups;
   private final TaskRoutes tasks;
@@ -69,7 +70,7 @@ final class ResultsServer implements AutoCloseable {
     this.live = new LivePage(recent, workers, exposed);
     String peerSecret = config.peerSecret() != null ? config.peerSecret() : config.token();
     PeerAuth peerAuth = new PeerAuth(peerSecret, Clock.systemUTC());
-    Peers peers =
+    this.peers =
         new Peers(peerAuth, config.tls() == null ? null : config.tls().clientContext(), inFlight);
     this.revokes = new RevokeRoute(this::lookup, peers);
     this.controls = new ControlRoute(known(workers), Clock.systemUTC());
@@ -376,11 +377,13 @@ final class ResultsServer implements AutoCloseable {
 
   /**
    * Stops serving, gracefully ({@link GracefulStop}): requests under way finish or are answered
-   * 503, none is cut. What the routes read (the store, the writers) is closed after this by whoever
-   * made it, so that nothing under way meets a closed store.
+   * 503, none is cut; then the client of the other instances stops. What the routes read (the
+   * store, the writers) is closed after this by whoever made it, so that nothing under way meets a
+   * closed store.
    */
   @Override
   public void close() {
     graceful.stop(http);
+    peers.close();
   }
 }

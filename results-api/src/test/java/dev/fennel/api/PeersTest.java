@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -88,6 +89,37 @@ class PeersTest {
   private static HttpResponse<String> get(ResultsServer server, String path, String... headers)
       throws Exception {
     return send(HttpClient.newHttpClient(), "http", server, path, headers);
+  }
+
+  @Test
+  void aServerThatStoppedHasStoppedItsClientOfTheOtherInstances() throws Exception {
+    List<Thread> before = selectorThreads();
+    ApiConfig config = ResultsServerTest.testConfig().token(TOKEN).build();
+    Pair pair = pair(config, config);
+    List<Thread> theirs = new ArrayList<>(selectorThreads());
+    theirs.removeAll(before);
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> relayed =
+          send(http, "http", pair.entry(), "/tasks/far", "Authorization", "Bearer " + TOKEN);
+      assertThat(relayed.statusCode()).as(relayed.body()).isEqualTo(200);
+    }
+    assertThat(theirs).as("the two servers' clients' selector threads").hasSize(2);
+
+    servers.forEach(ResultsServer::close);
+    servers.clear();
+
+    // A process that exits with such a thread in native code first waits 300 ms for it.
+    for (Thread thread : theirs) {
+      thread.join(Duration.ofSeconds(5));
+      assertThat(thread.isAlive()).as(thread.getName()).isFalse();
+    }
+  }
+
+  /** The JDK HTTP clients' selector threads alive now. */
+  private static List<Thread> selectorThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("Manager"))
+        .toList();
   }
 
   @Test
