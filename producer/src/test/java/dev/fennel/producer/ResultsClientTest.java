@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.fennel.protocol.Json;
+import dev.fennel.testkit.HttpClientThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -116,31 +117,20 @@ class ResultsClientTest {
     assertThat(pauses).isEmpty();
   }
 
-  /** The JDK HTTP clients' selector threads alive now. */
-  private static List<Thread> selectorThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("Manager"))
-        .toList();
-  }
-
   @Test
   void closingStopsTheClientsThreadAndLaterCallsFail() throws Exception {
     server = serve(0);
-    List<Thread> before = selectorThreads();
+    List<Thread> before = HttpClientThreads.alive();
     ResultsClient client = client(server.getAddress().getPort(), TOKEN, 1, pauses::add);
     assertThat(client.queues().get("queues").isArray()).isTrue();
-    List<Thread> its = new ArrayList<>(selectorThreads());
-    its.removeAll(before);
+    List<Thread> its = HttpClientThreads.startedSince(before);
     assertThat(its).as("the client's selector thread").isNotEmpty();
 
     client.close();
 
     // A JVM exiting with that thread still in native code waits 300 ms for it. close() returns
     // when the client has terminated; the thread ends then.
-    for (Thread thread : its) {
-      thread.join(Duration.ofSeconds(5));
-      assertThat(thread.isAlive()).as(thread.getName()).isFalse();
-    }
+    HttpClientThreads.awaitEnded(its, Duration.ofSeconds(5));
     assertThatThrownBy(client::queues).isInstanceOf(RuntimeException.class);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fennel.protocol.Json;
+import dev.fennel.testkit.HttpClientThreads;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -93,11 +94,10 @@ class PeersTest {
 
   @Test
   void aServerThatStoppedHasStoppedItsClientOfTheOtherInstances() throws Exception {
-    List<Thread> before = selectorThreads();
+    List<Thread> before = HttpClientThreads.alive();
     ApiConfig config = ResultsServerTest.testConfig().token(TOKEN).build();
     Pair pair = pair(config, config);
-    List<Thread> theirs = new ArrayList<>(selectorThreads());
-    theirs.removeAll(before);
+    List<Thread> theirs = HttpClientThreads.startedSince(before);
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> relayed =
           send(http, "http", pair.entry(), "/tasks/far", "Authorization", "Bearer " + TOKEN);
@@ -109,17 +109,7 @@ class PeersTest {
     servers.clear();
 
     // A process that exits with such a thread in native code first waits 300 ms for it.
-    for (Thread thread : theirs) {
-      thread.join(Duration.ofSeconds(5));
-      assertThat(thread.isAlive()).as(thread.getName()).isFalse();
-    }
-  }
-
-  /** The JDK HTTP clients' selector threads alive now. */
-  private static List<Thread> selectorThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("Manager"))
-        .toList();
+    HttpClientThreads.awaitEnded(theirs, Duration.ofSeconds(5));
   }
 
   @Test

@@ -3,8 +3,8 @@ package dev.fennel.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fennel.processor.WorkerConfig;
+import dev.fennel.testkit.HttpClientThreads;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
@@ -91,25 +91,14 @@ class FennelHealthTest {
   void closingTheClientsCheckStopsItsHttpClientsThread() throws InterruptedException {
     FennelProperties properties = new FennelProperties();
     properties.setApiUrl("http://127.0.0.1:1");
-    List<Thread> before = selectorThreads();
+    List<Thread> before = HttpClientThreads.alive();
     FennelClientHealthIndicator indicator = new FennelClientHealthIndicator(properties);
-    List<Thread> its = new ArrayList<>(selectorThreads());
-    its.removeAll(before);
+    List<Thread> its = HttpClientThreads.startedSince(before);
     assertThat(its).as("the check's HTTP client's selector thread").isNotEmpty();
 
     indicator.close();
 
     // An application's JVM that exits with that thread in native code first waits 300 ms for it.
-    for (Thread thread : its) {
-      thread.join(Duration.ofSeconds(5));
-      assertThat(thread.isAlive()).as(thread.getName()).isFalse();
-    }
-  }
-
-  /** The JDK HTTP clients' selector threads alive now. */
-  private static List<Thread> selectorThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("HttpClient-") && t.getName().endsWith("Manager"))
-        .toList();
+    HttpClientThreads.awaitEnded(its, Duration.ofSeconds(5));
   }
 }
