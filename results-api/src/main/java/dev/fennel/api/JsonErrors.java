@@ -2,8 +2,6 @@ package dev.fennel.api;
 
 import dev.fennel.protocol.Json;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -54,9 +52,6 @@ final class JsonErrors extends ErrorHandler {
   }
 
   private static byte[] body(String error, String message) {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("error", error);
-    body.put("message", message);
-    return Json.write(body);
+    return Json.write(ResultsServer.errorBody(error, message));
   }
 }

@@ -353,7 +353,8 @@ final class ResultsServer implements AutoCloseable {
     }
   }
 
-  private static Map<String, String> errorBody(String error, @Nullable String message) {
+  /** The API's error body, {@code {"error", "message"}}, to which an answer may add fields. */
+  static Map<String, String> errorBody(String error, @Nullable String message) {
     Map<String, String> body = new LinkedHashMap<>();
     body.put("error", error);
     body.put("message", message);
