@@ -3,6 +3,7 @@ package dev.fennel.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TopicsTest {
@@ -44,5 +45,20 @@ class TopicsTest {
     assertThatThrownBy(() -> new Topics("fennel")).hasMessageContaining("ending with a dot");
     assertThatThrownBy(() -> Topics.defaults().queue("High Priority"))
         .hasMessageContaining("a-z 0-9");
+  }
+
+  @Test
+  void aQueueNameIsOneToSixtyFourOfLowerCaseLettersDigitsUnderscoreAndDash() {
+    assertThat(Topics.isQueueName("a")).isTrue();
+    assertThat(Topics.isQueueName("high")).isTrue();
+    assertThat(Topics.isQueueName("0_z-9")).isTrue();
+    assertThat(Topics.isQueueName("q".repeat(64))).isTrue();
+
+    assertThat(Topics.isQueueName(null)).isFalse();
+    assertThat(Topics.isQueueName("")).isFalse();
+    assertThat(Topics.isQueueName("q".repeat(65))).isFalse();
+    for (String bad : List.of("High", "a b", "a.b", "a/b", "ä", "a\n", "`", "{", "@", "[", ":")) {
+      assertThat(Topics.isQueueName(bad)).as(bad).isFalse();
+    }
   }
 }

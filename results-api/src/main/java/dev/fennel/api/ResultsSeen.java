@@ -3,11 +3,13 @@ package dev.fennel.api;
 import dev.fennel.admin.RecordGuard;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.Topics;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +21,13 @@ import org.jspecify.annotations.Nullable;
 final class ResultsSeen {
   /** The most queues counted apart. */
   static final int MAX_QUEUES = 1_000;
+
+  // Each status's count name: its name in lower case. Any other status text counts as "other".
+  private static final Map<String, String> TAGS =
+      Arrays.stream(Status.values())
+          .collect(
+              Collectors.toUnmodifiableMap(
+                  Status::name, status -> status.name().toLowerCase(Locale.ROOT)));
 
   private final RecordGuard guard;
   private final Map<String, Map<String, AtomicLong>> seen = new ConcurrentHashMap<>();
@@ -38,11 +47,7 @@ final class ResultsSeen {
       }
       counts = seen.computeIfAbsent(name, q -> new ConcurrentHashMap<>());
     }
-    Status known = Status.fromWire(status);
-    String tag =
-        known == Status.UNKNOWN && !status.equals(Status.UNKNOWN.name())
-            ? "other"
-            : known.name().toLowerCase(Locale.ROOT);
+    String tag = TAGS.getOrDefault(status, "other");
     counts.computeIfAbsent(tag, s -> new AtomicLong()).incrementAndGet();
   }
 
