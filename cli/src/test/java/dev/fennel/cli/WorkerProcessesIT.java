@@ -194,7 +194,9 @@ class WorkerProcessesIT {
         .as("killed mid-run: some tasks had no result yet")
         .isLessThan(expected.size());
 
-    FennelProcess second = worker("w1", port, "high,default,low");
+    // A port of its own: the killed worker's port may be taken by then (another test's process, an
+    // outgoing connection), and a worker that cannot serve its metrics exits.
+    FennelProcess second = worker("w1", FennelProcess.freePort(), "high,default,low");
     Set<String> workers = assertAllCorrect(expected);
 
     assertThat(workers).containsExactly("w1");
@@ -230,12 +232,13 @@ class WorkerProcessesIT {
         .isLessThan(1_000);
 
     FennelProcess second =
-        worker("w1", port, "default", "--pool", "virtual", "--concurrency", "500");
+        worker(
+            "w1", FennelProcess.freePort(), "default", "--pool", "virtual", "--concurrency", "500");
     for (String id : ids) {
       TaskResult result =
           results
               .await(id, Duration.ofSeconds(120))
-              .orElseThrow(() -> new AssertionError("lost: " + id));
+              .orElseThrow(() -> new AssertionError("lost: " + id + "\n" + second.output()));
       assertThat(result.status()).as(id).isEqualTo(Status.SUCCESS);
       assertThat(result.result().asDouble()).as(id).isEqualTo(2.0);
     }
@@ -272,17 +275,18 @@ class WorkerProcessesIT {
     // The eta is a wall-clock time, so whether the kill came before it is one too: a precondition
     // (15 s for a submit and a kill), without which the test would check nothing.
     assertThat(Instant.now()).as("killed before the eta").isBefore(eta);
-    FennelProcess second = worker("w1", port, "default");
+    int secondPort = FennelProcess.freePort();
+    FennelProcess second = worker("w1", secondPort, "default");
 
     TaskResult result =
         results
             .await(id, Duration.ofSeconds(120))
-            .orElseThrow(() -> new AssertionError("lost: " + id));
+            .orElseThrow(() -> new AssertionError("lost: " + id + "\n" + second.output()));
     assertThat(result.status()).isEqualTo(Status.SUCCESS);
     assertThat(result.result().asText()).isEqualTo("on time");
     assertThat(result.startedAt()).isAfterOrEqualTo(eta);
     assertThat(result.attempts()).isEqualTo(1);
-    assertThat(FennelProcess.scrapeSum(port, "fennel_tasks_started_total"))
+    assertThat(FennelProcess.scrapeSum(secondPort, "fennel_tasks_started_total"))
         .as("ran once")
         .isEqualTo(1);
     assertThat(second.stop()).isZero();
@@ -314,11 +318,11 @@ class WorkerProcessesIT {
         .as("cut off, not waited for")
         .isEmpty();
 
-    FennelProcess second = worker("w1", port, "default");
+    FennelProcess second = worker("w1", FennelProcess.freePort(), "default");
     TaskResult result =
         results
             .await(id, Duration.ofSeconds(120))
-            .orElseThrow(() -> new AssertionError("lost: " + id));
+            .orElseThrow(() -> new AssertionError("lost: " + id + "\n" + second.output()));
     assertThat(result.status()).isEqualTo(Status.SUCCESS);
     assertThat(second.stop()).as(second.output()).isZero();
   }
