@@ -18,8 +18,13 @@ for run in 1 2; do
   ./fennel dev --data-dir "$data" --kafka-port "$kafka" --api-port "$api" >"$data/dev-$run.log" 2>&1 &
   pid=$!
   ready=
+  # dev's own "fennel: ready" (every part up), not the API's /health/ready alone: the API is ready
+  # a second or more before the coordinator, and a run stopped before dev said ready writes no
+  # archive (DevCommand), which made this check fail on a slow CI machine.
   for _ in $(seq 1 600); do
-    if curl -sf "http://127.0.0.1:$api/health/ready" >/dev/null 2>&1; then ready=1; break; fi
+    if curl -sf "http://127.0.0.1:$api/health/ready" >/dev/null 2>&1 && grep -qx 'fennel: ready' "$data/dev-$run.log"; then
+      ready=1; break
+    fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
@@ -33,7 +38,8 @@ for run in 1 2; do
   kill "$pid"
   wait "$pid" || { echo "dev-smoke: run $run did not stop cleanly; its log:" >&2; cat "$data/dev-$run.log" >&2; exit 1; }
   if [ "$run" = 1 ] && [ -z "$(find .fennel/cds -name 'dev-*.jsa' 2>/dev/null)" ]; then
-    echo "dev-smoke: the first run left no class-data archive in .fennel/cds" >&2; exit 1
+    echo "dev-smoke: the first run left no class-data archive in .fennel/cds; its log:" >&2
+    cat "$data/dev-1.log" >&2; exit 1
   fi
   echo "dev-smoke: run $run ready, fib 15 = 610, stopped"
 done

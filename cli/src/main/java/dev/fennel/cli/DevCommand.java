@@ -93,6 +93,9 @@ final class DevCommand implements Callable<Integer> {
     int status = parts.awaitAndClose();
     if (parts.reachedReady()) {
       ClassDataArchive.write(archive, true);
+    } else if (archive != null) {
+      System.err.println(
+          "fennel: stopped before every part was ready; no class-data archive written this time");
     }
     return status;
   }
