@@ -25,7 +25,6 @@ import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -37,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A Kafka Streams app of a Fennel process (the worker's scheduler, the workflow coordinator, the
  * results store), run the one way they all run: the shared settings, a state directory (a temporary
- * one is deleted on close), a deliberate answer to every dead stream thread, the Micrometer binder,
- * and a close that leaves the group so the partitions move at once. The topology stays the caller's
+ * one is deleted on close, or by a later start when its process was killed: {@link
+ * TemporaryStateDir}), a deliberate answer to every dead stream thread, the Micrometer binder, and
+ * a close that leaves the group so the partitions move at once. The topology stays the caller's
  * pure function; what differs between apps (exactly-once, standby replicas, {@code
  * application.server}, the thread-death policy) is said by the caller, through the {@link Builder}.
  */
@@ -60,7 +60,7 @@ public final class StreamsApp implements AutoCloseable {
   private final String name;
   private final String applicationId;
   private final Path stateDir;
-  private final boolean temporaryState;
+  private final @Nullable TemporaryStateDir temporaryState;
   private final Duration closeTimeout;
   private final Function<Throwable, Decision> onThreadDeath;
   private final KafkaStreams streams;
@@ -72,7 +72,7 @@ public final class StreamsApp implements AutoCloseable {
   private StreamsApp(
       Builder builder,
       Path stateDir,
-      boolean temporaryState,
+      @Nullable TemporaryStateDir temporaryState,
       Topology topology,
       MeterRegistry registry) {
     this.name = builder.name;
@@ -229,16 +229,8 @@ public final class StreamsApp implements AutoCloseable {
   public void close() {
     streams.close(new KafkaStreams.CloseOptions().timeout(closeTimeout).leaveGroup(true));
     metrics.close();
-    if (temporaryState) {
-      deleteQuietly(stateDir);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
-      Utils.delete(dir.toFile());
-    } catch (IOException e) {
-      log.debug("could not delete {}", dir, e);
+    if (temporaryState != null) {
+      temporaryState.close();
     }
   }
 
@@ -337,22 +329,26 @@ public final class StreamsApp implements AutoCloseable {
      * creates its state directory.
      */
     public StreamsApp build(Topology topology, MeterRegistry registry) {
+      RocksDbLibrary.load();
       Path configured = stateDir;
+      @Nullable TemporaryStateDir temporary = null;
       Path dir;
       try {
-        dir =
-            configured == null
-                ? Files.createTempDirectory(applicationId + "-")
-                : Files.createDirectories(configured);
+        if (configured == null) {
+          temporary = TemporaryStateDir.create(applicationId);
+          dir = temporary.path();
+        } else {
+          dir = Files.createDirectories(configured);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot create a state directory for the " + name + ": " + e.getMessage(), e);
       }
       try {
-        return new StreamsApp(this, dir, configured == null, topology, registry);
+        return new StreamsApp(this, dir, temporary, topology, registry);
       } catch (RuntimeException e) {
-        if (configured == null) {
-          deleteQuietly(dir);
+        if (temporary != null) {
+          temporary.close();
         }
         throw e;
       }

@@ -171,7 +171,7 @@ class StreamsAppTest {
     StreamsApp app = builder().build(topology(), new SimpleMeterRegistry());
     Path dir = app.stateDir();
     Files.writeString(Files.createDirectories(dir.resolve("0_1")).resolve("checkpoint"), "x");
-    assertThat(dir.getFileName().toString()).startsWith("fennel-test-");
+    assertThat(dir.getFileName().toString()).startsWith("fennel-state-fennel-test-");
 
     app.close();
 
