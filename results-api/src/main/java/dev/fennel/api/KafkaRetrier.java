@@ -1,28 +1,38 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes retries, acknowledged by every in-sync replica: the {@code RETRY} record to {@code
- * fennel.results} first and, once it is durable, the task to its queue's topic. In that order the
- * new run's {@code STARTED} can only land after the {@code RETRY} record, which it then replaces;
- * the other order would let the {@code RETRY} record land over the new run's result. Should the
- * task not be written, the {@code FAILURE} is written back, so that the task can be retried again.
- * Closing lets the retries under way finish, for at most {@link #CLOSE_WAIT}: one whose {@code
- * RETRY} record is written and whose task is not would stand as {@code RETRY}, never run, and be
- * refused a retry by hand.
+ * Writes retries, each in a Kafka transaction: the {@code RETRY} record to {@code fennel.results}
+ * and the task to its queue's topic become readable together or not at all. The store and the
+ * workers read committed records only, so an API killed between the two writes leaves neither (the
+ * broker aborts the open transaction after {@link #TRANSACTION_TIMEOUT}, and until then the
+ * partitions' committed reads wait at it), never a {@code RETRY} without its task. A worker's
+ * {@code STARTED} can only follow the commit, so it lands after the {@code RETRY} record and
+ * replaces it.
+ *
+ * <p>One thread writes, and the retries waiting when it starts a transaction share it (a bulk retry
+ * of thousands is a few transactions, not thousands). The transactional id is this writer's own
+ * ({@code <prefix>-results-api-retry-<random>}): no two API instances fence each other.
  */
 final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaRetrier.class);
@@ -30,75 +40,156 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   /** How long closing waits for the retries under way. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-  private final AckedWrites writes;
-  private final Set<CompletableFuture<?>> underWay = ConcurrentHashMap.newKeySet();
+  /**
+   * How long an open transaction of a writer that died may hold back committed reads of its
+   * partitions before the broker aborts it.
+   */
+  static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The most retries in one transaction. */
+  static final int MAX_BATCH = 1_000;
+
+  private record Pending(RetryPlan.Retry retry, CompletableFuture<Void> written) {}
+
+  private final Properties props;
   private final Topics topics;
-  // The second send of a retry starts when the first is acknowledged, in the producer's callback:
-  // a send made on the producer's own I/O thread would wait there for the metadata of a topic that
-  // thread itself must fetch (until max.block.ms). It is handed to this thread instead.
-  private final ExecutorService next =
-      Executors.newSingleThreadExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "fennel-api-retry");
-            thread.setDaemon(true);
-            return thread;
-          });
+  private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closing;
+  private boolean stopped; // guarded by this: the writer has stopped taking retries
+  private @Nullable KafkaProducer<byte[], byte[]> producer; // the writer's alone
 
   KafkaRetrier(ApiConfig config) {
-    this.writes = new AckedWrites(config, "fennel-api-retry");
     this.topics = config.topics();
+    this.props = KafkaClients.common(config.bootstrapServers(), config.kafka(), "fennel-api-retry");
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis());
+    this.writer = new Thread(this::run, "fennel-api-retry");
+    writer.setDaemon(true);
+    writer.start();
   }
 
   @Override
   public CompletableFuture<?> retry(RetryPlan.Retry retry) {
-    CompletableFuture<?> written = write(retry);
-    underWay.add(written);
-    written.whenComplete((done, error) -> underWay.remove(written));
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    synchronized (this) {
+      if (closing || stopped) {
+        written.completeExceptionally(new IllegalStateException("the API is stopping"));
+      } else {
+        pending.add(new Pending(retry, written));
+      }
+    }
     return written;
   }
 
-  private CompletableFuture<?> write(RetryPlan.Retry retry) {
-    byte[] key = retry.id().getBytes(StandardCharsets.UTF_8);
-    return send(topics.results(), key, retry.marker())
-        .thenComposeAsync(
-            marked ->
-                send(topics.queue(retry.queue()), key, retry.taskMessage())
-                    .exceptionallyComposeAsync(
-                        error -> {
-                          log.warn(
-                              "the retry of {} could not be published to queue {}; its FAILURE is"
-                                  + " written back",
-                              retry.id(),
-                              retry.queue(),
-                              error);
-                          return send(topics.results(), key, retry.restore())
-                              .thenCompose(restored -> CompletableFuture.failedFuture(error));
-                        },
-                        next),
-            next);
+  private void run() {
+    List<Pending> batch = new ArrayList<>();
+    while (!closing || !pending.isEmpty()) {
+      try {
+        @Nullable Pending first = pending.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        pending.drainTo(batch, MAX_BATCH - 1);
+        write(batch);
+      } catch (InterruptedException e) {
+        break;
+      } finally {
+        batch.clear();
+      }
+    }
+    synchronized (this) {
+      stopped = true;
+      failAll(pending, "the API stopped before the retry was written");
+    }
+    if (producer != null) {
+      try {
+        producer.close(Duration.ofSeconds(5));
+      } catch (KafkaException e) {
+        log.debug("closing the producer of retries", e);
+      }
+    }
   }
 
-  private CompletableFuture<Void> send(String topic, byte[] key, byte[] value) {
-    return writes.send(topic, key, value);
+  /** Writes {@code batch} in one transaction and completes each retry's future with the outcome. */
+  private void write(List<Pending> batch) {
+    @Nullable KafkaProducer<byte[], byte[]> writing = null;
+    try {
+      writing = producer();
+      writing.beginTransaction();
+      for (Pending each : batch) {
+        RetryPlan.Retry retry = each.retry();
+        byte[] key = retry.id().getBytes(StandardCharsets.UTF_8);
+        writing.send(new ProducerRecord<>(topics.results(), key, retry.marker()));
+        writing.send(new ProducerRecord<>(topics.queue(retry.queue()), key, retry.taskMessage()));
+      }
+      writing.commitTransaction();
+      batch.forEach(each -> each.written().complete(null));
+    } catch (KafkaException e) {
+      log.warn(
+          "{} retr(ies) could not be written, and none of them is: {}", batch.size(), e.toString());
+      batch.forEach(each -> each.written().completeExceptionally(e));
+      if (writing != null) {
+        abortOrReplace(writing);
+      }
+    }
   }
 
+  /** Aborts the open transaction, or drops a producer that cannot (fenced, or its state lost). */
+  private void abortOrReplace(KafkaProducer<byte[], byte[]> writing) {
+    try {
+      writing.abortTransaction();
+    } catch (KafkaException fatal) {
+      writing.close(Duration.ZERO);
+      producer = null;
+    }
+  }
+
+  /** The transactional producer, made (with a transactional id of its own) when there is none. */
+  private KafkaProducer<byte[], byte[]> producer() {
+    KafkaProducer<byte[], byte[]> current = producer;
+    if (current == null) {
+      Properties own = new Properties();
+      own.putAll(props);
+      own.put(
+          ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+          topics.applicationId("results-api-retry") + "-" + UUID.randomUUID());
+      current = new KafkaProducer<>(own, new ByteArraySerializer(), new ByteArraySerializer());
+      try {
+        current.initTransactions();
+      } catch (KafkaException e) {
+        current.close(Duration.ZERO);
+        throw e;
+      }
+      producer = current;
+    }
+    return current;
+  }
+
+  private static void failAll(BlockingQueue<Pending> left, String why) {
+    for (Pending each = left.poll(); each != null; each = left.poll()) {
+      each.written().completeExceptionally(new IllegalStateException(why));
+    }
+  }
+
+  /**
+   * Writes the retries already asked for, for at most {@link #CLOSE_WAIT}; those not written by
+   * then fail, and are not written at all.
+   */
   @Override
   public void close() {
+    closing = true;
     try {
-      CompletableFuture.allOf(underWay.toArray(CompletableFuture<?>[]::new))
-          .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      // A retry that failed said so to its caller.
-    } catch (TimeoutException e) {
-      log.warn(
-          "{} retr(ies) still under way after {} s; each stays RETRY without its task if its task"
-              + " was not written",
-          underWay.size(),
-          CLOSE_WAIT.toSeconds());
+      writer.join(CLOSE_WAIT.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    next.shutdown();
-    writes.close();
+    if (writer.isAlive()) {
+      log.warn(
+          "retries still under way after {} s; the ones not committed are not written",
+          CLOSE_WAIT.toSeconds());
+      writer.interrupt();
+    }
   }
 }

@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  *       time of the retry. It is not final, so the new run's {@code STARTED} replaces it in the
  *       store ({@link FinalStaysStore} keeps a final result only against a {@code STARTED}), a
  *       {@code ?wait} waits on past it, and a second retry of the id is refused while the first is
- *       on its way. It keeps {@code failedTask}: should the task not be published, {@link
- *       Retry#restore} (the {@code FAILURE} as it was) is written back.
+ *       on its way. It keeps {@code failedTask}. The two are written in one Kafka transaction
+ *       ({@link KafkaRetrier}): both or neither.
  * </ul>
  */
 final class RetryPlan {
@@ -45,12 +45,11 @@ final class RetryPlan {
   sealed interface Decision permits Retry, Refused {}
 
   /**
-   * Retry it: write {@code marker} to the results topic, then {@code task} to {@code queue}'s
-   * topic, both under {@code id}; if the task cannot be written, write {@code restore} back.
+   * Retry it: write {@code marker} to the results topic and {@code task} to {@code queue}'s topic,
+   * both under {@code id}, both or neither.
    */
   @SuppressWarnings("ArrayRecordComponent")
-  record Retry(
-      String id, String task, String queue, byte[] taskMessage, byte[] marker, byte[] restore)
+  record Retry(String id, String task, String queue, byte[] taskMessage, byte[] marker)
       implements Decision {}
 
   /**
@@ -101,11 +100,11 @@ final class RetryPlan {
               + why(result.status())
               + ": only a FAILURE is retried, and nothing changed");
     }
-    return republish(id, result, stored, now);
+    return republish(id, result, now);
   }
 
-  /** The retry of {@code result}, a {@code FAILURE} read from {@code stored}, at {@code now}. */
-  private static Decision republish(String id, TaskResult result, byte[] stored, Instant now) {
+  /** The retry of {@code result}, a stored {@code FAILURE}, at {@code now}. */
+  private static Decision republish(String id, TaskResult result, Instant now) {
     if (result.failedTask() == null) {
       return refused(
           409,
@@ -144,8 +143,7 @@ final class RetryPlan {
     Task again =
         failed.toBuilder().queue(queue).attempt(1).eta(null).expires(null).submittedAt(now).build();
     TaskResult marker = result.toBuilder().status(Status.RETRY).finishedAt(now).build();
-    return new Retry(
-        id, failed.task(), queue, TaskCodec.encode(again), ResultCodec.encode(marker), stored);
+    return new Retry(id, failed.task(), queue, TaskCodec.encode(again), ResultCodec.encode(marker));
   }
 
   private static String why(Status status) {

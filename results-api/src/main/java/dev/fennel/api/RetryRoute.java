@@ -30,8 +30,8 @@ final class RetryRoute {
   /** Writes retries: Kafka in the API, a list in a test. */
   interface Retrier {
     /**
-     * Writes {@code retry}'s {@code RETRY} record, then its task; completes when both are durable,
-     * or fails (after writing the {@code FAILURE} back when the task could not be written).
+     * Writes {@code retry}'s {@code RETRY} record and its task, both or neither; completes when
+     * both are durable, or fails when neither was written.
      */
     CompletableFuture<?> retry(RetryPlan.Retry retry);
   }

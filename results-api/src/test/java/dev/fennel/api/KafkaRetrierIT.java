@@ -32,7 +32,43 @@ class KafkaRetrierIT {
     retrier.close();
 
     assertThat(written).succeedsWithin(Duration.ZERO);
-    assertThat(TestTopics.lastRecords(broker, topics.queue("high")).keySet())
+    assertThat(TestTopics.lastRecords(broker, topics.queue("high"), "read_committed").keySet())
         .containsExactly("t-1");
+    assertThat(TestTopics.lastRecords(broker, topics.results(), "read_committed").keySet())
+        .containsExactly("t-1");
+    assertThat(retrier.retry(retry))
+        .as("refused once closed")
+        .failsWithin(Duration.ZERO)
+        .withThrowableThat()
+        .withMessageContaining("the API is stopping");
+  }
+
+  @Test
+  void aRetryWhoseTaskCannotBeWrittenLeavesNoRetryRecordAndTheNextIsWritten(
+      KafkaTestBroker.Broker broker) throws Exception {
+    Topics topics = TestTopics.create(broker, List.of("high"));
+    Instant now = Instant.now();
+    RetryPlan.Retry good = retryOf("t-3", now);
+    RetryPlan.Retry tooLarge =
+        new RetryPlan.Retry(
+            "t-2", "fail-if-file", "high", new byte[2 * 1024 * 1024], retryOf("t-2", now).marker());
+    try (KafkaRetrier retrier =
+        new KafkaRetrier(
+            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build())) {
+      // The RETRY record goes first in the transaction; the task after it is refused (larger than
+      // a request may be), so the transaction is aborted, the RETRY record with it.
+      assertThat(retrier.retry(tooLarge)).failsWithin(Duration.ofSeconds(30));
+      assertThat(retrier.retry(good)).succeedsWithin(Duration.ofSeconds(30));
+    }
+
+    assertThat(TestTopics.lastRecords(broker, topics.results(), "read_committed").keySet())
+        .containsExactly("t-3");
+    assertThat(TestTopics.lastRecords(broker, topics.queue("high"), "read_committed").keySet())
+        .containsExactly("t-3");
+  }
+
+  private static RetryPlan.Retry retryOf(String id, Instant now) {
+    byte[] stored = ResultCodec.encode(RetryPlanTest.failure(id, "fail-if-file", now));
+    return (RetryPlan.Retry) RetryPlan.decide(id, stored, now);
   }
 }

@@ -40,10 +40,22 @@ final class TestTopics {
    */
   static Map<String, ConsumerRecord<String, byte[]>> lastRecords(
       KafkaTestBroker.Broker broker, String topic) {
+    return lastRecords(broker, topic, "read_uncommitted");
+  }
+
+  /**
+   * As above, reading with {@code isolation} ({@code read_committed}: as the store and workers).
+   */
+  static Map<String, ConsumerRecord<String, byte[]>> lastRecords(
+      KafkaTestBroker.Broker broker, String topic, String isolation) {
     Map<String, ConsumerRecord<String, byte[]>> last = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                isolation),
             new StringDeserializer(),
             new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
