@@ -46,35 +46,49 @@ final class TemporaryStateDir implements AutoCloseable {
   private static final Set<Path> OURS = new HashSet<>();
 
   private final Path dir;
-  private final FileChannel owner;
+  private final @Nullable FileChannel owner;
 
-  private TemporaryStateDir(Path dir, FileChannel owner) {
+  private TemporaryStateDir(Path dir, @Nullable FileChannel owner) {
     this.dir = dir;
     this.owner = owner;
   }
 
   /**
    * Deletes the directories of ended processes in {@code parent}, then makes one for {@code
-   * applicationId} there and holds its lock.
+   * applicationId} there and holds its lock. Where the file system cannot lock or rename the file
+   * (a network file system without locks), the directory is made without it, as before: deleted on
+   * close, left behind by a killed process.
    */
   static synchronized TemporaryStateDir create(Path parent, String applicationId)
       throws IOException {
     sweep(parent);
     Path dir = Files.createTempDirectory(parent, PREFIX + applicationId + "-");
     OURS.add(dir.toAbsolutePath().normalize());
+    return new TemporaryStateDir(dir, lockedOwner(dir));
+  }
+
+  /** The directory's {@value #OWNER}, locked before it has its name; null when it cannot be. */
+  private static @Nullable FileChannel lockedOwner(Path dir) {
     Path unnamed = dir.resolve(".owner.new");
-    FileChannel owner =
-        FileChannel.open(unnamed, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    @Nullable FileChannel owner = null;
     try {
-      owner.lock();
-      Files.move(unnamed, dir.resolve(OWNER), StandardCopyOption.ATOMIC_MOVE);
+      owner = FileChannel.open(unnamed, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      if (owner.tryLock() != null) {
+        Files.move(unnamed, dir.resolve(OWNER), StandardCopyOption.ATOMIC_MOVE);
+        return owner;
+      }
     } catch (IOException | RuntimeException e) {
-      owner.close();
-      deleteQuietly(dir);
-      OURS.remove(dir.toAbsolutePath().normalize());
-      throw e;
+      log.debug("{} is made without a lock: {}", dir, e.toString());
     }
-    return new TemporaryStateDir(dir, owner);
+    try {
+      if (owner != null) {
+        owner.close();
+      }
+      Files.deleteIfExists(unnamed);
+    } catch (IOException e) {
+      log.debug("could not tidy {}", unnamed, e);
+    }
+    return null;
   }
 
   /** In the JVM's temporary directory ({@code java.io.tmpdir}). */
@@ -130,7 +144,9 @@ final class TemporaryStateDir implements AutoCloseable {
     synchronized (TemporaryStateDir.class) {
       deleteQuietly(dir);
       try {
-        owner.close();
+        if (owner != null) {
+          owner.close();
+        }
       } catch (IOException e) {
         log.debug("could not close {}", dir.resolve(OWNER), e);
       }
