@@ -3,6 +3,8 @@ package dev.fennel.cli;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,11 +17,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /** A {@code fennel} command in a JVM of its own, for tests that kill or stop real processes. */
 final class FennelProcess implements AutoCloseable {
+  /** The lowest port {@link #freePort} gives. */
+  private static final int LOWEST_PORT = 20_000;
+
   private final Process process;
   private final Path log;
 
@@ -28,10 +34,38 @@ final class FennelProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** A free loopback port, for a process's metrics or HTTP listener. */
+  /**
+   * A free loopback port, for a process's metrics or HTTP listener, below the ephemeral range. A
+   * port from {@code new ServerSocket(0)} is an ephemeral one, which the kernel also gives to
+   * outgoing connections: a test that killed a process and started it again on its port found it
+   * taken by a Kafka client's connection ("Port already in use"), and a restart loop on it could
+   * wait for ever. Nothing takes a port below that range unless it asks for it.
+   */
   static int freePort() throws IOException {
+    int below = ephemeralStart();
+    for (int tries = 0; tries < 200 && below > LOWEST_PORT + 1_000; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return port;
+      } catch (IOException taken) {
+        // another one
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * The first port of the kernel's ephemeral range (Linux's file; 32768 where it cannot be read).
+   */
+  private static int ephemeralStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
