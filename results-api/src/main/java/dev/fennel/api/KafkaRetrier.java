@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -106,7 +105,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
     if (producer != null) {
       try {
         producer.close(Duration.ofSeconds(5));
-      } catch (KafkaException e) {
+      } catch (RuntimeException e) {
         log.debug("closing the producer of retries", e);
       }
     }
@@ -126,7 +125,9 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
       }
       writing.commitTransaction();
       batch.forEach(each -> each.written().complete(null));
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) {
+      // Kafka's errors, and any other (a producer in a state it refuses): the writer goes on, and
+      // no retry waits for ever.
       log.warn(
           "{} retr(ies) could not be written, and none of them is: {}", batch.size(), e.toString());
       batch.forEach(each -> each.written().completeExceptionally(e));
@@ -140,7 +141,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
   private void abortOrReplace(KafkaProducer<byte[], byte[]> writing) {
     try {
       writing.abortTransaction();
-    } catch (KafkaException fatal) {
+    } catch (RuntimeException fatal) {
       writing.close(Duration.ZERO);
       producer = null;
     }
@@ -158,7 +159,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
       current = new KafkaProducer<>(own, new ByteArraySerializer(), new ByteArraySerializer());
       try {
         current.initTransactions();
-      } catch (KafkaException e) {
+      } catch (RuntimeException e) {
         current.close(Duration.ZERO);
         throw e;
       }

@@ -58,6 +58,11 @@ class KafkaRetrierIT {
       // The RETRY record goes first in the transaction; the task after it is refused (larger than
       // a request may be), so the transaction is aborted, the RETRY record with it.
       assertThat(retrier.retry(tooLarge)).failsWithin(Duration.ofSeconds(30));
+      // Not a Kafka error (no topic can have this name): the writer goes on all the same.
+      RetryPlan.Retry badQueue =
+          new RetryPlan.Retry(
+              "t-4", "fail-if-file", "no queue!", new byte[1], retryOf("t-4", now).marker());
+      assertThat(retrier.retry(badQueue)).failsWithin(Duration.ofSeconds(30));
       assertThat(retrier.retry(good)).succeedsWithin(Duration.ofSeconds(30));
     }
 
