@@ -26,6 +26,9 @@ final class FennelProcess implements AutoCloseable {
   /** The lowest port {@link #freePort} gives. */
   private static final int LOWEST_PORT = 20_000;
 
+  /** The first port of the kernel's ephemeral range: {@link #freePort} gives ports below it. */
+  private static final int EPHEMERAL_START = ephemeralStart();
+
   private final Process process;
   private final Path log;
 
@@ -42,9 +45,8 @@ final class FennelProcess implements AutoCloseable {
    * wait for ever. Nothing takes a port below that range unless it asks for it.
    */
   static int freePort() throws IOException {
-    int below = ephemeralStart();
-    for (int tries = 0; tries < 200 && below > LOWEST_PORT + 1_000; tries++) {
-      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+    for (int tries = 0; tries < 200 && EPHEMERAL_START > LOWEST_PORT + 1_000; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, EPHEMERAL_START);
       try (ServerSocket socket = new ServerSocket()) {
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         return port;

@@ -20,12 +20,21 @@ final class AckedWrites implements AutoCloseable {
 
   /** A producer with client id {@code clientId}. */
   AckedWrites(ApiConfig config, String clientId) {
+    this.producer =
+        new KafkaProducer<>(
+            properties(config, clientId), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * The settings of a producer of the API's writes: every in-sync replica, idempotent, 10 s at most
+   * without metadata. {@link KafkaRetrier} adds its transactional id to them.
+   */
+  static Properties properties(ApiConfig config, String clientId) {
     Properties props = KafkaClients.common(config.bootstrapServers(), config.kafka(), clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    this.producer =
-        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    return props;
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.fennel.api;
 
-import dev.fennel.admin.KafkaClients;
 import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -60,8 +59,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
 
   KafkaRetrier(ApiConfig config) {
     this.topics = config.topics();
-    this.props = KafkaClients.common(config.bootstrapServers(), config.kafka(), "fennel-api-retry");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    this.props = AckedWrites.properties(config, "fennel-api-retry");
     props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis());
     this.writer = new Thread(this::run, "fennel-api-retry");
     writer.setDaemon(true);
