@@ -22,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -123,7 +122,12 @@ final class ChaosCluster implements AutoCloseable {
                 ended.add(new ChaosChecker.Life(name, since, System.currentTimeMillis()));
                 if (!stopped.get()) {
                   crashed.add(
-                      name + " (exit " + started.exitValue() + "; " + lastWords(started) + ")");
+                      name
+                          + " (exit "
+                          + started.exitValue()
+                          + "; "
+                          + lastWords(started.output())
+                          + ")");
                   RESTART.execute(() -> restartAfterCrash(name));
                 }
               });
@@ -409,14 +413,33 @@ final class ChaosCluster implements AutoCloseable {
     };
   }
 
-  /** Why a life ended: its line that says so, else its last line. */
-  private static String lastWords(FennelProcess life) {
-    List<String> lines = life.output().lines().toList();
-    return lines.stream()
-        .filter(line -> line.contains("cannot go on") || line.startsWith("fennel: stopping"))
-        .findFirst()
-        .or(() -> lines.isEmpty() ? Optional.empty() : Optional.of(lines.getLast()))
-        .orElse("no output");
+  /**
+   * Why a life ended: its line that says so, else its last line, with the {@code Caused by:} lines
+   * of the last stack trace before it (the report is all a CI run shows of a crash).
+   */
+  static String lastWords(String output) {
+    List<String> lines = output.lines().toList();
+    int end = lines.size() - 1;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.contains("cannot go on") || line.startsWith("fennel: stopping")) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) {
+      return "no output";
+    }
+    List<String> causes = new ArrayList<>();
+    for (int i = end - 1; i >= Math.max(0, end - 300) && causes.size() < 4; i--) {
+      String line = lines.get(i).strip();
+      if (line.startsWith("Caused by: ")) {
+        causes.addFirst(line.substring("Caused by: ".length()));
+      } else if (!causes.isEmpty() && !line.startsWith("at ") && !line.startsWith("...")) {
+        break;
+      }
+    }
+    return lines.get(end) + (causes.isEmpty() ? "" : "; caused by: " + String.join(" <- ", causes));
   }
 
   @Override

@@ -17,14 +17,7 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.errors.InvalidPidMappingException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.InvalidTxnStateException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -37,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * A Kafka Streams app of a Fennel process (the worker's scheduler, the workflow coordinator, the
  * results store), run the one way they all run: the shared settings, a state directory (a temporary
  * one is deleted on close, or by a later start when its process was killed: {@link
- * TemporaryStateDir}), a deliberate answer to every dead stream thread, the Micrometer binder, and
- * a close that leaves the group so the partitions move at once. The topology stays the caller's
- * pure function; what differs between apps (exactly-once, standby replicas, {@code
- * application.server}, the thread-death policy) is said by the caller, through the {@link Builder}.
+ * TemporaryStateDir}), a deliberate answer to every dead stream thread ({@link
+ * StreamThreadFailures}), the Micrometer binder, and a close that leaves the group so the
+ * partitions move at once. The topology stays the caller's pure function; what differs between apps
+ * (exactly-once, standby replicas, {@code application.server}, the thread-death policy) is said by
+ * the caller, through the {@link Builder}.
  */
 public final class StreamsApp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamsApp.class);
@@ -80,8 +74,15 @@ public final class StreamsApp implements AutoCloseable {
     this.stateDir = stateDir;
     this.temporaryState = temporaryState;
     this.closeTimeout = builder.closeTimeout;
-    this.onThreadDeath = builder.onThreadDeath;
-    this.streams = new KafkaStreams(topology, builder.properties(stateDir));
+    Properties properties = builder.properties(stateDir);
+    this.onThreadDeath =
+        builder.onThreadDeath != null
+            ? builder.onThreadDeath
+            : StreamThreadFailures.withDefaultBudget(
+                    StreamsConfig.EXACTLY_ONCE_V2.equals(
+                        properties.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)))
+                ::decide;
+    this.streams = new KafkaStreams(topology, properties);
     streams.setUncaughtExceptionHandler(this::onThreadDeath);
     streams.setStateListener(
         (now, before) -> {
@@ -104,44 +105,6 @@ public final class StreamsApp implements AutoCloseable {
   public static Builder builder(
       String name, String applicationId, String bootstrapServers, Map<String, String> kafka) {
     return new Builder(name, applicationId, bootstrapServers, kafka);
-  }
-
-  /**
-   * The errors of a transaction that its thread can no longer finish because the group or the
-   * transaction coordinator moved on while it committed: a rebalance, a broker lost, the thread
-   * stalled past its transaction timeout. Under exactly-once the broker aborts that transaction and
-   * its input is read again by whoever owns it now, so a new thread neither loses nor doubles
-   * anything. Kafka Streams rejoins by itself after most of them (a {@code TaskMigratedException})
-   * but lets some kill the thread: the fourth hour-long chaos run (docs/RELIABILITY.md) stopped
-   * three workers' coordinators with an {@code InvalidTxnStateException} from {@code
-   * commitTransaction}, caused by a {@code CommitFailedException} ("The coordinator is not aware of
-   * this member"), and KAFKA-19690 reports the same error after a stall.
-   */
-  private static final List<Class<? extends Exception>> TRANSACTION_OVERTAKEN =
-      List.of(
-          InvalidTxnStateException.class,
-          InvalidProducerEpochException.class,
-          ProducerFencedException.class,
-          InvalidPidMappingException.class,
-          TransactionAbortableException.class,
-          CommitFailedException.class);
-
-  /**
-   * The thread-death policy of an app with no policy of its own: a thread that died of a retriable
-   * Kafka error, or of a transaction the group moved past ({@link #TRANSACTION_OVERTAKEN}), in the
-   * error or one of its causes, is replaced; anything else stops the app.
-   */
-  public static Decision replaceIfRecoverable(Throwable error) {
-    for (Throwable e = error; e != null; e = e.getCause()) {
-      if (e instanceof RetriableException) {
-        return new Replace("a recoverable error: " + e);
-      }
-      Throwable cause = e;
-      if (TRANSACTION_OVERTAKEN.stream().anyMatch(type -> type.isInstance(cause))) {
-        return new Replace("a transaction its group moved past (aborted, read again): " + e);
-      }
-    }
-    return new ShutDown(error.getMessage() != null ? error.getMessage() : error.toString());
   }
 
   /**
@@ -246,7 +209,7 @@ public final class StreamsApp implements AutoCloseable {
     private final Map<String, Object> settings = new LinkedHashMap<>();
     private @Nullable String clientId;
     private @Nullable Path stateDir;
-    private Function<Throwable, Decision> onThreadDeath = StreamsApp::replaceIfRecoverable;
+    private @Nullable Function<Throwable, Decision> onThreadDeath;
     private List<Tag> meterTags = List.of();
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private boolean workerLiveness;
@@ -304,8 +267,9 @@ public final class StreamsApp implements AutoCloseable {
     }
 
     /**
-     * Sets what a dead stream thread gets (default {@link #replaceIfRecoverable}). The policy runs
-     * on the dying thread.
+     * Sets what a dead stream thread gets (default: {@link StreamThreadFailures} with its default
+     * budget, for an exactly-once app if {@link #exactlyOnce} was called). The policy runs on the
+     * dying thread.
      */
     public Builder onThreadDeath(Function<Throwable, Decision> policy) {
       onThreadDeath = Objects.requireNonNull(policy, "policy");

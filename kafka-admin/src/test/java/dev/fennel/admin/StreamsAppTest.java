@@ -11,10 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.DisconnectException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -101,41 +99,30 @@ class StreamsAppTest {
   }
 
   @Test
-  void aThreadThatDiedOfARetriableErrorIsReplacedAnythingElseStopsTheApp() {
-    assertThat(
-            StreamsApp.replaceIfRecoverable(
-                new StreamsException("stream-thread failed", new DisconnectException("away"))))
-        .isInstanceOf(StreamsApp.Replace.class);
-    assertThat(
-            StreamsApp.replaceIfRecoverable(
-                new StreamsException(
-                    "stream-thread failed", new TopicAuthorizationException("no READ"))))
-        .isEqualTo(new StreamsApp.ShutDown("stream-thread failed"));
-    assertThat(StreamsApp.replaceIfRecoverable(new IllegalStateException()))
-        .isEqualTo(new StreamsApp.ShutDown("java.lang.IllegalStateException"));
-  }
-
-  @Test
-  void aThreadWhoseTransactionTheGroupMovedPastIsReplaced() {
-    // As the fourth hour-long chaos run saw it: commitTransaction after the thread left its group.
-    InvalidTxnStateException invalid =
-        new InvalidTxnStateException(
-            "The producer attempted a transactional operation in an invalid state.");
-    invalid.initCause(new CommitFailedException("The coordinator is not aware of this member."));
-    StreamsException seen =
-        new StreamsException("Error encountered trying to commit a transaction", invalid);
-    assertThat(StreamsApp.replaceIfRecoverable(seen)).isInstanceOf(StreamsApp.Replace.class);
-    assertThat(
-            StreamsApp.replaceIfRecoverable(
-                new StreamsException(
-                    "Error encountered trying to commit a transaction",
-                    new InvalidTxnStateException("invalid state"))))
-        .isInstanceOf(StreamsApp.Replace.class);
-    assertThat(
-            StreamsApp.replaceIfRecoverable(
-                new StreamsException(
-                    "send failed", new InvalidProducerEpochException("old epoch"))))
-        .isInstanceOf(StreamsApp.Replace.class);
+  void byDefaultAFailedCommitsKafkaErrorReplacesTheThreadOfAnExactlyOnceAppOnly() {
+    // As the CI run of 2026-12-07 saw it in a worker's scheduler during a broker fault.
+    StreamsException commit =
+        new StreamsException(
+            "Error encountered trying to commit a transaction",
+            new KafkaException("Unhandled error in EndTxnResponse: unexpected server error"));
+    StreamsApp exactlyOnce = builder().exactlyOnce().build(topology(), new SimpleMeterRegistry());
+    StreamsApp atLeastOnce = builder().build(topology(), new SimpleMeterRegistry());
+    try {
+      assertThat(exactlyOnce.onThreadDeath(commit))
+          .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+      assertThat(exactlyOnce.failed()).isNotDone();
+      assertThat(atLeastOnce.onThreadDeath(commit))
+          .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+      assertThat(atLeastOnce.failed().join()).contains("Unhandled error in EndTxnResponse");
+      assertThat(
+              exactlyOnce.onThreadDeath(
+                  new StreamsException(
+                      "stream-thread failed", new TopicAuthorizationException("no READ"))))
+          .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+    } finally {
+      exactlyOnce.close();
+      atLeastOnce.close();
+    }
   }
 
   @Test

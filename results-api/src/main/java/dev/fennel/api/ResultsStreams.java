@@ -1,9 +1,9 @@
 package dev.fennel.api;
 
+import dev.fennel.admin.StreamThreadFailures;
 import dev.fennel.admin.StreamsApp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -33,9 +33,8 @@ final class ResultsStreams {
    */
   static StreamsApp build(
       ApiConfig config, HostInfo self, MeterRegistry registry, Topology topology) {
-    StreamThreadFailures failures =
-        new StreamThreadFailures(
-            Clock.systemUTC(), StreamThreadFailures.MAX_REPLACEMENTS, StreamThreadFailures.WINDOW);
+    // Not exactly-once: a non-retriable Kafka error stops the store.
+    StreamThreadFailures failures = StreamThreadFailures.withDefaultBudget(false);
     Counter threadsReplaced =
         Counter.builder("fennel.streams.thread.replaced")
             .description("Kafka Streams threads that died of a recoverable error and were replaced")
@@ -66,12 +65,11 @@ final class ResultsStreams {
             .onThreadDeath(
                 error ->
                     switch (failures.decide(error)) {
-                      case StreamThreadFailures.Replace replace -> {
+                      case StreamsApp.Replace replace -> {
                         threadsReplaced.increment();
-                        yield new StreamsApp.Replace(replace.reason());
+                        yield replace;
                       }
-                      case StreamThreadFailures.ShutDown shutDown ->
-                          new StreamsApp.ShutDown(shutDown.reason());
+                      case StreamsApp.ShutDown shutDown -> shutDown;
                     })
             .closeTimeout(Duration.ofSeconds(30))
             .build(topology, registry);
