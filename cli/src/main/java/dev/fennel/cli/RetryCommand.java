@@ -108,13 +108,25 @@ final class RetryCommand implements Callable<Integer> {
       notRetryable += answer.notRetryable();
       unwritten += answer.unwritten();
       round++;
-    } while (answer.limited() && answer.retried() > 0 && round < MAX_ROUNDS);
+    } while (answer.limited()
+        && answer.retried() > 0
+        && answer.refusedByKafka() == null
+        && round < MAX_ROUNDS);
+    String refusal = answer.refusedByKafka();
     System.out.println(
         retried
             + " failed task(s) retried"
             + (notRetryable > 0 ? ", " + notRetryable + " not retryable (see docs/retry.md)" : "")
-            + (unwritten > 0 ? ", " + unwritten + " not written to Kafka (ask again)" : "")
+            + (unwritten > 0
+                ? ", "
+                    + unwritten
+                    + " not written to Kafka"
+                    + (refusal == null ? " (ask again)" : "")
+                : "")
             + (answer.limited() ? "; more are left: run it again" : ""));
+    if (refusal != null) {
+      System.out.println(refusal);
+    }
     return unwritten > 0 ? 5 : 0;
   }
 }

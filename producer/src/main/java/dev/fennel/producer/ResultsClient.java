@@ -477,9 +477,16 @@ public final class ResultsClient implements AutoCloseable {
    * @param unwritten how many could not be written to Kafka (they stay {@code FAILURE})
    * @param limited whether an instance had more than the limit: ask again for the rest
    * @param ids up to 100 of the ids retried
+   * @param refusedByKafka when Kafka refused an API instance access, what to grant (asking again
+   *     will not help until then); null otherwise
    */
   public record BulkRetried(
-      long retried, long notRetryable, long unwritten, boolean limited, List<String> ids) {}
+      long retried,
+      long notRetryable,
+      long unwritten,
+      boolean limited,
+      List<String> ids,
+      @Nullable String refusedByKafka) {}
 
   /**
    * Retries every {@code FAILURE} of task {@code task} (null: any) that ended at or after {@code
@@ -510,7 +517,8 @@ public final class ResultsClient implements AutoCloseable {
         body.path("notRetryable").asLong(),
         body.path("unwritten").asLong(),
         body.path("limited").asBoolean(),
-        ids);
+        ids,
+        body.hasNonNull("refusedByKafka") ? body.get("refusedByKafka").asText() : null);
   }
 
   private HttpResponse<byte[]> post(String path, String what) {

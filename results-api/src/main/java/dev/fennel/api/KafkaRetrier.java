@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,6 +44,9 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
    * partitions before the broker aborts it.
    */
   static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The role in the writer's transactional id, {@code <prefix>-results-api-retry-<random>}. */
+  private static final String TRANSACTIONAL_ROLE = "results-api-retry";
 
   /** The most retries in one transaction. */
   static final int MAX_BATCH = 1_000;
@@ -128,11 +132,36 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
       // no retry waits for ever.
       log.warn(
           "{} retr(ies) could not be written, and none of them is: {}", batch.size(), e.toString());
-      batch.forEach(each -> each.written().completeExceptionally(e));
+      RuntimeException failure = failure(e, topics);
+      batch.forEach(each -> each.written().completeExceptionally(failure));
       if (writing != null) {
         abortOrReplace(writing);
       }
     }
+  }
+
+  /**
+   * What the retries of a failed transaction fail with: {@code error}, or a {@link
+   * RetryRoute.Refused} that says what to grant when Kafka refused access.
+   */
+  static RuntimeException failure(RuntimeException error, Topics topics) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AuthorizationException) {
+        return new RetryRoute.Refused(
+            "Kafka refused the API's write of the retry ("
+                + t.getMessage()
+                + "): the API's Kafka user needs WRITE on "
+                + topics.results()
+                + " and on the queues' topics ("
+                + topics.queue("q")
+                + " for queue q), and WRITE and DESCRIBE on the transactional ids prefixed "
+                + topics.applicationId(TRANSACTIONAL_ROLE)
+                + " (docs/operations.md, \"Kafka: write access is control over Fennel\")."
+                + " Asking again will not help until it has them; the FAILURE stays",
+            error);
+      }
+    }
+    return error;
   }
 
   /** Aborts the open transaction, or drops a producer that cannot (fenced, or its state lost). */
@@ -153,7 +182,7 @@ final class KafkaRetrier implements RetryRoute.Retrier, AutoCloseable {
       own.putAll(props);
       own.put(
           ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-          topics.applicationId("results-api-retry") + "-" + UUID.randomUUID());
+          topics.applicationId(TRANSACTIONAL_ROLE) + "-" + UUID.randomUUID());
       current = new KafkaProducer<>(own, new ByteArraySerializer(), new ByteArraySerializer());
       try {
         current.initTransactions();

@@ -31,9 +31,19 @@ final class RetryRoute {
   interface Retrier {
     /**
      * Writes {@code retry}'s {@code RETRY} record and its task, both or neither; completes when
-     * both are durable, or fails when neither was written.
+     * both are durable, or fails when neither was written: with {@link Refused} when asking again
+     * cannot help.
      */
     CompletableFuture<?> retry(RetryPlan.Retry retry);
+  }
+
+  /** A retry Kafka refused to take from this API (no access): its message says what to grant. */
+  static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** How many failures one bulk retry takes on each instance unless it asks for another number. */
@@ -122,7 +132,14 @@ final class RetryRoute {
           write(writer, retry)
               .thenAccept(
                   written -> {
-                    if (!written) {
+                    if (written.refusal() != null) {
+                      throw ApiException.internal(
+                          500,
+                          "retry_refused_by_kafka",
+                          written.refusal(),
+                          "Kafka refused the retry of " + id);
+                    }
+                    if (!written.done()) {
                       throw unwritten(id);
                     }
                     Map<String, Object> body = new LinkedHashMap<>();
@@ -161,7 +178,7 @@ final class RetryRoute {
     }
     // This instance's part, scanned while the others scan theirs.
     Scanned here = scan(store, filter, limit);
-    List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+    List<CompletableFuture<Written>> writes = new ArrayList<>();
     for (RetryPlan.Retry retry : here.chosen()) {
       writes.add(write(writer, retry));
     }
@@ -200,19 +217,22 @@ final class RetryRoute {
   /** The sums of a bulk retry: this instance's {@code writes} and the {@code others}' answers. */
   private static Map<String, Object> answer(
       Scanned here,
-      List<CompletableFuture<Boolean>> writes,
+      List<CompletableFuture<Written>> writes,
       List<CompletableFuture<JsonNode>> others) {
     List<String> ids = new ArrayList<>();
     long retried = 0;
     long unwritten = 0;
+    @Nullable String refusal = null;
     for (int i = 0; i < here.chosen().size(); i++) {
-      if (writes.get(i).join()) {
+      Written written = writes.get(i).join();
+      if (written.done()) {
         retried++;
         if (ids.size() < LISTED) {
           ids.add(here.chosen().get(i).id());
         }
       } else {
         unwritten++;
+        refusal = refusal != null ? refusal : written.refusal();
       }
     }
     long refused = here.notRetryable();
@@ -223,6 +243,9 @@ final class RetryRoute {
       unwritten += part.path("unwritten").asLong();
       refused += part.path("notRetryable").asLong();
       anyLimited |= part.path("limited").asBoolean();
+      if (refusal == null && part.hasNonNull("refusedByKafka")) {
+        refusal = part.get("refusedByKafka").asText();
+      }
       for (JsonNode id : part.path("ids")) {
         if (ids.size() < LISTED) {
           ids.add(id.asText());
@@ -235,6 +258,9 @@ final class RetryRoute {
     body.put("unwritten", unwritten);
     body.put("limited", anyLimited);
     body.put("ids", ids);
+    if (refusal != null) {
+      body.put("refusedByKafka", refusal);
+    }
     return body;
   }
 
@@ -255,8 +281,17 @@ final class RetryRoute {
     return decision;
   }
 
+  /**
+   * Whether a retry was written; when not, {@code refusal} says what to grant if Kafka refused the
+   * API access (asking again cannot help then), and is null for a failure that can pass.
+   */
+  private record Written(boolean done, @Nullable String refusal) {
+    static final Written YES = new Written(true, null);
+    static final Written NOT_NOW = new Written(false, null);
+  }
+
   /** Writes {@code retry}; completes with whether it was written (never exceptionally). */
-  private CompletableFuture<Boolean> write(Retrier writer, RetryPlan.Retry retry) {
+  private CompletableFuture<Written> write(Retrier writer, RetryPlan.Retry retry) {
     CompletableFuture<?> written;
     try {
       written = writer.retry(retry);
@@ -265,11 +300,16 @@ final class RetryRoute {
     }
     return written.handle(
         (done, error) -> {
-          if (error != null) {
-            justRetried.invalidate(retry.id());
-            return false;
+          if (error == null) {
+            return Written.YES;
           }
-          return true;
+          justRetried.invalidate(retry.id());
+          for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof Refused refused) {
+              return new Written(false, refused.getMessage());
+            }
+          }
+          return Written.NOT_NOW;
         });
   }
 

@@ -20,7 +20,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.streams.state.HostInfo;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +38,7 @@ class RetryRouteTest {
   private final List<ResultsServer> servers = new ArrayList<>();
   private final List<String> written = new CopyOnWriteArrayList<>();
   private volatile boolean writesFail;
+  private volatile @Nullable String refusing;
 
   @AfterEach
   void stop() {
@@ -57,6 +60,12 @@ class RetryRouteTest {
         retry -> {
           if (writesFail) {
             return CompletableFuture.failedFuture(new IllegalStateException("broker down"));
+          }
+          String refusal = refusing;
+          if (refusal != null) {
+            return CompletableFuture.failedFuture(
+                new RetryRoute.Refused(
+                    refusal, new TransactionalIdAuthorizationException("not authorized")));
           }
           written.add(retry.id() + " " + retry.queue());
           return CompletableFuture.completedFuture(null);
@@ -176,6 +185,37 @@ class RetryRouteTest {
     writesFail = false;
     assertThat(post(server, "/tasks/t-2/retry", TOKEN).statusCode()).isEqualTo(202);
     assertThat(written).containsExactly("t-2 high");
+  }
+
+  @Test
+  void aRetryKafkaRefusesForWantOfAccessIs500SayingWhatToGrantHereAndInABulkRetry()
+      throws Exception {
+    ResultsServerTest.FakeLookup there = new ResultsServerTest.FakeLookup();
+    failed(there, "r-2", "fib");
+    ResultsServer owner = serving(there);
+    ResultsServerTest.FakeLookup here = new ResultsServerTest.FakeLookup();
+    failed(here, "r-1", "fib");
+    here.others = Set.of(new HostInfo("127.0.0.1", owner.port()));
+    ResultsServer entry = serving(here);
+    refusing = "Kafka refused the API's write of the retry: grant WRITE";
+
+    HttpResponse<String> one = post(entry, "/tasks/r-1/retry", TOKEN);
+    assertThat(one.statusCode()).as(one.body()).isEqualTo(500);
+    JsonNode error = Json.parse(one.body());
+    assertThat(error.get("error").asText()).isEqualTo("retry_refused_by_kafka");
+    assertThat(error.get("message").asText()).isEqualTo(refusing);
+
+    HttpResponse<String> bulk = post(entry, "/tasks/retry?task=fib", TOKEN);
+    assertThat(bulk.statusCode()).as(bulk.body()).isEqualTo(200);
+    JsonNode sums = Json.parse(bulk.body());
+    assertThat(sums.get("unwritten").asLong()).isEqualTo(2);
+    assertThat(sums.get("refusedByKafka").asText()).isEqualTo(refusing);
+
+    refusing = null;
+    HttpResponse<String> granted = post(entry, "/tasks/retry?task=fib", TOKEN);
+    assertThat(Json.parse(granted.body()).get("retried").asLong()).isEqualTo(2);
+    assertThat(Json.parse(granted.body()).has("refusedByKafka")).isFalse();
+    assertThat(written).containsExactlyInAnyOrder("r-1 high", "r-2 high");
   }
 
   @Test
