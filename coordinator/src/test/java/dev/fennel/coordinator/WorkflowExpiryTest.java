@@ -13,10 +13,8 @@ import dev.fennel.protocol.Workflow;
 import dev.fennel.protocol.WorkflowCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Properties;
@@ -33,6 +31,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * An ended workflow leaves nothing behind once its result has expired: its parts' records in the
@@ -43,7 +42,8 @@ class WorkflowExpiryTest {
   private static final Duration TTL = Duration.ofMinutes(10);
   private final Topics topics = Topics.defaults();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final HandClock clock = new HandClock(Instant.parse("2026-12-01T10:00:00Z"));
+  private final MutableClock clock =
+      MutableClock.of(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC);
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> workflows;
   private TestInputTopic<String, byte[]> results;
@@ -113,7 +113,7 @@ class WorkflowExpiryTest {
   }
 
   private void sweepAfter(Duration elapsed) {
-    clock.now = clock.now.plus(elapsed);
+    clock.add(elapsed);
     driver.advanceWallClockTime(Coordinate.SWEEP_INTERVAL);
   }
 
@@ -152,29 +152,5 @@ class WorkflowExpiryTest {
         .isEqualTo(new Node.Finished("group", clock.instant()));
     sweepAfter(TTL);
     assertThat(nodes.get("old")).isNull();
-  }
-
-  /** A clock a test turns by hand. */
-  private static final class HandClock extends Clock {
-    private Instant now;
-
-    HandClock(Instant start) {
-      now = start;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

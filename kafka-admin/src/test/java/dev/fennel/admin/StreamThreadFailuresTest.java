@@ -2,10 +2,8 @@ package dev.fennel.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -29,6 +27,7 @@ import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 class StreamThreadFailuresTest {
 
@@ -178,45 +177,21 @@ class StreamThreadFailuresTest {
 
   @Test
   void aThreadThatKeepsDyingIsFatalOnceTheBudgetIsSpentAndTheBudgetRefillsWithTime() {
-    MutableClock clock = new MutableClock();
+    MutableClock clock = MutableClock.of(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     StreamThreadFailures failures =
         new StreamThreadFailures(clock, 3, Duration.ofMinutes(10), false);
     Throwable bug = wrapped(new IllegalStateException("a bug on one record"));
 
     for (int i = 0; i < 3; i++) {
       assertThat(failures.decide(bug)).isInstanceOf(StreamsApp.Replace.class);
-      clock.advance(Duration.ofMinutes(1));
+      clock.add(Duration.ofMinutes(1));
     }
     StreamsApp.Decision fourth = failures.decide(bug);
     assertThat(fourth).isInstanceOf(StreamsApp.ShutDown.class);
     assertThat(((StreamsApp.ShutDown) fourth).reason())
         .contains("4 times", "IllegalStateException");
 
-    clock.advance(Duration.ofMinutes(10));
+    clock.add(Duration.ofMinutes(10));
     assertThat(failures.decide(bug)).isInstanceOf(StreamsApp.Replace.class);
-  }
-
-  /** A clock a test moves by hand. */
-  private static final class MutableClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -10,10 +10,8 @@ import dev.fennel.testkit.HostileRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * The rate-limits board's loop, run on a thread of its own as the worker runs it, over Kafka's
@@ -42,43 +41,11 @@ class RateLimitBoardTest {
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
   private final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  private final HandClock clock = new HandClock();
+  private final MutableClock clock = MutableClock.of(START, ZoneOffset.UTC);
   private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), TOPIC);
   private RateLimitBoard board;
   private Thread thread;
   private long offset;
-
-  /** A clock that stands still until the test moves it. */
-  static final class HandClock extends Clock {
-    private volatile Instant now;
-
-    HandClock() {
-      this(START);
-    }
-
-    HandClock(Instant start) {
-      this.now = start;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-  }
 
   private void start(Map<String, RateLimit> limits) {
     consumer.updatePartitions(
@@ -134,7 +101,7 @@ class RateLimitBoardTest {
         .isEqualTo(
             new RateLimitBoard.Entry(1, "w1", List.of("default"), Map.of("fib", "20/s"), START));
 
-    clock.advance(RateLimitBoard.ANNOUNCE);
+    clock.add(RateLimitBoard.ANNOUNCE);
     await().atMost(Duration.ofSeconds(10)).until(() -> announced().size() == 2);
     assertThat(announced().getLast().at()).isEqualTo(START.plus(RateLimitBoard.ANNOUNCE));
   }
@@ -186,7 +153,7 @@ class RateLimitBoardTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> board.disagreements() == 1);
 
     // Read as now plus the skew, so it is stale one skew after the board's own staleness.
-    clock.advance(RateLimitBoard.STALE.plus(RecordGuard.SKEW).plusSeconds(1));
+    clock.add(RateLimitBoard.STALE.plus(RecordGuard.SKEW).plusSeconds(1));
     await().atMost(Duration.ofSeconds(10)).until(() -> board.peers() == 0);
     assertThat(board.disagreements()).isZero();
   }

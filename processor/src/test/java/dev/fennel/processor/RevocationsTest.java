@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * The in-memory view of fennel.revoked, fed by Kafka's MockConsumer, and the decisions using it.
@@ -37,7 +39,7 @@ class RevocationsTest {
   // Where a catch-up asks for the end offsets: not the reader's consumer (see Revocations).
   private final MockConsumer<byte[], byte[]> ends = new MockConsumer<>("earliest");
   private final List<String> terminated = new ArrayList<>();
-  private final RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
+  private final MutableClock clock = MutableClock.of(NOW, ZoneOffset.UTC);
   private final RecordGuard guard = new RecordGuard(new SimpleMeterRegistry(), TOPIC);
   private long offset;
 
@@ -225,7 +227,7 @@ class RevocationsTest {
         () -> record(id, Revocation.of(id, false, Instant.parse("9999-12-31T23:59:59Z"))));
     assertThat(revocations.isRevoked(id)).isTrue();
 
-    clock.advance(RETENTION.plus(RecordGuard.SKEW).plusSeconds(1));
+    clock.add(RETENTION.plus(RecordGuard.SKEW).plusSeconds(1));
     revocations.sweep();
 
     assertThat(revocations.isRevoked(id)).isFalse();

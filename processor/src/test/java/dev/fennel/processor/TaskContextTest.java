@@ -39,6 +39,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.threeten.extra.MutableClock;
 
 /**
  * What a handler's {@link TaskContext} leads to, without Kafka: the decisions after {@link
@@ -374,7 +375,7 @@ class TaskContextTest {
 
   @Test
   void progressIsWrittenAtMostOnceASecondAndRisesAndNeverAfterTheFinalResult() {
-    RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
+    MutableClock clock = MutableClock.of(NOW, ZoneOffset.UTC);
     List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
     List<TaskContext> kept = new ArrayList<>();
     TaskPipeline pipeline =
@@ -387,7 +388,7 @@ class TaskContextTest {
               for (int i = 1; i <= 10; i++) {
                 context.progress(i / 10.0);
                 // Ten calls 400 ms apart: one record per second of them.
-                clock.advance(Duration.ofMillis(400));
+                clock.add(Duration.ofMillis(400));
               }
               return IntNode.valueOf(10);
             });
@@ -410,7 +411,7 @@ class TaskContextTest {
   @Test
   void badProgressIsRefusedAndCountedAndTheTaskGoesOn() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RateLimitBoardTest.HandClock clock = new RateLimitBoardTest.HandClock(NOW);
+    MutableClock clock = MutableClock.of(NOW, ZoneOffset.UTC);
     List<ProducerRecord<byte[], byte[]>> sent = new CopyOnWriteArrayList<>();
     TaskPipeline pipeline =
         pipeline(

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * The fast lane's rules without Kafka: who is woken by a record read ahead of the store, and what a
@@ -47,7 +48,7 @@ class EarlyFinalsTest {
   @Test
   void aFinalResultSomeoneWaitsForWakesThemBeforeTheStoreHasIt() {
     Waiters waiters = new Waiters();
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     CompletableFuture<StoredResult> waiting = waiters.await("a", Duration.ofMinutes(1));
 
     WaitedResults.read(record("a", "SUCCESS", T1), waiters, early);
@@ -63,7 +64,7 @@ class EarlyFinalsTest {
   @Test
   void recordsNobodyWaitsForAndRecordsThatAreNotFinalAreLeftToTheStore() {
     Waiters waiters = new Waiters();
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     CompletableFuture<StoredResult> waiting = waiters.await("a", Duration.ofMinutes(1));
 
     WaitedResults.read(record("b", "SUCCESS", T1), waiters, early);
@@ -76,7 +77,7 @@ class EarlyFinalsTest {
 
   @Test
   void theStoreCatchingUpEndsAnEarlyResultAndANewerStoredOneWins() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.offer("a", json("a", "SUCCESS"), T1);
 
     // An older record reaching the store (the STARTED before it) changes nothing.
@@ -99,7 +100,7 @@ class EarlyFinalsTest {
 
   @Test
   void whatWaitsForTheStoreIsWokenByTheIngestionThatEndsTheEarlyResultNotByAnOlderRecord() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     assertThat(early.storeCaughtUp("a", Duration.ofMinutes(1)))
         .as("nothing early: the store answers already")
         .isCompleted();
@@ -119,7 +120,7 @@ class EarlyFinalsTest {
 
   @Test
   void whatWaitsForAStoreThatNeverCatchesUpEndsAfterItsWait() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.offer("a", json("a", "FAILURE"), T1);
 
     CompletableFuture<?> caughtUp = early.storeCaughtUp("a", Duration.ofMillis(20));
@@ -130,7 +131,7 @@ class EarlyFinalsTest {
 
   @Test
   void aDeletionInTheStoreEndsAnEarlyResult() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.offer("a", json("a", "SUCCESS"), T1);
 
     early.stored("a", null);
@@ -140,11 +141,11 @@ class EarlyFinalsTest {
 
   @Test
   void anEarlyResultIsKeptAMinuteAtMostWhenTheStoreNeverCatchesUp() {
-    RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+    MutableClock clock = RecentResultsTest.handClock();
     EarlyFinals early = new EarlyFinals(clock);
     early.offer("a", json("a", "SUCCESS"), T1);
 
-    clock.advance(EarlyFinals.KEEP.plusMillis(1));
+    clock.add(EarlyFinals.KEEP.plusMillis(1));
     assertThat(early.newest("a", null)).isNull();
 
     early.offer("b", json("b", "SUCCESS"), T2);
@@ -153,7 +154,7 @@ class EarlyFinalsTest {
 
   @Test
   void atMostMaxSizeAreKeptTheOldestGoingFirst() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     for (int i = 0; i <= EarlyFinals.MAX_SIZE; i++) {
       early.offer("id-" + i, json("id-" + i, "SUCCESS"), T1);
     }
@@ -166,7 +167,7 @@ class EarlyFinalsTest {
   @Test
   void aRequestThatBeginsToWaitAfterItsResultPassedTheLaneIsAnsweredFromWhatTheLaneRead() {
     Waiters waiters = new Waiters();
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     WaitedResults.read(record("a", "STARTED", T1), waiters, early);
     WaitedResults.read(record("a", "SUCCESS", T2), waiters, early);
 
@@ -183,7 +184,7 @@ class EarlyFinalsTest {
   @Test
   void aRecordOneLaneReadLaterThanANewerOneTheOtherReadDoesNotReplaceIt() {
     Waiters waiters = new Waiters();
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     // The priority lane read a rerun's copy (T2) before the results lane reached the first run's
     // result (T1) in the flooded results topic.
     WaitedResults.read(record("a", "SUCCESS", T2), waiters, early);
@@ -195,7 +196,7 @@ class EarlyFinalsTest {
   @Test
   void whatTheLaneReadAnswersOnlyAFinalResultNewerThanTheLookups() {
     Waiters waiters = new Waiters();
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     WaitedResults.read(record("started", "STARTED", T1), waiters, early);
     WaitedResults.read(record("old", "FAILURE", T1), waiters, early);
 
@@ -210,7 +211,7 @@ class EarlyFinalsTest {
 
   @Test
   void theStoreCatchingUpOrDeletingEndsARecordTheLaneRead() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.saw("a", json("a", "SUCCESS"), T2);
     early.saw("b", json("b", "SUCCESS"), T2);
     early.saw("c", json("c", "SUCCESS"), T2);
@@ -227,7 +228,7 @@ class EarlyFinalsTest {
 
   @Test
   void aTombstoneTheLaneReadReplacesTheResultBeforeIt() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.saw("a", json("a", "SUCCESS"), T1);
     early.saw("a", null, T2);
 
@@ -236,11 +237,11 @@ class EarlyFinalsTest {
 
   @Test
   void whatTheLaneReadIsKeptSeenForAtMost() {
-    RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+    MutableClock clock = RecentResultsTest.handClock();
     EarlyFinals early = new EarlyFinals(clock);
     early.saw("a", json("a", "SUCCESS"), T1);
 
-    clock.advance(EarlyFinals.SEEN_FOR.plusMillis(1));
+    clock.add(EarlyFinals.SEEN_FOR.plusMillis(1));
     // Past its time it answers nothing, even before the next record makes room.
     assertThat(early.newestSeen("a", null)).isNull();
 
@@ -251,7 +252,7 @@ class EarlyFinalsTest {
 
   @Test
   void atMostMaxSeenRecordsAreKeptTheOldestGoingFirst() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     for (int i = 0; i <= EarlyFinals.MAX_SEEN; i++) {
       early.saw("id-" + i, json("id-" + i, "SUCCESS"), T1);
     }
@@ -263,7 +264,7 @@ class EarlyFinalsTest {
 
   @Test
   void anIdReadAgainCountsTwiceUntilItsOlderRecordGoes() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     early.saw("a", json("a", "STARTED"), T1);
     for (int i = 1; i < EarlyFinals.MAX_SEEN; i++) {
       early.saw("id-" + i, json("id-" + i, "SUCCESS"), T1);
@@ -277,7 +278,7 @@ class EarlyFinalsTest {
 
   @Test
   void atMostMaxSeenBytesOfValuesAreKept() {
-    EarlyFinals early = new EarlyFinals(new RecentResultsTest.HandClock());
+    EarlyFinals early = new EarlyFinals(RecentResultsTest.handClock());
     byte[] half = new byte[(int) (EarlyFinals.MAX_SEEN_BYTES / 2)];
     byte[] big = new byte[(int) EarlyFinals.MAX_SEEN_BYTES + 1];
 

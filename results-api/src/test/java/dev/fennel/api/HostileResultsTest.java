@@ -45,7 +45,7 @@ class HostileResultsTest {
   @Test
   void attemptsBeyondIntAreShownAsNotWrittenAndTheListStillAnswers() {
     // Before, TaskSummary threw on this record and GET /tasks answered 500 until it left the ring.
-    RecentResults recent = new RecentResults(10, new RecentResultsTest.HandClock());
+    RecentResults recent = new RecentResults(10, RecentResultsTest.handClock());
     Map<String, String> fields = valid();
     fields.put("attempts", "99999999999");
     recent.record("t-1", stored(HostileRecords.object(fields)));
@@ -59,7 +59,7 @@ class HostileResultsTest {
 
   @Test
   void hostileResultsNeverBreakTheLivePageOrTheOverview() {
-    RecentResults recent = new RecentResults(50, new RecentResultsTest.HandClock());
+    RecentResults recent = new RecentResults(50, RecentResultsTest.handClock());
     ResultsSeen seen = new ResultsSeen(guard);
     HostileRecords hostile = new HostileRecords(24);
     List<byte[]> values = new ArrayList<>(HostileRecords.variants(valid()));

@@ -4,42 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fennel.protocol.Status;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /** The ring of newest results and the per-second counts, on a clock moved by hand. */
 class RecentResultsTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
-  /** A clock the test moves. */
-  static final class HandClock extends Clock {
-    private Instant now = START;
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
+  /** A clock at {@code START} that the test moves. */
+  static MutableClock handClock() {
+    return MutableClock.of(START, ZoneOffset.UTC);
   }
 
   private static StoredResult result(String id, String task, String status) {
@@ -62,7 +42,7 @@ class RecentResultsTest {
 
   @Test
   void keepsTheNewestTasksNewestFirstOneEntryPerTask() {
-    RecentResults recent = new RecentResults(3, new HandClock());
+    RecentResults recent = new RecentResults(3, handClock());
     recent.record("a", result("a", "fib", "RETRY"));
     recent.record("b", result("b", "fib", "SUCCESS"));
     recent.record("c", result("c", "echo", "SUCCESS"));
@@ -77,7 +57,7 @@ class RecentResultsTest {
 
   @Test
   void filtersByStatusAndTaskAndLimits() {
-    RecentResults recent = new RecentResults(100, new HandClock());
+    RecentResults recent = new RecentResults(100, handClock());
     for (int i = 0; i < 10; i++) {
       recent.record("s" + i, result("s" + i, i % 2 == 0 ? "fib" : "echo", "SUCCESS"));
       recent.record("f" + i, result("f" + i, "fail", "FAILURE"));
@@ -91,7 +71,7 @@ class RecentResultsTest {
 
   @Test
   void summaryKeepsTheTopLevelFieldsOnly() {
-    RecentResults recent = new RecentResults(10, new HandClock());
+    RecentResults recent = new RecentResults(10, handClock());
     recent.record("a", result("a", "fib", "FAILURE"));
 
     TaskSummary summary = recent.newest(null, null, 1).getFirst();
@@ -107,14 +87,14 @@ class RecentResultsTest {
 
   @Test
   void countsResultsPerSecondByStatusOverTheWindow() {
-    HandClock clock = new HandClock();
+    MutableClock clock = handClock();
     RecentResults recent = new RecentResults(10, clock);
     recent.record("a", result("a", "fib", "SUCCESS"));
     recent.record("b", result("b", "fib", "SUCCESS"));
-    clock.advance(Duration.ofSeconds(1));
+    clock.add(Duration.ofSeconds(1));
     recent.record("c", result("c", "fib", "FAILURE"));
     recent.record("d", result("d", "fib", "SOMETHING_NEW"));
-    clock.advance(Duration.ofSeconds(1));
+    clock.add(Duration.ofSeconds(1));
 
     Map<String, Object> throughput = recent.throughput();
     long[] seconds = (long[]) throughput.get("seconds");
@@ -127,7 +107,7 @@ class RecentResultsTest {
     assertThat(series.get("failure")[seconds.length - 1]).isEqualTo(1);
     assertThat(series.get("other")[seconds.length - 1]).isEqualTo(1);
 
-    clock.advance(Duration.ofSeconds(RecentResults.WINDOW_SECONDS));
+    clock.add(Duration.ofSeconds(RecentResults.WINDOW_SECONDS));
     recent.record("e", result("e", "fib", "RETRY"));
     @SuppressWarnings("unchecked")
     Map<String, long[]> later = (Map<String, long[]>) recent.throughput().get("series");
@@ -137,11 +117,11 @@ class RecentResultsTest {
 
   @Test
   void aRevokedTaskIsListedAndCountedAsRevoked() {
-    HandClock clock = new HandClock();
+    MutableClock clock = handClock();
     RecentResults recent = new RecentResults(10, clock);
     recent.record("r", result("r", "fib", "REVOKED"));
     recent.record("s", result("s", "fib", "SUCCESS"));
-    clock.advance(Duration.ofSeconds(1));
+    clock.add(Duration.ofSeconds(1));
 
     assertThat(ids(recent.newest(Status.REVOKED, null, 10))).containsExactly("r");
     @SuppressWarnings("unchecked")
@@ -161,7 +141,7 @@ class RecentResultsTest {
 
   @Test
   void aStartedTaskIsListedUntilItsResultReplacesItAndIsNotCounted() {
-    HandClock clock = new HandClock();
+    MutableClock clock = handClock();
     RecentResults recent = new RecentResults(10, clock);
     recent.record("a", result("a", "sleep", "STARTED"));
 
@@ -169,7 +149,7 @@ class RecentResultsTest {
         .singleElement()
         .satisfies(s -> assertThat(s.status()).isEqualTo("STARTED"));
     recent.record("a", result("a", "sleep", "SUCCESS"));
-    clock.advance(Duration.ofSeconds(1));
+    clock.add(Duration.ofSeconds(1));
 
     assertThat(recent.newest(null, null, 10))
         .singleElement()

@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * The results store's sweep: an expired result is tombstoned in the topic and gone from the store;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class ResultExpirySweepTest {
   private static final Topics TOPICS = Topics.defaults();
 
-  private final RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+  private final MutableClock clock = RecentResultsTest.handClock();
   private final List<String> updates = new ArrayList<>();
   private final List<String> expired = new ArrayList<>();
   private TopologyTestDriver driver;
@@ -92,7 +93,7 @@ class ResultExpirySweepTest {
   }
 
   private void sweepAfter(Duration elapsed) {
-    clock.advance(elapsed);
+    clock.add(elapsed);
     driver.advanceWallClockTime(ResultsTopology.SWEEP_INTERVAL);
   }
 
@@ -134,7 +135,7 @@ class ResultExpirySweepTest {
   @Test
   void aTombstoneThatCrossedAFresherResultLeavesItInTheStoreAndWritesItAgain() {
     arrive("re-run", Status.SUCCESS, Duration.ofSeconds(10));
-    clock.advance(Duration.ofSeconds(11));
+    clock.add(Duration.ofSeconds(11));
     // The sweep read the old result as expired; a re-run's result reached the topic before the
     // sweep's tombstone did.
     arrive("re-run", Status.REVOKED, Duration.ofSeconds(10));
@@ -161,7 +162,7 @@ class ResultExpirySweepTest {
   @Test
   void aNewRunsStartedReplacesAnExpiredFinalResult() {
     arrive("again", Status.SUCCESS, Duration.ofSeconds(10));
-    clock.advance(Duration.ofSeconds(10));
+    clock.add(Duration.ofSeconds(10));
     arrive("again", Status.STARTED, Duration.ofSeconds(10));
 
     assertThat(stored("again")).isEqualTo("STARTED");

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /** Workers as their heartbeats describe them: rate, state, restarts. */
 class WorkerBeatsTest {
@@ -205,7 +206,7 @@ class WorkerBeatsTest {
   @Test
   void aBeatFromTheFarFutureDoesNotHideTheWorkersLaterBeats() {
     // Before the guard, this beat was the latest forever: every real beat after it was older.
-    RecentResultsTest.HandClock clock = new RecentResultsTest.HandClock();
+    MutableClock clock = RecentResultsTest.handClock();
     WorkerBeats beats = beats(clock);
     Instant now = clock.instant();
     beats.accept(
@@ -220,7 +221,7 @@ class WorkerBeatsTest {
             Instant.parse("9999-12-31T23:59:59Z"),
             false));
 
-    clock.advance(RecordGuard.SKEW.plusSeconds(2));
+    clock.add(RecordGuard.SKEW.plusSeconds(2));
     Instant later = clock.instant();
     beats.accept(new WorkerBeat(1, "w1", List.of("default"), 4, 1, 7, now, later, false));
 
