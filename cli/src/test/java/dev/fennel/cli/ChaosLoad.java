@@ -123,6 +123,17 @@ final class ChaosLoad implements AutoCloseable {
     return Instant.now().isBefore(until);
   }
 
+  /**
+   * Sleeps for {@code period}, or until the load ends if that comes first: a client with a long
+   * period must not hold {@link #awaitStopped} for most of one after the end.
+   */
+  private void pauseWhileGoing(Duration period) throws InterruptedException {
+    Instant next = Instant.now().plus(period);
+    while (going() && Instant.now().isBefore(next)) {
+      Thread.sleep(100); // the end is checked this often
+    }
+  }
+
   /** Waits for the clients, and the revocations they scheduled, to end; failures are thrown. */
   void awaitStopped() throws Exception {
     for (Future<?> future : running) {
@@ -350,7 +361,7 @@ final class ChaosLoad implements AutoCloseable {
         } catch (KafkaException e) {
           log.warn("a chord's submission failed in the client: its id is uncertain", e);
         }
-        Thread.sleep(chordEvery.toMillis()); // the chords' period
+        pauseWhileGoing(chordEvery); // the chords' period
       }
     }
     return null;

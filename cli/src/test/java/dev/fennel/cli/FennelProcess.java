@@ -253,6 +253,12 @@ final class FennelProcess implements AutoCloseable {
   public void close() {
     if (process.isAlive()) {
       process.destroyForcibly();
+      try {
+        // Gone before the test's temporary files are deleted and the next test starts.
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,8 @@ class HandoverProcessesIT {
   private KafkaTestBroker.Broker broker;
   private Topics topics;
   private ResultsApi api;
-  private Path dir;
+  // Deleted after each test, once its processes are gone.
+  @TempDir Path dir;
   private final List<FennelProcess> processes = new ArrayList<>();
 
   // Each worker's own log, kept in target/process-logs/ and printed when a test fails.
@@ -66,7 +68,6 @@ class HandoverProcessesIT {
     ApiOnTestBroker started = ApiOnTestBroker.start(broker, List.of(QUEUE));
     topics = started.topics();
     api = started.api();
-    dir = Files.createTempDirectory("fennel-handover-");
   }
 
   @AfterEach

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rolling deploy of a new task type, with worker processes: the task is published before any
@@ -48,7 +49,8 @@ class UnknownTaskProcessesIT {
   private Topics topics;
   private ResultsApi api;
   private ResultsClient results;
-  private Path dir;
+  // Deleted after each test, once its processes are gone.
+  @TempDir Path dir;
   private final List<FennelProcess> processes = new ArrayList<>();
 
   @BeforeEach
@@ -58,7 +60,6 @@ class UnknownTaskProcessesIT {
     topics = started.topics();
     api = started.api();
     results = new ResultsClient("http://127.0.0.1:" + api.port());
-    dir = Files.createTempDirectory("fennel-unknown-task-");
   }
 
   @AfterEach
