@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,5 +54,74 @@ class SweptDeadlinesTest {
     deadlines.after(Duration.ofMillis(30), ran::incrementAndGet);
 
     await().until(() -> ran.get() == 1);
+  }
+
+  @Test
+  void nothingIsSweptWhileNoDeadlineIsPendingAndTheNextOneStillRuns() {
+    assertThat(deadlines.sweeping()).isFalse();
+    assertThat(scheduler.getQueue()).isEmpty();
+
+    Deadlines.Pending far = deadlines.after(Duration.ofHours(1), () -> {});
+    assertThat(deadlines.sweeping()).isTrue();
+    far.cancel();
+    // The next sweep finds nothing pending and ends the sweeps: the timer thread sleeps.
+    await().until(() -> !deadlines.sweeping() && scheduler.getQueue().isEmpty());
+
+    AtomicInteger ran = new AtomicInteger();
+    deadlines.after(Duration.ofMillis(5), ran::incrementAndGet);
+    await().until(() -> ran.get() == 1);
+    await().until(() -> !deadlines.sweeping() && scheduler.getQueue().isEmpty());
+  }
+
+  @Test
+  void deadlinesSetWhileTheSweepsStopAndStartAreNeverLost() throws Exception {
+    int threads = 4;
+    int each = 5_000;
+    AtomicIntegerArray runs = new AtomicIntegerArray(threads * each);
+    ExecutorService setters = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t * each;
+        done.add(
+            setters.submit(
+                () -> {
+                  for (int i = first; i < first + each; i++) {
+                    int index = i;
+                    // Due at once or within 2 ms, so the set keeps emptying and filling; every
+                    // tenth also sets one far off and calls it off, as a finished task does.
+                    deadlines.after(
+                        Duration.ofNanos(index % 3 * 1_000_000L),
+                        () -> runs.incrementAndGet(index));
+                    if (index % 10 == 0) {
+                      deadlines.after(Duration.ofHours(1), () -> {}).cancel();
+                    }
+                    if (index % 500 == 0) {
+                      // Now and then a pause of a few ticks, long enough for the sweeps to stop.
+                      sleep(5);
+                    }
+                  }
+                }));
+      }
+      for (Future<?> future : done) {
+        future.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      setters.shutdownNow();
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !deadlines.sweeping() && scheduler.getQueue().isEmpty());
+    for (int i = 0; i < runs.length(); i++) {
+      assertThat(runs.get(i)).as("runs of deadline %d", i).isEqualTo(1);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
