@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ import org.jspecify.annotations.Nullable;
 final class FennelProcess implements AutoCloseable {
   /** The lowest port {@link #freePort} gives. */
   private static final int LOWEST_PORT = 20_000;
+
+  private static final String ITS_CLASS_PATH = itsClassPath();
 
   /** The first port of the kernel's ephemeral range: {@link #freePort} gives ports below it. */
   private static final int EPHEMERAL_START = ephemeralStart();
@@ -127,14 +130,59 @@ final class FennelProcess implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-cp");
     String extra = env.get("FENNEL_CLASSPATH");
-    command.add(
-        System.getProperty("java.class.path")
-            + (extra == null || extra.isEmpty() ? "" : File.pathSeparator + extra));
+    String classPath = ITS_CLASS_PATH;
+    if (extra == null || extra.isEmpty()) {
+      command.addAll(sharedArchive(classPath, jvmOptions));
+    } else {
+      classPath += File.pathSeparator + extra;
+    }
+    command.add("-cp");
+    command.add(classPath);
     command.add(mainClass);
     command.addAll(List.of(args));
     return command;
+  }
+
+  /**
+   * The processes' class path: this JVM's, with the test classes' directory replaced by their jar
+   * when the build made one ({@code target/fennel-tests.jar}), so that the JVM can archive them.
+   */
+  private static String itsClassPath() {
+    String own = System.getProperty("java.class.path");
+    Path classes = Path.of("target", "test-classes").toAbsolutePath();
+    Path jar = Path.of("target", "fennel-tests.jar").toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      return own;
+    }
+    List<String> entries = new ArrayList<>();
+    for (String entry : own.split(File.pathSeparator, -1)) {
+      entries.add(Path.of(entry).toAbsolutePath().equals(classes) ? jar.toString() : entry);
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /**
+   * Options for a class-data archive shared by the processes of the ITs (about 100 JVMs a run, each
+   * loading the same classes): the first that exits normally writes it (the JVM replaces the file,
+   * so a process that mapped the old one keeps it), the others map it and start about a third
+   * sooner. None when a directory is on the class path (the JVM archives classes of jars only) or
+   * the test set its own CDS options.
+   */
+  private static List<String> sharedArchive(String classPath, List<String> jvmOptions) {
+    boolean jarsOnly =
+        Arrays.stream(classPath.split(File.pathSeparator, -1))
+            .noneMatch(entry -> Files.isDirectory(Path.of(entry)));
+    boolean ownCds =
+        jvmOptions.stream().anyMatch(option -> option.contains("Share") || option.contains("AOT"));
+    if (!jarsOnly || ownCds) {
+      return List.of();
+    }
+    return List.of(
+        "-XX:+AutoCreateSharedArchive",
+        "-XX:SharedArchiveFile=" + Path.of("target", "it-processes.jsa").toAbsolutePath(),
+        "-Xlog:cds*=off",
+        "-Xlog:aot*=off");
   }
 
   private static FennelProcess run(List<String> command, Map<String, String> env) {
