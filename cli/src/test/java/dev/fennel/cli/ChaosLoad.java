@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * prober asking both API instances for finished ids (for the API's answers). Bounded in time by the
  * end given to {@link #start} (which {@link #endAt} may bring forward) and in count by {@code
  * maxSubmissions}.
+ *
+ * <p>One file on purpose: every kind of work notes what its ids must end as in the same maps, draws
+ * from the same seeded random source and stops at the same end, and the checker reads those notes
+ * as one; split by kind, each part would carry all of them.
  */
 final class ChaosLoad implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChaosLoad.class);
