@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /** A {@code fennel} command in a JVM of its own, for tests that kill or stop real processes. */
@@ -146,13 +148,14 @@ final class FennelProcess implements AutoCloseable {
 
   /**
    * The processes' class path: this JVM's, with the test classes' directory replaced by their jar
-   * when the build made one ({@code target/fennel-tests.jar}), so that the JVM can archive them.
+   * when the build made one ({@code target/fennel-tests.jar}) after the last class compiled there
+   * (an IDE compiles without making the jar), so that the JVM can archive them.
    */
   private static String itsClassPath() {
     String own = System.getProperty("java.class.path");
     Path classes = Path.of("target", "test-classes").toAbsolutePath();
     Path jar = Path.of("target", "fennel-tests.jar").toAbsolutePath();
-    if (!Files.isRegularFile(jar)) {
+    if (!Files.isRegularFile(jar) || newerThan(classes, jar)) {
       return own;
     }
     List<String> entries = new ArrayList<>();
@@ -160,6 +163,23 @@ final class FennelProcess implements AutoCloseable {
       entries.add(Path.of(entry).toAbsolutePath().equals(classes) ? jar.toString() : entry);
     }
     return String.join(File.pathSeparator, entries);
+  }
+
+  /** Whether a file under {@code dir} was written after {@code file}. */
+  private static boolean newerThan(Path dir, Path file) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      FileTime made = Files.getLastModifiedTime(file);
+      return files.anyMatch(
+          path -> {
+            try {
+              return Files.getLastModifiedTime(path).compareTo(made) > 0;
+            } catch (IOException e) {
+              return true;
+            }
+          });
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   /**
