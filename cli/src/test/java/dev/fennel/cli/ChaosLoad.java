@@ -80,6 +80,9 @@ final class ChaosLoad implements AutoCloseable {
   /** When the clients, the canaries and the prober stop; only ever brought forward. */
   private volatile Instant until = Instant.MAX;
 
+  // Guards changes of until, and wakes a pausing client when one comes.
+  private final Object ends = new Object();
+
   ChaosLoad(String bootstrap, List<String> apis, long seed, int chordSize, Duration chordEvery) {
     this.bootstrap = bootstrap;
     this.apis = apis;
@@ -118,8 +121,11 @@ final class ChaosLoad implements AutoCloseable {
    * Brings the load's end forward to {@code end} (never later than the end it was started with).
    */
   void endAt(Instant end) {
-    if (end.isBefore(until)) {
-      until = end;
+    synchronized (ends) {
+      if (end.isBefore(until)) {
+        until = end;
+        ends.notifyAll(); // a pausing client wakes at the new end
+      }
     }
   }
 
@@ -133,8 +139,13 @@ final class ChaosLoad implements AutoCloseable {
    */
   private void pauseWhileGoing(Duration period) throws InterruptedException {
     Instant next = Instant.now().plus(period);
-    while (going() && Instant.now().isBefore(next)) {
-      Thread.sleep(100); // the end is checked this often
+    synchronized (ends) {
+      long left;
+      while ((left =
+              Duration.between(Instant.now(), until.isBefore(next) ? until : next).toMillis())
+          > 0) {
+        ends.wait(left); // woken early by endAt
+      }
     }
   }
 

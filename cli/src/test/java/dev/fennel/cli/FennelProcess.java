@@ -30,6 +30,7 @@ final class FennelProcess implements AutoCloseable {
   private static final int LOWEST_PORT = 20_000;
 
   private static final String ITS_CLASS_PATH = itsClassPath();
+  private static final List<String> SHARED_ARCHIVE = sharedArchive(ITS_CLASS_PATH);
 
   /** The first port of the kernel's ephemeral range: {@link #freePort} gives ports below it. */
   private static final int EPHEMERAL_START = ephemeralStart();
@@ -135,7 +136,10 @@ final class FennelProcess implements AutoCloseable {
     String extra = env.get("FENNEL_CLASSPATH");
     String classPath = ITS_CLASS_PATH;
     if (extra == null || extra.isEmpty()) {
-      command.addAll(sharedArchive(classPath, jvmOptions));
+      boolean ownCds =
+          jvmOptions.stream()
+              .anyMatch(option -> option.contains("Share") || option.contains("AOT"));
+      command.addAll(ownCds ? List.of() : SHARED_ARCHIVE);
     } else {
       classPath += File.pathSeparator + extra;
     }
@@ -186,16 +190,14 @@ final class FennelProcess implements AutoCloseable {
    * Options for a class-data archive shared by the processes of the ITs (about 100 JVMs a run, each
    * loading the same classes): the first that exits normally writes it (the JVM replaces the file,
    * so a process that mapped the old one keeps it), the others map it and start about a third
-   * sooner. None when a directory is on the class path (the JVM archives classes of jars only) or
-   * the test set its own CDS options.
+   * sooner. None when a directory is on the class path (the JVM archives classes of jars only);
+   * {@link #command} leaves them out where a test sets CDS options of its own.
    */
-  private static List<String> sharedArchive(String classPath, List<String> jvmOptions) {
+  private static List<String> sharedArchive(String classPath) {
     boolean jarsOnly =
         Arrays.stream(classPath.split(File.pathSeparator, -1))
             .noneMatch(entry -> Files.isDirectory(Path.of(entry)));
-    boolean ownCds =
-        jvmOptions.stream().anyMatch(option -> option.contains("Share") || option.contains("AOT"));
-    if (!jarsOnly || ownCds) {
+    if (!jarsOnly) {
       return List.of();
     }
     return List.of(

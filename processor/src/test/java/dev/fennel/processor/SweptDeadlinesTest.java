@@ -97,8 +97,9 @@ class SweptDeadlinesTest {
                       deadlines.after(Duration.ofHours(1), () -> {}).cancel();
                     }
                     if (index % 500 == 0) {
-                      // Now and then a pause of a few ticks, long enough for the sweeps to stop.
-                      sleep(5);
+                      // Now and then a wait for the deadline just set to run: the set may empty
+                      // meanwhile, and the sweeps stop and start again.
+                      await().until(() -> runs.get(index) == 1);
                     }
                   }
                 }));
@@ -114,14 +115,6 @@ class SweptDeadlinesTest {
         .until(() -> !deadlines.sweeping() && scheduler.getQueue().isEmpty());
     for (int i = 0; i < runs.length(); i++) {
       assertThat(runs.get(i)).as("runs of deadline %d", i).isEqualTo(1);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }
