@@ -386,7 +386,13 @@ final class ChaosLoad implements AutoCloseable {
     timers.schedule(
         () -> {
           try {
+            long asked = System.nanoTime();
             revoker.revoke(id, terminate).get(60, TimeUnit.SECONDS);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked);
+            if (seconds >= 10) {
+              // Its task may have ended before: read a "expected REVOKED" of it with that in mind.
+              log.warn("revoking {} took {} s to be acknowledged", id, seconds);
+            }
           } catch (ExecutionException | TimeoutException e) {
             log.warn("revoking {} failed: the check will say so", id, e);
           } catch (InterruptedException e) {

@@ -12,6 +12,7 @@ import dev.fennel.task.Reject;
 import dev.fennel.task.RetryLater;
 import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskHandler;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,7 +149,10 @@ final class TaskRunner {
             started,
             context,
             found -> done.accept(abandoned(found, task, worker, started, limit)));
-    running.put(task.id(), attempt);
+    if (!register(task.id(), attempt)) {
+      done.accept(revoked(task, worker, started));
+      return;
+    }
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
     @Nullable JsonNode value = null;
     @Nullable Throwable error = null;
@@ -185,10 +189,34 @@ final class TaskRunner {
   }
 
   /**
+   * Registers {@code attempt} where {@link #terminate} finds it; false, and nothing registered,
+   * when the task was revoked meanwhile: after the start decision read the revoked ids, and before
+   * the registration, so that the terminate it brought found no run to stop. Its handler never
+   * starts.
+   */
+  private boolean register(String id, Attempt attempt) {
+    running.put(id, attempt);
+    VarHandle.fullFence(); // see terminate(): the put above before the look at the revoked ids
+    if (attempt.context.isRevoked()) {
+      running.remove(id, attempt);
+      attempt.finish(); // a terminate that found it meanwhile leaves no interrupt and no grace
+      return false;
+    }
+    return true;
+  }
+
+  /**
    * Interrupts the run of task {@code id} on this worker, if there is one: it ends {@code REVOKED}
    * (a handler that ignores the interrupt is abandoned after the grace period, as at a time limit).
+   *
+   * <p>Called once {@code id} is among the revoked ids a run's {@link RunContext#isRevoked} reads.
+   * A run registers itself, then reads them; this reads the registered runs after the caller wrote
+   * the id. A full fence on each side, between its write and its read, makes at least one of the
+   * two see the other's write: a revocation that arrives as a task starts either finds the run or
+   * is found by it, never neither.
    */
   void terminate(String id) {
+    VarHandle.fullFence();
     Attempt attempt = running.get(id);
     if (attempt != null) {
       attempt.terminate();

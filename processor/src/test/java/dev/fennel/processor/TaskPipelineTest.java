@@ -38,6 +38,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,7 @@ class TaskPipelineTest {
   private final AtomicInteger finished = new AtomicInteger();
   private final AtomicInteger released = new AtomicInteger();
   private final Set<String> revokedIds = ConcurrentHashMap.newKeySet();
+  private volatile @Nullable String revokedJustAfterItsCheck;
   private Handlers handlers;
   private Duration unknownTaskWait = Duration.ZERO;
   private TaskRunner runner;
@@ -101,7 +103,7 @@ class TaskPipelineTest {
         TOPICS,
         new TaskDecisions(
             POLICY,
-            revokedIds::contains,
+            this::isRevoked,
             List.of(),
             new UnknownTasks(handlers.names(), unknownTaskWait)),
         runner,
@@ -113,6 +115,21 @@ class TaskPipelineTest {
         // STARTED records are TaskContextTest's subject; here each run writes its outcome only.
         StartedRecords.off(),
         priority);
+  }
+
+  /**
+   * The revoked ids as the worker's revocations reader keeps them; with {@link
+   * #revokedJustAfterItsCheck}, that task's revocation (with terminate) arrives just after a check
+   * found none, as the reader adds it: the id first, then a terminate of its run, if any.
+   */
+  private boolean isRevoked(String id) {
+    boolean revoked = revokedIds.contains(id);
+    if (!revoked && id.equals(revokedJustAfterItsCheck)) {
+      revokedJustAfterItsCheck = null;
+      revokedIds.add(id);
+      runner.terminate(id);
+    }
+    return revoked;
   }
 
   /** This worker hands tasks it does not know back for {@code wait} (the tests' default: 0). */
@@ -438,6 +455,27 @@ class TaskPipelineTest {
             part.withUnknownTo(UnknownTo.first("w0", NOW.minus(Duration.ofMinutes(6))))));
     assertThat(to(TOPICS.workflowResults())).hasSize(1);
     assertThat(onlyResult().error().type()).isEqualTo("UnknownTask");
+  }
+
+  @Test
+  void aRevocationThatArrivesBetweenTheStartDecisionAndTheRunStillRevokesIt() {
+    // The chaos load once saw such a task run its 30 s to SUCCESS: the terminate found no run yet.
+    Task task =
+        pipeline.intake(
+            record("late", utf8("{\"id\":\"late\",\"task\":\"shout\",\"args\":[3]}")),
+            finished::incrementAndGet);
+    assertThat(task).isNotNull();
+    revokedJustAfterItsCheck = "late";
+
+    pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+
+    assertThat(revokedJustAfterItsCheck).as("the revocation arrived in the run's start").isNull();
+    TaskResult result = onlyResult();
+    assertThat(result.status()).isEqualTo(Status.REVOKED);
+    assertThat(result.result()).isNull();
+    assertThat(finished).hasValue(1);
+    assertThat(released).hasValue(1);
+    assertThat(runner.running()).isEmpty();
   }
 
   @Test
