@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -47,6 +48,17 @@ final class PartitionRuns {
       this.id = id;
       this.deadline = deadline;
     }
+  }
+
+  /** How a run goes on a slot ({@link TaskPipeline#run}). */
+  @FunctionalInterface
+  interface Runs {
+    /**
+     * Runs {@code task} on this thread (a slot) as {@link Job.Pipeline#run} does; {@code stopped}
+     * says whether the run has been asked to stop (its partition handed over or lost), for a run
+     * asked before its handler began, when the interrupt found nothing to stop yet.
+     */
+    void run(Task task, BooleanSupplier stopped, Runnable release, Runnable finished);
   }
 
   /**
@@ -93,7 +105,7 @@ final class PartitionRuns {
       Task task,
       Runnable release,
       Runnable finished,
-      Job.Pipeline pipeline) {
+      Runs pipeline) {
     Run run = new Run(partition, task.id(), clock.instant().plus(limitFor.apply(task)));
     if (!start(run, lease)) {
       release.run();
@@ -102,6 +114,7 @@ final class PartitionRuns {
     try {
       pipeline.run(
           task,
+          () -> isInterrupted(run),
           () -> {
             ended(run);
             release.run();
@@ -144,6 +157,10 @@ final class PartitionRuns {
       }
     }
     return false;
+  }
+
+  private synchronized boolean isInterrupted(Run run) {
+    return run.interrupted;
   }
 
   private synchronized void ended(Run run) {
@@ -210,11 +227,10 @@ final class PartitionRuns {
     synchronized (this) {
       partitions.forEach(leases::remove);
       notifyAll();
-      ids =
-          running.stream()
-              .filter(run -> partitions.contains(run.partition))
-              .map(run -> run.id)
-              .toList();
+      List<Run> losing =
+          running.stream().filter(run -> partitions.contains(run.partition)).toList();
+      losing.forEach(run -> run.interrupted = true);
+      ids = losing.stream().map(run -> run.id).toList();
     }
     if (!ids.isEmpty()) {
       log.warn(
@@ -271,6 +287,7 @@ final class PartitionRuns {
               left.ids().size(),
               bound.toMillis(),
               left.ids());
+          mark(of, Set.copyOf(left.ids()));
           left.ids().forEach(interrupt);
           return;
         }

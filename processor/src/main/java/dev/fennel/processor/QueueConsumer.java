@@ -42,7 +42,7 @@ final class QueueConsumer implements Runnable {
   private final String topic;
   private final Consumer<byte[], byte[]> consumer;
   private final TaskPipeline pipeline;
-  private final Job.Pipeline runs;
+  private final PartitionRuns.Runs runs;
   private final RevocationHorizon horizon;
   private final Dispatcher dispatcher;
   private final OffsetTracker tracker = new OffsetTracker();

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -167,6 +168,15 @@ final class TaskPipeline {
    * again, and {@code finished} once every record of its outcome is acknowledged.
    */
   void run(Task taken, Runnable release, Runnable finished) {
+    run(taken, () -> false, release, finished);
+  }
+
+  /**
+   * As {@link #run(Task, Runnable, Runnable)}, for a run that {@code stopped} may say was asked to
+   * stop before its handler began (its partition handed over or lost): it then writes nothing, and
+   * its message stays unfinished for the partition's new owner.
+   */
+  void run(Task taken, BooleanSupplier stopped, Runnable release, Runnable finished) {
     Task task;
     switch (decisions.start(taken, worker, clock.instant())) {
       case TaskDecisions.Run run -> task = run.task();
@@ -199,6 +209,7 @@ final class TaskPipeline {
         worker,
         startedAt,
         context,
+        stopped,
         ran -> {
           // Nothing the handler asks for goes out after this: its outcome comes last.
           List<String> children = context.close();

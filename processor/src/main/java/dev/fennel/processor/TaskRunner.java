@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -126,6 +127,20 @@ final class TaskRunner {
    * ignores its time limit, when its grace ends (from another thread).
    */
   void run(Task task, String worker, Instant started, RunContext context, Consumer<Ran> done) {
+    run(task, worker, started, context, () -> false, done);
+  }
+
+  /**
+   * As {@link #run(Task, String, Instant, RunContext, Consumer)}, for a run that {@code stopped}
+   * may say was handed back (its partition moved) before its handler began.
+   */
+  void run(
+      Task task,
+      String worker,
+      Instant started,
+      RunContext context,
+      BooleanSupplier stopped,
+      Consumer<Ran> done) {
     TaskHandler handler = handlers.get(task.task());
     if (handler == null) {
       // A worker's TaskDecisions hands such a task back before it gets a slot (UnknownTasks): this
@@ -149,8 +164,9 @@ final class TaskRunner {
             started,
             context,
             found -> done.accept(abandoned(found, task, worker, started, limit)));
-    if (!register(task.id(), attempt)) {
-      done.accept(revoked(task, worker, started));
+    Ran before = register(task, worker, started, attempt, stopped);
+    if (before != null) {
+      done.accept(before);
       return;
     }
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
@@ -189,20 +205,22 @@ final class TaskRunner {
   }
 
   /**
-   * Registers {@code attempt} where {@link #terminate} finds it; false, and nothing registered,
-   * when the task was revoked meanwhile: after the start decision read the revoked ids, and before
-   * the registration, so that the terminate it brought found no run to stop. Its handler never
-   * starts.
+   * Registers {@code attempt} where {@link #terminate} and {@link #handBack} find it; null when it
+   * may run, else its outcome, and nothing registered: it was revoked, or {@code stopped} (handed
+   * back), after the start decision and before the registration, so that the terminate or hand-back
+   * found no run to stop. Its handler never starts.
    */
-  private boolean register(String id, Attempt attempt) {
-    running.put(id, attempt);
-    VarHandle.fullFence(); // see terminate(): the put above before the look at the revoked ids
-    if (attempt.context.isRevoked()) {
-      running.remove(id, attempt);
-      attempt.finish(); // a terminate that found it meanwhile leaves no interrupt and no grace
-      return false;
+  private @Nullable Ran register(
+      Task task, String worker, Instant started, Attempt attempt, BooleanSupplier stopped) {
+    running.put(task.id(), attempt);
+    VarHandle.fullFence(); // see terminate(): the put above before the looks below
+    boolean revoked = attempt.context.isRevoked();
+    if (!revoked && !stopped.getAsBoolean()) {
+      return null;
     }
-    return true;
+    running.remove(task.id(), attempt);
+    attempt.finish(); // a terminate or hand-back that found it meanwhile leaves no interrupt
+    return revoked ? revoked(task, worker, started) : handedBack(task, worker, started);
   }
 
   /**
@@ -256,11 +274,13 @@ final class TaskRunner {
 
   /**
    * Interrupts the run of task {@code id} on this worker, if there is one, because its partition
-   * moves to another worker: unless the handler still returns a value, the run writes nothing and
-   * its message stays unfinished, so the partition's new owner runs it (a handler that ignores the
-   * interrupt is abandoned after the grace period, as at a time limit).
+   * moves to another worker (called once the run's {@code stopped} says so, as {@link #terminate}
+   * is once the id is revoked): unless the handler still returns a value, the run writes nothing
+   * and its message stays unfinished, so the partition's new owner runs it (a handler that ignores
+   * the interrupt is abandoned after the grace period, as at a time limit).
    */
   void handBack(String id) {
+    VarHandle.fullFence(); // as in terminate(): the caller marked the run stopped before this
     Attempt attempt = running.get(id);
     if (attempt != null) {
       attempt.handBack();

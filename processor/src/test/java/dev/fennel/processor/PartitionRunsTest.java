@@ -10,11 +10,14 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +35,9 @@ class PartitionRunsTest {
 
   /** What happened, in order: "start ID", "end ID", "released ID" (freed without running). */
   private final Queue<String> events = new ConcurrentLinkedQueue<>();
+
+  /** What each run was told of whether it is asked to stop, by task id. */
+  private final Map<String, BooleanSupplier> stoppedOf = new ConcurrentHashMap<>();
 
   private final CountDownLatch open = new CountDownLatch(1);
   private final PartitionRuns runs =
@@ -74,7 +80,8 @@ class PartitionRunsTest {
                       }
                     },
                     () -> {},
-                    (ran, release, finished) -> {
+                    (ran, stopped, release, finished) -> {
+                      stoppedOf.put(ran.id(), stopped);
                       started.set(true);
                       events.add("start " + id);
                       try {
@@ -111,6 +118,40 @@ class PartitionRunsTest {
 
     assertThat(events).containsExactly("released a");
     assertThat(runs.leaving(P0)).isTrue();
+  }
+
+  /**
+   * A run learns it was asked to stop from {@code stopped} as well as from its interrupt: a run
+   * asked before its handler began (the interrupt found nothing to stop yet) does not start it.
+   */
+  @Test
+  void aRunIsToldItWasAskedToStopWhenItsPartitionIsLostOrItsHandOverRunsOut() throws Exception {
+    runs.assigned(List.of(P0, P1));
+    Thread a = slot(P0, runs.lease(P0), "a", true);
+    Thread b = slot(P1, runs.lease(P1), "b", true);
+    await().until(() -> stoppedOf.containsKey("a") && stoppedOf.containsKey("b"));
+    assertThat(stoppedOf.get("a").getAsBoolean()).isFalse();
+
+    runs.lost(List.of(P0));
+
+    assertThat(stoppedOf.get("a").getAsBoolean()).as("its partition was lost").isTrue();
+    assertThat(stoppedOf.get("b").getAsBoolean()).isFalse();
+    // A hand-over with no time to wait asks b to stop at once.
+    Thread handOver =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    runs.handOver("default", List.of(P1), Duration.ZERO);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    await().until(() -> stoppedOf.get("b").getAsBoolean());
+    open.countDown();
+    a.join(10_000);
+    b.join(10_000);
+    handOver.join(10_000);
   }
 
   @Test

@@ -33,7 +33,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -66,7 +68,7 @@ class TaskPipelineTest {
   private final AtomicInteger finished = new AtomicInteger();
   private final AtomicInteger released = new AtomicInteger();
   private final Set<String> revokedIds = ConcurrentHashMap.newKeySet();
-  private volatile @Nullable String revokedJustAfterItsCheck;
+  private volatile @Nullable Consumer<String> justAfterTheNextRevocationCheck;
   private Handlers handlers;
   private Duration unknownTaskWait = Duration.ZERO;
   private TaskRunner runner;
@@ -118,16 +120,16 @@ class TaskPipelineTest {
   }
 
   /**
-   * The revoked ids as the worker's revocations reader keeps them; with {@link
-   * #revokedJustAfterItsCheck}, that task's revocation (with terminate) arrives just after a check
-   * found none, as the reader adds it: the id first, then a terminate of its run, if any.
+   * The revoked ids as the worker's revocations reader keeps them; {@link
+   * #justAfterTheNextRevocationCheck} is what another thread does, once, just after the next look
+   * at them (for a task taken already: the look of its start decision).
    */
   private boolean isRevoked(String id) {
     boolean revoked = revokedIds.contains(id);
-    if (!revoked && id.equals(revokedJustAfterItsCheck)) {
-      revokedJustAfterItsCheck = null;
-      revokedIds.add(id);
-      runner.terminate(id);
+    Consumer<String> after = justAfterTheNextRevocationCheck;
+    if (after != null) {
+      justAfterTheNextRevocationCheck = null;
+      after.accept(id);
     }
     return revoked;
   }
@@ -457,23 +459,53 @@ class TaskPipelineTest {
     assertThat(onlyResult().error().type()).isEqualTo("UnknownTask");
   }
 
+  private Task taken(String id) {
+    Task task =
+        pipeline.intake(
+            record(id, utf8("{\"id\":\"" + id + "\",\"task\":\"shout\",\"args\":[3]}")),
+            finished::incrementAndGet);
+    assertThat(task).isNotNull();
+    return task;
+  }
+
   @Test
   void aRevocationThatArrivesBetweenTheStartDecisionAndTheRunStillRevokesIt() {
     // The chaos load once saw such a task run its 30 s to SUCCESS: the terminate found no run yet.
-    Task task =
-        pipeline.intake(
-            record("late", utf8("{\"id\":\"late\",\"task\":\"shout\",\"args\":[3]}")),
-            finished::incrementAndGet);
-    assertThat(task).isNotNull();
-    revokedJustAfterItsCheck = "late";
+    Task task = taken("late");
+    // As the revocations reader does: the id among the revoked ones, then a terminate of its run.
+    justAfterTheNextRevocationCheck =
+        id -> {
+          revokedIds.add(id);
+          runner.terminate(id);
+        };
 
     pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
 
-    assertThat(revokedJustAfterItsCheck).as("the revocation arrived in the run's start").isNull();
+    assertThat(justAfterTheNextRevocationCheck).as("it came in the run's start").isNull();
     TaskResult result = onlyResult();
     assertThat(result.status()).isEqualTo(Status.REVOKED);
     assertThat(result.result()).isNull();
     assertThat(finished).hasValue(1);
+    assertThat(released).hasValue(1);
+    assertThat(runner.running()).isEmpty();
+  }
+
+  @Test
+  void aHandOverThatArrivesBetweenTheStartDecisionAndTheRunStillStopsIt() {
+    Task task = taken("moving");
+    AtomicBoolean stopped = new AtomicBoolean();
+    // As a hand-over or a lost partition does: the run marked stopped, then interrupted.
+    justAfterTheNextRevocationCheck =
+        id -> {
+          stopped.set(true);
+          runner.handBack(id);
+        };
+
+    pipeline.run(task, stopped::get, released::incrementAndGet, finished::incrementAndGet);
+
+    assertThat(justAfterTheNextRevocationCheck).as("it came in the run's start").isNull();
+    assertThat(sent).as("nothing written: the partition's new owner runs it").isEmpty();
+    assertThat(finished).as("its message stays unfinished").hasValue(0);
     assertThat(released).hasValue(1);
     assertThat(runner.running()).isEmpty();
   }
