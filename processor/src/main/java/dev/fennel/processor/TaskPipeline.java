@@ -173,8 +173,9 @@ final class TaskPipeline {
 
   /**
    * As {@link #run(Task, Runnable, Runnable)}, for a run that {@code stopped} may say was asked to
-   * stop before its handler began (its partition handed over or lost): it then writes nothing, and
-   * its message stays unfinished for the partition's new owner.
+   * stop before its handler began (its partition handed over or lost): it then writes no outcome
+   * (its {@code STARTED} may be out already), and its message stays unfinished for the partition's
+   * new owner.
    */
   void run(Task taken, BooleanSupplier stopped, Runnable release, Runnable finished) {
     Task task;

@@ -164,9 +164,7 @@ final class TaskRunner {
             started,
             context,
             found -> done.accept(abandoned(found, task, worker, started, limit)));
-    Ran before = register(task, worker, started, attempt, stopped);
-    if (before != null) {
-      done.accept(before);
+    if (!register(task, worker, started, attempt, stopped, done)) {
       return;
     }
     Deadlines.Pending stop = deadlines.after(limit, attempt::interrupt);
@@ -205,22 +203,34 @@ final class TaskRunner {
   }
 
   /**
-   * Registers {@code attempt} where {@link #terminate} and {@link #handBack} find it; null when it
-   * may run, else its outcome, and nothing registered: it was revoked, or {@code stopped} (handed
-   * back), after the start decision and before the registration, so that the terminate or hand-back
-   * found no run to stop. Its handler never starts.
+   * Registers {@code attempt} where {@link #terminate} and {@link #handBack} find it; whether it
+   * may run. It may not when it was revoked, or {@code stopped} (handed back), after the start
+   * decision and before the registration, so that the terminate or hand-back found no run to stop:
+   * then nothing stays registered, its handler never starts, and {@code done} is told its outcome
+   * (unless the grace of a terminate or hand-back that found it meanwhile ran out first: that
+   * abandonment told it).
    */
-  private @Nullable Ran register(
-      Task task, String worker, Instant started, Attempt attempt, BooleanSupplier stopped) {
+  private boolean register(
+      Task task,
+      String worker,
+      Instant started,
+      Attempt attempt,
+      BooleanSupplier stopped,
+      Consumer<Ran> done) {
     running.put(task.id(), attempt);
     VarHandle.fullFence(); // see terminate(): the put above before the looks below
     boolean revoked = attempt.context.isRevoked();
     if (!revoked && !stopped.getAsBoolean()) {
-      return null;
+      return true;
     }
     running.remove(task.id(), attempt);
-    attempt.finish(); // a terminate or hand-back that found it meanwhile leaves no interrupt
-    return revoked ? revoked(task, worker, started) : handedBack(task, worker, started);
+    // finish(): a terminate or hand-back that found it meanwhile leaves no interrupt behind.
+    if (attempt.finish() == State.ABANDONED) {
+      runaways.decrementAndGet(); // no handler runs on
+    } else {
+      done.accept(revoked ? revoked(task, worker, started) : handedBack(task, worker, started));
+    }
+    return false;
   }
 
   /**

@@ -15,11 +15,13 @@ import dev.fennel.task.TaskArgs;
 import dev.fennel.task.TaskContext;
 import dev.fennel.task.TaskHandler;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +79,14 @@ class TerminateTest {
   }
 
   private Thread slot(String id, String task) {
+    return slot(id, task, () -> false);
+  }
+
+  /**
+   * Runs {@code task} on a thread of its own (a slot); {@code stopped} is asked once the run is
+   * registered, before its handler starts, whether a hand-over asked it to stop.
+   */
+  private Thread slot(String id, String task, BooleanSupplier stopped) {
     return Thread.ofPlatform()
         .start(
             () -> {
@@ -86,8 +96,49 @@ class TerminateTest {
                   "w1",
                   NOW,
                   NoEffects.contextOf(run, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
+                  stopped,
                   outcomes::add);
             });
+  }
+
+  @Test
+  void aTerminateThatFindsTheRunBeforeItsHandlerStartsStopsItThere() throws Exception {
+    // As the revocations reader does just after the run registered: its terminate finds it.
+    slot(
+            "t-5",
+            "waits",
+            () -> {
+              runner.terminate("t-5");
+              return false;
+            })
+        .join(10_000);
+
+    assertThat(outcomes).singleElement();
+    assertThat(outcomes.getFirst().result().status()).isEqualTo(Status.REVOKED);
+    assertThat(runner.running()).isEmpty();
+  }
+
+  @Test
+  void aHandOverWhoseGraceRunsOutBeforeTheRunsSecondLookIsToldOnce() throws Exception {
+    // The hand-back finds the run just registered, its grace (0 here) runs out, and then the run's
+    // own look finds it stopped: the abandonment told the outcome, the look must not again.
+    Thread slot =
+        slot(
+            "t-6",
+            "waits",
+            () -> {
+              runner.handBack("t-6");
+              deadlines.fireNext();
+              return true;
+            });
+    slot.join(10_000);
+
+    await().until(() -> outcomes.size() == 1);
+    await().during(Duration.ofMillis(300)).until(() -> outcomes.size() == 1);
+    assertThat(outcomes.getFirst().handedBack()).isTrue();
+    assertThat(started.getCount()).as("its handler never started").isEqualTo(1);
+    assertThat(runner.runaways()).as("no handler thread runs on").isZero();
+    assertThat(runner.running()).isEmpty();
   }
 
   @Test
