@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * abandoned: its result is written as a time-limit failure and its slot is freed, while the thread
  * runs on, counted as a runaway, until the handler returns. This is the JVM's answer to Celery's
  * hard time limit, which replaces the whole worker process.
+ *
+ * <p>One file over 450 lines, on purpose: the run, its registration, the two ways in from other
+ * threads ({@link #terminate}, {@link #handBack}) and the state of one run ({@code Attempt}) share
+ * the map of running attempts and one fence protocol between a run's start and those calls; in
+ * separate files the two sides of that argument would be read apart.
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
