@@ -227,10 +227,7 @@ final class PartitionRuns {
     synchronized (this) {
       partitions.forEach(leases::remove);
       notifyAll();
-      List<Run> losing =
-          running.stream().filter(run -> partitions.contains(run.partition)).toList();
-      losing.forEach(run -> run.interrupted = true);
-      ids = losing.stream().map(run -> run.id).toList();
+      ids = mark(partitions::contains, id -> true);
     }
     if (!ids.isEmpty()) {
       log.warn(
@@ -275,7 +272,7 @@ final class PartitionRuns {
               late.ids().size(),
               bound.toMillis(),
               late.ids());
-          mark(of, Set.copyOf(late.ids()));
+          mark(of, Set.copyOf(late.ids())::contains);
           late.ids().forEach(interrupt);
         }
         case Handover.Abandon left -> {
@@ -287,7 +284,7 @@ final class PartitionRuns {
               left.ids().size(),
               bound.toMillis(),
               left.ids());
-          mark(of, Set.copyOf(left.ids()));
+          mark(of, Set.copyOf(left.ids())::contains);
           left.ids().forEach(interrupt);
           return;
         }
@@ -311,12 +308,20 @@ final class PartitionRuns {
     return new Look(found, ends);
   }
 
-  private synchronized void mark(Predicate<TopicPartition> of, Set<String> ids) {
+  /**
+   * Marks the runs of partitions {@code of} whose ids are {@code which} as asked to stop, before
+   * they are interrupted (a run that has not registered yet reads the mark at its second look), and
+   * returns their ids.
+   */
+  private synchronized List<String> mark(Predicate<TopicPartition> of, Predicate<String> which) {
+    List<String> marked = new ArrayList<>();
     for (Run run : running) {
-      if (of.test(run.partition) && ids.contains(run.id)) {
+      if (of.test(run.partition) && which.test(run.id)) {
         run.interrupted = true;
+        marked.add(run.id);
       }
     }
+    return marked;
   }
 
   /**

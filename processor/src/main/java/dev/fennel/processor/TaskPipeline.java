@@ -165,17 +165,10 @@ final class TaskPipeline {
 
   /**
    * Runs {@code task} on this thread (a slot): calls {@code release} once when the slot is free
-   * again, and {@code finished} once every record of its outcome is acknowledged.
-   */
-  void run(Task taken, Runnable release, Runnable finished) {
-    run(taken, () -> false, release, finished);
-  }
-
-  /**
-   * As {@link #run(Task, Runnable, Runnable)}, for a run that {@code stopped} may say was asked to
-   * stop before its handler began (its partition handed over or lost): it then writes no outcome
-   * (its {@code STARTED} may be out already), and its message stays unfinished for the partition's
-   * new owner.
+   * again, and {@code finished} once every record of its outcome is acknowledged. A run that {@code
+   * stopped} says was asked to stop before its handler began (its partition handed over or lost)
+   * writes no outcome (its {@code STARTED} may be out already), and its message stays unfinished
+   * for the partition's new owner.
    */
   void run(Task taken, BooleanSupplier stopped, Runnable release, Runnable finished) {
     Task task;

@@ -129,15 +129,8 @@ final class TaskRunner {
   /**
    * Runs {@code task}, started at {@code started}, on this thread, its handler given {@code
    * context}, and calls {@code done} exactly once: when the handler returns, or, for a handler that
-   * ignores its time limit, when its grace ends (from another thread).
-   */
-  void run(Task task, String worker, Instant started, RunContext context, Consumer<Ran> done) {
-    run(task, worker, started, context, () -> false, done);
-  }
-
-  /**
-   * As {@link #run(Task, String, Instant, RunContext, Consumer)}, for a run that {@code stopped}
-   * may say was handed back (its partition moved) before its handler began.
+   * ignores its time limit, when its grace ends (from another thread). A run that {@code stopped}
+   * says was handed back (its partition moved) before its handler began does not start it.
    */
   void run(
       Task task,
@@ -295,8 +288,7 @@ final class TaskRunner {
    * the interrupt is abandoned after the grace period, as at a time limit).
    */
   void handBack(String id) {
-    VarHandle.fullFence(); // as in terminate(): the caller marked the run stopped before this
-    Attempt attempt = running.get(id);
+    Attempt attempt = running.get(id); // the run's mark and this are ordered by PartitionRuns' lock
     if (attempt != null) {
       attempt.handBack();
     }

@@ -212,7 +212,7 @@ class ResendingEmitterTest {
                 TOPICS.queue("default"), 0, 0L, utf8(task.id()), TaskCodec.encode(task)),
             () -> {});
     assertThat(taken).isNotNull();
-    pipeline.run(taken, () -> {}, finished::incrementAndGet);
+    pipeline.run(taken, () -> false, () -> {}, finished::incrementAndGet);
   }
 
   private TaskPipeline pipeline(

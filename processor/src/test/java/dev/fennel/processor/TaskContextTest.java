@@ -498,7 +498,11 @@ class TaskContextTest {
             StartedRecords.off(),
             false);
 
-    pipeline.run(pipeline.intake(record(task(0)), () -> {}), () -> {}, finished::incrementAndGet);
+    pipeline.run(
+        pipeline.intake(record(task(0)), () -> {}),
+        () -> false,
+        () -> {},
+        finished::incrementAndGet);
 
     List<Task> children =
         to(sent, TOPICS.queue("default")).stream()
@@ -578,7 +582,7 @@ class TaskContextTest {
   private void run(TaskPipeline pipeline, Task task) {
     Task taken = pipeline.intake(record(task), () -> {});
     assertThat(taken).isNotNull();
-    pipeline.run(taken, () -> {}, () -> {});
+    pipeline.run(taken, () -> false, () -> {}, () -> {});
   }
 
   private static List<ProducerRecord<byte[], byte[]>> to(

@@ -163,7 +163,7 @@ class TaskPipelineTest {
   private void send(String key, byte[] value) {
     Task task = pipeline.intake(record(key, value), finished::incrementAndGet);
     if (task != null) {
-      pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+      pipeline.run(task, () -> false, released::incrementAndGet, finished::incrementAndGet);
     }
   }
 
@@ -258,7 +258,7 @@ class TaskPipelineTest {
 
     for (Task task : List.of(part, plain)) {
       Task taken = holding.intake(record(task.id(), TaskCodec.encode(task)), () -> {});
-      holding.run(taken, () -> {}, finished::incrementAndGet);
+      holding.run(taken, () -> false, () -> {}, finished::incrementAndGet);
     }
 
     assertThat(held)
@@ -296,7 +296,7 @@ class TaskPipelineTest {
             .build();
 
     Task taken = priority.intake(record(ran.id(), TaskCodec.encode(ran)), () -> {});
-    priority.run(taken, () -> {}, finished::incrementAndGet);
+    priority.run(taken, () -> false, () -> {}, finished::incrementAndGet);
     assertThat(
             priority.intake(
                 record(expired.id(), TaskCodec.encode(expired)), finished::incrementAndGet))
@@ -479,7 +479,7 @@ class TaskPipelineTest {
           runner.terminate(id);
         };
 
-    pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+    pipeline.run(task, () -> false, released::incrementAndGet, finished::incrementAndGet);
 
     assertThat(justAfterTheNextRevocationCheck).as("it came in the run's start").isNull();
     TaskResult result = onlyResult();
@@ -826,7 +826,7 @@ class TaskPipelineTest {
                     + NOW.minusMillis(1)
                     + "\"}"));
 
-    pipeline.run(task, released::incrementAndGet, finished::incrementAndGet);
+    pipeline.run(task, () -> false, released::incrementAndGet, finished::incrementAndGet);
 
     assertThat(onlyResult().status()).isEqualTo(Status.EXPIRED);
     assertThat(released).hasValue(1);
