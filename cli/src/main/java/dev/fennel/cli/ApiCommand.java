@@ -25,7 +25,7 @@ final class ApiCommand implements Callable<Integer> {
             api.toConfig(
                 kafka.bootstrap, kafka.topics(), kafka.kafka(), TopicLayout.DEFAULT, null));
     PrometheusMeterRegistry registry =
-        Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port());
+        Metrics.registry("api", WorkerOptions.hostName() + ":" + config.port(), kafka.kafka());
     Components parts = new Components();
     ResultsApi server = parts.start("results API", () -> ResultsApi.start(config, registry));
     System.out.println(

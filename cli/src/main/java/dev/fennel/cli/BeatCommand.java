@@ -103,7 +103,7 @@ final class BeatCommand implements Callable<Integer> {
             .schedules(ScheduleFile.load(schedule))
             .sessionTimeout(sessionTimeout)
             .build();
-    PrometheusMeterRegistry registry = Metrics.registry("beat", instance);
+    PrometheusMeterRegistry registry = Metrics.registry("beat", instance, kafka.kafka());
     Components parts = new Components();
     MetricsServer metrics = null;
     try {

@@ -116,7 +116,7 @@ final class DevCommand implements Callable<Integer> {
     WorkerConfig config =
         resultTtl.applyTo(
             worker.toConfig(kafka.bootstrapServers(), kafkaOptions.topics(), kafkaOptions.kafka()));
-    PrometheusMeterRegistry registry = Metrics.registry("dev", config.name());
+    PrometheusMeterRegistry registry = Metrics.registry("dev", config.name(), kafkaOptions.kafka());
     // The API first: its store catches up on the results while the worker and the coordinator
     // start, which is most of the time a restart with many stored results takes to get ready.
     ResultsApi server =

@@ -46,7 +46,7 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config =
         resultTtl.applyTo(worker.toConfig(kafka.bootstrap, kafka.topics(), kafka.kafka()));
-    PrometheusMeterRegistry registry = Metrics.registry("worker", config.name());
+    PrometheusMeterRegistry registry = Metrics.registry("worker", config.name(), kafka.kafka());
     Components parts = new Components();
     MetricsServer metrics = null;
     List<String> tasks;

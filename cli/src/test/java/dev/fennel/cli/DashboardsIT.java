@@ -177,7 +177,7 @@ class DashboardsIT {
   void everyPanelAndRuleReturnsSeriesFromALivePrometheus(
       KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    PrometheusMeterRegistry registry = Metrics.registry("dev", "dashboards-it");
+    PrometheusMeterRegistry registry = Metrics.registry("dev", "dashboards-it", Map.of());
     WorkerConfig config =
         WorkerConfig.builder(broker.bootstrapServers())
             .topics(topics)

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +70,7 @@ class WorkflowCommandIT {
   void publishesAWorkflowFromAFileOrStdinAndPrintsItsIdLast(
       KafkaTestBroker.Broker broker, @TempDir Path dir) throws Exception {
     Topics topics = new Topics(KafkaTestBroker.uniquePrefix());
-    PrometheusMeterRegistry registry = Metrics.registry("dev", "workflow-it");
+    PrometheusMeterRegistry registry = Metrics.registry("dev", "workflow-it", Map.of());
     WorkerConfig config =
         WorkerConfig.builder(broker.bootstrapServers())
             .topics(topics)

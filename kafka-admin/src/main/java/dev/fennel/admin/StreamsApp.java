@@ -4,6 +4,7 @@ import dev.fennel.protocol.KafkaAddress;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -95,6 +96,19 @@ public final class StreamsApp implements AutoCloseable {
         });
     this.metrics = new KafkaStreamsMetrics(streams, builder.meterTags);
     metrics.bindTo(registry);
+  }
+
+  /**
+   * A filter that keeps out of a registry the Kafka Streams metrics that record nothing at the
+   * recording level the Kafka settings {@code kafka} set ({@code metrics.recording.level}, {@code
+   * INFO} when unset): each of them would be a series that stays {@code NaN} or 0 for the life of
+   * the process. Configure it on a registry before any app binds to it.
+   *
+   * @throws IllegalArgumentException when {@code kafka} sets a recording level Kafka does not know
+   */
+  public static MeterFilter unrecordedMetricsFilter(Map<String, String> kafka) {
+    var level = UnrecordedMetrics.levelOf(kafka);
+    return MeterFilter.deny(id -> UnrecordedMetrics.unrecorded(id.getName(), level));
   }
 
   /**

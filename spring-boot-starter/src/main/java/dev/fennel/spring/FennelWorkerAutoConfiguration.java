@@ -1,10 +1,16 @@
 package dev.fennel.spring;
 
+import dev.fennel.admin.StreamsApp;
 import dev.fennel.processor.WorkerConfig;
+import dev.fennel.protocol.Topics;
 import dev.fennel.task.TaskHandler;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -27,6 +33,34 @@ public class FennelWorkerAutoConfiguration {
   @Bean
   static FennelTaskBeans fennelTaskBeans() {
     return new FennelTaskBeans();
+  }
+
+  /**
+   * Keeps the worker's Kafka Streams metrics that record nothing at the recording level of {@code
+   * fennel.kafka.*} ({@code metrics.recording.level}, {@code INFO} when unset) out of the
+   * registries Spring Boot configures, which take every {@link MeterFilter} bean.
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "fennelUnrecordedStreamsMetrics")
+  public MeterFilter fennelUnrecordedStreamsMetrics(FennelProperties properties) {
+    return unrecordedStreamsMetrics(properties.getKafka());
+  }
+
+  /**
+   * {@link StreamsApp#unrecordedMetricsFilter} for the worker's own Streams app only (its
+   * scheduler's meters, tagged {@code queue=scheduler}): the application's own Kafka Streams apps,
+   * at a recording level of their own, keep every metric.
+   */
+  static MeterFilter unrecordedStreamsMetrics(Map<String, String> kafka) {
+    MeterFilter unrecorded = StreamsApp.unrecordedMetricsFilter(kafka);
+    return new MeterFilter() {
+      @Override
+      public MeterFilterReply accept(Meter.Id id) {
+        return Topics.SCHEDULER.equals(id.getTag("queue"))
+            ? unrecorded.accept(id)
+            : MeterFilterReply.NEUTRAL;
+      }
+    };
   }
 
   /** The worker, started and stopped with the application. */

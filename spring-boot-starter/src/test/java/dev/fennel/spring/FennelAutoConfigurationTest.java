@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fennel.processor.WorkerConfig;
 import dev.fennel.producer.ResultsClient;
 import dev.fennel.producer.TaskClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -37,6 +41,35 @@ class FennelAutoConfigurationTest {
           assertThat(context).hasBean("fennelClientHealthIndicator");
           assertThat(context).doesNotHaveBean("fennelWorkerHealthIndicator");
         });
+  }
+
+  @Test
+  void theWorkersStreamsMetricsThatRecordNothingAtItsRecordingLevelAreFilteredOut() {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    registry.config().meterFilter(FennelWorkerAutoConfiguration.unrecordedStreamsMetrics(Map.of()));
+    registry.gauge("kafka.stream.state.put.latency.avg", Tags.of("queue", "scheduler"), 1.0);
+    registry.gauge("kafka.stream.state.estimate.num.keys", Tags.of("queue", "scheduler"), 1.0);
+    // The application's own Streams app, whose recording level Fennel does not know.
+    registry.gauge("kafka.stream.state.put.latency.avg", Tags.of("client.id", "shop"), 1.0);
+
+    assertThat(registry.getMeters())
+        .extracting(meter -> meter.getId().getName() + " " + meter.getId().getTags())
+        .containsExactlyInAnyOrder(
+            "kafka.stream.state.estimate.num.keys [tag(queue=scheduler)]",
+            "kafka.stream.state.put.latency.avg [tag(client.id=shop)]");
+  }
+
+  @Test
+  void atDebugTheWorkersStreamsMetricsStay() {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    registry
+        .config()
+        .meterFilter(
+            FennelWorkerAutoConfiguration.unrecordedStreamsMetrics(
+                Map.of("metrics.recording.level", "DEBUG")));
+    registry.gauge("kafka.stream.state.put.latency.avg", Tags.of("queue", "scheduler"), 1.0);
+
+    assertThat(registry.getMeters()).hasSize(1);
   }
 
   @Test

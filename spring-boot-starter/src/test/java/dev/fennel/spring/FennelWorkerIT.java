@@ -151,6 +151,7 @@ class FennelWorkerIT {
                   context.getBean("fennelWorkerHealthIndicator", HealthIndicator.class).health();
               assertThat(workerHealth.getStatus().getCode()).isEqualTo("UP");
               assertThat(workerHealth.getDetails()).containsEntry("name", "spring-it");
+              assertThat(context).hasBean("fennelUnrecordedStreamsMetrics");
               Health clientHealth =
                   context.getBean("fennelClientHealthIndicator", HealthIndicator.class).health();
               assertThat(clientHealth.getStatus().getCode()).isEqualTo("UP");
