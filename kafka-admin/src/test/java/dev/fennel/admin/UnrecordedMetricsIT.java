@@ -44,17 +44,7 @@ class UnrecordedMetricsIT {
   void theListedMetricsRecordNothingAtInfoAndRecordAtDebug(
       KafkaTestBroker.Broker broker, @TempDir Path state) throws Exception {
     String prefix = KafkaTestBroker.uniquePrefix();
-    String topic = prefix + "in";
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
-    }
-    try (KafkaProducer<String, byte[]> producer = broker.producer()) {
-      for (int i = 0; i < RECORDS; i++) {
-        producer.send(new ProducerRecord<>(topic, "id-" + i, "v".getBytes(StandardCharsets.UTF_8)));
-      }
-    }
+    String topic = topicOf(broker, prefix, RECORDS);
 
     List<Reading> atInfo = readingsAfterTheRecords(broker, topic, prefix + "info", Map.of(), state);
     List<Reading> listed =
@@ -82,15 +72,7 @@ class UnrecordedMetricsIT {
   void theFilterKeepsTheListedMetricsOutAndTheRestIn(
       KafkaTestBroker.Broker broker, @TempDir Path state) throws Exception {
     String prefix = KafkaTestBroker.uniquePrefix();
-    String topic = prefix + "in";
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
-    }
-    try (KafkaProducer<String, byte[]> producer = broker.producer()) {
-      producer.send(new ProducerRecord<>(topic, "id", "v".getBytes(StandardCharsets.UTF_8)));
-    }
+    String topic = topicOf(broker, prefix, 1);
     SimpleMeterRegistry filtered = new SimpleMeterRegistry();
     filtered.config().meterFilter(StreamsApp.unrecordedMetricsFilter(Map.of()));
 
@@ -106,6 +88,23 @@ class UnrecordedMetricsIT {
             .noneMatch(name -> UnrecordedMetrics.unrecorded(name, RecordingLevel.INFO));
       }
     }
+  }
+
+  /** A topic of two partitions, {@code prefix}in, holding {@code records} records. */
+  private static String topicOf(KafkaTestBroker.Broker broker, String prefix, int records)
+      throws Exception {
+    String topic = prefix + "in";
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+    }
+    try (KafkaProducer<String, byte[]> producer = broker.producer()) {
+      for (int i = 0; i < records; i++) {
+        producer.send(new ProducerRecord<>(topic, "id-" + i, "v".getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    return topic;
   }
 
   /** The app's meters, read once {@link #RECORDS} records went through its store. */
