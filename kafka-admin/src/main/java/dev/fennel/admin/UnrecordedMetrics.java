@@ -1,7 +1,6 @@
 package dev.fennel.admin;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.metrics.Sensor.RecordingLevel;
@@ -13,7 +12,7 @@ import org.apache.kafka.common.metrics.Sensor.RecordingLevel;
  * <p>Kafka Streams registers every metric of a sensor whatever the level of the sensor, and records
  * only those of sensors at or below {@code metrics.recording.level} ({@code INFO} by default). The
  * others stay {@code NaN} or 0 for the life of the process: on a {@code fennel dev} after a run,
- * 2,561 of its 8,049 Prometheus series, most of them the {@code DEBUG} metrics of each state store
+ * 2,896 of its 8,049 Prometheus series, most of them the {@code DEBUG} metrics of each state store
  * of each task (every get, put and range, RocksDB's statistics), the rest those of each task and
  * processor node. Kafka offers no way to ask a metric for its sensor's level, so the names are
  * listed here, from Kafka's own sensors ({@code StateStoreMetrics}, {@code RocksDBMetrics}, {@code
@@ -57,16 +56,19 @@ final class UnrecordedMetrics {
           debug("state.compaction.time."),
           debug("state.number.open.files"),
           debug("state.number.file.errors."),
-          // A task's (its restore, dropped records and process ratio are recorded at INFO).
+          // A task's (its remaining records to restore, dropped records and process ratio are
+          // recorded at INFO).
           debug("task.process.latency."),
           debug("task.process.rate"),
           debug("task.process.total"),
           debug("task.punctuate."),
-          debug("task.commit."),
+          debug("task.restore.rate"),
+          debug("task.restore.total"),
+          debug("task.update."),
           debug("task.enforced.processing."),
           debug("task.record.lateness."),
           debug("task.active.buffer.count"),
-          debug("task.input.buffer.bytes.total"),
+          debug("task.cache.size.bytes.total"),
           // A processor node's (its record.e2e.latency is recorded at INFO).
           debug("processor.node.process."),
           debug("processor.node.suppression.emit."),
@@ -88,9 +90,8 @@ final class UnrecordedMetrics {
   static RecordingLevel levelOf(Map<String, String> kafka) {
     String level = kafka.get(CommonClientConfigs.METRICS_RECORDING_LEVEL_CONFIG);
     try {
-      return level == null
-          ? RecordingLevel.INFO
-          : RecordingLevel.forName(level.trim().toUpperCase(Locale.ROOT));
+      // Exactly as Kafka Streams accepts it (its check is case-sensitive; values are trimmed).
+      return level == null ? RecordingLevel.INFO : RecordingLevel.valueOf(level.trim());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           CommonClientConfigs.METRICS_RECORDING_LEVEL_CONFIG

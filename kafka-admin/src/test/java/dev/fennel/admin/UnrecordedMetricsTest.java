@@ -21,13 +21,18 @@ class UnrecordedMetricsTest {
         .isTrue();
     assertThat(UnrecordedMetrics.unrecorded("kafka.stream.record.cache.hit.ratio.avg", info()))
         .isTrue();
-    // Recorded at INFO: RocksDB's properties, a task's restore and ratio, a node's e2e latency,
-    // every thread metric, and anything that is no Kafka Streams metric.
+    assertThat(UnrecordedMetrics.unrecorded("kafka.stream.task.restore.total", info())).isTrue();
+    // Recorded at INFO: RocksDB's properties, a task's records left to restore and its process
+    // ratio, a node's e2e latency, every thread metric, and anything that is no Kafka Streams
+    // metric.
     assertThat(UnrecordedMetrics.unrecorded("kafka.stream.state.estimate.num.keys", info()))
         .isFalse();
     assertThat(UnrecordedMetrics.unrecorded("kafka.stream.task.active.process.ratio", info()))
         .isFalse();
-    assertThat(UnrecordedMetrics.unrecorded("kafka.stream.task.restore.total", info())).isFalse();
+    assertThat(
+            UnrecordedMetrics.unrecorded(
+                "kafka.stream.task.restore.remaining.records.total", info()))
+        .isFalse();
     assertThat(
             UnrecordedMetrics.unrecorded(
                 "kafka.stream.processor.node.record.e2e.latency.max", info()))
@@ -40,7 +45,7 @@ class UnrecordedMetricsTest {
 
   @Test
   void atDebugOnlyTraceIsOutAndAtTraceNothing() {
-    RecordingLevel debug = UnrecordedMetrics.levelOf(Map.of("metrics.recording.level", "debug"));
+    RecordingLevel debug = UnrecordedMetrics.levelOf(Map.of("metrics.recording.level", "DEBUG"));
     assertThat(debug).isEqualTo(RecordingLevel.DEBUG);
     assertThat(UnrecordedMetrics.unrecorded("kafka.stream.state.put.latency.avg", debug)).isFalse();
     assertThat(UnrecordedMetrics.unrecorded("kafka.stream.state.record.e2e.latency.avg", debug))
@@ -56,6 +61,9 @@ class UnrecordedMetricsTest {
     assertThatThrownBy(() -> UnrecordedMetrics.levelOf(Map.of("metrics.recording.level", "ALL")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("metrics.recording.level=ALL is no recording level: use INFO, DEBUG or TRACE");
+    // As Kafka Streams, which refuses it when the app starts.
+    assertThatThrownBy(() -> UnrecordedMetrics.levelOf(Map.of("metrics.recording.level", "debug")))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

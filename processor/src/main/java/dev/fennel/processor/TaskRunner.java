@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One file over 450 lines, on purpose: the run, its registration, the two ways in from other
  * threads ({@link #terminate}, {@link #handBack}) and the state of one run ({@code Attempt}) share
- * the map of running attempts and one fence protocol between a run's start and those calls; in
- * separate files the two sides of that argument would be read apart.
+ * the map of running attempts and the ordering between a run's start and those calls (a fence pair
+ * with {@link #terminate}; {@code PartitionRuns}' lock for {@link #handBack}); in separate files
+ * the two sides of that argument would be read apart.
  */
 final class TaskRunner {
   private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -286,6 +287,10 @@ final class TaskRunner {
    * is once the id is revoked): unless the handler still returns a value, the run writes nothing
    * and its message stays unfinished, so the partition's new owner runs it (a handler that ignores
    * the interrupt is abandoned after the grace period, as at a time limit).
+   *
+   * <p>No fence here: the caller ({@code PartitionRuns}, through the worker) marks the run stopped
+   * under its lock, which the run's {@code stopped} takes too, before it calls this. A caller that
+   * marks runs some other way needs a fence pair as {@link #terminate}'s.
    */
   void handBack(String id) {
     Attempt attempt = running.get(id); // the run's mark and this are ordered by PartitionRuns' lock
