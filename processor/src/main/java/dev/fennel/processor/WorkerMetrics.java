@@ -1,5 +1,6 @@
 package dev.fennel.processor;
 
+import dev.fennel.admin.TimerBuckets;
 import dev.fennel.protocol.Status;
 import dev.fennel.protocol.TaskResult;
 import io.micrometer.core.instrument.Counter;
@@ -20,32 +21,9 @@ import org.jspecify.annotations.Nullable;
  * The worker's meters for one queue. Task names outside the registry are tagged {@code unknown}.
  */
 final class WorkerMetrics {
-  /**
-   * The buckets of the worker's timers (a task's run, its submit-to-result latency, its wait for a
-   * rate limit), 1 ms to 10 minutes in steps of 1, 2 and 5: 19 buckets where Micrometer's
-   * percentile histogram had 88, for a series each per queue and task ({@code docs/metrics.md}).
-   */
-  private static final Duration[] BUCKETS = {
-    Duration.ofMillis(1),
-    Duration.ofMillis(2),
-    Duration.ofMillis(5),
-    Duration.ofMillis(10),
-    Duration.ofMillis(20),
-    Duration.ofMillis(50),
-    Duration.ofMillis(100),
-    Duration.ofMillis(200),
-    Duration.ofMillis(500),
-    Duration.ofSeconds(1),
-    Duration.ofSeconds(2),
-    Duration.ofSeconds(5),
-    Duration.ofSeconds(10),
-    Duration.ofSeconds(20),
-    Duration.ofSeconds(30),
-    Duration.ofMinutes(1),
-    Duration.ofMinutes(2),
-    Duration.ofMinutes(5),
-    Duration.ofMinutes(10)
-  };
+  /** The buckets of the worker's timers ({@code docs/metrics.md}). */
+  private static final Duration[] BUCKETS =
+      TimerBuckets.between(Duration.ofMillis(1), Duration.ofMinutes(10));
 
   private static final Status[] STATUSES = Status.values();
   private final Set<String> knownTasks;
