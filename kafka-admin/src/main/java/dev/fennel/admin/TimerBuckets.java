@@ -1,38 +1,71 @@
 package dev.fennel.admin;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The buckets of Fennel's timers (a task's run, its latency, its wait for a rate limit, an HTTP
- * request): steps of 1, 2 and 5 from a first bound to a last. A timer per task, queue and worker
- * publishes a series per bucket, so they are few: 19 from 1 ms to 10 minutes, where Micrometer's
- * percentile histogram had 88 ({@code docs/metrics.md}).
+ * The buckets of Fennel's timers, in steps of 1, 2 and 5 (with 30 s and 30 min, which people read
+ * more easily than 50 s and 50 min). A timer per task, queue and worker publishes a series per
+ * bucket, so they are few: 21 for a task where Micrometer's percentile histogram had 87 ({@code
+ * docs/metrics.md}).
  */
 public final class TimerBuckets {
   private TimerBuckets() {}
 
   /**
-   * The bounds {@code first}, 2 and 5 times it, 10 times it and so on while below {@code last},
-   * then {@code last}.
-   *
-   * @throws IllegalArgumentException unless {@code 0 < first < last}
+   * A task's run, its submit-to-result latency (which includes an eta's or a retry's wait), its
+   * wait for a rate limit: 1 ms to an hour.
    */
-  public static Duration[] between(Duration first, Duration last) {
-    if (first.isNegative() || first.isZero() || first.compareTo(last) >= 0) {
-      throw new IllegalArgumentException(
-          "timer buckets need 0 < first < last, not " + first + " and " + last);
-    }
-    List<Duration> bounds = new ArrayList<>();
-    for (Duration decade = first; decade.compareTo(last) < 0; decade = decade.multipliedBy(10)) {
-      for (Duration bound : List.of(decade, decade.multipliedBy(2), decade.multipliedBy(5))) {
-        if (bound.compareTo(last) < 0) {
-          bounds.add(bound);
-        }
-      }
-    }
-    bounds.add(last);
-    return bounds.toArray(Duration[]::new);
+  public static final List<Duration> TASKS =
+      List.of(
+          Duration.ofMillis(1),
+          Duration.ofMillis(2),
+          Duration.ofMillis(5),
+          Duration.ofMillis(10),
+          Duration.ofMillis(20),
+          Duration.ofMillis(50),
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(2),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(10),
+          Duration.ofMinutes(30),
+          Duration.ofHours(1));
+
+  /** An HTTP request to the results API, a long poll ({@code ?wait=}, up to 10 min) included. */
+  public static final List<Duration> HTTP =
+      List.of(
+          Duration.ofNanos(500_000),
+          Duration.ofMillis(1),
+          Duration.ofMillis(2),
+          Duration.ofMillis(5),
+          Duration.ofMillis(10),
+          Duration.ofMillis(20),
+          Duration.ofMillis(50),
+          Duration.ofMillis(100),
+          Duration.ofMillis(200),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(2),
+          Duration.ofMinutes(5),
+          Duration.ofMinutes(10));
+
+  /** {@code buckets} as Micrometer's {@code serviceLevelObjectives} takes them. */
+  public static Duration[] array(List<Duration> buckets) {
+    return buckets.toArray(Duration[]::new);
   }
 }

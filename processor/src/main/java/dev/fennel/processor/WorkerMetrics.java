@@ -22,8 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class WorkerMetrics {
   /** The buckets of the worker's timers ({@code docs/metrics.md}). */
-  private static final Duration[] BUCKETS =
-      TimerBuckets.between(Duration.ofMillis(1), Duration.ofMinutes(10));
+  private static final Duration[] BUCKETS = TimerBuckets.array(TimerBuckets.TASKS);
 
   private static final Status[] STATUSES = Status.values();
   private final Set<String> knownTasks;

@@ -19,9 +19,8 @@ import org.jspecify.annotations.Nullable;
  * hot {@code GET /tasks/{id}}.
  */
 final class RequestTimers {
-  /** The timers' buckets: 18, from 0.5 ms to 2 minutes ({@code docs/metrics.md}). */
-  private static final Duration[] BUCKETS =
-      TimerBuckets.between(Duration.ofNanos(500_000), Duration.ofMinutes(2));
+  /** The timers' buckets ({@code docs/metrics.md}). */
+  private static final Duration[] BUCKETS = TimerBuckets.array(TimerBuckets.HTTP);
 
   /** Statuses {@code 100}–{@code 599} are kept in the arrays; others are looked up each time. */
   private static final int FIRST_STATUS = 100;
