@@ -20,6 +20,8 @@ GROUPS = [
     ("kafka-producer", "producers: network threads"),
     ("data-plane-kafk", "broker: request handlers and network"),
     ("fennel-results", "api: results stream thread (ingest)"),
+    ("fennel-api-wait", "api: fast lanes (results read ahead for waiting requests)"),
+    ("fennel-api-prio", "api: fast lanes (results read ahead for waiting requests)"),
     ("JettyServer", "api: http"),
     ("qtp", "api: http"),
     ("dev-scheduler", "worker: scheduler (Kafka Streams)"),

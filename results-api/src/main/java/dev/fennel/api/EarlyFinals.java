@@ -124,16 +124,31 @@ final class EarlyFinals {
     synchronized (seenOrder) {
       seenOrder.addLast(record);
       seenBytes += record.bytes();
-      Instant oldest = now.minus(SEEN_FOR);
-      Seen eldest;
-      while ((eldest = seenOrder.peekFirst()) != null
-          && (seenOrder.size() > MAX_SEEN
-              || seenBytes > MAX_SEEN_BYTES
-              || eldest.seenAt.isBefore(oldest))) {
-        seenOrder.removeFirst();
-        seenBytes -= eldest.bytes();
-        seen.remove(eldest.id, eldest);
-      }
+      trimSeen(now);
+    }
+  }
+
+  /**
+   * Lets go of the records seen that are past their bounds now: a lane calls it while it rests
+   * ({@link LaneDemand}), when no {@link #saw} does.
+   */
+  void trimSeen() {
+    synchronized (seenOrder) {
+      trimSeen(clock.instant());
+    }
+  }
+
+  // Guarded by seenOrder.
+  private void trimSeen(Instant now) {
+    Instant oldest = now.minus(SEEN_FOR);
+    Seen eldest;
+    while ((eldest = seenOrder.peekFirst()) != null
+        && (seenOrder.size() > MAX_SEEN
+            || seenBytes > MAX_SEEN_BYTES
+            || eldest.seenAt.isBefore(oldest))) {
+      seenOrder.removeFirst();
+      seenBytes -= eldest.bytes();
+      seen.remove(eldest.id, eldest);
     }
   }
 

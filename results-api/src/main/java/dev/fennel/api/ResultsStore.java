@@ -49,7 +49,9 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
       work -> Thread.ofVirtual().name("fennel-api-caught-up").start(work);
 
   private final ResultCache cache;
-  private final Waiters waiters = new Waiters();
+  // The fast lanes read while requests wait (WaitedResults), told by the waiters.
+  private final LaneDemand demand = new LaneDemand();
+  private final Waiters waiters = new Waiters(demand::waited);
   private final EarlyFinals early;
   private final WaitedResults waited;
   private final BiConsumer<String, StoredResult> onStored;
@@ -134,7 +136,7 @@ final class ResultsStore implements ResultLookup, AutoCloseable {
     registry.gauge("fennel.api.waiting.requests", waiters, Waiters::size);
     registry.gauge("fennel.api.store.results", this, ResultsStore::approximateSize);
     app.start();
-    this.waited = new WaitedResults(config, waiters, early);
+    this.waited = new WaitedResults(config, waiters, early, demand);
   }
 
   /** Completes with the reason when the store stops for good. */

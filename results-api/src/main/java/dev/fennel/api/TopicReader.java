@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +42,19 @@ final class TopicReader implements AutoCloseable {
   private final Duration poll;
   private final Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
   private final From from;
+  private final @Nullable Rest rest;
   private final Thread thread;
   private volatile boolean closed;
+  private volatile boolean resting;
+  private final AtomicLong restSteps = new AtomicLong();
+
+  /**
+   * How a reader from the end rests while {@code wanted} says nobody wants its records: its
+   * partitions paused (no fetch, no record), moved to their end every {@code step}, {@code
+   * eachStep} run after each move. It reads again from there, at most a step behind the end, once
+   * {@code wanted} says so: at the next step, or at once when {@link #wake} is called.
+   */
+  record Rest(BooleanSupplier wanted, Duration step, Runnable eachStep) {}
 
   /**
    * Starts reading {@code topic}, polling every {@code poll}; {@code name} names the client and the
@@ -55,21 +69,26 @@ final class TopicReader implements AutoCloseable {
       String what,
       String without,
       Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
-    this(config, topic, name, From.START, poll, what, without, onRecord);
+    this(config, topic, name, From.START, null, poll, what, without, onRecord);
   }
 
-  /** As above, starting in each partition {@code from} its start or its end. */
+  /**
+   * As above, starting in each partition {@code from} its start or its end, and resting as {@code
+   * rest} says (null: never).
+   */
   TopicReader(
       ApiConfig config,
       String topic,
       String name,
       From from,
+      @Nullable Rest rest,
       Duration poll,
       String what,
       String without,
       Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
     this.topic = topic;
     this.from = from;
+    this.rest = rest;
     this.what = what;
     this.without = without;
     this.poll = poll;
@@ -98,6 +117,10 @@ final class TopicReader implements AutoCloseable {
         assigned.forEach(consumer::position);
       }
       while (!closed) {
+        if (rest != null && !rest.wanted().getAsBoolean()) {
+          rest(assigned, rest);
+          continue;
+        }
         try {
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(poll)) {
             onRecord.accept(record);
@@ -121,10 +144,58 @@ final class TopicReader implements AutoCloseable {
     }
   }
 
+  /**
+   * Rests until {@code rest} wants records again or the reader closes: the partitions paused, moved
+   * to their end each step.
+   */
+  private void rest(List<TopicPartition> assigned, Rest rest) {
+    consumer.pause(assigned);
+    // Written before wanted() is read: a wake() that follows a change of wanted() then sees it.
+    resting = true;
+    try {
+      while (!closed && !rest.wanted().getAsBoolean()) {
+        try {
+          consumer.seekToEnd(assigned);
+          // Resolved now, with one ListOffsets request, rather than by the first poll after.
+          assigned.forEach(consumer::position);
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          log.warn("moving the reader of {} to the end of {} failed; retrying", what, topic, e);
+        }
+        rest.eachStep().run();
+        restSteps.incrementAndGet();
+        LockSupport.parkNanos(rest.step().toNanos());
+      }
+    } finally {
+      resting = false;
+      consumer.resume(assigned);
+    }
+  }
+
+  /** Ends a rest now rather than at its next step; from any thread. */
+  void wake() {
+    if (resting) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /** Whether the reader rests now. */
+  boolean resting() {
+    return resting;
+  }
+
+  /** How many times a rest has moved the reader to the end of its topic. */
+  long restSteps() {
+    return restSteps.get();
+  }
+
   @Override
   public void close() {
     closed = true;
     consumer.wakeup();
+    // A rest parks its thread, where a consumer's wake-up does not reach.
+    LockSupport.unpark(thread);
     try {
       thread.join(Duration.ofSeconds(10));
     } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -24,13 +25,29 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * read does not go back in time. A request that began to wait after its record passed here is
  * answered from the records this lane read lately, which {@link EarlyFinals} keeps within bounds;
  * the store's own ingestion still wakes anyone later than those.
+ *
+ * <p>Both lanes rest while nobody waits ({@link LaneDemand}): their partitions paused and moved to
+ * their end every {@link LaneDemand#REST_STEP}, they read nothing until a request begins to wait,
+ * which wakes them at once. A lane that wakes reads on from at most a step behind the end; a
+ * request for a record older than that is woken by the store's ingestion, as without the lanes.
  */
 final class WaitedResults implements AutoCloseable {
   private final TopicReader reader;
   private final TopicReader priority;
 
-  /** Starts reading; {@code waiters} are woken with the results {@code early} keeps. */
-  WaitedResults(ApiConfig config, Waiters waiters, EarlyFinals early) {
+  /**
+   * Starts reading while {@code demand} wants it; {@code waiters} (which tell {@code demand} of
+   * each request that begins to wait) are woken with the results {@code early} keeps.
+   */
+  WaitedResults(ApiConfig config, Waiters waiters, EarlyFinals early, LaneDemand demand) {
+    this(config, waiters, early, demand, LaneDemand.REST_STEP);
+  }
+
+  /** As above, a resting lane moving to the end of its topic every {@code restStep}. */
+  WaitedResults(
+      ApiConfig config, Waiters waiters, EarlyFinals early, LaneDemand demand, Duration restStep) {
+    TopicReader.Rest rest =
+        new TopicReader.Rest(() -> demand.wanted(waiters.size()), restStep, early::trimSeen);
     this.reader =
         lane(
             config,
@@ -38,8 +55,8 @@ final class WaitedResults implements AutoCloseable {
             "waited-results",
             "results for waiting requests",
             "waiting requests are woken by the results store alone",
-            waiters,
-            early);
+            rest,
+            record -> read(record, waiters, early));
     this.priority =
         lane(
             config,
@@ -47,28 +64,41 @@ final class WaitedResults implements AutoCloseable {
             "priority-results",
             "copies of the highest-priority queues' results",
             "their waiting requests are woken as the other queues' are",
-            waiters,
-            early);
+            rest,
+            record -> read(record, waiters, early));
+    demand.onWait(reader::wake);
+    demand.onWait(priority::wake);
   }
 
-  /** A reader of {@code topic} from its end that wakes {@code waiters} ({@link #read}). */
+  /** A reader of {@code topic} from its end, resting as {@code rest} says. */
   private static TopicReader lane(
       ApiConfig config,
       String topic,
       String name,
       String what,
       String without,
-      Waiters waiters,
-      EarlyFinals early) {
+      TopicReader.Rest rest,
+      Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
     return new TopicReader(
         config,
         topic,
         name,
         TopicReader.From.END,
+        rest,
         Duration.ofMillis(500),
         what,
         without,
-        record -> read(record, waiters, early));
+        onRecord);
+  }
+
+  /** Whether both lanes rest now. */
+  boolean resting() {
+    return reader.resting() && priority.resting();
+  }
+
+  /** How many times the lane of {@code fennel.results} has moved to its end while resting. */
+  long restSteps() {
+    return reader.restSteps();
   }
 
   /**

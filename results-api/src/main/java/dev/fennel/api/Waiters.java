@@ -19,6 +19,17 @@ import org.jspecify.annotations.Nullable;
 final class Waiters {
   private final ConcurrentHashMap<String, Set<Waiter>> byId = new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
+  private final Runnable onWait;
+
+  /** Waiters that run {@code onWait} each time a request begins to wait, before it is parked. */
+  Waiters(Runnable onWait) {
+    this.onWait = onWait;
+  }
+
+  /** Waiters that tell nobody when a request begins to wait. */
+  Waiters() {
+    this(() -> {});
+  }
 
   /**
    * One waiting request: a future that leaves the waiting set, under every id it waits for, before
@@ -59,6 +70,7 @@ final class Waiters {
    */
   CompletableFuture<@Nullable StoredResult> awaitAny(Collection<String> ids, Duration timeout) {
     Waiter future = new Waiter(List.copyOf(ids));
+    onWait.run();
     waiting.incrementAndGet();
     for (String id : future.ids) {
       byId.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(future);

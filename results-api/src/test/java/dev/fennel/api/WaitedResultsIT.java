@@ -28,21 +28,29 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WaitedResultsIT {
   private Topics topics;
   private KafkaProducer<String, byte[]> producer;
-  private final Waiters waiters = new Waiters();
+  private ApiConfig config;
+  private Waiters waiters;
   private final EarlyFinals early = new EarlyFinals(Clock.systemUTC());
   private WaitedResults lane;
 
   @BeforeEach
-  void start(KafkaTestBroker.Broker broker) {
+  void start(KafkaTestBroker.Broker broker) throws Exception {
     topics = TestTopics.create(broker, List.of("high"));
     producer = broker.producer();
-    lane =
-        new WaitedResults(
-            ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build(),
-            waiters,
-            early);
+    config = ApiConfig.builder(broker.bootstrapServers()).topics(topics).port(0).build();
+    startLanes(LaneDemand.READ_AFTER, LaneDemand.REST_STEP);
+  }
+
+  /**
+   * Starts the lanes, reading for {@code readAfter} after a request began to wait and moving to the
+   * end every {@code restStep} while they rest, and waits until both read from here on.
+   */
+  private void startLanes(Duration readAfter, Duration restStep) {
+    LaneDemand demand = new LaneDemand(System::nanoTime, readAfter);
+    waiters = new Waiters(demand::waited);
+    lane = new WaitedResults(config, waiters, early, demand, restStep);
     // Each lane reads from the end it found at its start: a probe written until it is seen says
-    // that start is behind us.
+    // that start is behind us. Waiting for the probe is what makes the lanes read.
     for (String topic : List.of(topics.results(), topics.priorityResults())) {
       CompletableFuture<StoredResult> probe = waiters.await(topic, Duration.ofMinutes(1));
       await()
@@ -53,6 +61,12 @@ class WaitedResultsIT {
                 return probe.isDone();
               });
     }
+  }
+
+  /** Restarts the lanes as {@link #startLanes} does. */
+  private void restartLanes(Duration readAfter, Duration restStep) {
+    lane.close();
+    startLanes(readAfter, restStep);
   }
 
   @AfterEach
@@ -115,5 +129,37 @@ class WaitedResultsIT {
     assertThat(early.newestSeen("late", null).status()).isEqualTo("SUCCESS");
     // Kept as an early result for the next lookup, as a woken one is.
     assertThat(early.newest("late", null).status()).isEqualTo("SUCCESS");
+  }
+
+  @Test
+  void lanesThatNobodyWaitsForRestAndSkipWhatIsWrittenMeanwhile() throws Exception {
+    restartLanes(Duration.ofSeconds(1), Duration.ofMillis(100));
+    // The probes' waits ended; a second later nobody has waited for as long as the lanes read.
+    await().atMost(Duration.ofSeconds(30)).until(lane::resting);
+
+    write("quiet", "SUCCESS");
+    // A whole step begun after the write has moved the lane past it.
+    long steps = lane.restSteps();
+    await().atMost(Duration.ofSeconds(30)).until(() -> lane.restSteps() >= steps + 2);
+    CompletableFuture<StoredResult> waiting = waiters.await("wanted", Duration.ofMinutes(1));
+    write("wanted", "SUCCESS");
+
+    // Awake again: the request is woken by the lane (there is no store here).
+    assertThat(waiting.get(30, TimeUnit.SECONDS).status()).isEqualTo("SUCCESS");
+    // What was written while the lanes rested was never read: the store answers it.
+    assertThat(early.newestSeen("quiet", null)).isNull();
+  }
+
+  @Test
+  void aRestingLaneReadsAgainAsSoonAsARequestBeginsToWait() throws Exception {
+    // Rests of ten minutes between moves: only the request's wake-up can end one within the test.
+    restartLanes(Duration.ofSeconds(1), Duration.ofMinutes(10));
+    await().atMost(Duration.ofSeconds(30)).until(lane::resting);
+
+    write("soon", "STARTED");
+    CompletableFuture<StoredResult> waiting = waiters.await("soon", Duration.ofMinutes(1));
+    write("soon", "SUCCESS");
+
+    assertThat(waiting.get(30, TimeUnit.SECONDS).status()).isEqualTo("SUCCESS");
   }
 }

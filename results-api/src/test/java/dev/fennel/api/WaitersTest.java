@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class WaitersTest {
@@ -47,5 +49,17 @@ class WaitersTest {
 
     assertThat(other).isCompletedWithValue(DONE);
     assertThat(waiters.size()).isZero();
+  }
+
+  @Test
+  void eachRequestThatBeginsToWaitIsToldOnceHoweverManyIdsItNames() {
+    AtomicInteger told = new AtomicInteger();
+    Waiters waiters = new Waiters(told::incrementAndGet);
+
+    waiters.await("a", Duration.ofMinutes(1));
+    waiters.awaitAny(List.of("b", "c", "d"), Duration.ofMinutes(1));
+
+    assertThat(told).hasValue(2);
+    assertThat(waiters.size()).isEqualTo(2);
   }
 }
