@@ -80,8 +80,9 @@ final class PartitionRuns {
 
   /**
    * @param limitFor the time limit of a run of a task
-   * @param interrupt asks the run of a task id to stop without writing anything ({@link
-   *     TaskRunner#handBack})
+   * @param interrupt asks the run of a task id to stop without writing anything, if that run is one
+   *     this class marked ({@link TaskRunner#handBack}: a run of the same id that started after the
+   *     mark runs on)
    * @param grace how long an interrupted task has to stop
    */
   PartitionRuns(

@@ -162,6 +162,7 @@ final class TaskRunner {
             Thread.currentThread(),
             started,
             context,
+            stopped,
             found -> done.accept(abandoned(found, task, worker, started, limit)));
     if (!register(task, worker, started, attempt, stopped, done)) {
       return;
@@ -288,13 +289,18 @@ final class TaskRunner {
    * and its message stays unfinished, so the partition's new owner runs it (a handler that ignores
    * the interrupt is abandoned after the grace period, as at a time limit).
    *
+   * <p>Only a run whose {@code stopped} says so is interrupted: the caller marks a run, then asks
+   * by its id, and a run of the same id that started between the two (the marked one ended, and the
+   * task came again from a partition this worker keeps) was not asked to stop; handed back, its
+   * message would stay unfinished on a partition nobody takes over.
+   *
    * <p>No fence here: the caller ({@code PartitionRuns}, through the worker) marks the run stopped
    * under its lock, which the run's {@code stopped} takes too, before it calls this. A caller that
    * marks runs some other way needs a fence pair as {@link #terminate}'s.
    */
   void handBack(String id) {
     Attempt attempt = running.get(id); // the run's mark and this are ordered by PartitionRuns' lock
-    if (attempt != null) {
+    if (attempt != null && attempt.stopped.getAsBoolean()) {
       attempt.handBack();
     }
   }
@@ -403,18 +409,26 @@ final class TaskRunner {
     private final Thread thread;
     private final Instant started;
     private final RunContext context;
+    private final BooleanSupplier stopped;
     private final Consumer<State> onAbandon;
     private State state = State.RUNNING;
     private Deadlines.@Nullable Pending grace;
 
     /**
+     * @param stopped whether a hand-over or a lost partition asked this run to stop
      * @param onAbandon told the state the run was abandoned in (interrupted at its time limit, or
      *     terminated by a revocation)
      */
-    Attempt(Thread thread, Instant started, RunContext context, Consumer<State> onAbandon) {
+    Attempt(
+        Thread thread,
+        Instant started,
+        RunContext context,
+        BooleanSupplier stopped,
+        Consumer<State> onAbandon) {
       this.thread = thread;
       this.started = started;
       this.context = context;
+      this.stopped = stopped;
       this.onAbandon = onAbandon;
     }
 

@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,13 +123,17 @@ class TerminateTest {
   void aHandOverWhoseGraceRunsOutBeforeTheRunsSecondLookIsToldOnce() throws Exception {
     // The hand-back finds the run just registered, its grace (0 here) runs out, and then the run's
     // own look finds it stopped: the abandonment told the outcome, the look must not again.
+    AtomicBoolean marked = new AtomicBoolean();
     Thread slot =
         slot(
             "t-6",
             "waits",
             () -> {
-              runner.handBack("t-6");
-              deadlines.fireNext();
+              // Marked, then asked by id, as PartitionRuns does; the hand-back looks at the mark.
+              if (marked.compareAndSet(false, true)) {
+                runner.handBack("t-6");
+                deadlines.fireNext();
+              }
               return true;
             });
     slot.join(10_000);
@@ -201,9 +206,11 @@ class TerminateTest {
 
   @Test
   void aRunHandedBackForAMovedPartitionEndsWithNothingToWrite() throws Exception {
-    Thread slot = slot("t-3", "waits");
+    AtomicBoolean stopped = new AtomicBoolean();
+    Thread slot = slot("t-3", "waits", stopped::get);
     await().until(() -> started.getCount() == 0);
 
+    stopped.set(true);
     runner.handBack("t-3");
     slot.join(10_000);
 
@@ -213,11 +220,33 @@ class TerminateTest {
   }
 
   @Test
+  void aHandBackStopsOnlyARunThatWasAskedToStop() throws Exception {
+    // The marked run of t-7 ended, and t-7 came again from a partition this worker keeps: this
+    // run was not marked, and the hand-back by id must leave it be.
+    AtomicBoolean stopped = new AtomicBoolean();
+    Thread slot = slot("t-7", "waits", stopped::get);
+    await().until(() -> started.getCount() == 0);
+
+    runner.handBack("t-7");
+    await().during(Duration.ofMillis(300)).until(outcomes::isEmpty);
+    assertThat(runner.running()).as("it runs on").isNotEmpty();
+
+    stopped.set(true);
+    runner.handBack("t-7");
+    slot.join(10_000);
+    assertThat(outcomes)
+        .singleElement()
+        .satisfies(ran -> assertThat(ran.handedBack()).as("handed back").isTrue());
+  }
+
+  @Test
   void aHandedBackRunThatIgnoresTheInterruptIsAbandonedAfterTheGraceStillHandedBack()
       throws Exception {
-    Thread slot = slot("t-4", "stubborn");
+    AtomicBoolean stopped = new AtomicBoolean();
+    Thread slot = slot("t-4", "stubborn", stopped::get);
     await().until(() -> deadlines.waiting() == 1);
 
+    stopped.set(true);
     runner.handBack("t-4");
     deadlines.fireNext();
     deadlines.fireNext();
