@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * this class of every record it reads ({@link #saw}, each id's latest, as read, not parsed), and a
  * request that begins to wait is answered from there ({@link #newestSeen}) when that record is a
  * final result newer than what a lookup answers; that result is then kept as an early one. The
+ * lanes read only while requests wait ({@link LaneDemand}): a request that begins to wait after
+ * {@link LaneDemand#READ_AFTER} without any finds here only what they read since they woke. The
  * records seen are kept at most {@link #SEEN_FOR}, at most {@link #MAX_SEEN} and at most {@link
  * #MAX_SEEN_BYTES} of values at once, the oldest going first (under a flood the count binds first);
  * the store's ingestion of a record at least as new ends one too. A request later than that is

@@ -3,6 +3,7 @@ package dev.fennel.api;
 import dev.fennel.admin.KafkaClients;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +16,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ final class TopicReader implements AutoCloseable {
   private final Duration poll;
   private final Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
   private final From from;
-  private final @Nullable Rest rest;
+  private final Rest rest;
   private final Thread thread;
   private volatile boolean closed;
   private volatile boolean resting;
@@ -54,7 +54,10 @@ final class TopicReader implements AutoCloseable {
    * eachStep} run after each move. It reads again from there, at most a step behind the end, once
    * {@code wanted} says so: at the next step, or at once when {@link #wake} is called.
    */
-  record Rest(BooleanSupplier wanted, Duration step, Runnable eachStep) {}
+  record Rest(BooleanSupplier wanted, Duration step, Runnable eachStep) {
+    /** A reader that never rests. */
+    static final Rest NEVER = new Rest(() -> true, Duration.ZERO, () -> {});
+  }
 
   /**
    * Starts reading {@code topic}, polling every {@code poll}; {@code name} names the client and the
@@ -69,19 +72,19 @@ final class TopicReader implements AutoCloseable {
       String what,
       String without,
       Consumer<ConsumerRecord<byte[], byte[]>> onRecord) {
-    this(config, topic, name, From.START, null, poll, what, without, onRecord);
+    this(config, topic, name, From.START, Rest.NEVER, poll, what, without, onRecord);
   }
 
   /**
    * As above, starting in each partition {@code from} its start or its end, and resting as {@code
-   * rest} says (null: never).
+   * rest} says.
    */
   TopicReader(
       ApiConfig config,
       String topic,
       String name,
       From from,
-      @Nullable Rest rest,
+      Rest rest,
       Duration poll,
       String what,
       String without,
@@ -117,7 +120,7 @@ final class TopicReader implements AutoCloseable {
         assigned.forEach(consumer::position);
       }
       while (!closed) {
-        if (rest != null && !rest.wanted().getAsBoolean()) {
+        if (!rest.wanted().getAsBoolean()) {
           rest(assigned, rest);
           continue;
         }
@@ -152,19 +155,29 @@ final class TopicReader implements AutoCloseable {
     consumer.pause(assigned);
     // Written before wanted() is read: a wake() that follows a change of wanted() then sees it.
     resting = true;
+    boolean warned = false;
     try {
       while (!closed && !rest.wanted().getAsBoolean()) {
         try {
-          consumer.seekToEnd(assigned);
-          // Resolved now, with one ListOffsets request, rather than by the first poll after.
-          assigned.forEach(consumer::position);
+          Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
+          // Asked again after the offsets came: a request that began to wait meanwhile may wait
+          // for a record written after them, which a move past them would skip. Any later
+          // request's record comes after them.
+          if (!rest.wanted().getAsBoolean()) {
+            ends.forEach(consumer::seek);
+            restSteps.incrementAndGet();
+          }
+          warned = false;
         } catch (WakeupException e) {
           throw e;
         } catch (RuntimeException e) {
-          log.warn("moving the reader of {} to the end of {} failed; retrying", what, topic, e);
+          // The position stays where it was: no record after it is skipped.
+          if (!warned) {
+            log.warn("moving the reader of {} to the end of {} failed; retrying", what, topic, e);
+            warned = true;
+          }
         }
         rest.eachStep().run();
-        restSteps.incrementAndGet();
         LockSupport.parkNanos(rest.step().toNanos());
       }
     } finally {
@@ -180,12 +193,12 @@ final class TopicReader implements AutoCloseable {
     }
   }
 
-  /** Whether the reader rests now. */
+  /** Whether the reader rests now (for tests). */
   boolean resting() {
     return resting;
   }
 
-  /** How many times a rest has moved the reader to the end of its topic. */
+  /** How many times a rest has moved the reader to the end of its topic (for tests). */
   long restSteps() {
     return restSteps.get();
   }

@@ -48,6 +48,7 @@ final class WaitedResults implements AutoCloseable {
       ApiConfig config, Waiters waiters, EarlyFinals early, LaneDemand demand, Duration restStep) {
     TopicReader.Rest rest =
         new TopicReader.Rest(() -> demand.wanted(waiters.size()), restStep, early::trimSeen);
+    Consumer<ConsumerRecord<byte[], byte[]>> onRecord = record -> read(record, waiters, early);
     this.reader =
         lane(
             config,
@@ -56,7 +57,7 @@ final class WaitedResults implements AutoCloseable {
             "results for waiting requests",
             "waiting requests are woken by the results store alone",
             rest,
-            record -> read(record, waiters, early));
+            onRecord);
     this.priority =
         lane(
             config,
@@ -65,7 +66,7 @@ final class WaitedResults implements AutoCloseable {
             "copies of the highest-priority queues' results",
             "their waiting requests are woken as the other queues' are",
             rest,
-            record -> read(record, waiters, early));
+            onRecord);
     demand.onWait(reader::wake);
     demand.onWait(priority::wake);
   }
@@ -91,12 +92,15 @@ final class WaitedResults implements AutoCloseable {
         onRecord);
   }
 
-  /** Whether both lanes rest now. */
+  /** Whether both lanes rest now (for tests). */
   boolean resting() {
     return reader.resting() && priority.resting();
   }
 
-  /** How many times the lane of {@code fennel.results} has moved to its end while resting. */
+  /**
+   * How many times the lane of {@code fennel.results} has moved to its end while resting (for
+   * tests).
+   */
   long restSteps() {
     return reader.restSteps();
   }

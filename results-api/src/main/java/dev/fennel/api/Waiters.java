@@ -21,7 +21,9 @@ final class Waiters {
   private final AtomicInteger waiting = new AtomicInteger();
   private final Runnable onWait;
 
-  /** Waiters that run {@code onWait} each time a request begins to wait, before it is parked. */
+  /**
+   * Waiters that run {@code onWait} each time a request begins to wait, before it is registered.
+   */
   Waiters(Runnable onWait) {
     this.onWait = onWait;
   }

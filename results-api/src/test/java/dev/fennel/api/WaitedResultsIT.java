@@ -120,6 +120,7 @@ class WaitedResultsIT {
 
   @Test
   void aRequestThatBeginsToWaitAfterTheLaneReadItsResultIsAnsweredFromIt() throws Exception {
+    // The lanes read it because the probes waited less than LaneDemand.READ_AFTER ago.
     write("late", "STARTED");
     write("late", "SUCCESS");
 
@@ -154,7 +155,7 @@ class WaitedResultsIT {
   void aRestingLaneReadsAgainAsSoonAsARequestBeginsToWait() throws Exception {
     // Rests of ten minutes between moves: only the request's wake-up can end one within the test.
     restartLanes(Duration.ofSeconds(1), Duration.ofMinutes(10));
-    await().atMost(Duration.ofSeconds(30)).until(lane::resting);
+    await().atMost(Duration.ofSeconds(30)).until(() -> lane.resting() && lane.restSteps() >= 1);
 
     write("soon", "STARTED");
     CompletableFuture<StoredResult> waiting = waiters.await("soon", Duration.ofMinutes(1));
