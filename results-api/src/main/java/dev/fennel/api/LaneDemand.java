@@ -31,8 +31,11 @@ final class LaneDemand {
 
   /** Demand by {@code nanos} (as {@link System#nanoTime}), reading for {@code readAfter}. */
   LaneDemand(LongSupplier nanos, Duration readAfter) {
-    if (readAfter.isNegative()) {
-      throw new IllegalArgumentException("the lanes' read-after time was " + readAfter);
+    // Above zero: a request counts as waiting only after it has told this, and a lane that looks
+    // in between must still see it.
+    if (readAfter.isNegative() || readAfter.isZero()) {
+      throw new IllegalArgumentException(
+          "the lanes' read-after time must be above zero, was " + readAfter);
     }
     this.nanos = nanos;
     this.readAfterNanos = readAfter.toNanos();

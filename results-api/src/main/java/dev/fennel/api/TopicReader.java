@@ -51,8 +51,9 @@ final class TopicReader implements AutoCloseable {
   /**
    * How a reader from the end rests while {@code wanted} says nobody wants its records: its
    * partitions paused (no fetch, no record), moved to their end every {@code step}, {@code
-   * eachStep} run after each move. It reads again from there, at most a step behind the end, once
-   * {@code wanted} says so: at the next step, or at once when {@link #wake} is called.
+   * eachStep} run after each step. It reads again from there, at most a step behind the end (unless
+   * the moves failed: a broker out of reach; then from where the last one left it), once {@code
+   * wanted} says so: at the next step, or at once when {@link #wake} is called.
    */
   record Rest(BooleanSupplier wanted, Duration step, Runnable eachStep) {
     /** A reader that never rests. */
@@ -163,10 +164,11 @@ final class TopicReader implements AutoCloseable {
           // Asked again after the offsets came: a request that began to wait meanwhile may wait
           // for a record written after them, which a move past them would skip. Any later
           // request's record comes after them.
-          if (!rest.wanted().getAsBoolean()) {
-            ends.forEach(consumer::seek);
-            restSteps.incrementAndGet();
+          if (rest.wanted().getAsBoolean()) {
+            return;
           }
+          ends.forEach(consumer::seek);
+          restSteps.incrementAndGet();
           warned = false;
         } catch (WakeupException e) {
           throw e;

@@ -28,8 +28,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <p>Both lanes rest while nobody waits ({@link LaneDemand}): their partitions paused and moved to
  * their end every {@link LaneDemand#REST_STEP}, they read nothing until a request begins to wait,
- * which wakes them at once. A lane that wakes reads on from at most a step behind the end; a
- * request for a record older than that is woken by the store's ingestion, as without the lanes.
+ * which wakes them at once. A lane that wakes reads on from at most a step behind the end (further
+ * when its moves failed, a broker out of reach); a request for a record older than that is woken by
+ * the store's ingestion, as without the lanes.
  */
 final class WaitedResults implements AutoCloseable {
   private final TopicReader reader;

@@ -72,9 +72,12 @@ class LaneDemandTest {
   }
 
   @Test
-  void aNegativeReadAfterTimeIsRefused() {
+  void aReadAfterTimeOfZeroOrLessIsRefused() {
     assertThatThrownBy(() -> new LaneDemand(() -> now, Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PT-1S");
+    assertThatThrownBy(() -> new LaneDemand(() -> now, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("above zero, was PT0S");
   }
 }
