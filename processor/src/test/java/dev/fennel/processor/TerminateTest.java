@@ -19,10 +19,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +42,7 @@ class TerminateTest {
   private final List<TaskRunner.Ran> outcomes = new CopyOnWriteArrayList<>();
   private final TaskRunner runner =
       new TaskRunner(
-          Handlers.discover(List.of(new Waits(), stubborn, new Reports())),
+          Handlers.discover(List.of(new Waits(), stubborn, new Reports(), new Gated())),
           TaskPipelineTest.POLICY,
           Clock.fixed(NOW, ZoneOffset.UTC),
           deadlines);
@@ -60,6 +64,28 @@ class TerminateTest {
       started.countDown();
       new CountDownLatch(1).await();
       return TextNode.valueOf("never");
+    }
+  }
+
+  /** The gates of the runs of {@code gated}, one per run in the order they start. */
+  private final BlockingQueue<CountDownLatch> gates = new LinkedBlockingQueue<>();
+
+  /** Counts down once per run of {@code gated} that started. */
+  private final Semaphore gatedStarted = new Semaphore(0);
+
+  /** Returns once its run's gate opens (the next of {@link #gates}); an interrupt ends it. */
+  private final class Gated implements TaskHandler {
+    @Override
+    public String name() {
+      return "gated";
+    }
+
+    @Override
+    public JsonNode run(TaskArgs args) throws InterruptedException {
+      CountDownLatch gate = gates.take();
+      gatedStarted.release();
+      gate.await();
+      return TextNode.valueOf("done");
     }
   }
 
@@ -257,5 +283,80 @@ class TerminateTest {
     stubborn.release.countDown();
     slot.join(10_000);
     assertThat(outcomes).hasSize(1);
+  }
+
+  /**
+   * The race itself, through {@code PartitionRuns}: a hand-over marks the run of t-8 of its
+   * partition; before it interrupts by id, that run ends and t-8, taken from a partition this
+   * worker keeps, starts again. The hand-back must leave the second run be.
+   */
+  @Test
+  void aHandOverLeavesARunOfTheSameIdThatStartedAfterItsMarkBe() throws Exception {
+    TopicPartition moving = new TopicPartition("fennel.tasks.default", 0);
+    TopicPartition kept = new TopicPartition("fennel.tasks.default", 1);
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch second = new CountDownLatch(1);
+    gates.add(first);
+    gates.add(second);
+    AtomicBoolean raced = new AtomicBoolean();
+    PartitionRuns runs =
+        new PartitionRuns(
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            runner::limitFor,
+            id -> {
+              if (raced.compareAndSet(false, true)) {
+                // Between the mark and the interrupt: the marked run ends, the other starts.
+                first.countDown();
+                gatedStarted.acquireUninterruptibly();
+              }
+              runner.handBack(id);
+            },
+            Duration.ofSeconds(2));
+    runs.assigned(List.of(moving, kept));
+    Thread marked = slotOf(runs, moving, "t-8");
+    gatedStarted.acquire();
+    Thread again = slotOf(runs, kept, "t-8");
+
+    runs.handOver("default", List.of(moving), Duration.ZERO);
+
+    assertThat(raced).as("the hand-over interrupted by id").isTrue();
+    await().during(Duration.ofMillis(300)).until(() -> outcomes.size() == 1);
+    second.countDown();
+    marked.join(10_000);
+    again.join(10_000);
+    assertThat(outcomes)
+        .hasSize(2)
+        .allSatisfy(
+            ran -> {
+              assertThat(ran.handedBack()).as("handed back").isFalse();
+              assertThat(ran.result().status()).isEqualTo(Status.SUCCESS);
+            });
+  }
+
+  /** Runs task {@code id} of {@code partition} through {@code runs} on a slot of its own. */
+  private Thread slotOf(PartitionRuns runs, TopicPartition partition, String id) {
+    Task task = Task.of(id, "gated", "default", NOW);
+    PartitionRuns.Lease lease = runs.lease(partition);
+    return Thread.ofPlatform()
+        .start(
+            () ->
+                runs.run(
+                    partition,
+                    lease,
+                    task,
+                    () -> {},
+                    () -> {},
+                    (ran, stopped, release, finished) ->
+                        runner.run(
+                            ran,
+                            "w1",
+                            NOW,
+                            NoEffects.contextOf(ran, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
+                            stopped,
+                            outcome -> {
+                              outcomes.add(outcome);
+                              release.run();
+                              finished.run();
+                            })));
   }
 }
