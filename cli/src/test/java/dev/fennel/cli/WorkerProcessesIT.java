@@ -44,6 +44,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Workers as real processes: killed with SIGKILL, stopped with SIGTERM, two sharing a queue. Every
  * {@code atMost} and wait given to the results client is a give-up bound, not a speed bound.
+ *
+ * <p>One class although it is long: each test is a scenario of a worker process's life, and all
+ * share the API on the test broker, the launcher of worker processes and the helpers that publish
+ * tasks and check every result (or read the results topic at a kill); split by scenario, each part
+ * would carry a copy of them.
  */
 @ExtendWith(KafkaTestBroker.class)
 class WorkerProcessesIT {
