@@ -26,6 +26,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class TerminateTest {
   private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
   private final ManualDeadlines deadlines = new ManualDeadlines();
   private final CountDownLatch started = new CountDownLatch(1);
@@ -44,7 +46,7 @@ class TerminateTest {
       new TaskRunner(
           Handlers.discover(List.of(new Waits(), stubborn, new Reports(), new Gated())),
           TaskPipelineTest.POLICY,
-          Clock.fixed(NOW, ZoneOffset.UTC),
+          CLOCK,
           deadlines);
 
   @AfterEach
@@ -70,7 +72,7 @@ class TerminateTest {
   /** The gates of the runs of {@code gated}, one per run in the order they start. */
   private final BlockingQueue<CountDownLatch> gates = new LinkedBlockingQueue<>();
 
-  /** Counts down once per run of {@code gated} that started. */
+  /** Released once per run of {@code gated} that started. */
   private final Semaphore gatedStarted = new Semaphore(0);
 
   /** Returns once its run's gate opens (the next of {@link #gates}); an interrupt ends it. */
@@ -115,17 +117,14 @@ class TerminateTest {
    */
   private Thread slot(String id, String task, BooleanSupplier stopped) {
     return Thread.ofPlatform()
-        .start(
-            () -> {
-              Task run = Task.of(id, task, "default", NOW);
-              runner.run(
-                  run,
-                  "w1",
-                  NOW,
-                  NoEffects.contextOf(run, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
-                  stopped,
-                  outcomes::add);
-            });
+        .start(() -> run(Task.of(id, task, "default", NOW), stopped, outcomes::add));
+  }
+
+  /**
+   * Runs {@code task} on this thread as worker w1 would, handing its outcome to {@code outcome}.
+   */
+  private void run(Task task, BooleanSupplier stopped, Consumer<TaskRunner.Ran> outcome) {
+    runner.run(task, "w1", NOW, NoEffects.contextOf(task, NOW, CLOCK), stopped, outcome);
   }
 
   @Test
@@ -301,7 +300,7 @@ class TerminateTest {
     AtomicBoolean raced = new AtomicBoolean();
     PartitionRuns runs =
         new PartitionRuns(
-            Clock.fixed(NOW, ZoneOffset.UTC),
+            CLOCK,
             runner::limitFor,
             id -> {
               if (raced.compareAndSet(false, true)) {
@@ -347,11 +346,8 @@ class TerminateTest {
                     () -> {},
                     () -> {},
                     (ran, stopped, release, finished) ->
-                        runner.run(
+                        run(
                             ran,
-                            "w1",
-                            NOW,
-                            NoEffects.contextOf(ran, NOW, Clock.fixed(NOW, ZoneOffset.UTC)),
                             stopped,
                             outcome -> {
                               outcomes.add(outcome);
