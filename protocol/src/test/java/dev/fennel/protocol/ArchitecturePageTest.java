@@ -245,16 +245,19 @@ class ArchitecturePageTest {
               xml(ROOT.resolve(module).resolve("pom.xml")),
               "/project/dependencies/dependency[groupId='dev.fennel' and not(scope='test')]"
                   + "/artifactId");
+      // Listed only for a module that depends on ours (an aggregator such as examples has none).
+      List<String> own = dependencies.isEmpty() ? List.of() : packagesOf(module);
       List<String> measured = new ArrayList<>();
       for (String artifact : dependencies) {
         String dependency = moduleOfArtifact.get(artifact);
         if (dependency == null) {
           throw new AssertionError(module + " depends on " + artifact + ", which no module builds");
         }
-        measured.add(packageOf(dependency));
-        String imported = plan.getAttribute("pkg") + "." + packageOf(dependency);
+        String target = packageOf(dependency);
+        measured.add(target);
+        String imported = plan.getAttribute("pkg") + "." + target;
         boolean allowed = false;
-        for (String from : packagesOf(module)) {
+        for (String from : own) {
           // Each package asked, so that one without a rule fails here.
           allowed |= allowed(plan, from, imported);
         }
@@ -263,7 +266,7 @@ class ArchitecturePageTest {
         }
       }
       if (module.equals(BENCHMARKS)) {
-        assertThat(packagesOf(module))
+        assertThat(own)
             .as("the packages of benchmarks, each that of a module it depends on")
             .isSubsetOf(measured);
       }
