@@ -49,7 +49,16 @@ public final class KafkaClients {
   /**
    * The shared settings of one client: {@code passThrough} as given, then the bootstrap address
    * (always {@code bootstrapServers}), then {@code clientId} unless the pass-through settings name
-   * one. The caller adds its client's own settings to the returned (new, mutable) properties.
+   * one, then no metrics reporters and no metrics push to the broker unless they name them. The
+   * caller adds its client's own settings to the returned (new, mutable) properties.
+   *
+   * <p>Fennel's processes publish the Kafka metrics through Micrometer, which reads each client's
+   * {@code metrics()} ({@code /metrics}). Kafka's default reporters did the same work again for
+   * every metric a client or a Kafka Streams task made: a JMX MBean each ({@code JmxReporter}) and
+   * a ledger for KIP-714's push ({@code enable.metrics.push}), about a tenth of the CPU of a {@code
+   * dev}'s start (docs/benchmarks-history.md). {@code -X
+   * metric.reporters=org.apache.kafka.common.metrics.JmxReporter} and {@code -X
+   * enable.metrics.push=true} bring them back.
    *
    * @param bootstrapServers Kafka's address, {@code host:port[,host:port…]}
    * @param passThrough settings passed to every client as they are, e.g. {@code security.protocol}
@@ -63,6 +72,8 @@ public final class KafkaClients {
     if (clientId != null) {
       props.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     }
+    props.putIfAbsent(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, "");
+    props.putIfAbsent(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, "false");
     return props;
   }
 

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fennel.protocol.TopicLayout;
 import dev.fennel.protocol.Topics;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 class TopicAdminTest {
@@ -135,6 +139,36 @@ class TopicAdminTest {
         .containsEntry("security.protocol", "SSL")
         .containsEntry("bootstrap.servers", "k1:9092")
         .containsEntry("client.id", "fennel-test");
+  }
+
+  @Test
+  void kafkasOwnMetricsReportersAreOffUnlessTheSettingsNameThem() throws Exception {
+    assertThat(KafkaClients.common("k1:9092", Map.of(), null))
+        .containsEntry("metric.reporters", "")
+        .containsEntry("enable.metrics.push", "false");
+    String jmx = "org.apache.kafka.common.metrics.JmxReporter";
+    assertThat(
+            KafkaClients.common(
+                "k1:9092", Map.of("metric.reporters", jmx, "enable.metrics.push", "true"), null))
+        .containsEntry("metric.reporters", jmx)
+        .containsEntry("enable.metrics.push", "true");
+
+    // A client made from them registers no MBean of its metrics; with the JMX reporter named, it
+    // does (a consumer connects to nothing until it polls).
+    assertThat(consumerMetricsMBean(Map.of(), "fennel-no-jmx")).isFalse();
+    assertThat(consumerMetricsMBean(Map.of("metric.reporters", jmx), "fennel-jmx")).isTrue();
+  }
+
+  /** Whether a consumer made from {@code passThrough} registers its metrics' MBean. */
+  private static boolean consumerMetricsMBean(Map<String, String> passThrough, String clientId)
+      throws Exception {
+    Properties props = KafkaClients.common("localhost:9092", passThrough, clientId);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return ManagementFactory.getPlatformMBeanServer()
+          .isRegistered(
+              new ObjectName("kafka.consumer:type=consumer-metrics,client-id=" + clientId));
+    }
   }
 
   @Test
