@@ -1,7 +1,7 @@
 #!/bin/bash
-# Two builds of Fennel against each other in one sitting, each from its own checkout (built and
-# its `./fennel dev` started once before, so that neither writes its class-data archive during a
-# round). Rounds alternate in ABBA order (A first in odd rounds).
+# Two builds of Fennel against each other in one sitting, each from its own checkout. Each build's
+# `./fennel dev` is started once, unmeasured, before the rounds (its first start after a build
+# writes its class-data archive). Rounds alternate in ABBA order (A first in odd rounds).
 #
 #   bench/build-ab.sh seed A_DIR B_DIR [ROUNDS] [N]   # a fresh dev each, ./fennel bench -n N twice
 #   bench/build-ab.sh restart A_DIR B_DIR [ROUNDS]    # one data dir of 1,000,000 results, restarts
@@ -10,46 +10,52 @@
 # `./fennel bench -n N --json` twice (cold, warm); prints tasks/s, the dev process's CPU per task
 # (µs, from /proc/PID/stat over the run) and the client's (µs, /usr/bin/time), and errors.
 # restart: A's build seeds the data directory with `./fennel bench -n 1000000` once (kept across
-# calls; delete it to seed again); then each build stops (SIGTERM) and starts `dev` on it; prints
-# the seconds to `/health/ready` (polled every 50 ms), to `fennel: ready`, and the process's CPU
-# seconds then.
-# Environment: OUT (/tmp/build-ab.txt, appended), DATA (/tmp/build-ab-data), JAVA_HOME (a JDK 21+;
+# calls, marked by DATA.seeded; delete that file to seed again); then each build starts `dev` on it
+# and stops it (SIGTERM); prints the seconds to `/health/ready` (polled every 50 ms), to `fennel:
+# ready`, and the process's CPU seconds then.
+# Environment: OUT (/tmp/build-ab.txt, appended), DATA (/tmp/build-ab-MODE), JAVA_HOME (a JDK 21+;
 # /usr/lib/jvm/temurin-25-jdk-amd64 if set nowhere). The dev uses the default ports, 9092 and 8080:
-# nothing else may run meanwhile. Used for the A/B of Kafka's metrics reporters
+# nothing else may run meanwhile. It holds the scripts of the A/B of Kafka's metrics reporters
 # (docs/benchmarks-history.md, 2026-12-07 22:42).
 set -u
 MODE=${1:?seed or restart}
-A=$(cd "${2:?A_DIR}" && pwd)
-B=$(cd "${3:?B_DIR}" && pwd)
+case "$MODE" in
+  seed | restart) ;;
+  *) echo "usage: $0 seed|restart A_DIR B_DIR [ROUNDS] [N]" >&2; exit 2 ;;
+esac
+A=$(cd "${2:?A_DIR}" && pwd) || exit 2
+B=$(cd "${3:?B_DIR}" && pwd) || exit 2
 ROUNDS=${4:-8}
 N=${5:-300000}
 OUT=${OUT:-/tmp/build-ab.txt}
-DATA=${DATA:-/tmp/build-ab-data}
+DATA=${DATA:-/tmp/build-ab-$MODE}
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 LOG=$(mktemp)
-trap 'pkill -f -- "--data-dir $DATA" 2>/dev/null; rm -f "$LOG" "$LOG".*' EXIT
+trap 'kill -TERM "${DEV:-}" 2>/dev/null; rm -f "$LOG" "$LOG".*' EXIT
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 since() { python3 -c "import sys; print(round($(date +%s.%N) - float(sys.argv[1]), 2))" "$1"; }
 last_json() { python3 -c "import json,sys; l=[x for x in open(sys.argv[1]) if x.startswith('{')][-1]; d=json.loads(l); print(round(d['tasks_per_second']), d['errors'])" "$1"; }
 
-start_dev() { # dir; sets DEV (the wrapper's pid) and JPID (the JVM's)
+start_dev() { # dir; sets DEV, the JVM's pid (./fennel execs java)
   (cd "$1" && exec ./fennel dev --data-dir "$DATA") >"$LOG" 2>&1 &
   DEV=$!
 }
 stop_dev() {
   kill -TERM "$DEV" 2>/dev/null
   wait "$DEV" 2>/dev/null
-  pkill -f -- "--data-dir $DATA" 2>/dev/null
   sleep 2
 }
-wait_ready() {
-  for _ in $(seq 1 1200); do
-    grep -q "fennel: ready" "$LOG" && break
+wait_ready() { # up to 5 minutes: a ./fennel whose sources changed builds itself first
+  for _ in $(seq 1 6000); do
+    grep -q "fennel: ready" "$LOG" && return
+    kill -0 "$DEV" 2>/dev/null || break
     sleep 0.05
   done
-  JPID=$(pgrep -n -f -- "--data-dir $DATA")
+  echo "dev did not get ready; its log:" >&2
+  tail -n 20 "$LOG" >&2
+  exit 1
 }
 
 seed_one() { # dir label round
@@ -58,11 +64,11 @@ seed_one() { # dir label round
   wait_ready
   for run in cold warm; do
     local c0 c1 tps errors client dev
-    c0=$(cpu_ticks "$JPID")
+    c0=$(cpu_ticks "$DEV")
     (cd "$1" && /usr/bin/time -f "%U %S" -o "$LOG.time" ./fennel bench -n "$N" --json >"$LOG.json" 2>/dev/null)
-    c1=$(cpu_ticks "$JPID")
+    c1=$(cpu_ticks "$DEV")
     read -r tps errors < <(last_json "$LOG.json")
-    client=$(awk -v n="$N" '{print int(($1 + $2) * 1e7 / n) / 10}' "$LOG.time")
+    client=$(awk -v n="$N" 'END { printf "%.1f", ($1 + $2) * 1e6 / n }' "$LOG.time")
     dev=$(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN { printf "%.1f", (b - a) * 10000 / n }')
     echo "$(date +%H:%M:%S) round $3 $2 $run tps $tps dev_us $dev client_us $client errors $errors" | tee -a "$OUT"
   done
@@ -74,11 +80,10 @@ restart_one() { # dir label round
   t0=$(date +%s.%N)
   start_dev "$1"
   for _ in $(seq 1 1200); do
-    [ -z "$api" ] && curl -sf -o /dev/null http://127.0.0.1:8080/health/ready && api=$(since "$t0")
+    [ -z "$api" ] && curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8080/health/ready && api=$(since "$t0")
     if [ -z "$dev" ] && grep -q "fennel: ready" "$LOG"; then
       dev=$(since "$t0")
-      JPID=$(pgrep -n -f -- "--data-dir $DATA")
-      cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$JPID/stat")
+      cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$DEV/stat")
     fi
     [ -n "$api" ] && [ -n "$dev" ] && break
     sleep 0.05
@@ -88,21 +93,30 @@ restart_one() { # dir label round
   stop_dev
 }
 
+build() { echo "$1 ($(git -C "$1" rev-parse --short HEAD)$(git -C "$1" diff --quiet HEAD || echo ', with changes'))"; }
+echo "# $MODE: A $(build "$A"), B $(build "$B")" | tee -a "$OUT"
+for dir in "$A" "$B"; do # unmeasured: a build's first start writes its class-data archive
+  DATA_KEPT=$DATA DATA=$(mktemp -d)
+  start_dev "$dir"
+  wait_ready
+  stop_dev
+  rm -rf "$DATA"
+  DATA=$DATA_KEPT
+done
 case "$MODE" in
   seed) one=seed_one ;;
   restart)
     one=restart_one
-    if [ ! -d "$DATA" ]; then
+    if [ ! -f "$DATA.seeded" ]; then
+      rm -rf "$DATA"
       start_dev "$A"
       wait_ready
       (cd "$A" && ./fennel bench -n 1000000 --json 2>/dev/null | tail -n 1 | tee -a "$OUT")
       stop_dev
+      touch "$DATA.seeded"
     fi
     ;;
-  *) echo "usage: $0 seed|restart A_DIR B_DIR [ROUNDS] [N]" >&2; exit 2 ;;
 esac
-build() { echo "$1 ($(git -C "$1" rev-parse --short HEAD)$(git -C "$1" diff --quiet HEAD || echo ', with changes'))"; }
-echo "# $MODE: A $(build "$A"), B $(build "$B")" | tee -a "$OUT"
 for r in $(seq 1 "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then $one "$A" A "$r"; $one "$B" B "$r"
   else $one "$B" B "$r"; $one "$A" A "$r"; fi

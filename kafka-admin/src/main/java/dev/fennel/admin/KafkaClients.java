@@ -55,7 +55,7 @@ public final class KafkaClients {
    * <p>Fennel's processes publish the Kafka metrics through Micrometer, which reads each client's
    * {@code metrics()} ({@code /metrics}). Kafka's default reporters did the same work again for
    * every metric a client or a Kafka Streams task made: a JMX MBean each ({@code JmxReporter}) and
-   * a ledger for KIP-714's push ({@code enable.metrics.push}), about a tenth of the CPU of a {@code
+   * a ledger for KIP-714's push ({@code enable.metrics.push}), about 7 % of the CPU of a {@code
    * dev}'s start (docs/benchmarks-history.md). {@code -X
    * metric.reporters=org.apache.kafka.common.metrics.JmxReporter} and {@code -X
    * enable.metrics.push=true} bring them back.
