@@ -45,6 +45,7 @@ start_dev() { # dir; sets DEV, the JVM's pid (./fennel execs java)
 stop_dev() {
   kill -TERM "$DEV" 2>/dev/null
   wait "$DEV" 2>/dev/null
+  DEV=
   sleep 2
 }
 wait_ready() { # up to 5 minutes: a ./fennel whose sources changed builds itself first
@@ -88,7 +89,7 @@ restart_one() { # dir label round
     [ -n "$api" ] && [ -n "$dev" ] && break
     sleep 0.05
   done
-  echo "$(date +%H:%M:%S) round $3 $2 api_ready $api dev_ready $dev cpu $cpu" | tee -a "$OUT"
+  echo "$(date +%H:%M:%S) round $3 $2 api_ready ${api:-failed} dev_ready ${dev:-failed} cpu ${cpu:-?}" | tee -a "$OUT"
   sleep 3
   stop_dev
 }
@@ -111,7 +112,8 @@ case "$MODE" in
       rm -rf "$DATA"
       start_dev "$A"
       wait_ready
-      (cd "$A" && ./fennel bench -n 1000000 --json 2>/dev/null | tail -n 1 | tee -a "$OUT")
+      (cd "$A" && ./fennel bench -n 1000000 --json 2>/dev/null | tail -n 1 | tee -a "$OUT") | grep -q '"errors":0' \
+        || { echo "build-ab: seeding $DATA failed" >&2; exit 1; }
       stop_dev
       touch "$DATA.seeded"
     fi

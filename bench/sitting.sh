@@ -1,6 +1,8 @@
 #!/bin/bash
-# Issue 29's whole sitting against Celery in one command: the figures of docs/BENCHMARKS.md's first
-# table that have a Celery peer or a target, on this checkout's build, nothing else running.
+# Issue 29's sitting in one command, on this checkout's build, nothing else running: the seed run
+# and the round trip against Celery, the three targets of issue 29 (seed run, round trip, priority
+# under a flood) with their ratios, and the figures that must not slip (head-of-line, I/O, --mode
+# cpu, restarts). Not in it: Celery's own head-of-line and I/O runs, the CLI, the hot GET.
 #
 #   bench/sitting.sh            # about 30 minutes on 2 cores
 #
@@ -16,9 +18,12 @@
 #    `-c 8` and three times with `--pool virtual -c 400`; `--mode cpu -n 1000 --args '[35]'` twice;
 #    three restarts on the last seed round's data directory (2,000,000 results), to /health/ready.
 #
-# Every output is kept in OUT (/tmp/fennel-sitting); the summary at the end reads them. Environment:
-# CELERY (../shared/peers/celery from the checkout), ROUNDS (3), OUT, JAVA_HOME (a JDK 21+;
-# /usr/lib/jvm/temurin-25-jdk-amd64 if set nowhere). The devs use the default ports (9092, 8080).
+# Every benchmark's output is kept in OUT (/tmp/fennel-sitting; Celery's in OUT/celery), with the
+# commit measured; the summary at the end reads them and marks a run that failed. Environment:
+# CELERY (../shared/peers/celery from the checkout), ROUNDS (3), OUT (a new directory, or one of an
+# earlier sitting, which is replaced), JAVA_HOME (a JDK 21+; /usr/lib/jvm/temurin-25-jdk-amd64 if
+# set nowhere). The devs use the default ports (9092, 8080); a dev starts once, unmeasured, first
+# (a build's first start writes its class-data archive).
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 CELERY=${CELERY:-$HERE/../shared/peers/celery}
@@ -28,10 +33,15 @@ DATA=$OUT/data
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 [ -x "$CELERY/run.sh" ] || { echo "sitting: no Celery peer at $CELERY (set CELERY)" >&2; exit 2; }
-rm -rf "$OUT" /tmp/celery-peer/results.jsonl
-mkdir -p "$OUT"
+if [ -e "$OUT" ] && [ ! -f "$OUT/sitting.log" ]; then
+  echo "sitting: $OUT exists and is not an earlier sitting's; set OUT to a new directory" >&2
+  exit 2
+fi
+rm -rf "$OUT"
+mkdir -p "$OUT/celery"
 cd "$HERE"
 ./fennel --version >/dev/null || { echo "sitting: this checkout does not build" >&2; exit 1; }
+echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', with changes')" >"$OUT/commit.txt"
 
 log() { echo "$(date +%H:%M:%S) $*" | tee -a "$OUT/sitting.log"; }
 celery_up() { bash "$CELERY/setup.sh" >>"$OUT/celery.out" 2>&1; }
@@ -40,11 +50,18 @@ celery_down() {
   redis-cli -h 127.0.0.1 shutdown nosave >/dev/null 2>&1
   sleep 2
 }
-celery() { # mode args...: one run of the peer, its JSON line kept
+celery() { # mode args...: one run of the peer, its JSON line kept only if it wrote one
+  local before after
   celery_up
-  LOAD_MAX=1.2 bash "$CELERY/run.sh" "$@" >>"$OUT/celery.out" 2>&1
-  tail -n 1 /tmp/celery-peer/results.jsonl >>"$OUT/celery.jsonl"
-  log "celery $* done"
+  before=$(cat "$OUT/celery/results.jsonl" 2>/dev/null | wc -l)
+  OUT="$OUT/celery" LOAD_MAX=1.2 bash "$CELERY/run.sh" "$@" >>"$OUT/celery.out" 2>&1
+  after=$(cat "$OUT/celery/results.jsonl" 2>/dev/null | wc -l)
+  if [ "$after" -gt "$before" ]; then
+    tail -n 1 "$OUT/celery/results.jsonl" >>"$OUT/celery.jsonl"
+    log "celery $* done"
+  else
+    log "celery $* FAILED (see $OUT/celery.out)"
+  fi
   celery_down
 }
 DEV=
@@ -65,7 +82,7 @@ dev_down() {
   DEV=
   sleep 2
 }
-trap '[ -n "$DEV" ] && kill -TERM "$DEV" 2>/dev/null' EXIT
+trap '[ -n "$DEV" ] && kill -TERM "$DEV" 2>/dev/null; celery_down' EXIT
 bench() { # name args...: ./fennel bench, its last JSON line kept as OUT/name.json
   ./fennel bench "${@:2}" --json >"$OUT/$1.out" 2>&1
   grep '^{' "$OUT/$1.out" | tail -n 1 >"$OUT/$1.json"
@@ -76,6 +93,8 @@ java_bench() { # name file args...
   log "$1 done"
 }
 
+dev_up
+dev_down
 for r in $(seq 1 "$ROUNDS"); do
   celery throughput 100000 10
   dev_up
@@ -113,11 +132,17 @@ for r in 1 2 3; do
   t0=$(date +%s.%N)
   (exec ./fennel dev --data-dir "$OUT/restart-data") >"$OUT/dev.log" 2>&1 &
   DEV=$!
+  ready=
   for _ in $(seq 1 1200); do
-    curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8080/health/ready && break
+    curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8080/health/ready && ready=1 && break
+    kill -0 "$DEV" 2>/dev/null || break
     sleep 0.05
   done
-  python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" "$(date +%s.%N)" "$t0" >"$OUT/restart-$r.txt"
+  if [ -n "$ready" ]; then
+    python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 2))" "$(date +%s.%N)" "$t0" >"$OUT/restart-$r.txt"
+  else
+    echo failed >"$OUT/restart-$r.txt"
+  fi
   log "restart $r done"
   sleep 3
   dev_down

@@ -19,14 +19,18 @@ def load(path):
 
 
 def runs(out, pattern):
-    """The JSON of each run whose file matches pattern, in name order; a failed run is skipped."""
+    """The JSON of each run whose file matches pattern, in name order; a failed run is named and
+    skipped, and a run with errors is named."""
     found = []
     for path in sorted(glob.glob(os.path.join(out, pattern))):
         data = load(path)
+        name = os.path.basename(path)
         if data is None:
-            print(f"  (no figures in {os.path.basename(path)}: see its .out)")
-        else:
-            found.append(data)
+            print(f"  FAILED: no figures in {name} (see its .out)")
+            continue
+        if data.get("errors"):
+            print(f"  ERRORS: {data['errors']} in {name}")
+        found.append(data)
     return found
 
 
@@ -51,6 +55,9 @@ def fmt(values, digits=0):
 
 
 def seed(out, celery):
+    for c in celery:
+        if c.get("errors_total") or c.get("missing") or c.get("timed_out"):
+            print(f"  Celery ERRORS: {c['label']} errors {c.get('errors_total')}, missing {c.get('missing')}")
     cel = [c["e2e_tasks_per_s"] for c in celery if c["label"].startswith("throughput")]
     print("seed run, 1,000,000 fib(10) (tasks/s; target >= 30x Celery, medians)")
     if not cel:
@@ -60,10 +67,9 @@ def seed(out, celery):
     print(f"  Celery {fmt(cel, 1)} (median {base:,.1f})")
     for run in ("cold", "warm"):
         tps = [r["tasks_per_second"] for r in runs(out, f"seed-*-{run}.json")]
-        errors = sum(r["errors"] for r in runs(out, f"seed-*-{run}.json"))
         if tps:
             med = statistics.median(tps)
-            print(f"  Fennel {run} {fmt(tps)} (median {med:,.0f}): {med / base:.1f}x, errors {errors}")
+            print(f"  Fennel {run} {fmt(tps)} (median {med:,.0f}): {med / base:.1f}x")
 
 
 def latency(out, celery):
@@ -72,11 +78,13 @@ def latency(out, celery):
         if c["label"].startswith("latency"):
             print(f"  Celery p50 {c['p50_ms']} p99 {c['p99_ms']}")
     for r in (1, 2):
-        path = os.path.join(out, f"latency-{r}.json")
+        found = runs(out, f"latency-{r}.json")
         hop = hop_p50_p99(os.path.join(out, f"hop-{r}.out"))
-        if not os.path.exists(path) or hop is None:
+        if hop is None:
+            print(f"  FAILED: no figures in hop-{r}.out")
+        if not found or hop is None:
             continue
-        d = load(path)
+        d = found[0]
         p50, p99 = d["latency_ms"]["p50"], d["latency_ms"]["p99"]
         split = ", ".join(f"{k} {v['p50']}" for k, v in d.get("hops_ms", {}).items())
         print(
@@ -95,6 +103,8 @@ def priority(out):
         p = flood_p99s(os.path.join(out, f"{name}.out"))
         if p:
             print(f"  Kafka's own ({name}) {p[0]} -> {p[1]}: {p[1] / p[0]:.1f}x")
+        else:
+            print(f"  FAILED: no figures in {name}.out")
 
 
 def not_slipping(out):
@@ -105,12 +115,16 @@ def not_slipping(out):
         publish = [d["publish_seconds"] for d in ds]
         print(f"  {label}: {fmt(done, 2)} (publishing {fmt(publish, 2)})")
     eff = [d.get("efficiency") for d in runs(out, "cpu-*.json")]
-    print(f"  --mode cpu efficiency, a fresh dev's runs: {', '.join(f'{e:.3f}' for e in eff if e)}")
+    shown = ", ".join(f"{e:.3f}" if e is not None else "none" for e in eff)
+    print(f"  --mode cpu efficiency, a fresh dev's runs: {shown}")
     restarts = []
     for path in sorted(glob.glob(os.path.join(out, "restart-*.txt"))):
         with open(path) as f:
-            restarts.append(float(f.read()))
-    print(f"  restart on the last seed round's data, to /health/ready: {fmt(restarts, 2)}")
+            restarts.append(f.read().strip())
+    print(
+        "  restart on the last seed round's data, to /health/ready (bound 10 s): "
+        + ", ".join(restarts)
+    )
 
 
 def main():
@@ -120,6 +134,10 @@ def main():
     if os.path.exists(celery_path):
         with open(celery_path) as f:
             celery = [json.loads(line) for line in f if line.strip()]
+    commit = os.path.join(out, "commit.txt")
+    if os.path.exists(commit):
+        with open(commit) as f:
+            print(f"build: {f.read().strip()}")
     seed(out, celery)
     latency(out, celery)
     priority(out)
