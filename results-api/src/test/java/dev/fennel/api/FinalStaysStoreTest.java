@@ -12,6 +12,7 @@ import dev.fennel.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,14 @@ import org.junit.jupiter.api.Test;
  */
 class FinalStaysStoreTest {
   private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+
+  /**
+   * The store's clock, an hour after {@link #T0}: the records here are fresh whatever day the test
+   * runs (on the system clock they expired, and a late STARTED replaced them, from 2026-12-08, when
+   * T0 became older than the default time to live).
+   */
+  private static final Clock CLOCK = Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC);
+
   private static final Topics TOPICS = Topics.defaults();
 
   private final List<String> updates = new ArrayList<>();
@@ -54,7 +63,7 @@ class FinalStaysStoreTest {
             ResultsTopology.build(
                 TOPICS,
                 ResultExpiry.DEFAULT,
-                Clock.systemUTC(),
+                CLOCK,
                 new ResultsTopology.Listener() {
                   @Override
                   public void updated(
