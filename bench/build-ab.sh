@@ -32,32 +32,15 @@ DATA=${DATA:-/tmp/build-ab-$MODE}
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 LOG=$(mktemp)
-trap 'kill -TERM "${DEV:-}" 2>/dev/null; rm -f "$LOG" "$LOG".*' EXIT
+# shellcheck source=bench/dev.sh
+. "$(dirname "$0")/dev.sh"
+trap 'dev_stop; rm -f "$LOG" "$LOG".*' EXIT
+start_dev() { dev_start "$1" "$LOG" --data-dir "$DATA"; } # dir
+wait_ready() { dev_wait_ready "$LOG" || exit 1; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 since() { python3 -c "import sys; print(round($(date +%s.%N) - float(sys.argv[1]), 2))" "$1"; }
 last_json() { python3 -c "import json,sys; l=[x for x in open(sys.argv[1]) if x.startswith('{')][-1]; d=json.loads(l); print(round(d['tasks_per_second']), d['errors'])" "$1"; }
-
-start_dev() { # dir; sets DEV, the JVM's pid (./fennel execs java)
-  (cd "$1" && exec ./fennel dev --data-dir "$DATA") >"$LOG" 2>&1 &
-  DEV=$!
-}
-stop_dev() {
-  kill -TERM "$DEV" 2>/dev/null
-  wait "$DEV" 2>/dev/null
-  DEV=
-  sleep 2
-}
-wait_ready() { # up to 5 minutes: a ./fennel whose sources changed builds itself first
-  for _ in $(seq 1 6000); do
-    grep -q "fennel: ready" "$LOG" && return
-    kill -0 "$DEV" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "dev did not get ready; its log:" >&2
-  tail -n 20 "$LOG" >&2
-  exit 1
-}
 
 seed_one() { # dir label round
   rm -rf "$DATA"
@@ -65,15 +48,15 @@ seed_one() { # dir label round
   wait_ready
   for run in cold warm; do
     local c0 c1 tps errors client dev
-    c0=$(cpu_ticks "$DEV")
+    c0=$(cpu_ticks "$DEV_PID")
     (cd "$1" && /usr/bin/time -f "%U %S" -o "$LOG.time" ./fennel bench -n "$N" --json >"$LOG.json" 2>/dev/null)
-    c1=$(cpu_ticks "$DEV")
+    c1=$(cpu_ticks "$DEV_PID")
     read -r tps errors < <(last_json "$LOG.json")
     client=$(awk -v n="$N" 'END { printf "%.1f", ($1 + $2) * 1e6 / n }' "$LOG.time")
     dev=$(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN { printf "%.1f", (b - a) * 10000 / n }')
     echo "$(date +%H:%M:%S) round $3 $2 $run tps $tps dev_us $dev client_us $client errors $errors" | tee -a "$OUT"
   done
-  stop_dev
+  dev_stop
 }
 
 restart_one() { # dir label round
@@ -84,14 +67,14 @@ restart_one() { # dir label round
     [ -z "$api" ] && curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8080/health/ready && api=$(since "$t0")
     if [ -z "$dev" ] && grep -q "fennel: ready" "$LOG"; then
       dev=$(since "$t0")
-      cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$DEV/stat")
+      cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$DEV_PID/stat")
     fi
     [ -n "$api" ] && [ -n "$dev" ] && break
     sleep 0.05
   done
   echo "$(date +%H:%M:%S) round $3 $2 api_ready ${api:-failed} dev_ready ${dev:-failed} cpu ${cpu:-?}" | tee -a "$OUT"
   sleep 3
-  stop_dev
+  dev_stop
 }
 
 build() { echo "$1 ($(git -C "$1" rev-parse --short HEAD)$(git -C "$1" diff --quiet HEAD || echo ', with changes'))"; }
@@ -100,7 +83,7 @@ for dir in "$A" "$B"; do # unmeasured: a build's first start writes its class-da
   DATA_KEPT=$DATA DATA=$(mktemp -d)
   start_dev "$dir"
   wait_ready
-  stop_dev
+  dev_stop
   rm -rf "$DATA"
   DATA=$DATA_KEPT
 done
@@ -114,7 +97,7 @@ case "$MODE" in
       wait_ready
       (cd "$A" && ./fennel bench -n 1000000 --json 2>/dev/null | tail -n 1 | tee -a "$OUT") | grep -q '"errors":0' \
         || { echo "build-ab: seeding $DATA failed" >&2; exit 1; }
-      stop_dev
+      dev_stop
       touch "$DATA.seeded"
     fi
     ;;

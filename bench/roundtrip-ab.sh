@@ -69,16 +69,9 @@ bench_flags_of() {
   esac
 }
 
-DEV_PID=
-stop_dev() {
-  [ -n "$DEV_PID" ] || return 0
-  kill -TERM "$DEV_PID" 2>/dev/null
-  for _ in $(seq 1 300); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$DEV_PID" 2>/dev/null
-  wait "$DEV_PID" 2>/dev/null
-  DEV_PID=
-}
-trap stop_dev EXIT
+# shellcheck source=bench/dev.sh
+. "$HERE/bench/dev.sh"
+trap dev_stop EXIT
 
 run() {   # prints the command, runs it, keeps its output in $2
   local log=$1; shift
@@ -104,19 +97,11 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round, $variant ($tree at $(git -C "$tree" rev-parse --short HEAD)), $(date -u +%H:%M:%S)"
     rm -rf "$data"
     # shellcheck disable=SC2046
-    (cd "$tree" && exec ./fennel dev --kafka-port "$KPORT" --api-port "$APORT" --data-dir "$data" \
-      $(dev_flags_of "$variant")) >"$OUT/$tag-dev.log" 2>&1 &
-    DEV_PID=$!
+    dev_start "$tree" "$OUT/$tag-dev.log" --kafka-port "$KPORT" --api-port "$APORT" --data-dir "$data" \
+      $(dev_flags_of "$variant")
     echo "\$ (cd $tree && ./fennel dev --kafka-port $KPORT --api-port $APORT --data-dir $data $(dev_flags_of "$variant"))"
-    ready=
-    for _ in $(seq 1 1200); do
-      curl -sf -o /dev/null "http://127.0.0.1:$APORT/health/ready" && { ready=1; break; }
-      kill -0 "$DEV_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if [ -z "$ready" ]; then
-      echo "roundtrip-ab: dev did not get ready (see $OUT/$tag-dev.log)" >&2
-      stop_dev
+    if ! dev_wait_ready "$OUT/$tag-dev.log" 120; then
+      dev_stop
       continue
     fi
     sleep 5
@@ -127,7 +112,7 @@ for round in $(seq 1 "$ROUNDS"); do
     tail -1 "$OUT/$tag-latency.txt"
     run "$OUT/$tag-hop2.txt" java -cp "$tree/cli/target/fennel.jar" "$HERE/bench/KafkaHop.java" "localhost:$KPORT" 0 "$HOPS"
     tail -1 "$OUT/$tag-hop2.txt"
-    stop_dev
+    dev_stop
     python3 - "$round" "$variant" "$OUT/$tag-latency.txt" "$(hop "$OUT/$tag-hop1.txt")" "$(hop "$OUT/$tag-hop2.txt")" >>"$RESULTS" <<'EOF'
 import json, sys
 rnd, variant, latency, hop1, hop2 = sys.argv[1:6]

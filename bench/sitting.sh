@@ -64,25 +64,14 @@ celery() { # mode args...: one run of the peer, its JSON line kept only if it wr
   fi
   celery_down
 }
-DEV=
+# shellcheck source=bench/dev.sh
+. "$HERE/bench/dev.sh"
 dev_up() { # dev flags...: a fresh dev on DATA
   rm -rf "$DATA"
-  (exec ./fennel dev --data-dir "$DATA" "$@") >"$OUT/dev.log" 2>&1 &
-  DEV=$!
-  for _ in $(seq 1 1200); do
-    grep -q "fennel: ready" "$OUT/dev.log" && return
-    sleep 0.1
-  done
-  echo "sitting: dev did not get ready" >&2
-  exit 1
+  dev_start "$HERE" "$OUT/dev.log" --data-dir "$DATA" "$@"
+  dev_wait_ready "$OUT/dev.log" 120 || { echo "sitting: dev did not get ready" >&2; exit 1; }
 }
-dev_down() {
-  kill -TERM "$DEV" 2>/dev/null
-  wait "$DEV" 2>/dev/null
-  DEV=
-  sleep 2
-}
-trap '[ -n "$DEV" ] && kill -TERM "$DEV" 2>/dev/null; celery_down' EXIT
+trap 'dev_stop; celery_down' EXIT
 bench() { # name args...: ./fennel bench, its last JSON line kept as OUT/name.json
   ./fennel bench "${@:2}" --json >"$OUT/$1.out" 2>&1
   grep '^{' "$OUT/$1.out" | tail -n 1 >"$OUT/$1.json"
@@ -94,13 +83,13 @@ java_bench() { # name file args...
 }
 
 dev_up
-dev_down
+dev_stop
 for r in $(seq 1 "$ROUNDS"); do
   celery throughput 100000 10
   dev_up
   bench "seed-$r-cold" -n 1000000
   bench "seed-$r-warm" -n 1000000
-  dev_down
+  dev_stop
   [ "$r" = "$ROUNDS" ] && mv "$DATA" "$OUT/restart-data"
 done
 celery latency 500 10
@@ -108,34 +97,33 @@ for r in 1 2; do
   dev_up
   bench "latency-$r" --mode latency -n 2000 --warm-up 20000
   java_bench "hop-$r" KafkaHop.java localhost:9092 0 1000
-  dev_down
+  dev_stop
 done
 dev_up
 for r in 1 2 3; do bench "priority-$r" --mode priority --no-hops; done
 java_bench flood KafkaFlood.java localhost:9092 100000 200
 java_bench flood-lane KafkaFlood.java localhost:9092 100000 200 lane
-dev_down
+dev_stop
 dev_up
 for r in 1 2 3; do bench "hol-$r" --mode hol; sleep 11; done
-dev_down
+dev_stop
 dev_up -c 8
 for r in 1 2; do bench "io8-$r" --mode io; done
-dev_down
+dev_stop
 dev_up --pool virtual -c 400
 for r in 1 2 3; do bench "iov-$r" --mode io; done
-dev_down
+dev_stop
 dev_up
 for r in 1 2; do bench "cpu-$r" --mode cpu -n 1000 --args '[35]'; done
-dev_down
+dev_stop
 # The last seed round's data directory, started again as it was, three times.
 for r in 1 2 3; do
   t0=$(date +%s.%N)
-  (exec ./fennel dev --data-dir "$OUT/restart-data") >"$OUT/dev.log" 2>&1 &
-  DEV=$!
+  dev_start "$HERE" "$OUT/dev.log" --data-dir "$OUT/restart-data"
   ready=
   for _ in $(seq 1 1200); do
     curl -sf --max-time 1 -o /dev/null http://127.0.0.1:8080/health/ready && ready=1 && break
-    kill -0 "$DEV" 2>/dev/null || break
+    kill -0 "$DEV_PID" 2>/dev/null || break
     sleep 0.05
   done
   if [ -n "$ready" ]; then
@@ -145,7 +133,7 @@ for r in 1 2 3; do
   fi
   log "restart $r done"
   sleep 3
-  dev_down
+  dev_stop
 done
 log "all done; summary:"
 python3 "$HERE/bench/sitting_summary.py" "$OUT" | tee "$OUT/summary.txt"
