@@ -12,8 +12,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * What the revocation promise's end-offsets request costs on a broker, with no Fennel code, in the
  * two ways a worker could make it before a task starts: on the thread that needs it, or by waking a
  * reader thread parked in {@code poll} (as {@code Revocations} does) and waiting for its answer.
- * Each request follows 1 ms of idleness, as a task taken alone does; the first 200 of each kind are
- * not counted.
+ * The two ways alternate request by request, each request after 1 ms of idleness, as a task taken
+ * alone meets it; the first 200 of each way are not counted.
  *
  * <pre>java -cp cli/target/fennel.jar bench/EndOffsets.java [bootstrap] [count] [topic]</pre>
  */
@@ -33,92 +33,130 @@ public class EndOffsets {
       for (var info : ends.partitionsFor(topic)) {
         partitions.add(new TopicPartition(info.topic(), info.partition()));
       }
+      if (partitions.isEmpty()) {
+        throw new IllegalArgumentException("no topic " + topic + " on " + bootstrap);
+      }
       reader.assign(partitions);
       reader.seekToEnd(partitions);
       partitions.forEach(reader::position);
-
+      Reader woken = new Reader(ends, reader, partitions);
+      woken.thread.start();
       long[] direct = new long[count];
-      for (int i = 0; i < count + WARM_UP; i++) {
-        Thread.sleep(1);
-        long start = System.nanoTime();
-        ends.endOffsets(partitions);
-        if (i >= WARM_UP) {
-          direct[i - WARM_UP] = System.nanoTime() - start;
+      long[] viaReader = new long[count];
+      try {
+        for (int i = 0; i < count + WARM_UP; i++) {
+          Thread.sleep(1);
+          long start = System.nanoTime();
+          ends.endOffsets(partitions);
+          long took = System.nanoTime() - start;
+          Thread.sleep(1);
+          long wokenTook = woken.ask();
+          if (i >= WARM_UP) {
+            direct[i - WARM_UP] = took;
+            viaReader[i - WARM_UP] = wokenTook;
+          }
         }
+      } finally {
+        woken.stop();
       }
-      long[] woken = viaReader(ends, reader, partitions, count);
       System.out.printf(
-          "%s, %d partition(s), %d requests each after 1 ms idle: on the calling thread p50 %.3f"
-              + " p90 %.3f ms; by waking a reader parked in poll p50 %.3f p90 %.3f ms%n",
-          topic, partitions.size(), count, p(direct, 50), p(direct, 90), p(woken, 50), p(woken, 90));
+          "%s, %d partition(s), %d requests each way, alternating, each after 1 ms idle: on the"
+              + " calling thread p50 %.3f p90 %.3f ms; by waking a reader parked in poll p50 %.3f"
+              + " p90 %.3f ms%n",
+          topic,
+          partitions.size(),
+          count,
+          p(direct, 50),
+          p(direct, 90),
+          p(viaReader, 50),
+          p(viaReader, 90));
     }
   }
 
-  /** The requests made by a reader thread woken out of its poll, timed from the wake-up. */
-  private static long[] viaReader(
-      KafkaConsumer<byte[], byte[]> ends,
-      KafkaConsumer<byte[], byte[]> reader,
-      List<TopicPartition> partitions,
-      int count)
-      throws InterruptedException {
-    Object lock = new Object();
-    long[] answered = {0};
-    boolean[] wanted = {false};
-    boolean[] stop = {false};
-    Thread thread =
-        new Thread(
-            () -> {
-              while (true) {
-                boolean want;
-                synchronized (lock) {
-                  if (stop[0]) {
-                    return;
-                  }
-                  want = wanted[0];
-                }
-                if (want) {
-                  ends.endOffsets(partitions);
-                  synchronized (lock) {
-                    wanted[0] = false;
-                    answered[0]++;
-                    lock.notifyAll();
-                  }
-                  continue;
-                }
-                try {
-                  reader.poll(Duration.ofMillis(200));
-                } catch (WakeupException e) {
-                  // asked for a request: look again
-                }
-              }
-            });
-    thread.start();
-    Thread.sleep(300);
-    long[] woken = new long[count];
-    for (int i = 0; i < count + WARM_UP; i++) {
-      Thread.sleep(1);
-      long start = System.nanoTime();
-      long before;
-      synchronized (lock) {
-        before = answered[0];
-        wanted[0] = true;
-      }
-      reader.wakeup();
-      synchronized (lock) {
-        while (answered[0] == before) {
-          lock.wait();
+  /**
+   * A thread parked in {@code poll} that makes the request when woken, as {@code Revocations}
+   * does. {@code ends} is used by one thread at a time: the caller waits while this one asks.
+   */
+  private static final class Reader implements Runnable {
+    private final KafkaConsumer<byte[], byte[]> ends;
+    private final KafkaConsumer<byte[], byte[]> reader;
+    private final List<TopicPartition> partitions;
+    private final Thread thread = new Thread(this, "reader");
+    // Guarded by this.
+    private long answered;
+    private boolean wanted;
+    private boolean stopped;
+    private RuntimeException failed;
+
+    Reader(
+        KafkaConsumer<byte[], byte[]> ends,
+        KafkaConsumer<byte[], byte[]> reader,
+        List<TopicPartition> partitions) {
+      this.ends = ends;
+      this.reader = reader;
+      this.partitions = partitions;
+      thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        boolean want;
+        synchronized (this) {
+          if (stopped || failed != null) {
+            return;
+          }
+          want = wanted;
+        }
+        try {
+          if (want) {
+            ends.endOffsets(partitions);
+            synchronized (this) {
+              wanted = false;
+              answered++;
+              notifyAll();
+            }
+          } else {
+            reader.poll(Duration.ofMillis(200));
+          }
+        } catch (WakeupException e) {
+          // asked for a request, or to stop: look again
+        } catch (RuntimeException e) {
+          synchronized (this) {
+            failed = e;
+            notifyAll();
+          }
         }
       }
-      if (i >= WARM_UP) {
-        woken[i - WARM_UP] = System.nanoTime() - start;
+    }
+
+    /** Wakes the reader for one request; how long until its answer (ns). */
+    long ask() throws InterruptedException {
+      long start = System.nanoTime();
+      long before;
+      synchronized (this) {
+        before = answered;
+        wanted = true;
       }
+      reader.wakeup();
+      synchronized (this) {
+        while (answered == before && failed == null) {
+          wait();
+        }
+        if (failed != null) {
+          throw failed;
+        }
+      }
+      return System.nanoTime() - start;
     }
-    synchronized (lock) {
-      stop[0] = true;
+
+    void stop() throws InterruptedException {
+      synchronized (this) {
+        stopped = true;
+      }
+      reader.wakeup();
+      thread.join();
     }
-    reader.wakeup();
-    thread.join();
-    return woken;
   }
 
   private static double p(long[] nanos, int percentile) {

@@ -24,6 +24,8 @@
 # OUT (/tmp/roundtrip-ab), LOCK (/tmp/fennel-build.lock; empty: no lock), JAVA_HOME (a JDK 21+;
 # /usr/lib/jvm/temurin-25-jdk-amd64 if set nowhere). The whole sitting holds LOCK, so nothing else
 # of ours builds or runs meanwhile. A run takes about 70 s (warm: about 100 s).
+# A dev counts as up when its log says "fennel: ready" (bench/dev.sh): a BASE older than 45737a9
+# (2026-12-05), which never says it, is not up within 120 s and its rounds are skipped.
 set -u
 ROUNDS=${1:-3}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
