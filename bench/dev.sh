@@ -9,7 +9,8 @@
 #   dev_stop                            # SIGTERM, up to 120 s for the exit (a worker waits up to its
 #                                       # --shutdown-timeout, 1 min, for running tasks), then SIGKILL,
 #                                       # said on stderr: a run after a killed dev met unclean data.
-#                                       # Then 2 s for its ports to be free. Safe to call twice
+#                                       # Then a 2 s pause before what comes next, as the
+#                                       # scripts it replaced had. Safe to call twice
 # A timed restart waits for readiness in its own loop (it times it); dev_start and dev_stop serve it.
 # ./fennel execs java, so DEV_PID is the JVM's pid (for CPU figures from /proc).
 

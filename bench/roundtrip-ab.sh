@@ -81,12 +81,13 @@ run() {   # prints the command, runs it, keeps its output in $2
   "$@" >"$log" 2>&1
 }
 
-hop() {   # KafkaHop's readable p50 and p99 from its output
-  python3 - "$1" <<'EOF'
-import re, sys
-text = open(sys.argv[1]).read()
-m = re.search(r"readable by a waiting consumer p50 ([0-9.]+) ms p99 ([0-9.]+) ms", text)
-print(f"{m.group(1)}\t{m.group(2)}" if m else "nan\tnan")
+hop() {   # KafkaHop's readable p50 and p99 from its output, read as the sitting's summary reads it
+  python3 - "$HERE/bench" "$1" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from sitting_summary import hop_p50_p99
+hop = hop_p50_p99(sys.argv[2])
+print(f"{hop[0]}\t{hop[1]}" if hop else "nan\tnan")
 EOF
 }
 
